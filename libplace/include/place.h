@@ -1,0 +1,19 @@
+/* place.h: the public API of libplace, a pinning and placement library for MPI/OpenMP
+ * codes. Include this one header; the sections live in place/NAME.h:
+ *   place/error.h  error codes and messages
+ *   place/topo.h   the machine: hwloc native, XML or synthetic
+ *   place/plan.h   placement plans: ranks to cpusets, threads to PUs
+ *   place/parse.h  strict parsing of numbers and lists, shared by the CLIs
+ */
+#ifndef PLACE_H
+#define PLACE_H
+
+#define PLACE_VERSION "0.1.0"
+#define PLACE_PLAN_SCHEMA "place-plan/1"
+
+#include "place/error.h"
+#include "place/parse.h"
+#include "place/topo.h"
+#include "place/plan.h"
+
+#endif

@@ -1,0 +1,31 @@
+/* place/parse.h: strict parsing of the numbers that users type.
+ *
+ * strtol accepts "12abc", " 12", "" and overflows silently; a placement tool must not
+ * guess. These parsers accept only a complete decimal number inside [min, max] and
+ * otherwise fill an error naming the option, the text given and the valid range.
+ */
+#ifndef PLACE_PARSE_H
+#define PLACE_PARSE_H
+
+#include <stdint.h>
+#include "place/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Parses `s` as a whole decimal number in [min, max]. `what` names the input in the
+ * message (e.g. "-n"). Returns 0, or -1 with PLACE_EINVAL. */
+int place_parse_int(const char *what, const char *s, long min, long max, int *out,
+                    place_error *err);
+int place_parse_i64(const char *what, const char *s, int64_t min, int64_t max,
+                    int64_t *out, place_error *err);
+
+/* Parses a real number (strtod syntax, finite) in [min, max]. */
+int place_parse_double(const char *what, const char *s, double min, double max,
+                       double *out, place_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

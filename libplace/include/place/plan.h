@@ -1,0 +1,112 @@
+/* place/plan.h: the placement plan, a pure function of a topology and a request.
+ *
+ * Computing a plan has no side effects: it can be done for any described machine, in a
+ * test, or inside every rank at launch (each rank computes the same node plan and takes
+ * its own line). Binding, memory policy and measurement are separate layers that apply
+ * or check a plan.
+ *
+ * Every node of a job is assumed to have the topology given. Ranks are distributed over
+ * nodes in blocks (as Open MPI's default by-slot mapping and srun's block distribution
+ * do): the first (N mod K) nodes get one rank more. A plan therefore holds at most two
+ * distinct node plans, and per-rank queries are O(1): a million-rank plan costs the same
+ * memory as a one-node plan.
+ */
+#ifndef PLACE_PLAN_H
+#define PLACE_PLAN_H
+
+#include <stdio.h>
+#include "place/error.h"
+#include "place/topo.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum place_policy {
+    PLACE_POLICY_NUMA = 0, /* default: ranks spread over NUMA nodes in proportion to
+                              their usable cores, consecutive ranks on one node, equal
+                              contiguous core sets that never straddle when they fit */
+    PLACE_POLICY_COMPACT,  /* fill cores in order, node by node; just the cores needed */
+    PLACE_POLICY_SPREAD    /* rank i on NUMA domain (i mod D), round-robin */
+} place_policy;
+
+typedef enum place_kinds {
+    PLACE_KINDS_AUTO = 0,  /* on hybrid CPUs use only the most efficient kind when the
+                              request fits there, else all kinds (and say so) */
+    PLACE_KINDS_ALL,       /* use every kind of core */
+    PLACE_KINDS_BEST       /* only the most efficient kind; infeasible if it does not fit */
+} place_kinds;
+
+typedef struct place_request {
+    int ranks;             /* total ranks N (>= 1); 0: ranks_per_node * nodes */
+    int nodes;             /* nodes K (>= 1); 0: from ranks and ranks_per_node, else 1 */
+    int ranks_per_node;    /* 0: N / K spread in blocks */
+    int threads;           /* threads per rank; 0: fill the rank's share of cores */
+    place_policy policy;
+    int smt;               /* PUs per core to use; 0: 1, or more only if threads need it */
+    int reserve_cores;     /* cores per package left to the OS (the last ones) */
+    int oversubscribe;     /* allow several threads per PU instead of failing */
+    place_kinds kinds;
+} place_request;
+
+/* Fills *req with the defaults: 1 rank, 1 node, auto threads, NUMA policy. */
+void place_request_init(place_request *req);
+
+/* Parses a policy or kinds name ("numa", "compact", "spread"; "auto", "all", "best").
+ * Returns 0, or -1 with an error naming the valid values. */
+int place_policy_parse(const char *s, place_policy *out, place_error *err);
+int place_kinds_parse(const char *s, place_kinds *out, place_error *err);
+const char *place_policy_name(place_policy p);
+const char *place_kinds_name(place_kinds k);
+
+typedef struct place_plan place_plan;
+
+/* Computes the plan. The topology must outlive the plan. Returns 0 and a new plan in
+ * *out (free with place_plan_free), or -1 with an error: PLACE_EINVAL for malformed
+ * requests, PLACE_EINFEASIBLE when the machine cannot hold it without --oversubscribe. */
+int place_plan_compute(place_plan **out, const place_topo *topo, const place_request *req,
+                       place_error *err);
+
+void place_plan_free(place_plan *p);
+
+/* The request as resolved (ranks, nodes, smt actually used...). */
+const place_request *place_plan_request(const place_plan *p);
+const place_topo *place_plan_topo(const place_plan *p);
+
+/* Notes: one line each, saying what the plan did that a user might not expect
+ * (remainder cores left idle, SMT turned on, kinds skipped, straddling, sharing). */
+int place_plan_nnotes(const place_plan *p);
+const char *place_plan_note(const place_plan *p, int i);
+
+/* Whether several threads share a PU (only with oversubscribe). */
+int place_plan_oversubscribed(const place_plan *p);
+
+/* One rank's assignment. Pointers point into the plan and live as long as it does. */
+typedef struct place_rank_info {
+    int rank;
+    int node;
+    int local_rank;
+    int local_size;        /* ranks on this rank's node */
+    const char *cpuset;    /* OS PU indices, hwloc list syntax ("0-3,8") */
+    int ncpus;             /* PUs in cpuset */
+    int nnuma;
+    const int *numa_os;    /* OS indices of the NUMA domains the cpuset touches */
+    int nthreads;
+    const int *thread_pu_os;   /* thread t runs on PU thread_pu_os[t] (OS index) */
+    const int *thread_core_l;  /* ... which is on core thread_core_l[t] (logical index) */
+} place_rank_info;
+
+/* Fills *info for global rank `rank` (0 <= rank < ranks). Returns 0 or -1 (range). */
+int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err);
+
+/* Writes the plan as one "place-plan/1" JSON object (see docs/plan-json.md), streaming
+ * rank by rank so that memory stays bounded whatever the rank count. */
+int place_plan_write_json(const place_plan *p, FILE *f, place_error *err);
+
+/* Writes the plan as text: a header, then one line per rank, readable as a map. */
+int place_plan_write_text(const place_plan *p, FILE *f, place_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,69 @@
+/* internal.h: what the modules of libplace share and users do not see.
+ *
+ * The topology module flattens hwloc's tree into the tables placement works on: usable
+ * cores (each with its usable PUs, package, NUMA domain and CPU kind) in domain order.
+ * The plan module reads only these tables, so it never walks hwloc objects itself.
+ */
+#ifndef PLACE_INTERNAL_H
+#define PLACE_INTERNAL_H
+
+#include <hwloc.h>
+#include "place.h"
+
+typedef struct place_core {
+    int core_l;       /* logical index of the Core (of the PU if the topology has none) */
+    int core_os;
+    int package_l;    /* logical index of the package, 0 if the topology has none */
+    int domain;       /* index into place_topo.dom */
+    int kind;         /* CPU kind index, -1 if the topology has no kinds */
+    int npu;          /* usable PUs of this core */
+    int pu_first;     /* its PUs' OS indices are pu_pool[pu_first .. pu_first+npu) */
+} place_core;
+
+typedef struct place_domain {
+    int numa_os;      /* primary NUMA node (the cores' local memory) */
+    int numa_l;
+    int first_core;   /* cores of this domain: cores[first_core .. first_core+ncores) */
+    int ncores;
+} place_domain;
+
+typedef struct place_kind_info {
+    char *pus;        /* list string */
+    int efficiency;   /* hwloc's rank, -1 if unknown */
+    const char *core_type;
+} place_kind_info;
+
+struct place_topo {
+    hwloc_topology_t h;
+    char *source;
+    int thissystem;
+    hwloc_bitmap_t usable;        /* allowed, online and (if asked) inside the binding */
+    char *offline_s, *disallowed_s, *unbound_s;
+
+    int npackages, nnuma, ncores_all, npus_all, max_smt;
+
+    int ncores;                   /* usable cores, sorted by domain, then logical index */
+    place_core *cores;
+    int *pu_pool;
+    int npus_usable;
+
+    int ndom;
+    place_domain *dom;
+    int nmemonly;
+    int *memonly_os;
+
+    int nkinds;
+    place_kind_info *kinds;
+
+    int ndist;                    /* NUMA distance matrix, ndist x ndist, or 0 */
+    int *dist_os;
+    unsigned long long *dist;
+};
+
+/* Duplicates a string or returns NULL; the callers check. */
+char *place_strdup(const char *s);
+
+/* Formats an hwloc bitmap as a list string; returns NULL on allocation failure. */
+char *place_bitmap_list(hwloc_const_bitmap_t b);
+
+#endif

@@ -1,0 +1,854 @@
+/* plan.c: mapping ranks to cpusets and threads to PUs.
+ *
+ * The node plan works on "units": a unit is a core carrying its first k usable PUs (k =
+ * PUs per core in use), or, when ranks outnumber cores, a single PU. Units are listed in
+ * NUMA-domain order, so a contiguous range of units is a compact set of cores that
+ * straddles a domain boundary only where the range crosses one.
+ *
+ * Attempts, in order, stopping at the first that fits:
+ *   cores with k = 1, 2, ... PUs (k rises only when --smt was not given and threads
+ *   need it), then single PUs (ranks share cores through SMT siblings), then, with
+ *   --oversubscribe only, threads dealt round-robin over all PUs.
+ * On hybrid CPUs (kinds=auto) the whole sequence is first tried on the most efficient
+ * kind alone: a bulk-synchronous code waits at every barrier for its slowest thread,
+ * so mixing kinds slows everyone to the E-core pace.
+ *
+ * The default policy ("numa") apportions ranks to domains in proportion to their units
+ * (largest remainder, each domain capped at what it can hold whole), gives every rank
+ * the same number of units (the smallest share of any used domain) and keeps
+ * consecutive ranks on one domain, so that decomposition neighbours share memory.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+typedef struct unit {
+    int domain;
+    int core;        /* index into topo->cores */
+    int npu;
+    int pu[4];       /* OS indices; more than 4 per unit are looked up in the core */
+} unit;
+
+typedef struct lrank {
+    char *cpuset;
+    int ncpus;
+    int nnuma;
+    int *numa_os;
+    int nthreads;
+    int *pu_os;
+    int *core_l;
+} lrank;
+
+typedef struct nodeplan {
+    int nranks;
+    lrank *r;
+} nodeplan;
+
+struct place_plan {
+    const place_topo *topo;
+    place_request req;       /* resolved */
+    int nhi, rhi, rlo;       /* the first nhi nodes hold rhi ranks, the others rlo */
+    nodeplan np[2];          /* np[0] for rhi, np[1] for rlo */
+    int oversub;
+    int smt_used;            /* most PUs per core any rank's units carry */
+    int nnotes, capnotes;
+    char **notes;
+};
+
+/* ---- request ---------------------------------------------------------------- */
+
+void place_request_init(place_request *req)
+{
+    memset(req, 0, sizeof *req);
+    req->policy = PLACE_POLICY_NUMA;
+    req->kinds = PLACE_KINDS_AUTO;
+}
+
+static const char *policy_names[] = {"numa", "compact", "spread"};
+static const char *kinds_names[] = {"auto", "all", "best"};
+
+const char *place_policy_name(place_policy p)
+{
+    return (p >= 0 && p <= PLACE_POLICY_SPREAD) ? policy_names[p] : "?";
+}
+
+const char *place_kinds_name(place_kinds k)
+{
+    return (k >= 0 && k <= PLACE_KINDS_BEST) ? kinds_names[k] : "?";
+}
+
+int place_policy_parse(const char *s, place_policy *out, place_error *err)
+{
+    for (int i = 0; i <= PLACE_POLICY_SPREAD; i++)
+        if (s && !strcmp(s, policy_names[i])) {
+            *out = (place_policy)i;
+            return 0;
+        }
+    return place_error_set(err, PLACE_EINVAL,
+                           "--policy '%.40s': unknown; expected numa, compact or spread",
+                           s ? s : "");
+}
+
+int place_kinds_parse(const char *s, place_kinds *out, place_error *err)
+{
+    for (int i = 0; i <= PLACE_KINDS_BEST; i++)
+        if (s && !strcmp(s, kinds_names[i])) {
+            *out = (place_kinds)i;
+            return 0;
+        }
+    return place_error_set(err, PLACE_EINVAL,
+                           "--cpu-kinds '%.40s': unknown; expected auto, all or best",
+                           s ? s : "");
+}
+
+/* ---- notes -------------------------------------------------------------------- */
+
+__attribute__((format(printf, 2, 3)))
+static void note(place_plan *p, const char *fmt, ...)
+{
+    if (p->nnotes == p->capnotes) {
+        int cap = p->capnotes ? 2 * p->capnotes : 8;
+        char **n = realloc(p->notes, (size_t)cap * sizeof *n);
+        if (!n)
+            return; /* a lost note is not worth failing the plan for */
+        p->notes = n;
+        p->capnotes = cap;
+    }
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (int i = 0; i < p->nnotes; i++)
+        if (!strcmp(p->notes[i], buf))
+            return; /* both node classes may say the same thing */
+    char *s = place_strdup(buf);
+    if (s)
+        p->notes[p->nnotes++] = s;
+}
+
+/* ---- units -------------------------------------------------------------------- */
+
+static int unit_pu(const place_topo *t, const unit *u, int i)
+{
+    if (i < 4)
+        return u->pu[i];
+    return t->pu_pool[t->cores[u->core].pu_first + i];
+}
+
+/* Units from the selected cores: one per core with up to k PUs, or (per_pu) one per PU,
+ * at most k PUs of each core. */
+static int make_units(const place_topo *t, const int *sel, int nsel, int k, int per_pu,
+                      unit **out)
+{
+    int n = 0;
+    for (int i = 0; i < nsel; i++) {
+        int m = t->cores[sel[i]].npu < k ? t->cores[sel[i]].npu : k;
+        n += per_pu ? m : 1;
+    }
+    unit *u = calloc((size_t)n + 1, sizeof *u);
+    if (!u)
+        return -1;
+    int j = 0;
+    for (int i = 0; i < nsel; i++) {
+        const place_core *c = &t->cores[sel[i]];
+        int m = c->npu < k ? c->npu : k;
+        if (per_pu) {
+            for (int q = 0; q < m; q++) {
+                u[j].domain = c->domain;
+                u[j].core = sel[i];
+                u[j].npu = 1;
+                u[j].pu[0] = t->pu_pool[c->pu_first + q];
+                j++;
+            }
+        } else {
+            u[j].domain = c->domain;
+            u[j].core = sel[i];
+            u[j].npu = m;
+            for (int q = 0; q < m && q < 4; q++)
+                u[j].pu[q] = t->pu_pool[c->pu_first + q];
+            j++;
+        }
+    }
+    *out = u;
+    return n;
+}
+
+/* ---- assignment: each rank gets a range of units ------------------------------ */
+
+typedef struct range {
+    int first;
+    int n;
+} range;
+
+typedef struct attempt {
+    const unit *u;
+    int nu;
+    int R;           /* ranks on this node */
+    int T;           /* threads per rank, 0 = fill */
+    int k;           /* PUs per unit at most */
+    place_policy policy;
+    range *out;      /* R ranges */
+    int straddled;   /* set when ranks had to cross domain boundaries */
+    int idle;        /* units left unused to keep shares equal */
+} attempt;
+
+static int slots_in(const attempt *a, range r)
+{
+    int s = 0;
+    for (int i = r.first; i < r.first + r.n; i++)
+        s += a->u[i].npu;
+    return s;
+}
+
+/* Every rank's range must hold its threads. */
+static int ranges_hold_threads(const attempt *a)
+{
+    if (a->T == 0)
+        return 1;
+    for (int i = 0; i < a->R; i++)
+        if (slots_in(a, a->out[i]) < a->T)
+            return 0;
+    return 1;
+}
+
+/* Units a rank needs for T threads, assuming full units. */
+static int units_needed(const attempt *a)
+{
+    return a->T ? (a->T + a->k - 1) / a->k : 1;
+}
+
+/* Linear packing over all units, ignoring domains: rank i gets [i*q, (i+1)*q). */
+static int assign_linear(attempt *a, int q)
+{
+    if (q < 1 || (long)q * a->R > a->nu)
+        return 0;
+    for (int i = 0; i < a->R; i++) {
+        a->out[i].first = i * q;
+        a->out[i].n = q;
+        if (a->u[i * q].domain != a->u[i * q + q - 1].domain)
+            a->straddled = 1;
+    }
+    a->idle = a->nu - q * a->R;
+    return ranges_hold_threads(a);
+}
+
+typedef struct dominfo {
+    int first, n;    /* units of this domain */
+    int cap;         /* ranks it can hold whole */
+    int r;           /* ranks given */
+} dominfo;
+
+static int domain_table(const attempt *a, dominfo **out)
+{
+    int nd = 0;
+    for (int i = 0; i < a->nu; i++)
+        if (a->u[i].domain + 1 > nd)
+            nd = a->u[i].domain + 1;
+    dominfo *d = calloc((size_t)nd + 1, sizeof *d);
+    if (!d)
+        return -1;
+    for (int i = 0; i < nd; i++)
+        d[i].first = -1;
+    for (int i = 0; i < a->nu; i++) {
+        dominfo *x = &d[a->u[i].domain];
+        if (x->first < 0)
+            x->first = i;
+        x->n++;
+    }
+    *out = d;
+    return nd;
+}
+
+/* Largest-remainder apportionment of R ranks to domains by unit count, each domain
+ * capped at d->cap. Requires sum(cap) >= R. */
+static void apportion(dominfo *d, int nd, int R, int total)
+{
+    int given = 0;
+    for (int i = 0; i < nd; i++) {
+        long ideal = (long)R * d[i].n / (total ? total : 1);
+        d[i].r = (int)(ideal < d[i].cap ? ideal : d[i].cap);
+        given += d[i].r;
+    }
+    while (given < R) {
+        int best = -1;
+        double bestrem = -1e300;
+        for (int i = 0; i < nd; i++) {
+            if (d[i].r >= d[i].cap)
+                continue;
+            double rem = (double)R * d[i].n / total - d[i].r;
+            if (rem > bestrem) {
+                bestrem = rem;
+                best = i;
+            }
+        }
+        d[best].r++;
+        given++;
+    }
+}
+
+static int assign_numa(attempt *a)
+{
+    dominfo *d = NULL;
+    int nd = domain_table(a, &d);
+    if (nd < 0)
+        return -1;
+    int need = units_needed(a), capsum = 0;
+    for (int i = 0; i < nd; i++) {
+        d[i].cap = d[i].n / need;
+        capsum += d[i].cap;
+    }
+    int ok;
+    if (capsum >= a->R) {
+        apportion(d, nd, a->R, a->nu);
+        int q = INT_MAX;
+        for (int i = 0; i < nd; i++)
+            if (d[i].r > 0 && d[i].n / d[i].r < q)
+                q = d[i].n / d[i].r;
+        int rank = 0;
+        a->idle = 0;
+        for (int i = 0; i < nd; i++) {
+            for (int j = 0; j < d[i].r; j++, rank++) {
+                a->out[rank].first = d[i].first + j * q;
+                a->out[rank].n = q;
+            }
+            a->idle += d[i].n - d[i].r * q;
+        }
+        ok = ranges_hold_threads(a);
+    } else {
+        ok = assign_linear(a, a->nu / a->R);
+    }
+    free(d);
+    return ok;
+}
+
+static int assign_spread(attempt *a)
+{
+    dominfo *d = NULL;
+    int nd = domain_table(a, &d);
+    if (nd < 0)
+        return -1;
+    /* Domains that have units, in order: rank i goes to the (i mod D)-th of them. */
+    int *ids = malloc(sizeof(int) * (size_t)(nd + 1)), D = 0;
+    if (!ids) {
+        free(d);
+        return -1;
+    }
+    for (int i = 0; i < nd; i++)
+        if (d[i].n > 0)
+            ids[D++] = i;
+    for (int i = 0; i < a->R; i++)
+        d[ids[i % D]].r++;
+    int q = INT_MAX, need = units_needed(a);
+    for (int i = 0; i < D; i++)
+        if (d[ids[i]].r > 0 && d[ids[i]].n / d[ids[i]].r < q)
+            q = d[ids[i]].n / d[ids[i]].r;
+    int ok = 0;
+    if (q >= need) {
+        a->idle = 0;
+        for (int i = 0; i < a->R; i++) {
+            dominfo *x = &d[ids[i % D]];
+            a->out[i].first = x->first + (i / D) * q;
+            a->out[i].n = q;
+        }
+        for (int i = 0; i < D; i++)
+            a->idle += d[ids[i]].n - d[ids[i]].r * q;
+        ok = ranges_hold_threads(a);
+    }
+    if (!ok) /* a domain is too small for its share: pack linearly instead */
+        ok = assign_linear(a, a->nu / a->R);
+    free(ids);
+    free(d);
+    return ok;
+}
+
+static int assign_compact(attempt *a)
+{
+    int q = a->T ? units_needed(a) : a->nu / a->R;
+    if (!assign_linear(a, q))
+        return 0;
+    /* Compact takes only what it needs: unused units are expected, not "idle". */
+    a->idle = 0;
+    return 1;
+}
+
+static int assign(attempt *a)
+{
+    a->straddled = 0;
+    a->idle = 0;
+    if (a->R > a->nu)
+        return 0;
+    switch (a->policy) {
+    case PLACE_POLICY_COMPACT:
+        return assign_compact(a);
+    case PLACE_POLICY_SPREAD:
+        return assign_spread(a);
+    default:
+        return assign_numa(a);
+    }
+}
+
+/* ---- building a node plan from ranges -------------------------------------- */
+
+static void lrank_free(lrank *r)
+{
+    free(r->cpuset);
+    free(r->numa_os);
+    free(r->pu_os);
+    free(r->core_l);
+}
+
+static void nodeplan_free(nodeplan *np)
+{
+    for (int i = 0; i < np->nranks && np->r; i++)
+        lrank_free(&np->r[i]);
+    free(np->r);
+    np->r = NULL;
+    np->nranks = 0;
+}
+
+/* Fills rank r's cpuset, NUMA list and threads from its PUs. `pus` holds `npus` PUs in
+ * thread order; thread t gets pus[t]. */
+static int fill_rank(const place_topo *t, lrank *r, const int *pus, const int *cores,
+                     int nthreads, hwloc_bitmap_t cpuset)
+{
+    r->nthreads = nthreads;
+    r->pu_os = malloc(sizeof(int) * (size_t)(nthreads + 1));
+    r->core_l = malloc(sizeof(int) * (size_t)(nthreads + 1));
+    r->numa_os = malloc(sizeof(int) * (size_t)(t->ndom + 1));
+    r->cpuset = place_bitmap_list(cpuset);
+    if (!r->pu_os || !r->core_l || !r->numa_os || !r->cpuset)
+        return -1;
+    for (int i = 0; i < nthreads; i++) {
+        r->pu_os[i] = pus[i];
+        r->core_l[i] = t->cores[cores[i]].core_l;
+    }
+    r->ncpus = hwloc_bitmap_weight(cpuset);
+    /* NUMA domains touched, in domain order. */
+    r->nnuma = 0;
+    for (int d = 0; d < t->ndom; d++) {
+        const place_domain *dom = &t->dom[d];
+        for (int c = dom->first_core; c < dom->first_core + dom->ncores; c++) {
+            const place_core *pc = &t->cores[c];
+            int hit = 0;
+            for (int q = 0; q < pc->npu; q++)
+                if (hwloc_bitmap_isset(cpuset, (unsigned)t->pu_pool[pc->pu_first + q]))
+                    hit = 1;
+            if (hit) {
+                r->numa_os[r->nnuma++] = dom->numa_os;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Threads of a rank fill its units breadth-first: first PU of every unit, then the
+ * second, so that no SMT sibling is used while a unit of the rank has a free core. */
+static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np)
+{
+    np->nranks = a->R;
+    np->r = calloc((size_t)a->R, sizeof *np->r);
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    int maxslots = 0;
+    for (int i = 0; i < a->R; i++) {
+        int s = slots_in(a, a->out[i]);
+        if (s > maxslots)
+            maxslots = s;
+    }
+    int *pus = malloc(sizeof(int) * (size_t)(maxslots + 1));
+    int *cores = malloc(sizeof(int) * (size_t)(maxslots + 1));
+    int rc = (np->r && set && pus && cores) ? 0 : -1;
+    for (int i = 0; i < a->R && rc == 0; i++) {
+        range rg = a->out[i];
+        int n = 0, maxpu = 0;
+        hwloc_bitmap_zero(set);
+        for (int u = rg.first; u < rg.first + rg.n; u++) {
+            if (a->u[u].npu > maxpu)
+                maxpu = a->u[u].npu;
+            for (int q = 0; q < a->u[u].npu; q++)
+                hwloc_bitmap_set(set, (unsigned)unit_pu(t, &a->u[u], q));
+        }
+        for (int pass = 0; pass < maxpu; pass++)
+            for (int u = rg.first; u < rg.first + rg.n; u++)
+                if (pass < a->u[u].npu) {
+                    pus[n] = unit_pu(t, &a->u[u], pass);
+                    cores[n] = a->u[u].core;
+                    n++;
+                }
+        int nthreads = a->T ? a->T : n;
+        rc = fill_rank(t, &np->r[i], pus, cores, nthreads, set);
+    }
+    free(pus);
+    free(cores);
+    hwloc_bitmap_free(set);
+    return rc;
+}
+
+/* --oversubscribe when nothing else fits: thread g of the node (g = rank*T + t) runs on
+ * PU g mod U, PUs ordered first PU of every core, then second PUs. */
+static int build_oversubscribed(const place_topo *t, const int *sel, int nsel, int R, int T,
+                                nodeplan *np, int *max_per_pu)
+{
+    int U = 0;
+    for (int i = 0; i < nsel; i++)
+        U += t->cores[sel[i]].npu;
+    int *pus = malloc(sizeof(int) * (size_t)(U + 1));
+    int *cores = malloc(sizeof(int) * (size_t)(U + 1));
+    int *tp = malloc(sizeof(int) * (size_t)(T + 1));
+    int *tc = malloc(sizeof(int) * (size_t)(T + 1));
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    np->nranks = R;
+    np->r = calloc((size_t)R, sizeof *np->r);
+    int rc = (pus && cores && tp && tc && set && np->r) ? 0 : -1;
+    int n = 0;
+    for (int pass = 0; rc == 0 && n < U; pass++)
+        for (int i = 0; i < nsel; i++)
+            if (pass < t->cores[sel[i]].npu) {
+                pus[n] = t->pu_pool[t->cores[sel[i]].pu_first + pass];
+                cores[n] = sel[i];
+                n++;
+            }
+    for (int r = 0; r < R && rc == 0; r++) {
+        hwloc_bitmap_zero(set);
+        for (int th = 0; th < T; th++) {
+            long g = ((long)r * T + th) % U;
+            tp[th] = pus[g];
+            tc[th] = cores[g];
+            hwloc_bitmap_set(set, (unsigned)pus[g]);
+        }
+        rc = fill_rank(t, &np->r[r], tp, tc, T, set);
+    }
+    *max_per_pu = (int)(((long)R * T + U - 1) / U);
+    free(pus);
+    free(cores);
+    free(tp);
+    free(tc);
+    hwloc_bitmap_free(set);
+    return rc;
+}
+
+/* ---- the node plan --------------------------------------------------------------- */
+
+/* Selects usable cores: minus the reserved last cores of each package, and (kinds
+ * filter) only cores of kind `kind` when kind >= 0. Returns the count. */
+static int select_cores(const place_topo *t, int reserve, int kind, int *sel)
+{
+    int n = 0;
+    for (int i = 0; i < t->ncores; i++) {
+        const place_core *c = &t->cores[i];
+        if (kind >= 0 && c->kind != kind)
+            continue;
+        if (reserve > 0) {
+            /* Reserved: among the usable cores of its package, one of the last `reserve`
+             * by logical index. */
+            int later = 0;
+            for (int j = 0; j < t->ncores; j++)
+                if (t->cores[j].package_l == c->package_l && t->cores[j].core_l > c->core_l)
+                    later++;
+            if (later < reserve)
+                continue;
+        }
+        sel[n++] = i;
+    }
+    return n;
+}
+
+static int best_kind(const place_topo *t)
+{
+    int best = t->nkinds - 1; /* hwloc lists kinds from least to most efficient */
+    for (int k = 0; k < t->nkinds; k++)
+        if (t->kinds[k].efficiency > t->kinds[best].efficiency)
+            best = k;
+    return best;
+}
+
+/* Tries every attempt on the selected cores. Returns 1 if a plan was built, 0 if
+ * nothing fits, -1 on allocation failure. */
+static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np)
+{
+    const place_topo *t = p->topo;
+    const place_request *req = &p->req;
+    int maxs = 0;
+    for (int i = 0; i < nsel; i++)
+        if (t->cores[sel[i]].npu > maxs)
+            maxs = t->cores[sel[i]].npu;
+    int kmin = req->smt ? (req->smt < maxs ? req->smt : maxs) : 1;
+    int kmax = req->smt ? kmin : maxs;
+    attempt a = {0};
+    a.R = R;
+    a.T = req->threads;
+    a.policy = req->policy;
+    a.out = calloc((size_t)R, sizeof *a.out);
+    if (!a.out)
+        return -1;
+    int result = 0;
+    for (int per_pu = 0; per_pu <= 1 && !result; per_pu++) {
+        for (int k = per_pu ? kmax : kmin; k <= kmax && !result; k++) {
+            unit *u = NULL;
+            a.nu = make_units(t, sel, nsel, k, per_pu, &u);
+            if (a.nu < 0) {
+                free(a.out);
+                return -1;
+            }
+            a.u = u;
+            a.k = per_pu ? 1 : k;
+            if (assign(&a)) {
+                result = build_from_ranges(t, &a, np) == 0 ? 1 : -1;
+                if (result == 1) {
+                    if (k > p->smt_used)
+                        p->smt_used = k;
+                    if (per_pu && kmax > 1)
+                        note(p, "%d ranks exceed the %d usable cores: ranks share cores through "
+                                "SMT siblings", R, nsel);
+                    else if (k > 1 && !req->smt)
+                        note(p, "threads exceed the cores: using %d PUs per core (SMT)", k);
+                    if (a.straddled)
+                        note(p, "%d ranks of %d threads do not fit inside NUMA nodes: some ranks "
+                                "straddle two nodes", R, req->threads ? req->threads : 1);
+                    if (a.idle)
+                        note(p, "%d of %d %s left idle so that every rank gets an equal share",
+                             a.idle, a.nu, per_pu ? "PUs" : "cores");
+                }
+            }
+            free(u);
+        }
+    }
+    free(a.out);
+    return result;
+}
+
+static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
+{
+    const place_topo *t = p->topo;
+    const place_request *req = &p->req;
+    int *sel = malloc(sizeof(int) * (size_t)(t->ncores + 1));
+    if (!sel)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    int result = 0, nsel = 0;
+    int kinds_filter = t->nkinds > 1 && req->kinds != PLACE_KINDS_ALL;
+    if (kinds_filter) {
+        int bk = best_kind(t);
+        nsel = select_cores(t, req->reserve_cores, bk, sel);
+        if (nsel > 0)
+            result = try_selection(p, sel, nsel, R, np);
+        if (result == 1 && nsel < t->ncores)
+            note(p, "hybrid CPU: only the most efficient kind (PUs %s) is used; the other %d "
+                    "cores are left idle (--cpu-kinds all to use them)",
+                 t->kinds[bk].pus, t->ncores - nsel);
+    }
+    if (result == 0 && (!kinds_filter || req->kinds == PLACE_KINDS_AUTO)) {
+        nsel = select_cores(t, req->reserve_cores, -1, sel);
+        result = try_selection(p, sel, nsel, R, np);
+        if (result == 1 && kinds_filter)
+            note(p, "hybrid CPU: the request does not fit on the most efficient cores alone, so "
+                    "cores of every kind are mixed (ranks may wait for slower cores)");
+    }
+    if (result == 0 && req->oversubscribe) {
+        nsel = select_cores(t, req->reserve_cores, -1, sel);
+        int T = req->threads ? req->threads : 1, per = 0;
+        result = build_oversubscribed(t, sel, nsel, R, T, np, &per) == 0 ? 1 : -1;
+        if (result == 1) {
+            p->oversub = 1;
+            p->smt_used = t->max_smt;
+            note(p, "oversubscribed: %d ranks x %d threads = %ld threads on %d PUs, up to %d "
+                    "per PU", R, T, (long)R * T, t->npus_usable, per);
+        }
+    }
+    free(sel);
+    if (result < 0)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory while computing the plan");
+    if (result == 0) {
+        int T = req->threads;
+        if (T)
+            return place_error_set(err, PLACE_EINFEASIBLE,
+                                   "%d ranks x %d threads per node do not fit: the node has %d usable "
+                                   "PUs on %d cores (%s); use fewer ranks or threads, more nodes, "
+                                   "or --oversubscribe",
+                                   R, T, t->npus_usable, t->ncores,
+                                   req->smt ? "--smt limits PUs per core" : "all SMT siblings counted");
+        return place_error_set(err, PLACE_EINFEASIBLE,
+                               "%d ranks per node do not fit: the node has %d usable PUs on %d cores; "
+                               "use fewer ranks, more nodes, or --oversubscribe",
+                               R, t->npus_usable, t->ncores);
+    }
+    return 0;
+}
+
+/* ---- the job plan ------------------------------------------------------------- */
+
+#define PLACE_MAX_RANKS (1 << 30)
+
+/* Resolves ranks, nodes and ranks per node into the two node classes. */
+static int resolve_layout(place_plan *p, place_error *err)
+{
+    place_request *r = &p->req;
+    if (r->ranks < 0 || r->nodes < 0 || r->ranks_per_node < 0)
+        return place_error_set(err, PLACE_EINVAL, "ranks, nodes and ranks per node must not be negative");
+    if (r->threads < 0 || r->smt < 0 || r->reserve_cores < 0)
+        return place_error_set(err, PLACE_EINVAL, "threads, --smt and --reserve-cores must not be negative");
+    if (r->ranks == 0 && r->ranks_per_node == 0)
+        r->ranks = 1;
+    if (r->ranks == 0) {
+        long n = (long)r->ranks_per_node * (r->nodes ? r->nodes : 1);
+        if (n > PLACE_MAX_RANKS)
+            return place_error_set(err, PLACE_EINVAL, "%d ranks per node x %d nodes: more than %d ranks",
+                                   r->ranks_per_node, r->nodes, PLACE_MAX_RANKS);
+        r->ranks = (int)n;
+    }
+    if (r->ranks_per_node) {
+        int need = (r->ranks + r->ranks_per_node - 1) / r->ranks_per_node;
+        if (r->nodes == 0)
+            r->nodes = need;
+        if (r->nodes != need)
+            return place_error_set(err, PLACE_EINVAL,
+                                   "-n %d with --ranks-per-node %d needs %d nodes, but -N says %d",
+                                   r->ranks, r->ranks_per_node, need, r->nodes);
+        p->rhi = r->ranks_per_node;
+        p->nhi = r->ranks / r->ranks_per_node;
+        p->rlo = r->ranks % r->ranks_per_node;
+    } else {
+        if (r->nodes == 0)
+            r->nodes = 1;
+        if (r->ranks < r->nodes)
+            return place_error_set(err, PLACE_EINVAL,
+                                   "-n %d on -N %d nodes: fewer ranks than nodes would leave nodes empty",
+                                   r->ranks, r->nodes);
+        p->rlo = r->ranks / r->nodes;
+        p->nhi = r->ranks % r->nodes;
+        p->rhi = p->rlo + 1;
+        if (p->nhi == 0) {
+            p->rhi = p->rlo;
+            p->nhi = r->nodes;
+            p->rlo = 0;
+        }
+    }
+    return 0;
+}
+
+int place_plan_compute(place_plan **out, const place_topo *topo, const place_request *req,
+                       place_error *err)
+{
+    *out = NULL;
+    place_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    p->topo = topo;
+    p->req = *req;
+    if (resolve_layout(p, err) < 0)
+        goto fail;
+    if (req->reserve_cores > 0) {
+        /* A package left with no core by the reservation is an error, not a silent gap. */
+        for (int i = 0; i < topo->ncores; i++) {
+            int n = 0;
+            for (int j = 0; j < topo->ncores; j++)
+                n += topo->cores[j].package_l == topo->cores[i].package_l;
+            if (n <= req->reserve_cores) {
+                place_error_set(err, PLACE_EINFEASIBLE,
+                                "--reserve-cores %d leaves no core in package L#%d, which has %d "
+                                "usable cores; expected fewer than %d",
+                                req->reserve_cores, topo->cores[i].package_l, n, n);
+                goto fail;
+            }
+        }
+        note(p, "%d cores per package reserved for the OS (the last ones)", req->reserve_cores);
+    }
+    if (node_plan(p, p->rhi, &p->np[0], err) < 0)
+        goto fail;
+    if (p->rlo > 0 && p->rlo != p->rhi && node_plan(p, p->rlo, &p->np[1], err) < 0)
+        goto fail;
+    if (p->rlo > 0 && p->rlo != p->rhi)
+        note(p, "%d ranks do not divide over %d nodes: the first %d nodes run %d ranks, the others %d",
+             p->req.ranks, p->req.nodes, p->nhi, p->rhi, p->rlo);
+    /* Resolve what was automatic, so the request printed is the one applied. */
+    if (!p->req.threads) {
+        int lo = INT_MAX, hi = 0;
+        for (int c = 0; c < 2; c++)
+            for (int i = 0; i < p->np[c].nranks; i++) {
+                int n = p->np[c].r[i].nthreads;
+                lo = n < lo ? n : lo;
+                hi = n > hi ? n : hi;
+            }
+        if (lo != hi)
+            note(p, "threads fill each rank's share: %d to %d per rank", lo, hi);
+        p->req.threads = lo;
+    }
+    if (!p->req.smt)
+        p->req.smt = p->smt_used;
+    if (!p->req.ranks_per_node)
+        p->req.ranks_per_node = p->rhi;
+    const place_topo *t = topo;
+    if (*t->disallowed_s)
+        note(p, "PUs %s are not allowed (cgroup, batch system or --allowed) and are not used",
+             t->disallowed_s);
+    if (*t->offline_s)
+        note(p, "PUs %s are offline and are not used", t->offline_s);
+    if (t->unbound_s && *t->unbound_s)
+        note(p, "PUs %s are outside this process's binding and are not used", t->unbound_s);
+    for (int i = 0; i < t->nmemonly; i++)
+        note(p, "NUMA node P#%d has no cores of its own (memory-only): no rank is local to it; "
+                "bind memory there explicitly", t->memonly_os[i]);
+    *out = p;
+    return 0;
+fail:
+    place_plan_free(p);
+    return -1;
+}
+
+void place_plan_free(place_plan *p)
+{
+    if (!p)
+        return;
+    nodeplan_free(&p->np[0]);
+    nodeplan_free(&p->np[1]);
+    for (int i = 0; i < p->nnotes; i++)
+        free(p->notes[i]);
+    free(p->notes);
+    free(p);
+}
+
+const place_request *place_plan_request(const place_plan *p) { return &p->req; }
+const place_topo *place_plan_topo(const place_plan *p) { return p->topo; }
+int place_plan_nnotes(const place_plan *p) { return p->nnotes; }
+const char *place_plan_note(const place_plan *p, int i)
+{
+    return (i >= 0 && i < p->nnotes) ? p->notes[i] : NULL;
+}
+int place_plan_oversubscribed(const place_plan *p) { return p->oversub; }
+
+int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err)
+{
+    if (rank < 0 || rank >= p->req.ranks)
+        return place_error_set(err, PLACE_EINVAL, "rank %d: out of range; the plan has ranks 0 to %d",
+                               rank, p->req.ranks - 1);
+    long hi = (long)p->nhi * p->rhi;
+    int node, lr, cls;
+    if (rank < hi) {
+        node = rank / p->rhi;
+        lr = rank % p->rhi;
+        cls = 0;
+    } else {
+        long r2 = rank - hi;
+        node = p->nhi + (int)(r2 / p->rlo);
+        lr = (int)(r2 % p->rlo);
+        cls = 1;
+    }
+    const nodeplan *np = &p->np[cls];
+    if (cls == 1 && p->rlo == p->rhi)
+        np = &p->np[0];
+    const lrank *r = &np->r[lr];
+    info->rank = rank;
+    info->node = node;
+    info->local_rank = lr;
+    info->local_size = np->nranks;
+    info->cpuset = r->cpuset;
+    info->ncpus = r->ncpus;
+    info->nnuma = r->nnuma;
+    info->numa_os = r->numa_os;
+    info->nthreads = r->nthreads;
+    info->thread_pu_os = r->pu_os;
+    info->thread_core_l = r->core_l;
+    return 0;
+}

@@ -1,0 +1,188 @@
+/* plan_out.c: writing a plan as "place-plan/1" JSON or as a text map.
+ *
+ * JSON is produced with jansson, one rank object at a time, so that a million-rank plan
+ * never exists as a million-object tree in memory. The head (schema, topology, request,
+ * notes) is one jansson object whose closing brace is replaced by the "ranks" array.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include "internal.h"
+
+static json_t *int_array(const int *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+static json_t *topology_json(const place_topo *t)
+{
+    place_topo_info ti;
+    place_topo_get_info(t, &ti);
+    json_t *o = json_object();
+    json_object_set_new(o, "source", json_string(ti.source));
+    json_object_set_new(o, "packages", json_integer(ti.packages));
+    json_object_set_new(o, "numa_nodes", json_integer(ti.numa_nodes));
+    json_object_set_new(o, "cores", json_integer(ti.cores));
+    json_object_set_new(o, "pus", json_integer(ti.pus));
+    json_object_set_new(o, "usable_cores", json_integer(ti.usable_cores));
+    json_object_set_new(o, "usable_pus", json_integer(ti.usable_pus));
+    json_object_set_new(o, "max_pus_per_core", json_integer(ti.max_pus_per_core));
+    json_t *dom = json_array();
+    for (int d = 0; d < t->ndom; d++)
+        json_array_append_new(dom, json_pack("{s:i,s:i}", "numa", t->dom[d].numa_os,
+                                             "usable_cores", t->dom[d].ncores));
+    json_object_set_new(o, "numa_domains", dom);
+    json_object_set_new(o, "memory_only_numa", int_array(t->memonly_os, t->nmemonly));
+    json_object_set_new(o, "offline_pus", json_string(t->offline_s));
+    json_object_set_new(o, "disallowed_pus", json_string(t->disallowed_s));
+    json_object_set_new(o, "unbound_pus", json_string(place_topo_unbound_pus(t)));
+    json_t *kinds = json_array();
+    for (int k = 0; k < t->nkinds; k++) {
+        json_t *ko = json_pack("{s:s,s:i}", "pus", t->kinds[k].pus, "efficiency",
+                               t->kinds[k].efficiency);
+        if (t->kinds[k].core_type)
+            json_object_set_new(ko, "core_type", json_string(t->kinds[k].core_type));
+        json_array_append_new(kinds, ko);
+    }
+    json_object_set_new(o, "cpukinds", kinds);
+    if (t->ndist) {
+        json_t *m = json_array();
+        for (int i = 0; i < t->ndist; i++) {
+            json_t *row = json_array();
+            for (int j = 0; j < t->ndist; j++)
+                json_array_append_new(row, json_integer((json_int_t)t->dist[i * t->ndist + j]));
+            json_array_append_new(m, row);
+        }
+        json_object_set_new(o, "numa_distances", json_pack("{s:o,s:o}", "numa",
+                                                           int_array(t->dist_os, t->ndist),
+                                                           "matrix", m));
+    } else {
+        json_object_set_new(o, "numa_distances", json_null());
+    }
+    return o;
+}
+
+static json_t *request_json(const place_plan *p)
+{
+    const place_request *r = place_plan_request(p);
+    return json_pack("{s:i,s:i,s:i,s:i,s:s,s:i,s:i,s:b,s:s}", "ranks", r->ranks, "nodes",
+                     r->nodes, "ranks_per_node", r->ranks_per_node, "threads_per_rank",
+                     r->threads, "policy", place_policy_name(r->policy), "smt", r->smt,
+                     "reserve_cores", r->reserve_cores, "oversubscribe", r->oversubscribe,
+                     "cpu_kinds", place_kinds_name(r->kinds));
+}
+
+static json_t *rank_json(const place_rank_info *ri)
+{
+    json_t *th = json_array();
+    for (int i = 0; i < ri->nthreads; i++)
+        json_array_append_new(th, json_pack("{s:i,s:i,s:i}", "thread", i, "pu",
+                                            ri->thread_pu_os[i], "core_l", ri->thread_core_l[i]));
+    return json_pack("{s:i,s:i,s:i,s:s,s:o,s:o}", "rank", ri->rank, "node", ri->node,
+                     "local_rank", ri->local_rank, "cpuset", ri->cpuset, "numa",
+                     int_array(ri->numa_os, ri->nnuma), "threads", th);
+}
+
+static int dump_failed(place_error *err)
+{
+    int e = errno;
+    place_error_set(err, PLACE_ESYS, "writing the plan failed: %s", strerror(e));
+    if (err)
+        err->sys_errno = e;
+    return -1;
+}
+
+int place_plan_write_json(const place_plan *p, FILE *f, place_error *err)
+{
+    json_t *head = json_object();
+    json_object_set_new(head, "schema", json_string(PLACE_PLAN_SCHEMA));
+    json_object_set_new(head, "topology", topology_json(place_plan_topo(p)));
+    json_object_set_new(head, "request", request_json(p));
+    json_object_set_new(head, "oversubscribed", json_boolean(place_plan_oversubscribed(p)));
+    json_t *notes = json_array();
+    for (int i = 0; i < place_plan_nnotes(p); i++)
+        json_array_append_new(notes, json_string(place_plan_note(p, i)));
+    json_object_set_new(head, "notes", notes);
+    char *s = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    json_decref(head);
+    if (!s)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory writing the plan");
+    size_t n = strlen(s);
+    s[n - 1] = '\0'; /* drop the closing brace: "ranks" follows */
+    int bad = fputs(s, f) < 0 || fputs(",\"ranks\":[\n", f) < 0;
+    free(s);
+    const place_request *r = place_plan_request(p);
+    for (int i = 0; i < r->ranks && !bad; i++) {
+        place_rank_info ri;
+        place_plan_rank(p, i, &ri, NULL);
+        json_t *o = rank_json(&ri);
+        bad = json_dumpf(o, f, JSON_PRESERVE_ORDER | JSON_COMPACT) < 0 ||
+              fputs(i + 1 < r->ranks ? ",\n" : "\n", f) < 0;
+        json_decref(o);
+    }
+    if (bad || fputs("]}\n", f) < 0 || fflush(f) != 0)
+        return dump_failed(err);
+    return 0;
+}
+
+int place_plan_write_text(const place_plan *p, FILE *f, place_error *err)
+{
+    const place_topo *t = place_plan_topo(p);
+    const place_request *r = place_plan_request(p);
+    place_topo_info ti;
+    place_topo_get_info(t, &ti);
+    fprintf(f, "# topology %s: packages %d, NUMA nodes %d, cores %d, PUs %d; usable: cores %d, PUs %d\n",
+            ti.source, ti.packages, ti.numa_nodes, ti.cores, ti.pus, ti.usable_cores, ti.usable_pus);
+    fprintf(f, "# request: ranks %d, nodes %d (up to %d ranks each), threads per rank %d, policy %s, "
+               "PUs per core %d, reserved cores per package %d%s\n",
+            r->ranks, r->nodes, r->ranks_per_node, r->threads,
+            place_policy_name(r->policy), r->smt, r->reserve_cores,
+            place_plan_oversubscribed(p) ? ", oversubscribed" : "");
+    for (int i = 0; i < place_plan_nnotes(p); i++)
+        fprintf(f, "# note: %s\n", place_plan_note(p, i));
+    fprintf(f, "# cpuset and PU numbers are OS indices (P#); cores are logical (L#)\n");
+    /* Column widths: every node holds one of at most two node plans, so scanning the
+     * first and last node's ranks sees every cpuset and NUMA list that will be printed. */
+    char numa[64];
+    int wn = 4, wc = 6;
+    for (int pass = 0; pass < 2; pass++) {
+        place_rank_info ri;
+        place_plan_rank(p, pass ? r->ranks - 1 : 0, &ri, NULL);
+        int node = ri.node;
+        for (int i = pass ? r->ranks - 1 : 0; i >= 0 && i < r->ranks; i += pass ? -1 : 1) {
+            place_plan_rank(p, i, &ri, NULL);
+            if (ri.node != node)
+                break;
+            int n = (int)strlen(ri.cpuset);
+            wc = n > wc ? n : wc;
+            n = 0;
+            for (int k = 0; k < ri.nnuma; k++)
+                n += snprintf(NULL, 0, "%s%d", k ? "," : "", ri.numa_os[k]);
+            wn = n > wn ? n : wn;
+        }
+    }
+    if (wn > (int)sizeof numa - 8)
+        wn = (int)sizeof numa - 8;
+    fprintf(f, "%6s %5s %5s %-*s %-*s  %s\n", "rank", "node", "local", wn, "numa", wc, "cpuset",
+            "threads: thread=PU P#(core L#)");
+    int bad = 0;
+    for (int i = 0; i < r->ranks && !bad; i++) {
+        place_rank_info ri;
+        place_plan_rank(p, i, &ri, NULL);
+        int n = 0;
+        numa[0] = '\0';
+        for (int k = 0; k < ri.nnuma && n < (int)sizeof numa - 8; k++)
+            n += snprintf(numa + n, sizeof numa - (size_t)n, "%s%d", k ? "," : "", ri.numa_os[k]);
+        fprintf(f, "%6d %5d %5d %-*s %-*s ", ri.rank, ri.node, ri.local_rank, wn, numa, wc,
+                ri.cpuset);
+        for (int k = 0; k < ri.nthreads; k++)
+            fprintf(f, " %d=%d(%d)", k, ri.thread_pu_os[k], ri.thread_core_l[k]);
+        bad = fputc('\n', f) == EOF;
+    }
+    if (bad || fflush(f) != 0)
+        return dump_failed(err);
+    return 0;
+}

@@ -1,0 +1,479 @@
+/* topo.c: loading a machine with hwloc and flattening it for placement.
+ *
+ * hwloc gives a tree; placement needs tables: which cores may be used, which PUs each
+ * has, and which NUMA node is each core's local memory. The "domain" of a core is the
+ * first NUMA node attached to its nearest ancestor that has memory attached; when
+ * several nodes hang there (DDR and HBM on one package, say), the one without a subtype
+ * comes first and the others count as memory-only: they are no core's local node, so
+ * they must not attract ranks of their own.
+ *
+ * Disallowed PUs (cgroups, Slurm, --allowed) are loaded too (INCLUDE_DISALLOWED) so that
+ * the plan can say what it left out instead of silently not seeing it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "internal.h"
+
+char *place_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+char *place_bitmap_list(hwloc_const_bitmap_t b)
+{
+    char *s = NULL;
+    if (hwloc_bitmap_list_asprintf(&s, b) < 0)
+        return NULL;
+    return s;
+}
+
+static void derived_free(place_topo *t)
+{
+    free(t->cores);
+    free(t->pu_pool);
+    free(t->dom);
+    free(t->memonly_os);
+    free(t->offline_s);
+    free(t->disallowed_s);
+    t->cores = NULL;
+    t->pu_pool = NULL;
+    t->dom = NULL;
+    t->memonly_os = NULL;
+    t->offline_s = t->disallowed_s = NULL;
+}
+
+void place_topo_free(place_topo *t)
+{
+    if (!t)
+        return;
+    derived_free(t);
+    free(t->unbound_s);
+    for (int k = 0; k < t->nkinds; k++)
+        free(t->kinds[k].pus);
+    free(t->kinds);
+    free(t->dist_os);
+    free(t->dist);
+    if (t->usable)
+        hwloc_bitmap_free(t->usable);
+    if (t->h)
+        hwloc_topology_destroy(t->h);
+    free(t->source);
+    free(t);
+}
+
+/* The NUMA node a core's memory accesses go to first: see the file comment. */
+static hwloc_obj_t primary_numa(hwloc_obj_t o)
+{
+    for (; o; o = o->parent) {
+        if (o->memory_arity == 0)
+            continue;
+        hwloc_obj_t best = NULL;
+        for (hwloc_obj_t m = o->memory_first_child; m; m = m->next_sibling) {
+            hwloc_obj_t n = m;
+            while (n && n->type != HWLOC_OBJ_NUMANODE)
+                n = n->memory_first_child; /* through memory-side caches */
+            if (!n)
+                continue;
+            if (!best || (best->subtype && !n->subtype))
+                best = n;
+        }
+        if (best)
+            return best;
+    }
+    return NULL;
+}
+
+static int cmp_core(const void *a, const void *b)
+{
+    const place_core *x = a, *y = b;
+    if (x->domain != y->domain)
+        return x->domain - y->domain;
+    return x->core_l - y->core_l;
+}
+
+/* Builds the core, domain and memory-only tables from t->usable. */
+static int derive(place_topo *t, place_error *err)
+{
+    derived_free(t);
+    hwloc_topology_t h = t->h;
+    int have_cores = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_CORE) > 0;
+    hwloc_obj_type_t ctype = have_cores ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
+    t->ncores_all = hwloc_get_nbobjs_by_type(h, ctype);
+    t->npus_all = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+    t->npackages = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PACKAGE);
+    t->nnuma = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
+
+    hwloc_const_bitmap_t all = hwloc_topology_get_topology_cpuset(h);
+    hwloc_const_bitmap_t complete = hwloc_topology_get_complete_cpuset(h);
+    hwloc_const_bitmap_t allowed = hwloc_topology_get_allowed_cpuset(h);
+    hwloc_bitmap_t tmp = hwloc_bitmap_alloc();
+    hwloc_bitmap_andnot(tmp, complete, all);
+    t->offline_s = place_bitmap_list(tmp);
+    hwloc_bitmap_andnot(tmp, all, allowed);
+    t->disallowed_s = place_bitmap_list(tmp);
+    hwloc_bitmap_free(tmp);
+
+    t->cores = calloc((size_t)t->ncores_all + 1, sizeof *t->cores);
+    t->pu_pool = calloc((size_t)t->npus_all + 1, sizeof *t->pu_pool);
+    /* A NUMA node is "primary" if some core has it as local memory. */
+    char *is_primary = calloc((size_t)t->nnuma + 1, 1);
+    int *dom_of_numa = malloc(((size_t)t->nnuma + 1) * sizeof(int));
+    if (!t->cores || !t->pu_pool || !is_primary || !dom_of_numa || !t->offline_s ||
+        !t->disallowed_s) {
+        free(is_primary);
+        free(dom_of_numa);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology");
+    }
+    for (int i = 0; i < t->nnuma; i++)
+        dom_of_numa[i] = -1;
+
+    int nc = 0, np = 0, maxsmt = 0;
+    for (int i = 0; i < t->ncores_all; i++) {
+        hwloc_obj_t c = hwloc_get_obj_by_type(h, ctype, (unsigned)i);
+        hwloc_obj_t numa = primary_numa(c);
+        if (numa)
+            is_primary[numa->logical_index] = 1;
+        int npu = 0, first = np;
+        hwloc_obj_t pu = NULL;
+        while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(h, c->cpuset, HWLOC_OBJ_PU, pu))) {
+            if (hwloc_bitmap_isset(t->usable, pu->os_index))
+                t->pu_pool[np++] = (int)pu->os_index;
+            npu++;
+        }
+        if (npu > maxsmt)
+            maxsmt = npu;
+        if (np == first)
+            continue; /* no usable PU: the core is left out (reported via the PU sets) */
+        place_core *pc = &t->cores[nc++];
+        pc->core_l = (int)c->logical_index;
+        pc->core_os = (int)c->os_index;
+        hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(h, HWLOC_OBJ_PACKAGE, c);
+        pc->package_l = pkg ? (int)pkg->logical_index : 0;
+        pc->kind = t->nkinds > 1 ? hwloc_cpukinds_get_by_cpuset(h, c->cpuset, 0) : -1;
+        pc->npu = np - first;
+        pc->pu_first = first;
+        /* Domain numbering follows the NUMA node's logical index; fixed below. */
+        pc->domain = numa ? (int)numa->logical_index : 0;
+        if (numa)
+            dom_of_numa[numa->logical_index] = 0;
+    }
+    t->ncores = nc;
+    t->npus_usable = np;
+    t->max_smt = maxsmt;
+
+    /* Domains: primary NUMA nodes that kept usable cores, in logical order. A topology
+     * without NUMA objects (some XML files) gets one domain, node 0. */
+    t->dom = calloc((size_t)t->nnuma + 1, sizeof *t->dom);
+    t->memonly_os = calloc((size_t)t->nnuma + 1, sizeof(int));
+    if (!t->dom || !t->memonly_os) {
+        free(is_primary);
+        free(dom_of_numa);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology");
+    }
+    t->ndom = 0;
+    t->nmemonly = 0;
+    for (int i = 0; i < t->nnuma; i++) {
+        hwloc_obj_t n = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        if (!is_primary[i]) {
+            t->memonly_os[t->nmemonly++] = (int)n->os_index;
+            continue;
+        }
+        if (dom_of_numa[i] < 0)
+            continue;
+        dom_of_numa[i] = t->ndom;
+        t->dom[t->ndom].numa_os = (int)n->os_index;
+        t->dom[t->ndom].numa_l = i;
+        t->ndom++;
+    }
+    if (t->nnuma == 0 && nc > 0) {
+        t->dom[0].numa_os = 0;
+        t->ndom = 1;
+    }
+    for (int i = 0; i < nc; i++)
+        t->cores[i].domain = t->nnuma ? dom_of_numa[t->cores[i].domain] : 0;
+    free(is_primary);
+    free(dom_of_numa);
+
+    qsort(t->cores, (size_t)nc, sizeof *t->cores, cmp_core);
+    for (int d = 0; d < t->ndom; d++)
+        t->dom[d].ncores = 0;
+    for (int i = nc - 1; i >= 0; i--) {
+        place_domain *d = &t->dom[t->cores[i].domain];
+        d->first_core = i;
+        d->ncores++;
+    }
+    if (nc == 0)
+        return place_error_set(err, PLACE_EINFEASIBLE,
+                               "topology %s: no usable PU (offline: %s; disallowed: %s)",
+                               t->source, *t->offline_s ? t->offline_s : "none",
+                               *t->disallowed_s ? t->disallowed_s : "none");
+    return 0;
+}
+
+/* CPU kinds and NUMA distances do not depend on the usable set: read them once. */
+static int read_kinds_and_distances(place_topo *t, place_error *err)
+{
+    hwloc_topology_t h = t->h;
+    int nk = hwloc_cpukinds_get_nr(h, 0);
+    t->nkinds = nk > 0 ? nk : 0;
+    if (t->nkinds) {
+        t->kinds = calloc((size_t)t->nkinds, sizeof *t->kinds);
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        if (!t->kinds || !set) {
+            hwloc_bitmap_free(set);
+            return place_error_set(err, PLACE_ENOMEM, "out of memory reading CPU kinds");
+        }
+        for (int k = 0; k < t->nkinds; k++) {
+            int eff = -1;
+            unsigned ninfo = 0;
+            struct hwloc_info_s *infos = NULL;
+            hwloc_cpukinds_get_info(h, (unsigned)k, set, &eff, &ninfo, &infos, 0);
+            t->kinds[k].pus = place_bitmap_list(set);
+            t->kinds[k].efficiency = eff;
+            t->kinds[k].core_type = NULL;
+            for (unsigned i = 0; i < ninfo; i++)
+                if (!strcmp(infos[i].name, "CoreType"))
+                    t->kinds[k].core_type = infos[i].value;
+        }
+        hwloc_bitmap_free(set);
+    }
+
+    unsigned nr = 1;
+    struct hwloc_distances_s *d = NULL;
+    if (hwloc_distances_get_by_type(h, HWLOC_OBJ_NUMANODE, &nr, &d,
+                                    HWLOC_DISTANCES_KIND_MEANS_LATENCY, 0) == 0 && nr == 1) {
+        t->ndist = (int)d->nbobjs;
+        t->dist_os = malloc(sizeof(int) * d->nbobjs);
+        t->dist = malloc(sizeof(unsigned long long) * d->nbobjs * d->nbobjs);
+        if (t->dist_os && t->dist) {
+            for (unsigned i = 0; i < d->nbobjs; i++)
+                t->dist_os[i] = (int)d->objs[i]->os_index;
+            for (unsigned i = 0; i < d->nbobjs * d->nbobjs; i++)
+                t->dist[i] = (unsigned long long)d->values[i];
+        } else {
+            t->ndist = 0;
+        }
+        hwloc_distances_release(h, d);
+    }
+    return 0;
+}
+
+/* Chooses the hwloc backend for `spec`. Environment variables are resolved here rather
+ * than left to hwloc, so that a missing HWLOC_XMLFILE is an error and not a silent
+ * fallback to the real machine. */
+static int set_source(place_topo *t, const char *spec, place_error *err)
+{
+    const char *xml = NULL, *syn = NULL;
+    if (!spec || !strcmp(spec, "native")) {
+        xml = getenv("HWLOC_XMLFILE");
+        syn = getenv("HWLOC_SYNTHETIC");
+        if (xml && !*xml)
+            xml = NULL;
+        if (syn && !*syn)
+            syn = NULL;
+        if (!xml && !syn) {
+            t->source = place_strdup("native");
+            t->thissystem = 1;
+            return t->source ? 0 : place_error_set(err, PLACE_ENOMEM, "out of memory");
+        }
+        const char *ts = getenv("HWLOC_THISSYSTEM");
+        t->thissystem = ts && !strcmp(ts, "1");
+    } else if (!strncmp(spec, "synthetic:", 10)) {
+        syn = spec + 10;
+    } else if (!strncmp(spec, "xml:", 4)) {
+        xml = spec + 4;
+    } else {
+        size_t n = strlen(spec);
+        if (n >= 4 && !strcmp(spec + n - 4, ".xml"))
+            xml = spec;
+        else
+            return place_error_set(err, PLACE_EINVAL,
+                                   "--topology '%.60s': not understood; expected native, FILE.xml, "
+                                   "xml:FILE or synthetic:\"pack:2 numa:2 core:8 pu:2\"",
+                                   spec);
+    }
+    if (xml) {
+        if (access(xml, R_OK) != 0) {
+            int e = errno;
+            place_error_set(err, e == ENOENT ? PLACE_ENOENT : PLACE_ESYS,
+                            "topology XML '%.200s': %s; expected a file written by lstopo --of xml",
+                            xml, strerror(e));
+            err ? err->sys_errno = e : 0;
+            return -1;
+        }
+        if (hwloc_topology_set_xml(t->h, xml) < 0)
+            return place_error_set(err, PLACE_EINVAL,
+                                   "topology XML '%.200s': hwloc cannot read it; expected a file "
+                                   "written by lstopo --of xml", xml);
+        size_t n = strlen(xml) + 5;
+        t->source = malloc(n);
+        if (t->source)
+            snprintf(t->source, n, "xml:%s", xml);
+    } else {
+        if (!*syn)
+            return place_error_set(err, PLACE_EINVAL,
+                                   "synthetic topology: empty description; expected e.g. "
+                                   "synthetic:\"pack:2 numa:2 core:8 pu:2\"");
+        if (hwloc_topology_set_synthetic(t->h, syn) < 0)
+            return place_error_set(err, PLACE_EINVAL,
+                                   "synthetic topology '%.100s': hwloc rejects it; expected levels "
+                                   "like \"pack:2 numa:2 core:8 pu:2\" (see hwloc's synthetic syntax)",
+                                   syn);
+        size_t n = strlen(syn) + 11;
+        t->source = malloc(n);
+        if (t->source)
+            snprintf(t->source, n, "synthetic:%s", syn);
+    }
+    return t->source ? 0 : place_error_set(err, PLACE_ENOMEM, "out of memory");
+}
+
+int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err)
+{
+    *out = NULL;
+    place_topo *t = calloc(1, sizeof *t);
+    if (!t)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    if (hwloc_topology_init(&t->h) < 0) {
+        free(t);
+        return place_error_set(err, PLACE_ESYS, "hwloc_topology_init failed: %s", strerror(errno));
+    }
+    if (set_source(t, spec, err) < 0)
+        goto fail;
+    unsigned long hf = HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED;
+    if (t->thissystem && strcmp(t->source, "native"))
+        hf |= HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM;
+    hwloc_topology_set_flags(t->h, hf);
+    if (hwloc_topology_load(t->h) < 0) {
+        place_error_set(err, PLACE_ESYS, "topology %s: hwloc could not load it: %s", t->source,
+                        strerror(errno));
+        goto fail;
+    }
+    t->usable = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(t->h));
+    if (!t->usable) {
+        place_error_set(err, PLACE_ENOMEM, "out of memory");
+        goto fail;
+    }
+    hwloc_bitmap_and(t->usable, t->usable, hwloc_topology_get_topology_cpuset(t->h));
+
+    hwloc_bitmap_t unbound = hwloc_bitmap_alloc();
+    if ((flags & PLACE_TOPO_THIS_BINDING) && t->thissystem) {
+        hwloc_bitmap_t bind = hwloc_bitmap_alloc();
+        if (hwloc_get_cpubind(t->h, bind, HWLOC_CPUBIND_PROCESS) == 0) {
+            hwloc_bitmap_andnot(unbound, t->usable, bind);
+            hwloc_bitmap_and(t->usable, t->usable, bind);
+        }
+        hwloc_bitmap_free(bind);
+    }
+    t->unbound_s = place_bitmap_list(unbound);
+    hwloc_bitmap_free(unbound);
+    if (read_kinds_and_distances(t, err) < 0 || derive(t, err) < 0)
+        goto fail;
+    *out = t;
+    return 0;
+fail:
+    place_topo_free(t);
+    return -1;
+}
+
+int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
+{
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    if (!set)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    /* hwloc's list parser is lenient about trailing garbage; check the syntax first. */
+    const char *ok = "0123456789,-";
+    int bad = !cpulist || !*cpulist || strspn(cpulist, ok) != strlen(cpulist) ||
+              hwloc_bitmap_list_sscanf(set, cpulist) < 0 || hwloc_bitmap_iszero(set) ||
+              hwloc_bitmap_weight(set) < 0;
+    if (bad) {
+        hwloc_bitmap_free(set);
+        return place_error_set(err, PLACE_EINVAL,
+                               "--allowed '%.60s': not a CPU list; expected OS PU indices like 0-3,8",
+                               cpulist ? cpulist : "");
+    }
+    hwloc_bitmap_t newset = hwloc_bitmap_alloc();
+    hwloc_bitmap_and(newset, t->usable, set);
+    if (hwloc_bitmap_iszero(newset)) {
+        char *u = place_bitmap_list(t->usable);
+        place_error_set(err, PLACE_EINFEASIBLE,
+                        "--allowed '%.60s': holds none of the usable PUs (%s)", cpulist,
+                        u ? u : "?");
+        free(u);
+        hwloc_bitmap_free(set);
+        hwloc_bitmap_free(newset);
+        return -1;
+    }
+    /* Record the restriction in hwloc's allowed set too, so that XML exports and the
+     * disallowed report agree with what the plan uses. */
+    hwloc_topology_allow(t->h, newset, NULL, HWLOC_ALLOW_FLAG_CUSTOM);
+    hwloc_bitmap_copy(t->usable, newset);
+    hwloc_bitmap_free(set);
+    hwloc_bitmap_free(newset);
+    return derive(t, err);
+}
+
+void place_topo_get_info(const place_topo *t, place_topo_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->source = t->source;
+    info->packages = t->npackages;
+    info->numa_nodes = t->nnuma;
+    info->cores = t->ncores_all;
+    info->pus = t->npus_all;
+    info->usable_cores = t->ncores;
+    info->usable_pus = t->npus_usable;
+    info->domains = t->ndom;
+    info->memory_only_numa = t->nmemonly;
+    info->cpukinds = t->nkinds;
+    info->max_pus_per_core = t->max_smt;
+}
+
+const char *place_topo_offline_pus(const place_topo *t) { return t->offline_s; }
+const char *place_topo_disallowed_pus(const place_topo *t) { return t->disallowed_s; }
+const char *place_topo_unbound_pus(const place_topo *t) { return t->unbound_s ? t->unbound_s : ""; }
+
+int place_topo_domain_numa_os(const place_topo *t, int d)
+{
+    return (d >= 0 && d < t->ndom) ? t->dom[d].numa_os : -1;
+}
+
+int place_topo_memory_only_numa_os(const place_topo *t, int i)
+{
+    return (i >= 0 && i < t->nmemonly) ? t->memonly_os[i] : -1;
+}
+
+int place_topo_numa_distance(const place_topo *t, int a, int b)
+{
+    int ia = -1, ib = -1;
+    for (int i = 0; i < t->ndist; i++) {
+        if (t->dist_os[i] == a)
+            ia = i;
+        if (t->dist_os[i] == b)
+            ib = i;
+    }
+    if (ia < 0 || ib < 0)
+        return -1;
+    return (int)t->dist[ia * t->ndist + ib];
+}
+
+int place_topo_cpukind(const place_topo *t, int k, const char **pus, int *efficiency,
+                       const char **core_type)
+{
+    if (k < 0 || k >= t->nkinds)
+        return -1;
+    if (pus)
+        *pus = t->kinds[k].pus;
+    if (efficiency)
+        *efficiency = t->kinds[k].efficiency;
+    if (core_type)
+        *core_type = t->kinds[k].core_type;
+    return 0;
+}
