@@ -110,7 +110,7 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
     rewrite_np(argc, argv);
     opterr = 0; /* our own one-line messages */
     int c;
-    while ((c = getopt_long(argc, argv, "+n:N:t:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:n:N:t:o:h", longopts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case OPT_PLAN: o->plan = 1; break;

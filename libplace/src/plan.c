@@ -214,10 +214,14 @@ static int ranges_hold_threads(const attempt *a)
     return 1;
 }
 
-/* Units a rank needs for T threads, assuming full units. */
+/* Units a rank needs: for T threads, assuming full units; with threads left to fill
+ * the share (T = 0), an equal share of the node, so that no core is left out. */
 static int units_needed(const attempt *a)
 {
-    return a->T ? (a->T + a->k - 1) / a->k : 1;
+    if (a->T)
+        return (a->T + a->k - 1) / a->k;
+    int q = a->nu / a->R;
+    return q > 0 ? q : 1;
 }
 
 /* Linear packing over all units, ignoring domains: rank i gets [i*q, (i+1)*q). */
@@ -366,8 +370,7 @@ static int assign_spread(attempt *a)
 
 static int assign_compact(attempt *a)
 {
-    int q = a->T ? units_needed(a) : a->nu / a->R;
-    if (!assign_linear(a, q))
+    if (!assign_linear(a, units_needed(a)))
         return 0;
     /* Compact takes only what it needs: unused units are expected, not "idle". */
     a->idle = 0;
@@ -445,8 +448,10 @@ static int fill_rank(const place_topo *t, lrank *r, const int *pus, const int *c
     return 0;
 }
 
-/* Threads of a rank fill its units breadth-first: first PU of every unit, then the
- * second, so that no SMT sibling is used while a unit of the rank has a free core. */
+/* Threads of a rank fill its cores breadth-first: the first PU of every core, then the
+ * second, so that no SMT sibling is used while a core of the rank is free. A unit's PU
+ * q is the core's sibling number (s + q), where s counts the earlier units of the same
+ * core in the range (per-PU units of one core are adjacent). */
 static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np)
 {
     np->nranks = a->R;
@@ -460,29 +465,35 @@ static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np
     }
     int *pus = malloc(sizeof(int) * (size_t)(maxslots + 1));
     int *cores = malloc(sizeof(int) * (size_t)(maxslots + 1));
-    int rc = (np->r && set && pus && cores) ? 0 : -1;
+    int *sib = malloc(sizeof(int) * (size_t)(a->nu + 1));
+    int rc = (np->r && set && pus && cores && sib) ? 0 : -1;
     for (int i = 0; i < a->R && rc == 0; i++) {
         range rg = a->out[i];
-        int n = 0, maxpu = 0;
+        int n = 0, maxpass = 0;
         hwloc_bitmap_zero(set);
         for (int u = rg.first; u < rg.first + rg.n; u++) {
-            if (a->u[u].npu > maxpu)
-                maxpu = a->u[u].npu;
-            for (int q = 0; q < a->u[u].npu; q++)
-                hwloc_bitmap_set(set, (unsigned)unit_pu(t, &a->u[u], q));
+            const unit *un = &a->u[u];
+            sib[u] = (u > rg.first && a->u[u - 1].core == un->core) ? sib[u - 1] + a->u[u - 1].npu : 0;
+            if (sib[u] + un->npu > maxpass)
+                maxpass = sib[u] + un->npu;
+            for (int q = 0; q < un->npu; q++)
+                hwloc_bitmap_set(set, (unsigned)unit_pu(t, un, q));
         }
-        for (int pass = 0; pass < maxpu; pass++)
-            for (int u = rg.first; u < rg.first + rg.n; u++)
-                if (pass < a->u[u].npu) {
-                    pus[n] = unit_pu(t, &a->u[u], pass);
+        for (int pass = 0; pass < maxpass; pass++)
+            for (int u = rg.first; u < rg.first + rg.n; u++) {
+                int q = pass - sib[u];
+                if (q >= 0 && q < a->u[u].npu) {
+                    pus[n] = unit_pu(t, &a->u[u], q);
                     cores[n] = a->u[u].core;
                     n++;
                 }
+            }
         int nthreads = a->T ? a->T : n;
         rc = fill_rank(t, &np->r[i], pus, cores, nthreads, set);
     }
     free(pus);
     free(cores);
+    free(sib);
     hwloc_bitmap_free(set);
     return rc;
 }
@@ -605,9 +616,9 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
                                 "SMT siblings", R, nsel);
                     else if (k > 1 && !req->smt)
                         note(p, "threads exceed the cores: using %d PUs per core (SMT)", k);
-                    if (a.straddled)
-                        note(p, "%d ranks of %d threads do not fit inside NUMA nodes: some ranks "
-                                "straddle two nodes", R, req->threads ? req->threads : 1);
+                    if (a.straddled && req->threads)
+                        note(p, "%d rank%s of %d threads do not fit inside NUMA nodes: some ranks "
+                                "straddle NUMA nodes", R, R == 1 ? "" : "s", req->threads);
                     if (a.idle)
                         note(p, "%d of %d %s left idle so that every rank gets an equal share",
                              a.idle, a.nu, per_pu ? "PUs" : "cores");
@@ -664,10 +675,10 @@ static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
         int T = req->threads;
         if (T)
             return place_error_set(err, PLACE_EINFEASIBLE,
-                                   "%d ranks x %d threads per node do not fit: the node has %d usable "
-                                   "PUs on %d cores (%s); use fewer ranks or threads, more nodes, "
-                                   "or --oversubscribe",
-                                   R, T, t->npus_usable, t->ncores,
+                                   "%d rank%s x %d thread%s per node do not fit: the node has %d "
+                                   "usable PUs on %d cores (%s); use fewer ranks or threads, more "
+                                   "nodes, or --oversubscribe",
+                                   R, R == 1 ? "" : "s", T, T == 1 ? "" : "s", t->npus_usable, t->ncores,
                                    req->smt ? "--smt limits PUs per core" : "all SMT siblings counted");
         return place_error_set(err, PLACE_EINFEASIBLE,
                                "%d ranks per node do not fit: the node has %d usable PUs on %d cores; "
@@ -760,8 +771,8 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
     if (p->rlo > 0 && p->rlo != p->rhi && node_plan(p, p->rlo, &p->np[1], err) < 0)
         goto fail;
     if (p->rlo > 0 && p->rlo != p->rhi)
-        note(p, "%d ranks do not divide over %d nodes: the first %d nodes run %d ranks, the others %d",
-             p->req.ranks, p->req.nodes, p->nhi, p->rhi, p->rlo);
+        note(p, "%d ranks do not divide over %d nodes: nodes 0 to %d run %d ranks, the others %d",
+             p->req.ranks, p->req.nodes, p->nhi - 1, p->rhi, p->rlo);
     /* Resolve what was automatic, so the request printed is the one applied. */
     if (!p->req.threads) {
         int lo = INT_MAX, hi = 0;

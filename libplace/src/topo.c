@@ -352,8 +352,12 @@ int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_er
         hf |= HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM;
     hwloc_topology_set_flags(t->h, hf);
     if (hwloc_topology_load(t->h) < 0) {
-        place_error_set(err, PLACE_ESYS, "topology %s: hwloc could not load it: %s", t->source,
-                        strerror(errno));
+        if (!strncmp(t->source, "xml:", 4))
+            place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': hwloc cannot parse it; "
+                            "expected a file written by lstopo --of xml", t->source + 4);
+        else
+            place_error_set(err, PLACE_ESYS, "topology %s: hwloc could not load it: %s",
+                            t->source, strerror(errno));
         goto fail;
     }
     t->usable = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(t->h));
