@@ -191,8 +191,10 @@ typedef struct attempt {
     int k;           /* PUs per unit at most */
     place_policy policy;
     range *out;      /* R ranges */
+    int *group;      /* R: the group (domain, or 0 for linear packing) each range is in */
     int straddled;   /* set when ranks had to cross domain boundaries */
     int idle;        /* units left unused to keep shares equal */
+    int widened;     /* idle units were handed out: shares differ by up to one unit */
 } attempt;
 
 static int slots_in(const attempt *a, range r)
@@ -232,11 +234,58 @@ static int assign_linear(attempt *a, int q)
     for (int i = 0; i < a->R; i++) {
         a->out[i].first = i * q;
         a->out[i].n = q;
+        a->group[i] = -1;
         if (a->u[i * q].domain != a->u[i * q + q - 1].domain)
             a->straddled = 1;
     }
     a->idle = a->nu - q * a->R;
     return ranges_hold_threads(a);
+}
+
+/* When threads must share cores through SMT siblings, an idle core would break the
+ * rule "no sibling while a whole core is free": hand the idle units of each group to
+ * its ranks (the first ranks get one more), relaying the ranges out in rank order. A
+ * group is a domain, or -1 for the whole node (linear packing). */
+static void widen(attempt *a)
+{
+    if (!a->idle)
+        return;
+    for (int g = -1; g < a->nu; g++) {
+        int count = 0, used = 0;
+        for (int i = 0; i < a->R; i++)
+            if (a->group[i] == g) {
+                count++;
+                used += a->out[i].n;
+            }
+        if (!count)
+            continue;
+        /* The group's units: a domain's, or all of them. */
+        int gfirst = 0, gn = a->nu;
+        if (g >= 0) {
+            gfirst = -1;
+            gn = 0;
+            for (int u = 0; u < a->nu; u++)
+                if (a->u[u].domain == g) {
+                    if (gfirst < 0)
+                        gfirst = u;
+                    gn++;
+                }
+        }
+        int extra = gn - used, k = 0, pos = gfirst;
+        for (int i = 0; i < a->R; i++)
+            if (a->group[i] == g) {
+                a->out[i].n += extra / count + (k < extra % count);
+                a->out[i].first = pos;
+                pos += a->out[i].n;
+                if (a->u[a->out[i].first].domain != a->u[pos - 1].domain)
+                    a->straddled = 1;
+                k++;
+            }
+        if (g < 0)
+            break;
+    }
+    a->idle = 0;
+    a->widened = 1;
 }
 
 typedef struct dominfo {
@@ -317,6 +366,7 @@ static int assign_numa(attempt *a)
             for (int j = 0; j < d[i].r; j++, rank++) {
                 a->out[rank].first = d[i].first + j * q;
                 a->out[rank].n = q;
+                a->group[rank] = i;
             }
             a->idle += d[i].n - d[i].r * q;
         }
@@ -356,6 +406,7 @@ static int assign_spread(attempt *a)
             dominfo *x = &d[ids[i % D]];
             a->out[i].first = x->first + (i / D) * q;
             a->out[i].n = q;
+            a->group[i] = ids[i % D];
         }
         for (int i = 0; i < D; i++)
             a->idle += d[ids[i]].n - d[ids[i]].r * q;
@@ -377,20 +428,107 @@ static int assign_compact(attempt *a)
     return 1;
 }
 
-static int assign(attempt *a)
+/* Whether a rank uses SMT siblings while a core has no thread: inside another rank's
+ * share, or in no rank's share at all. */
+static int siblings_while_free(const attempt *a)
+{
+    int doubled = 0, spare = 0, covered = 0, total = 0;
+    for (int u = 0; u < a->nu; u++)
+        total += u == 0 || a->u[u].core != a->u[u - 1].core;
+    for (int i = 0; i < a->R; i++) {
+        int cores = 0;
+        for (int u = a->out[i].first; u < a->out[i].first + a->out[i].n; u++)
+            cores += u == a->out[i].first || a->u[u].core != a->u[u - 1].core;
+        doubled |= a->T > cores;
+        spare |= a->T < cores;
+        covered += cores;
+    }
+    return doubled && (spare || covered < total);
+}
+
+/* SMT forced (threads outnumber cores): split ALL cores into R contiguous ranges of at
+ * most T cores and at least T PUs each, so that every core runs a thread and siblings
+ * double up only where cores run out. feas[i][r] says whether units i.. can be split
+ * into r such ranges (computed backwards); the forward pass then picks, for each rank,
+ * the feasible size closest to an equal share. Cost O(units x R x T), and R x T is at
+ * most the node's PU count here. Units must be cores (not per-PU units). */
+static int assign_balanced(attempt *a)
+{
+    int n = a->nu, R = a->R, T = a->T;
+    if (!T || (long)n > (long)R * T)
+        return 0;
+    size_t w = (size_t)R + 1;
+    char *feas = calloc(((size_t)n + 1) * w, 1);
+    if (!feas)
+        return 0;
+    feas[(size_t)n * w] = 1;
+    for (int i = n - 1; i >= 0; i--)
+        for (int r = 1; r <= R; r++) {
+            int slots = 0;
+            for (int m = 1; m <= T && i + m <= n; m++) {
+                slots += a->u[i + m - 1].npu;
+                if (slots >= T && feas[(size_t)(i + m) * w + (size_t)r - 1]) {
+                    feas[(size_t)i * w + (size_t)r] = 1;
+                    break;
+                }
+            }
+        }
+    int ok = feas[R];
+    for (int j = 0, i = 0; ok && j < R; j++) {
+        int rr = R - j, target = (n - i + rr - 1) / rr, best = -1, slots = 0;
+        for (int m = 1; m <= T && i + m <= n; m++) {
+            slots += a->u[i + m - 1].npu;
+            if (slots >= T && feas[(size_t)(i + m) * w + (size_t)rr - 1] &&
+                (best < 0 || abs(m - target) < abs(best - target)))
+                best = m;
+        }
+        a->out[j].first = i;
+        a->out[j].n = best;
+        a->group[j] = -1;
+        if (a->u[i].domain != a->u[i + best - 1].domain)
+            a->straddled = 1;
+        i += best;
+    }
+    free(feas);
+    a->idle = 0;
+    a->widened = ok;
+    return ok;
+}
+
+static int assign(attempt *a, int smt_in_use)
 {
     a->straddled = 0;
     a->idle = 0;
+    a->widened = 0;
     if (a->R > a->nu)
         return 0;
+    int ok;
     switch (a->policy) {
     case PLACE_POLICY_COMPACT:
-        return assign_compact(a);
+        ok = assign_compact(a);
+        if (ok && smt_in_use) {
+            /* Compact packs only what it needs; with siblings in use, take every core. */
+            a->idle = a->nu - a->out[a->R - 1].first - a->out[a->R - 1].n;
+            widen(a);
+            smt_in_use = 2; /* widened already */
+        }
+        break;
     case PLACE_POLICY_SPREAD:
-        return assign_spread(a);
+        ok = assign_spread(a);
+        break;
     default:
-        return assign_numa(a);
+        ok = assign_numa(a);
+        break;
     }
+    if (ok && smt_in_use == 1)
+        widen(a);
+    if (smt_in_use && a->T && a->k > 1 && (!ok || siblings_while_free(a))) {
+        /* The domains' shares would leave a core free beside a doubled-up one (or do not
+         * hold the threads on cores of unequal width): balance over the whole node. */
+        a->straddled = 0;
+        ok = assign_balanced(a);
+    }
+    return ok;
 }
 
 /* ---- building a node plan from ranges -------------------------------------- */
@@ -593,8 +731,12 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
     a.T = req->threads;
     a.policy = req->policy;
     a.out = calloc((size_t)R, sizeof *a.out);
-    if (!a.out)
+    a.group = calloc((size_t)R, sizeof *a.group);
+    if (!a.out || !a.group) {
+        free(a.out);
+        free(a.group);
         return -1;
+    }
     int result = 0;
     for (int per_pu = 0; per_pu <= 1 && !result; per_pu++) {
         for (int k = per_pu ? kmax : kmin; k <= kmax && !result; k++) {
@@ -602,11 +744,15 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
             a.nu = make_units(t, sel, nsel, k, per_pu, &u);
             if (a.nu < 0) {
                 free(a.out);
+                free(a.group);
                 return -1;
             }
             a.u = u;
             a.k = per_pu ? 1 : k;
-            if (assign(&a)) {
+            /* Siblings are in use when units carry several PUs of which threads need more
+             * than one, or when ranks share cores (per-PU units). */
+            int smt_in_use = !req->smt && (per_pu ? kmax > 1 : (a.T && k > 1));
+            if (assign(&a, smt_in_use)) {
                 result = build_from_ranges(t, &a, np) == 0 ? 1 : -1;
                 if (result == 1) {
                     if (k > p->smt_used)
@@ -622,12 +768,16 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
                     if (a.idle)
                         note(p, "%d of %d %s left idle so that every rank gets an equal share",
                              a.idle, a.nu, per_pu ? "PUs" : "cores");
+                    if (a.widened)
+                        note(p, "SMT siblings are in use, so no core is left idle: cpusets differ "
+                                "by up to one %s", per_pu ? "PU" : "core");
                 }
             }
             free(u);
         }
     }
     free(a.out);
+    free(a.group);
     return result;
 }
 
