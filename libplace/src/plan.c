@@ -592,6 +592,8 @@ static int fill_rank(const place_topo *t, lrank *r, const int *pus, const int *c
  * core in the range (per-PU units of one core are adjacent). */
 static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np)
 {
+    if (a->R <= 0)
+        return -1;
     np->nranks = a->R;
     np->r = calloc((size_t)a->R, sizeof *np->r);
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
@@ -920,7 +922,10 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
         goto fail;
     if (p->rlo > 0 && p->rlo != p->rhi && node_plan(p, p->rlo, &p->np[1], err) < 0)
         goto fail;
-    if (p->rlo > 0 && p->rlo != p->rhi)
+    if (p->rlo > 0 && p->rlo != p->rhi && p->nhi == 1)
+        note(p, "%d ranks do not divide over %d nodes: node 0 runs %d ranks, the others %d",
+             p->req.ranks, p->req.nodes, p->rhi, p->rlo);
+    else if (p->rlo > 0 && p->rlo != p->rhi)
         note(p, "%d ranks do not divide over %d nodes: nodes 0 to %d run %d ranks, the others %d",
              p->req.ranks, p->req.nodes, p->nhi - 1, p->rhi, p->rlo);
     /* Resolve what was automatic, so the request printed is the one applied. */

@@ -311,7 +311,7 @@ static int set_source(place_topo *t, const char *spec, place_error *err)
         }
         if (hwloc_topology_set_xml(t->h, xml) < 0)
             return place_error_set(err, PLACE_EINVAL,
-                                   "topology XML '%.200s': hwloc cannot read it; expected a file "
+                                   "topology XML '%.200s': hwloc cannot parse it; expected a file "
                                    "written by lstopo --of xml", xml);
         size_t n = strlen(xml) + 5;
         t->source = malloc(n);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# behaviour.sh PLACERUN FIXTURES: placerun's options behave as documented.
+set -euo pipefail
+pr=$1 fix=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+two='synthetic:pack:2 numa:2 core:4 pu:2'
+
+# -np is -n
+diff <("$pr" --plan --topology "$two" -np 4 -t 2) <("$pr" --plan --topology "$two" -n 4 -t 2) \
+  || fail "-np and -n differ"
+
+# JSON parses and carries the schema; -o writes the same bytes and leaves no temporary
+"$pr" --plan --topology "$two" -n 4 --format json >"$tmp/stdout.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="place-plan/1"; assert len(d["ranks"])==4' "$tmp/stdout.json" \
+  || fail "JSON plan does not parse or lacks schema/ranks"
+"$pr" --plan --topology "$two" -n 4 --format json -o "$tmp/plan.json"
+cmp "$tmp/stdout.json" "$tmp/plan.json" || fail "-o output differs from stdout"
+[ "$(ls "$tmp" | wc -l)" -eq 2 ] || fail "-o left extra files: $(ls "$tmp")"
+
+# --help documents every option the parser takes
+help=$("$pr" --help)
+for o in --plan --topology -np --nodes --ranks-per-node --threads --policy --smt \
+         --reserve-cores --cpu-kinds --allowed --oversubscribe --format --output --version; do
+  grep -q -- "$o" <<<"$help" || fail "--help does not mention $o"
+done
+"$pr" --version | grep -Eq '^placerun \(place\) [0-9]+\.[0-9]+' || fail "--version"
+
+# the environment's described machine is used, and named as the source
+HWLOC_XMLFILE="$fix/epyc-2s-nps4.xml" "$pr" --plan -n 8 | grep -q "topology xml:.*epyc-2s-nps4.xml: packages 2, NUMA nodes 8" \
+  || fail "HWLOC_XMLFILE not honoured"
+HWLOC_SYNTHETIC="pack:3 core:2 pu:1" "$pr" --plan | grep -q "packages 3" || fail "HWLOC_SYNTHETIC not honoured"
+
+# --allowed keeps every rank inside the allowed PUs
+out=$("$pr" --plan --topology "$two" --allowed 4-11 -n 2 --format json)
+python3 -c '
+import json,sys
+d=json.loads(sys.argv[1])
+def pus(s):
+    r=set()
+    for part in s.split(","):
+        a,_,b=part.partition("-"); r.update(range(int(a),int(b or a)+1))
+    return r
+for rk in d["ranks"]:
+    assert pus(rk["cpuset"]) <= set(range(4,12)), rk
+assert d["topology"]["disallowed_pus"]=="0-3,12-31", d["topology"]["disallowed_pus"]
+' "$out" || fail "--allowed not honoured"
+
+# a native plan honours the process binding (taskset)
+if command -v taskset >/dev/null && [ "$(nproc --all)" -ge 2 ]; then
+  out=$(taskset -c 0 "$pr" --plan --format json)
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["ranks"][0]["cpuset"]=="0", d["ranks"][0]; assert d["topology"]["unbound_pus"]!=""' "$out" \
+    || fail "native plan ignores the taskset binding"
+fi
+echo "ok: placerun behaviour"

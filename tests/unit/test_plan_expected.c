@@ -1,0 +1,368 @@
+/* test_plan_expected.c: plans with known answers, worked out by hand from the machine.
+ *
+ * Each test names the behaviour; the expected cpusets and thread PUs follow from the
+ * policy rules in libplace/src/plan.c and the OS numbering of each machine (stated in a
+ * comment where it is not the obvious one).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "place.h"
+
+#define FIXTURE(name) "xml:" PLACE_FIXTURES "/" name
+
+typedef struct expect {
+    const char *cpuset;
+    int numa0;      /* first NUMA node, -1: not checked */
+    int nnuma;
+    int nthreads;
+    int pus[8];     /* first thread PUs (up to 8 checked) */
+} expect;
+
+static place_plan *plan_for(place_topo **t, const char *topo, place_request q)
+{
+    place_error e;
+    if (place_topo_load(t, topo, 0, &e) != 0) {
+        print_error("%s: %s\n", topo, e.msg);
+        fail();
+    }
+    place_plan *p = NULL;
+    if (place_plan_compute(&p, *t, &q, &e) != 0) {
+        print_error("plan: %s\n", e.msg);
+        fail();
+    }
+    return p;
+}
+
+static void check_rank(const place_plan *p, int rank, const expect *x)
+{
+    place_rank_info ri;
+    assert_int_equal(place_plan_rank(p, rank, &ri, NULL), 0);
+    assert_string_equal(ri.cpuset, x->cpuset);
+    assert_int_equal(ri.nnuma, x->nnuma);
+    if (x->numa0 >= 0)
+        assert_int_equal(ri.numa_os[0], x->numa0);
+    assert_int_equal(ri.nthreads, x->nthreads);
+    for (int i = 0; i < x->nthreads && i < 8; i++)
+        assert_int_equal(ri.thread_pu_os[i], x->pus[i]);
+}
+
+static int has_note(const place_plan *p, const char *needle)
+{
+    for (int i = 0; i < place_plan_nnotes(p); i++)
+        if (strstr(place_plan_note(p, i), needle))
+            return 1;
+    return 0;
+}
+
+static place_request req(int ranks, int threads)
+{
+    place_request q;
+    place_request_init(&q);
+    q.ranks = ranks;
+    q.threads = threads;
+    return q;
+}
+
+/* pack:2 numa:2 core:8 pu:2 numbers siblings adjacently: core c has PUs 2c, 2c+1. */
+static void test_numa_policy_gives_two_ranks_per_numa_node_one_pu_per_core(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, "synthetic:pack:2 numa:2 core:8 pu:2", req(8, 4));
+    for (int r = 0; r < 8; r++) {
+        char cs[64];
+        int b = 8 * r;
+        snprintf(cs, sizeof cs, "%d,%d,%d,%d", b, b + 2, b + 4, b + 6);
+        expect x = {cs, r / 2, 1, 4, {b, b + 2, b + 4, b + 6}};
+        check_rank(p, r, &x);
+    }
+    assert_int_equal(place_plan_request(p)->smt, 1);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* xeon-2s-smt2: core c (0-31) has PUs c and c+32, like a real two-socket x86 server. */
+static void test_smt_siblings_only_when_threads_exceed_cores(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("xeon-2s-smt2.xml"), req(2, 16));
+    expect r0 = {"0-15", 0, 1, 16, {0, 1, 2, 3, 4, 5, 6, 7}};
+    expect r1 = {"16-31", 1, 1, 16, {16, 17, 18, 19, 20, 21, 22, 23}};
+    check_rank(p, 0, &r0);
+    check_rank(p, 1, &r1);
+    place_plan_free(p);
+    place_topo_free(t);
+
+    p = plan_for(&t, FIXTURE("xeon-2s-smt2.xml"), req(2, 32));
+    place_rank_info ri;
+    place_plan_rank(p, 0, &ri, NULL);
+    assert_string_equal(ri.cpuset, "0-15,32-47");
+    assert_int_equal(ri.thread_pu_os[15], 15);  /* every core once... */
+    assert_int_equal(ri.thread_pu_os[16], 32);  /* ...then the siblings */
+    assert_true(has_note(p, "using 2 PUs per core"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* epyc-2s-nps4: 8 NUMA nodes of 8 cores; core c has PUs c and c+64. */
+static void test_one_rank_per_numa_node_fills_it(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("epyc-2s-nps4.xml"), req(8, 0));
+    for (int r = 0; r < 8; r++) {
+        char cs[32];
+        snprintf(cs, sizeof cs, "%d-%d", 8 * r, 8 * r + 7);
+        expect x = {cs, r, 1, 8, {8 * r, 8 * r + 1, 8 * r + 2, 8 * r + 3, 8 * r + 4, 8 * r + 5,
+                                  8 * r + 6, 8 * r + 7}};
+        check_rank(p, r, &x);
+    }
+    assert_int_equal(place_topo_numa_distance(t, 0, 0), 10);
+    assert_int_equal(place_topo_numa_distance(t, 0, 3), 12);
+    assert_int_equal(place_topo_numa_distance(t, 0, 4), 32);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* cgroup-restricted: pack:2 numa:2 core:4 pu:2 with PUs 12-31 disallowed, so NUMA 0 keeps
+ * 4 cores and NUMA 1 keeps 2: ranks go 2:1 in proportion, 2 cores each. */
+static void test_ranks_follow_usable_cores_under_a_cgroup(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("cgroup-restricted.xml"), req(3, 0));
+    expect r0 = {"0,2", 0, 1, 2, {0, 2}}, r1 = {"4,6", 0, 1, 2, {4, 6}}, r2 = {"8,10", 1, 1, 2, {8, 10}};
+    check_rank(p, 0, &r0);
+    check_rank(p, 1, &r1);
+    check_rank(p, 2, &r2);
+    assert_string_equal(place_topo_disallowed_pus(t), "12-31");
+    assert_true(has_note(p, "12-31 are not allowed"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* offline-pus: pack:2 numa:1 core:4 pu:2 with PU 3 (core 1's sibling) and core 6 (PUs 12,
+ * 13) offline: 8 threads on 7 cores use one sibling and leave no core free. */
+static void test_offline_pus_are_skipped_and_no_core_left_free(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("offline-pus.xml"), req(2, 4));
+    expect r0 = {"0-2,4-7", 0, 1, 4, {0, 2, 4, 6}};
+    expect r1 = {"8-11,14-15", 1, 1, 4, {8, 10, 14, 9}};
+    check_rank(p, 0, &r0);
+    check_rank(p, 1, &r1);
+    assert_string_equal(place_topo_offline_pus(t), "3,12-13");
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* hybrid-8p8e: P-cores 0-7 (PUs 2c, 2c+1), E-cores 8-15 (PUs 16, 18, ..., 30). */
+static void test_hybrid_uses_performance_cores_when_they_suffice(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("hybrid-8p8e.xml"), req(2, 4));
+    expect r0 = {"0,2,4,6", 0, 1, 4, {0, 2, 4, 6}}, r1 = {"8,10,12,14", 0, 1, 4, {8, 10, 12, 14}};
+    check_rank(p, 0, &r0);
+    check_rank(p, 1, &r1);
+    assert_true(has_note(p, "only the most efficient kind"));
+    place_plan_free(p);
+    place_topo_free(t);
+
+    place_request q = req(2, 4);
+    q.kinds = PLACE_KINDS_ALL;
+    p = plan_for(&t, FIXTURE("hybrid-8p8e.xml"), q);
+    expect a0 = {"0,2,4,6,8,10,12,14", 0, 1, 4, {0, 2, 4, 6}};
+    expect a1 = {"16,18,20,22,24,26,28,30", 0, 1, 4, {16, 18, 20, 22}};
+    check_rank(p, 0, &a0);
+    check_rank(p, 1, &a1);
+    place_plan_free(p);
+    place_topo_free(t);
+
+    q.kinds = PLACE_KINDS_BEST;
+    q.threads = 10;
+    place_error e;
+    assert_int_equal(place_topo_load(&t, FIXTURE("hybrid-8p8e.xml"), 0, &e), 0);
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_int_equal(e.code, PLACE_EINFEASIBLE);
+    place_topo_free(t);
+}
+
+static void test_memory_only_numa_node_gets_no_ranks(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, "synthetic:pack:1 [numa] [numa(memory=16GB)] core:16 pu:4", req(4, 4));
+    place_topo_info ti;
+    place_topo_get_info(t, &ti);
+    assert_int_equal(ti.numa_nodes, 2);
+    assert_int_equal(ti.memory_only_numa, 1);
+    assert_int_equal(place_topo_memory_only_numa_os(t, 0), 1);
+    for (int r = 0; r < 4; r++) {
+        place_rank_info ri;
+        place_plan_rank(p, r, &ri, NULL);
+        assert_int_equal(ri.nnuma, 1);
+        assert_int_equal(ri.numa_os[0], 0);
+    }
+    assert_true(has_note(p, "P#1 has no cores of its own"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+static void test_spread_puts_consecutive_ranks_on_different_numa_nodes(void **s)
+{
+    place_topo *t;
+    place_request q = req(4, 1);
+    q.policy = PLACE_POLICY_SPREAD;
+    place_plan *p = plan_for(&t, "synthetic:pack:2 numa:2 core:4 pu:1", q);
+    for (int r = 0; r < 4; r++) {
+        char cs[16];
+        snprintf(cs, sizeof cs, "%d-%d", 4 * r, 4 * r + 3);
+        expect x = {cs, r, 1, 1, {4 * r}};
+        check_rank(p, r, &x);
+    }
+    place_plan_free(p);
+    q.ranks = 8;
+    p = plan_for(&t, "synthetic:pack:2 numa:2 core:4 pu:1", q);
+    place_rank_info ri;
+    place_plan_rank(p, 5, &ri, NULL); /* second rank on NUMA 1 */
+    assert_string_equal(ri.cpuset, "6-7");
+    assert_int_equal(ri.numa_os[0], 1);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+static void test_compact_takes_only_the_cores_needed(void **s)
+{
+    place_topo *t;
+    place_request q = req(3, 2);
+    q.policy = PLACE_POLICY_COMPACT;
+    place_plan *p = plan_for(&t, "synthetic:pack:2 numa:2 core:4 pu:1", q);
+    expect r0 = {"0-1", 0, 1, 2, {0, 1}}, r1 = {"2-3", 0, 1, 2, {2, 3}}, r2 = {"4-5", 1, 1, 2, {4, 5}};
+    check_rank(p, 0, &r0);
+    check_rank(p, 1, &r1);
+    check_rank(p, 2, &r2);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+static void test_reserved_cores_are_the_last_of_each_package(void **s)
+{
+    place_topo *t;
+    place_request q = req(2, 0);
+    q.reserve_cores = 1;
+    place_plan *p = plan_for(&t, "synthetic:pack:2 core:4 pu:1", q);
+    expect r0 = {"0-2", 0, 1, 3, {0, 1, 2}}, r1 = {"4-6", 0, 1, 3, {4, 5, 6}};
+    check_rank(p, 0, &r0);
+    check_rank(p, 1, &r1);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+static void test_uneven_ranks_over_nodes_go_in_blocks(void **s)
+{
+    place_topo *t;
+    place_request q = req(5, 0);
+    q.nodes = 2;
+    place_plan *p = plan_for(&t, "synthetic:pack:1 core:4 pu:1", q);
+    int node[5] = {0, 0, 0, 1, 1}, local[5] = {0, 1, 2, 0, 1};
+    for (int r = 0; r < 5; r++) {
+        place_rank_info ri;
+        place_plan_rank(p, r, &ri, NULL);
+        assert_int_equal(ri.node, node[r]);
+        assert_int_equal(ri.local_rank, local[r]);
+    }
+    place_rank_info ri;
+    place_plan_rank(p, 4, &ri, NULL);
+    assert_string_equal(ri.cpuset, "2-3");   /* node 1: 2 ranks of 2 cores */
+    place_plan_rank(p, 2, &ri, NULL);
+    assert_string_equal(ri.cpuset, "2");     /* node 0: 3 ranks of 1 core, 1 idle */
+    assert_true(has_note(p, "node 0 runs 3 ranks, the others 2"));
+    assert_true(has_note(p, "1 of 4 cores left idle"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+static void test_oversubscribe_deals_threads_round_robin_and_says_so(void **s)
+{
+    place_topo *t;
+    place_request q = req(2, 2);
+    q.oversubscribe = 1;
+    place_plan *p = plan_for(&t, "synthetic:pack:1 core:2 pu:1", q);
+    assert_true(place_plan_oversubscribed(p));
+    expect r0 = {"0-1", 0, 1, 2, {0, 1}}, r1 = {"0-1", 0, 1, 2, {0, 1}};
+    check_rank(p, 0, &r0);
+    check_rank(p, 1, &r1);
+    assert_true(has_note(p, "up to 2 per PU"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+static void test_million_ranks_map_to_nodes_arithmetically(void **s)
+{
+    place_topo *t;
+    place_request q = req(1 << 20, 0);
+    q.nodes = 8192;
+    place_plan *p = plan_for(&t, "synthetic:pack:2 numa:1 core:64 pu:2", q);
+    place_rank_info ri;
+    place_plan_rank(p, (1 << 20) - 1, &ri, NULL);
+    assert_int_equal(ri.node, 8191);
+    assert_int_equal(ri.local_rank, 127);
+    assert_int_equal(ri.local_size, 128);
+    assert_string_equal(ri.cpuset, "254");   /* core 127's first PU */
+    assert_int_equal(ri.numa_os[0], 1);
+    assert_int_equal(place_plan_rank(p, 1 << 20, &ri, NULL), -1);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+static void test_infeasible_requests_name_the_numbers(void **s)
+{
+    place_topo *t;
+    place_error e;
+    assert_int_equal(place_topo_load(&t, "synthetic:pack:1 core:2 pu:2", 0, &e), 0);
+    place_plan *p = NULL;
+    place_request q = req(3, 2);
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_int_equal(e.code, PLACE_EINFEASIBLE);
+    assert_non_null(strstr(e.msg, "3 ranks x 2 threads"));
+    assert_non_null(strstr(e.msg, "4 usable PUs"));
+    assert_null(p);
+    q = req(2, 0);
+    q.nodes = 3;
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_int_equal(e.code, PLACE_EINVAL);
+    q = req(5, 0);
+    q.ranks_per_node = 2;
+    q.nodes = 2;
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_non_null(strstr(e.msg, "needs 3 nodes"));
+    q = req(1, 0);
+    q.reserve_cores = 2;
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_non_null(strstr(e.msg, "--reserve-cores 2"));
+    place_topo_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numa_policy_gives_two_ranks_per_numa_node_one_pu_per_core),
+        cmocka_unit_test(test_smt_siblings_only_when_threads_exceed_cores),
+        cmocka_unit_test(test_one_rank_per_numa_node_fills_it),
+        cmocka_unit_test(test_ranks_follow_usable_cores_under_a_cgroup),
+        cmocka_unit_test(test_offline_pus_are_skipped_and_no_core_left_free),
+        cmocka_unit_test(test_hybrid_uses_performance_cores_when_they_suffice),
+        cmocka_unit_test(test_memory_only_numa_node_gets_no_ranks),
+        cmocka_unit_test(test_spread_puts_consecutive_ranks_on_different_numa_nodes),
+        cmocka_unit_test(test_compact_takes_only_the_cores_needed),
+        cmocka_unit_test(test_reserved_cores_are_the_last_of_each_package),
+        cmocka_unit_test(test_uneven_ranks_over_nodes_go_in_blocks),
+        cmocka_unit_test(test_oversubscribe_deals_threads_round_robin_and_says_so),
+        cmocka_unit_test(test_million_ranks_map_to_nodes_arithmetically),
+        cmocka_unit_test(test_infeasible_requests_name_the_numbers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
