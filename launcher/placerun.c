@@ -16,7 +16,8 @@
 
 enum {
     OPT_PLAN = 256, OPT_TOPOLOGY, OPT_RPN, OPT_POLICY, OPT_SMT, OPT_RESERVE, OPT_OVERSUB,
-    OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_OUTPUT, OPT_VERSION
+    OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_OUTPUT, OPT_VERSION, OPT_GRID, OPT_PERIODIC,
+    OPT_LINEAR
 };
 
 typedef struct options {
@@ -25,6 +26,9 @@ typedef struct options {
     const char *allowed;
     const char *format;
     const char *output;
+    int grid;
+    int64_t n[3];
+    unsigned decomp_flags;
     place_request req;
 } options;
 
@@ -34,7 +38,8 @@ static void usage(FILE *f)
 "usage: placerun --plan [--topology SPEC] -n RANKS [-N NODES | --ranks-per-node R]\n"
 "                [-t THREADS] [--policy numa|compact|spread] [--smt K]\n"
 "                [--reserve-cores C] [--cpu-kinds auto|all|best] [--allowed CPUS]\n"
-"                [--oversubscribe] [--format text|json] [-o FILE]\n"
+"                [--oversubscribe] [--grid NXxNYxNZ [--periodic AXES] [--linear-mapping]]\n"
+"                [--format text|json] [-o FILE]\n"
 "\n"
 "Computes where every rank and thread of an MPI/OpenMP job should run.\n"
 "\n"
@@ -57,6 +62,11 @@ static void usage(FILE *f)
 "  --allowed CPUS       use only these PUs (OS indices, e.g. 0-15,32-47), as a cgroup\n"
 "                       or taskset would; native topologies also honour the binding\n"
 "  --oversubscribe      allow several threads per PU instead of failing\n"
+"  --grid NXxNYxNZ      decompose a 3D grid of cells over the ranks: the process grid\n"
+"                       with the least halo, node and NUMA blocks kept compact\n"
+"  --periodic AXES      neighbours wrap along these axes (any of x, y, z, e.g. xz)\n"
+"  --linear-mapping     number subdomains row-major (as MPI_Cart_create) instead of\n"
+"                       mapping node and NUMA blocks\n"
 "  --format F           text (default: one line per rank) or json (schema place-plan/1)\n"
 "  -o, --output FILE    write the plan to FILE instead of standard output\n"
 "  -h, --help           this help\n"
@@ -100,6 +110,9 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         {"allowed", required_argument, 0, OPT_ALLOWED},
         {"oversubscribe", no_argument, 0, OPT_OVERSUB},
         {"format", required_argument, 0, OPT_FORMAT},
+        {"grid", required_argument, 0, OPT_GRID},
+        {"periodic", required_argument, 0, OPT_PERIODIC},
+        {"linear-mapping", no_argument, 0, OPT_LINEAR},
         {"output", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, OPT_VERSION},
@@ -136,6 +149,23 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
             o->format = optarg;
             break;
         case 'o': o->output = optarg; break;
+        case OPT_GRID:
+            rc = place_grid_parse("--grid", optarg, o->n, e);
+            o->grid = 1;
+            break;
+        case OPT_PERIODIC:
+            for (const char *c = optarg; *c && !rc; c++) {
+                if (*c < 'x' || *c > 'z')
+                    rc = place_error_set(e, PLACE_EINVAL, "--periodic '%.20s': expected axes among "
+                                         "x, y and z, e.g. xz", optarg);
+                else
+                    o->decomp_flags |= PLACE_DECOMP_PERIODIC_X << (*c - 'x');
+            }
+            if (!*optarg)
+                rc = place_error_set(e, PLACE_EINVAL, "--periodic: empty; expected axes among x, y "
+                                     "and z, e.g. xz");
+            break;
+        case OPT_LINEAR: o->decomp_flags |= PLACE_DECOMP_LINEAR; break;
         case 'h': usage(stdout); exit(0);
         case OPT_VERSION: printf("placerun (place) %s\n", PLACE_VERSION); exit(0);
         case ':':
@@ -167,11 +197,13 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
 
 /* Writes to a temporary file beside FILE and renames it, so a failed run leaves no
  * truncated plan behind. */
-static int write_plan(const options *o, const place_plan *plan, place_error *e)
+static int write_plan(const options *o, const place_plan *plan, const place_decomp *d,
+                      place_error *e)
 {
     int json = !strcmp(o->format, "json");
     if (!o->output)
-        return json ? place_plan_write_json(plan, stdout, e) : place_plan_write_text(plan, stdout, e);
+        return json ? place_plan_write_json(plan, d, stdout, e)
+                    : place_plan_write_text(plan, d, stdout, e);
     size_t n = strlen(o->output) + 16;
     char *tmp = malloc(n);
     if (!tmp)
@@ -186,7 +218,7 @@ static int write_plan(const options *o, const place_plan *plan, place_error *e)
         free(tmp);
         return -1;
     }
-    int rc = json ? place_plan_write_json(plan, f, e) : place_plan_write_text(plan, f, e);
+    int rc = json ? place_plan_write_json(plan, d, f, e) : place_plan_write_text(plan, d, f, e);
     if (fclose(f) != 0 && rc == 0)
         rc = place_error_set(e, PLACE_ESYS, "-o '%.200s': write failed", o->output);
     if (rc == 0 && rename(tmp, o->output) != 0)
@@ -213,11 +245,15 @@ int main(int argc, char **argv)
         return fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
     }
     place_plan *plan = NULL;
+    place_decomp *d = NULL;
     int rc = 0;
     if (place_plan_compute(&plan, topo, &o.req, &e) < 0)
         rc = fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
-    else if (write_plan(&o, plan, &e) < 0)
+    else if (o.grid && place_decomp_compute(&d, o.n, plan, 0, o.decomp_flags, &e) < 0)
+        rc = fail(&e, 2);
+    else if (write_plan(&o, plan, d, &e) < 0)
         rc = fail(&e, 1);
+    place_decomp_free(d);
     place_plan_free(plan);
     place_topo_free(topo);
     return rc;

@@ -4,6 +4,7 @@
  *   place/topo.h   the machine: hwloc native, XML or synthetic
  *   place/plan.h   placement plans: ranks to cpusets, threads to PUs
  *   place/parse.h  strict parsing of numbers and lists, shared by the CLIs
+ *   place/decomp.h domain decomposition of a 3D grid over ranks and threads
  */
 #ifndef PLACE_H
 #define PLACE_H
@@ -15,5 +16,6 @@
 #include "place/parse.h"
 #include "place/topo.h"
 #include "place/plan.h"
+#include "place/decomp.h"
 
 #endif

@@ -75,15 +75,45 @@ static json_t *request_json(const place_plan *p)
                      "cpu_kinds", place_kinds_name(r->kinds));
 }
 
-static json_t *rank_json(const place_rank_info *ri)
+static json_t *i64_triple(const int64_t *v)
+{
+    return json_pack("[I,I,I]", (json_int_t)v[0], (json_int_t)v[1], (json_int_t)v[2]);
+}
+
+static json_t *rank_json(const place_rank_info *ri, const place_decomp *d)
 {
     json_t *th = json_array();
     for (int i = 0; i < ri->nthreads; i++)
         json_array_append_new(th, json_pack("{s:i,s:i,s:i}", "thread", i, "pu",
                                             ri->thread_pu_os[i], "core_l", ri->thread_core_l[i]));
-    return json_pack("{s:i,s:i,s:i,s:s,s:o,s:o}", "rank", ri->rank, "node", ri->node,
-                     "local_rank", ri->local_rank, "cpuset", ri->cpuset, "numa",
-                     int_array(ri->numa_os, ri->nnuma), "threads", th);
+    json_t *o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:o}", "rank", ri->rank, "node", ri->node,
+                          "local_rank", ri->local_rank, "cpuset", ri->cpuset, "numa",
+                          int_array(ri->numa_os, ri->nnuma), "threads", th);
+    if (d) {
+        place_box b;
+        place_decomp_rank(d, ri->rank, &b, NULL);
+        json_object_set_new(o, "box", json_pack("{s:o,s:o}", "lo", i64_triple(b.lo), "hi",
+                                                i64_triple(b.hi)));
+        json_object_set_new(o, "coords", int_array(b.coords, 3));
+        json_t *nb = json_array();
+        for (int k = 0; k < 6; k++)
+            json_array_append_new(nb, b.neighbor[k] < 0 ? json_null() : json_integer(b.neighbor[k]));
+        json_object_set_new(o, "neighbors", nb);
+    }
+    return o;
+}
+
+static json_t *grid_json(const place_decomp *d, const int64_t n[3])
+{
+    int dims[3];
+    int64_t lv[3];
+    place_decomp_dims(d, dims);
+    place_decomp_halo_levels(d, lv);
+    return json_pack("{s:o,s:o,s:I,s:{s:I,s:I,s:I},s:s}", "global", i64_triple(n), "dims",
+                     int_array(dims, 3), "halo_cells", (json_int_t)(2 * place_halo_faces(n, dims)),
+                     "halo_cells_by_link", "numa", (json_int_t)(2 * lv[0]), "node",
+                     (json_int_t)(2 * lv[1]), "network", (json_int_t)(2 * lv[2]), "mapping",
+                     place_decomp_mapping(d));
 }
 
 static int dump_failed(place_error *err)
@@ -95,16 +125,35 @@ static int dump_failed(place_error *err)
     return -1;
 }
 
-int place_plan_write_json(const place_plan *p, FILE *f, place_error *err)
+/* The grid's size, recovered from the boxes of the first and last rank's corners. */
+static void decomp_global(const place_decomp *d, int64_t n[3])
+{
+    int dims[3], hi[3];
+    place_decomp_dims(d, dims);
+    for (int a = 0; a < 3; a++)
+        hi[a] = dims[a] - 1;
+    place_box b;
+    place_decomp_rank(d, place_decomp_rank_at(d, hi), &b, NULL);
+    memcpy(n, b.hi, sizeof b.hi);
+}
+
+int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err)
 {
     json_t *head = json_object();
     json_object_set_new(head, "schema", json_string(PLACE_PLAN_SCHEMA));
     json_object_set_new(head, "topology", topology_json(place_plan_topo(p)));
     json_object_set_new(head, "request", request_json(p));
+    if (d) {
+        int64_t n[3];
+        decomp_global(d, n);
+        json_object_set_new(head, "grid", grid_json(d, n));
+    }
     json_object_set_new(head, "oversubscribed", json_boolean(place_plan_oversubscribed(p)));
     json_t *notes = json_array();
     for (int i = 0; i < place_plan_nnotes(p); i++)
         json_array_append_new(notes, json_string(place_plan_note(p, i)));
+    for (int i = 0; d && i < place_decomp_nnotes(d); i++)
+        json_array_append_new(notes, json_string(place_decomp_note(d, i)));
     json_object_set_new(head, "notes", notes);
     char *s = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT);
     json_decref(head);
@@ -118,7 +167,7 @@ int place_plan_write_json(const place_plan *p, FILE *f, place_error *err)
     for (int i = 0; i < r->ranks && !bad; i++) {
         place_rank_info ri;
         place_plan_rank(p, i, &ri, NULL);
-        json_t *o = rank_json(&ri);
+        json_t *o = rank_json(&ri, d);
         bad = json_dumpf(o, f, JSON_PRESERVE_ORDER | JSON_COMPACT) < 0 ||
               fputs(i + 1 < r->ranks ? ",\n" : "\n", f) < 0;
         json_decref(o);
@@ -128,7 +177,26 @@ int place_plan_write_json(const place_plan *p, FILE *f, place_error *err)
     return 0;
 }
 
-int place_plan_write_text(const place_plan *p, FILE *f, place_error *err)
+static void grid_text(const place_decomp *d, FILE *f)
+{
+    int64_t n[3], lv[3];
+    int dims[3];
+    decomp_global(d, n);
+    place_decomp_dims(d, dims);
+    place_decomp_halo_levels(d, lv);
+    int64_t faces = place_halo_faces(n, dims);
+    double tot = faces > 0 ? (double)faces : 1;
+    fprintf(f, "# grid %lldx%lldx%lld cells over %dx%dx%d ranks (%s mapping); halo %lld cells "
+               "per step (both directions): %.1f%% inside NUMA nodes, %.1f%% between NUMA nodes, "
+               "%.1f%% between nodes\n",
+            (long long)n[0], (long long)n[1], (long long)n[2], dims[0], dims[1], dims[2],
+            place_decomp_mapping(d), (long long)(2 * faces), 100.0 * lv[0] / tot,
+            100.0 * lv[1] / tot, 100.0 * lv[2] / tot);
+    for (int i = 0; i < place_decomp_nnotes(d); i++)
+        fprintf(f, "# note: %s\n", place_decomp_note(d, i));
+}
+
+int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err)
 {
     const place_topo *t = place_plan_topo(p);
     const place_request *r = place_plan_request(p);
@@ -143,7 +211,10 @@ int place_plan_write_text(const place_plan *p, FILE *f, place_error *err)
             place_plan_oversubscribed(p) ? ", oversubscribed" : "");
     for (int i = 0; i < place_plan_nnotes(p); i++)
         fprintf(f, "# note: %s\n", place_plan_note(p, i));
-    fprintf(f, "# cpuset and PU numbers are OS indices (P#); cores are logical (L#)\n");
+    if (d)
+        grid_text(d, f);
+    fprintf(f, "# cpuset and PU numbers are OS indices (P#); cores are logical (L#)%s\n",
+            d ? "; box is lo:hi per axis, hi exclusive" : "");
     /* Column widths: every node holds one of at most two node plans, so scanning the
      * first and last node's ranks sees every cpuset and NUMA list that will be printed. */
     char numa[64];
@@ -166,8 +237,12 @@ int place_plan_write_text(const place_plan *p, FILE *f, place_error *err)
     }
     if (wn > (int)sizeof numa - 8)
         wn = (int)sizeof numa - 8;
-    fprintf(f, "%6s %5s %5s %-*s %-*s  %s\n", "rank", "node", "local", wn, "numa", wc, "cpuset",
-            "threads: thread=PU P#(core L#)");
+    if (d)
+        fprintf(f, "%6s %5s %5s %-*s %-*s  %-12s %-30s %s\n", "rank", "node", "local", wn, "numa",
+                wc, "cpuset", "coords", "box", "threads: thread=PU P#(core L#)");
+    else
+        fprintf(f, "%6s %5s %5s %-*s %-*s  %s\n", "rank", "node", "local", wn, "numa", wc,
+                "cpuset", "threads: thread=PU P#(core L#)");
     int bad = 0;
     for (int i = 0; i < r->ranks && !bad; i++) {
         place_rank_info ri;
@@ -178,6 +253,16 @@ int place_plan_write_text(const place_plan *p, FILE *f, place_error *err)
             n += snprintf(numa + n, sizeof numa - (size_t)n, "%s%d", k ? "," : "", ri.numa_os[k]);
         fprintf(f, "%6d %5d %5d %-*s %-*s ", ri.rank, ri.node, ri.local_rank, wn, numa, wc,
                 ri.cpuset);
+        if (d) {
+            place_box b;
+            char cs[40], bs[96];
+            place_decomp_rank(d, i, &b, NULL);
+            snprintf(cs, sizeof cs, "%d,%d,%d", b.coords[0], b.coords[1], b.coords[2]);
+            snprintf(bs, sizeof bs, "%lld:%lld,%lld:%lld,%lld:%lld", (long long)b.lo[0],
+                     (long long)b.hi[0], (long long)b.lo[1], (long long)b.hi[1],
+                     (long long)b.lo[2], (long long)b.hi[2]);
+            fprintf(f, " %-12s %-30s", cs, bs);
+        }
         for (int k = 0; k < ri.nthreads; k++)
             fprintf(f, " %d=%d(%d)", k, ri.thread_pu_os[k], ri.thread_core_l[k]);
         bad = fputc('\n', f) == EOF;

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         assert(n == nodes * rpn && sum == expect);
         FILE *null = fopen("/dev/null", "w");
         double t3 = now();
-        place_plan_write_json(p, null, &e);
+        place_plan_write_json(p, NULL, null, &e);
         double t4 = now();
         fclose(null);
         tc[r] = t1 - t0;

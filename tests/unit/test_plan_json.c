@@ -20,7 +20,7 @@ static json_t *plan_json(const char *topo, place_request q, place_plan **pp, pla
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(place_plan_write_json(*pp, f, &e), 0);
+    assert_int_equal(place_plan_write_json(*pp, NULL, f, &e), 0);
     fclose(f);
     json_error_t je;
     json_t *o = json_loads(buf, 0, &je);

@@ -99,12 +99,16 @@ typedef struct place_rank_info {
 /* Fills *info for global rank `rank` (0 <= rank < ranks). Returns 0 or -1 (range). */
 int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err);
 
-/* Writes the plan as one "place-plan/1" JSON object (see docs/plan-json.md), streaming
- * rank by rank so that memory stays bounded whatever the rank count. */
-int place_plan_write_json(const place_plan *p, FILE *f, place_error *err);
+typedef struct place_decomp place_decomp; /* place/decomp.h */
 
-/* Writes the plan as text: a header, then one line per rank, readable as a map. */
-int place_plan_write_text(const place_plan *p, FILE *f, place_error *err);
+/* Writes the plan as one "place-plan/1" JSON object (see docs/plan-json.md), streaming
+ * rank by rank so that memory stays bounded whatever the rank count. With a
+ * decomposition `d` (else NULL), adds "grid" and each rank's box, coords and neighbours. */
+int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
+
+/* Writes the plan as text: a header, then one line per rank, readable as a map; with a
+ * decomposition, the grid's dims and halo by link level, and each rank's box. */
+int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
 
 #ifdef __cplusplus
 }
