@@ -1,53 +1,44 @@
 /* placerun: the launcher front end of libplace.
  *
- * This file parses the command line and dispatches to a mode. `--plan` is the dry run:
- * it loads a topology (this machine or a described one), computes the plan and prints it
- * without running anything. The run-time modes (per-rank shim, wrapper around mpirun or
- * srun) build on the same request.
+ * This file parses the command line and dispatches: `--plan` is the dry run (load a
+ * topology, this machine's or a described one, compute the plan, print it); everything
+ * else runs something and lives in run.c (the per-rank shim under any MPI launcher, the
+ * single process, and the wrapper that starts mpirun or srun itself).
  *
  * Every error is one line on stderr, "placerun: <what was wrong and what is valid>",
- * and a non-zero exit: 2 for bad usage, 1 for a request the machine cannot meet.
+ * and a non-zero exit: 2 for bad usage, 1 for a request the machine cannot meet, 127 for
+ * an application that cannot be executed.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "place.h"
+#include "placerun.h"
 
 enum {
     OPT_PLAN = 256, OPT_TOPOLOGY, OPT_RPN, OPT_POLICY, OPT_SMT, OPT_RESERVE, OPT_OVERSUB,
-    OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_OUTPUT, OPT_VERSION, OPT_GRID, OPT_PERIODIC,
-    OPT_LINEAR
+    OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
+    OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
+    OPT_BEST_EFFORT
 };
-
-typedef struct options {
-    int plan;
-    const char *topology;
-    const char *allowed;
-    const char *format;
-    const char *output;
-    int grid;
-    int64_t n[3];
-    unsigned decomp_flags;
-    place_request req;
-} options;
 
 static void usage(FILE *f)
 {
     fputs(
-"usage: placerun --plan [--topology SPEC] -n RANKS [-N NODES | --ranks-per-node R]\n"
-"                [-t THREADS] [--policy numa|compact|spread] [--smt K]\n"
-"                [--reserve-cores C] [--cpu-kinds auto|all|best] [--allowed CPUS]\n"
-"                [--oversubscribe] [--grid NXxNYxNZ [--periodic AXES] [--linear-mapping]]\n"
-"                [--format text|json] [-o FILE]\n"
+"usage: placerun [options] [--] APP [ARGS...]     run APP placed (shim, single, wrapper)\n"
+"       placerun --check [options]                 verify placement with a built-in probe\n"
+"       placerun --plan [options]                  print the plan, run nothing\n"
 "\n"
-"Computes where every rank and thread of an MPI/OpenMP job should run.\n"
+"Places every rank and thread of an MPI/OpenMP job. Under a launcher\n"
+"(mpirun -np 8 placerun -t 4 -- ./app, srun -n 8 placerun -- ./app) each rank finds\n"
+"itself from the launcher's environment, binds to its part of the node's plan, sets the\n"
+"memory policy, exports OMP_* and PLACE_* and execs APP. Without a launcher and with\n"
+"-n > 1 (or --launcher), placerun starts mpirun or srun itself with their binding off.\n"
 "\n"
-"  --plan               print the plan and run nothing (the dry run)\n"
-"  --topology SPEC      the machine: native (default; HWLOC_XMLFILE and HWLOC_SYNTHETIC\n"
-"                       are honoured), FILE.xml (lstopo --of xml), or\n"
-"                       synthetic:\"pack:2 numa:2 core:8 pu:2\" (hwloc synthetic syntax)\n"
-"  -n, -np RANKS        total ranks (default 1, or NODES x R)\n"
+"Machine and request:\n"
+"  --topology SPEC      native (default; HWLOC_XMLFILE and HWLOC_SYNTHETIC are honoured),\n"
+"                       FILE.xml (lstopo --of xml) or synthetic:\"pack:2 numa:2 core:8 pu:2\"\n"
+"  -n, -np RANKS        total ranks (under a launcher: must match it)\n"
 "  -N, --nodes NODES    nodes; ranks are spread over them in blocks (default 1)\n"
 "  --ranks-per-node R   ranks on each node (the last node takes the remainder)\n"
 "  -t, --threads T      threads per rank (default: fill the rank's share of cores)\n"
@@ -60,15 +51,33 @@ static void usage(FILE *f)
 "  --cpu-kinds K        hybrid CPUs: auto (default: most efficient kind if it fits),\n"
 "                       all, or best (only the most efficient kind)\n"
 "  --allowed CPUS       use only these PUs (OS indices, e.g. 0-15,32-47), as a cgroup\n"
-"                       or taskset would; native topologies also honour the binding\n"
+"                       or taskset would\n"
 "  --oversubscribe      allow several threads per PU instead of failing\n"
 "  --grid NXxNYxNZ      decompose a 3D grid of cells over the ranks: the process grid\n"
 "                       with the least halo, node and NUMA blocks kept compact\n"
 "  --periodic AXES      neighbours wrap along these axes (any of x, y, z, e.g. xz)\n"
 "  --linear-mapping     number subdomains row-major (as MPI_Cart_create) instead of\n"
 "                       mapping node and NUMA blocks\n"
+"\n"
+"Running:\n"
+"  --membind M          memory policy: local (default: first touch on the toucher's\n"
+"                       node), interleave (over the rank's NUMA nodes), none\n"
+"  --force-env          overwrite OMP_NUM_THREADS/OMP_PLACES/OMP_PROC_BIND set by the user\n"
+"  --report             print the binding each rank applied (on stderr)\n"
+"  --check              run the built-in probe instead of APP: every thread's mask, CPU\n"
+"                       and migrations against the plan; exit 1 on any mismatch\n"
+"  --monitor FILE       sample every thread of APP (preloaded library) and write JSON\n"
+"                       per thread at exit: PU planned, CPUs seen, migrations, switches\n"
+"                       (FILE.rankN.json per rank when there are several)\n"
+"  --launcher L         wrapper mode with mpirun or srun (default: srun inside a Slurm\n"
+"                       allocation, else mpirun)\n"
+"  --best-effort        run APP even if binding fails (say so) instead of refusing\n"
+"  -v, --verbose        say what placerun does (the launcher command, in wrapper mode)\n"
+"\n"
+"Dry run:\n"
+"  --plan               print the plan and run nothing\n"
 "  --format F           text (default: one line per rank) or json (schema place-plan/1)\n"
-"  -o, --output FILE    write the plan to FILE instead of standard output\n"
+"  -o, --output FILE    write the plan to FILE instead of standard output (atomically)\n"
 "  -h, --help           this help\n"
 "  --version            print the version\n"
 "\n"
@@ -94,6 +103,29 @@ static int fail(const place_error *e, int code)
     return code;
 }
 
+static int parse_periodic(options *o, const char *arg, place_error *e)
+{
+    if (!*arg)
+        return place_error_set(e, PLACE_EINVAL, "--periodic: empty; expected axes among x, y "
+                               "and z, e.g. xz");
+    for (const char *c = arg; *c; c++) {
+        if (*c < 'x' || *c > 'z')
+            return place_error_set(e, PLACE_EINVAL, "--periodic '%.20s': expected axes among "
+                                   "x, y and z, e.g. xz", arg);
+        o->decomp_flags |= PLACE_DECOMP_PERIODIC_X << (*c - 'x');
+    }
+    return 0;
+}
+
+static int one_of(const char *opt, const char *v, const char *const *valid, const char *list,
+                  place_error *e)
+{
+    for (int i = 0; valid[i]; i++)
+        if (!strcmp(v, valid[i]))
+            return 0;
+    return place_error_set(e, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", opt, v, list);
+}
+
 static int parse_args(int argc, char **argv, options *o, place_error *e)
 {
     static const struct option longopts[] = {
@@ -113,23 +145,43 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         {"grid", required_argument, 0, OPT_GRID},
         {"periodic", required_argument, 0, OPT_PERIODIC},
         {"linear-mapping", no_argument, 0, OPT_LINEAR},
+        {"membind", required_argument, 0, OPT_MEMBIND},
+        {"force-env", no_argument, 0, OPT_FORCE_ENV},
+        {"report", no_argument, 0, OPT_REPORT},
+        {"check", no_argument, 0, OPT_CHECK},
+        {"monitor", required_argument, 0, OPT_MONITOR},
+        {"launcher", required_argument, 0, OPT_LAUNCHER},
+        {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
+        {"verbose", no_argument, 0, 'v'},
         {"output", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
+    static const char *const formats[] = {"text", "json", NULL};
+    static const char *const membinds[] = {"local", "interleave", "none", NULL};
+    static const char *const launchers[] = {"mpirun", "srun", NULL};
     memset(o, 0, sizeof *o);
     place_request_init(&o->req);
     o->format = "text";
+    o->membind = "local";
+    o->argc = argc;
+    o->argv = argv;
     rewrite_np(argc, argv);
     opterr = 0; /* our own one-line messages */
     int c;
-    while ((c = getopt_long(argc, argv, "+:n:N:t:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:n:N:t:o:hv", longopts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case OPT_PLAN: o->plan = 1; break;
         case OPT_TOPOLOGY: o->topology = optarg; break;
-        case 'n': rc = place_parse_int("-n", optarg, 1, 1 << 30, &o->req.ranks, e); break;
-        case 'N': rc = place_parse_int("-N", optarg, 1, 1 << 24, &o->req.nodes, e); break;
+        case 'n':
+            rc = place_parse_int("-n", optarg, 1, 1 << 30, &o->req.ranks, e);
+            o->ranks_given = 1;
+            break;
+        case 'N':
+            rc = place_parse_int("-N", optarg, 1, 1 << 24, &o->req.nodes, e);
+            o->nodes_given = 1;
+            break;
         case OPT_RPN:
             rc = place_parse_int("--ranks-per-node", optarg, 1, 1 << 20, &o->req.ranks_per_node, e);
             break;
@@ -143,29 +195,34 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         case OPT_ALLOWED: o->allowed = optarg; break;
         case OPT_OVERSUB: o->req.oversubscribe = 1; break;
         case OPT_FORMAT:
-            if (strcmp(optarg, "text") && strcmp(optarg, "json"))
-                rc = place_error_set(e, PLACE_EINVAL,
-                                     "--format '%.40s': unknown; expected text or json", optarg);
+            rc = one_of("--format", optarg, formats, "text or json", e);
             o->format = optarg;
             break;
-        case 'o': o->output = optarg; break;
         case OPT_GRID:
             rc = place_grid_parse("--grid", optarg, o->n, e);
             o->grid = 1;
             break;
-        case OPT_PERIODIC:
-            for (const char *c = optarg; *c && !rc; c++) {
-                if (*c < 'x' || *c > 'z')
-                    rc = place_error_set(e, PLACE_EINVAL, "--periodic '%.20s': expected axes among "
-                                         "x, y and z, e.g. xz", optarg);
-                else
-                    o->decomp_flags |= PLACE_DECOMP_PERIODIC_X << (*c - 'x');
-            }
-            if (!*optarg)
-                rc = place_error_set(e, PLACE_EINVAL, "--periodic: empty; expected axes among x, y "
-                                     "and z, e.g. xz");
-            break;
+        case OPT_PERIODIC: rc = parse_periodic(o, optarg, e); break;
         case OPT_LINEAR: o->decomp_flags |= PLACE_DECOMP_LINEAR; break;
+        case OPT_MEMBIND:
+            rc = one_of("--membind", optarg, membinds, "local, interleave or none", e);
+            o->membind = optarg;
+            break;
+        case OPT_FORCE_ENV: o->force_env = 1; break;
+        case OPT_REPORT: o->report = 1; break;
+        case OPT_CHECK: o->check = 1; break;
+        case OPT_MONITOR:
+            if (!*optarg)
+                rc = place_error_set(e, PLACE_EINVAL, "--monitor: empty file name");
+            o->monitor = optarg;
+            break;
+        case OPT_LAUNCHER:
+            rc = one_of("--launcher", optarg, launchers, "mpirun or srun", e);
+            o->launcher = optarg;
+            break;
+        case OPT_BEST_EFFORT: o->best_effort = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'o': o->output = optarg; break;
         case 'h': usage(stdout); exit(0);
         case OPT_VERSION: printf("placerun (place) %s\n", PLACE_VERSION); exit(0);
         case ':':
@@ -183,15 +240,21 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         if (rc)
             return -1;
     }
-    if (optind < argc && !o->plan)
-        return place_error_set(e, PLACE_EINVAL,
-                               "running an application is not supported by this build yet; "
-                               "use --plan to print the plan");
-    if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+    o->app_argc = argc - optind;
+    o->app_argv = argv + optind;
+    if (o->plan && o->app_argc > 0 && strcmp(argv[optind - 1], "--") != 0)
         return place_error_set(e, PLACE_EINVAL, "'%.60s': unexpected argument; --plan runs nothing",
                                argv[optind]);
-    if (!o->plan)
-        return place_error_set(e, PLACE_EINVAL, "nothing to do; use --plan (see placerun --help)");
+    if (o->plan && o->check)
+        return place_error_set(e, PLACE_EINVAL, "--plan and --check: choose one (--plan runs nothing)");
+    if (o->check && o->app_argc > 0)
+        return place_error_set(e, PLACE_EINVAL, "--check runs its own probe; drop '%.60s'",
+                               o->app_argv[0]);
+    if (!o->plan && !o->check && o->app_argc == 0)
+        return place_error_set(e, PLACE_EINVAL, "nothing to do: give an application after --, or "
+                               "--plan or --check (see placerun --help)");
+    if (o->output && !o->plan)
+        return place_error_set(e, PLACE_EINVAL, "-o goes with --plan");
     return 0;
 }
 
@@ -230,6 +293,31 @@ static int write_plan(const options *o, const place_plan *plan, const place_deco
     return rc;
 }
 
+static int plan_mode(options *o)
+{
+    place_error e;
+    place_topo *topo = NULL;
+    if (place_topo_load(&topo, o->topology, PLACE_TOPO_THIS_BINDING, &e) < 0)
+        return fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
+    if (o->allowed && place_topo_restrict(topo, o->allowed, &e) < 0) {
+        place_topo_free(topo);
+        return fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
+    }
+    place_plan *plan = NULL;
+    place_decomp *d = NULL;
+    int rc = 0;
+    if (place_plan_compute(&plan, topo, &o->req, &e) < 0)
+        rc = fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
+    else if (o->grid && place_decomp_compute(&d, o->n, plan, 0, o->decomp_flags, &e) < 0)
+        rc = fail(&e, 2);
+    else if (write_plan(o, plan, d, &e) < 0)
+        rc = fail(&e, 1);
+    place_decomp_free(d);
+    place_plan_free(plan);
+    place_topo_free(topo);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -237,24 +325,7 @@ int main(int argc, char **argv)
     place_error_clear(&e);
     if (parse_args(argc, argv, &o, &e) < 0)
         return fail(&e, 2);
-    place_topo *topo = NULL;
-    if (place_topo_load(&topo, o.topology, PLACE_TOPO_THIS_BINDING, &e) < 0)
-        return fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
-    if (o.allowed && place_topo_restrict(topo, o.allowed, &e) < 0) {
-        place_topo_free(topo);
-        return fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
-    }
-    place_plan *plan = NULL;
-    place_decomp *d = NULL;
-    int rc = 0;
-    if (place_plan_compute(&plan, topo, &o.req, &e) < 0)
-        rc = fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
-    else if (o.grid && place_decomp_compute(&d, o.n, plan, 0, o.decomp_flags, &e) < 0)
-        rc = fail(&e, 2);
-    else if (write_plan(&o, plan, d, &e) < 0)
-        rc = fail(&e, 1);
-    place_decomp_free(d);
-    place_plan_free(plan);
-    place_topo_free(topo);
-    return rc;
+    if (o.plan)
+        return plan_mode(&o);
+    return placerun_run(&o);
 }

@@ -5,6 +5,7 @@
  *   place/plan.h   placement plans: ranks to cpusets, threads to PUs
  *   place/parse.h  strict parsing of numbers and lists, shared by the CLIs
  *   place/decomp.h domain decomposition of a 3D grid over ranks and threads
+ *   place/launch.h rank discovery, binding, and the assignment placerun exported
  */
 #ifndef PLACE_H
 #define PLACE_H
@@ -17,5 +18,6 @@
 #include "place/topo.h"
 #include "place/plan.h"
 #include "place/decomp.h"
+#include "place/launch.h"
 
 #endif

@@ -137,7 +137,9 @@ static void decomp_global(const place_decomp *d, int64_t n[3])
     memcpy(n, b.hi, sizeof b.hi);
 }
 
-int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err)
+/* Writes ranks [first, first + count) after the head. */
+static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f, int first,
+                            int count, int node, place_error *err)
 {
     json_t *head = json_object();
     json_object_set_new(head, "schema", json_string(PLACE_PLAN_SCHEMA));
@@ -155,6 +157,8 @@ int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, p
     for (int i = 0; d && i < place_decomp_nnotes(d); i++)
         json_array_append_new(notes, json_string(place_decomp_note(d, i)));
     json_object_set_new(head, "notes", notes);
+    if (node >= 0)
+        json_object_set_new(head, "scope", json_pack("{s:s,s:i}", "ranks_of", "node", "node", node));
     char *s = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT);
     json_decref(head);
     if (!s)
@@ -163,18 +167,44 @@ int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, p
     s[n - 1] = '\0'; /* drop the closing brace: "ranks" follows */
     int bad = fputs(s, f) < 0 || fputs(",\"ranks\":[\n", f) < 0;
     free(s);
-    const place_request *r = place_plan_request(p);
-    for (int i = 0; i < r->ranks && !bad; i++) {
+    for (int i = first; i < first + count && !bad; i++) {
         place_rank_info ri;
         place_plan_rank(p, i, &ri, NULL);
         json_t *o = rank_json(&ri, d);
         bad = json_dumpf(o, f, JSON_PRESERVE_ORDER | JSON_COMPACT) < 0 ||
-              fputs(i + 1 < r->ranks ? ",\n" : "\n", f) < 0;
+              fputs(i + 1 < first + count ? ",\n" : "\n", f) < 0;
         json_decref(o);
     }
     if (bad || fputs("]}\n", f) < 0 || fflush(f) != 0)
         return dump_failed(err);
     return 0;
+}
+
+int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err)
+{
+    return write_json_range(p, d, f, 0, place_plan_request(p)->ranks, -1, err);
+}
+
+int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
+                               place_error *err)
+{
+    const place_request *r = place_plan_request(p);
+    int first = -1, count = 0;
+    for (int i = 0; i < r->ranks; i++) {
+        place_rank_info ri;
+        place_plan_rank(p, i, &ri, NULL);
+        if (ri.node == node) {
+            if (first < 0)
+                first = i;
+            count++;
+        } else if (first >= 0) {
+            break;
+        }
+    }
+    if (first < 0)
+        return place_error_set(err, PLACE_EINVAL, "node %d: out of range; the plan has nodes 0 to %d",
+                               node, r->nodes - 1);
+    return write_json_range(p, d, f, first, count, node, err);
 }
 
 static void grid_text(const place_decomp *d, FILE *f)

@@ -106,6 +106,11 @@ typedef struct place_decomp place_decomp; /* place/decomp.h */
  * decomposition `d` (else NULL), adds "grid" and each rank's box, coords and neighbours. */
 int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
 
+/* The same for the ranks of one node only (the file placerun exports as PLACE_PLAN);
+ * the object carries "scope": {"ranks_of": "node", "node": N}. */
+int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
+                               place_error *err);
+
 /* Writes the plan as text: a header, then one line per rank, readable as a map; with a
  * decomposition, the grid's dims and halo by link level, and each rank's box. */
 int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);

@@ -1,0 +1,37 @@
+/* placerun.h: what the launcher's files share: the parsed command line. */
+#ifndef PLACERUN_H
+#define PLACERUN_H
+
+#include <stdint.h>
+#include "place.h"
+
+typedef struct options {
+    int plan;                  /* --plan: print, run nothing */
+    int check;                 /* --check: run the built-in affinity probe */
+    int report;                /* --report: print the binding applied */
+    int verbose;
+    int force_env;
+    int best_effort;
+    const char *topology;
+    const char *allowed;
+    const char *format;
+    const char *output;
+    const char *membind;       /* local | interleave | none */
+    const char *launcher;      /* wrapper: mpirun | srun; NULL: only if needed */
+    const char *monitor;       /* --monitor FILE */
+    int grid;
+    int64_t n[3];
+    unsigned decomp_flags;
+    int ranks_given, nodes_given;
+    place_request req;
+    int app_argc;              /* the application: argv[app_first ...] */
+    char **app_argv;
+    int argc;                  /* placerun's own arguments, for the wrapper to pass on */
+    char **argv;
+} options;
+
+/* run.c: the run-time modes. Each returns an exit status (after printing one line on
+ * failure) or does not return (exec). */
+int placerun_run(options *o);
+
+#endif
