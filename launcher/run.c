@@ -349,6 +349,7 @@ static int shim_run(options *o, const place_launch *l)
         else
             snprintf(out, sizeof out, "%s", o->monitor);
         setenv("PLACE_MONITOR_OUT", out, 1);
+        setenv_int("PLACE_MONITOR_PID", getpid()); /* exec keeps the pid */
     }
     if (o->report) {
         char *now = place_current_binding();

@@ -1,0 +1,297 @@
+/* placemon: the library that `placerun --monitor FILE` preloads into an unmodified
+ * application.
+ *
+ * A sampler thread wakes every PLACE_MONITOR_INTERVAL_US (default 10000) and, for every
+ * thread of the process, reads the CPU it last ran on (/proc/self/task/TID/stat, field
+ * 39), its affinity, and its migrations and context switches (/proc/self/task/TID/sched:
+ * exact and readable without privileges, unlike perf software counters at
+ * perf_event_paranoid 2, which open and read 0). At exit it writes one JSON object:
+ * per thread the PU the plan gave it (when its mask is a single planned PU), the CPUs
+ * seen, migrations and switches; and what the sampling cost (CPU time of the sampler per
+ * sample and as a fraction of the run).
+ *
+ * It activates only in the process placerun exec'd (PLACE_MONITOR_PID), so that children
+ * the application forks do not overwrite the file.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_THREADS 4096
+#define MAX_CPUS 1024
+
+typedef struct rec {
+    int tid;
+    char comm[32];
+    unsigned long long seen[MAX_CPUS / 64];
+    char affinity[256];
+    long migrations, invol, vol;
+    long samples;
+    int alive;
+    int stat_fd, sched_fd; /* kept open: pread at 0 re-reads procfs without a path lookup */
+} rec;
+
+static struct {
+    int on;
+    const char *out;
+    long interval_us;
+    pthread_t thread;
+    pid_t sampler_tid;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stop;
+    rec *recs;
+    int nrecs;
+    long samples;
+    double start, sampler_cpu;
+    int planned[MAX_CPUS], nplanned;
+} M = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int read_file(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread(buf, 1, n - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    return (int)len;
+}
+
+static int pread_all(int fd, char *buf, size_t n)
+{
+    ssize_t len = fd >= 0 ? pread(fd, buf, n - 1, 0) : -1;
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    return (int)len;
+}
+
+static long sched_field(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    if (!p)
+        return -1;
+    p = strchr(p, ':');
+    return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
+static rec *find(int tid)
+{
+    for (int i = 0; i < M.nrecs; i++)
+        if (M.recs[i].tid == tid)
+            return &M.recs[i];
+    if (M.nrecs == MAX_THREADS)
+        return NULL;
+    rec *r = &M.recs[M.nrecs++];
+    memset(r, 0, sizeof *r);
+    r->tid = tid;
+    r->migrations = r->invol = r->vol = -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
+    if (read_file(path, r->comm, sizeof r->comm) > 0)
+        r->comm[strcspn(r->comm, "\n")] = '\0';
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    r->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+    snprintf(path, sizeof path, "/proc/self/task/%d/sched", tid);
+    r->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+    return r;
+}
+
+static void sample_one(int tid)
+{
+    char buf[4096];
+    rec *r = find(tid);
+    if (!r)
+        return;
+    if (pread_all(r->stat_fd, buf, sizeof buf) <= 0)
+        return; /* exited between readdir and now */
+    /* field 39 (processor): count fields after the ")" that closes the command name */
+    char *p = strrchr(buf, ')');
+    int field = 2, cpu = -1;
+    for (; p && *p; p++)
+        if (*p == ' ' && ++field == 39) {
+            cpu = atoi(p + 1);
+            break;
+        }
+    if (cpu >= 0 && cpu < MAX_CPUS)
+        r->seen[cpu / 64] |= 1ULL << (cpu % 64);
+    if (pread_all(r->sched_fd, buf, sizeof buf) > 0) {
+        r->migrations = sched_field(buf, "se.nr_migrations");
+        r->invol = sched_field(buf, "nr_involuntary_switches");
+        r->vol = sched_field(buf, "nr_voluntary_switches");
+    }
+    cpu_set_t cs;
+    if (sched_getaffinity(tid, sizeof cs, &cs) == 0) {
+        size_t at = 0;
+        r->affinity[0] = '\0';
+        for (int i = 0; i < CPU_SETSIZE && at + 8 < sizeof r->affinity; i++)
+            if (CPU_ISSET(i, &cs))
+                at += (size_t)snprintf(r->affinity + at, sizeof r->affinity - at, "%s%d",
+                                       at ? "," : "", i);
+    }
+    r->samples++;
+    r->alive = 1;
+}
+
+static void sample_all(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return;
+    for (int i = 0; i < M.nrecs; i++)
+        M.recs[i].alive = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int tid = atoi(e->d_name);
+        if (tid > 0 && tid != M.sampler_tid)
+            sample_one(tid);
+    }
+    closedir(d);
+    for (int i = 0; i < M.nrecs; i++)
+        if (!M.recs[i].alive && M.recs[i].stat_fd >= 0) {
+            close(M.recs[i].stat_fd);
+            close(M.recs[i].sched_fd);
+            M.recs[i].stat_fd = M.recs[i].sched_fd = -1;
+        }
+    M.samples++;
+}
+
+static void *sampler(void *arg)
+{
+    (void)arg;
+    M.sampler_tid = (pid_t)syscall(SYS_gettid);
+    pthread_mutex_lock(&M.lock);
+    while (!M.stop) {
+        sample_all();
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += M.interval_us * 1000;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&M.wake, &M.lock, &ts);
+    }
+    struct timespec cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    M.sampler_cpu = cpu.tv_sec + cpu.tv_nsec * 1e-9;
+    pthread_mutex_unlock(&M.lock);
+    return NULL;
+}
+
+static char *seen_list(const rec *r)
+{
+    static char buf[1024];
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < MAX_CPUS && at + 8 < sizeof buf; i++)
+        if (r->seen[i / 64] & (1ULL << (i % 64)))
+            at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%d", at ? "," : "", i);
+    return buf;
+}
+
+/* The plan's thread whose PU is this thread's only allowed CPU, or -1. */
+static int planned_thread(const rec *r)
+{
+    if (!*r->affinity || strchr(r->affinity, ',') || strchr(r->affinity, '-'))
+        return -1;
+    int pu = atoi(r->affinity);
+    for (int i = 0; i < M.nplanned; i++)
+        if (M.planned[i] == pu)
+            return i;
+    return -1;
+}
+
+static json_t *counter(long v)
+{
+    return v < 0 ? json_string("unavailable") : json_integer(v);
+}
+
+static void write_report(void)
+{
+    double wall = mono() - M.start;
+    json_t *threads = json_array();
+    for (int i = 0; i < M.nrecs; i++) {
+        const rec *r = &M.recs[i];
+        int t = planned_thread(r);
+        json_array_append_new(threads, json_pack(
+            "{s:i,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:i,s:b}", "tid", r->tid, "comm", r->comm,
+            "plan_thread", t >= 0 ? json_integer(t) : json_null(), "pu_planned",
+            t >= 0 ? json_integer(M.planned[t]) : json_null(), "affinity", r->affinity,
+            "cpus_seen", seen_list(r), "migrations", counter(r->migrations),
+            "involuntary_switches", counter(r->invol), "voluntary_switches", counter(r->vol),
+            "samples", (int)r->samples, "alive_at_exit", r->alive));
+    }
+    const char *rank = getenv("PLACE_RANK");
+    json_t *o = json_pack("{s:s,s:i,s:i,s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:o}", "schema",
+                          "place-monitor/1", "rank", rank ? atoi(rank) : 0, "pid", (int)getpid(),
+                          "counters_from", "/proc/self/task/TID/sched and stat",
+                          "interval_us", (json_int_t)M.interval_us, "samples", (json_int_t)M.samples,
+                          "wall_s", wall, "sampler_cpu_s", M.sampler_cpu,
+                          "sampler_us_per_sample", M.samples ? 1e6 * M.sampler_cpu / M.samples : 0.0,
+                          "sampler_cpu_fraction", wall > 0 ? M.sampler_cpu / wall : 0.0,
+                          "threads", threads);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", M.out, (int)getpid());
+    if (json_dump_file(o, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || rename(tmp, M.out) != 0) {
+        fprintf(stderr, "placemon: cannot write '%s': %s\n", M.out, strerror(errno));
+        unlink(tmp);
+    }
+    json_decref(o);
+}
+
+__attribute__((constructor)) static void placemon_start(void)
+{
+    const char *out = getenv("PLACE_MONITOR_OUT"), *pid = getenv("PLACE_MONITOR_PID");
+    if (!out || !*out || !pid || atoi(pid) != (int)getpid())
+        return;
+    const char *iv = getenv("PLACE_MONITOR_INTERVAL_US");
+    M.interval_us = iv ? atol(iv) : 10000;
+    if (M.interval_us < 100)
+        M.interval_us = 100;
+    const char *pus = getenv("PLACE_THREAD_PUS");
+    for (const char *p = pus; p && *p && M.nplanned < MAX_CPUS;) {
+        M.planned[M.nplanned++] = atoi(p);
+        p += strcspn(p, ",");
+        if (*p == ',')
+            p++;
+    }
+    M.recs = calloc(MAX_THREADS, sizeof *M.recs);
+    if (!M.recs)
+        return;
+    M.out = out;
+    M.start = mono();
+    M.on = pthread_create(&M.thread, NULL, sampler, NULL) == 0;
+    if (!M.on)
+        fprintf(stderr, "placemon: cannot start the sampler thread; no monitor report\n");
+}
+
+__attribute__((destructor)) static void placemon_stop(void)
+{
+    if (!M.on)
+        return;
+    pthread_mutex_lock(&M.lock);
+    M.stop = 1;
+    pthread_cond_signal(&M.wake);
+    pthread_mutex_unlock(&M.lock);
+    pthread_join(M.thread, NULL);
+    sample_all(); /* the threads as they are at exit */
+    M.on = 0;
+    write_report();
+}
