@@ -17,6 +17,10 @@
 
 int place_bind_process(const place_topo *t, const char *cpulist, place_error *err)
 {
+    if (!t->thissystem)
+        return place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: the topology is %s, "
+                               "not this machine (set HWLOC_THISSYSTEM=1 if it describes it)",
+                               cpulist, t->source);
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     if (!set)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -26,16 +30,25 @@ int place_bind_process(const place_topo *t, const char *cpulist, place_error *er
     }
     int rc = hwloc_set_cpubind(t->h, set, HWLOC_CPUBIND_PROCESS);
     int e = errno;
-    hwloc_bitmap_free(set);
     if (rc < 0) {
-        place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: %s%s", cpulist, strerror(e),
-                        e == ENOSYS ? " (the topology is not this machine's; set HWLOC_THISSYSTEM=1 "
-                                      "if it describes it)" : "");
+        hwloc_bitmap_free(set);
+        place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: %s", cpulist, strerror(e));
         if (err)
             err->sys_errno = e;
         return -1;
     }
-    return 0;
+    /* The kernel silently drops CPUs it does not have (a described machine that is not
+     * this one): check what it applied. */
+    char *now = place_current_binding();
+    hwloc_bitmap_t got = hwloc_bitmap_alloc();
+    int same = now && hwloc_bitmap_list_sscanf(got, now) == 0 && hwloc_bitmap_isequal(got, set);
+    if (!same)
+        place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: the kernel applied PUs %.200s "
+                        "(does this machine have every PU of the plan?)", cpulist, now ? now : "?");
+    free(now);
+    hwloc_bitmap_free(got);
+    hwloc_bitmap_free(set);
+    return same ? 0 : -1;
 }
 
 char *place_current_binding(void)

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# runtime.sh BINDIR TESTDIR CASE: placerun at run time, checked from inside the ranks.
+# Each CASE is one CTest test (tests/runtime/CMakeLists.txt). Uses real mpirun
+# (Open MPI) with placerun as shim and as wrapper, OpenMP threads (libgomp) and pthreads.
+set -uo pipefail
+bin=$1 tdir=$2 case=$3
+pr=$bin/placerun
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export PLACE_PLAN_DIR=$tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+unset OMP_NUM_THREADS OMP_PLACES OMP_PROC_BIND
+ncpu=$(nproc)
+fail() { echo "FAIL: $*"; exit 1; }
+# the expected plan for R ranks x T threads on this machine, as JSON
+plan() { "$pr" --plan --format json "$@"; }
+# PU list string -> sorted numbers
+expand() { python3 -c 'import sys
+r=[]
+for p in sys.argv[1].split(","):
+    a,_,b=p.partition("-"); r+=range(int(a),int(b or a)+1)
+print(" ".join(map(str,sorted(r))))' "$1"; }
+
+case $case in
+single_exports_plan)
+  # one process, 2 threads: env and the process mask as the plan says
+  out=$("$pr" -t 2 -- sh -c 'echo "$PLACE_RANK|$PLACE_CPUSET|$OMP_NUM_THREADS|$OMP_PLACES|$OMP_PROC_BIND|$PLACE_THREAD_PUS|$PLACE_LAUNCHER"; grep Cpus_allowed_list /proc/self/status | cut -f2') || fail "placerun failed"
+  want_cpuset=$(plan -t 2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ranks"][0]["cpuset"])')
+  want_pus=$(plan -t 2 | python3 -c 'import json,sys; print(",".join(str(t["pu"]) for t in json.load(sys.stdin)["ranks"][0]["threads"]))')
+  places=$(sed 's/\([0-9]*\)/{\1}/g' <<<"$want_pus")
+  line1=$(head -1 <<<"$out"); mask=$(tail -1 <<<"$out")
+  [ "$line1" = "0|$want_cpuset|2|$places|close|$want_pus|none" ] || fail "exported '$line1', expected '0|$want_cpuset|2|$places|close|$want_pus|none'"
+  [ "$(expand "$mask")" = "$(expand "$want_cpuset")" ] || fail "process mask $mask, plan $want_cpuset"
+  ;;
+check_single_2_threads)
+  "$pr" --check -t 2 || fail "--check with 2 threads"
+  ;;
+check_detects_a_wrong_placement)
+  # the probe must fail when threads are not where the plan says
+  [ "$ncpu" -ge 2 ] || { echo "needs 2 CPUs"; exit 0; }
+  out=$(PLACE_RANK=0 PLACE_THREAD_PUS=1,0 OMP_NUM_THREADS=2 OMP_PLACES='{0},{1}' OMP_PROC_BIND=close "$bin/placecheck")
+  [ $? -eq 1 ] || fail "placecheck accepted threads on swapped PUs"
+  grep -q MISMATCH <<<"$out" || fail "no MISMATCH line"
+  out=$(PLACE_RANK=0 PLACE_THREAD_PUS=0,1,0 OMP_NUM_THREADS=2 OMP_PLACES='{0},{1}' OMP_PROC_BIND=close "$bin/placecheck")
+  [ $? -eq 1 ] || fail "placecheck accepted 2 threads where the plan has 3"
+  ;;
+mpirun_shim_2_ranks)
+  out=$(mpirun -np 2 "$pr" -t 1 --check --report 2>"$tmp/err") || { cat "$tmp/err"; fail "mpirun shim --check"; }
+  [ "$(grep -c 'placement as planned' <<<"$out")" -eq 2 ] || fail "expected 2 ranks as planned: $out"
+  [ "$(grep -c 'placerun: rank [01]/2 (openmpi' "$tmp/err")" -eq 2 ] || fail "--report lines missing"
+  ;;
+mpirun_masks_and_env_match_plan)
+  # every rank: its mask, PLACE_CPUSET, OMP_PLACES and NUMA equal the plan's line
+  mpirun -np 2 "$pr" -t 1 -- sh -c 'echo "$PLACE_RANK $PLACE_LOCAL_RANK $PLACE_CPUSET $OMP_PLACES $PLACE_NUMA $PLACE_LAUNCHER $(grep Cpus_allowed_list /proc/self/status | cut -f2)"' \
+      >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "mpirun"; }
+  plan -n 2 -t 1 >"$tmp/plan.json"
+  python3 - "$tmp/out" "$tmp/plan.json" <<'EOF' || fail "ranks differ from the plan"
+import json, sys
+plan = json.load(open(sys.argv[2]))
+def pus(s):
+    r = set()
+    for p in s.split(","):
+        a, _, b = p.partition("-"); r.update(range(int(a), int(b or a) + 1))
+    return r
+seen = set()
+for line in open(sys.argv[1]):
+    rank, local, cpuset, places, numa, launcher, mask = line.split()
+    p = plan["ranks"][int(rank)]
+    assert launcher == "openmpi", launcher
+    assert int(local) == p["local_rank"], (local, p)
+    assert cpuset == p["cpuset"], (cpuset, p)
+    assert pus(mask) == pus(p["cpuset"]), (mask, p)
+    assert places == ",".join("{%d}" % t["pu"] for t in p["threads"]), places
+    assert numa == ",".join(map(str, p["numa"])), numa
+    seen.add(int(rank))
+assert seen == {0, 1}, seen
+print("ok: 2 ranks match the plan")
+EOF
+  ;;
+wrapper_2_ranks)
+  out=$("$pr" -np 2 -t 1 --check -v 2>"$tmp/err") || { cat "$tmp/err"; fail "wrapper --check"; }
+  grep -q "placerun: running: mpirun -np 2 --bind-to none .*placerun -n 2 -t 1 --check -v" "$tmp/err" || { cat "$tmp/err"; fail "wrapper did not say its mpirun command"; }
+  [ "$(grep -c 'placement as planned' <<<"$out")" -eq 2 ] || fail "expected 2 ranks as planned"
+  ;;
+one_rank_two_threads_under_mpirun)
+  out=$(mpirun -np 1 --bind-to none "$pr" -t 2 --check) || fail "1 x 2 under mpirun: $out"
+  grep -q "rank 0: placement as planned (2 threads checked)" <<<"$out" || fail "$out"
+  ;;
+oversubscribed_2x2)
+  out=$(mpirun -np 2 --oversubscribe "$pr" -t 2 --oversubscribe --check 2>"$tmp/err") || { cat "$tmp/err"; fail "2x2 oversubscribed: $out"; }
+  [ "$(grep -c 'placement as planned (2 threads' <<<"$out")" -eq 2 ] || fail "$out"
+  grep -q "narrower than the plan" "$tmp/err" || fail "Open MPI's own binding (np<=2: by core) was not reported"
+  ;;
+pthreads_and_assignment)
+  out=$(mpirun -np 2 "$pr" -t 1 --grid 64x32x16 -- "$tdir/thread_probe") || fail "thread_probe: $out"
+  [ "$(grep -c ': ok' <<<"$out")" -eq 6 ] || fail "expected 6 ok lines: $out"
+  out=$("$pr" -t 2 -- "$tdir/thread_probe") || fail "thread_probe single: $out"
+  grep -q "pthread 1: .*ok" <<<"$out" || fail "$out"
+  ;;
+monitor_reports_threads)
+  PLACECHECK_MS=300 "$pr" -t 2 --monitor "$tmp/mon.json" -- "$bin/placecheck" >/dev/null || fail "monitored run"
+  python3 - "$tmp/mon.json" <<'EOF' || fail "monitor report"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "place-monitor/1"
+assert d["samples"] >= 5, d["samples"]
+planned = {t["plan_thread"]: t for t in d["threads"] if t["plan_thread"] is not None}
+assert set(planned) == {0, 1}, planned
+for t in planned.values():
+    # before libgomp pins a thread it may run elsewhere: the PU must be among those seen
+    assert t["affinity"] == str(t["pu_planned"]), t
+    assert str(t["pu_planned"]) in t["cpus_seen"].split(","), t
+    assert isinstance(t["migrations"], int) and t["migrations"] >= 0, t
+    assert isinstance(t["involuntary_switches"], int), t
+assert 0 < d["sampler_us_per_sample"] < 100000
+print("ok: monitor saw %d samples, %.1f us per sample" % (d["samples"], d["sampler_us_per_sample"]))
+EOF
+  mpirun -np 2 "$pr" -t 1 --monitor "$tmp/m.json" -- "$bin/placecheck" >/dev/null || fail "monitored mpirun"
+  [ -s "$tmp/m.rank0.json" ] && [ -s "$tmp/m.rank1.json" ] || fail "per-rank monitor files missing: $(ls "$tmp")"
+  ;;
+user_omp_env_kept_unless_forced)
+  out=$(OMP_NUM_THREADS=1 "$pr" -t 2 -- sh -c 'echo $OMP_NUM_THREADS' 2>"$tmp/err")
+  [ "$out" = 1 ] || fail "user OMP_NUM_THREADS overwritten: $out"
+  grep -q "keeping the user's OMP_NUM_THREADS=1" "$tmp/err" || fail "no note about the kept variable"
+  out=$(OMP_NUM_THREADS=1 "$pr" -t 2 --force-env -- sh -c 'echo $OMP_NUM_THREADS' 2>/dev/null)
+  [ "$out" = 2 ] || fail "--force-env did not override: $out"
+  ;;
+best_effort_runs_unbound)
+  # a described topology is not this machine: binding fails; --best-effort runs anyway
+  out=$("$pr" --topology "$tdir/../../tests/fixtures/epyc-2s-nps4.xml" --best-effort -- echo ran 2>"$tmp/err") || fail "--best-effort did not run the app"
+  [ "$out" = ran ] || fail "app output: $out"
+  grep -q "runs unbound (--best-effort): binding to PUs .* failed: the topology is xml:.*not this machine" "$tmp/err" || { cat "$tmp/err"; fail "no warning"; }
+  ;;
+*)
+  fail "unknown case $case"
+  ;;
+esac
+echo "ok: $case"
