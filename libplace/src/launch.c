@@ -116,10 +116,11 @@ int place_launch_detect(place_launch *l, place_error *err)
     int have[5] = {0};
     if ((have[0] = env_int(src->rank, 0, &l->rank, err)) < 0)
         return -1;
-    /* Missing values come from the first later launcher that has them. */
+    /* Missing values come from the other launchers' variables, later ones first (PALS
+     * exports no job size; Cray sets PMI_SIZE beside it). */
     const char *used_size = NULL, *used_lsize = NULL;
-    for (int k = s; k < NSOURCES; k++) {
-        const source *o = &sources[k];
+    for (int step = 0; step < NSOURCES; step++) {
+        const source *o = &sources[(s + step) % NSOURCES];
         int r;
         if (!have[1] && o->size && (r = env_int(o->size, 1, &l->size, err)) != 0) {
             if (r < 0)

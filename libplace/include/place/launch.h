@@ -4,7 +4,7 @@
  * Hydra and Intel MPI, MVAPICH2, PMIx, PALS, Flux, LSF jsrun, and Slurm last, because
  * SLURM_* values are stale when mpirun runs inside an allocation (every rank sees
  * SLURM_PROCID=0 there). The first launcher whose rank variable is set wins; a value it
- * lacks (PMIx and PALS export no job size) is taken from a later launcher.
+ * lacks (PMIx and PALS export no job size) is taken from the others, later ones first.
  *
  * Binding and the assignment read-back are the side-effect layer over a plan: they apply
  * or report what the plan computed, and never compute placement themselves.
