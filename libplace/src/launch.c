@@ -15,20 +15,23 @@
 typedef struct source {
     const char *name;
     const char *rank, *size, *local_rank, *local_size, *node;
+    const char *only_with; /* the row counts only when this is set too */
 } source;
 
 static const source sources[] = {
     {"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
-     "OMPI_COMM_WORLD_LOCAL_SIZE", NULL},
-    {"mpich", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", NULL},
+     "OMPI_COMM_WORLD_LOCAL_SIZE", NULL, NULL},
+    {"mpich", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", NULL, NULL},
     {"mvapich2", "MV2_COMM_WORLD_RANK", "MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_LOCAL_RANK",
-     "MV2_COMM_WORLD_LOCAL_SIZE", NULL},
-    {"pmix", "PMIX_RANK", "PMIX_SIZE", "PMIX_LOCAL_RANK", "PMIX_LOCAL_SIZE", "PMIX_NODEID"},
-    {"pals", "PALS_RANKID", NULL, "PALS_LOCAL_RANKID", "PALS_LOCAL_SIZE", "PALS_NODEID"},
-    {"flux", "FLUX_TASK_RANK", "FLUX_JOB_SIZE", "FLUX_TASK_LOCAL_ID", NULL, NULL},
+     "MV2_COMM_WORLD_LOCAL_SIZE", NULL, NULL},
+    {"pmix", "PMIX_RANK", "PMIX_SIZE", "PMIX_LOCAL_RANK", "PMIX_LOCAL_SIZE", "PMIX_NODEID", NULL},
+    {"pals", "PALS_RANKID", NULL, "PALS_LOCAL_RANKID", "PALS_LOCAL_SIZE", "PALS_NODEID", NULL},
+    {"flux", "FLUX_TASK_RANK", "FLUX_JOB_SIZE", "FLUX_TASK_LOCAL_ID", NULL, NULL, NULL},
     {"jsrun", "JSM_NAMESPACE_RANK", "JSM_NAMESPACE_SIZE", "JSM_NAMESPACE_LOCAL_RANK",
-     "JSM_NAMESPACE_LOCAL_SIZE", NULL},
-    {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID"},
+     "JSM_NAMESPACE_LOCAL_SIZE", NULL, NULL},
+    /* A batch script has SLURM_PROCID=0 but is no task of a step: only srun's tasks have
+     * SLURM_STEP_ID. */
+    {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID", "SLURM_STEP_ID"},
 };
 #define NSOURCES ((int)(sizeof sources / sizeof *sources))
 
@@ -106,7 +109,7 @@ int place_launch_detect(place_launch *l, place_error *err)
     l->node = 0;
     int s = 0;
     for (; s < NSOURCES; s++)
-        if (getenv(sources[s].rank))
+        if (getenv(sources[s].rank) && (!sources[s].only_with || getenv(sources[s].only_with)))
             break;
     job_key(l);
     if (s == NSOURCES)
@@ -121,6 +124,8 @@ int place_launch_detect(place_launch *l, place_error *err)
     const char *used_size = NULL, *used_lsize = NULL;
     for (int step = 0; step < NSOURCES; step++) {
         const source *o = &sources[(s + step) % NSOURCES];
+        if (o->only_with && !getenv(o->only_with))
+            continue;
         int r;
         if (!have[1] && o->size && (r = env_int(o->size, 1, &l->size, err)) != 0) {
             if (r < 0)

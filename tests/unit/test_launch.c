@@ -25,6 +25,11 @@ static const char *const vars[] = {
     "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NODEID", "SLURM_STEP_TASKS_PER_NODE",
     "SLURM_JOB_ID", "SLURM_STEP_ID", "OMPI_MCA_ess_base_jobid", NULL};
 
+static void slurm_step(void)
+{
+    setenv("SLURM_STEP_ID", "0", 1);
+}
+
 static int clear(void **s)
 {
     for (int i = 0; vars[i]; i++)
@@ -110,6 +115,7 @@ static void test_pmix_takes_the_size_from_slurm(void **s)
     /* srun --mpi=pmix: PMIx gives rank and local rank, Slurm the rest */
     set4("PMIX_RANK", "3", NULL, NULL, "PMIX_LOCAL_RANK", "1", NULL, NULL);
     set4("SLURM_PROCID", "3", "SLURM_NTASKS", "4", "SLURM_LOCALID", "1", "SLURM_NODEID", "1");
+    slurm_step();
     setenv("SLURM_STEP_TASKS_PER_NODE", "2(x2)", 1);
     expect("pmix", 3, 4, 1, 2, 1);
 }
@@ -139,7 +145,16 @@ static void test_slurm_tasks_per_node_syntax(void **s)
     /* 7 tasks: 3 on nodes 0 and 1, 1 on node 2; rank 6 is node 2's only task */
     set4("SLURM_PROCID", "6", "SLURM_NTASKS", "7", "SLURM_LOCALID", "0", "SLURM_NODEID", "2");
     setenv("SLURM_STEP_TASKS_PER_NODE", "3(x2),1", 1);
+    slurm_step();
     expect("slurm", 6, 7, 0, 1, 2);
+}
+
+static void test_a_batch_script_is_not_a_slurm_task(void **s)
+{
+    /* sbatch's script: SLURM_PROCID=0 but no step; placerun there is alone (and may wrap) */
+    set4("SLURM_PROCID", "0", "SLURM_NTASKS", "2", "SLURM_LOCALID", "0", "SLURM_NODEID", "0");
+    setenv("SLURM_JOB_ID", "42", 1);
+    expect("none", 0, 1, 0, 1, 0);
 }
 
 static void test_bad_values_are_refused(void **s)
@@ -164,6 +179,7 @@ static void test_bad_values_are_refused(void **s)
     clear(NULL);
     set4("SLURM_PROCID", "0", "SLURM_NTASKS", "2", "SLURM_LOCALID", "0", "SLURM_NODEID", "0");
     setenv("SLURM_STEP_TASKS_PER_NODE", "2(x", 1);
+    slurm_step();
     expect_error("SLURM_STEP_TASKS_PER_NODE '2(x'");
     clear(NULL);
     setenv("PMIX_RANK", "0", 1);
@@ -191,6 +207,7 @@ int main(void)
         cmocka_unit_test_setup(test_flux_local_size_from_nodes, clear),
         cmocka_unit_test_setup(test_jsrun, clear),
         cmocka_unit_test_setup(test_slurm_tasks_per_node_syntax, clear),
+        cmocka_unit_test_setup(test_a_batch_script_is_not_a_slurm_task, clear),
         cmocka_unit_test_setup(test_bad_values_are_refused, clear),
         cmocka_unit_test_setup(test_ranks_not_in_blocks_have_no_node_index, clear),
     };
