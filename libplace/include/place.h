@@ -6,6 +6,7 @@
  *   place/parse.h  strict parsing of numbers and lists, shared by the CLIs
  *   place/decomp.h domain decomposition of a 3D grid over ranks and threads
  *   place/launch.h rank discovery, binding, and the assignment placerun exported
+ *   place/measure.h counters, software-defined events, jitter, step recorder, models
  */
 #ifndef PLACE_H
 #define PLACE_H
@@ -19,5 +20,6 @@
 #include "place/plan.h"
 #include "place/decomp.h"
 #include "place/launch.h"
+#include "place/measure.h"
 
 #endif

@@ -1,0 +1,338 @@
+/* jitter.c: how much of each CPU the system takes away, measured two ways.
+ *
+ * FWQ (fixed work quantum): each thread repeats a calibrated quantum of work and times
+ * every repetition; the fastest repetition is the baseline, and a repetition longer
+ * than the baseline by more than max(threshold_us, rel_threshold x baseline) held a
+ * detour of that excess. Selfish detour: each thread reads the clock in a tight loop; a
+ * gap between two reads beyond the threshold is a detour. The first 10% of the run only
+ * calibrates the baseline (it is not counted), so the classification can stream.
+ *
+ * Threads are pinned one per PU and released together by a barrier, so detours of
+ * different threads can be compared in time: the coincident fraction is the share of
+ * detours that overlap a detour of another thread (noise synchronised across CPUs makes
+ * the independent models (a) and (b) wrong, which is why it is reported).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "internal.h"
+#include "place/measure.h"
+
+#define MAX_DETOURS 200000
+#define QUANTUM_SAMPLES 4096
+
+void place_jitter_opts_init(place_jitter_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = PLACE_JITTER_FWQ;
+    o->seconds = 2;
+    o->quantum_us = 50;
+    o->threshold_us = 5;
+    o->rel_threshold = 0.1;
+}
+
+static inline double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static volatile double sink;
+
+static void work(long iters)
+{
+    double x = 1.0;
+    for (long i = 0; i < iters; i++)
+        x = x * 1.0000001 + 1e-9;
+    sink = x;
+}
+
+/* Iterations whose best time is quantum_us (best of several tries at each size). */
+static long calibrate(double quantum_us)
+{
+    long iters = 1000;
+    for (int round = 0; round < 20; round++) {
+        double best = 1e9;
+        for (int k = 0; k < 5; k++) {
+            double t0 = now_s();
+            work(iters);
+            double dt = now_s() - t0;
+            best = dt < best ? dt : best;
+        }
+        double us = best * 1e6;
+        if (us > 0.9 * quantum_us && us < 1.1 * quantum_us)
+            break;
+        iters = (long)(iters * quantum_us / (us > 0.01 ? us : 0.01));
+        if (iters < 1)
+            iters = 1;
+    }
+    return iters;
+}
+
+typedef struct worker {
+    const place_jitter_opts *o;
+    int pu;
+    pthread_barrier_t *bar;
+    double t0;          /* common start */
+    place_jitter_thread *out;
+    int err;
+} worker;
+
+static void add_detour(place_jitter_thread *r, double start, double len_us, double *sum_len)
+{
+    r->detours++;
+    *sum_len += len_us;
+    if (r->nsamples < MAX_DETOURS) {
+        r->samples_us[r->nsamples] = len_us;
+        r->starts_s[r->nsamples] = start;
+        r->nsamples++;
+    }
+}
+
+static void *run_thread(void *arg)
+{
+    worker *w = arg;
+    const place_jitter_opts *o = w->o;
+    place_jitter_thread *r = w->out;
+    cpu_set_t cs;
+    CPU_ZERO(&cs);
+    CPU_SET(w->pu, &cs);
+    if (sched_setaffinity(0, sizeof cs, &cs) < 0)
+        w->err = errno;
+    if (o->sched_idle) {
+        struct sched_param sp = {0};
+        sched_setscheduler(0, SCHED_IDLE, &sp);
+    }
+    long iters = o->mode == PLACE_JITTER_FWQ ? calibrate(o->quantum_us) : 0;
+    pthread_barrier_wait(w->bar);
+    double start = w->t0, end = start + o->seconds, calib_end = start + 0.1 * o->seconds;
+    while (now_s() < start)
+        ;
+    double base = 1e9, sum_t = 0, sum_len = 0;
+    int64_t n = 0;
+    uint64_t lcg = (uint64_t)w->pu * 2654435761u + 1;
+    double prev = now_s();
+    for (;;) {
+        double t1, dt;
+        if (o->mode == PLACE_JITTER_FWQ) {
+            work(iters);
+            t1 = now_s();
+        } else {
+            t1 = now_s();
+        }
+        dt = (t1 - prev) * 1e6;
+        if (t1 < calib_end) {
+            base = dt < base ? dt : base;
+        } else {
+            base = dt < base ? dt : base;
+            double thr = o->threshold_us > o->rel_threshold * base ? o->threshold_us
+                                                                   : o->rel_threshold * base;
+            if (dt - base > thr)
+                add_detour(r, prev - start, dt - base, &sum_len);
+            sum_t += dt;
+            n++;
+            /* a uniform sample of quantum times for the empirical model */
+            if (o->mode == PLACE_JITTER_FWQ) {
+                if (r->nquantum < QUANTUM_SAMPLES)
+                    r->quantum_us[r->nquantum++] = dt;
+                else {
+                    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+                    uint64_t j = (lcg >> 33) % (uint64_t)n;
+                    if (j < QUANTUM_SAMPLES)
+                        r->quantum_us[j] = dt;
+                }
+            }
+        }
+        prev = t1;
+        if (t1 >= end)
+            break;
+    }
+    r->pu = w->pu;
+    r->quanta = n;
+    r->baseline_us = base;
+    double span = end - calib_end;
+    r->detour_rate_hz = span > 0 ? r->detours / span : 0;
+    r->noise_fraction = sum_t > 0 ? sum_len / sum_t : 0;
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void quantiles(place_jitter_thread *r)
+{
+    if (!r->nsamples)
+        return;
+    double *s = malloc(sizeof(double) * (size_t)r->nsamples);
+    if (!s)
+        return;
+    memcpy(s, r->samples_us, sizeof(double) * (size_t)r->nsamples);
+    qsort(s, (size_t)r->nsamples, sizeof *s, cmp_double);
+    int n = r->nsamples;
+    r->len_p50_us = s[n / 2];
+    r->len_p90_us = s[(int)(n * 0.9)];
+    r->len_p99_us = s[(int)(n * 0.99)];
+    r->len_max_us = s[n - 1];
+    free(s);
+}
+
+/* Share of thread i's detours that overlap a detour of another thread (both lists are
+ * in time order: a sweep per pair). */
+static void coincidence(place_jitter_result *res)
+{
+    int64_t total = 0, hit_all = 0;
+    for (int i = 0; i < res->nthreads; i++) {
+        place_jitter_thread *a = &res->t[i];
+        int64_t hit = 0;
+        for (int k = 0; k < a->nsamples; k++) {
+            double s0 = a->starts_s[k], s1 = s0 + a->samples_us[k] * 1e-6 + a->baseline_us * 1e-6;
+            int found = 0;
+            for (int j = 0; j < res->nthreads && !found; j++) {
+                if (j == i)
+                    continue;
+                place_jitter_thread *b = &res->t[j];
+                /* binary search for the first detour of b ending after s0 */
+                int lo = 0, hi = b->nsamples;
+                while (lo < hi) {
+                    int mid = (lo + hi) / 2;
+                    double e = b->starts_s[mid] + b->samples_us[mid] * 1e-6 + b->baseline_us * 1e-6;
+                    if (e < s0)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                found = lo < b->nsamples && b->starts_s[lo] <= s1;
+            }
+            hit += found;
+        }
+        a->coincident_fraction = a->nsamples ? (double)hit / a->nsamples : 0;
+        total += a->nsamples;
+        hit_all += hit;
+    }
+    res->coincident_fraction = total ? (double)hit_all / total : 0;
+}
+
+void place_jitter_free(place_jitter_result *r)
+{
+    if (!r || !r->t)
+        return;
+    for (int i = 0; i < r->nthreads; i++) {
+        free(r->t[i].samples_us);
+        free(r->t[i].starts_s);
+        free(r->t[i].quantum_us);
+    }
+    free(r->t);
+    r->t = NULL;
+}
+
+int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
+                     place_jitter_result *res, place_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (npus < 1)
+        return place_error_set(err, PLACE_EINVAL, "jitter probe: no PU given");
+    if (!(o->seconds > 0 && o->seconds <= 86400) || !(o->quantum_us > 0) || o->threshold_us < 0)
+        return place_error_set(err, PLACE_EINVAL, "jitter probe: duration %g s, quantum %g us, "
+                               "threshold %g us; expected 0 < s <= 86400, quantum > 0, threshold >= 0",
+                               o->seconds, o->quantum_us, o->threshold_us);
+    res->opts = *o;
+    res->nthreads = npus;
+    res->t = calloc((size_t)npus, sizeof *res->t);
+    worker *w = calloc((size_t)npus, sizeof *w);
+    pthread_t *th = calloc((size_t)npus, sizeof *th);
+    pthread_barrier_t bar;
+    if (!res->t || !w || !th || pthread_barrier_init(&bar, NULL, (unsigned)npus + 1)) {
+        free(w);
+        free(th);
+        place_jitter_free(res);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for the jitter probe");
+    }
+    int rc = 0;
+    for (int i = 0; i < npus; i++) {
+        place_jitter_thread *r = &res->t[i];
+        r->samples_us = malloc(sizeof(double) * MAX_DETOURS);
+        r->starts_s = malloc(sizeof(double) * MAX_DETOURS);
+        r->quantum_us = malloc(sizeof(double) * QUANTUM_SAMPLES);
+        if (!r->samples_us || !r->starts_s || !r->quantum_us)
+            rc = place_error_set(err, PLACE_ENOMEM, "out of memory for the jitter probe");
+    }
+    int started = 0;
+    for (int i = 0; i < npus && rc == 0; i++) {
+        w[i] = (worker){.o = o, .pu = pus[i], .bar = &bar, .out = &res->t[i]};
+        if (pthread_create(&th[i], NULL, run_thread, &w[i]) != 0)
+            rc = place_error_set(err, PLACE_ESYS, "jitter probe: cannot start a thread");
+        else
+            started++;
+    }
+    if (rc == 0) {
+        /* everyone calibrated: the start is 20 ms from now, the same for all */
+        double t0 = now_s() + 0.02;
+        for (int i = 0; i < npus; i++)
+            w[i].t0 = t0;
+        pthread_barrier_wait(&bar);
+    } else {
+        /* threads already waiting must not hang: cannot release a partial barrier, so
+         * the probe only starts threads once all allocations succeeded */
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&bar);
+    for (int i = 0; i < npus && rc == 0; i++)
+        if (w[i].err)
+            rc = place_error_set(err, PLACE_ESYS, "jitter probe: cannot pin a thread to PU %d: %s",
+                                 pus[i], strerror(w[i].err));
+    free(w);
+    free(th);
+    if (rc) {
+        place_jitter_free(res);
+        return -1;
+    }
+    for (int i = 0; i < npus; i++) {
+        quantiles(&res->t[i]);
+        place_sde_set(i, -1, -1, res->t[i].detours, (int64_t)(res->t[i].noise_fraction * 1e6));
+    }
+    coincidence(res);
+    return 0;
+}
+
+int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *err)
+{
+    json_t *th = json_array();
+    for (int i = 0; i < r->nthreads; i++) {
+        const place_jitter_thread *t = &r->t[i];
+        json_t *q = json_array();
+        for (int k = 0; k < t->nquantum; k++)
+            json_array_append_new(q, json_real(t->quantum_us[k]));
+        json_t *d = json_array();
+        for (int k = 0; k < t->nsamples && k < 10000; k++)
+            json_array_append_new(d, json_real(t->samples_us[k]));
+        json_array_append_new(th, json_pack(
+            "{s:i,s:I,s:f,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o}", "pu", t->pu, "quanta",
+            (json_int_t)t->quanta, "baseline_us", t->baseline_us, "detours", (json_int_t)t->detours,
+            "detour_rate_hz", t->detour_rate_hz, "noise_fraction", t->noise_fraction, "len_p50_us",
+            t->len_p50_us, "len_p90_us", t->len_p90_us, "len_p99_us", t->len_p99_us, "len_max_us",
+            t->len_max_us, "coincident_fraction", t->coincident_fraction, "quantum_sample_us", q,
+            "detour_us", d));
+    }
+    json_t *o = json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:b,s:f,s:o}", "schema", "place-jitter/1", "mode",
+                          r->opts.mode == PLACE_JITTER_FWQ ? "fwq" : "selfish", "seconds",
+                          r->opts.seconds, "quantum_us", r->opts.quantum_us, "threshold_us",
+                          r->opts.threshold_us, "rel_threshold", r->opts.rel_threshold, "sched_idle",
+                          r->opts.sched_idle, "coincident_fraction", r->coincident_fraction,
+                          "threads", th);
+    int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (rc < 0 || fputc('\n', f) == EOF)
+        return place_error_set(err, PLACE_ESYS, "writing the jitter report failed");
+    return 0;
+}

@@ -1,0 +1,162 @@
+/* models.c: what the barrier-step slowdown should be, by closed form and Monte Carlo.
+ *
+ * A bulk-synchronous step ends when its slowest thread does, so noise costs the maximum
+ * of N thread delays, not their mean:
+ *   (a) i.i.d. exponential delays, mean mu: E[max of N] = mu H_N (the expected maximum of
+ *       N exponentials is the harmonic number times the mean);
+ *   (b) rare detours of length L with probability p per thread and step:
+ *       E[max of N] = L (1 - (1 - p)^N);
+ *   (c) the measured per-thread distribution, assumed independent across threads:
+ *       E[max of N] from the order statistics of the empirical CDF, F_max = F^N;
+ *   (d) migration: moving pages or threads costs r once and saves sigma of the remaining
+ *       time T; it pays when T sigma > r.
+ * The Monte Carlo estimates draw the maximum directly by inversion, max = F^-1(U^(1/N)),
+ * which is exact for every N; for N <= 64 they simulate every thread instead, an
+ * independent route for the tests to compare.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include "internal.h"
+#include "place/measure.h"
+
+double place_harmonic(double N)
+{
+    if (N < 1)
+        return 0;
+    if (N <= 1e6) {
+        double h = 0;
+        for (long k = (long)N; k >= 1; k--) /* small terms first */
+            h += 1.0 / (double)k;
+        return h;
+    }
+    /* Euler-Maclaurin: ln N + gamma + 1/2N - 1/12N^2 + 1/120N^4 */
+    return log(N) + 0.57721566490153286 + 0.5 / N - 1.0 / (12 * N * N) + 1.0 / (120 * N * N * N * N);
+}
+
+double place_model_exp_slowdown(double w, double mu, double N)
+{
+    return (w + mu * place_harmonic(N)) / (w + mu);
+}
+
+double place_model_detour_slowdown(double w, double p, double L, double N)
+{
+    double hit = -expm1(N * log1p(-p)); /* 1 - (1-p)^N, accurate for small p */
+    return (w + L * hit) / (w + p * L);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double place_model_empirical_slowdown(double *x, int m, double N)
+{
+    if (m < 1)
+        return NAN;
+    qsort(x, (size_t)m, sizeof *x, cmp_double);
+    double emax = 0, mean = 0, prev = 0;
+    for (int i = 1; i <= m; i++) {
+        double cur = exp(N * log((double)i / m)); /* (i/m)^N */
+        emax += x[i - 1] * (cur - prev);
+        prev = cur;
+        mean += x[i - 1];
+    }
+    mean /= m;
+    return emax / mean;
+}
+
+int place_model_migrate(double remaining_s, double sigma, double cost_s)
+{
+    return remaining_s * sigma > cost_s;
+}
+
+/* xoshiro256** with splitmix64 seeding: fast, and the same stream for the same seed. */
+typedef struct rng {
+    uint64_t s[4];
+} rng;
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static double uniform(rng *r) /* (0, 1) */
+{
+    uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return ((double)(res >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* One draw of the maximum of N i.i.d. delays under the model. */
+static double draw_max(char kind, double a, double b, const double *sorted, int m, double N, rng *r)
+{
+    if (N <= 64) { /* simulate every thread */
+        double mx = 0;
+        for (int i = 0; i < (int)N; i++) {
+            double v;
+            if (kind == 'a')
+                v = -a * log(uniform(r));
+            else if (kind == 'b')
+                v = uniform(r) < a ? b : 0;
+            else
+                v = sorted[(int)(uniform(r) * m) % m];
+            mx = v > mx ? v : mx;
+        }
+        return mx;
+    }
+    double lu = log(uniform(r)) / N; /* ln U^(1/N) */
+    if (kind == 'a')                 /* F^-1(q) = -mu ln(1 - q), 1 - q = -expm1(lu) */
+        return -a * log(-expm1(lu));
+    if (kind == 'b')                 /* the max is L unless all N missed: q > 1 - p */
+        return exp(lu) > 1 - a ? b : 0;
+    int idx = (int)ceil(exp(lu) * m) - 1; /* empirical quantile */
+    return sorted[idx < 0 ? 0 : (idx >= m ? m - 1 : idx)];
+}
+
+double place_model_monte_carlo(char kind, double w, double a, double b, const double *x, int m,
+                               double N, int trials, uint64_t seed, double *ci)
+{
+    rng r;
+    uint64_t sm = seed;
+    for (int i = 0; i < 4; i++)
+        r.s[i] = splitmix(&sm);
+    double *sorted = NULL, mean_delay;
+    if (kind == 'c') {
+        sorted = malloc(sizeof(double) * (size_t)m);
+        if (!sorted)
+            return NAN;
+        for (int i = 0; i < m; i++)
+            sorted[i] = x[i];
+        qsort(sorted, (size_t)m, sizeof *sorted, cmp_double);
+        mean_delay = 0;
+        for (int i = 0; i < m; i++)
+            mean_delay += sorted[i];
+        mean_delay /= m;
+        w = 0; /* the samples are whole step times */
+    } else {
+        mean_delay = kind == 'a' ? a : a * b;
+    }
+    double sum = 0, sum2 = 0;
+    for (int t = 0; t < trials; t++) {
+        double v = w + draw_max(kind, a, b, sorted, m, N, &r);
+        sum += v;
+        sum2 += v * v;
+    }
+    free(sorted);
+    double mean = sum / trials, var = trials > 1 ? (sum2 - sum * mean) / (trials - 1) : 0;
+    double denom = w + mean_delay;
+    if (ci)
+        *ci = 1.96 * sqrt(var > 0 ? var / trials : 0) / denom;
+    return mean / denom;
+}

@@ -1,0 +1,238 @@
+/* steprec.c: the barrier-step recorder for bulk-synchronous codes.
+ *
+ * Each thread writes only its own cache-line-sized slot (begin, work time, counters), so
+ * recording needs no lock; one thread closes the step after the barrier and folds the
+ * slots into streaming sums (all steps) and a ring of the last `ring` steps (fixed
+ * memory: ring x threads floats). Per step: each thread's work time, the maximum, the
+ * mean, and each thread's wait at the barrier (max - own).
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "internal.h"
+#include "place/measure.h"
+
+typedef struct slot {
+    int64_t begin_ns, work_ns;
+    int64_t wait_ns_total;
+    place_counters *ctr;
+    int64_t mig_last, sw_last, mig_step, sw_step, mig_total;
+    char pad[8];
+} __attribute__((aligned(64))) slot;
+
+struct place_steprec {
+    int nthreads, ring;
+    unsigned flags;
+    slot *s;
+    float *work_us;      /* ring x nthreads */
+    float *max_us;       /* ring */
+    int64_t steps;
+    double sum_max, sum_mean, sum_wait;
+    int64_t migrations, switches;
+    int counters_ok;
+};
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int place_steprec_create(place_steprec **out, int nthreads, int ring, unsigned flags,
+                         place_error *err)
+{
+    *out = NULL;
+    if (nthreads < 1 || ring < 1)
+        return place_error_set(err, PLACE_EINVAL, "step recorder: %d threads, ring %d; expected "
+                               "at least 1 of each", nthreads, ring);
+    place_steprec *r = calloc(1, sizeof *r);
+    if (!r)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    r->nthreads = nthreads;
+    r->ring = ring;
+    r->flags = flags;
+    r->counters_ok = 1;
+    r->s = aligned_alloc(64, sizeof(slot) * (size_t)nthreads);
+    r->work_us = calloc((size_t)ring * (size_t)nthreads, sizeof(float));
+    r->max_us = calloc((size_t)ring, sizeof(float));
+    if (!r->s || !r->work_us || !r->max_us) {
+        place_steprec_free(r);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for %d steps x %d threads", ring,
+                               nthreads);
+    }
+    memset(r->s, 0, sizeof(slot) * (size_t)nthreads);
+    if (flags & PLACE_STEPREC_COUNTERS) {
+        place_backend chosen[PLACE_NCTR];
+        place_counters_probe(NULL, chosen);
+        r->counters_ok = chosen[PLACE_CTR_MIGRATIONS] != PLACE_BACKEND_NONE &&
+                         chosen[PLACE_CTR_INVOL_SWITCHES] != PLACE_BACKEND_NONE;
+    }
+    *out = r;
+    return 0;
+}
+
+void place_steprec_free(place_steprec *r)
+{
+    if (!r)
+        return;
+    for (int t = 0; r->s && t < r->nthreads; t++)
+        place_counters_close(r->s[t].ctr);
+    free(r->s);
+    free(r->work_us);
+    free(r->max_us);
+    free(r);
+}
+
+void place_steprec_work_begin(place_steprec *r, int t)
+{
+    r->s[t].begin_ns = now_ns();
+}
+
+void place_steprec_work_end(place_steprec *r, int t)
+{
+    slot *s = &r->s[t];
+    s->work_ns = now_ns() - s->begin_ns;
+    if (!(r->flags & PLACE_STEPREC_COUNTERS) || !r->counters_ok)
+        return;
+    if (!s->ctr) { /* opened by the thread itself, on its first step */
+        if (place_counters_open(&s->ctr, NULL) < 0)
+            return;
+        int64_t v[PLACE_NCTR];
+        place_counters_read(s->ctr, v);
+        s->mig_last = v[PLACE_CTR_MIGRATIONS];
+        s->sw_last = v[PLACE_CTR_INVOL_SWITCHES] + v[PLACE_CTR_VOL_SWITCHES];
+    }
+    int64_t v[PLACE_NCTR];
+    place_counters_read(s->ctr, v);
+    int64_t sw = v[PLACE_CTR_INVOL_SWITCHES] + v[PLACE_CTR_VOL_SWITCHES];
+    s->mig_step = v[PLACE_CTR_MIGRATIONS] - s->mig_last;
+    s->sw_step = sw - s->sw_last;
+    s->mig_last = v[PLACE_CTR_MIGRATIONS];
+    s->sw_last = sw;
+    s->mig_total += s->mig_step;
+}
+
+void place_steprec_step_end(place_steprec *r)
+{
+    int64_t mx = 0, sum = 0;
+    for (int t = 0; t < r->nthreads; t++) {
+        sum += r->s[t].work_ns;
+        mx = r->s[t].work_ns > mx ? r->s[t].work_ns : mx;
+    }
+    int row = (int)(r->steps % r->ring);
+    float *w = r->work_us + (size_t)row * (size_t)r->nthreads;
+    double wait = 0;
+    for (int t = 0; t < r->nthreads; t++) {
+        slot *s = &r->s[t];
+        w[t] = (float)(s->work_ns * 1e-3);
+        s->wait_ns_total += mx - s->work_ns;
+        wait += (double)(mx - s->work_ns);
+        if (r->flags & PLACE_STEPREC_COUNTERS && r->counters_ok) {
+            r->migrations += s->mig_step;
+            r->switches += s->sw_step;
+            s->mig_step = s->sw_step = 0;
+        }
+        place_sde_set(t, s->mig_total, s->wait_ns_total, -1, -1);
+    }
+    r->max_us[row] = (float)(mx * 1e-3);
+    r->sum_max += mx * 1e-3;
+    r->sum_mean += (double)sum / r->nthreads * 1e-3;
+    r->sum_wait += wait / r->nthreads * 1e-3;
+    r->steps++;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+void place_steprec_stats(const place_steprec *r, place_step_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->steps = r->steps;
+    st->nthreads = r->nthreads;
+    int kept = r->steps < r->ring ? (int)r->steps : r->ring;
+    if (r->steps) {
+        st->mean_max_us = r->sum_max / r->steps;
+        st->mean_mean_us = r->sum_mean / r->steps;
+        st->slowdown = st->mean_mean_us > 0 ? st->mean_max_us / st->mean_mean_us : NAN;
+        st->mean_wait_us = r->sum_wait / r->steps;
+    }
+    if (kept) {
+        float *m = malloc(sizeof(float) * (size_t)kept);
+        if (m) {
+            memcpy(m, r->max_us, sizeof(float) * (size_t)kept);
+            qsort(m, (size_t)kept, sizeof *m, cmp_float);
+            st->max_p50_us = m[kept / 2];
+            st->max_p90_us = m[(int)(kept * 0.9)];
+            st->max_p99_us = m[(int)(kept * 0.99)];
+            free(m);
+        }
+    }
+    int on = (r->flags & PLACE_STEPREC_COUNTERS) && r->counters_ok;
+    st->migrations = on ? r->migrations : PLACE_UNAVAILABLE;
+    st->switches = on ? r->switches : PLACE_UNAVAILABLE;
+}
+
+int place_steprec_samples(const place_steprec *r, int t, double *out, int n)
+{
+    int kept = r->steps < r->ring ? (int)r->steps : r->ring, k = 0;
+    int64_t first = r->steps - kept;
+    for (int64_t s = first; s < r->steps && k < n; s++)
+        out[k++] = r->work_us[(size_t)(s % r->ring) * (size_t)r->nthreads + (size_t)t];
+    return k;
+}
+
+static json_t *maybe(int64_t v)
+{
+    return v == PLACE_UNAVAILABLE ? json_string("unavailable") : json_integer(v);
+}
+
+int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)
+{
+    place_step_stats st;
+    place_steprec_stats(r, &st);
+    json_t *wait = json_array();
+    for (int t = 0; t < r->nthreads; t++)
+        json_array_append_new(wait, json_real(r->steps ? r->s[t].wait_ns_total * 1e-3 / r->steps : 0));
+    json_t *o = json_pack("{s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}", "schema",
+                          "place-steps/1", "steps", (json_int_t)st.steps, "threads", st.nthreads,
+                          "ring", r->ring, "mean_max_us", st.mean_max_us, "mean_mean_us",
+                          st.mean_mean_us, "slowdown", isnan(st.slowdown) ? 0.0 : st.slowdown,
+                          "max_p50_us", st.max_p50_us, "max_p90_us", st.max_p90_us, "max_p99_us",
+                          st.max_p99_us, "mean_wait_us", st.mean_wait_us, "migrations",
+                          maybe(st.migrations), "switches", maybe(st.switches),
+                          "mean_wait_us_per_thread", wait);
+    int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (rc < 0 || fputc('\n', f) == EOF)
+        return place_error_set(err, PLACE_ESYS, "writing the step record failed");
+    return 0;
+}
+
+int place_steprec_write_csv(const place_steprec *r, FILE *f, place_error *err)
+{
+    int kept = r->steps < r->ring ? (int)r->steps : r->ring;
+    fprintf(f, "# per-step work time of each thread in microseconds; max and mean over threads\n");
+    fprintf(f, "step,max_us,mean_us");
+    for (int t = 0; t < r->nthreads; t++)
+        fprintf(f, ",t%d_us", t);
+    fputc('\n', f);
+    for (int64_t s = r->steps - kept; s < r->steps; s++) {
+        const float *w = r->work_us + (size_t)(s % r->ring) * (size_t)r->nthreads;
+        double sum = 0;
+        for (int t = 0; t < r->nthreads; t++)
+            sum += w[t];
+        fprintf(f, "%lld,%.3f,%.3f", (long long)s, r->max_us[s % r->ring], sum / r->nthreads);
+        for (int t = 0; t < r->nthreads; t++)
+            fprintf(f, ",%.3f", w[t]);
+        if (fputc('\n', f) == EOF)
+            return place_error_set(err, PLACE_ESYS, "writing the step CSV failed");
+    }
+    return 0;
+}
