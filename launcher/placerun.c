@@ -19,7 +19,7 @@ enum {
     OPT_PLAN = 256, OPT_TOPOLOGY, OPT_RPN, OPT_POLICY, OPT_SMT, OPT_RESERVE, OPT_OVERSUB,
     OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
     OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
-    OPT_BEST_EFFORT
+    OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE
 };
 
 static void usage(FILE *f)
@@ -72,6 +72,15 @@ static void usage(FILE *f)
 "  --launcher L         wrapper mode with mpirun or srun (default: srun inside a Slurm\n"
 "                       allocation, else mpirun)\n"
 "  --best-effort        run APP even if binding fails (say so) instead of refusing\n"
+"\n"
+"Jitter probe (on the rank's planned PUs, one pinned thread each):\n"
+"  --jitter [SECONDS]   measure OS noise instead of running APP (default 2 s); text\n"
+"                       summary per thread, JSON with -o FILE (FILE.rankN.json per rank)\n"
+"  --jitter-mode M      fwq (fixed work quantum, default) or selfish (clock-read loop)\n"
+"  --quantum US         fwq quantum (default 50 us)\n"
+"  --threshold US       a detour exceeds the baseline by more than this (default 5 us)\n"
+"                       and by 10% of the baseline\n"
+"  --sched-idle         run the probe threads at SCHED_IDLE\n"
 "  -v, --verbose        say what placerun does (the launcher command, in wrapper mode)\n"
 "\n"
 "Dry run:\n"
@@ -152,6 +161,11 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         {"monitor", required_argument, 0, OPT_MONITOR},
         {"launcher", required_argument, 0, OPT_LAUNCHER},
         {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
+        {"jitter", no_argument, 0, OPT_JITTER},
+        {"jitter-mode", required_argument, 0, OPT_JITTER_MODE},
+        {"quantum", required_argument, 0, OPT_QUANTUM},
+        {"threshold", required_argument, 0, OPT_THRESHOLD},
+        {"sched-idle", no_argument, 0, OPT_SCHED_IDLE},
         {"verbose", no_argument, 0, 'v'},
         {"output", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},
@@ -164,6 +178,7 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
     place_request_init(&o->req);
     o->format = "text";
     o->membind = "local";
+    place_jitter_opts_init(&o->jopts);
     o->argc = argc;
     o->argv = argv;
     rewrite_np(argc, argv);
@@ -221,6 +236,28 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
             o->launcher = optarg;
             break;
         case OPT_BEST_EFFORT: o->best_effort = 1; break;
+        case OPT_JITTER:
+            o->jitter = 1;
+            /* an optional duration: the next word, if it is a number */
+            if (optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                rc = place_parse_double("--jitter", argv[optind++], 0.01, 86400, &o->jopts.seconds, e);
+            break;
+        case OPT_JITTER_MODE:
+            if (!strcmp(optarg, "fwq"))
+                o->jopts.mode = PLACE_JITTER_FWQ;
+            else if (!strcmp(optarg, "selfish"))
+                o->jopts.mode = PLACE_JITTER_SELFISH;
+            else
+                rc = place_error_set(e, PLACE_EINVAL, "--jitter-mode '%.40s': unknown; expected fwq "
+                                     "or selfish", optarg);
+            break;
+        case OPT_QUANTUM:
+            rc = place_parse_double("--quantum", optarg, 0.1, 1e6, &o->jopts.quantum_us, e);
+            break;
+        case OPT_THRESHOLD:
+            rc = place_parse_double("--threshold", optarg, 0, 1e9, &o->jopts.threshold_us, e);
+            break;
+        case OPT_SCHED_IDLE: o->jopts.sched_idle = 1; break;
         case 'v': o->verbose = 1; break;
         case 'o': o->output = optarg; break;
         case 'h': usage(stdout); exit(0);
@@ -245,16 +282,16 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
     if (o->plan && o->app_argc > 0 && strcmp(argv[optind - 1], "--") != 0)
         return place_error_set(e, PLACE_EINVAL, "'%.60s': unexpected argument; --plan runs nothing",
                                argv[optind]);
-    if (o->plan && o->check)
-        return place_error_set(e, PLACE_EINVAL, "--plan and --check: choose one (--plan runs nothing)");
-    if (o->check && o->app_argc > 0)
-        return place_error_set(e, PLACE_EINVAL, "--check runs its own probe; drop '%.60s'",
-                               o->app_argv[0]);
-    if (!o->plan && !o->check && o->app_argc == 0)
+    if ((o->check || o->jitter) && o->app_argc > 0)
+        return place_error_set(e, PLACE_EINVAL, "--%s runs its own probe; drop '%.60s'",
+                               o->check ? "check" : "jitter", o->app_argv[0]);
+    if (o->plan + o->check + o->jitter > 1)
+        return place_error_set(e, PLACE_EINVAL, "--plan, --check and --jitter: choose one");
+    if (!o->plan && !o->check && !o->jitter && o->app_argc == 0)
         return place_error_set(e, PLACE_EINVAL, "nothing to do: give an application after --, or "
-                               "--plan or --check (see placerun --help)");
-    if (o->output && !o->plan)
-        return place_error_set(e, PLACE_EINVAL, "-o goes with --plan");
+                               "--plan, --check or --jitter (see placerun --help)");
+    if (o->output && !o->plan && !o->jitter)
+        return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
     return 0;
 }
 

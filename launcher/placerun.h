@@ -19,6 +19,8 @@ typedef struct options {
     const char *membind;       /* local | interleave | none */
     const char *launcher;      /* wrapper: mpirun | srun; NULL: only if needed */
     const char *monitor;       /* --monitor FILE */
+    int jitter;                /* --jitter [SECONDS]: run the jitter probe */
+    place_jitter_opts jopts;
     int grid;
     int64_t n[3];
     unsigned decomp_flags;

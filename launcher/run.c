@@ -261,6 +261,45 @@ static int shim_plans(const options *o, const place_launch *l, shim *s, place_er
     return 0;
 }
 
+/* --jitter: the probe on this rank's planned PUs, in this process. */
+static int jitter_run(const options *o, const place_launch *l, const place_rank_info *ri)
+{
+    place_error e;
+    place_jitter_result r;
+    if (place_jitter_run(ri->thread_pu_os, ri->nthreads, &o->jopts, &r, &e) < 0)
+        return fail(&e, 1);
+    printf("# rank %d: %s probe, %.2f s, threshold %.1f us; detour lengths in us\n", l->rank,
+           o->jopts.mode == PLACE_JITTER_FWQ ? "fwq" : "selfish", o->jopts.seconds, o->jopts.threshold_us);
+    printf("%5s %4s %10s %9s %8s %8s %8s %8s %8s %9s %7s\n", "rank", "pu", "baseline_us", "detours",
+           "rate_hz", "noise_%", "p50", "p90", "p99", "max", "coinc");
+    for (int i = 0; i < r.nthreads; i++) {
+        const place_jitter_thread *t = &r.t[i];
+        printf("%5d %4d %10.2f %9lld %8.0f %8.3f %8.1f %8.1f %8.1f %9.1f %7.2f\n", l->rank, t->pu,
+               t->baseline_us, (long long)t->detours, t->detour_rate_hz, 100 * t->noise_fraction,
+               t->len_p50_us, t->len_p90_us, t->len_p99_us, t->len_max_us, t->coincident_fraction);
+    }
+    int rc = 0;
+    if (o->output) {
+        char path[PATH_MAX], tmp[PATH_MAX + 16];
+        const char *dot = strrchr(o->output, '.');
+        if (l->size > 1 && dot && !strcmp(dot, ".json"))
+            snprintf(path, sizeof path, "%.*s.rank%d.json", (int)(dot - o->output), o->output, l->rank);
+        else if (l->size > 1)
+            snprintf(path, sizeof path, "%s.rank%d", o->output, l->rank);
+        else
+            snprintf(path, sizeof path, "%s", o->output);
+        snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+        FILE *f = fopen(tmp, "w");
+        if (!f || place_jitter_write_json(&r, f, &e) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+            fprintf(stderr, "placerun: -o '%.200s': cannot write the jitter report\n", path);
+            unlink(tmp);
+            rc = 1;
+        }
+    }
+    place_jitter_free(&r);
+    return rc;
+}
+
 static int shim_run(options *o, const place_launch *l)
 {
     place_error e;
@@ -272,6 +311,11 @@ static int shim_run(options *o, const place_launch *l)
     }
     place_rank_info ri;
     place_plan_rank(s.node, l->local_rank, &ri, NULL);
+    if (o->jitter) {
+        int rc = jitter_run(o, l, &ri);
+        shim_free(&s);
+        return rc;
+    }
 
     /* the application: checked before anything is changed */
     char app[PATH_MAX], dir[PATH_MAX - 32], probe[PATH_MAX];

@@ -435,11 +435,34 @@ void place_counters_probe(place_backend_status st[PLACE_NBACKEND], place_backend
     pthread_mutex_unlock(&probe_lock);
 }
 
-void place_counters_read(place_counters *c, int64_t v[PLACE_NCTR])
+void place_counters_read_some(place_counters *c, int64_t v[PLACE_NCTR], unsigned mask)
 {
     place_backend chosen[PLACE_NCTR];
     place_counters_probe(NULL, chosen);
-    for (int k = 0; k < PLACE_NCTR; k++)
-        v[k] = chosen[k] == PLACE_BACKEND_NONE ? PLACE_UNAVAILABLE
-                                               : place_counters_read_backend(c, chosen[k], (place_ctr)k);
+    /* /proc/.../sched holds migrations and both switch counts: read it once */
+    unsigned sched_mask = (1u << PLACE_CTR_MIGRATIONS) | (1u << PLACE_CTR_INVOL_SWITCHES) |
+                          (1u << PLACE_CTR_VOL_SWITCHES);
+    int sched_read = 0;
+    char buf[4096];
+    for (int k = 0; k < PLACE_NCTR; k++) {
+        if (!(mask & (1u << k)))
+            continue;
+        if (chosen[k] == PLACE_BACKEND_NONE) {
+            v[k] = PLACE_UNAVAILABLE;
+        } else if (chosen[k] == PLACE_BACKEND_PROC && (sched_mask & (1u << k))) {
+            if (!sched_read)
+                sched_read = pread_text(c->sched_fd, buf, sizeof buf) == 0 ? 1 : -1;
+            v[k] = sched_read < 0 ? PLACE_UNAVAILABLE
+                   : sched_value(buf, k == PLACE_CTR_MIGRATIONS ? "se.nr_migrations"
+                                      : k == PLACE_CTR_INVOL_SWITCHES ? "nr_involuntary_switches"
+                                                                      : "nr_voluntary_switches");
+        } else {
+            v[k] = place_counters_read_backend(c, chosen[k], (place_ctr)k);
+        }
+    }
+}
+
+void place_counters_read(place_counters *c, int64_t v[PLACE_NCTR])
+{
+    place_counters_read_some(c, v, (1u << PLACE_NCTR) - 1);
 }

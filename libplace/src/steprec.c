@@ -98,16 +98,18 @@ void place_steprec_work_end(place_steprec *r, int t)
     s->work_ns = now_ns() - s->begin_ns;
     if (!(r->flags & PLACE_STEPREC_COUNTERS) || !r->counters_ok)
         return;
+    const unsigned need = (1u << PLACE_CTR_MIGRATIONS) | (1u << PLACE_CTR_INVOL_SWITCHES) |
+                          (1u << PLACE_CTR_VOL_SWITCHES);
     if (!s->ctr) { /* opened by the thread itself, on its first step */
         if (place_counters_open(&s->ctr, NULL) < 0)
             return;
         int64_t v[PLACE_NCTR];
-        place_counters_read(s->ctr, v);
+        place_counters_read_some(s->ctr, v, need);
         s->mig_last = v[PLACE_CTR_MIGRATIONS];
         s->sw_last = v[PLACE_CTR_INVOL_SWITCHES] + v[PLACE_CTR_VOL_SWITCHES];
     }
     int64_t v[PLACE_NCTR];
-    place_counters_read(s->ctr, v);
+    place_counters_read_some(s->ctr, v, need);
     int64_t sw = v[PLACE_CTR_INVOL_SWITCHES] + v[PLACE_CTR_VOL_SWITCHES];
     s->mig_step = v[PLACE_CTR_MIGRATIONS] - s->mig_last;
     s->sw_step = sw - s->sw_last;

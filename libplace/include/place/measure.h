@@ -74,6 +74,10 @@ void place_counters_close(place_counters *c);
  * open for PAPI and perf); values of unavailable counters are PLACE_UNAVAILABLE. */
 void place_counters_read(place_counters *c, int64_t v[PLACE_NCTR]);
 
+/* The same for the counters in `mask` only (bit k for counter k); the others are left
+ * as they are. One read of each procfs file serves all the counters it holds. */
+void place_counters_read_some(place_counters *c, int64_t v[PLACE_NCTR], unsigned mask);
+
 /* Reads one counter of one backend directly (tests compare backends). Returns
  * PLACE_UNAVAILABLE when that backend cannot give that counter. */
 int64_t place_counters_read_backend(place_counters *c, place_backend b, place_ctr k);
