@@ -29,6 +29,7 @@ struct place_steprec {
     slot *s;
     float *work_us;      /* ring x nthreads */
     float *max_us;       /* ring */
+    int32_t *mig_ring, *sw_ring; /* ring: migrations and switches of all threads in the step */
     int64_t steps;
     double sum_max, sum_mean, sum_wait;
     int64_t migrations, switches;
@@ -59,7 +60,9 @@ int place_steprec_create(place_steprec **out, int nthreads, int ring, unsigned f
     r->s = aligned_alloc(64, sizeof(slot) * (size_t)nthreads);
     r->work_us = calloc((size_t)ring * (size_t)nthreads, sizeof(float));
     r->max_us = calloc((size_t)ring, sizeof(float));
-    if (!r->s || !r->work_us || !r->max_us) {
+    r->mig_ring = calloc((size_t)ring, sizeof(int32_t));
+    r->sw_ring = calloc((size_t)ring, sizeof(int32_t));
+    if (!r->s || !r->work_us || !r->max_us || !r->mig_ring || !r->sw_ring) {
         place_steprec_free(r);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for %d steps x %d threads", ring,
                                nthreads);
@@ -84,6 +87,8 @@ void place_steprec_free(place_steprec *r)
     free(r->s);
     free(r->work_us);
     free(r->max_us);
+    free(r->mig_ring);
+    free(r->sw_ring);
     free(r);
 }
 
@@ -128,18 +133,23 @@ void place_steprec_step_end(place_steprec *r)
     int row = (int)(r->steps % r->ring);
     float *w = r->work_us + (size_t)row * (size_t)r->nthreads;
     double wait = 0;
+    int64_t mig = 0, sw = 0;
     for (int t = 0; t < r->nthreads; t++) {
         slot *s = &r->s[t];
         w[t] = (float)(s->work_ns * 1e-3);
         s->wait_ns_total += mx - s->work_ns;
         wait += (double)(mx - s->work_ns);
         if (r->flags & PLACE_STEPREC_COUNTERS && r->counters_ok) {
-            r->migrations += s->mig_step;
-            r->switches += s->sw_step;
+            mig += s->mig_step;
+            sw += s->sw_step;
             s->mig_step = s->sw_step = 0;
         }
         place_sde_set(t, s->mig_total, s->wait_ns_total, -1, -1);
     }
+    r->migrations += mig;
+    r->switches += sw;
+    r->mig_ring[row] = (int32_t)mig;
+    r->sw_ring[row] = (int32_t)sw;
     r->max_us[row] = (float)(mx * 1e-3);
     r->sum_max += mx * 1e-3;
     r->sum_mean += (double)sum / r->nthreads * 1e-3;
@@ -220,8 +230,10 @@ int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)
 int place_steprec_write_csv(const place_steprec *r, FILE *f, place_error *err)
 {
     int kept = r->steps < r->ring ? (int)r->steps : r->ring;
-    fprintf(f, "# per-step work time of each thread in microseconds; max and mean over threads\n");
-    fprintf(f, "step,max_us,mean_us");
+    int on = (r->flags & PLACE_STEPREC_COUNTERS) && r->counters_ok;
+    fprintf(f, "# per-step work time of each thread in microseconds; max and mean over threads;"
+               " migrations and switches of all threads in the step (empty: unavailable)\n");
+    fprintf(f, "step,max_us,mean_us,migrations,switches");
     for (int t = 0; t < r->nthreads; t++)
         fprintf(f, ",t%d_us", t);
     fputc('\n', f);
@@ -230,7 +242,11 @@ int place_steprec_write_csv(const place_steprec *r, FILE *f, place_error *err)
         double sum = 0;
         for (int t = 0; t < r->nthreads; t++)
             sum += w[t];
-        fprintf(f, "%lld,%.3f,%.3f", (long long)s, r->max_us[s % r->ring], sum / r->nthreads);
+        fprintf(f, "%lld,%.3f,%.3f,", (long long)s, r->max_us[s % r->ring], sum / r->nthreads);
+        if (on)
+            fprintf(f, "%d,%d", r->mig_ring[s % r->ring], r->sw_ring[s % r->ring]);
+        else
+            fputc(',', f);
         for (int t = 0; t < r->nthreads; t++)
             fprintf(f, ",%.3f", w[t]);
         if (fputc('\n', f) == EOF)
