@@ -7,6 +7,7 @@
  *   place/decomp.h domain decomposition of a 3D grid over ranks and threads
  *   place/launch.h rank discovery, binding, and the assignment placerun exported
  *   place/measure.h counters, software-defined events, jitter, step recorder, models
+ *   place/memory.h first touch, page locality, page migration
  */
 #ifndef PLACE_H
 #define PLACE_H
@@ -21,5 +22,6 @@
 #include "place/decomp.h"
 #include "place/launch.h"
 #include "place/measure.h"
+#include "place/memory.h"
 
 #endif
