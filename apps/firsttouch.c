@@ -10,7 +10,8 @@
  * its part; the sweep ends when the slowest does). Before repairing, the cost model
  * decides with the measured remote slowdown and migration bandwidth (a first, small
  * migration measures the bandwidth), and prints its numbers.
- *   firsttouch [--mib M] [--sweeps S] [--assert]
+ *   firsttouch [--mib M] [--sweeps S] [--repair] [--assert]
+ * --repair: migrate even when the model says it does not pay (to show the third case).
  * --assert: exit 1 unless first touch puts >= 99% of each part on its owner's node, one
  * thread puts every page on its own node, repair brings >= 99% back, and the kernel's
  * pgmigrate_success counter grew by the pages moved.
@@ -114,7 +115,7 @@ static double locality(const char *name, double *min_part)
 int main(int argc, char **argv)
 {
     double mib = 64;
-    int check = 0;
+    int check = 0, force = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mib") && i + 1 < argc)
             mib = atof(argv[++i]);
@@ -122,8 +123,10 @@ int main(int argc, char **argv)
             sweeps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--assert"))
             check = 1;
+        else if (!strcmp(argv[i], "--repair"))
+            force = 1;
         else {
-            fprintf(stderr, "firsttouch: '%s': unknown; expected --mib M, --sweeps S, --assert\n", argv[i]);
+            fprintf(stderr, "firsttouch: '%s': unknown; expected --mib M, --sweeps S, --repair, --assert\n", argv[i]);
             return 2;
         }
     }
@@ -211,13 +214,13 @@ int main(int argc, char **argv)
                                     line, sizeof line);
     place_locality_free(&l);
     printf("# decision for 100 more sweeps (trial migration %.2f GB/s): %s\n", trial_gbs, line);
-    if (!go && !check) {
+    if (!go && !check && !force) {
         place_partition_free(&P);
         place_array_free(&A);
         return 0;
     }
     if (!go)
-        printf("# --assert: repairing anyway, to check the migration\n");
+        printf("# %s: repairing anyway\n", check ? "--assert" : "--repair");
     long long before = place_vmstat_pgmigrate_success();
     place_migration m;
     if (place_migrate_parts(&A, &P, &m, &e) < 0) {
