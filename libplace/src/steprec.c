@@ -16,7 +16,7 @@
 #include "place/measure.h"
 
 typedef struct slot {
-    int64_t begin_ns, work_ns;
+    int64_t begin_ns, work_ns, paused_work_ns;
     int64_t wait_ns_total;
     place_counters *ctr;
     int64_t mig_last, sw_last, mig_step, sw_step, mig_total;
@@ -94,13 +94,24 @@ void place_steprec_free(place_steprec *r)
 
 void place_steprec_work_begin(place_steprec *r, int t)
 {
+    r->s[t].paused_work_ns = 0;
+    r->s[t].begin_ns = now_ns();
+}
+
+void place_steprec_work_pause(place_steprec *r, int t)
+{
+    r->s[t].paused_work_ns += now_ns() - r->s[t].begin_ns;
+}
+
+void place_steprec_work_resume(place_steprec *r, int t)
+{
     r->s[t].begin_ns = now_ns();
 }
 
 void place_steprec_work_end(place_steprec *r, int t)
 {
     slot *s = &r->s[t];
-    s->work_ns = now_ns() - s->begin_ns;
+    s->work_ns = s->paused_work_ns + (now_ns() - s->begin_ns);
     if (!(r->flags & PLACE_STEPREC_COUNTERS) || !r->counters_ok)
         return;
     const unsigned need = (1u << PLACE_CTR_MIGRATIONS) | (1u << PLACE_CTR_INVOL_SWITCHES) |

@@ -161,6 +161,11 @@ void place_steprec_free(place_steprec *r);
 void place_steprec_work_begin(place_steprec *r, int t);
 void place_steprec_work_end(place_steprec *r, int t);
 
+/* Thread t: its work pauses (a halo exchange, an inner barrier) and resumes; the paused
+ * time does not count as work. */
+void place_steprec_work_pause(place_steprec *r, int t);
+void place_steprec_work_resume(place_steprec *r, int t);
+
 /* One thread, after the barrier: closes the step and updates the statistics. */
 void place_steprec_step_end(place_steprec *r);
 

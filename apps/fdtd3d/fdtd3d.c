@@ -1,0 +1,723 @@
+/* fdtd3d: a 3D FDTD (Yee) solver of Maxwell's equations in vacuum, MPI + OpenMP, placed
+ * by libplace, measuring its own barrier steps.
+ *
+ * Physics: E and H staggered in space and time (Yee 1966), leapfrog in time, PEC walls
+ * on the six faces of a box of NX x NY x NZ cells of size dx (tangential E is zero on the
+ * outermost E planes, so the box spans exactly NX dx by NY dx by NZ dx). Time step
+ * dt = S dx / (c sqrt 3), S = --courant (<= 1 for stability in 3D). A soft source adds
+ * to Ez at one cell: a differentiated Gaussian (no DC, so no charge is left behind) whose
+ * spectrum peaks at f20/2 and keeps 45% of its peak at f20 = c / (20 dx), the frequency
+ * whose wavelength is 20 cells; or a sine of --freq.
+ *
+ * Parallelism: ranks own boxes of the decomposition (from placerun's exported plan when
+ * run under placerun --grid, else computed by libplace), exchange the tangential fields
+ * of their faces every half step; OpenMP threads own x slabs (schedule(static)), and
+ * first-touch their slabs. Every step ends at a barrier; libplace's recorder measures
+ * each thread's work and the step's slowest.
+ *
+ * Output: probe CSV (one row per step), a JSON report, an energy CSV for tests. See
+ * --help and docs/fdtd3d.md.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <mpi.h>
+#include <numa.h>
+#include <omp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "place.h"
+
+#define C0 299792458.0
+#define EPS0 8.8541878128e-12
+#define ETA0 376.730313668
+#define MAX_PROBES 64
+
+typedef struct geom {
+    int nx, ny, nz;        /* cells of this rank */
+    int sx, sy, sz;        /* local array shape: n + 3 */
+    int lo[3], hi[3];      /* global box [lo, hi) */
+    int N[3];
+    int wall_lo[3];        /* this rank holds global index 0 of the axis */
+} geom;
+
+#define REAL float
+#define SUF _f
+#include "kernel.h"
+#undef REAL
+#undef SUF
+#define REAL double
+#define SUF _d
+#include "kernel.h"
+#undef REAL
+#undef SUF
+
+typedef struct opts {
+    int64_t n[3];
+    int steps;
+    double dx, courant, freq;
+    int src[3], have_src;
+    int sine;
+    int nprobes, probe[MAX_PROBES][3];
+    const char *probe_out, *report, *energy_out;
+    int energy_every;
+    int dbl;
+    int inject;             /* 0 none, 1 exp, 2 detour */
+    double inj_mu, inj_p, inj_len;
+    int ring;
+} opts;
+
+static int rank, nranks;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    if (rank == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("fdtd3d: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    MPI_Finalize();
+    exit(2);
+}
+
+static void usage(void)
+{
+    puts("usage: fdtd3d --grid NXxNYxNZ --steps N [--dx M] [--courant S] [--source I,J,K]\n"
+         "              [--source-type pulse|sine --freq HZ] [--probe I,J,K]... [--probe-out FILE.csv]\n"
+         "              [--report FILE.json] [--precision single|double]\n"
+         "              [--inject exp:MEAN_US|detour:P:LEN_US] [--energy-out FILE.csv --energy-every K]\n"
+         "A 3D FDTD (Yee) solver, vacuum, PEC walls, MPI + OpenMP, placed by libplace.\n"
+         "  --grid            cells per axis; the box spans NX*dx x NY*dx x NZ*dx\n"
+         "  --steps           total time steps (a restarted run continues up to N)\n"
+         "  --dx              cell size in metres (default 1e-3)\n"
+         "  --courant S       dt = S dx / (c sqrt 3), 0 < S <= 1 (default 0.99)\n"
+         "  --source I,J,K    soft source on Ez of cell (I,J,K), off the PEC walls:\n"
+         "                    1 <= I <= NX-1, 1 <= J <= NY-1, 0 <= K <= NZ-1 (default NX/3,NY/3,NZ/3)\n"
+         "  --source-type     pulse (default: differentiated Gaussian covering f = c/(20 dx))\n"
+         "                    or sine (--freq HZ)\n"
+         "  --probe I,J,K     sample all six components of cell (I,J,K) every step\n"
+         "  --probe-out FILE  probe CSV (written atomically at the end)\n"
+         "  --report FILE     JSON report: speed, barrier-step statistics, counters,\n"
+         "                    page locality, the models' predicted slowdowns\n"
+         "  --precision       single (default) or double\n"
+         "  --inject          per thread and step: exp:MEAN_US exponential delay, or\n"
+         "                    detour:P:LEN_US a detour of LEN_US with probability P\n"
+         "  --energy-out FILE total field energy every --energy-every steps (CSV)\n"
+         "Under placerun --grid, the decomposition is read from the plan (PLACE_PLAN).");
+}
+
+static void parse_ijk(const char *what, const char *s, int v[3])
+{
+    place_error e;
+    char buf[96];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *p = buf;
+    for (int d = 0; d < 3; d++) {
+        char *comma = strchr(p, ',');
+        if ((d < 2 && !comma) || (d == 2 && comma))
+            die("%s '%.40s': expected three cell indices I,J,K", what, s);
+        if (comma)
+            *comma = '\0';
+        if (place_parse_int(what, p, 0, 1 << 30, &v[d], &e) < 0)
+            die("%s", e.msg);
+        p = comma ? comma + 1 : p;
+    }
+}
+
+static void parse_args(int argc, char **argv, opts *o)
+{
+    static const struct option lo[] = {
+        {"grid", 1, 0, 'g'},        {"steps", 1, 0, 's'},        {"dx", 1, 0, 'd'},
+        {"courant", 1, 0, 'c'},     {"source", 1, 0, 'S'},       {"source-type", 1, 0, 'T'},
+        {"freq", 1, 0, 'f'},        {"probe", 1, 0, 'p'},        {"probe-out", 1, 0, 'P'},
+        {"report", 1, 0, 'r'},      {"precision", 1, 0, 'x'},    {"inject", 1, 0, 'i'},
+        {"energy-out", 1, 0, 'E'},  {"energy-every", 1, 0, 'k'}, {"ring", 1, 0, 'R'},
+        {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    o->dx = 1e-3;
+    o->courant = 0.99;
+    o->energy_every = 100;
+    o->ring = 4096;
+    int have_grid = 0, have_steps = 0;
+    place_error e;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 'g': rc = place_grid_parse("--grid", optarg, o->n, &e); have_grid = 1; break;
+        case 's': rc = place_parse_int("--steps", optarg, 0, 1 << 30, &o->steps, &e); have_steps = 1; break;
+        case 'd': rc = place_parse_double("--dx", optarg, 1e-12, 1e6, &o->dx, &e); break;
+        case 'c':
+            rc = place_parse_double("--courant", optarg, -1e300, 1e300, &o->courant, &e);
+            if (!rc && !(o->courant > 0 && o->courant <= 1))
+                die("--courant %g: unstable or meaningless; expected 0 < S <= 1 (3D Yee stability)", o->courant);
+            break;
+        case 'S': parse_ijk("--source", optarg, o->src); o->have_src = 1; break;
+        case 'T':
+            if (!strcmp(optarg, "sine"))
+                o->sine = 1;
+            else if (strcmp(optarg, "pulse"))
+                die("--source-type '%.40s': unknown; expected pulse or sine", optarg);
+            break;
+        case 'f': rc = place_parse_double("--freq", optarg, 1, 1e18, &o->freq, &e); break;
+        case 'p':
+            if (o->nprobes == MAX_PROBES)
+                die("--probe: at most %d probes", MAX_PROBES);
+            parse_ijk("--probe", optarg, o->probe[o->nprobes++]);
+            break;
+        case 'P': o->probe_out = optarg; break;
+        case 'r': o->report = optarg; break;
+        case 'E': o->energy_out = optarg; break;
+        case 'k': rc = place_parse_int("--energy-every", optarg, 1, 1 << 30, &o->energy_every, &e); break;
+        case 'R': rc = place_parse_int("--ring", optarg, 1, 1 << 24, &o->ring, &e); break;
+        case 'x':
+            if (!strcmp(optarg, "double"))
+                o->dbl = 1;
+            else if (strcmp(optarg, "single"))
+                die("--precision '%.40s': unknown; expected single or double", optarg);
+            break;
+        case 'i':
+            if (!strncmp(optarg, "exp:", 4)) {
+                o->inject = 1;
+                rc = place_parse_double("--inject exp MEAN_US", optarg + 4, 0, 1e9, &o->inj_mu, &e);
+            } else if (!strncmp(optarg, "detour:", 7)) {
+                o->inject = 2;
+                char buf[64];
+                snprintf(buf, sizeof buf, "%s", optarg + 7);
+                char *colon = strchr(buf, ':');
+                if (!colon)
+                    die("--inject '%.40s': expected detour:P:LEN_US, e.g. detour:0.01:500", optarg);
+                *colon = '\0';
+                rc = place_parse_double("--inject detour P", buf, 0, 1, &o->inj_p, &e) ||
+                     place_parse_double("--inject detour LEN_US", colon + 1, 0, 1e9, &o->inj_len, &e);
+            } else {
+                die("--inject '%.40s': expected exp:MEAN_US or detour:P:LEN_US", optarg);
+            }
+            break;
+        case 'h': if (rank == 0) usage(); MPI_Finalize(); exit(0);
+        case ':': die("%s needs a value; see fdtd3d --help", argv[optind - 1]);
+        default: die("'%.60s': unknown option; see fdtd3d --help", argv[optind - 1]);
+        }
+        if (rc)
+            die("%s", e.msg);
+    }
+    if (optind < argc)
+        die("'%.60s': unexpected argument; see fdtd3d --help", argv[optind]);
+    if (!have_grid || !have_steps)
+        die("--grid and --steps are required; e.g. fdtd3d --grid 64x64x64 --steps 100");
+    for (int d = 0; d < 3; d++)
+        if (o->n[d] < 2 || o->n[d] > (1 << 20))
+            die("--grid: %lld cells along %c; expected 2 to %d", (long long)o->n[d], "xyz"[d], 1 << 20);
+    if (o->sine && !o->freq)
+        die("--source-type sine needs --freq HZ");
+    if (!o->have_src) {
+        o->src[0] = (int)(o->n[0] / 3 > 0 ? o->n[0] / 3 : 1);
+        o->src[1] = (int)(o->n[1] / 3 > 0 ? o->n[1] / 3 : 1);
+        o->src[2] = (int)(o->n[2] / 3);
+    }
+    if (o->src[0] < 1 || o->src[0] > o->n[0] - 1 || o->src[1] < 1 || o->src[1] > o->n[1] - 1 ||
+        o->src[2] > o->n[2] - 1)
+        die("--source %d,%d,%d: Ez there is outside the grid or on a PEC wall; expected 1 <= I <= %lld, "
+            "1 <= J <= %lld, 0 <= K <= %lld", o->src[0], o->src[1], o->src[2], (long long)o->n[0] - 1,
+            (long long)o->n[1] - 1, (long long)o->n[2] - 1);
+    for (int p = 0; p < o->nprobes; p++)
+        for (int d = 0; d < 3; d++)
+            if (o->probe[p][d] >= o->n[d])
+                die("--probe %d,%d,%d: outside the grid; expected cell indices 0 to %lld, %lld, %lld",
+                    o->probe[p][0], o->probe[p][1], o->probe[p][2], (long long)o->n[0] - 1,
+                    (long long)o->n[1] - 1, (long long)o->n[2] - 1);
+}
+
+/* ---- decomposition ---------------------------------------------------------------- */
+
+static void decompose(const opts *o, geom *g, int nb[6])
+{
+    place_error e;
+    place_assignment a;
+    int from_plan = 0;
+    if (getenv("PLACE_PLAN") && getenv("PLACE_DIMS")) {
+        if (place_assignment_from_env(&a, &e) < 0)
+            die("%s", e.msg);
+        if (a.has_grid) {
+            for (int d = 0; d < 3; d++)
+                if (a.global[d] != o->n[d])
+                    die("--grid %lldx%lldx%lld differs from placerun's --grid %lldx%lldx%lld; give both the same",
+                        (long long)o->n[0], (long long)o->n[1], (long long)o->n[2], a.global[0], a.global[1], a.global[2]);
+            if (a.rank != rank)
+                die("placerun's plan says rank %d, MPI says %d", a.rank, rank);
+            for (int d = 0; d < 3; d++) {
+                g->lo[d] = (int)a.lo[d];
+                g->hi[d] = (int)a.hi[d];
+            }
+            memcpy(nb, a.neighbor, sizeof a.neighbor);
+            from_plan = 1;
+        }
+        place_assignment_free(&a);
+    }
+    if (!from_plan) {
+        place_decomp *d;
+        if (place_decomp_compute(&d, o->n, NULL, nranks, PLACE_DECOMP_LINEAR, &e) < 0)
+            die("%s", e.msg);
+        place_box b;
+        place_decomp_rank(d, rank, &b, NULL);
+        for (int k = 0; k < 3; k++) {
+            g->lo[k] = (int)b.lo[k];
+            g->hi[k] = (int)b.hi[k];
+        }
+        memcpy(nb, b.neighbor, sizeof b.neighbor);
+        place_decomp_free(d);
+    }
+    for (int d = 0; d < 3; d++) {
+        g->N[d] = (int)o->n[d];
+        g->wall_lo[d] = g->lo[d] == 0;
+    }
+    g->nx = g->hi[0] - g->lo[0];
+    g->ny = g->hi[1] - g->lo[1];
+    g->nz = g->hi[2] - g->lo[2];
+    g->sx = g->nx + 3;
+    g->sy = g->ny + 3;
+    g->sz = g->nz + 3;
+}
+
+/* ---- halo exchange ------------------------------------------------------------------ */
+
+/* plane[d][w]: the local plane of axis d at index w (0, 1, n, n+1) as an MPI type. */
+static MPI_Datatype plane_type(const geom *g, int d, int at, MPI_Datatype base)
+{
+    int sizes[3] = {g->sx, g->sy, g->sz}, sub[3] = {g->sx, g->sy, g->sz}, start[3] = {0, 0, 0};
+    sub[d] = 1;
+    start[d] = at;
+    MPI_Datatype t;
+    MPI_Type_create_subarray(3, sizes, sub, start, MPI_ORDER_C, base, &t);
+    MPI_Type_commit(&t);
+    return t;
+}
+
+typedef struct halo {
+    MPI_Datatype lo_ghost[3], lo_own[3], hi_own[3], hi_ghost[3];
+    int nb[6];
+} halo;
+
+static void halo_init(halo *h, const geom *g, MPI_Datatype base, const int nb[6])
+{
+    int n[3] = {g->nx, g->ny, g->nz};
+    for (int d = 0; d < 3; d++) {
+        h->lo_ghost[d] = plane_type(g, d, 0, base);
+        h->lo_own[d] = plane_type(g, d, 1, base);
+        h->hi_own[d] = plane_type(g, d, n[d], base);
+        h->hi_ghost[d] = plane_type(g, d, n[d] + 1, base);
+    }
+    for (int k = 0; k < 6; k++)
+        h->nb[k] = nb[k] < 0 ? MPI_PROC_NULL : nb[k];
+}
+
+/* After H: the upper owned plane goes up, the lower ghost comes from below; only the two
+ * components tangential to the face (the E update reads them across it). */
+static void exchange_h(const halo *h, void *hx, void *hy, void *hz)
+{
+    void *tang[3][2] = {{hy, hz}, {hx, hz}, {hx, hy}};
+    for (int d = 0; d < 3; d++)
+        for (int c = 0; c < 2; c++)
+            MPI_Sendrecv(tang[d][c], 1, h->hi_own[d], h->nb[2 * d + 1], 10 + d, tang[d][c], 1,
+                         h->lo_ghost[d], h->nb[2 * d], 10 + d, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
+/* After E: the lower owned plane goes down, the upper ghost comes from above. */
+static void exchange_e(const halo *h, void *ex, void *ey, void *ez)
+{
+    void *tang[3][2] = {{ey, ez}, {ex, ez}, {ex, ey}};
+    for (int d = 0; d < 3; d++)
+        for (int c = 0; c < 2; c++)
+            MPI_Sendrecv(tang[d][c], 1, h->lo_own[d], h->nb[2 * d], 20 + d, tang[d][c], 1,
+                         h->hi_ghost[d], h->nb[2 * d + 1], 20 + d, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
+/* ---- the source and the noise ------------------------------------------------------- */
+
+static double source_value(const opts *o, double t)
+{
+    if (o->sine)
+        return sin(2 * M_PI * o->freq * t);
+    double f20 = C0 / (20 * o->dx);
+    double tau = sqrt(2.0) / (M_PI * f20), t0 = 4 * tau, u = (t - t0) / tau;
+    return u * exp(-u * u) * sqrt(2.0 * M_E); /* peak amplitude 1 */
+}
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+
+static void inject(const opts *o, uint64_t *rng)
+{
+    if (!o->inject)
+        return;
+    *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u = ((double)(*rng >> 11) + 0.5) * 0x1.0p-53, us = 0;
+    if (o->inject == 1)
+        us = -o->inj_mu * log(u);
+    else if (u < o->inj_p)
+        us = o->inj_len;
+    double end = now_us() + us;
+    while (now_us() < end)
+        ;
+}
+
+/* ---- the run ------------------------------------------------------------------------ */
+
+typedef struct thread_info {
+    int pu, node;
+    int64_t ctr0[PLACE_NCTR], ctr1[PLACE_NCTR];
+} thread_info;
+
+typedef struct result {
+    double seconds;
+    place_steprec *rec;
+    thread_info *ti;
+    int nthreads;
+    double *probe;       /* steps x nprobes x 6 (rank 0) */
+    double *energy;      /* samples (rank 0) */
+    int nenergy;
+    place_locality loc;
+    int loc_ok;
+} result;
+
+#define RUN(REALT, SUFX, MPIT)                                                                    \
+    static void run##SUFX(const opts *o, const geom *g, const int nb[6], result *res)             \
+    {                                                                                             \
+        size_t cells = (size_t)g->sx * g->sy * g->sz;                                             \
+        place_array arr[6];                                                                       \
+        place_error e;                                                                            \
+        for (int c = 0; c < 6; c++)                                                               \
+            if (place_array_alloc(&arr[c], cells * sizeof(REALT), 0, &e) < 0)                     \
+                die("rank %d: %s", rank, e.msg);                                                  \
+        fields##SUFX f = {arr[0].ptr, arr[1].ptr, arr[2].ptr, arr[3].ptr, arr[4].ptr, arr[5].ptr}; \
+        halo h;                                                                                   \
+        halo_init(&h, g, MPIT, nb);                                                               \
+        double dt = o->courant * o->dx / (C0 * sqrt(3.0));                                        \
+        REALT c1 = (REALT)(C0 * dt / o->dx);                                                      \
+        int T = omp_get_max_threads();                                                            \
+        res->nthreads = T;                                                                        \
+        res->ti = calloc((size_t)T, sizeof *res->ti);                                             \
+        if (place_steprec_create(&res->rec, T, o->ring, PLACE_STEPREC_COUNTERS, &e) < 0)          \
+            die("%s", e.msg);                                                                     \
+        int own_src = o->src[0] >= g->lo[0] && o->src[0] < g->hi[0] && o->src[1] >= g->lo[1] &&   \
+                      o->src[1] < g->hi[1] && o->src[2] >= g->lo[2] && o->src[2] < g->hi[2];      \
+        long si = (long)g->sy * g->sz, sj = g->sz;                                                \
+        long src_at = (long)(o->src[0] - g->lo[0] + 1) * si + (o->src[1] - g->lo[1] + 1) * sj +   \
+                      (o->src[2] - g->lo[2] + 1);                                                 \
+        int np = o->nprobes;                                                                      \
+        double *pv = calloc((size_t)(6 * np + 1), sizeof(double));                                \
+        double *pr = calloc((size_t)(6 * np + 1), sizeof(double));                                \
+        if (rank == 0 && np)                                                                      \
+            res->probe = malloc(sizeof(double) * (size_t)o->steps * 6 * np + 1);                  \
+        int nen = o->energy_out ? o->steps / o->energy_every + 1 : 0;                             \
+        if (rank == 0 && nen)                                                                     \
+            res->energy = calloc((size_t)nen, sizeof(double));                                    \
+        double e_acc = 0, h_acc = 0; /* the threads' parts, added atomically */                  \
+        double t0 = 0;                                                                            \
+        _Pragma("omp parallel")                                                                   \
+        {                                                                                         \
+            int t = omp_get_thread_num();                                                         \
+            place_counters *ctr = NULL;                                                           \
+            place_counters_open(&ctr, NULL);                                                      \
+            res->ti[t].pu = sched_getcpu();                                                       \
+            res->ti[t].node = numa_available() < 0 ? 0 : numa_node_of_cpu(res->ti[t].pu);         \
+            first_touch##SUFX(&f, g);                                                             \
+            uint64_t rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(rank * 1024 + t + 1);                \
+            _Pragma("omp barrier")                                                                \
+            _Pragma("omp master")                                                                 \
+            {                                                                                     \
+                MPI_Barrier(MPI_COMM_WORLD);                                                      \
+                t0 = MPI_Wtime();                                                                 \
+            }                                                                                     \
+            place_counters_read(ctr, res->ti[t].ctr0);                                            \
+            _Pragma("omp barrier")                                                                \
+            for (int n = 1; n <= o->steps; n++) {                                                 \
+                int want_energy = nen && (n - 1) % o->energy_every == 0 && n > 1;                 \
+                place_steprec_work_begin(res->rec, t);                                            \
+                double hd = update_h##SUFX(&f, g, c1, want_energy);                               \
+                place_steprec_work_pause(res->rec, t);                                            \
+                if (want_energy) { /* H(n-3/2) . H(n-1/2): completes step n-1's energy */         \
+                    _Pragma("omp atomic")                                                         \
+                    h_acc += hd;                                                                  \
+                }                                                                                 \
+                _Pragma("omp master")                                                             \
+                exchange_h(&h, f.hx, f.hy, f.hz);                                                 \
+                _Pragma("omp barrier")                                                            \
+                place_steprec_work_resume(res->rec, t);                                           \
+                update_e##SUFX(&f, g, c1);                                                        \
+                inject(o, &rng);                                                                  \
+                place_steprec_work_end(res->rec, t);                                              \
+                _Pragma("omp barrier")                                                            \
+                _Pragma("omp master")                                                             \
+                {                                                                                 \
+                    if (want_energy) {                                                            \
+                        double loc[2] = {e_acc, h_acc}, glob[2];                                  \
+                        e_acc = h_acc = 0;                                                        \
+                        MPI_Reduce(loc, glob, 2, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);         \
+                        if (rank == 0)                                                            \
+                            res->energy[(n - 1) / o->energy_every] =                              \
+                                0.5 * EPS0 * o->dx * o->dx * o->dx * (glob[0] + glob[1]);         \
+                    }                                                                             \
+                    if (own_src)                                                                  \
+                        f.ez[src_at] += (REALT)source_value(o, n * dt);                          \
+                    exchange_e(&h, f.ex, f.ey, f.ez);                                             \
+                    if (np) {                                                                     \
+                        for (int p = 0; p < np; p++) {                                            \
+                            const int *q = o->probe[p];                                           \
+                            int mine = q[0] >= g->lo[0] && q[0] < g->hi[0] && q[1] >= g->lo[1] && \
+                                       q[1] < g->hi[1] && q[2] >= g->lo[2] && q[2] < g->hi[2];    \
+                            long at = (long)(q[0] - g->lo[0] + 1) * si + (q[1] - g->lo[1] + 1) * sj + \
+                                      (q[2] - g->lo[2] + 1);                                      \
+                            REALT *a6[6] = {f.ex, f.ey, f.ez, f.hx, f.hy, f.hz};                  \
+                            for (int c = 0; c < 6; c++)                                           \
+                                pv[6 * p + c] = mine ? (double)a6[c][at] / (c >= 3 ? ETA0 : 1) : 0; \
+                        }                                                                         \
+                        MPI_Reduce(pv, pr, 6 * np, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);       \
+                        if (rank == 0)                                                            \
+                            memcpy(res->probe + (size_t)(n - 1) * 6 * np, pr,                     \
+                                   sizeof(double) * 6 * (size_t)np);                              \
+                    }                                                                             \
+                    place_steprec_step_end(res->rec);                                             \
+                }                                                                                 \
+                if (nen && n % o->energy_every == 0) {                                            \
+                    double s = sum_e2##SUFX(&f, g); /* E(n)^2: an omp for, all threads */        \
+                    _Pragma("omp atomic")                                                         \
+                    e_acc += s;                                                                   \
+                }                                                                                 \
+                _Pragma("omp barrier")                                                            \
+            }                                                                                     \
+            place_counters_read(ctr, res->ti[t].ctr1);                                            \
+            place_counters_close(ctr);                                                            \
+        }                                                                                         \
+        double dtloc = MPI_Wtime() - t0;                                                          \
+        MPI_Allreduce(&dtloc, &res->seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);             \
+        res->nenergy = nen;                                                                       \
+        /* page locality of Ez against the threads' nodes (its x slabs, schedule(static)) */      \
+        int *owner = malloc(sizeof(int) * (size_t)(T + 2));                                       \
+        place_partition part;                                                                     \
+        owner[0] = res->ti[0].node;                                                               \
+        for (int k = 0; k < T; k++)                                                               \
+            owner[k + 1] = res->ti[k].node;                                                       \
+        owner[T + 1] = res->ti[T - 1].node;                                                       \
+        if (place_partition_static(&part, (size_t)g->nx, (size_t)si * sizeof(REALT), T, owner + 1, \
+                                   &e) == 0) {                                                    \
+            /* the slabs sit after ghost plane 0; fold it and the top planes into the ends */     \
+            for (int k = 1; k <= T; k++)                                                          \
+                part.off[k] += (size_t)si * sizeof(REALT);                                        \
+            part.off[T] = arr[2].bytes;                                                           \
+            res->loc_ok = place_locality_query(&arr[2], &part, &res->loc, &e) == 0;               \
+            place_partition_free(&part);                                                          \
+        }                                                                                         \
+        free(owner);                                                                              \
+        free(pv);                                                                                 \
+        free(pr);                                                                                 \
+        for (int c = 0; c < 6; c++)                                                               \
+            place_array_free(&arr[c]);                                                            \
+    }
+
+RUN(float, _f, MPI_FLOAT)
+RUN(double, _d, MPI_DOUBLE)
+
+/* ---- output --------------------------------------------------------------------------- */
+
+static FILE *open_tmp(const char *path, char *tmp, size_t n)
+{
+    snprintf(tmp, n, "%s.%d.tmp", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        die("cannot write '%.200s': %s", path, strerror(errno));
+    return f;
+}
+
+static void close_tmp(FILE *f, const char *tmp, const char *path)
+{
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        die("cannot write '%.200s'", path);
+    }
+}
+
+static void write_probes(const opts *o, const result *r, double dt)
+{
+    char tmp[4096];
+    FILE *f = open_tmp(o->probe_out, tmp, sizeof tmp);
+    const char *fmt = o->dbl ? "%.17g" : "%.9g";
+    fprintf(f, "# fdtd3d probes: step n, t = n dt in s; E in V/m at t = n dt, H in A/m at t = (n - 1/2) dt;\n"
+               "# each component at its own Yee position in cell (I,J,K): Ex at ((I+1/2) dx, J dx, K dx),\n"
+               "# Ey at (I dx, (J+1/2) dx, K dx), Ez at (I dx, J dx, (K+1/2) dx), Hx at (I dx, (J+1/2) dx,\n"
+               "# (K+1/2) dx), Hy at ((I+1/2) dx, J dx, (K+1/2) dx), Hz at ((I+1/2) dx, (J+1/2) dx, K dx)\n");
+    fprintf(f, "# grid %lldx%lldx%lld, dx %g m, dt %.9g s, precision %s\n", (long long)o->n[0],
+            (long long)o->n[1], (long long)o->n[2], o->dx, dt, o->dbl ? "double" : "single");
+    fprintf(f, "step,t");
+    for (int p = 0; p < o->nprobes; p++)
+        fprintf(f, ",Ex_%d_%d_%d,Ey_%d_%d_%d,Ez_%d_%d_%d,Hx_%d_%d_%d,Hy_%d_%d_%d,Hz_%d_%d_%d",
+                o->probe[p][0], o->probe[p][1], o->probe[p][2], o->probe[p][0], o->probe[p][1],
+                o->probe[p][2], o->probe[p][0], o->probe[p][1], o->probe[p][2], o->probe[p][0],
+                o->probe[p][1], o->probe[p][2], o->probe[p][0], o->probe[p][1], o->probe[p][2],
+                o->probe[p][0], o->probe[p][1], o->probe[p][2]);
+    fputc('\n', f);
+    for (int n = 1; n <= o->steps; n++) {
+        fprintf(f, "%d,%.9g", n, n * dt);
+        for (int c = 0; c < 6 * o->nprobes; c++) {
+            fputc(',', f);
+            fprintf(f, fmt, r->probe[(size_t)(n - 1) * 6 * o->nprobes + c]);
+        }
+        fputc('\n', f);
+    }
+    close_tmp(f, tmp, o->probe_out);
+}
+
+static void write_energy(const opts *o, const result *r, double dt)
+{
+    char tmp[4096];
+    FILE *f = open_tmp(o->energy_out, tmp, sizeof tmp);
+    fprintf(f, "# total field energy in J (E at step n, H as H(n-1/2).H(n+1/2): conserved by the leapfrog)\n");
+    fprintf(f, "step,t,energy_J\n");
+    for (int i = 1; i < r->nenergy; i++) {
+        int n = i * o->energy_every;
+        if (n <= o->steps - 1)
+            fprintf(f, "%d,%.9g,%.17g\n", n, n * dt, r->energy[i]);
+    }
+    close_tmp(f, tmp, o->energy_out);
+}
+
+static json_t *counter_json(int64_t a, int64_t b)
+{
+    return (a == PLACE_UNAVAILABLE || b == PLACE_UNAVAILABLE) ? json_string("unavailable")
+                                                            : json_integer(b - a);
+}
+
+static void write_report(const opts *o, const result *r, const geom *g, double dt)
+{
+    place_step_stats st;
+    place_steprec_stats(r->rec, &st);
+    /* every rank's summary, gathered */
+    double mine[4] = {st.mean_max_us, st.mean_mean_us, st.slowdown, r->loc_ok ? r->loc.local_fraction : -1};
+    double *all = rank == 0 ? malloc(sizeof(double) * 4 * (size_t)nranks) : NULL;
+    MPI_Gather(mine, 4, MPI_DOUBLE, all, 4, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (rank != 0)
+        return;
+    double cells = (double)o->n[0] * (double)o->n[1] * (double)o->n[2];
+    place_backend_status bs[PLACE_NBACKEND];
+    place_backend chosen[PLACE_NCTR];
+    place_counters_probe(bs, chosen);
+    json_t *threads = json_array();
+    for (int t = 0; t < r->nthreads; t++) {
+        json_t *c = json_object();
+        for (int k = 0; k < PLACE_NCTR; k++)
+            json_object_set_new(c, place_ctr_name((place_ctr)k),
+                                counter_json(r->ti[t].ctr0[k], r->ti[t].ctr1[k]));
+        json_array_append_new(threads, json_pack("{s:i,s:i,s:i,s:o}", "thread", t, "pu_at_start",
+                                                 r->ti[t].pu, "numa", r->ti[t].node, "counters", c));
+    }
+    json_t *backends = json_object();
+    for (int k = 0; k < PLACE_NCTR; k++)
+        json_object_set_new(backends, place_ctr_name((place_ctr)k),
+                            json_string(place_backend_name(chosen[k])));
+    /* the models beside the measurement */
+    int ring = o->ring < o->steps ? o->ring : o->steps, m = 0;
+    double *x = malloc(sizeof(double) * (size_t)ring * (size_t)r->nthreads + 1);
+    for (int t = 0; t < r->nthreads; t++)
+        m += place_steprec_samples(r->rec, t, x + m, ring);
+    json_t *models = json_object();
+    json_object_set_new(models, "c_empirical", json_real(m ? place_model_empirical_slowdown(x, m, r->nthreads) : 1));
+    double w = st.mean_mean_us - (o->inject == 1 ? o->inj_mu : o->inject == 2 ? o->inj_p * o->inj_len : 0);
+    if (o->inject == 1)
+        json_object_set_new(models, "a_exponential", json_real(place_model_exp_slowdown(w, o->inj_mu, r->nthreads)));
+    if (o->inject == 2)
+        json_object_set_new(models, "b_detour",
+                            json_real(place_model_detour_slowdown(w, o->inj_p, o->inj_len, r->nthreads)));
+    free(x);
+    json_t *ranks = json_array();
+    for (int k = 0; k < nranks; k++)
+        json_array_append_new(ranks, json_pack("{s:i,s:f,s:f,s:f,s:f}", "rank", k, "mean_max_us",
+                                               all[4 * k], "mean_mean_us", all[4 * k + 1], "slowdown",
+                                               all[4 * k + 2], "page_local_fraction", all[4 * k + 3]));
+    free(all);
+    json_t *loc = r->loc_ok ? json_pack("{s:s,s:I,s:I,s:I,s:f}", "array", "Ez of rank 0", "pages",
+                                        (json_int_t)r->loc.pages, "local", (json_int_t)r->loc.local,
+                                        "remote", (json_int_t)r->loc.remote, "local_fraction",
+                                        r->loc.local_fraction)
+                            : json_string("unavailable");
+    json_t *rep = json_pack(
+        "{s:s,s:[I,I,I],s:i,s:i,s:i,s:s,s:f,s:f,s:f,s:f,s:f,s:s,s:{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f},"
+        "s:o,s:o,s:o,s:o,s:o,s:o}",
+        "schema", "fdtd3d-report/1", "grid", (json_int_t)o->n[0], (json_int_t)o->n[1], (json_int_t)o->n[2],
+        "steps", o->steps, "ranks", nranks, "threads", r->nthreads, "precision", o->dbl ? "double" : "single",
+        "dx_m", o->dx, "dt_s", dt, "seconds", r->seconds, "mcells_per_s",
+        r->seconds > 0 ? cells * o->steps / r->seconds * 1e-6 : 0.0, "courant", o->courant, "inject",
+        o->inject == 1 ? "exp" : o->inject == 2 ? "detour" : "none", "steps_stats", "steps",
+        (json_int_t)st.steps, "mean_of_max_us", st.mean_max_us, "mean_of_mean_us", st.mean_mean_us,
+        "slowdown", isnan(st.slowdown) ? 1.0 : st.slowdown, "max_p50_us", st.max_p50_us, "max_p90_us",
+        st.max_p90_us, "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us, "models", models,
+        "counter_backends", backends, "threads_rank0", threads, "page_locality_rank0", loc,
+        "ranks_summary", ranks, "migrations_rank0",
+        st.migrations == PLACE_UNAVAILABLE ? json_string("unavailable") : json_integer(st.migrations));
+    (void)g;
+    char tmp[4096];
+    FILE *f = open_tmp(o->report, tmp, sizeof tmp);
+    json_dumpf(rep, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    close_tmp(f, tmp, o->report);
+    json_decref(rep);
+}
+
+int main(int argc, char **argv)
+{
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    if (provided < MPI_THREAD_FUNNELED)
+        die("the MPI library gives no MPI_THREAD_FUNNELED support");
+    opts o;
+    parse_args(argc, argv, &o);
+    geom g;
+    int nb[6];
+    decompose(&o, &g, nb);
+    double dt = o.courant * o.dx / (C0 * sqrt(3.0));
+    result r;
+    memset(&r, 0, sizeof r);
+    if (o.dbl)
+        run_d(&o, &g, nb, &r);
+    else
+        run_f(&o, &g, nb, &r);
+    if (rank == 0 && o.probe_out && o.nprobes)
+        write_probes(&o, &r, dt);
+    if (rank == 0 && o.energy_out)
+        write_energy(&o, &r, dt);
+    if (o.report)
+        write_report(&o, &r, &g, dt);
+    if (rank == 0) {
+        place_step_stats st;
+        place_steprec_stats(r.rec, &st);
+        double cells = (double)o.n[0] * (double)o.n[1] * (double)o.n[2];
+        printf("fdtd3d: %lldx%lldx%lld cells, %d steps, %d ranks x %d threads, %s: %.3f s, %.1f Mcells/s, "
+               "step slowdown %.4f\n", (long long)o.n[0], (long long)o.n[1], (long long)o.n[2], o.steps,
+               nranks, r.nthreads, o.dbl ? "double" : "single", r.seconds,
+               r.seconds > 0 ? cells * o.steps / r.seconds * 1e-6 : 0, isnan(st.slowdown) ? 1 : st.slowdown);
+    }
+    place_steprec_free(r.rec);
+    place_locality_free(&r.loc);
+    free(r.ti);
+    free(r.probe);
+    free(r.energy);
+    MPI_Finalize();
+    return 0;
+}
