@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # run.sh: the README's main command. Installs the dependencies, builds, and runs the main
-# job: the placement plan for this machine and for a described 2-socket machine, written
-# to results/ as text and JSON.
+# job: the barrier-step slowdown experiment with fdtd3d under placerun on this machine
+# (pinned vs unpinned, 1..cores threads as threads and as ranks, without and with
+# injected noise), beside the models. Writes results/ (CSV, JSON reports, PNG plots,
+# the plans) and prints where they are and a summary table. A few minutes on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -9,14 +11,27 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${PLACE_RESULTS:-$root/results}
 mkdir -p "$out"
 pr="${PLACE_BUILD_DIR:-$root/build}/bin/placerun"
-two_socket='synthetic:pack:2 numa:2 core:16 pu:2'
 
-echo "== this machine: one rank per NUMA node, threads filling it"
+echo "== the placement plan for this machine, and for a described 2-socket node"
 "$pr" --plan | tee "$out/plan-native.txt"
 "$pr" --plan --format json -o "$out/plan-native.json"
+"$pr" --plan --topology "synthetic:pack:2 numa:2 core:16 pu:2" -N 2 -n 8 -t 8 --grid 512x512x256 \
+  > "$out/plan-2socket.txt"
+"$pr" --plan --topology "synthetic:pack:2 numa:2 core:16 pu:2" -N 2 -n 8 -t 8 --grid 512x512x256 \
+  --format json -o "$out/plan-2socket.json"
+echo "(2-socket plan with a 512x512x256 grid: $out/plan-2socket.txt)"
 echo
-echo "== described 2-socket node ($two_socket), 2 nodes, 8 ranks x 8 threads"
-"$pr" --plan --topology "$two_socket" -N 2 -n 8 -t 8 | tee "$out/plan-2socket.txt"
-"$pr" --plan --topology "$two_socket" -N 2 -n 8 -t 8 --format json -o "$out/plan-2socket.json"
+echo "== placement check: every thread where the plan says"
+"$pr" --check -t "$(nproc)"
 echo
-echo "results in $out: plan-native.{txt,json} plan-2socket.{txt,json}"
+echo "== the barrier-step slowdown experiment (fdtd3d)"
+"$root/scripts/experiment.sh" "$out/experiment"
+echo
+cat "$out/experiment/summary.md"
+echo
+echo "results in $out:"
+echo "  experiment/experiment.csv  every run: slowdown, models (a/b) and (c), migrations, Mcells/s"
+echo "  experiment/slowdown.png    slowdown vs threads, pinned vs unpinned, with the models"
+echo "  experiment/speed.png       Mcells/s vs threads"
+echo "  experiment/reports/*.json  fdtd3d's report of each run"
+echo "  plan-*.txt, plan-*.json    the plans"

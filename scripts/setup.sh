@@ -13,8 +13,8 @@ PKGS=(
   libjansson-dev libcmocka-dev
   # test groups: network-namespace hosts, a real Slurm, the multi-NUMA QEMU guest
   iproute2 slurm-wlm munge qemu-system-x86 busybox-static xz-utils
-  # experiments: load for the jitter profile
-  stress-ng
+  # experiments: load for the jitter profile, plots
+  stress-ng gnuplot-nox
 )
 
 missing=()

@@ -611,8 +611,32 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
     double mine[4] = {st.mean_max_us, st.mean_mean_us, st.slowdown, r->loc_ok ? r->loc.local_fraction : -1};
     double *all = rank == 0 ? malloc(sizeof(double) * 4 * (size_t)nranks) : NULL;
     MPI_Gather(mine, 4, MPI_DOUBLE, all, 4, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    /* The job's barrier step spans every thread of every rank (halo exchanges tie the
+     * ranks together each step): gather the per-step thread times of the ring. */
+    int kept = o->ring < o->steps ? o->ring : o->steps, T = r->nthreads;
+    double *mysamp = malloc(sizeof(double) * (size_t)kept * (size_t)T + 1);
+    for (int t = 0; t < T; t++)
+        place_steprec_samples(r->rec, t, mysamp + (size_t)t * kept, kept);
+    double *job = rank == 0 ? malloc(sizeof(double) * (size_t)kept * (size_t)T * (size_t)nranks + 1) : NULL;
+    MPI_Gather(mysamp, kept * T, MPI_DOUBLE, job, kept * T, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    free(mysamp);
     if (rank != 0)
         return;
+    int NT = T * nranks;
+    double sum_max = 0, sum_mean = 0;
+    for (int s = 0; s < kept; s++) {
+        double mx = 0, mean = 0;
+        for (int q = 0; q < NT; q++) {
+            double v = job[(size_t)q * kept + s];
+            mx = v > mx ? v : mx;
+            mean += v;
+        }
+        sum_max += mx;
+        sum_mean += mean / NT;
+    }
+    double job_slowdown = sum_mean > 0 ? sum_max / sum_mean : 1;
+    double job_model_c = kept ? place_model_empirical_slowdown(job, kept * NT, NT) : 1;
+    free(job);
     double cells = (double)o->n[0] * (double)o->n[1] * (double)o->n[2];
     place_backend_status bs[PLACE_NBACKEND];
     place_backend chosen[PLACE_NCTR];
@@ -637,12 +661,19 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
         m += place_steprec_samples(r->rec, t, x + m, ring);
     json_t *models = json_object();
     json_object_set_new(models, "c_empirical", json_real(m ? place_model_empirical_slowdown(x, m, r->nthreads) : 1));
+    json_object_set_new(models, "job_c_empirical", json_real(job_model_c));
     double w = st.mean_mean_us - (o->inject == 1 ? o->inj_mu : o->inject == 2 ? o->inj_p * o->inj_len : 0);
-    if (o->inject == 1)
+    if (o->inject == 1) {
         json_object_set_new(models, "a_exponential", json_real(place_model_exp_slowdown(w, o->inj_mu, r->nthreads)));
-    if (o->inject == 2)
+        json_object_set_new(models, "job_a_exponential", json_real(place_model_exp_slowdown(w, o->inj_mu, NT)));
+    }
+    if (o->inject == 2) {
         json_object_set_new(models, "b_detour",
                             json_real(place_model_detour_slowdown(w, o->inj_p, o->inj_len, r->nthreads)));
+        json_object_set_new(models, "job_b_detour",
+                            json_real(place_model_detour_slowdown(w, o->inj_p, o->inj_len, NT)));
+    }
+    json_object_set_new(models, "work_us", json_real(w));
     free(x);
     json_t *ranks = json_array();
     for (int k = 0; k < nranks; k++)
@@ -657,7 +688,7 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
                             : json_string("unavailable");
     json_t *rep = json_pack(
         "{s:s,s:[I,I,I],s:i,s:i,s:i,s:s,s:f,s:f,s:f,s:f,s:f,s:s,s:{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f},"
-        "s:o,s:o,s:o,s:o,s:o,s:o}",
+        "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
         "schema", "fdtd3d-report/1", "grid", (json_int_t)o->n[0], (json_int_t)o->n[1], (json_int_t)o->n[2],
         "steps", o->steps, "ranks", nranks, "threads", r->nthreads, "precision", o->dbl ? "double" : "single",
         "dx_m", o->dx, "dt_s", dt, "seconds", r->seconds, "mcells_per_s",
@@ -667,7 +698,7 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
         "slowdown", isnan(st.slowdown) ? 1.0 : st.slowdown, "max_p50_us", st.max_p50_us, "max_p90_us",
         st.max_p90_us, "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us, "models", models,
         "counter_backends", backends, "threads_rank0", threads, "page_locality_rank0", loc,
-        "ranks_summary", ranks, "migrations_rank0",
+        "ranks_summary", ranks, "job_slowdown", json_real(job_slowdown), "migrations_rank0",
         st.migrations == PLACE_UNAVAILABLE ? json_string("unavailable") : json_integer(st.migrations));
     (void)g;
     char tmp[4096];
