@@ -1,0 +1,40 @@
+/* stream_triad: a[i] = b[i] + s c[i] over arrays of doubles (the STREAM triad, counted as
+ * 24 bytes per element), OpenMP static schedule with first touch by the same threads.
+ *   stream_triad TOTAL_MIB [repetitions]   prints the best bandwidth in GB/s (10^9 B/s) */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+    double mib = argc > 1 ? atof(argv[1]) : 1024;
+    int reps = argc > 2 ? atoi(argv[2]) : 10;
+    size_t n = (size_t)(mib * (1 << 20) / 24);
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+    if (!a || !b || !c || n < 1 || reps < 1) {
+        fprintf(stderr, "stream_triad: cannot allocate %.0f MiB\n", mib);
+        return 1;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
+        a[i] = 0, b[i] = 1, c[i] = 2;
+    double best = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t0 = omp_get_wtime();
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] + 3.0 * c[i];
+        double t = omp_get_wtime() - t0;
+        best = t < best ? t : best;
+    }
+    double check = 0;
+    for (size_t i = 0; i < n; i += n / 17 + 1)
+        check += a[i];
+    printf("%.3f\n", 24.0 * (double)n / best * 1e-9);
+    fprintf(stderr, "stream_triad: %.0f MiB, %d threads, best of %d: %.3f GB/s (check %.0f)\n", mib,
+            omp_get_max_threads(), reps, 24.0 * (double)n / best * 1e-9, check);
+    free(a);
+    free(b);
+    free(c);
+    return check > 0 ? 0 : 1;
+}
