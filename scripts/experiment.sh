@@ -15,6 +15,7 @@ grid=${GRID:-96x96x96} steps=${STEPS:-600} reps=${REPS:-1}
 noise=${NOISE:-none exp:50 detour:0.02:1000}
 cores=$(nproc)
 mkdir -p "$out/reports"
+out=$(cd "$out" && pwd)   # absolute: some steps run in other directories
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 PLACE_PLAN_DIR=$out/reports
 unset OMP_NUM_THREADS OMP_PLACES OMP_PROC_BIND
 

@@ -7,6 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/memory}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)   # absolute: some steps run in other directories
 for n in 2 4; do
   QN_APPEND="numa_balancing=disable transparent_hugepage=never" \
     "$root/tests/qemu/qemu-numa-run.sh" -n $n -c 4 -m 2048 -t 300 -- "$bin/firsttouch" --mib 256 --sweeps 3 --repair \

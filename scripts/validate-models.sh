@@ -14,6 +14,7 @@ bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/models}
 steps=${STEPS:-4000}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)   # absolute: some steps run in other directories
 n_max=$(( $(nproc) < 2 ? 1 : 2 ))
 
 echo "threads,inject,steps,work_us,measured_slowdown,model_a,model_b,model_c,mean_max_us,mean_mean_us" > "$out/validation.csv"
