@@ -110,24 +110,13 @@ int main(int argc, char **argv)
             return die(e.msg);
     }
     seed = (uint64_t)sd;
-    if (!strncmp(inject, "exp:", 4)) {
-        kind = 1;
-        if (place_parse_double("--inject exp MEAN_US", inject + 4, 0, 1e9, &mu, &e))
-            return die(e.msg);
-    } else if (!strncmp(inject, "detour:", 7)) {
-        kind = 2;
-        char buf[64];
-        snprintf(buf, sizeof buf, "%s", inject + 7);
-        char *colon = strchr(buf, ':');
-        if (!colon)
-            return die("--inject detour:P:LEN_US expected, e.g. detour:0.01:500");
-        *colon = '\0';
-        if (place_parse_double("--inject detour P", buf, 0, 1, &p, &e) ||
-            place_parse_double("--inject detour LEN_US", colon + 1, 0, 1e9, &L, &e))
-            return die(e.msg);
-    } else if (strcmp(inject, "none")) {
-        return die("--inject: expected exp:MEAN_US, detour:P:LEN_US or none");
-    }
+    place_noise nz;
+    if (place_noise_parse("--inject", inject, &nz, &e) < 0)
+        return die(e.msg);
+    kind = nz.kind;
+    mu = nz.mean_us;
+    p = nz.p;
+    L = nz.len_us;
     for (int t = 0; t < N; t++)
         pus[t] = t;
     if (puslist) {

@@ -188,24 +188,15 @@ static void parse_args(int argc, char **argv, opts *o)
             else if (strcmp(optarg, "single"))
                 die("--precision '%.40s': unknown; expected single or double", optarg);
             break;
-        case 'i':
-            if (!strncmp(optarg, "exp:", 4)) {
-                o->inject = 1;
-                rc = place_parse_double("--inject exp MEAN_US", optarg + 4, 0, 1e9, &o->inj_mu, &e);
-            } else if (!strncmp(optarg, "detour:", 7)) {
-                o->inject = 2;
-                char buf[64];
-                snprintf(buf, sizeof buf, "%s", optarg + 7);
-                char *colon = strchr(buf, ':');
-                if (!colon)
-                    die("--inject '%.40s': expected detour:P:LEN_US, e.g. detour:0.01:500", optarg);
-                *colon = '\0';
-                rc = place_parse_double("--inject detour P", buf, 0, 1, &o->inj_p, &e) ||
-                     place_parse_double("--inject detour LEN_US", colon + 1, 0, 1e9, &o->inj_len, &e);
-            } else {
-                die("--inject '%.40s': expected exp:MEAN_US or detour:P:LEN_US", optarg);
-            }
+        case 'i': {
+            place_noise nz;
+            rc = place_noise_parse("--inject", optarg, &nz, &e);
+            o->inject = nz.kind;
+            o->inj_mu = nz.mean_us;
+            o->inj_p = nz.p;
+            o->inj_len = nz.len_us;
             break;
+        }
         case 'h': if (rank == 0) usage(); MPI_Finalize(); exit(0);
         case ':': die("%s needs a value; see fdtd3d --help", argv[optind - 1]);
         default: die("'%.60s': unknown option; see fdtd3d --help", argv[optind - 1]);

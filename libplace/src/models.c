@@ -15,7 +15,9 @@
  * independent route for the tests to compare.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "internal.h"
 #include "place/measure.h"
 
@@ -159,4 +161,33 @@ double place_model_monte_carlo(char kind, double w, double a, double b, const do
     if (ci)
         *ci = 1.96 * sqrt(var > 0 ? var / trials : 0) / denom;
     return mean / denom;
+}
+
+int place_noise_parse(const char *what, const char *s, place_noise *n, place_error *err)
+{
+    memset(n, 0, sizeof *n);
+    char label[96];
+    if (s && !strcmp(s, "none"))
+        return 0;
+    if (s && !strncmp(s, "exp:", 4)) {
+        n->kind = 1;
+        snprintf(label, sizeof label, "%s exp MEAN_US", what);
+        return place_parse_double(label, s + 4, 0, 1e9, &n->mean_us, err);
+    }
+    if (s && !strncmp(s, "detour:", 7)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", s + 7);
+        char *colon = strchr(buf, ':');
+        if (colon) {
+            n->kind = 2;
+            *colon = '\0';
+            snprintf(label, sizeof label, "%s detour P", what);
+            if (place_parse_double(label, buf, 0, 1, &n->p, err) < 0)
+                return -1;
+            snprintf(label, sizeof label, "%s detour LEN_US", what);
+            return place_parse_double(label, colon + 1, 0, 1e9, &n->len_us, err);
+        }
+    }
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected none, exp:MEAN_US or "
+                           "detour:P:LEN_US (e.g. exp:50, detour:0.01:500)", what, s ? s : "");
 }

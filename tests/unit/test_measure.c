@@ -307,6 +307,25 @@ static void test_jitter_probe_reports_consistent_statistics(void **s)
     assert_int_equal(e.code, PLACE_EINVAL);
 }
 
+static void test_noise_specifications_parse_strictly(void **s)
+{
+    place_noise n;
+    place_error e;
+    assert_int_equal(place_noise_parse("--inject", "none", &n, &e), 0);
+    assert_int_equal(n.kind, 0);
+    assert_int_equal(place_noise_parse("--inject", "exp:50", &n, &e), 0);
+    assert_true(n.kind == 1 && n.mean_us == 50);
+    assert_int_equal(place_noise_parse("--inject", "detour:0.01:500", &n, &e), 0);
+    assert_true(n.kind == 2 && n.p == 0.01 && n.len_us == 500);
+    static const char *bad[] = {"", "exp:", "exp:-1", "exp:x", "detour:0.1", "detour:2:5",
+                                "detour:0.1:y", "gauss:3", "EXP:5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        place_error_clear(&e);
+        assert_int_equal(place_noise_parse("--inject", bad[i], &n, &e), -1);
+        assert_non_null(strstr(e.msg, "--inject"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_monte_carlo_agrees_within_its_confidence_interval),
         cmocka_unit_test(test_step_recorder_takes_the_max_and_keeps_a_fixed_ring),
         cmocka_unit_test(test_jitter_probe_reports_consistent_statistics),
+        cmocka_unit_test(test_noise_specifications_parse_strictly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

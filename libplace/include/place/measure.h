@@ -144,6 +144,19 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
 void place_jitter_free(place_jitter_result *r);
 int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *err);
 
+/* ---- injected noise -------------------------------------------------------------- */
+
+/* Noise a benchmark injects per thread and step, as the CLIs spell it:
+ * "none", "exp:MEAN_US" (exponential delay) or "detour:P:LEN_US" (a detour of LEN_US with
+ * probability P). `what` names the option in messages. */
+typedef struct place_noise {
+    int kind;          /* 0 none, 1 exponential, 2 detour */
+    double mean_us;    /* exponential */
+    double p, len_us;  /* detour */
+} place_noise;
+
+int place_noise_parse(const char *what, const char *s, place_noise *n, place_error *err);
+
 /* ---- barrier-step recorder --------------------------------------------------------- */
 
 typedef struct place_steprec place_steprec;
