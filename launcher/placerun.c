@@ -9,7 +9,11 @@
  * and a non-zero exit: 2 for bad usage, 1 for a request the machine cannot meet, 127 for
  * an application that cannot be executed.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <ini.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +23,8 @@ enum {
     OPT_PLAN = 256, OPT_TOPOLOGY, OPT_RPN, OPT_POLICY, OPT_SMT, OPT_RESERVE, OPT_OVERSUB,
     OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
     OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
-    OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE
+    OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE,
+    OPT_CONFIG
 };
 
 static void usage(FILE *f)
@@ -87,6 +92,9 @@ static void usage(FILE *f)
 "  --plan               print the plan and run nothing\n"
 "  --format F           text (default: one line per rank) or json (schema place-plan/1)\n"
 "  -o, --output FILE    write the plan to FILE instead of standard output (atomically)\n"
+"  --config FILE        a site or machine profile (INI, [placerun] section) applied\n"
+"                       before the command line; also read: /etc/place/placerun.conf,\n"
+"                       ~/.config/place/placerun.conf, $PLACE_CONFIG (docs/configs.md)\n"
 "  -h, --help           this help\n"
 "  --version            print the version\n"
 "\n"
@@ -135,7 +143,136 @@ static int one_of(const char *opt, const char *v, const char *const *valid, cons
     return place_error_set(e, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", opt, v, list);
 }
 
-static int parse_args(int argc, char **argv, options *o, place_error *e)
+/* ---- configuration files ------------------------------------------------------------
+ * Site and machine profiles (docs/configs.md): INI files with a [placerun] section whose
+ * keys are placerun's long options. Each entry goes through the same option parser as
+ * the command line, so values are checked the same way, and an error names the file and
+ * line. Layers, each overriding the one before: /etc/place/placerun.conf, the user's
+ * $XDG_CONFIG_HOME/place/placerun.conf (~/.config/...), then --config FILE (or, without
+ * it, $PLACE_CONFIG), then the command line. */
+
+static int apply_options(options *o, int argc, char **argv, place_error *e);
+
+static const char *const config_keys[] = {"topology", "policy", "smt", "reserve-cores",
+                                          "cpu-kinds", "allowed", "oversubscribe", "membind",
+                                          "launcher", NULL};
+
+typedef struct config_ctx {
+    options *o;
+    const char *path;
+    char dir[PATH_MAX];
+    place_error *e;
+    int failed;
+    char *keep[64]; /* values the options point into, alive until exit */
+    int nkeep;
+} config_ctx;
+
+static int config_entry(void *user, const char *section, const char *name, const char *value)
+{
+    config_ctx *c = user;
+    if (c->failed)
+        return 0;
+    if (strcmp(section, "placerun")) {
+        place_error_set(c->e, PLACE_EINVAL, "section [%.40s] unknown; expected [placerun]", section);
+        goto bad;
+    }
+    int known = 0;
+    for (int i = 0; config_keys[i]; i++)
+        known |= !strcmp(name, config_keys[i]);
+    if (!known) {
+        place_error_set(c->e, PLACE_EINVAL, "key '%.40s' unknown; expected topology, policy, smt, "
+                        "reserve-cores, cpu-kinds, allowed, oversubscribe, membind or launcher", name);
+        goto bad;
+    }
+    char *arg = malloc(strlen(name) + strlen(value) + PATH_MAX + 8);
+    if (!arg || c->nkeep == 64) {
+        free(arg);
+        place_error_set(c->e, PLACE_ENOMEM, "too many entries");
+        goto bad;
+    }
+    if (!strcmp(name, "oversubscribe")) {
+        if (!strcmp(value, "yes") || !strcmp(value, "true"))
+            sprintf(arg, "--oversubscribe");
+        else if (!strcmp(value, "no") || !strcmp(value, "false"))
+            arg[0] = '\0';
+        else {
+            free(arg);
+            place_error_set(c->e, PLACE_EINVAL, "oversubscribe = '%.20s': expected yes or no", value);
+            goto bad;
+        }
+    } else if (!strcmp(name, "topology") && value[0] != '/' && strcmp(value, "native") &&
+               strncmp(value, "synthetic:", 10)) {
+        /* an XML file named relative to the profile */
+        const char *file = strncmp(value, "xml:", 4) ? value : value + 4;
+        sprintf(arg, "--topology=%s/%s", c->dir, file);
+    } else {
+        sprintf(arg, "--%s=%s", name, value);
+    }
+    c->keep[c->nkeep++] = arg;
+    if (!arg[0])
+        return 1;
+    char *argv[3] = {"placerun", arg, NULL};
+    if (apply_options(c->o, 2, argv, c->e) < 0)
+        goto bad;
+    return 1;
+bad:
+    c->failed = 1;
+    return 0;
+}
+
+static int load_config(options *o, const char *path, int must_exist, place_error *e)
+{
+    if (access(path, F_OK) != 0 && !must_exist)
+        return 0;
+    static config_ctx c; /* the kept values outlive the call */
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    c.path = path;
+    c.e = e;
+    snprintf(c.dir, sizeof c.dir, "%s", path);
+    char *slash = strrchr(c.dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(c.dir, sizeof c.dir, ".");
+    place_error inner;
+    c.e = &inner;
+    int line = ini_parse(path, config_entry, &c);
+    if (line == -1)
+        return place_error_set(e, PLACE_ENOENT, "config '%.200s': %s; expected an INI file with a "
+                               "[placerun] section (docs/configs.md)", path, strerror(errno));
+    if (line != 0)
+        return place_error_set(e, PLACE_EINVAL, "config '%.200s' line %d: %s", path, line,
+                               c.failed ? inner.msg : "not an INI line (expected key = value)");
+    return 0;
+}
+
+static int load_configs(options *o, int argc, char **argv, place_error *e)
+{
+    char user[PATH_MAX];
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (load_config(o, "/etc/place/placerun.conf", 0, e) < 0)
+        return -1;
+    if (xdg && *xdg)
+        snprintf(user, sizeof user, "%s/place/placerun.conf", xdg);
+    else
+        snprintf(user, sizeof user, "%s/.config/place/placerun.conf", home ? home : "/nonexistent");
+    if (load_config(o, user, 0, e) < 0)
+        return -1;
+    const char *explicit_cfg = getenv("PLACE_CONFIG");
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            explicit_cfg = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9))
+            explicit_cfg = argv[i] + 9;
+    }
+    if (explicit_cfg && !*explicit_cfg)
+        return place_error_set(e, PLACE_EINVAL, "--config: empty file name");
+    return explicit_cfg ? load_config(o, explicit_cfg, 1, e) : 0;
+}
+
+/* Applies options from argv (the command line, or one entry of a config file) to *o. */
+static int apply_options(options *o, int argc, char **argv, place_error *e)
 {
     static const struct option longopts[] = {
         {"plan", no_argument, 0, OPT_PLAN},
@@ -170,19 +307,13 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         {"output", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, OPT_VERSION},
+        {"config", required_argument, 0, OPT_CONFIG},
         {0, 0, 0, 0}};
     static const char *const formats[] = {"text", "json", NULL};
     static const char *const membinds[] = {"local", "interleave", "none", NULL};
     static const char *const launchers[] = {"mpirun", "srun", NULL};
-    memset(o, 0, sizeof *o);
-    place_request_init(&o->req);
-    o->format = "text";
-    o->membind = "local";
-    place_jitter_opts_init(&o->jopts);
-    o->argc = argc;
-    o->argv = argv;
-    rewrite_np(argc, argv);
     opterr = 0; /* our own one-line messages */
+    optind = 0; /* glibc: start afresh (config entries, then the command line) */
     int c;
     while ((c = getopt_long(argc, argv, "+:n:N:t:o:hv", longopts, NULL)) != -1) {
         int rc = 0;
@@ -262,6 +393,7 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         case 'o': o->output = optarg; break;
         case 'h': usage(stdout); exit(0);
         case OPT_VERSION: printf("placerun (place) %s\n", PLACE_VERSION); exit(0);
+        case OPT_CONFIG: break; /* applied before the command line */
         case ':':
             rc = place_error_set(e, PLACE_EINVAL, "%s needs a value; see placerun --help",
                                  argv[optind - 1]);
@@ -277,6 +409,21 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
         if (rc)
             return -1;
     }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, options *o, place_error *e)
+{
+    memset(o, 0, sizeof *o);
+    place_request_init(&o->req);
+    o->format = "text";
+    o->membind = "local";
+    place_jitter_opts_init(&o->jopts);
+    o->argc = argc;
+    o->argv = argv;
+    rewrite_np(argc, argv);
+    if (load_configs(o, argc, argv, e) < 0 || apply_options(o, argc, argv, e) < 0)
+        return -1;
     o->app_argc = argc - optind;
     o->app_argv = argv + optind;
     if (o->plan && o->app_argc > 0 && strcmp(argv[optind - 1], "--") != 0)

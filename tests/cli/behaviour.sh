@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# behaviour.sh PLACERUN FIXTURES: placerun's options behave as documented.
+# behaviour.sh PLACERUN FIXTURES CONFIGS: placerun's options behave as documented.
 set -euo pipefail
-pr=$1 fix=$2
+pr=$1 fix=$2 configs=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -53,4 +53,23 @@ if command -v taskset >/dev/null && [ "$(nproc --all)" -ge 2 ]; then
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["ranks"][0]["cpuset"]=="0", d["ranks"][0]; assert d["topology"]["unbound_pus"]!=""' "$out" \
     || fail "native plan ignores the taskset binding"
 fi
+# configuration files: a profile applies, the command line overrides it, relative XML
+# paths are the profile's, $PLACE_CONFIG and the user's file are read
+export HOME=$tmp XDG_CONFIG_HOME=
+j() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+[ "$("$pr" --plan --config "$configs/nodes/epyc-nps4.conf" -n 8 --format json | j 'd["topology"]["numa_nodes"]')" = 8 ] \
+  || fail "--config topology not applied"
+[ "$("$pr" --plan --config "$configs/nodes/epyc-nps4.conf" --policy compact -n 8 --format json | j 'd["request"]["policy"]')" = compact ] \
+  || fail "the command line does not override the profile"
+[ "$(PLACE_CONFIG="$configs/nodes/hybrid-pe.conf" "$pr" --plan -n 2 -t 4 --format json | j 'len(d["topology"]["cpukinds"])')" = 2 ] \
+  || fail "PLACE_CONFIG / relative XML path not honoured"
+mkdir -p "$tmp/.config/place"
+printf '[placerun]\nreserve-cores = 1\n' > "$tmp/.config/place/placerun.conf"
+[ "$("$pr" --plan --topology "synthetic:pack:2 core:4 pu:1" -n 2 --format json | j 'd["request"]["reserve_cores"]')" = 1 ] \
+  || fail "the user's ~/.config/place/placerun.conf is not read"
+[ "$("$pr" --plan --topology "synthetic:pack:2 core:4 pu:1" -n 2 --reserve-cores 0 --format json | j 'd["request"]["reserve_cores"]')" = 0 ] \
+  || fail "the command line does not override the user's file"
+for c in "$configs"/*.conf "$configs"/nodes/*.conf; do
+  "$pr" --plan --config "$c" -n 1 > /dev/null || fail "shipped profile $c does not load"
+done
 echo "ok: placerun behaviour"
