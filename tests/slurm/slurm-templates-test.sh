@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # slurm-templates-test.sh BINDIR CONFIGS: the batch templates in configs/batch run fdtd3d
 # under placerun on a real single-node Slurm: sbatch with mpirun inside, and sbatch with
-# srun --mpi=pmix. Each job must finish with fdtd3d's line for 2 ranks, a report for 2
+# srun --mpi=pmix (and scripts/sweep-slurm.sh submits a 4-job sweep). Each job must finish with fdtd3d's line for 2 ranks, a report for 2
 # ranks, and placerun's --report line for both ranks, each bound to its own PU.
 # Needs root, slurm-wlm and munge; exit 77 (skipped) without them.
 set -uo pipefail
@@ -31,4 +31,14 @@ for t in slurm-mpirun slurm-srun; do
   [ "$pus" = "0:0 1:1 " ] || fail "$t: placerun's binding report '$pus', expected rank 0 on PU 0 and rank 1 on PU 1"
   echo "ok: $t"
 done
-echo "ok: the Slurm batch templates run fdtd3d under placerun"
+# the sweep driver: 4 jobs (1 and 2 ranks x numa and compact), one CSV
+RANKS="1 2" POLICIES="numa compact" GRID=24x24x24 STEPS=30 PLACE_BIN=$bin \
+  "$here/../../scripts/sweep-slurm.sh" "$base/sweep" > "$base/sweep.log" 2>&1 || { cat "$base/sweep.log"; fail "sweep-slurm.sh"; }
+cat "$base/sweep.log"
+python3 - "$base/sweep/sweep.csv" <<'PY' || fail "sweep CSV"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert sorted((r["ranks"], r["policy"]) for r in rows) == [("1", "compact"), ("1", "numa"), ("2", "compact"), ("2", "numa")], rows
+assert all(float(r["mcells_per_s"]) > 0 and float(r["job_slowdown"]) >= 1 for r in rows), rows
+PY
+echo "ok: the Slurm batch templates and the sweep driver run fdtd3d under placerun"
