@@ -7,4 +7,10 @@ mkdir -p "$root/docs/img"
 cp "$root/results/experiment/slowdown.png" "$root/docs/img/experiment-slowdown.png"
 cp "$root/results/experiment/speed.png" "$root/docs/img/experiment-speed.png"
 cp "$root/results/experiment/summary.md" "$root/docs/img/experiment-summary.md"
+
+# the models' figures (scripts/validate-models.sh, then scripts/plot-models.sh)
+if [ -s "$root/results/models/extrapolation.png" ]; then
+  cp "$root/results/models/extrapolation.png" "$root/docs/img/models-extrapolation.png"
+  cp "$root/results/models/jitter-histogram.png" "$root/docs/img/jitter-histogram.png"
+fi
 echo "docs/img updated from results/"
