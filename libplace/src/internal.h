@@ -60,6 +60,10 @@ struct place_topo {
     unsigned long long *dist;
 };
 
+/* The ranks of node `node` of a plan: [*first, *first + *count), from the block layout
+ * (no scan over ranks). Returns -1 with an error if the node is out of range. */
+int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count, place_error *err);
+
 /* Duplicates a string or returns NULL; the callers check. */
 char *place_strdup(const char *s);
 

@@ -984,6 +984,21 @@ const char *place_plan_note(const place_plan *p, int i)
 }
 int place_plan_oversubscribed(const place_plan *p) { return p->oversub; }
 
+int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count, place_error *err)
+{
+    if (node < 0 || node >= p->req.nodes)
+        return place_error_set(err, PLACE_EINVAL, "node %d: out of range; the plan has nodes 0 to %d",
+                               node, p->req.nodes - 1);
+    if (node < p->nhi) {
+        *first = node * p->rhi;
+        *count = p->rhi;
+    } else {
+        *first = p->nhi * p->rhi + (node - p->nhi) * p->rlo;
+        *count = p->rlo;
+    }
+    return 0;
+}
+
 int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err)
 {
     if (rank < 0 || rank >= p->req.ranks)

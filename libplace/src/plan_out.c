@@ -188,22 +188,9 @@ int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, p
 int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
                                place_error *err)
 {
-    const place_request *r = place_plan_request(p);
-    int first = -1, count = 0;
-    for (int i = 0; i < r->ranks; i++) {
-        place_rank_info ri;
-        place_plan_rank(p, i, &ri, NULL);
-        if (ri.node == node) {
-            if (first < 0)
-                first = i;
-            count++;
-        } else if (first >= 0) {
-            break;
-        }
-    }
-    if (first < 0)
-        return place_error_set(err, PLACE_EINVAL, "node %d: out of range; the plan has nodes 0 to %d",
-                               node, r->nodes - 1);
+    int first, count;
+    if (place_plan_node_ranks(p, node, &first, &count, err) < 0)
+        return -1;
     return write_json_range(p, d, f, first, count, node, err);
 }
 
