@@ -10,7 +10,7 @@ PKGS=(
   libhwloc-dev hwloc libnuma-dev numactl
   libopenmpi-dev openmpi-bin
   libpapi-dev papi-tools
-  libjansson-dev libcmocka-dev libinih-dev
+  libjansson-dev libcmocka-dev libinih-dev zlib1g-dev
   # test groups: network-namespace hosts, a real Slurm, the multi-NUMA QEMU guest
   iproute2 slurm-wlm munge qemu-system-x86 busybox-static xz-utils
   # experiments: load for the jitter profile, plots

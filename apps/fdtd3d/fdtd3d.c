@@ -27,12 +27,14 @@
 #include <numa.h>
 #include <omp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "checkpoint.h"
 #include "place.h"
 
 #define C0 299792458.0
@@ -72,6 +74,8 @@ typedef struct opts {
     int inject;             /* 0 none, 1 exp, 2 detour */
     double inj_mu, inj_p, inj_len;
     int ring;
+    int ck_every;           /* 0: only on SIGTERM */
+    const char *ck_dir, *restart;
 } opts;
 
 static int rank, nranks;
@@ -97,6 +101,7 @@ static void usage(void)
          "              [--source-type pulse|sine --freq HZ] [--probe I,J,K]... [--probe-out FILE.csv]\n"
          "              [--report FILE.json] [--precision single|double]\n"
          "              [--inject exp:MEAN_US|detour:P:LEN_US] [--energy-out FILE.csv --energy-every K]\n"
+         "              [--checkpoint-every N] [--checkpoint-dir D] [--restart D]\n"
          "A 3D FDTD (Yee) solver, vacuum, PEC walls, MPI + OpenMP, placed by libplace.\n"
          "  --grid            cells per axis; the box spans NX*dx x NY*dx x NZ*dx\n"
          "  --steps           total time steps (a restarted run continues up to N)\n"
@@ -114,6 +119,12 @@ static void usage(void)
          "  --inject          per thread and step: exp:MEAN_US exponential delay, or\n"
          "                    detour:P:LEN_US a detour of LEN_US with probability P\n"
          "  --energy-out FILE total field energy every --energy-every steps (CSV)\n"
+         "  --checkpoint-dir D  checkpoint directory (made if missing); SIGTERM or SIGINT write a\n"
+         "                    final checkpoint there and end the run cleanly (exit 0)\n"
+         "  --checkpoint-every N  also a checkpoint every N steps (each replaces the last)\n"
+         "  --restart D       resume from D's checkpoint; the same grid, ranks and options;\n"
+         "                    outputs cover the steps this run computes (checkpoints go on to D\n"
+         "                    unless --checkpoint-dir says otherwise)\n"
          "Under placerun --grid, the decomposition is read from the plan (PLACE_PLAN).");
 }
 
@@ -143,6 +154,7 @@ static void parse_args(int argc, char **argv, opts *o)
         {"freq", 1, 0, 'f'},        {"probe", 1, 0, 'p'},        {"probe-out", 1, 0, 'P'},
         {"report", 1, 0, 'r'},      {"precision", 1, 0, 'x'},    {"inject", 1, 0, 'i'},
         {"energy-out", 1, 0, 'E'},  {"energy-every", 1, 0, 'k'}, {"ring", 1, 0, 'R'},
+        {"checkpoint-every", 1, 0, 'C'}, {"checkpoint-dir", 1, 0, 'D'}, {"restart", 1, 0, 'X'},
         {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->dx = 1e-3;
@@ -182,6 +194,9 @@ static void parse_args(int argc, char **argv, opts *o)
         case 'E': o->energy_out = optarg; break;
         case 'k': rc = place_parse_int("--energy-every", optarg, 1, 1 << 30, &o->energy_every, &e); break;
         case 'R': rc = place_parse_int("--ring", optarg, 1, 1 << 24, &o->ring, &e); break;
+        case 'C': rc = place_parse_int("--checkpoint-every", optarg, 1, 1 << 30, &o->ck_every, &e); break;
+        case 'D': o->ck_dir = optarg; break;
+        case 'X': o->restart = optarg; break;
         case 'x':
             if (!strcmp(optarg, "double"))
                 o->dbl = 1;
@@ -213,6 +228,10 @@ static void parse_args(int argc, char **argv, opts *o)
             die("--grid: %lld cells along %c; expected 2 to %d", (long long)o->n[d], "xyz"[d], 1 << 20);
     if (o->sine && !o->freq)
         die("--source-type sine needs --freq HZ");
+    if (o->restart && !o->ck_dir)
+        o->ck_dir = o->restart;
+    if (o->ck_every && !o->ck_dir)
+        die("--checkpoint-every needs --checkpoint-dir D (or --restart D) to write to");
     if (!o->have_src) {
         o->src[0] = (int)(o->n[0] / 3 > 0 ? o->n[0] / 3 : 1);
         o->src[1] = (int)(o->n[1] / 3 > 0 ? o->n[1] / 3 : 1);
@@ -385,7 +404,57 @@ typedef struct result {
     int nenergy;
     place_locality loc;
     int loc_ok;
+    int first, last;     /* steps first+1 .. last were computed by this run */
 } result;
+
+/* ---- checkpoints ------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+typedef struct ckpt {
+    int on;                 /* a checkpoint directory is set */
+    const char *dir;
+    int every;
+    ck_run run;
+    int64_t start;          /* the restart's step, else 0 */
+    int written, stopped, failed, sig;
+    int64_t last_written;
+    double seconds;
+    char err[512];
+} ckpt;
+
+/* End of step n, master thread: a checkpoint when due or when a stop signal reached any
+ * rank (all ranks decide together, at the same step). Sets *stop to end the run. */
+static void ck_point(ckpt *ck, int n, int steps, void *const a6[6], size_t bytes, int *stop)
+{
+    int sig = stop_signal, any = sig;
+    if (nranks > 1)
+        MPI_Allreduce(&sig, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (!(ck->every && n % ck->every == 0) && !any)
+        return;
+    ck_state st = {n};
+    double t = MPI_Wtime();
+    if (ck_write(ck->dir, &ck->run, &st, a6, bytes, ck->err, sizeof ck->err) < 0) {
+        if (any)
+            ck->failed = 1;
+        else if (rank == 0)
+            fprintf(stderr, "fdtd3d: %s; the previous checkpoint stays\n", ck->err);
+    } else {
+        ck->written++;
+        ck->last_written = n;
+    }
+    ck->seconds += MPI_Wtime() - t;
+    if (any) {
+        ck->sig = any;
+        ck->stopped = n < steps;
+        *stop = 1;
+    }
+}
 
 /* Samples the probes this rank holds and gathers them on rank 0 (a sum in which only the
  * owner's value is non-zero: exact). */
@@ -414,7 +483,7 @@ PROBES(float, _f)
 PROBES(double, _d)
 
 #define RUN(REALT, SUFX, MPIT)                                                                    \
-    static void run##SUFX(const opts *o, const geom *g, const int nb[6], result *res)             \
+    static void run##SUFX(const opts *o, const geom *g, const int nb[6], result *res, ckpt *ck)   \
     {                                                                                             \
         size_t cells = (size_t)g->sx * g->sy * g->sz;                                             \
         place_array arr[6];                                                                       \
@@ -443,11 +512,17 @@ PROBES(double, _d)
         if (rank == 0 && np)                                                                      \
             res->probe = malloc(sizeof(double) * (size_t)o->steps * 6 * np + 1);                  \
         int nen = o->energy_out ? o->steps / o->energy_every + 1 : 0;                             \
-        if (rank == 0 && nen)                                                                     \
-            res->energy = calloc((size_t)nen, sizeof(double));                                    \
+        if (rank == 0 && nen) {                                                                   \
+            res->energy = malloc(sizeof(double) * (size_t)nen);                                   \
+            for (int q = 0; q < nen; q++) /* NaN: not computed by this run */                     \
+                res->energy[q] = NAN;                                                             \
+        }                                                                                         \
         double e_acc = 0, h_acc = 0; /* the threads' parts, added atomically */                  \
         int alone = nb[0] < 0 && nb[1] < 0 && nb[2] < 0 && nb[3] < 0 && nb[4] < 0 && nb[5] < 0;  \
         double t0 = 0;                                                                            \
+        void *const a6[6] = {f.ex, f.ey, f.ez, f.hx, f.hy, f.hz};                                 \
+        int ck_bad = 0, ck_stop = 0;                                                              \
+        res->first = res->last = (int)ck->start;                                                  \
         _Pragma("omp parallel")                                                                   \
         {                                                                                         \
             int t = omp_get_thread_num();                                                         \
@@ -460,12 +535,23 @@ PROBES(double, _d)
             _Pragma("omp barrier")                                                                \
             _Pragma("omp master")                                                                 \
             {                                                                                     \
+                if (ck->start) { /* into the pages the threads touched first */                   \
+                    ck_state st;                                                                  \
+                    ck_bad = ck_restart_read(o->restart, &ck->run, ck->start, a6,                 \
+                                             cells * sizeof(REALT), &st, ck->err,                 \
+                                             sizeof ck->err) < 0;                                 \
+                }                                                                                 \
                 MPI_Barrier(MPI_COMM_WORLD);                                                      \
                 t0 = MPI_Wtime();                                                                 \
             }                                                                                     \
             place_counters_read(ctr, res->ti[t].ctr0);                                            \
             _Pragma("omp barrier")                                                                \
-            for (int n = 1; n <= o->steps; n++) {                                                 \
+            if (ck->start && !ck_bad && nen && ck->start % o->energy_every == 0) {                \
+                double s = sum_e2##SUFX(&f, g); /* step start's E^2, as its run would have */     \
+                _Pragma("omp atomic")                                                             \
+                e_acc += s;                                                                       \
+            }                                                                                     \
+            for (int n = (int)ck->start + 1; !ck_bad && n <= o->steps; n++) {                     \
                 int want_energy = nen && (n - 1) % o->energy_every == 0 && n > 1;                 \
                 place_steprec_work_begin(res->rec, t);                                            \
                 if (alone && !want_energy) { /* one sweep: H and E fused */                       \
@@ -486,7 +572,7 @@ PROBES(double, _d)
                         e_acc += s;                                                               \
                     }                                                                             \
                     _Pragma("omp barrier")                                                        \
-                    continue;                                                                     \
+                    goto step_done;                                                               \
                 }                                                                                 \
                 double hd = update_h##SUFX(&f, g, c1, want_energy);                               \
                 place_steprec_work_pause(res->rec, t);                                            \
@@ -524,10 +610,22 @@ PROBES(double, _d)
                     e_acc += s;                                                                   \
                 }                                                                                 \
                 _Pragma("omp barrier")                                                            \
+            step_done:                                                                            \
+                _Pragma("omp master")                                                             \
+                res->last = n;                                                                    \
+                if (ck->on) {                                                                     \
+                    _Pragma("omp master")                                                         \
+                    ck_point(ck, n, o->steps, a6, cells * sizeof(REALT), &ck_stop);               \
+                    _Pragma("omp barrier")                                                        \
+                    if (ck_stop)                                                                  \
+                        break;                                                                    \
+                }                                                                                 \
             }                                                                                     \
             place_counters_read(ctr, res->ti[t].ctr1);                                            \
             place_counters_close(ctr);                                                            \
         }                                                                                         \
+        if (ck_bad)                                                                               \
+            die("%s", ck->err);                                                                   \
         double dtloc = MPI_Wtime() - t0;                                                          \
         MPI_Allreduce(&dtloc, &res->seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);             \
         res->nenergy = nen;                                                                       \
@@ -594,8 +692,7 @@ static void write_probes(const opts *o, const result *r, double dt)
                 o->probe[p][2], o->probe[p][0], o->probe[p][1], o->probe[p][2], o->probe[p][0],
                 o->probe[p][1], o->probe[p][2], o->probe[p][0], o->probe[p][1], o->probe[p][2],
                 o->probe[p][0], o->probe[p][1], o->probe[p][2]);
-    fputc('\n', f);
-    for (int n = 1; n <= o->steps; n++) {
+    fputc('\n', f);    for (int n = r->first + 1; n <= r->last; n++) {
         fprintf(f, "%d,%.9g", n, n * dt);
         for (int c = 0; c < 6 * o->nprobes; c++) {
             fputc(',', f);
@@ -613,8 +710,7 @@ static void write_energy(const opts *o, const result *r, double dt)
     fprintf(f, "# total field energy in J (E at step n, H as H(n-1/2).H(n+1/2): conserved by the leapfrog)\n");
     fprintf(f, "step,t,energy_J\n");
     for (int i = 1; i < r->nenergy; i++) {
-        int n = i * o->energy_every;
-        if (n <= o->steps - 1)
+        int n = i * o->energy_every;        if (n <= o->steps - 1 && !isnan(r->energy[i]))
             fprintf(f, "%d,%.9g,%.17g\n", n, n * dt, r->energy[i]);
     }
     close_tmp(f, tmp, o->energy_out);
@@ -626,8 +722,9 @@ static json_t *counter_json(int64_t a, int64_t b)
                                                             : json_integer(b - a);
 }
 
-static void write_report(const opts *o, const result *r, const geom *g, double dt)
+static void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck, double dt)
 {
+    int ran = r->last - r->first; /* steps this run computed */
     place_step_stats st;
     place_steprec_stats(r->rec, &st);
     /* every rank's summary, gathered */
@@ -636,7 +733,7 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
     MPI_Gather(mine, 4, MPI_DOUBLE, all, 4, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     /* The job's barrier step spans every thread of every rank (halo exchanges tie the
      * ranks together each step): gather the per-step thread times of the ring. */
-    int kept = o->ring < o->steps ? o->ring : o->steps, T = r->nthreads;
+    int kept = o->ring < ran ? o->ring : ran, T = r->nthreads;
     double *mysamp = malloc(sizeof(double) * (size_t)kept * (size_t)T + 1);
     for (int t = 0; t < T; t++)
         place_steprec_samples(r->rec, t, mysamp + (size_t)t * kept, kept);
@@ -678,7 +775,7 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
         json_object_set_new(backends, place_ctr_name((place_ctr)k),
                             json_string(place_backend_name(chosen[k])));
     /* the models beside the measurement */
-    int ring = o->ring < o->steps ? o->ring : o->steps, m = 0;
+    int ring = o->ring < ran ? o->ring : ran, m = 0;
     double *x = malloc(sizeof(double) * (size_t)ring * (size_t)r->nthreads + 1);
     for (int t = 0; t < r->nthreads; t++)
         m += place_steprec_samples(r->rec, t, x + m, ring);
@@ -713,9 +810,9 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
         "{s:s,s:[I,I,I],s:i,s:i,s:i,s:s,s:f,s:f,s:f,s:f,s:f,s:s,s:{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f},"
         "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
         "schema", "fdtd3d-report/1", "grid", (json_int_t)o->n[0], (json_int_t)o->n[1], (json_int_t)o->n[2],
-        "steps", o->steps, "ranks", nranks, "threads", r->nthreads, "precision", o->dbl ? "double" : "single",
+        "steps", ran, "ranks", nranks, "threads", r->nthreads, "precision", o->dbl ? "double" : "single",
         "dx_m", o->dx, "dt_s", dt, "seconds", r->seconds, "mcells_per_s",
-        r->seconds > 0 ? cells * o->steps / r->seconds * 1e-6 : 0.0, "courant", o->courant, "inject",
+        r->seconds > 0 ? cells * ran / r->seconds * 1e-6 : 0.0, "courant", o->courant, "inject",
         o->inject == 1 ? "exp" : o->inject == 2 ? "detour" : "none", "steps_stats", "steps",
         (json_int_t)st.steps, "mean_of_max_us", st.mean_max_us, "mean_of_mean_us", st.mean_mean_us,
         "slowdown", isnan(st.slowdown) ? 1.0 : st.slowdown, "max_p50_us", st.max_p50_us, "max_p90_us",
@@ -724,12 +821,61 @@ static void write_report(const opts *o, const result *r, const geom *g, double d
         "ranks_summary", ranks, "job_slowdown", json_real(job_slowdown), "migrations_rank0",
         st.migrations == PLACE_UNAVAILABLE ? json_string("unavailable") : json_integer(st.migrations));
     (void)g;
+    json_object_set_new(rep, "first_step", json_integer(r->first + 1));
+    json_object_set_new(rep, "last_step", json_integer(r->last));
+    if (ck->on)
+        json_object_set_new(rep, "checkpoints",
+                            json_pack("{s:s,s:i,s:I,s:f,s:I,s:b}", "dir", ck->dir, "written", ck->written,
+                                      "last_step", (json_int_t)ck->last_written, "seconds", ck->seconds,
+                                      "restarted_from", (json_int_t)ck->start, "stopped_by_signal",
+                                      ck->stopped));
     char tmp[4096];
     FILE *f = open_tmp(o->report, tmp, sizeof tmp);
     json_dumpf(rep, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', f);
     close_tmp(f, tmp, o->report);
     json_decref(rep);
+}
+
+/* Identity of the run for its checkpoints; the restart's checks; the stop signals. */
+static void setup_checkpoints(const opts *o, const geom *g, ckpt *ck)
+{
+    memset(ck, 0, sizeof *ck);
+    if (!o->ck_dir)
+        return;
+    ck->on = 1;
+    ck->dir = o->ck_dir;
+    ck->every = o->ck_every;
+    ck_run *run = &ck->run;
+    for (int d = 0; d < 3; d++) {
+        run->grid[d] = o->n[d];
+        run->lo[d] = g->lo[d];
+        run->hi[d] = g->hi[d];
+        run->src[d] = o->src[d];
+    }
+    run->rank = rank;
+    run->nranks = nranks;
+    run->elem_bytes = o->dbl ? 8 : 4;
+    run->dx = o->dx;
+    run->courant = o->courant;
+    run->freq = o->freq;
+    run->sine = o->sine;
+    int rc = rank == 0 ? ck_prepare_dir(ck->dir, ck->err, sizeof ck->err) : 0;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc < 0)
+        die("%s", ck->err);
+    if (o->restart) {
+        if (ck_restart_check(o->restart, run, o->steps, &ck->start, ck->err, sizeof ck->err) < 0)
+            die("%s", ck->err);
+        ck->last_written = ck->start;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
 }
 
 int main(int argc, char **argv)
@@ -746,26 +892,34 @@ int main(int argc, char **argv)
     int nb[6];
     decompose(&o, &g, nb);
     double dt = o.courant * o.dx / (C0 * sqrt(3.0));
+    ckpt ck;
+    setup_checkpoints(&o, &g, &ck);
     result r;
     memset(&r, 0, sizeof r);
     if (o.dbl)
-        run_d(&o, &g, nb, &r);
+        run_d(&o, &g, nb, &r, &ck);
     else
-        run_f(&o, &g, nb, &r);
+        run_f(&o, &g, nb, &r, &ck);
+    if (ck.failed)
+        die("%s; the previous checkpoint stays", ck.err);
     if (rank == 0 && o.probe_out && o.nprobes)
         write_probes(&o, &r, dt);
     if (rank == 0 && o.energy_out)
         write_energy(&o, &r, dt);
     if (o.report)
-        write_report(&o, &r, &g, dt);
+        write_report(&o, &r, &g, &ck, dt);
     if (rank == 0) {
         place_step_stats st;
         place_steprec_stats(r.rec, &st);
         double cells = (double)o.n[0] * (double)o.n[1] * (double)o.n[2];
+        int ran = r.last - r.first;
         printf("fdtd3d: %lldx%lldx%lld cells, %d steps, %d ranks x %d threads, %s: %.3f s, %.1f Mcells/s, "
-               "step slowdown %.4f\n", (long long)o.n[0], (long long)o.n[1], (long long)o.n[2], o.steps,
+               "step slowdown %.4f\n", (long long)o.n[0], (long long)o.n[1], (long long)o.n[2], ran,
                nranks, r.nthreads, o.dbl ? "double" : "single", r.seconds,
-               r.seconds > 0 ? cells * o.steps / r.seconds * 1e-6 : 0, isnan(st.slowdown) ? 1 : st.slowdown);
+               r.seconds > 0 ? cells * ran / r.seconds * 1e-6 : 0, isnan(st.slowdown) ? 1 : st.slowdown);
+        if (ck.sig)
+            fprintf(stderr, "fdtd3d: %s after step %d of %d: checkpoint in '%s'; resume with --restart %s\n",
+                    strsignal(ck.sig), r.last, o.steps, ck.dir, ck.dir);
     }
     place_steprec_free(r.rec);
     place_locality_free(&r.loc);
