@@ -28,6 +28,10 @@ enum {
     PLACE_TOPO_THIS_BINDING = 1u << 0
 };
 
+/* The largest synthetic description place_topo_load() builds: one node of up to 16,384
+ * PUs (hwloc builds synthetic topologies in quadratic time: 16,384 PUs take 2.3 s). */
+#define PLACE_SYNTHETIC_MAX_PUS 16384
+
 /* Loads a topology. `spec` is one of:
  *   NULL or "native"         this machine (hwloc honours HWLOC_XMLFILE / HWLOC_SYNTHETIC
  *                            in the environment, as documented by hwloc)
