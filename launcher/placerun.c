@@ -163,9 +163,19 @@ typedef struct config_ctx {
     char dir[PATH_MAX];
     place_error *e;
     int failed;
-    char *keep[64]; /* values the options point into, alive until exit */
-    int nkeep;
 } config_ctx;
+
+/* Entries of all config files, which the options point into: alive until exit (or until
+ * config_release, for the fuzz harness that parses many). */
+#define CFG_MAX_ENTRIES 192
+static char *cfg_keep[CFG_MAX_ENTRIES];
+static int cfg_nkeep;
+
+static void __attribute__((unused)) config_release(void)
+{
+    while (cfg_nkeep)
+        free(cfg_keep[--cfg_nkeep]);
+}
 
 static int config_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -185,7 +195,7 @@ static int config_entry(void *user, const char *section, const char *name, const
         goto bad;
     }
     char *arg = malloc(strlen(name) + strlen(value) + PATH_MAX + 8);
-    if (!arg || c->nkeep == 64) {
+    if (!arg || cfg_nkeep == CFG_MAX_ENTRIES) {
         free(arg);
         place_error_set(c->e, PLACE_ENOMEM, "too many entries");
         goto bad;
@@ -208,7 +218,7 @@ static int config_entry(void *user, const char *section, const char *name, const
     } else {
         sprintf(arg, "--%s=%s", name, value);
     }
-    c->keep[c->nkeep++] = arg;
+    cfg_keep[cfg_nkeep++] = arg;
     if (!arg[0])
         return 1;
     char *argv[3] = {"placerun", arg, NULL};
@@ -391,8 +401,8 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_SCHED_IDLE: o->jopts.sched_idle = 1; break;
         case 'v': o->verbose = 1; break;
         case 'o': o->output = optarg; break;
-        case 'h': usage(stdout); exit(0);
-        case OPT_VERSION: printf("placerun (place) %s\n", PLACE_VERSION); exit(0);
+        case 'h': o->help = 1; return 0;     /* main prints it: parsing never exits */
+        case OPT_VERSION: o->version = 1; return 0;
         case OPT_CONFIG: break; /* applied before the command line */
         case ':':
             rc = place_error_set(e, PLACE_EINVAL, "%s needs a value; see placerun --help",
@@ -424,6 +434,8 @@ static int parse_args(int argc, char **argv, options *o, place_error *e)
     rewrite_np(argc, argv);
     if (load_configs(o, argc, argv, e) < 0 || apply_options(o, argc, argv, e) < 0)
         return -1;
+    if (o->help || o->version)
+        return 0;
     o->app_argc = argc - optind;
     o->app_argv = argv + optind;
     if (o->plan && o->app_argc > 0 && strcmp(argv[optind - 1], "--") != 0)
@@ -509,6 +521,14 @@ int main(int argc, char **argv)
     place_error_clear(&e);
     if (parse_args(argc, argv, &o, &e) < 0)
         return fail(&e, 2);
+    if (o.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (o.version) {
+        printf("placerun (place) %s\n", PLACE_VERSION);
+        return 0;
+    }
     if (o.plan)
         return plan_mode(&o);
     return placerun_run(&o);

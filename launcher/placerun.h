@@ -12,6 +12,7 @@ typedef struct options {
     int verbose;
     int force_env;
     int best_effort;
+    int help, version;         /* --help, --version: print and exit 0 (in main) */
     const char *topology;
     const char *allowed;
     const char *format;

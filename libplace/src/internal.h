@@ -15,6 +15,7 @@ typedef struct place_core {
     int core_os;
     int package_l;    /* logical index of the package, 0 if the topology has none */
     int domain;       /* index into place_topo.dom */
+    int has_numa;     /* the core has a primary NUMA node (see derive) */
     int kind;         /* CPU kind index, -1 if the topology has no kinds */
     int npu;          /* usable PUs of this core */
     int pu_first;     /* its PUs' OS indices are pu_pool[pu_first .. pu_first+npu) */

@@ -15,6 +15,15 @@
 #include <time.h>
 #include "place.h"
 
+/* Checks that stay in release builds (assert is compiled out under NDEBUG). */
+#define CHECK(c)                                                                      \
+    do {                                                                              \
+        if (!(c)) {                                                                   \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);     \
+            exit(1);                                                                  \
+        }                                                                             \
+    } while (0)
+
 static double now(void)
 {
     struct timespec ts;
@@ -45,7 +54,7 @@ int main(int argc, char **argv)
         if (place_dims_choose(cases[i].n, cases[i].P, ours, NULL) < 0)
             return 1;
         int64_t hm = 2 * place_halo_faces(cases[i].n, mpi), ho = 2 * place_halo_faces(cases[i].n, ours);
-        assert(ho <= hm);
+        CHECK(ho <= hm);
         printf("| %lldx%lldx%lld | %d | %dx%dx%d | %lld | %dx%dx%d | %lld | %.2f |\n",
                (long long)cases[i].n[0], (long long)cases[i].n[1], (long long)cases[i].n[2],
                cases[i].P, mpi[0], mpi[1], mpi[2], (long long)hm, ours[0], ours[1], ours[2],
@@ -79,7 +88,7 @@ int main(int argc, char **argv)
         place_decomp_halo_levels(l, ll);
         place_decomp_dims(h, dims);
         double tot = (double)place_halo_faces(grids[g], dims);
-        assert(lh[2] <= ll[2]);
+        CHECK(lh[2] <= ll[2]);
         printf("| %lldx%lldx%lld | %dx%dx%d | %.1f%% | %.1f%% | %.1f%% | %.1f%% |\n",
                (long long)grids[g][0], (long long)grids[g][1], (long long)grids[g][2], dims[0],
                dims[1], dims[2], 100 * ll[2] / tot, 100 * lh[2] / tot, 100 * ll[1] / tot,

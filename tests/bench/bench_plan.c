@@ -16,6 +16,15 @@
 #include <time.h>
 #include "place.h"
 
+/* Checks that stay in release builds (assert is compiled out under NDEBUG). */
+#define CHECK(c)                                                                      \
+    do {                                                                              \
+        if (!(c)) {                                                                   \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);     \
+            exit(1);                                                                  \
+        }                                                                             \
+    } while (0)
+
 static double now(void)
 {
     struct timespec ts;
@@ -82,7 +91,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < rpn; i++)
             expect += 2L * i;
         expect = expect * nodes + (long)rpn * nodes * (nodes - 1) / 2;
-        assert(n == nodes * rpn && sum == expect);
+        CHECK(n == nodes * rpn && sum == expect);
         FILE *null = fopen("/dev/null", "w");
         double t3 = now();
         place_plan_write_json(p, NULL, null, &e);

@@ -28,6 +28,7 @@ static void *worker(void *arg)
     volatile double x = 0;
     for (int i = 0; i < 2000000; i++)
         x += i;
+    (void)x;
     int cpu = sched_getcpu(), want = A.thread_pu_os[t];
     int ok = CPU_COUNT(&cs) == 1 && CPU_ISSET(want, &cs) && cpu == want;
     printf("rank %d pthread %d: plan PU %d, mask count %d, on CPU %d: %s\n", A.rank, t, want,

@@ -224,6 +224,7 @@ static void test_spread_puts_consecutive_ranks_on_different_numa_nodes(void **s)
         check_rank(p, r, &x);
     }
     place_plan_free(p);
+    place_topo_free(t);
     q.ranks = 8;
     p = plan_for(&t, "synthetic:pack:2 numa:2 core:4 pu:1", q);
     place_rank_info ri;
