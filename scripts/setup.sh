@@ -11,6 +11,8 @@ PKGS=(
   libopenmpi-dev openmpi-bin
   libpapi-dev papi-tools
   libjansson-dev libcmocka-dev libinih-dev zlib1g-dev
+  # the sanitizer build and the fuzz harnesses (scripts/test-sanitize.sh)
+  clang libclang-rt-14-dev libomp-dev
   # test groups: network-namespace hosts, a real Slurm, the multi-NUMA QEMU guest
   iproute2 slurm-wlm munge qemu-system-x86 busybox-static xz-utils
   # experiments: load for the jitter profile, plots

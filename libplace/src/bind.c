@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "internal.h"
 #include "place/launch.h"
 
@@ -32,7 +33,12 @@ int place_bind_process(const place_topo *t, const char *cpulist, place_error *er
     int e = errno;
     if (rc < 0) {
         hwloc_bitmap_free(set);
-        place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: %s", cpulist, strerror(e));
+        if (access("/proc/self/task", R_OK) != 0) /* hwloc binds each thread listed there */
+            place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: /proc/self/task is not "
+                            "readable (%s), and binding a process means binding each of its threads; "
+                            "expected /proc mounted", cpulist, strerror(errno));
+        else
+            place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: %s", cpulist, strerror(e));
         if (err)
             err->sys_errno = e;
         return -1;

@@ -5,6 +5,8 @@
  * none). Slurm's local size is not a variable: it is this node's entry of
  * SLURM_STEP_TASKS_PER_NODE ("2(x3),1": 2 tasks on each of 3 nodes, then 1).
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,22 +54,23 @@ static int env_int(const char *var, long min, int *out, place_error *err)
 static int slurm_tasks_on_node(const char *spec, int node)
 {
     const char *p = spec;
-    int at = 0;
+    long long at = 0; /* nodes before this entry; counts bounded so nothing overflows */
     while (p && *p) {
         char *end;
+        errno = 0;
         long n = strtol(p, &end, 10), rep = 1;
-        if (end == p || n < 0)
+        if (end == p || n < 0 || n > INT_MAX || errno)
             return -1;
         p = end;
         if (!strncmp(p, "(x", 2)) {
             rep = strtol(p + 2, &end, 10);
-            if (end == p + 2 || *end != ')' || rep < 1)
+            if (end == p + 2 || *end != ')' || rep < 1 || rep > INT_MAX || errno)
                 return -1;
             p = end + 1;
         }
         if (node < at + rep)
             return (int)n;
-        at += (int)rep;
+        at += rep;
         if (*p == ',')
             p++;
         else if (*p)

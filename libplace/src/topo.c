@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,10 +414,16 @@ static int topology_init(hwloc_topology_t *h)
 
 /* hwloc's XML reader crashes on some malformed files (hwloc 2.9.0, built-in parser: an
  * attribute without '=' dereferences NULL; found by tests/fuzz/fuzz_topo, lstopo crashes
- * the same way). A described machine comes from a user's file, so it is read once in a
- * child process first: returns the signal that killed the child (or SIGABRT for a
- * sanitizer's report), 0 if hwloc survives it. */
-static int xml_crashes_hwloc(const char *xml, unsigned long hf)
+ * the same way), and a misspelt os_index makes it allocate 512 MiB bitmaps (6 s here). A
+ * described machine comes from a user's file, so it is read once in a child process
+ * first, with 1 GiB more address space than the caller has and 30 s of CPU. Returns 0 if
+ * the child read it, XML_UNREADABLE if hwloc refused it (or ran out of the memory
+ * allowed), or the signal that ended the child (SIGABRT for a sanitizer's report). */
+#define XML_UNREADABLE (-1)
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+static int xml_precheck(const char *xml, unsigned long hf)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -425,12 +432,24 @@ static int xml_crashes_hwloc(const char *xml, unsigned long hf)
         int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
             signal(sigs[i], SIG_DFL); /* die by the signal, also under ASan */
+#if !defined(__SANITIZE_ADDRESS__) && !__has_feature(address_sanitizer) /* ASan maps terabytes */
+        FILE *f = fopen("/proc/self/statm", "r");
+        unsigned long pages = 0;
+        if (f && fscanf(f, "%lu", &pages) == 1 && pages) {
+            rlim_t lim = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (1ul << 30);
+            struct rlimit as = {lim, lim};
+            setrlimit(RLIMIT_AS, &as);
+        }
+        if (f)
+            fclose(f);
+#endif
+        struct rlimit cpu = {30, 30};
+        setrlimit(RLIMIT_CPU, &cpu);
         hwloc_topology_t h;
         if (topology_init(&h) < 0 || hwloc_topology_set_xml(h, xml) < 0)
-            _exit(0);
+            _exit(0); /* the parent reports these itself */
         hwloc_topology_set_flags(h, hf);
-        hwloc_topology_load(h);
-        _exit(0); /* no destroy, no exit handlers: only whether the load survives */
+        _exit(hwloc_topology_load(h) < 0 ? 3 : 0); /* no destroy, no exit handlers */
     }
     int st;
     while (waitpid(pid, &st, 0) < 0)
@@ -438,7 +457,7 @@ static int xml_crashes_hwloc(const char *xml, unsigned long hf)
             return 0;
     if (WIFSIGNALED(st))
         return WTERMSIG(st);
-    return WEXITSTATUS(st) ? SIGABRT : 0;
+    return WEXITSTATUS(st) == 3 ? XML_UNREADABLE : WEXITSTATUS(st) ? SIGABRT : 0;
 }
 
 int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err)
@@ -457,13 +476,14 @@ int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_er
     if (t->thissystem && strcmp(t->source, "native"))
         hf |= HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM;
     hwloc_topology_set_flags(t->h, hf);
-    int sig = !strncmp(t->source, "xml:", 4) ? xml_crashes_hwloc(t->source + 4, hf) : 0;
-    if (sig) {
-        place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': malformed (hwloc crashed reading it: %s); "
-                        "expected a file written by lstopo --of xml", t->source + 4, strsignal(sig));
+    int sig = !strncmp(t->source, "xml:", 4) ? xml_precheck(t->source + 4, hf) : 0;
+    if (sig > 0) {
+        place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': malformed (hwloc %s reading it: %s); "
+                        "expected a file written by lstopo --of xml", t->source + 4,
+                        sig == SIGXCPU ? "spent 30 s of CPU" : "crashed", strsignal(sig));
         goto fail;
     }
-    if (hwloc_topology_load(t->h) < 0) {
+    if (sig == XML_UNREADABLE || hwloc_topology_load(t->h) < 0) {
         if (!strncmp(t->source, "xml:", 4))
             place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': hwloc cannot parse it; "
                             "expected a file written by lstopo --of xml", t->source + 4);
@@ -514,6 +534,22 @@ int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
         return place_error_set(err, PLACE_EINVAL,
                                "--allowed '%.60s': not a CPU list; expected OS PU indices like 0-3,8",
                                cpulist ? cpulist : "");
+    }
+    /* hwloc allocates the bitmap to the largest index: "0-2000000000" took 250 MB */
+    for (const char *q = cpulist; *q;) {
+        if (*q < '0' || *q > '9') {
+            q++;
+            continue;
+        }
+        char *end;
+        unsigned long v = strtoul(q, &end, 10);
+        if (end > q && (end - q > 9 || v > PLACE_MAX_PU_INDEX)) {
+            hwloc_bitmap_free(set);
+            return place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': PU index %.*s out of range; "
+                                   "expected OS PU indices up to %d", cpulist, (int)(end - q), q,
+                                   PLACE_MAX_PU_INDEX);
+        }
+        q = end;
     }
     hwloc_bitmap_t newset = hwloc_bitmap_alloc();
     hwloc_bitmap_and(newset, t->usable, set);

@@ -32,6 +32,10 @@ enum {
  * PUs (hwloc builds synthetic topologies in quadratic time: 16,384 PUs take 2.3 s). */
 #define PLACE_SYNTHETIC_MAX_PUS 16384
 
+/* The largest OS PU index a CPU list (--allowed) may name (Linux's own limit, NR_CPUS,
+ * is at most 8192 on common kernels). */
+#define PLACE_MAX_PU_INDEX 65535
+
 /* Loads a topology. `spec` is one of:
  *   NULL or "native"         this machine (hwloc honours HWLOC_XMLFILE / HWLOC_SYNTHETIC
  *                            in the environment, as documented by hwloc)
