@@ -149,6 +149,25 @@ static void test_slurm_tasks_per_node_syntax(void **s)
     expect("slurm", 6, 7, 0, 1, 2);
 }
 
+/* Found by fuzz_env: a repeat count past 2^63 overflowed the node count (UB). */
+static void test_slurm_tasks_per_node_huge_counts_do_not_overflow(void **s)
+{
+    set4("SLURM_PROCID", "1", "SLURM_NTASKS", "4", "SLURM_LOCALID", "0", "SLURM_NODEID", "1");
+    slurm_step();
+    setenv("SLURM_STEP_TASKS_PER_NODE", "1(x2147483647),3", 1);
+    place_launch l;
+    place_error e;
+    assert_int_equal(place_launch_detect(&l, &e), 0);
+    assert_int_equal(l.local_size, 1); /* node 1 is inside the first, huge, entry */
+    setenv("SLURM_STEP_TASKS_PER_NODE", "1(x9223372036854775807),3", 1);
+    assert_int_equal(place_launch_detect(&l, &e), -1);
+    setenv("SLURM_STEP_TASKS_PER_NODE", "2(x99999999999999999999),1", 1);
+    assert_int_equal(place_launch_detect(&l, &e), -1);
+    assert_non_null(strstr(e.msg, "SLURM_STEP_TASKS_PER_NODE '2(x99999999999999999999),1': cannot read"));
+    setenv("SLURM_STEP_TASKS_PER_NODE", "99999999999", 1);
+    assert_int_equal(place_launch_detect(&l, &e), -1);
+}
+
 static void test_a_batch_script_is_not_a_slurm_task(void **s)
 {
     /* sbatch's script: SLURM_PROCID=0 but no step; placerun there is alone (and may wrap) */
@@ -199,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_no_launcher_is_rank_0_of_1, clear),
         cmocka_unit_test_setup(test_open_mpi, clear),
+        cmocka_unit_test_setup(test_slurm_tasks_per_node_huge_counts_do_not_overflow, clear),
         cmocka_unit_test_setup(test_open_mpi_wins_over_stale_slurm, clear),
         cmocka_unit_test_setup(test_mpich_hydra, clear),
         cmocka_unit_test_setup(test_mvapich2, clear),
