@@ -13,4 +13,8 @@ if [ -s "$root/results/models/extrapolation.png" ]; then
   cp "$root/results/models/extrapolation.png" "$root/docs/img/models-extrapolation.png"
   cp "$root/results/models/jitter-histogram.png" "$root/docs/img/jitter-histogram.png"
 fi
+# page locality (scripts/firsttouch-demo.sh, then scripts/plot-locality.sh)
+if [ -s "$root/results/memory/page-locality.png" ]; then
+  cp "$root/results/memory/page-locality.png" "$root/docs/img/page-locality.png"
+fi
 echo "docs/img updated from results/"

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# two-nodes-test.sh BINDIR: placerun and fdtd3d under a real two-node Slurm. The nodes are
+# network namespaces pls1 and pls2 (10.231.11.1-2 on a private bridge), each with its own
+# hostname (UTS namespace) and its own slurmd; slurmctld and the clients run in pls1. Both
+# nodes are this machine's CPUs, so task binding is affinity only (no cgroups: two slurmds
+# would share one cgroup tree).
+#   1. srun -N 2 -n 2 placerun -- probe: one task per node; each finds its node index and
+#      local rank 0 of 1 from Slurm and is bound to its own plan line, on its own hostname;
+#   2. srun -N 2 -n 2 --mpi=pmix placerun -t 1 --grid ... -- fdtd3d: MPI across the two
+#      nodes (TCP between the namespaces), the decomposition from each node's plan, probe
+#      output identical to the last bit to a one-rank run.
+# Needs root, slurm-wlm, munge, iproute2 and Open MPI with PMIx. Exit 77 (skipped) without.
+set -uo pipefail
+bin=$1
+base=$(mktemp -d /tmp/place-slurm2.XXXXXX)
+chmod 755 "$base"
+nodes="pls1 pls2"
+export PLACE_PLAN_DIR=$base OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+cleanup() {
+  for f in "$base"/run/*.bgpid "$base/munge/munged.bgpid"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  sleep 0.5
+  for h in $nodes; do ip netns pids $h 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del $h 2>/dev/null; done
+  ip netns del plsfab 2>/dev/null
+  rm -rf "$base"
+}
+fail() { echo "FAIL: $*"; tail -5 "$base"/log/*.log 2>/dev/null; exit 1; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
+for c in slurmd slurmctld munged ip unshare nsenter; do
+  command -v $c >/dev/null || { echo "skipped: $c not installed"; exit 77; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "skipped: needs 2 CPUs"; exit 77; }
+
+# the fabric: a bridge in plsfab, one veth per node namespace
+for h in $nodes; do ip netns del $h 2>/dev/null; done
+ip netns del plsfab 2>/dev/null
+ip netns add plsfab && ip -n plsfab link add br0 type bridge && ip -n plsfab link set br0 up || fail "bridge"
+i=0
+for h in $nodes; do
+  i=$((i + 1))
+  ip netns add $h
+  ip -n plsfab link add v$h type veth peer name eth0 netns $h
+  ip -n plsfab link set v$h master br0
+  ip -n plsfab link set v$h up
+  ip -n $h addr add 10.231.11.$i/24 dev eth0
+  ip -n $h link set eth0 up
+  ip -n $h link set lo up
+done
+# in_node NODE CMD...: runs CMD in NODE's network namespace under its own hostname
+in_node() { local h=$1; shift; ip netns exec "$h" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$h" "$@"; }
+
+MUNGE=$base/munge
+mkdir -p "$base"/{etc,state,log,run,spool/pls1,spool/pls2,tmp/pls1,tmp/pls2} "$MUNGE"
+chmod 755 "$MUNGE"
+mungekey -c -k "$MUNGE/munge.key"
+munged -F --key-file="$MUNGE/munge.key" --socket="$MUNGE/munge.socket.2" --pid-file="$MUNGE/munged.pid" \
+       --log-file="$MUNGE/munged.log" --seed-file="$MUNGE/munged.seed" > "$MUNGE/munged.out" 2>&1 &
+echo $! > "$MUNGE/munged.bgpid"
+for i in $(seq 50); do [ -S "$MUNGE/munge.socket.2" ] && break; sleep 0.1; done
+ncpu=$(nproc)
+cat > "$base/etc/slurm.conf" <<EOC
+ClusterName=placetwo
+SlurmctldHost=pls1(10.231.11.1)
+SlurmUser=root
+SlurmdUser=root
+SlurmctldPort=16827
+SlurmdPort=16828
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$MUNGE/munge.socket.2
+StateSaveLocation=$base/state
+SlurmdSpoolDir=$base/spool/%n
+SlurmctldPidFile=$base/run/slurmctld.pid
+SlurmdPidFile=$base/run/slurmd-%n.pid
+SlurmctldLogFile=$base/log/slurmctld.log
+SlurmdLogFile=$base/log/slurmd-%n.log
+TmpFS=$base/tmp/%n
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+TaskPlugin=task/affinity
+ProctrackType=proctrack/linuxproc
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+MpiDefault=none
+ReturnToService=2
+SlurmdTimeout=60
+InactiveLimit=0
+KillWait=5
+MinJobAge=30
+Waittime=0
+NodeName=pls1 NodeAddr=10.231.11.1 CPUs=$ncpu State=UNKNOWN
+NodeName=pls2 NodeAddr=10.231.11.2 CPUs=$ncpu State=UNKNOWN
+PartitionName=two Nodes=pls1,pls2 Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
+EOC
+export SLURM_CONF=$base/etc/slurm.conf
+in_node pls1 slurmctld -D -i -f "$SLURM_CONF" > "$base/log/slurmctld.out" 2>&1 &
+echo $! > "$base/run/slurmctld.bgpid"
+for h in $nodes; do
+  in_node $h slurmd -D -N $h -f "$SLURM_CONF" > "$base/log/slurmd-$h.out" 2>&1 &
+  echo $! > "$base/run/slurmd-$h.bgpid"
+done
+S() { in_node pls1 "$@"; }   # Slurm clients talk to slurmctld from pls1
+idle() { S sinfo -h -N -o %T 2>/dev/null | grep -c '^idle$'; }
+for i in $(seq 300); do [ "$(idle)" = 2 ] && break; sleep 0.2; done
+[ "$(idle)" = 2 ] || { S sinfo -N; cat "$base"/log/*.out; fail "two idle nodes did not come up"; }
+cd "$base"
+
+# 1. one task per node: node index, local rank, hostname and binding from Slurm
+cat > probe.sh <<'SH'
+#!/bin/sh
+echo "$PLACE_RANK $PLACE_LAUNCHER $PLACE_NODE $PLACE_LOCAL_RANK $PLACE_LOCAL_SIZE $(hostname) $PLACE_CPUSET $(grep Cpus_allowed_list /proc/self/status | cut -f2)"
+SH
+chmod +x probe.sh
+S timeout 60 srun -N 2 -n 2 --cpu-bind=none "$bin/placerun" -t 1 -- ./probe.sh > p1.txt 2> p1.err ||
+  { cat p1.err; fail "srun -N 2 placerun"; }
+sort p1.txt > p1.sorted
+echo "step 1:"; cat p1.sorted
+python3 - p1.sorted <<'PY' || fail "step 1: tasks not one per node, or not bound to their plan"
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+assert len(rows) == 2, rows
+for k, r in enumerate(rows):
+    rank, launcher, node, lrank, lsize, host, cpuset, allowed = r
+    assert (int(rank), launcher, int(node), int(lrank), int(lsize)) == (k, "slurm", k, 0, 1), r
+    assert host == "pls%d" % (k + 1), r          # each task on its own node
+    assert cpuset == allowed, r                   # bound where its node's plan says
+PY
+
+# 2. fdtd3d across the two nodes with MPI (PMIx from slurmd), identical to one rank
+args=(--grid 24x20x16 --steps 200 --source 5,6,7 --probe 18,14,3 --probe 3,17,12)
+"$bin/fdtd3d" "${args[@]}" --probe-out ref.csv > ref.out || fail "one-rank reference"
+S env OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=eth0 OMPI_MCA_oob_tcp_if_include=eth0 \
+  timeout 120 srun -N 2 -n 2 --mpi=pmix --cpu-bind=none "$bin/placerun" -t 1 --grid 24x20x16 -- \
+  "$bin/fdtd3d" "${args[@]}" --probe-out two.csv --report two.json > two.out 2> two.err ||
+  { cat two.err; fail "fdtd3d on two Slurm nodes"; }
+cat two.out
+grep -q "2 ranks x 1 threads" two.out || fail "fdtd3d did not run 2 ranks"
+cmp -s ref.csv two.csv || fail "probe output on two nodes differs from one rank"
+echo "ok: two-node Slurm: one task per node bound to its plan; fdtd3d over 2 nodes identical to 1 rank"
