@@ -11,7 +11,7 @@
 #      output identical to the last bit to a one-rank run.
 # Needs root, slurm-wlm, munge, iproute2 and Open MPI with PMIx. Exit 77 (skipped) without.
 set -uo pipefail
-bin=$1
+bin=$(cd "$1" && pwd)
 base=$(mktemp -d /tmp/place-slurm2.XXXXXX)
 chmod 755 "$base"
 nodes="pls1 pls2"
@@ -50,7 +50,8 @@ for h in $nodes; do
   ip -n $h link set lo up
 done
 # in_node NODE CMD...: runs CMD in NODE's network namespace under its own hostname
-in_node() { local h=$1; shift; ip netns exec "$h" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$h" "$@"; }
+# (nsenter, not ip netns exec: that remounts /sys, without the cgroup tree slurmd wants)
+in_node() { local h=$1; shift; nsenter --net=/var/run/netns/"$h" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$h" "$@"; }
 
 MUNGE=$base/munge
 mkdir -p "$base"/{etc,state,log,run,spool/pls1,spool/pls2,tmp/pls1,tmp/pls2} "$MUNGE"
