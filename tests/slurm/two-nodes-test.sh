@@ -8,7 +8,9 @@
 #      local rank 0 of 1 from Slurm and is bound to its own plan line, on its own hostname;
 #   2. srun -N 2 -n 2 --mpi=pmix placerun -t 1 --grid ... -- fdtd3d: MPI across the two
 #      nodes (TCP between the namespaces), the decomposition from each node's plan, probe
-#      output identical to the last bit to a one-rank run.
+#      output identical to the last bit to a one-rank run;
+#   3. scancel -s TERM (what Slurm sends before the time limit) during a long fdtd3d run:
+#      a final checkpoint from both nodes, and a restarted job that completes it identically.
 # Needs root, slurm-wlm, munge, iproute2 and Open MPI with PMIx. Exit 77 (skipped) without.
 set -uo pipefail
 bin=$(cd "$1" && pwd)
@@ -142,4 +144,31 @@ S env OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=eth0 OMPI_MCA_oob_tcp_if
 cat two.out
 grep -q "2 ranks x 1 threads" two.out || fail "fdtd3d did not run 2 ranks"
 cmp -s ref.csv two.csv || fail "probe output on two nodes differs from one rank"
-echo "ok: two-node Slurm: one task per node bound to its plan; fdtd3d over 2 nodes identical to 1 rank"
+
+# 3. what Slurm does before a wall-time limit: SIGTERM to every task (scancel -s TERM); fdtd3d
+#    writes a final checkpoint on both nodes and exits 0; the resubmitted run continues
+#    from it, and the two runs' rows are the uninterrupted run's
+mpi_env=(env OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=eth0 OMPI_MCA_oob_tcp_if_include=eth0)
+S "${mpi_env[@]}" timeout 120 srun -N 2 -n 2 --mpi=pmix --cpu-bind=none "$bin/placerun" -t 1 --grid 24x20x16 -- \
+  "$bin/fdtd3d" "${args[@]/200/1000000}" --checkpoint-dir "$base/ck" --probe-out t1.csv > t1.out 2> t1.err &
+job=$!
+id=
+for i in $(seq 100); do id=$(S squeue -h -o %i | head -1); [ -n "$id" ] && break; sleep 0.1; done
+[ -n "$id" ] || fail "step 3: the job did not appear in squeue"
+sleep 3
+S scancel -s TERM "$id" || fail "scancel -s TERM"
+wait $job
+st=$?
+grep -q "^fdtd3d: Terminated after step [0-9]* of 1000000: checkpoint in '$base/ck'" t1.err ||
+  { cat t1.err; fail "step 3: no final checkpoint message after scancel -s TERM (srun exit $st)"; }
+S_=$(sed -n 's/^ "step": \([0-9]*\),$/\1/p' "$base/ck/MANIFEST")
+[ -n "$S_" ] && ls "$base/ck" | grep -c '\.bin$' | grep -qx 2 || fail "step 3: checkpoint incomplete: $(ls "$base/ck")"
+S "${mpi_env[@]}" timeout 120 srun -N 2 -n 2 --mpi=pmix --cpu-bind=none "$bin/placerun" -t 1 --grid 24x20x16 -- \
+  "$bin/fdtd3d" "${args[@]/200/$((S_ + 20))}" --restart "$base/ck" --probe-out t2.csv > t2.out 2> t2.err ||
+  { cat t2.err; fail "step 3: restart on two nodes"; }
+"$bin/fdtd3d" "${args[@]/200/$((S_ + 20))}" --probe-out tref.csv > /dev/null || fail "step 3: reference"
+cmp -s <(grep -v '^#' tref.csv) <(grep -v '^#' t1.csv; grep -v '^#' t2.csv | tail -n +2) ||
+  fail "step 3: stopped at $S_ by SIGTERM and restarted: rows differ from the uninterrupted run"
+echo "step 3: scancel -s TERM at step $S_ (srun exit $st): final checkpoint on both nodes, restart identical"
+echo "ok: two-node Slurm: one task per node bound to its plan; fdtd3d over 2 nodes identical to 1 rank;" \
+     "SIGTERM from Slurm leaves a checkpoint the next job continues from"
