@@ -8,34 +8,12 @@
  *   3. the median time to decompose a grid over 8192 nodes x 128 ranks.
  * Asserts that ours is never worse than MPI's; never asserts speed.
  */
-#include <assert.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "bench.h"
 #include "place.h"
-
-/* Checks that stay in release builds (assert is compiled out under NDEBUG). */
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        if (!(c)) {                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);     \
-            exit(1);                                                                  \
-        }                                                                             \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmpd(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -116,7 +94,7 @@ int main(int argc, char **argv)
         place_decomp_dims(d, dims);
         place_decomp_free(d);
     }
-    qsort(ts, 5, sizeof *ts, cmpd);
+    qsort(ts, 5, sizeof *ts, cmp_double);
     printf("\ndecomposition of %lldx%lldx%lld over 8192 nodes x 128 ranks (1,048,576 ranks, 8 NUMA "
            "nodes per node): dims %dx%dx%d, %.1f ms (median of 5)\n",
            (long long)n[0], (long long)n[1], (long long)n[2], dims[0], dims[1], dims[2], ts[2] * 1e3);

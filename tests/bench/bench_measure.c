@@ -3,33 +3,11 @@
  *     per-step counters (migrations and switches read every step);
  *   - one counter read per backend that is usable here.
  * Medians of 7 batches; prints figures, asserts only that the counts add up. */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "bench.h"
 #include "place.h"
-
-/* Checks that stay in release builds (assert is compiled out under NDEBUG). */
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        if (!(c)) {                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);     \
-            exit(1);                                                                  \
-        }                                                                             \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double step_cost(unsigned flags, int n)
 {
@@ -49,7 +27,7 @@ static double step_cost(unsigned flags, int n)
         CHECK(st.steps == n);
         place_steprec_free(r);
     }
-    qsort(t, 7, sizeof *t, cmp);
+    qsort(t, 7, sizeof *t, cmp_double);
     return t[3];
 }
 
@@ -79,7 +57,7 @@ int main(void)
             if (sum < 0) /* keeps the reads; a negative sum would be a bug */
                 fprintf(stderr, "negative counter sum\n");
         }
-        qsort(t, 7, sizeof *t, cmp);
+        qsort(t, 7, sizeof *t, cmp_double);
         printf("  one counter read, %-10s %8.1f ns (%s)\n", place_backend_name(b), t[3], place_ctr_name(k));
     }
     double t[7];
@@ -91,7 +69,7 @@ int main(void)
         }
         t[r] = (now() - t0) / 20000 * 1e9;
     }
-    qsort(t, 7, sizeof *t, cmp);
+    qsort(t, 7, sizeof *t, cmp_double);
     printf("  all %d counters (chosen backends):    %8.1f ns\n", PLACE_NCTR, t[3]);
     place_counters_close(c);
     return 0;

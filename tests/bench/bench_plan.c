@@ -8,29 +8,13 @@
  * plan is right, never that it is fast.
  *   bench_plan [nodes] [ranks_per_node] [repetitions]
  */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include "bench.h"
 #include "place.h"
-
-/* Checks that stay in release builds (assert is compiled out under NDEBUG). */
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        if (!(c)) {                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);     \
-            exit(1);                                                                  \
-        }                                                                             \
-    } while (0)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static long rss_kib(void)
 {
@@ -41,12 +25,6 @@ static long rss_kib(void)
     if (f)
         fclose(f);
     return res * 4;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
@@ -102,9 +80,9 @@ int main(int argc, char **argv)
         tj[r] = t4 - t3;
         place_plan_free(p);
     }
-    qsort(tc, (size_t)reps, sizeof *tc, cmp);
-    qsort(tq, (size_t)reps, sizeof *tq, cmp);
-    qsort(tj, (size_t)reps, sizeof *tj, cmp);
+    qsort(tc, (size_t)reps, sizeof *tc, cmp_double);
+    qsort(tq, (size_t)reps, sizeof *tq, cmp_double);
+    qsort(tj, (size_t)reps, sizeof *tj, cmp_double);
     printf("bench_plan: %d nodes x %d ranks = %ld ranks on %s, %d repetitions (median)\n",
            nodes, rpn, (long)nodes * rpn, spec, reps);
     printf("  compute plan:          %10.3f ms\n", tc[reps / 2] * 1e3);

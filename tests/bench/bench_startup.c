@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 
 static double run(char *const argv[])
 {
@@ -29,12 +30,6 @@ static double run(char *const argv[])
         exit(1);
     }
     return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6;
-}
-
-static int cmp(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
 }
 
 int main(int argc, char **argv)
@@ -56,8 +51,8 @@ int main(int argc, char **argv)
         tb[i] = run(bare);
         tp[i] = run(placed);
     }
-    qsort(tb, (size_t)n, sizeof *tb, cmp);
-    qsort(tp, (size_t)n, sizeof *tp, cmp);
+    qsort(tb, (size_t)n, sizeof *tb, cmp_double);
+    qsort(tp, (size_t)n, sizeof *tp, cmp_double);
     printf("bench_startup: %d runs each, interleaved\n", n);
     printf("  /bin/true                      median %.3f ms, p90 %.3f ms\n", tb[n / 2], tb[n * 9 / 10]);
     printf("  placerun -t 1 -- /bin/true     median %.3f ms, p90 %.3f ms\n", tp[n / 2], tp[n * 9 / 10]);
