@@ -14,9 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 export PLACE_PLAN_DIR=$tmp PLACE_NS_TOPODIR=$tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 hosts="plh1 plh2"
+. "$here/fabric.sh"
 cleanup() {
-  for h in $hosts; do ip netns del $h 2>/dev/null; done
-  ip netns del plfab 2>/dev/null
+  fabric_down plfab $hosts
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -25,19 +25,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "skipped: needs 2 CPUs"; exit 77; }
 cleanup; tmp=$(mktemp -d); export PLACE_PLAN_DIR=$tmp PLACE_NS_TOPODIR=$tmp
 
-ip netns add plfab && ip -n plfab link add br0 type bridge && ip -n plfab link set br0 up || fail "bridge"
-i=0
-for h in $hosts; do
-  i=$((i + 1))
-  ip netns add $h
-  ip -n plfab link add v$h type veth peer name eth0 netns $h
-  ip -n plfab link set v$h master br0
-  ip -n plfab link set v$h up
-  ip -n $h addr add 10.231.9.$i/24 dev eth0
-  ip -n $h link set eth0 up
-  ip -n $h link set lo up
-  echo "$h slots=2" >> "$tmp/hostfile"
-done
+fabric_up plfab 10.231.9 $hosts || fail "network namespaces"
+for h in $hosts; do echo "$h slots=2" >> "$tmp/hostfile"; done
 lstopo-no-graphics -i "pack:1 numa:1 core:2 pu:1" --of xml "$tmp/plh1.xml" || fail "lstopo"
 lstopo-no-graphics -i "pack:2 numa:1 core:1 pu:1" --of xml "$tmp/plh2.xml" || fail "lstopo"
 

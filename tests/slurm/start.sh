@@ -5,55 +5,33 @@
 set -euo pipefail
 BASE=$1 MODE=${2:-cgroup}
 MUNGE=$BASE/munge
+. "$(dirname "$0")/common.sh"
 # A daemon left from an earlier run would hold the ports and the node would never be idle.
 if (exec 3<>/dev/tcp/127.0.0.1/16817) 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/16818) 2>/dev/null; then
   echo "start.sh: ports 16817/16818 are in use (another slurmctld or slurmd running?)" >&2
   exit 1
 fi
-mkdir -p "$BASE"/{etc,state,spool,log,run} "$MUNGE"
-chmod 755 "$MUNGE"                     # munged insists the socket dir is o+x
-[ -f "$MUNGE/munge.key" ] || mungekey -c -k "$MUNGE/munge.key"
-munged -F --key-file="$MUNGE/munge.key" --socket="$MUNGE/munge.socket.2" --pid-file="$MUNGE/munged.pid" \
-       --log-file="$MUNGE/munged.log" --seed-file="$MUNGE/munged.seed" > "$MUNGE/munged.out" 2>&1 &
-echo $! > "$MUNGE/munged.bgpid"
-for i in $(seq 50); do [ -S "$MUNGE/munge.socket.2" ] && break; sleep 0.1; done
+mkdir -p "$BASE"/{etc,state,spool,log,run}
+munge_start "$MUNGE" || { echo "start.sh: munged did not start" >&2; exit 1; }
 NODE=$(hostname -s)
 NODELINE=$(slurmd -C | head -1)
 if [ "$MODE" = cgroup ]; then TASK=task/cgroup,task/affinity; PROC=proctrack/cgroup; else TASK=task/affinity; PROC=proctrack/linuxproc; fi
-cat > "$BASE/etc/slurm.conf" <<EOC
+{
+  slurm_conf_common "$BASE" "$MUNGE"
+  cat <<EOC
 ClusterName=placetest
 SlurmctldHost=${NODE}(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
 SlurmctldPort=16817
 SlurmdPort=16818
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$MUNGE/munge.socket.2
-StateSaveLocation=$BASE/state
 SlurmdSpoolDir=$BASE/spool
-SlurmctldPidFile=$BASE/run/slurmctld.pid
 SlurmdPidFile=$BASE/run/slurmd.pid
-SlurmctldLogFile=$BASE/log/slurmctld.log
 SlurmdLogFile=$BASE/log/slurmd.log
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
 TaskPlugin=$TASK
 ProctrackType=$PROC
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-MpiDefault=none
-ReturnToService=2
-SlurmdTimeout=60
-InactiveLimit=0
-KillWait=5
-MinJobAge=30
-Waittime=0
 ${NODELINE} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOC
+} > "$BASE/etc/slurm.conf"
 cat > "$BASE/etc/cgroup.conf" <<EOC
 CgroupPlugin=autodetect
 CgroupMountpoint=/sys/fs/cgroup

@@ -17,14 +17,15 @@ bin=$(cd "$1" && pwd)
 base=$(mktemp -d /tmp/place-slurm2.XXXXXX)
 chmod 755 "$base"
 nodes="pls1 pls2"
+. "$(dirname "$0")/../netns/fabric.sh"
+. "$(dirname "$0")/common.sh"
 export PLACE_PLAN_DIR=$base OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cleanup() {
   for f in "$base"/run/*.bgpid "$base/munge/munged.bgpid"; do
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
   done
   sleep 0.5
-  for h in $nodes; do ip netns pids $h 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del $h 2>/dev/null; done
-  ip netns del plsfab 2>/dev/null
+  fabric_down plsfab $nodes
   rm -rf "$base"
 }
 fail() { echo "FAIL: $*"; tail -5 "$base"/log/*.log 2>/dev/null; exit 1; }
@@ -37,69 +38,33 @@ done
 [ "$(nproc)" -ge 2 ] || { echo "skipped: needs 2 CPUs"; exit 77; }
 
 # the fabric: a bridge in plsfab, one veth per node namespace
-for h in $nodes; do ip netns del $h 2>/dev/null; done
-ip netns del plsfab 2>/dev/null
-ip netns add plsfab && ip -n plsfab link add br0 type bridge && ip -n plsfab link set br0 up || fail "bridge"
-i=0
-for h in $nodes; do
-  i=$((i + 1))
-  ip netns add $h
-  ip -n plsfab link add v$h type veth peer name eth0 netns $h
-  ip -n plsfab link set v$h master br0
-  ip -n plsfab link set v$h up
-  ip -n $h addr add 10.231.11.$i/24 dev eth0
-  ip -n $h link set eth0 up
-  ip -n $h link set lo up
-done
+fabric_up plsfab 10.231.11 $nodes || fail "network namespaces"
 # in_node NODE CMD...: runs CMD in NODE's network namespace under its own hostname
 # (nsenter, not ip netns exec: that remounts /sys, without the cgroup tree slurmd wants)
 in_node() { local h=$1; shift; nsenter --net=/var/run/netns/"$h" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$h" "$@"; }
 
 MUNGE=$base/munge
-mkdir -p "$base"/{etc,state,log,run,spool/pls1,spool/pls2,tmp/pls1,tmp/pls2} "$MUNGE"
-chmod 755 "$MUNGE"
-mungekey -c -k "$MUNGE/munge.key"
-munged -F --key-file="$MUNGE/munge.key" --socket="$MUNGE/munge.socket.2" --pid-file="$MUNGE/munged.pid" \
-       --log-file="$MUNGE/munged.log" --seed-file="$MUNGE/munged.seed" > "$MUNGE/munged.out" 2>&1 &
-echo $! > "$MUNGE/munged.bgpid"
-for i in $(seq 50); do [ -S "$MUNGE/munge.socket.2" ] && break; sleep 0.1; done
+mkdir -p "$base"/{etc,state,log,run,spool/pls1,spool/pls2,tmp/pls1,tmp/pls2}
+munge_start "$MUNGE" || fail "munged did not start"
 ncpu=$(nproc)
-cat > "$base/etc/slurm.conf" <<EOC
+{
+  slurm_conf_common "$base" "$MUNGE"
+  cat <<EOC
 ClusterName=placetwo
 SlurmctldHost=pls1(10.231.11.1)
-SlurmUser=root
-SlurmdUser=root
 SlurmctldPort=16827
 SlurmdPort=16828
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$MUNGE/munge.socket.2
-StateSaveLocation=$base/state
 SlurmdSpoolDir=$base/spool/%n
-SlurmctldPidFile=$base/run/slurmctld.pid
 SlurmdPidFile=$base/run/slurmd-%n.pid
-SlurmctldLogFile=$base/log/slurmctld.log
 SlurmdLogFile=$base/log/slurmd-%n.log
 TmpFS=$base/tmp/%n
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
 TaskPlugin=task/affinity
 ProctrackType=proctrack/linuxproc
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-MpiDefault=none
-ReturnToService=2
-SlurmdTimeout=60
-InactiveLimit=0
-KillWait=5
-MinJobAge=30
-Waittime=0
 NodeName=pls1 NodeAddr=10.231.11.1 CPUs=$ncpu State=UNKNOWN
 NodeName=pls2 NodeAddr=10.231.11.2 CPUs=$ncpu State=UNKNOWN
 PartitionName=two Nodes=pls1,pls2 Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOC
+} > "$base/etc/slurm.conf"
 export SLURM_CONF=$base/etc/slurm.conf
 in_node pls1 slurmctld -D -i -f "$SLURM_CONF" > "$base/log/slurmctld.out" 2>&1 &
 echo $! > "$base/run/slurmctld.bgpid"
