@@ -117,10 +117,18 @@ int main(int argc, char **argv)
     double mib = 64;
     int check = 0, force = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--mib") && i + 1 < argc)
-            mib = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--sweeps") && i + 1 < argc)
-            sweeps = atoi(argv[++i]);
+        place_error pe;
+        if (!strcmp(argv[i], "--mib") && i + 1 < argc) {
+            if (place_parse_double("--mib", argv[++i], 0.01, 1 << 20, &mib, &pe) < 0) {
+                fprintf(stderr, "firsttouch: %s\n", pe.msg);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--sweeps") && i + 1 < argc) {
+            if (place_parse_int("--sweeps", argv[++i], 1, 1 << 20, &sweeps, &pe) < 0) {
+                fprintf(stderr, "firsttouch: %s\n", pe.msg);
+                return 2;
+            }
+        }
         else if (!strcmp(argv[i], "--assert"))
             check = 1;
         else if (!strcmp(argv[i], "--repair"))
@@ -134,14 +142,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "firsttouch: libnuma says NUMA is not available here\n");
         return 2;
     }
-    const char *pus = getenv("PLACE_THREAD_PUS");
-    if (pus) {
-        for (const char *q = pus; *q && T < 256;) {
-            cpu[T++] = atoi(q);
-            q += strcspn(q, ",");
-            if (*q == ',')
-                q++;
+    if (place_env_placed()) { /* under placerun: the plan's thread PUs */
+        place_assignment a;
+        place_error ae;
+        if (place_assignment_from_env(&a, &ae) < 0) {
+            fprintf(stderr, "firsttouch: %s\n", ae.msg);
+            return 2;
         }
+        for (T = 0; T < a.nthreads && T < 256; T++)
+            cpu[T] = a.thread_pu_os[T];
+        place_assignment_free(&a);
     } else {
         cpu_set_t cs;
         sched_getaffinity(0, sizeof cs, &cs);

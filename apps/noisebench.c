@@ -10,7 +10,7 @@
  *
  *   noisebench --threads N --steps S --work US --inject exp:MEAN_US|detour:P:LEN_US|none
  *              [--pus LIST] [--seed S]          (one JSON object on stdout)
- * Under placerun the PUs default to the plan's (PLACE_THREAD_PUS).
+ * Under placerun the PUs default to the plan's (place_assignment_from_env).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -24,8 +24,9 @@
 #include <time.h>
 #include "place.h"
 
-static int N = 1, S = 2000, kind = 0;
-static double W = 200, mu = 0, p = 0, L = 0;
+static int N = 1, S = 2000;
+static double W = 200;
+static place_noise nz;
 static uint64_t seed = 1;
 static int pus[256];
 static place_steprec *rec;
@@ -45,12 +46,6 @@ static void spin(double us)
         ;
 }
 
-static double uniform(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return ((double)(*s >> 11) + 0.5) * 0x1.0p-53;
-}
-
 static void *thread(void *arg)
 {
     int t = (int)(long)arg;
@@ -64,12 +59,7 @@ static void *thread(void *arg)
     uint64_t rng = seed * 1000003u + (uint64_t)t * 7919u + 1;
     for (int step = -100; step < S; step++) { /* 100 warm-up steps, not recorded */
         place_steprec_work_begin(rec, t);
-        double delay = 0;
-        if (kind == 1)
-            delay = -mu * log(uniform(&rng));
-        else if (kind == 2 && uniform(&rng) < p)
-            delay = L;
-        spin(W + delay);
+        spin(W + place_noise_draw_us(&nz, &rng));
         place_steprec_work_end(rec, t);
         pthread_barrier_wait(&bar);
         if (t == 0 && step >= 0)
@@ -91,7 +81,7 @@ int main(int argc, char **argv)
                                        {"work", 1, 0, 'w'},    {"inject", 1, 0, 'i'},
                                        {"pus", 1, 0, 'p'},     {"seed", 1, 0, 'r'},
                                        {0, 0, 0, 0}};
-    const char *inject = "none", *puslist = getenv("PLACE_THREAD_PUS");
+    const char *inject = "none", *puslist = NULL;
     place_error e;
     int c;
     int64_t sd = 1;
@@ -110,25 +100,26 @@ int main(int argc, char **argv)
             return die(e.msg);
     }
     seed = (uint64_t)sd;
-    place_noise nz;
     if (place_noise_parse("--inject", inject, &nz, &e) < 0)
         return die(e.msg);
-    kind = nz.kind;
-    mu = nz.mean_us;
-    p = nz.p;
-    L = nz.len_us;
     for (int t = 0; t < N; t++)
         pus[t] = t;
     if (puslist) {
-        const char *q = puslist;
-        for (int t = 0; t < N; t++) {
-            if (!*q)
-                return die("fewer PUs than threads");
-            pus[t] = atoi(q);
-            q += strcspn(q, ",");
-            if (*q == ',')
-                q++;
+        int n;
+        if (place_parse_int_list("--pus", puslist, 0, CPU_SETSIZE - 1, pus, 256, &n, &e) < 0)
+            return die(e.msg);
+        if (n < N)
+            return die("--pus: fewer PUs than threads");
+    } else if (place_env_placed()) { /* under placerun: the plan's PUs */
+        place_assignment a;
+        if (place_assignment_from_env(&a, &e) < 0)
+            return die(e.msg);
+        if (a.nthreads < N) {
+            place_assignment_free(&a);
+            return die("the plan has fewer PUs than --threads");
         }
+        memcpy(pus, a.thread_pu_os, sizeof(int) * (size_t)N);
+        place_assignment_free(&a);
     }
     if (place_steprec_create(&rec, N, S < 100000 ? S : 100000, PLACE_STEPREC_COUNTERS, &e))
         return die(e.msg);
@@ -151,10 +142,10 @@ int main(int argc, char **argv)
                           "mean_mean_us", st.mean_mean_us, "measured_slowdown", st.slowdown,
                           "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us,
                           "model_c_empirical", model_c);
-    if (kind == 1)
-        json_object_set_new(o, "model_a_exponential", json_real(place_model_exp_slowdown(W, mu, N)));
-    if (kind == 2)
-        json_object_set_new(o, "model_b_detour", json_real(place_model_detour_slowdown(W, p, L, N)));
+    if (nz.kind == PLACE_NOISE_EXP)
+        json_object_set_new(o, "model_a_exponential", json_real(place_model_exp_slowdown(W, nz.mean_us, N)));
+    if (nz.kind == PLACE_NOISE_DETOUR)
+        json_object_set_new(o, "model_b_detour", json_real(place_model_detour_slowdown(W, nz.p, nz.len_us, N)));
     json_object_set_new(o, "migrations", st.migrations == PLACE_UNAVAILABLE
                                              ? json_string("unavailable") : json_integer(st.migrations));
     json_dumpf(o, stdout, JSON_COMPACT);

@@ -9,16 +9,22 @@
  * count must match. One line per thread on stdout; exit 1 on any mismatch.
  *
  *   PLACECHECK_MS   length of each thread's busy window (default 50 ms)
+ *
+ * A checker on purpose: it reads PLACE_THREAD_PUS and PLACE_RANK itself (strictly, with
+ * place_parse_*) instead of through libplace's contract module (runenv.c), whose work it
+ * checks; sharing that code would let one bug hide itself.
  */
 #define _GNU_SOURCE
 #include <omp.h>
 #include <sched.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "place.h"
 
 static long migrations(pid_t tid)
 {
@@ -62,15 +68,18 @@ int main(void)
                 "placerun --check\n");
         return 2;
     }
-    int planned[1024], nplanned = 0, rank = atoi(rank_s);
-    for (const char *p = pus; *p && nplanned < 1024;) {
-        planned[nplanned++] = atoi(p);
-        p += strcspn(p, ",");
-        if (*p == ',')
-            p++;
-    }
+    int planned[1024], nplanned = 0, rank;
+    double ms = 50;
+    place_error e;
     const char *ms_s = getenv("PLACECHECK_MS");
-    double window = (ms_s ? atof(ms_s) : 50) * 1e-3;
+    if (place_parse_int("PLACE_RANK", rank_s, 0, INT_MAX, &rank, &e) < 0 ||
+        place_parse_int_list("PLACE_THREAD_PUS", pus, 0, CPU_SETSIZE - 1, planned, 1024, &nplanned,
+                             &e) < 0 ||
+        (ms_s && place_parse_double("PLACECHECK_MS", ms_s, 1, 60000, &ms, &e) < 0)) {
+        fprintf(stderr, "placecheck: %s\n", e.msg);
+        return 2;
+    }
+    double window = ms * 1e-3;
     int bad = 0, nthreads = 0;
     static char lines[1024][400];
 #pragma omp parallel reduction(+ : bad)

@@ -12,20 +12,40 @@
  *
  * It activates only in the process placerun exec'd (PLACE_MONITOR_PID), so that children
  * the application forks do not overwrite the file.
+ *
+ * A checker on purpose: it reads PLACE_* itself, with its own strict parsing, instead of
+ * libplace's contract module (libplace/src/runenv.c). It checks what that code set up, so
+ * it must not share its code, and a preloaded library stays free of libplace.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A whole decimal number in [min, max] and nothing else ("12abc", " 12", "" fail). */
+static int strict_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
+        return -1;
+    errno = 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || errno == ERANGE || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
 
 #define MAX_THREADS 4096
 #define MAX_CPUS 1024
@@ -238,20 +258,34 @@ static void write_report(void)
             "involuntary_switches", counter(r->invol), "voluntary_switches", counter(r->vol),
             "samples", (int)r->samples, "alive_at_exit", r->alive));
     }
-    const char *rank = getenv("PLACE_RANK");
+    long rank = 0;
+    if (strict_long(getenv("PLACE_RANK"), 0, INT_MAX, &rank) < 0)
+        rank = 0;
     json_t *o = json_pack("{s:s,s:i,s:i,s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:o}", "schema",
-                          "place-monitor/1", "rank", rank ? atoi(rank) : 0, "pid", (int)getpid(),
+                          "place-monitor/1", "rank", (int)rank, "pid", (int)getpid(),
                           "counters_from", "/proc/self/task/TID/sched and stat",
                           "interval_us", (json_int_t)M.interval_us, "samples", (json_int_t)M.samples,
                           "wall_s", wall, "sampler_cpu_s", M.sampler_cpu,
                           "sampler_us_per_sample", M.samples ? 1e6 * M.sampler_cpu / M.samples : 0.0,
                           "sampler_cpu_fraction", wall > 0 ? M.sampler_cpu / wall : 0.0,
                           "threads", threads);
+    /* a new temporary (O_EXCL, no symlink followed), renamed over the output only if that
+     * is absent or a regular file */
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", M.out, (int)getpid());
-    if (json_dump_file(o, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || rename(tmp, M.out) != 0) {
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", M.out);
+    int fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    struct stat st;
+    int ok = f && json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0 && fflush(f) == 0 &&
+             fchmod(fd, 0644) == 0 && !(lstat(M.out, &st) == 0 && !S_ISREG(st.st_mode));
+    if (f && fclose(f) != 0)
+        ok = 0;
+    else if (!f && fd >= 0)
+        close(fd);
+    if (!ok || rename(tmp, M.out) != 0) {
         fprintf(stderr, "placemon: cannot write '%s': %s\n", M.out, strerror(errno));
-        unlink(tmp);
+        if (fd >= 0)
+            unlink(tmp);
     }
     json_decref(o);
 }
@@ -259,19 +293,32 @@ static void write_report(void)
 __attribute__((constructor)) static void placemon_start(void)
 {
     const char *out = getenv("PLACE_MONITOR_OUT"), *pid = getenv("PLACE_MONITOR_PID");
-    if (!out || !*out || !pid || atoi(pid) != (int)getpid())
-        return;
+    long v;
+    if (!out || !*out || strict_long(pid, 1, INT_MAX, &v) < 0 || v != (long)getpid())
+        return; /* not the process placerun exec'd (a child inherits the preload) */
     const char *iv = getenv("PLACE_MONITOR_INTERVAL_US");
-    M.interval_us = iv ? atol(iv) : 10000;
-    if (M.interval_us < 100)
-        M.interval_us = 100;
+    M.interval_us = 10000;
+    if (iv && strict_long(iv, 100, 10000000, &v) < 0)
+        fprintf(stderr, "placemon: PLACE_MONITOR_INTERVAL_US '%.40s': expected a whole number of "
+                "us from 100 to 10000000; sampling every %ld us\n", iv, (long)M.interval_us);
+    else if (iv)
+        M.interval_us = v;
     const char *pus = getenv("PLACE_THREAD_PUS");
     for (const char *p = pus; p && *p && M.nplanned < MAX_CPUS;) {
-        M.planned[M.nplanned++] = atoi(p);
-        p += strcspn(p, ",");
-        if (*p == ',')
-            p++;
+        char item[16];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof item)
+            break;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (strict_long(item, 0, 65535, &v) < 0)
+            break;
+        M.planned[M.nplanned++] = (int)v;
+        p += len + (p[len] == ',');
     }
+    if (pus && M.nplanned == 0)
+        fprintf(stderr, "placemon: PLACE_THREAD_PUS '%.40s': not a list of PUs; threads are "
+                "reported without their planned PU\n", pus);
     M.recs = calloc(MAX_THREADS, sizeof *M.recs);
     if (!M.recs)
         return;

@@ -3,6 +3,7 @@
 #define PLACERUN_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "place.h"
 
 typedef struct options {
@@ -33,8 +34,22 @@ typedef struct options {
     char **argv;
 } options;
 
+/* options.c: fills *o from the config layers and the command line; one line in *e on
+ * error. options_init sets the defaults alone. */
+void placerun_options_init(options *o);
+int placerun_parse_args(int argc, char **argv, options *o, place_error *e);
+int placerun_load_config(options *o, const char *path, int must_exist, place_error *e);
+void placerun_config_release(void); /* the kept config values (for the fuzz harness) */
+void placerun_usage(FILE *f);
+
+/* Prints "placerun: MSG" and returns code. */
+int placerun_fail(const place_error *e, int code);
+
+/* dryrun.c: --plan. Returns the exit status. */
+int placerun_plan_mode(const options *o);
+
 /* run.c: the run-time modes. Each returns an exit status (after printing one line on
  * failure) or does not return (exec). */
-int placerun_run(options *o);
+int placerun_run(const options *o);
 
 #endif

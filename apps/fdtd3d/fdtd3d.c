@@ -9,14 +9,14 @@
  * spectrum peaks at f20/2 and keeps 45% of its peak at f20 = c / (20 dx), the frequency
  * whose wavelength is 20 cells; or a sine of --freq.
  *
- * Parallelism: ranks own boxes of the decomposition (from placerun's exported plan when
- * run under placerun --grid, else computed by libplace), exchange the tangential fields
+ * Parallelism: ranks own boxes of the decomposition (place_subdomain_get: placerun's plan
+ * under placerun --grid, else computed by libplace for the job), exchange the tangential fields
  * of their faces every half step; OpenMP threads own x slabs (schedule(static)), and
  * first-touch their slabs. Every step ends at a barrier; libplace's recorder measures
  * each thread's work and the step's slowest.
  *
  * Output: probe CSV (one row per step), a JSON report, an energy CSV for tests. See
- * --help and docs/fdtd3d.md.
+ * --help and docs/fdtd3d.md. The time loop is in run.h, the sweeps in kernel.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,8 +71,7 @@ typedef struct opts {
     const char *probe_out, *report, *energy_out;
     int energy_every;
     int dbl;
-    int inject;             /* 0 none, 1 exp, 2 detour */
-    double inj_mu, inj_p, inj_len;
+    place_noise noise;      /* injected per thread and step */
     int ring;
     int ck_every;           /* 0: only on SIGTERM */
     const char *ck_dir, *restart;
@@ -203,15 +202,7 @@ static void parse_args(int argc, char **argv, opts *o)
             else if (strcmp(optarg, "single"))
                 die("--precision '%.40s': unknown; expected single or double", optarg);
             break;
-        case 'i': {
-            place_noise nz;
-            rc = place_noise_parse("--inject", optarg, &nz, &e);
-            o->inject = nz.kind;
-            o->inj_mu = nz.mean_us;
-            o->inj_p = nz.p;
-            o->inj_len = nz.len_us;
-            break;
-        }
+        case 'i': rc = place_noise_parse("--inject", optarg, &o->noise, &e); break;
         case 'h': if (rank == 0) usage(); MPI_Finalize(); exit(0);
         case ':': die("%s needs a value; see fdtd3d --help", argv[optind - 1]);
         default: die("'%.60s': unknown option; see fdtd3d --help", argv[optind - 1]);
@@ -252,43 +243,26 @@ static void parse_args(int argc, char **argv, opts *o)
 
 /* ---- decomposition ---------------------------------------------------------------- */
 
+/* This rank's box and neighbours: placerun's (under placerun --grid), else the
+ * decomposition libplace computes for the job (place_subdomain_get). */
 static void decompose(const opts *o, geom *g, int nb[6])
 {
     place_error e;
-    place_assignment a;
-    int from_plan = 0;
-    if (getenv("PLACE_PLAN") && getenv("PLACE_DIMS")) {
-        if (place_assignment_from_env(&a, &e) < 0)
-            die("%s", e.msg);
-        if (a.has_grid) {
-            for (int d = 0; d < 3; d++)
-                if (a.global[d] != o->n[d])
-                    die("--grid %lldx%lldx%lld differs from placerun's --grid %lldx%lldx%lld; give both the same",
-                        (long long)o->n[0], (long long)o->n[1], (long long)o->n[2], a.global[0], a.global[1], a.global[2]);
-            if (a.rank != rank)
-                die("placerun's plan says rank %d, MPI says %d", a.rank, rank);
-            for (int d = 0; d < 3; d++) {
-                g->lo[d] = (int)a.lo[d];
-                g->hi[d] = (int)a.hi[d];
-            }
-            memcpy(nb, a.neighbor, sizeof a.neighbor);
-            from_plan = 1;
-        }
-        place_assignment_free(&a);
+    place_solver_req q;
+    place_solver_req_init(&q, o->n[0], o->n[1], o->n[2]);
+    q.rank = rank;
+    q.size = nranks;
+    q.nthreads = omp_get_max_threads();
+    q.ghost = 1;
+    place_subdomain *sd;
+    if (place_subdomain_get(&sd, &q, &e) < 0)
+        die("%s", e.msg);
+    for (int d = 0; d < 3; d++) {
+        g->lo[d] = (int)sd->box.lo[d];
+        g->hi[d] = (int)sd->box.hi[d];
     }
-    if (!from_plan) {
-        place_decomp *d;
-        if (place_decomp_compute(&d, o->n, NULL, nranks, PLACE_DECOMP_LINEAR, &e) < 0)
-            die("%s", e.msg);
-        place_box b;
-        place_decomp_rank(d, rank, &b, NULL);
-        for (int k = 0; k < 3; k++) {
-            g->lo[k] = (int)b.lo[k];
-            g->hi[k] = (int)b.hi[k];
-        }
-        memcpy(nb, b.neighbor, sizeof b.neighbor);
-        place_decomp_free(d);
-    }
+    memcpy(nb, sd->box.neighbor, sizeof sd->box.neighbor);
+    place_subdomain_free(sd);
     for (int d = 0; d < 3; d++) {
         g->N[d] = (int)o->n[d];
         g->wall_lo[d] = g->lo[d] == 0;
@@ -374,15 +348,9 @@ static double now_us(void)
 
 static void inject(const opts *o, uint64_t *rng)
 {
-    if (!o->inject)
+    if (o->noise.kind == PLACE_NOISE_NONE)
         return;
-    *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    double u = ((double)(*rng >> 11) + 0.5) * 0x1.0p-53, us = 0;
-    if (o->inject == 1)
-        us = -o->inj_mu * log(u);
-    else if (u < o->inj_p)
-        us = o->inj_len;
-    double end = now_us() + us;
+    double end = now_us() + place_noise_draw_us(&o->noise, rng);
     while (now_us() < end)
         ;
 }
@@ -456,228 +424,44 @@ static void ck_point(ckpt *ck, int n, int steps, void *const a6[6], size_t bytes
     }
 }
 
-/* Samples the probes this rank holds and gathers them on rank 0 (a sum in which only the
- * owner's value is non-zero: exact). */
-#define PROBES(REALT, SUFX)                                                                      \
-    static void step_probes##SUFX(const opts *o, const geom *g, const fields##SUFX *f, double *pv,  \
-                                  double *pr, result *res, int n)                                   \
-    {                                                                                               \
-        int np = o->nprobes;                                                                        \
-        if (!np)                                                                                    \
-            return;                                                                                 \
-        long si = (long)g->sy * g->sz, sj = g->sz;                                                  \
-        for (int p = 0; p < np; p++) {                                                              \
-            const int *q = o->probe[p];                                                             \
-            int mine = q[0] >= g->lo[0] && q[0] < g->hi[0] && q[1] >= g->lo[1] && q[1] < g->hi[1] && \
-                       q[2] >= g->lo[2] && q[2] < g->hi[2];                                         \
-            long at = (long)(q[0] - g->lo[0] + 1) * si + (q[1] - g->lo[1] + 1) * sj + (q[2] - g->lo[2] + 1); \
-            REALT *a6[6] = {f->ex, f->ey, f->ez, f->hx, f->hy, f->hz};                              \
-            for (int c = 0; c < 6; c++)                                                             \
-                pv[6 * p + c] = mine ? (double)a6[c][at] / (c >= 3 ? ETA0 : 1) : 0;                 \
-        }                                                                                           \
-        MPI_Reduce(pv, pr, 6 * np, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);                         \
-        if (rank == 0)                                                                              \
-            memcpy(res->probe + (size_t)(n - 1) * 6 * np, pr, sizeof(double) * 6 * (size_t)np);     \
-    }
-PROBES(float, _f)
-PROBES(double, _d)
-
-#define RUN(REALT, SUFX, MPIT)                                                                    \
-    static void run##SUFX(const opts *o, const geom *g, const int nb[6], result *res, ckpt *ck)   \
-    {                                                                                             \
-        size_t cells = (size_t)g->sx * g->sy * g->sz;                                             \
-        place_array arr[6];                                                                       \
-        place_error e;                                                                            \
-        for (int c = 0; c < 6; c++)                                                               \
-            if (place_array_alloc(&arr[c], cells * sizeof(REALT), 0, &e) < 0)                     \
-                die("rank %d: %s", rank, e.msg);                                                  \
-        fields##SUFX f = {arr[0].ptr, arr[1].ptr, arr[2].ptr, arr[3].ptr, arr[4].ptr, arr[5].ptr}; \
-        halo h;                                                                                   \
-        halo_init(&h, g, MPIT, nb);                                                               \
-        double dt = o->courant * o->dx / (C0 * sqrt(3.0));                                        \
-        REALT c1 = (REALT)(C0 * dt / o->dx);                                                      \
-        int T = omp_get_max_threads();                                                            \
-        res->nthreads = T;                                                                        \
-        res->ti = calloc((size_t)T, sizeof *res->ti);                                             \
-        if (place_steprec_create(&res->rec, T, o->ring, PLACE_STEPREC_COUNTERS, &e) < 0)          \
-            die("%s", e.msg);                                                                     \
-        int own_src = o->src[0] >= g->lo[0] && o->src[0] < g->hi[0] && o->src[1] >= g->lo[1] &&   \
-                      o->src[1] < g->hi[1] && o->src[2] >= g->lo[2] && o->src[2] < g->hi[2];      \
-        long si = (long)g->sy * g->sz, sj = g->sz;                                                \
-        long src_at = (long)(o->src[0] - g->lo[0] + 1) * si + (o->src[1] - g->lo[1] + 1) * sj +   \
-                      (o->src[2] - g->lo[2] + 1);                                                 \
-        int np = o->nprobes;                                                                      \
-        double *pv = calloc((size_t)(6 * np + 1), sizeof(double));                                \
-        double *pr = calloc((size_t)(6 * np + 1), sizeof(double));                                \
-        if (rank == 0 && np)                                                                      \
-            res->probe = malloc(sizeof(double) * (size_t)o->steps * 6 * np + 1);                  \
-        int nen = o->energy_out ? o->steps / o->energy_every + 1 : 0;                             \
-        if (rank == 0 && nen) {                                                                   \
-            res->energy = malloc(sizeof(double) * (size_t)nen);                                   \
-            for (int q = 0; q < nen; q++) /* NaN: not computed by this run */                     \
-                res->energy[q] = NAN;                                                             \
-        }                                                                                         \
-        double e_acc = 0, h_acc = 0; /* the threads' parts, added atomically */                  \
-        int alone = nb[0] < 0 && nb[1] < 0 && nb[2] < 0 && nb[3] < 0 && nb[4] < 0 && nb[5] < 0;  \
-        double t0 = 0;                                                                            \
-        void *const a6[6] = {f.ex, f.ey, f.ez, f.hx, f.hy, f.hz};                                 \
-        int ck_bad = 0, ck_stop = 0;                                                              \
-        res->first = res->last = (int)ck->start;                                                  \
-        _Pragma("omp parallel")                                                                   \
-        {                                                                                         \
-            int t = omp_get_thread_num();                                                         \
-            place_counters *ctr = NULL;                                                           \
-            place_counters_open(&ctr, NULL);                                                      \
-            res->ti[t].pu = sched_getcpu();                                                       \
-            res->ti[t].node = numa_available() < 0 ? 0 : numa_node_of_cpu(res->ti[t].pu);         \
-            first_touch##SUFX(&f, g);                                                             \
-            uint64_t rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(rank * 1024 + t + 1);                \
-            _Pragma("omp barrier")                                                                \
-            _Pragma("omp master")                                                                 \
-            {                                                                                     \
-                if (ck->start) { /* into the pages the threads touched first */                   \
-                    ck_state st;                                                                  \
-                    ck_bad = ck_restart_read(o->restart, &ck->run, ck->start, a6,                 \
-                                             cells * sizeof(REALT), &st, ck->err,                 \
-                                             sizeof ck->err) < 0;                                 \
-                }                                                                                 \
-                MPI_Barrier(MPI_COMM_WORLD);                                                      \
-                t0 = MPI_Wtime();                                                                 \
-            }                                                                                     \
-            place_counters_read(ctr, res->ti[t].ctr0);                                            \
-            _Pragma("omp barrier")                                                                \
-            if (ck->start && !ck_bad && nen && ck->start % o->energy_every == 0) {                \
-                double s = sum_e2##SUFX(&f, g); /* step start's E^2, as its run would have */     \
-                _Pragma("omp atomic")                                                             \
-                e_acc += s;                                                                       \
-            }                                                                                     \
-            for (int n = (int)ck->start + 1; !ck_bad && n <= o->steps; n++) {                     \
-                int want_energy = nen && (n - 1) % o->energy_every == 0 && n > 1;                 \
-                place_steprec_work_begin(res->rec, t);                                            \
-                if (alone && !want_energy) { /* one sweep: H and E fused */                       \
-                    update_fused##SUFX(&f, g, c1);                                                \
-                    inject(o, &rng);                                                              \
-                    place_steprec_work_end(res->rec, t);                                          \
-                    _Pragma("omp barrier")                                                        \
-                    _Pragma("omp master")                                                         \
-                    {                                                                             \
-                        if (own_src)                                                              \
-                            f.ez[src_at] += (REALT)source_value(o, n * dt);                      \
-                        step_probes##SUFX(o, g, &f, pv, pr, res, n);                              \
-                        place_steprec_step_end(res->rec);                                         \
-                    }                                                                             \
-                    if (nen && n % o->energy_every == 0) {                                        \
-                        double s = sum_e2##SUFX(&f, g);                                           \
-                        _Pragma("omp atomic")                                                     \
-                        e_acc += s;                                                               \
-                    }                                                                             \
-                    _Pragma("omp barrier")                                                        \
-                    goto step_done;                                                               \
-                }                                                                                 \
-                double hd = update_h##SUFX(&f, g, c1, want_energy);                               \
-                place_steprec_work_pause(res->rec, t);                                            \
-                if (want_energy) { /* H(n-3/2) . H(n-1/2): completes step n-1's energy */         \
-                    _Pragma("omp atomic")                                                         \
-                    h_acc += hd;                                                                  \
-                }                                                                                 \
-                _Pragma("omp master")                                                             \
-                exchange_h(&h, f.hx, f.hy, f.hz);                                                 \
-                _Pragma("omp barrier")                                                            \
-                place_steprec_work_resume(res->rec, t);                                           \
-                update_e##SUFX(&f, g, c1);                                                        \
-                inject(o, &rng);                                                                  \
-                place_steprec_work_end(res->rec, t);                                              \
-                _Pragma("omp barrier")                                                            \
-                _Pragma("omp master")                                                             \
-                {                                                                                 \
-                    if (want_energy) {                                                            \
-                        double loc[2] = {e_acc, h_acc}, glob[2];                                  \
-                        e_acc = h_acc = 0;                                                        \
-                        MPI_Reduce(loc, glob, 2, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);         \
-                        if (rank == 0)                                                            \
-                            res->energy[(n - 1) / o->energy_every] =                              \
-                                0.5 * EPS0 * o->dx * o->dx * o->dx * (glob[0] + glob[1]);         \
-                    }                                                                             \
-                    if (own_src)                                                                  \
-                        f.ez[src_at] += (REALT)source_value(o, n * dt);                          \
-                    exchange_e(&h, f.ex, f.ey, f.ez);                                             \
-                    step_probes##SUFX(o, g, &f, pv, pr, res, n);                                  \
-                    place_steprec_step_end(res->rec);                                             \
-                }                                                                                 \
-                if (nen && n % o->energy_every == 0) {                                            \
-                    double s = sum_e2##SUFX(&f, g); /* E(n)^2: an omp for, all threads */        \
-                    _Pragma("omp atomic")                                                         \
-                    e_acc += s;                                                                   \
-                }                                                                                 \
-                _Pragma("omp barrier")                                                            \
-            step_done:                                                                            \
-                _Pragma("omp master")                                                             \
-                res->last = n;                                                                    \
-                if (ck->on) {                                                                     \
-                    _Pragma("omp master")                                                         \
-                    ck_point(ck, n, o->steps, a6, cells * sizeof(REALT), &ck_stop);               \
-                    _Pragma("omp barrier")                                                        \
-                    if (ck_stop)                                                                  \
-                        break;                                                                    \
-                }                                                                                 \
-            }                                                                                     \
-            place_counters_read(ctr, res->ti[t].ctr1);                                            \
-            place_counters_close(ctr);                                                            \
-        }                                                                                         \
-        if (ck_bad)                                                                               \
-            die("%s", ck->err);                                                                   \
-        double dtloc = MPI_Wtime() - t0;                                                          \
-        MPI_Allreduce(&dtloc, &res->seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);             \
-        res->nenergy = nen;                                                                       \
-        /* page locality of Ez against the threads' nodes (its x slabs, schedule(static)) */      \
-        int *owner = malloc(sizeof(int) * (size_t)(T + 2));                                       \
-        place_partition part;                                                                     \
-        owner[0] = res->ti[0].node;                                                               \
-        for (int k = 0; k < T; k++)                                                               \
-            owner[k + 1] = res->ti[k].node;                                                       \
-        owner[T + 1] = res->ti[T - 1].node;                                                       \
-        if (place_partition_static(&part, (size_t)g->nx, (size_t)si * sizeof(REALT), T, owner + 1, \
-                                   &e) == 0) {                                                    \
-            /* the slabs sit after ghost plane 0; fold it and the top planes into the ends */     \
-            for (int k = 1; k <= T; k++)                                                          \
-                part.off[k] += (size_t)si * sizeof(REALT);                                        \
-            part.off[T] = arr[2].bytes;                                                           \
-            res->loc_ok = place_locality_query(&arr[2], &part, &res->loc, &e) == 0;               \
-            place_partition_free(&part);                                                          \
-        }                                                                                         \
-        free(owner);                                                                              \
-        free(pv);                                                                                 \
-        free(pr);                                                                                 \
-        for (int c = 0; c < 6; c++)                                                               \
-            place_array_free(&arr[c]);                                                            \
-    }
-
-RUN(float, _f, MPI_FLOAT)
-RUN(double, _d, MPI_DOUBLE)
+/* The time loop and the probes, for each precision. */
+#define REAL float
+#define SUF _f
+#define MPIREAL MPI_FLOAT
+#include "run.h"
+#undef REAL
+#undef SUF
+#undef MPIREAL
+#define REAL double
+#define SUF _d
+#define MPIREAL MPI_DOUBLE
+#include "run.h"
+#undef REAL
+#undef SUF
+#undef MPIREAL
 
 /* ---- output --------------------------------------------------------------------------- */
 
-static FILE *open_tmp(const char *path, char *tmp, size_t n)
+/* Outputs are written whole or not at all (place/wfile.h). */
+static FILE *open_out(place_wfile *w, const char *what, const char *path)
 {
-    snprintf(tmp, n, "%s.%d.tmp", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        die("cannot write '%.200s': %s", path, strerror(errno));
-    return f;
+    place_error e;
+    if (place_wfile_open(w, what, path, &e) < 0)
+        die("%s", e.msg);
+    return w->f;
 }
 
-static void close_tmp(FILE *f, const char *tmp, const char *path)
+static void close_out(place_wfile *w)
 {
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        die("cannot write '%.200s'", path);
-    }
+    place_error e;
+    if (place_wfile_commit(w, &e) < 0)
+        die("%s", e.msg);
 }
 
 static void write_probes(const opts *o, const result *r, double dt)
 {
-    char tmp[4096];
-    FILE *f = open_tmp(o->probe_out, tmp, sizeof tmp);
+    place_wfile w;
+    FILE *f = open_out(&w, "--probe-out", o->probe_out);
     const char *fmt = o->dbl ? "%.17g" : "%.9g";
     fprintf(f, "# fdtd3d probes: step n, t = n dt in s; E in V/m at t = n dt, H in A/m at t = (n - 1/2) dt;\n"
                "# each component at its own Yee position in cell (I,J,K): Ex at ((I+1/2) dx, J dx, K dx),\n"
@@ -700,20 +484,20 @@ static void write_probes(const opts *o, const result *r, double dt)
         }
         fputc('\n', f);
     }
-    close_tmp(f, tmp, o->probe_out);
+    close_out(&w);
 }
 
 static void write_energy(const opts *o, const result *r, double dt)
 {
-    char tmp[4096];
-    FILE *f = open_tmp(o->energy_out, tmp, sizeof tmp);
+    place_wfile w;
+    FILE *f = open_out(&w, "--energy-out", o->energy_out);
     fprintf(f, "# total field energy in J (E at step n, H as H(n-1/2).H(n+1/2): conserved by the leapfrog)\n");
     fprintf(f, "step,t,energy_J\n");
     for (int i = 1; i < r->nenergy; i++) {
         int n = i * o->energy_every;        if (n <= o->steps - 1 && !isnan(r->energy[i]))
             fprintf(f, "%d,%.9g,%.17g\n", n, n * dt, r->energy[i]);
     }
-    close_tmp(f, tmp, o->energy_out);
+    close_out(&w);
 }
 
 static json_t *counter_json(int64_t a, int64_t b)
@@ -782,16 +566,18 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
     json_t *models = json_object();
     json_object_set_new(models, "c_empirical", json_real(m ? place_model_empirical_slowdown(x, m, r->nthreads) : 1));
     json_object_set_new(models, "job_c_empirical", json_real(job_model_c));
-    double w = st.mean_mean_us - (o->inject == 1 ? o->inj_mu : o->inject == 2 ? o->inj_p * o->inj_len : 0);
-    if (o->inject == 1) {
-        json_object_set_new(models, "a_exponential", json_real(place_model_exp_slowdown(w, o->inj_mu, r->nthreads)));
-        json_object_set_new(models, "job_a_exponential", json_real(place_model_exp_slowdown(w, o->inj_mu, NT)));
+    const place_noise *nz = &o->noise;
+    double w = st.mean_mean_us - (nz->kind == PLACE_NOISE_EXP ? nz->mean_us
+                                  : nz->kind == PLACE_NOISE_DETOUR ? nz->p * nz->len_us : 0);
+    if (nz->kind == PLACE_NOISE_EXP) {
+        json_object_set_new(models, "a_exponential", json_real(place_model_exp_slowdown(w, nz->mean_us, r->nthreads)));
+        json_object_set_new(models, "job_a_exponential", json_real(place_model_exp_slowdown(w, nz->mean_us, NT)));
     }
-    if (o->inject == 2) {
+    if (nz->kind == PLACE_NOISE_DETOUR) {
         json_object_set_new(models, "b_detour",
-                            json_real(place_model_detour_slowdown(w, o->inj_p, o->inj_len, r->nthreads)));
+                            json_real(place_model_detour_slowdown(w, nz->p, nz->len_us, r->nthreads)));
         json_object_set_new(models, "job_b_detour",
-                            json_real(place_model_detour_slowdown(w, o->inj_p, o->inj_len, NT)));
+                            json_real(place_model_detour_slowdown(w, nz->p, nz->len_us, NT)));
     }
     json_object_set_new(models, "work_us", json_real(w));
     free(x);
@@ -813,7 +599,7 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
         "steps", ran, "ranks", nranks, "threads", r->nthreads, "precision", o->dbl ? "double" : "single",
         "dx_m", o->dx, "dt_s", dt, "seconds", r->seconds, "mcells_per_s",
         r->seconds > 0 ? cells * ran / r->seconds * 1e-6 : 0.0, "courant", o->courant, "inject",
-        o->inject == 1 ? "exp" : o->inject == 2 ? "detour" : "none", "steps_stats", "steps",
+        place_noise_name(o->noise.kind), "steps_stats", "steps",
         (json_int_t)st.steps, "mean_of_max_us", st.mean_max_us, "mean_of_mean_us", st.mean_mean_us,
         "slowdown", isnan(st.slowdown) ? 1.0 : st.slowdown, "max_p50_us", st.max_p50_us, "max_p90_us",
         st.max_p90_us, "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us, "models", models,
@@ -829,11 +615,11 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
                                       "last_step", (json_int_t)ck->last_written, "seconds", ck->seconds,
                                       "restarted_from", (json_int_t)ck->start, "stopped_by_signal",
                                       ck->stopped));
-    char tmp[4096];
-    FILE *f = open_tmp(o->report, tmp, sizeof tmp);
+    place_wfile out;
+    FILE *f = open_out(&out, "--report", o->report);
     json_dumpf(rep, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', f);
-    close_tmp(f, tmp, o->report);
+    close_out(&out);
     json_decref(rep);
 }
 

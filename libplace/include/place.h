@@ -8,6 +8,11 @@
  *   place/launch.h rank discovery, binding, and the assignment placerun exported
  *   place/measure.h counters, software-defined events, jitter, step recorder, models
  *   place/memory.h first touch, page locality, page migration
+ *   place/runenv.h the placerun-application contract: PLACE_* and the node's plan file
+ *   place/solver.h a rank's whole placement for a grid solver, in one call
+ *   place/wfile.h  atomic, non-clobbering file output
+ *   place/mpi.h    (include it yourself) MPI helpers: Cartesian communicator, job-wide
+ *                  step statistics
  */
 #ifndef PLACE_H
 #define PLACE_H
@@ -23,5 +28,8 @@
 #include "place/launch.h"
 #include "place/measure.h"
 #include "place/memory.h"
+#include "place/runenv.h"
+#include "place/solver.h"
+#include "place/wfile.h"
 
 #endif

@@ -100,38 +100,17 @@ int place_set_membind(const char *mode, const int *numa_os, int n, place_error *
     return 0;
 }
 
-int place_bind_self_thread(int t, place_error *err)
+int place_bind_thread_pu(int pu, place_error *err)
 {
-    const char *v = getenv("PLACE_THREAD_PUS");
-    if (!v || !*v)
-        return place_error_set(err, PLACE_EINVAL, "PLACE_THREAD_PUS is not set; run under placerun, "
-                               "which exports the plan's thread PUs");
-    const char *p = v;
-    for (int i = 0; i < t && p; i++) {
-        p = strchr(p, ',');
-        if (p)
-            p++;
-    }
-    int pu;
-    char buf[16];
-    size_t len = p ? strcspn(p, ",") : 0;
-    if (t < 0 || !p || len == 0 || len >= sizeof buf) {
-        int count = 1;
-        for (const char *c = v; *c; c++)
-            count += *c == ',';
-        return place_error_set(err, PLACE_EINVAL, "thread %d: the plan has threads 0 to %d "
-                               "(PLACE_THREAD_PUS=%.60s)", t, count - 1, v);
-    }
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    if (place_parse_int("PLACE_THREAD_PUS entry", buf, 0, CPU_SETSIZE - 1, &pu, err) < 0)
-        return -1;
+    if (pu < 0 || pu >= CPU_SETSIZE)
+        return place_error_set(err, PLACE_EINVAL, "PU %d: expected an OS index from 0 to %d", pu,
+                               CPU_SETSIZE - 1);
     cpu_set_t cs;
     CPU_ZERO(&cs);
     CPU_SET(pu, &cs);
     if (sched_setaffinity(0, sizeof cs, &cs) < 0) {
         int e = errno;
-        place_error_set(err, PLACE_ESYS, "binding thread %d to PU %d failed: %s", t, pu, strerror(e));
+        place_error_set(err, PLACE_ESYS, "binding a thread to PU %d failed: %s", pu, strerror(e));
         if (err)
             err->sys_errno = e;
         return -1;

@@ -437,6 +437,11 @@ void place_decomp_free(place_decomp *d)
     free(d);
 }
 
+void place_decomp_global(const place_decomp *d, int64_t n[3])
+{
+    memcpy(n, d->n, sizeof d->n);
+}
+
 void place_decomp_dims(const place_decomp *d, int dims[3])
 {
     memcpy(dims, d->dims, sizeof d->dims);

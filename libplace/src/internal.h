@@ -65,6 +65,14 @@ struct place_topo {
  * (no scan over ranks). Returns -1 with an error if the node is out of range. */
 int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count, place_error *err);
 
+/* A CPU list's syntax: N or N-M items (N <= M <= PLACE_MAX_PU_INDEX, decimal) separated by
+ * commas, nothing else; *bad_index is set when the syntax was right but an index too large.
+ * Checked before hwloc parses a list (hwloc's parser is lenient and "-6" runs to 2^64). */
+int place_cpulist_syntax(const char *s, int *bad_index);
+
+/* Thread t's PU from PLACE_THREAD_PUS, strictly parsed (runenv.c). */
+int place_env_thread_pu(int t, int *pu, place_error *err);
+
 /* Duplicates a string or returns NULL; the callers check. */
 char *place_strdup(const char *s);
 

@@ -170,7 +170,7 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
     if (s && !strcmp(s, "none"))
         return 0;
     if (s && !strncmp(s, "exp:", 4)) {
-        n->kind = 1;
+        n->kind = PLACE_NOISE_EXP;
         snprintf(label, sizeof label, "%s exp MEAN_US", what);
         return place_parse_double(label, s + 4, 0, 1e9, &n->mean_us, err);
     }
@@ -179,7 +179,7 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
         snprintf(buf, sizeof buf, "%s", s + 7);
         char *colon = strchr(buf, ':');
         if (colon) {
-            n->kind = 2;
+            n->kind = PLACE_NOISE_DETOUR;
             *colon = '\0';
             snprintf(label, sizeof label, "%s detour P", what);
             if (place_parse_double(label, buf, 0, 1, &n->p, err) < 0)
@@ -190,4 +190,20 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
     }
     return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected none, exp:MEAN_US or "
                            "detour:P:LEN_US (e.g. exp:50, detour:0.01:500)", what, s ? s : "");
+}
+
+const char *place_noise_name(place_noise_kind k)
+{
+    return k == PLACE_NOISE_EXP ? "exp" : k == PLACE_NOISE_DETOUR ? "detour" : "none";
+}
+
+double place_noise_draw_us(const place_noise *n, uint64_t *state)
+{
+    if (n->kind == PLACE_NOISE_NONE)
+        return 0;
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u = ((double)(*state >> 11) + 0.5) * 0x1.0p-53;
+    if (n->kind == PLACE_NOISE_EXP)
+        return -n->mean_us * log(u);
+    return u < n->p ? n->len_us : 0;
 }

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include "place/parse.h"
+#include "place/topo.h"
+#include "internal.h"
 
 /* Messages quote at most this many characters of the user's text: hostile input of a
  * megabyte must still give one readable line. */
@@ -70,3 +72,72 @@ int place_parse_double(const char *what, const char *s, double min, double max,
     *out = v;
     return 0;
 }
+
+/* A CPU list: N or N-M items (N <= M <= PLACE_MAX_PU_INDEX, decimal) separated by commas,
+ * nothing else. *bad_index says the syntax was right but an index too large. */
+int place_cpulist_syntax(const char *s, int *bad_index)
+{
+    if (!s || !*s)
+        return 0;
+    for (;;) {
+        long lo = -1, hi;
+        for (int part = 0; part < 2; part++) {
+            if (*s < '0' || *s > '9')
+                return 0;
+            long v = 0;
+            int digits = 0;
+            while (*s >= '0' && *s <= '9') {
+                if (++digits > 9)
+                    return (*bad_index = 1), 0;
+                v = v * 10 + (*s++ - '0');
+            }
+            if (v > PLACE_MAX_PU_INDEX)
+                return (*bad_index = 1), 0;
+            if (part == 0)
+                lo = v;
+            hi = v;
+            if (*s != '-' || part == 1)
+                break;
+            s++;
+        }
+        if (hi < lo)
+            return 0;
+        if (!*s)
+            return 1;
+        if (*s++ != ',')
+            return 0;
+    }
+}
+
+
+/* A comma-separated list of whole numbers in [min, max], at most `cap` of them; *n gets
+ * the count. Each item goes through place_parse_int, so "1,,2", " 1" and "1x" fail. */
+int place_parse_int_list(const char *what, const char *s, long min, long max, int *out, int cap,
+                      int *n, place_error *err)
+{
+    if (!s || !*s)
+        return place_error_set(err, PLACE_EINVAL, "%s: empty; expected comma-separated numbers",
+                               what);
+    *n = 0;
+    const char *p = s;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        char buf[24];
+        if (len == 0 || len >= sizeof buf)
+            return place_error_set(err, PLACE_EINVAL, "%s '%.60s': expected comma-separated whole "
+                                   "numbers from %ld to %ld", what, s, min, max);
+        if (*n == cap)
+            return place_error_set(err, PLACE_EINVAL, "%s '%.60s': more than %d entries", what, s,
+                                   cap);
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (place_parse_int(what, buf, min, max, &out[*n], err) < 0)
+            return -1;
+        (*n)++;
+        p += len;
+        if (!*p)
+            return 0;
+        p++;
+    }
+}
+

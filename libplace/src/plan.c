@@ -842,7 +842,6 @@ static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
 
 /* ---- the job plan ------------------------------------------------------------- */
 
-#define PLACE_MAX_RANKS (1 << 30)
 
 /* Resolves ranks, nodes and ranks per node into the two node classes. */
 static int resolve_layout(place_plan *p, place_error *err)

@@ -125,18 +125,6 @@ static int dump_failed(place_error *err)
     return -1;
 }
 
-/* The grid's size, recovered from the boxes of the first and last rank's corners. */
-static void decomp_global(const place_decomp *d, int64_t n[3])
-{
-    int dims[3], hi[3];
-    place_decomp_dims(d, dims);
-    for (int a = 0; a < 3; a++)
-        hi[a] = dims[a] - 1;
-    place_box b;
-    place_decomp_rank(d, place_decomp_rank_at(d, hi), &b, NULL);
-    memcpy(n, b.hi, sizeof b.hi);
-}
-
 /* Writes ranks [first, first + count) after the head. */
 static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f, int first,
                             int count, int node, place_error *err)
@@ -147,7 +135,7 @@ static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f,
     json_object_set_new(head, "request", request_json(p));
     if (d) {
         int64_t n[3];
-        decomp_global(d, n);
+        place_decomp_global(d, n);
         json_object_set_new(head, "grid", grid_json(d, n));
     }
     json_object_set_new(head, "oversubscribed", json_boolean(place_plan_oversubscribed(p)));
@@ -198,7 +186,7 @@ static void grid_text(const place_decomp *d, FILE *f)
 {
     int64_t n[3], lv[3];
     int dims[3];
-    decomp_global(d, n);
+    place_decomp_global(d, n);
     place_decomp_dims(d, dims);
     place_decomp_halo_levels(d, lv);
     int64_t faces = place_halo_faces(n, dims);

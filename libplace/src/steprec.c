@@ -179,6 +179,7 @@ void place_steprec_stats(const place_steprec *r, place_step_stats *st)
     memset(st, 0, sizeof *st);
     st->steps = r->steps;
     st->nthreads = r->nthreads;
+    st->ranks = 1;
     int kept = r->steps < r->ring ? (int)r->steps : r->ring;
     if (r->steps) {
         st->mean_max_us = r->sum_max / r->steps;
@@ -223,8 +224,8 @@ int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)
     json_t *wait = json_array();
     for (int t = 0; t < r->nthreads; t++)
         json_array_append_new(wait, json_real(r->steps ? r->s[t].wait_ns_total * 1e-3 / r->steps : 0));
-    json_t *o = json_pack("{s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}", "schema",
-                          "place-steps/1", "steps", (json_int_t)st.steps, "threads", st.nthreads,
+    json_t *o = json_pack("{s:s,s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}", "schema",
+                          "place-steps/1", "scope", "rank", "steps", (json_int_t)st.steps, "threads", st.nthreads,
                           "ring", r->ring, "mean_max_us", st.mean_max_us, "mean_mean_us",
                           st.mean_mean_us, "slowdown", isnan(st.slowdown) ? 0.0 : st.slowdown,
                           "max_p50_us", st.max_p50_us, "max_p90_us", st.max_p90_us, "max_p99_us",
@@ -263,5 +264,65 @@ int place_steprec_write_csv(const place_steprec *r, FILE *f, place_error *err)
         if (fputc('\n', f) == EOF)
             return place_error_set(err, PLACE_ESYS, "writing the step CSV failed");
     }
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void place_step_stats_from_steps(const double *max_us, const double *sum_us, int steps,
+                                 int nthreads, int ranks, place_step_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->steps = steps;
+    s->nthreads = nthreads;
+    s->ranks = ranks;
+    s->migrations = s->switches = PLACE_UNAVAILABLE;
+    if (steps < 1 || nthreads < 1)
+        return;
+    double smax = 0, smean = 0, swait = 0;
+    for (int i = 0; i < steps; i++) {
+        double mean = sum_us[i] / nthreads;
+        smax += max_us[i];
+        smean += mean;
+        swait += max_us[i] - mean;
+    }
+    s->mean_max_us = smax / steps;
+    s->mean_mean_us = smean / steps;
+    s->slowdown = s->mean_mean_us > 0 ? s->mean_max_us / s->mean_mean_us : NAN;
+    s->mean_wait_us = swait / steps;
+    double *m = malloc(sizeof(double) * (size_t)steps);
+    if (m) {
+        memcpy(m, max_us, sizeof(double) * (size_t)steps);
+        qsort(m, (size_t)steps, sizeof *m, cmp_double);
+        s->max_p50_us = m[steps / 2];
+        s->max_p90_us = m[(int)(steps * 0.9)];
+        s->max_p99_us = m[(int)(steps * 0.99)];
+        free(m);
+    }
+}
+
+int place_step_stats_write_json(const place_step_stats *s, FILE *f, place_error *err)
+{
+    char scope[64];
+    if (s->ranks > 1)
+        snprintf(scope, sizeof scope, "job of %d ranks", s->ranks);
+    else
+        snprintf(scope, sizeof scope, "rank");
+    json_t *o = json_pack("{s:s,s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o}", "schema",
+                          "place-steps/1", "scope", scope, "steps", (json_int_t)s->steps,
+                          "threads", s->nthreads, "ranks", s->ranks, "mean_max_us", s->mean_max_us,
+                          "mean_mean_us", s->mean_mean_us, "slowdown",
+                          isnan(s->slowdown) ? 0.0 : s->slowdown, "max_p50_us", s->max_p50_us,
+                          "max_p90_us", s->max_p90_us, "max_p99_us", s->max_p99_us, "mean_wait_us",
+                          s->mean_wait_us, "migrations", maybe(s->migrations), "switches",
+                          maybe(s->switches));
+    int rc = o ? json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+    json_decref(o);
+    if (rc < 0 || fputc('\n', f) == EOF)
+        return place_error_set(err, PLACE_ESYS, "writing the step statistics failed");
     return 0;
 }

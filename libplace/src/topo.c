@@ -519,49 +519,13 @@ fail:
     return -1;
 }
 
-/* A CPU list: N or N-M items (N <= M <= PLACE_MAX_PU_INDEX, decimal) separated by commas,
- * nothing else. *bad_index says the syntax was right but an index too large. */
-static int cpulist_syntax_ok(const char *s, int *bad_index)
-{
-    if (!s || !*s)
-        return 0;
-    for (;;) {
-        long lo = -1, hi;
-        for (int part = 0; part < 2; part++) {
-            if (*s < '0' || *s > '9')
-                return 0;
-            long v = 0;
-            int digits = 0;
-            while (*s >= '0' && *s <= '9') {
-                if (++digits > 9)
-                    return (*bad_index = 1), 0;
-                v = v * 10 + (*s++ - '0');
-            }
-            if (v > PLACE_MAX_PU_INDEX)
-                return (*bad_index = 1), 0;
-            if (part == 0)
-                lo = v;
-            hi = v;
-            if (*s != '-' || part == 1)
-                break;
-            s++;
-        }
-        if (hi < lo)
-            return 0;
-        if (!*s)
-            return 1;
-        if (*s++ != ',')
-            return 0;
-    }
-}
-
 int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
 {
     /* Checked here before hwloc parses it: hwloc's parser is lenient about trailing
      * garbage, reads "-6" as a range to 2^64 (2.6 s; found by fuzz_numbers) and allocates
      * the bitmap to the largest index ("0-2000000000": 250 MB). */
     int bad_index = 0;
-    if (!cpulist_syntax_ok(cpulist, &bad_index)) {
+    if (!place_cpulist_syntax(cpulist, &bad_index)) {
         if (bad_index)
             return place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': a PU index is out of range; "
                                    "expected OS PU indices up to %d", cpulist, PLACE_MAX_PU_INDEX);
@@ -657,4 +621,15 @@ int place_topo_cpukind(const place_topo *t, int k, const char **pus, int *effici
     if (core_type)
         *core_type = t->kinds[k].core_type;
     return 0;
+}
+
+int place_topo_pu_numa(const place_topo *t, int pu_os)
+{
+    for (int c = 0; c < t->ncores; c++) {
+        const place_core *k = &t->cores[c];
+        for (int i = 0; i < k->npu; i++)
+            if (t->pu_pool[k->pu_first + i] == pu_os)
+                return k->has_numa ? t->dom[k->domain].numa_os : -1;
+    }
+    return -1;
 }

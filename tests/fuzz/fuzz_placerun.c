@@ -1,12 +1,13 @@
-/* fuzz_placerun: placerun's own inputs, through its real parser (placerun.c is compiled
- * into the harness). First byte even: the rest is a command line, one argument per line
+/* fuzz_placerun: placerun's own inputs, through its real parser (the harness links
+ * placerun's option unit, launcher/options.c, and its dry run, launcher/dryrun.c). First byte even: the rest is a command line, one argument per line
  * (--plan, the plan options, --grid, --check/--report/--monitor/--jitter and their
  * options); a command line that parses in --plan mode is planned (output to /dev/null).
  * Odd: the rest is a config file (INI) read as placerun --config reads it. Nothing is
  * executed and no file is written. */
-#define main placerun_main
-#include "../../launcher/placerun.c"
-#undef main
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "placerun.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -32,21 +33,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int argc = 1 + fuzz_split(s, '\n', argv + 1, 32);
         argv[argc] = NULL;
         optind = 0; /* glibc: reinitialise getopt for a new vector */
-        if (parse_args(argc, argv, &o, &e) == 0 && o.plan && !o.output && o.req.ranks <= 1024 &&
+        if (placerun_parse_args(argc, argv, &o, &e) == 0 && o.plan && !o.output && o.req.ranks <= 1024 &&
             o.req.nodes <= 64 && o.req.ranks_per_node <= 1024) {
             /* the plan, to /dev/null (stdout); errors print one line to stderr */
-            plan_mode(&o);
+            placerun_plan_mode(&o);
         }
         free(s);
     } else {
         const char *path = fuzz_file(data + 1, size - 1, ".conf");
-        memset(&o, 0, sizeof o);
-        place_request_init(&o.req);
-        o.format = "text";
-        o.membind = "local";
-        place_jitter_opts_init(&o.jopts);
-        load_config(&o, path, 1, &e);
+        placerun_options_init(&o);
+        placerun_load_config(&o, path, 1, &e);
     }
-    config_release();
+    placerun_config_release();
     return 0;
 }

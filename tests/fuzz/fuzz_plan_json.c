@@ -12,11 +12,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     place_assignment a;
     place_error e;
     if (place_assignment_load(&a, path, data[0] % 8, &e) == 0) {
-        if (a.nthreads < 0 || (a.nthreads && !a.thread_pu_os) || a.nnuma < 0 || a.nnuma > 64 ||
-            !memchr(a.cpuset, 0, sizeof a.cpuset))
+        /* what the loader promises of an accepted file */
+        if (a.nthreads < 1 || !a.thread_pu_os || a.nnuma < 0 || (a.nnuma && !a.numa_os) ||
+            !a.cpuset || a.rank != data[0] % 8 || a.rank >= a.size || a.local_rank >= a.local_size)
             abort();
         for (int t = 0; t < a.nthreads; t++)
-            if (a.thread_pu_os[t] < 0)
+            if (a.thread_pu_os[t] < 0 || a.thread_pu_os[t] > PLACE_MAX_PU_INDEX)
+                abort();
+        for (int i = 0; a.has_grid && i < 3; i++)
+            if (a.box.lo[i] < 0 || a.box.lo[i] >= a.box.hi[i] || a.box.hi[i] > a.global[i] ||
+                a.box.coords[i] < 0 || a.box.coords[i] >= a.dims[i])
+                abort();
+        for (int i = 0; a.has_grid && i < 6; i++)
+            if (a.box.neighbor[i] < -1 || a.box.neighbor[i] >= a.size)
                 abort();
         place_assignment_free(&a);
     }

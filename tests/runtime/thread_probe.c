@@ -1,7 +1,10 @@
 /* thread_probe: a solver's use of libplace under placerun, checked from inside.
  *   1. place_assignment_from_env() returns what placerun exported in PLACE_* (cpuset,
  *      thread PUs, and the box when --grid was given);
- *   2. pthreads (not OpenMP) bound with place_bind_self_thread(i) run on the plan's PU i.
+ *   2. pthreads (not OpenMP) bound with place_bind_self_thread(NULL, i) run on the plan's
+ *      PU i.
+ * A checker: it reads PLACE_CPUSET, PLACE_NTHREADS, PLACE_RANK and PLACE_BOX itself
+ * (strictly) to compare them with what the contract module returned.
  * Prints one line per check; exits 1 on any mismatch. */
 #define _GNU_SOURCE
 #include <place.h>
@@ -18,7 +21,7 @@ static void *worker(void *arg)
 {
     int t = (int)(long)arg;
     place_error e;
-    if (place_bind_self_thread(t, &e) < 0) {
+    if (place_bind_self_thread(NULL, t, &e) < 0) {
         printf("thread %d: %s\n", t, e.msg);
         __atomic_add_fetch(&bad, 1, __ATOMIC_SEQ_CST);
         return NULL;
@@ -46,20 +49,25 @@ int main(void)
         return 1;
     }
     const char *cpuset = getenv("PLACE_CPUSET"), *n = getenv("PLACE_NTHREADS");
-    int ok = cpuset && !strcmp(cpuset, A.cpuset) && n && atoi(n) == A.nthreads &&
-             A.rank == atoi(getenv("PLACE_RANK"));
+    int nt = -1, rk = -1;
+    int ok = cpuset && !strcmp(cpuset, A.cpuset) &&
+             place_parse_int("PLACE_NTHREADS", n, 1, 65536, &nt, NULL) == 0 && nt == A.nthreads &&
+             place_parse_int("PLACE_RANK", getenv("PLACE_RANK"), 0, 1 << 30, &rk, NULL) == 0 &&
+             rk == A.rank;
     printf("rank %d assignment: cpuset %s (env %s), %d threads: %s\n", A.rank, A.cpuset,
            cpuset ? cpuset : "-", A.nthreads, ok ? "ok" : "MISMATCH");
     bad += !ok;
     if (A.has_grid) {
         char box[160];
-        snprintf(box, sizeof box, "%lld:%lld,%lld:%lld,%lld:%lld", A.lo[0], A.hi[0], A.lo[1], A.hi[1],
-                 A.lo[2], A.hi[2]);
+        const place_box *b = &A.box;
+        snprintf(box, sizeof box, "%lld:%lld,%lld:%lld,%lld:%lld", (long long)b->lo[0],
+                 (long long)b->hi[0], (long long)b->lo[1], (long long)b->hi[1], (long long)b->lo[2],
+                 (long long)b->hi[2]);
         const char *env = getenv("PLACE_BOX");
         int gok = env && !strcmp(env, box);
         printf("rank %d box %s (env %s), neighbours %d %d %d %d %d %d: %s\n", A.rank, box,
-               env ? env : "-", A.neighbor[0], A.neighbor[1], A.neighbor[2], A.neighbor[3],
-               A.neighbor[4], A.neighbor[5], gok ? "ok" : "MISMATCH");
+               env ? env : "-", A.box.neighbor[0], A.box.neighbor[1], A.box.neighbor[2],
+               A.box.neighbor[3], A.box.neighbor[4], A.box.neighbor[5], gok ? "ok" : "MISMATCH");
         bad += !gok;
     }
     pthread_t th[64];
@@ -69,7 +77,7 @@ int main(void)
     for (int t = 0; t < T; t++)
         pthread_join(th[t], NULL);
     place_error_clear(&e);
-    if (place_bind_self_thread(T, &e) == 0 || !strstr(e.msg, "the plan has threads")) {
+    if (place_bind_self_thread(NULL, T, &e) == 0 || !strstr(e.msg, "the plan has threads")) {
         printf("rank %d: binding thread %d beyond the plan was not refused: MISMATCH\n", A.rank, T);
         bad++;
     }

@@ -17,6 +17,7 @@
 #ifndef PLACE_DECOMP_H
 #define PLACE_DECOMP_H
 
+#include "place/api.h"
 #include <stdint.h>
 #include "place/error.h"
 #include "place/plan.h"
@@ -27,20 +28,20 @@ extern "C" {
 
 /* Parses "NXxNYxNZ" (e.g. "256x128x64"), each a whole number >= 1, with the product of
  * the three within int64_t. `what` names the input in messages (e.g. "--grid"). */
-int place_grid_parse(const char *what, const char *s, int64_t n[3], place_error *err);
+PLACE_API int place_grid_parse(const char *what, const char *s, int64_t n[3], place_error *err);
 
 /* Sum of the internal face areas of the process grid `dims` on grid `n`, one layer:
  * (px-1)*ny*nz + (py-1)*nx*nz + (pz-1)*nx*ny. The cells exchanged per step, counting
  * both directions across every face (DESIGN.md's halo_cells), are twice this. */
-int64_t place_halo_faces(const int64_t n[3], const int dims[3]);
+PLACE_API int64_t place_halo_faces(const int64_t n[3], const int dims[3]);
 
 /* Chooses dims with px*py*pz = P, each no larger than the grid along its axis, with the
  * smallest halo; ties go to the most even subdomain sizes, then to the larger px.
  * Fails (PLACE_EINVAL) when no factorisation fits, e.g. more ranks than cells. */
-int place_dims_choose(const int64_t n[3], int P, int dims[3], place_error *err);
+PLACE_API int place_dims_choose(const int64_t n[3], int P, int dims[3], place_error *err);
 
 /* Splits n cells over p parts: part i is [lo, hi). */
-void place_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi);
+PLACE_API void place_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi);
 
 typedef struct place_decomp place_decomp;
 
@@ -55,13 +56,16 @@ enum {
 /* Decomposes grid `n` over the ranks of `plan` (nodes and NUMA nodes from the plan).
  * With plan NULL, over `ranks` ranks on one node and one NUMA node. The plan must
  * outlive the decomposition. */
-int place_decomp_compute(place_decomp **out, const int64_t n[3], const place_plan *plan,
+PLACE_API int place_decomp_compute(place_decomp **out, const int64_t n[3], const place_plan *plan,
                          int ranks, unsigned flags, place_error *err);
-void place_decomp_free(place_decomp *d);
+PLACE_API void place_decomp_free(place_decomp *d);
+
+/* The grid decomposed. */
+PLACE_API void place_decomp_global(const place_decomp *d, int64_t n[3]);
 
 /* The process grid and how ranks were mapped ("hierarchical" or "linear"). */
-void place_decomp_dims(const place_decomp *d, int dims[3]);
-const char *place_decomp_mapping(const place_decomp *d);
+PLACE_API void place_decomp_dims(const place_decomp *d, int dims[3]);
+PLACE_API const char *place_decomp_mapping(const place_decomp *d);
 
 typedef struct place_box {
     int64_t lo[3], hi[3];  /* global cells [lo, hi) */
@@ -70,24 +74,24 @@ typedef struct place_box {
 } place_box;
 
 /* Box, coords and neighbours of `rank`. Returns 0, or -1 if out of range. */
-int place_decomp_rank(const place_decomp *d, int rank, place_box *box, place_error *err);
+PLACE_API int place_decomp_rank(const place_decomp *d, int rank, place_box *box, place_error *err);
 
 /* Rank at process-grid coords, or -1 if outside. */
-int place_decomp_rank_at(const place_decomp *d, const int coords[3]);
+PLACE_API int place_decomp_rank_at(const place_decomp *d, const int coords[3]);
 
 /* Halo faces (one layer, each face counted once) split by the slowest link crossed:
  * [0] both sides on one NUMA node, [1] one node, different NUMA nodes, [2] different
  * nodes. Their sum is place_halo_faces(). */
-void place_decomp_halo_levels(const place_decomp *d, int64_t levels[3]);
+PLACE_API void place_decomp_halo_levels(const place_decomp *d, int64_t levels[3]);
 
 /* Thread t of T's slab of a box: a contiguous range along x (the outermost dimension),
  * the part that OpenMP's schedule(static) gives thread t of a loop over the box's x
  * extent. The slab may be empty (lo == hi) when the box is thinner than T. */
-void place_box_thread_slab(const place_box *box, int T, int t, place_box *slab);
+PLACE_API void place_box_thread_slab(const place_box *box, int T, int t, place_box *slab);
 
 /* Notes on what the decomposition did (uneven sizes, mapping fallbacks), one line each. */
-int place_decomp_nnotes(const place_decomp *d);
-const char *place_decomp_note(const place_decomp *d, int i);
+PLACE_API int place_decomp_nnotes(const place_decomp *d);
+PLACE_API const char *place_decomp_note(const place_decomp *d, int i);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #ifndef PLACE_ERROR_H
 #define PLACE_ERROR_H
 
+#include "place/api.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -19,7 +20,8 @@ enum place_errcode {
     PLACE_ENOENT = 2,     /* a named file or object does not exist */
     PLACE_EINFEASIBLE = 3,/* the request cannot be met on this topology */
     PLACE_ESYS = 4,       /* a system call or hwloc call failed; errno kept in sys_errno */
-    PLACE_ENOMEM = 5
+    PLACE_ENOMEM = 5,
+    PLACE_ENOTPLACED = 6  /* not running under placerun: no PLACE_* contract to read */
 };
 
 #define PLACE_ERRMSG_MAX 512
@@ -32,11 +34,11 @@ typedef struct place_error {
 
 /* Sets *err (if not NULL) to the given code and printf-style message. Returns -1 so
  * that a caller can write `return place_error_set(err, ...)`. */
-int place_error_set(place_error *err, int code, const char *fmt, ...)
+PLACE_API int place_error_set(place_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Clears *err to PLACE_OK and an empty message. */
-void place_error_clear(place_error *err);
+PLACE_API void place_error_clear(place_error *err);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #ifndef PLACE_LAUNCH_H
 #define PLACE_LAUNCH_H
 
+#include "place/api.h"
 #include "place/error.h"
 #include "place/topo.h"
 
@@ -32,51 +33,22 @@ typedef struct place_launch {
 /* Fills *l from the environment. With no launcher variables: rank 0 of 1 ("none").
  * Fails with PLACE_EINVAL naming the variable when a value is malformed or the values
  * contradict each other (a local rank not below the local size, say). */
-int place_launch_detect(place_launch *l, place_error *err);
+PLACE_API int place_launch_detect(place_launch *l, place_error *err);
 
 /* Binds the calling process (all its threads) to `cpulist` (OS PU indices). */
-int place_bind_process(const place_topo *t, const char *cpulist, place_error *err);
+PLACE_API int place_bind_process(const place_topo *t, const char *cpulist, place_error *err);
 
 /* Memory policy for the calling process, inherited by what it execs:
  *   "local"      allocate on the NUMA node of the CPU that first touches a page
  *   "interleave" round-robin over the NUMA nodes in `numa_os` (n of them)
  *   "none"       leave the inherited policy alone */
-int place_set_membind(const char *mode, const int *numa_os, int n, place_error *err);
+PLACE_API int place_set_membind(const char *mode, const int *numa_os, int n, place_error *err);
 
 /* The calling process's current CPU binding as a list string (caller frees). */
-char *place_current_binding(void);
+PLACE_API char *place_current_binding(void);
 
-/* Binds the calling thread to the plan's PU for thread `t` of this rank, read from
- * PLACE_THREAD_PUS (set by placerun). For pthreads and progress threads that OpenMP's
- * OMP_PLACES does not cover. */
-int place_bind_self_thread(int t, place_error *err);
-
-/* ---- this rank's assignment, as placerun exported it -------------------------- */
-
-typedef struct place_assignment {
-    int rank, local_rank, local_size, node, size;
-    char cpuset[1024];       /* list string of OS PU indices */
-    int nnuma;
-    int numa_os[64];
-    int nthreads;
-    int *thread_pu_os;       /* nthreads entries, owned by the assignment */
-    int has_grid;            /* the rest only when placerun was given --grid */
-    long long global[3];
-    int dims[3];
-    int coords[3];
-    long long lo[3], hi[3];  /* box, hi exclusive */
-    int neighbor[6];         /* -x +x -y +y -z +z, -1 at a wall */
-} place_assignment;
-
-/* Reads the node plan JSON at PLACE_PLAN and takes the entry of rank PLACE_RANK: what
- * a solver calls instead of recomputing the plan. Fails with a message naming the
- * variable or the file when either is missing or malformed. */
-int place_assignment_from_env(place_assignment *a, place_error *err);
-
-/* The same from an explicit plan file and rank. */
-int place_assignment_load(place_assignment *a, const char *path, int rank, place_error *err);
-
-void place_assignment_free(place_assignment *a);
+/* Binds the calling thread to PU `pu` (OS index). */
+PLACE_API int place_bind_thread_pu(int pu, place_error *err);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #ifndef PLACE_MEMORY_H
 #define PLACE_MEMORY_H
 
+#include "place/api.h"
 #include <stddef.h>
 #include <stdint.h>
 #include "place/error.h"
@@ -35,12 +36,12 @@ typedef struct place_array {
 
 /* Maps `bytes` of anonymous memory, page-aligned and not yet touched (no page exists
  * until written). Fails with PLACE_ENOMEM naming the size. */
-int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error *err);
-void place_array_free(place_array *a);
+PLACE_API int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error *err);
+PLACE_API void place_array_free(place_array *a);
 
 /* Bytes of the array backed by transparent huge pages now (from /proc/self/smaps), or
  * -1 if that cannot be read. */
-long long place_array_huge_bytes(const place_array *a);
+PLACE_API long long place_array_huge_bytes(const place_array *a);
 
 typedef struct place_partition {
     int nparts;
@@ -51,20 +52,20 @@ typedef struct place_partition {
 /* Builds a partition of `bytes` into `nparts` contiguous parts the way OpenMP's
  * schedule(static) splits `nitems` items of `item_bytes` (the first nitems mod nparts
  * parts get one item more), each owned by owner[i] (copied). */
-int place_partition_static(place_partition *p, size_t nitems, size_t item_bytes, int nparts,
+PLACE_API int place_partition_static(place_partition *p, size_t nitems, size_t item_bytes, int nparts,
                            const int *owner, place_error *err);
 
 /* Checks that a partition covers [0, bytes) exactly, in order, with existing nodes. */
-int place_partition_check(const place_partition *p, size_t bytes, place_error *err);
-void place_partition_free(place_partition *p);
+PLACE_API int place_partition_check(const place_partition *p, size_t bytes, place_error *err);
+PLACE_API void place_partition_free(place_partition *p);
 
 /* First touch of part t by the calling thread (call it from thread t of the parallel
  * region that will compute on the part): writes a zero into every page of the part. */
-void place_touch_part(const place_array *a, const place_partition *p, int t);
+PLACE_API void place_touch_part(const place_array *a, const place_partition *p, int t);
 
 /* Binds every part to its owner's node (mbind MPOL_BIND, moving pages already present),
  * for data that cannot be first-touched by its owners. */
-int place_bind_parts(const place_array *a, const place_partition *p, place_error *err);
+PLACE_API int place_bind_parts(const place_array *a, const place_partition *p, place_error *err);
 
 #define PLACE_MAX_NUMA 1024
 
@@ -82,9 +83,9 @@ typedef struct place_locality {
 /* Where every page of the array is (move_pages with nodes NULL): the histogram per node,
  * untouched pages reported as such (never as node 0), and with a partition (or NULL) the
  * local and remote pages of each part. */
-int place_locality_query(const place_array *a, const place_partition *p, place_locality *l,
+PLACE_API int place_locality_query(const place_array *a, const place_partition *p, place_locality *l,
                          place_error *err);
-void place_locality_free(place_locality *l);
+PLACE_API void place_locality_free(place_locality *l);
 
 typedef struct place_migration {
     int64_t misplaced;         /* touched pages not on their owner's node */
@@ -98,18 +99,18 @@ typedef struct place_migration {
 /* Moves every misplaced page of the array to its part's owner (move_pages). Pages the
  * kernel refuses stay where they were (the array stays usable) and are counted; a
  * refusal of the whole call (EPERM, ENOMEM) is an error naming it. */
-int place_migrate_parts(const place_array *a, const place_partition *p, place_migration *m,
+PLACE_API int place_migrate_parts(const place_array *a, const place_partition *p, place_migration *m,
                         place_error *err);
 
 /* The cost model: repair when remaining_s x sigma > cost, where cost = misplaced bytes /
  * bandwidth. Writes one line with the numbers and the decision into `line`; returns 1
  * to migrate, 0 not. */
-int place_migration_decide(int64_t misplaced_pages, size_t page, double bandwidth_gbs,
+PLACE_API int place_migration_decide(int64_t misplaced_pages, size_t page, double bandwidth_gbs,
                            double remaining_s, double sigma, char *line, size_t n);
 
 /* The kernel's count of pages migrated successfully (pgmigrate_success in /proc/vmstat),
  * or -1 if unreadable. */
-long long place_vmstat_pgmigrate_success(void);
+PLACE_API long long place_vmstat_pgmigrate_success(void);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #ifndef PLACE_PLAN_H
 #define PLACE_PLAN_H
 
+#include "place/api.h"
 #include <stdio.h>
 #include "place/error.h"
 #include "place/topo.h"
@@ -21,6 +22,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The most ranks a plan (or a plan file) may hold. */
+#define PLACE_MAX_RANKS (1 << 30)
 
 typedef enum place_policy {
     PLACE_POLICY_NUMA = 0, /* default: ranks spread over NUMA nodes in proportion to
@@ -50,36 +54,36 @@ typedef struct place_request {
 } place_request;
 
 /* Fills *req with the defaults: 1 rank, 1 node, auto threads, NUMA policy. */
-void place_request_init(place_request *req);
+PLACE_API void place_request_init(place_request *req);
 
 /* Parses a policy or kinds name ("numa", "compact", "spread"; "auto", "all", "best").
  * Returns 0, or -1 with an error naming the valid values. */
-int place_policy_parse(const char *s, place_policy *out, place_error *err);
-int place_kinds_parse(const char *s, place_kinds *out, place_error *err);
-const char *place_policy_name(place_policy p);
-const char *place_kinds_name(place_kinds k);
+PLACE_API int place_policy_parse(const char *s, place_policy *out, place_error *err);
+PLACE_API int place_kinds_parse(const char *s, place_kinds *out, place_error *err);
+PLACE_API const char *place_policy_name(place_policy p);
+PLACE_API const char *place_kinds_name(place_kinds k);
 
 typedef struct place_plan place_plan;
 
 /* Computes the plan. The topology must outlive the plan. Returns 0 and a new plan in
  * *out (free with place_plan_free), or -1 with an error: PLACE_EINVAL for malformed
  * requests, PLACE_EINFEASIBLE when the machine cannot hold it without --oversubscribe. */
-int place_plan_compute(place_plan **out, const place_topo *topo, const place_request *req,
+PLACE_API int place_plan_compute(place_plan **out, const place_topo *topo, const place_request *req,
                        place_error *err);
 
-void place_plan_free(place_plan *p);
+PLACE_API void place_plan_free(place_plan *p);
 
 /* The request as resolved (ranks, nodes, smt actually used...). */
-const place_request *place_plan_request(const place_plan *p);
-const place_topo *place_plan_topo(const place_plan *p);
+PLACE_API const place_request *place_plan_request(const place_plan *p);
+PLACE_API const place_topo *place_plan_topo(const place_plan *p);
 
 /* Notes: one line each, saying what the plan did that a user might not expect
  * (remainder cores left idle, SMT turned on, kinds skipped, straddling, sharing). */
-int place_plan_nnotes(const place_plan *p);
-const char *place_plan_note(const place_plan *p, int i);
+PLACE_API int place_plan_nnotes(const place_plan *p);
+PLACE_API const char *place_plan_note(const place_plan *p, int i);
 
 /* Whether several threads share a PU (only with oversubscribe). */
-int place_plan_oversubscribed(const place_plan *p);
+PLACE_API int place_plan_oversubscribed(const place_plan *p);
 
 /* One rank's assignment. Pointers point into the plan and live as long as it does. */
 typedef struct place_rank_info {
@@ -97,23 +101,23 @@ typedef struct place_rank_info {
 } place_rank_info;
 
 /* Fills *info for global rank `rank` (0 <= rank < ranks). Returns 0 or -1 (range). */
-int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err);
+PLACE_API int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err);
 
 typedef struct place_decomp place_decomp; /* place/decomp.h */
 
 /* Writes the plan as one "place-plan/1" JSON object (see docs/plan-json.md), streaming
  * rank by rank so that memory stays bounded whatever the rank count. With a
  * decomposition `d` (else NULL), adds "grid" and each rank's box, coords and neighbours. */
-int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
+PLACE_API int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
 
 /* The same for the ranks of one node only (the file placerun exports as PLACE_PLAN);
  * the object carries "scope": {"ranks_of": "node", "node": N}. */
-int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
+PLACE_API int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
                                place_error *err);
 
 /* Writes the plan as text: a header, then one line per rank, readable as a map; with a
  * decomposition, the grid's dims and halo by link level, and each rank's box. */
-int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
+PLACE_API int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
 
 #ifdef __cplusplus
 }

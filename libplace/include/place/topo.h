@@ -12,6 +12,7 @@
 #ifndef PLACE_TOPO_H
 #define PLACE_TOPO_H
 
+#include "place/api.h"
 #include "place/error.h"
 
 #ifdef __cplusplus
@@ -42,14 +43,14 @@ enum {
  *   "synthetic:DESCRIPTION"  an hwloc synthetic string, e.g. "pack:2 numa:2 core:8 pu:2"
  *   "PATH.xml" or "xml:PATH" an hwloc XML file (lstopo --of xml)
  * On success stores a new handle in *out (free it with place_topo_free) and returns 0. */
-int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err);
+PLACE_API int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err);
 
 /* Frees a topology; NULL is allowed. */
-void place_topo_free(place_topo *t);
+PLACE_API void place_topo_free(place_topo *t);
 
 /* Restricts the usable PUs to `cpulist` (hwloc list syntax of OS indices, "0-3,8"), as
  * a cgroup or `taskset` would. Fails if the list is malformed or leaves no usable PU. */
-int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err);
+PLACE_API int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err);
 
 /* A summary of the machine. Counts are of objects in the topology; `usable_*` count
  * what a plan may use (allowed, online, inside the binding where asked). */
@@ -68,30 +69,34 @@ typedef struct place_topo_info {
 } place_topo_info;
 
 /* Fills *info. Strings point into the handle. */
-void place_topo_get_info(const place_topo *t, place_topo_info *info);
+PLACE_API void place_topo_get_info(const place_topo *t, place_topo_info *info);
 
 /* Text (hwloc list syntax of OS indices) of the PUs that are offline, disallowed (by a
  * cgroup or place_topo_restrict) and outside the process binding. Empty string if none.
  * The returned strings point into the handle. */
-const char *place_topo_offline_pus(const place_topo *t);
-const char *place_topo_disallowed_pus(const place_topo *t);
-const char *place_topo_unbound_pus(const place_topo *t);
+PLACE_API const char *place_topo_offline_pus(const place_topo *t);
+PLACE_API const char *place_topo_disallowed_pus(const place_topo *t);
+PLACE_API const char *place_topo_unbound_pus(const place_topo *t);
 
 /* OS index of the primary NUMA node of domain `d` (0 <= d < info.domains), in logical
  * order; -1 if out of range. */
-int place_topo_domain_numa_os(const place_topo *t, int d);
+PLACE_API int place_topo_domain_numa_os(const place_topo *t, int d);
+
+/* OS index of the NUMA node local to PU `pu_os` (its core's domain), or -1 if the PU is
+ * not a usable PU of the topology. */
+PLACE_API int place_topo_pu_numa(const place_topo *t, int pu_os);
 
 /* OS index of memory-only NUMA node `i` (0 <= i < info.memory_only_numa), or -1. */
-int place_topo_memory_only_numa_os(const place_topo *t, int i);
+PLACE_API int place_topo_memory_only_numa_os(const place_topo *t, int i);
 
 /* NUMA distance (hwloc's relative latency matrix) from NUMA node OS index `a` to `b`;
  * -1 if the topology carries no distances or the indices are unknown. */
-int place_topo_numa_distance(const place_topo *t, int numa_a_os, int numa_b_os);
+PLACE_API int place_topo_numa_distance(const place_topo *t, int numa_a_os, int numa_b_os);
 
 /* CPU kind `k` (0 <= k < info.cpukinds), in hwloc's order (least efficient first): its
  * PUs as a list string, its efficiency rank (-1 if unknown) and hwloc's "CoreType" info
  * if any (else NULL). Returns -1 if out of range. Strings point into the handle. */
-int place_topo_cpukind(const place_topo *t, int k, const char **pus, int *efficiency,
+PLACE_API int place_topo_cpukind(const place_topo *t, int k, const char **pus, int *efficiency,
                        const char **core_type);
 
 #ifdef __cplusplus

@@ -1,0 +1,454 @@
+/* options.c: placerun's options: the command line and the config-file layers, parsed
+ * into one `options`. Nothing here runs anything, so the fuzz harness links this unit as
+ * it is (tests/fuzz/fuzz_placerun.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <limits.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "placerun.h"
+
+enum {
+    OPT_PLAN = 256, OPT_TOPOLOGY, OPT_RPN, OPT_POLICY, OPT_SMT, OPT_RESERVE, OPT_OVERSUB,
+    OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
+    OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
+    OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE,
+    OPT_CONFIG
+};
+
+void placerun_usage(FILE *f)
+{
+    fputs(
+"usage: placerun [options] [--] APP [ARGS...]     run APP placed (shim, single, wrapper)\n"
+"       placerun --check [options]                 verify placement with a built-in probe\n"
+"       placerun --plan [options]                  print the plan, run nothing\n"
+"\n"
+"Places every rank and thread of an MPI/OpenMP job. Under a launcher\n"
+"(mpirun -np 8 placerun -t 4 -- ./app, srun -n 8 placerun -- ./app) each rank finds\n"
+"itself from the launcher's environment, binds to its part of the node's plan, sets the\n"
+"memory policy, exports OMP_* and PLACE_* and execs APP. Without a launcher and with\n"
+"-n > 1 (or --launcher), placerun starts mpirun or srun itself with their binding off.\n"
+"\n"
+"Machine and request:\n"
+"  --topology SPEC      native (default; HWLOC_XMLFILE and HWLOC_SYNTHETIC are honoured),\n"
+"                       FILE.xml (lstopo --of xml) or synthetic:\"pack:2 numa:2 core:8 pu:2\"\n"
+"  -n, -np RANKS        total ranks (under a launcher: must match it)\n"
+"  -N, --nodes NODES    nodes; ranks are spread over them in blocks (default 1)\n"
+"  --ranks-per-node R   ranks on each node (the last node takes the remainder)\n"
+"  -t, --threads T      threads per rank (default: fill the rank's share of cores)\n"
+"  --policy P           numa (default): ranks over NUMA nodes in proportion to their\n"
+"                       cores, equal contiguous cpusets that never straddle NUMA nodes\n"
+"                       when they fit; compact: fill cores in order, only what is needed;\n"
+"                       spread: rank i on NUMA node i mod D\n"
+"  --smt K              PUs per core to use (default 1; more only if threads need it)\n"
+"  --reserve-cores C    leave the last C cores of each package to the OS\n"
+"  --cpu-kinds K        hybrid CPUs: auto (default: most efficient kind if it fits),\n"
+"                       all, or best (only the most efficient kind)\n"
+"  --allowed CPUS       use only these PUs (OS indices, e.g. 0-15,32-47), as a cgroup\n"
+"                       or taskset would\n"
+"  --oversubscribe      allow several threads per PU instead of failing\n"
+"  --grid NXxNYxNZ      decompose a 3D grid of cells over the ranks: the process grid\n"
+"                       with the least halo, node and NUMA blocks kept compact\n"
+"  --periodic AXES      neighbours wrap along these axes (any of x, y, z, e.g. xz)\n"
+"  --linear-mapping     number subdomains row-major (as MPI_Cart_create) instead of\n"
+"                       mapping node and NUMA blocks\n"
+"\n"
+"Running:\n"
+"  --membind M          memory policy: local (default: first touch on the toucher's\n"
+"                       node), interleave (over the rank's NUMA nodes), none\n"
+"  --force-env          overwrite OMP_NUM_THREADS/OMP_PLACES/OMP_PROC_BIND set by the user\n"
+"  --report             print the binding each rank applied (on stderr)\n"
+"  --check              run the built-in probe instead of APP: every thread's mask, CPU\n"
+"                       and migrations against the plan; exit 1 on any mismatch\n"
+"  --monitor FILE       sample every thread of APP (preloaded library) and write JSON\n"
+"                       per thread at exit: PU planned, CPUs seen, migrations, switches\n"
+"                       (FILE.rankN.json per rank when there are several)\n"
+"  --launcher L         wrapper mode with mpirun or srun (default: srun inside a Slurm\n"
+"                       allocation, else mpirun)\n"
+"  --best-effort        run APP even if binding fails (say so) instead of refusing\n"
+"\n"
+"Jitter probe (on the rank's planned PUs, one pinned thread each):\n"
+"  --jitter [SECONDS]   measure OS noise instead of running APP (default 2 s); text\n"
+"                       summary per thread, JSON with -o FILE (FILE.rankN.json per rank)\n"
+"  --jitter-mode M      fwq (fixed work quantum, default) or selfish (clock-read loop)\n"
+"  --quantum US         fwq quantum (default 50 us)\n"
+"  --threshold US       a detour exceeds the baseline by more than this (default 5 us)\n"
+"                       and by 10% of the baseline\n"
+"  --sched-idle         run the probe threads at SCHED_IDLE\n"
+"  -v, --verbose        say what placerun does (the launcher command, in wrapper mode)\n"
+"\n"
+"Dry run:\n"
+"  --plan               print the plan and run nothing\n"
+"  --format F           text (default: one line per rank) or json (schema place-plan/1)\n"
+"  -o, --output FILE    write the plan to FILE instead of standard output (atomically)\n"
+"  --config FILE        a site or machine profile (INI, [placerun] section) applied\n"
+"                       before the command line; also read: /etc/place/placerun.conf,\n"
+"                       ~/.config/place/placerun.conf, $PLACE_CONFIG (docs/configs.md)\n"
+"  -h, --help           this help\n"
+"  --version            print the version\n"
+"\n"
+"Text output names OS indices as P# and logical indices as L#.\n", f);
+}
+
+/* "-np" is mpirun's spelling; getopt_long cannot take a two-letter single-dash option,
+ * so it is rewritten to "-n" before parsing (only before "--"). */
+static void rewrite_np(int argc, char **argv)
+{
+    static char n[] = "-n";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "-np"))
+            argv[i] = n;
+    }
+}
+
+
+static int parse_periodic(options *o, const char *arg, place_error *e)
+{
+    if (!*arg)
+        return place_error_set(e, PLACE_EINVAL, "--periodic: empty; expected axes among x, y "
+                               "and z, e.g. xz");
+    for (const char *c = arg; *c; c++) {
+        if (*c < 'x' || *c > 'z')
+            return place_error_set(e, PLACE_EINVAL, "--periodic '%.20s': expected axes among "
+                                   "x, y and z, e.g. xz", arg);
+        o->decomp_flags |= PLACE_DECOMP_PERIODIC_X << (*c - 'x');
+    }
+    return 0;
+}
+
+static int one_of(const char *opt, const char *v, const char *const *valid, const char *list,
+                  place_error *e)
+{
+    for (int i = 0; valid[i]; i++)
+        if (!strcmp(v, valid[i]))
+            return 0;
+    return place_error_set(e, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", opt, v, list);
+}
+
+/* ---- configuration files ------------------------------------------------------------
+ * Site and machine profiles (docs/configs.md): INI files with a [placerun] section whose
+ * keys are placerun's long options. Each entry goes through the same option parser as
+ * the command line, so values are checked the same way, and an error names the file and
+ * line. Layers, each overriding the one before: /etc/place/placerun.conf, the user's
+ * $XDG_CONFIG_HOME/place/placerun.conf (~/.config/...), then --config FILE (or, without
+ * it, $PLACE_CONFIG), then the command line. */
+
+static int apply_options(options *o, int argc, char **argv, place_error *e);
+
+static const char *const config_keys[] = {"topology", "policy", "smt", "reserve-cores",
+                                          "cpu-kinds", "allowed", "oversubscribe", "membind",
+                                          "launcher", NULL};
+
+typedef struct config_ctx {
+    options *o;
+    const char *path;
+    char dir[PATH_MAX];
+    place_error *e;
+    int failed;
+} config_ctx;
+
+/* Entries of all config files, which the options point into: alive until exit (or until
+ * config_release, for the fuzz harness that parses many). */
+#define CFG_MAX_ENTRIES 192
+static char *cfg_keep[CFG_MAX_ENTRIES];
+static int cfg_nkeep;
+
+void placerun_config_release(void)
+{
+    while (cfg_nkeep)
+        free(cfg_keep[--cfg_nkeep]);
+}
+
+static int config_entry(void *user, const char *section, const char *name, const char *value)
+{
+    config_ctx *c = user;
+    if (c->failed)
+        return 0;
+    if (strcmp(section, "placerun")) {
+        place_error_set(c->e, PLACE_EINVAL, "section [%.40s] unknown; expected [placerun]", section);
+        goto bad;
+    }
+    int known = 0;
+    for (int i = 0; config_keys[i]; i++)
+        known |= !strcmp(name, config_keys[i]);
+    if (!known) {
+        place_error_set(c->e, PLACE_EINVAL, "key '%.40s' unknown; expected topology, policy, smt, "
+                        "reserve-cores, cpu-kinds, allowed, oversubscribe, membind or launcher", name);
+        goto bad;
+    }
+    char *arg = malloc(strlen(name) + strlen(value) + PATH_MAX + 8);
+    if (!arg || cfg_nkeep == CFG_MAX_ENTRIES) {
+        free(arg);
+        place_error_set(c->e, PLACE_ENOMEM, "too many entries");
+        goto bad;
+    }
+    if (!strcmp(name, "oversubscribe")) {
+        if (!strcmp(value, "yes") || !strcmp(value, "true"))
+            sprintf(arg, "--oversubscribe");
+        else if (!strcmp(value, "no") || !strcmp(value, "false"))
+            arg[0] = '\0';
+        else {
+            free(arg);
+            place_error_set(c->e, PLACE_EINVAL, "oversubscribe = '%.20s': expected yes or no", value);
+            goto bad;
+        }
+    } else if (!strcmp(name, "topology") && value[0] != '/' && strcmp(value, "native") &&
+               strncmp(value, "synthetic:", 10)) {
+        /* an XML file named relative to the profile */
+        const char *file = strncmp(value, "xml:", 4) ? value : value + 4;
+        sprintf(arg, "--topology=%s/%s", c->dir, file);
+    } else {
+        sprintf(arg, "--%s=%s", name, value);
+    }
+    cfg_keep[cfg_nkeep++] = arg;
+    if (!arg[0])
+        return 1;
+    char *argv[3] = {"placerun", arg, NULL};
+    if (apply_options(c->o, 2, argv, c->e) < 0)
+        goto bad;
+    return 1;
+bad:
+    c->failed = 1;
+    return 0;
+}
+
+int placerun_load_config(options *o, const char *path, int must_exist, place_error *e)
+{
+    if (access(path, F_OK) != 0 && !must_exist)
+        return 0;
+    static config_ctx c; /* the kept values outlive the call */
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    c.path = path;
+    c.e = e;
+    snprintf(c.dir, sizeof c.dir, "%s", path);
+    char *slash = strrchr(c.dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(c.dir, sizeof c.dir, ".");
+    place_error inner;
+    c.e = &inner;
+    int line = ini_parse(path, config_entry, &c);
+    if (line == -1)
+        return place_error_set(e, PLACE_ENOENT, "config '%.200s': %s; expected an INI file with a "
+                               "[placerun] section (docs/configs.md)", path, strerror(errno));
+    if (line != 0)
+        return place_error_set(e, PLACE_EINVAL, "config '%.200s' line %d: %s", path, line,
+                               c.failed ? inner.msg : "not an INI line (expected key = value)");
+    return 0;
+}
+
+static int load_configs(options *o, int argc, char **argv, place_error *e)
+{
+    char user[PATH_MAX];
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (placerun_load_config(o, "/etc/place/placerun.conf", 0, e) < 0)
+        return -1;
+    if (xdg && *xdg)
+        snprintf(user, sizeof user, "%s/place/placerun.conf", xdg);
+    else
+        snprintf(user, sizeof user, "%s/.config/place/placerun.conf", home ? home : "/nonexistent");
+    if (placerun_load_config(o, user, 0, e) < 0)
+        return -1;
+    const char *explicit_cfg = place_env_get(PLACE_ENV_CONFIG);
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            explicit_cfg = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9))
+            explicit_cfg = argv[i] + 9;
+    }
+    if (explicit_cfg && !*explicit_cfg)
+        return place_error_set(e, PLACE_EINVAL, "--config: empty file name");
+    return explicit_cfg ? placerun_load_config(o, explicit_cfg, 1, e) : 0;
+}
+
+/* Applies options from argv (the command line, or one entry of a config file) to *o. */
+static int apply_options(options *o, int argc, char **argv, place_error *e)
+{
+    static const struct option longopts[] = {
+        {"plan", no_argument, 0, OPT_PLAN},
+        {"topology", required_argument, 0, OPT_TOPOLOGY},
+        {"np", required_argument, 0, 'n'},
+        {"nodes", required_argument, 0, 'N'},
+        {"ranks-per-node", required_argument, 0, OPT_RPN},
+        {"threads", required_argument, 0, 't'},
+        {"policy", required_argument, 0, OPT_POLICY},
+        {"smt", required_argument, 0, OPT_SMT},
+        {"reserve-cores", required_argument, 0, OPT_RESERVE},
+        {"cpu-kinds", required_argument, 0, OPT_KINDS},
+        {"allowed", required_argument, 0, OPT_ALLOWED},
+        {"oversubscribe", no_argument, 0, OPT_OVERSUB},
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"grid", required_argument, 0, OPT_GRID},
+        {"periodic", required_argument, 0, OPT_PERIODIC},
+        {"linear-mapping", no_argument, 0, OPT_LINEAR},
+        {"membind", required_argument, 0, OPT_MEMBIND},
+        {"force-env", no_argument, 0, OPT_FORCE_ENV},
+        {"report", no_argument, 0, OPT_REPORT},
+        {"check", no_argument, 0, OPT_CHECK},
+        {"monitor", required_argument, 0, OPT_MONITOR},
+        {"launcher", required_argument, 0, OPT_LAUNCHER},
+        {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
+        {"jitter", no_argument, 0, OPT_JITTER},
+        {"jitter-mode", required_argument, 0, OPT_JITTER_MODE},
+        {"quantum", required_argument, 0, OPT_QUANTUM},
+        {"threshold", required_argument, 0, OPT_THRESHOLD},
+        {"sched-idle", no_argument, 0, OPT_SCHED_IDLE},
+        {"verbose", no_argument, 0, 'v'},
+        {"output", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, OPT_VERSION},
+        {"config", required_argument, 0, OPT_CONFIG},
+        {0, 0, 0, 0}};
+    static const char *const formats[] = {"text", "json", NULL};
+    static const char *const membinds[] = {"local", "interleave", "none", NULL};
+    static const char *const launchers[] = {"mpirun", "srun", NULL};
+    opterr = 0; /* our own one-line messages */
+    optind = 0; /* glibc: start afresh (config entries, then the command line) */
+    int c;
+    while ((c = getopt_long(argc, argv, "+:n:N:t:o:hv", longopts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case OPT_PLAN: o->plan = 1; break;
+        case OPT_TOPOLOGY: o->topology = optarg; break;
+        case 'n':
+            rc = place_parse_int("-n", optarg, 1, 1 << 30, &o->req.ranks, e);
+            o->ranks_given = 1;
+            break;
+        case 'N':
+            rc = place_parse_int("-N", optarg, 1, 1 << 24, &o->req.nodes, e);
+            o->nodes_given = 1;
+            break;
+        case OPT_RPN:
+            rc = place_parse_int("--ranks-per-node", optarg, 1, 1 << 20, &o->req.ranks_per_node, e);
+            break;
+        case 't': rc = place_parse_int("-t", optarg, 1, 1 << 20, &o->req.threads, e); break;
+        case OPT_POLICY: rc = place_policy_parse(optarg, &o->req.policy, e); break;
+        case OPT_SMT: rc = place_parse_int("--smt", optarg, 1, 64, &o->req.smt, e); break;
+        case OPT_RESERVE:
+            rc = place_parse_int("--reserve-cores", optarg, 0, 1 << 20, &o->req.reserve_cores, e);
+            break;
+        case OPT_KINDS: rc = place_kinds_parse(optarg, &o->req.kinds, e); break;
+        case OPT_ALLOWED: o->allowed = optarg; break;
+        case OPT_OVERSUB: o->req.oversubscribe = 1; break;
+        case OPT_FORMAT:
+            rc = one_of("--format", optarg, formats, "text or json", e);
+            o->format = optarg;
+            break;
+        case OPT_GRID:
+            rc = place_grid_parse("--grid", optarg, o->n, e);
+            o->grid = 1;
+            break;
+        case OPT_PERIODIC: rc = parse_periodic(o, optarg, e); break;
+        case OPT_LINEAR: o->decomp_flags |= PLACE_DECOMP_LINEAR; break;
+        case OPT_MEMBIND:
+            rc = one_of("--membind", optarg, membinds, "local, interleave or none", e);
+            o->membind = optarg;
+            break;
+        case OPT_FORCE_ENV: o->force_env = 1; break;
+        case OPT_REPORT: o->report = 1; break;
+        case OPT_CHECK: o->check = 1; break;
+        case OPT_MONITOR:
+            if (!*optarg)
+                rc = place_error_set(e, PLACE_EINVAL, "--monitor: empty file name");
+            o->monitor = optarg;
+            break;
+        case OPT_LAUNCHER:
+            rc = one_of("--launcher", optarg, launchers, "mpirun or srun", e);
+            o->launcher = optarg;
+            break;
+        case OPT_BEST_EFFORT: o->best_effort = 1; break;
+        case OPT_JITTER:
+            o->jitter = 1;
+            /* an optional duration: the next word, if it is a number */
+            if (optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                rc = place_parse_double("--jitter", argv[optind++], 0.01, 86400, &o->jopts.seconds, e);
+            break;
+        case OPT_JITTER_MODE:
+            if (!strcmp(optarg, "fwq"))
+                o->jopts.mode = PLACE_JITTER_FWQ;
+            else if (!strcmp(optarg, "selfish"))
+                o->jopts.mode = PLACE_JITTER_SELFISH;
+            else
+                rc = place_error_set(e, PLACE_EINVAL, "--jitter-mode '%.40s': unknown; expected fwq "
+                                     "or selfish", optarg);
+            break;
+        case OPT_QUANTUM:
+            rc = place_parse_double("--quantum", optarg, 0.1, 1e6, &o->jopts.quantum_us, e);
+            break;
+        case OPT_THRESHOLD:
+            rc = place_parse_double("--threshold", optarg, 0, 1e9, &o->jopts.threshold_us, e);
+            break;
+        case OPT_SCHED_IDLE: o->jopts.sched_idle = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'o': o->output = optarg; break;
+        case 'h': o->help = 1; return 0;     /* main prints it: parsing never exits */
+        case OPT_VERSION: o->version = 1; return 0;
+        case OPT_CONFIG: break; /* applied before the command line */
+        case ':':
+            rc = place_error_set(e, PLACE_EINVAL, "%s needs a value; see placerun --help",
+                                 argv[optind - 1]);
+            break;
+        default:
+            if (optopt)
+                rc = place_error_set(e, PLACE_EINVAL, "-%c: unknown option; see placerun --help", optopt);
+            else
+                rc = place_error_set(e, PLACE_EINVAL, "'%.60s': unknown option; see placerun --help",
+                                     argv[optind - 1]);
+            break;
+        }
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
+{
+    placerun_options_init(o);
+    o->argc = argc;
+    o->argv = argv;
+    rewrite_np(argc, argv);
+    if (load_configs(o, argc, argv, e) < 0 || apply_options(o, argc, argv, e) < 0)
+        return -1;
+    if (o->help || o->version)
+        return 0;
+    o->app_argc = argc - optind;
+    o->app_argv = argv + optind;
+    if (o->plan && o->app_argc > 0 && strcmp(argv[optind - 1], "--") != 0)
+        return place_error_set(e, PLACE_EINVAL, "'%.60s': unexpected argument; --plan runs nothing",
+                               argv[optind]);
+    if ((o->check || o->jitter) && o->app_argc > 0)
+        return place_error_set(e, PLACE_EINVAL, "--%s runs its own probe; drop '%.60s'",
+                               o->check ? "check" : "jitter", o->app_argv[0]);
+    if (o->plan + o->check + o->jitter > 1)
+        return place_error_set(e, PLACE_EINVAL, "--plan, --check and --jitter: choose one");
+    if (!o->plan && !o->check && !o->jitter && o->app_argc == 0)
+        return place_error_set(e, PLACE_EINVAL, "nothing to do: give an application after --, or "
+                               "--plan, --check or --jitter (see placerun --help)");
+    if (o->output && !o->plan && !o->jitter)
+        return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
+    return 0;
+}
+
+void placerun_options_init(options *o)
+{
+    memset(o, 0, sizeof *o);
+    place_request_init(&o->req);
+    o->format = "text";
+    o->membind = "local";
+    place_jitter_opts_init(&o->jopts);
+}
+
+int placerun_fail(const place_error *e, int code)
+{
+    fprintf(stderr, "placerun: %s\n", e->msg);
+    return code;
+}

@@ -1,0 +1,62 @@
+/* place/jitter.h: the OS-noise probes: fixed work quantum (FWQ) and selfish detour. */
+#ifndef PLACE_JITTER_H
+#define PLACE_JITTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "place/api.h"
+#include "place/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum place_jitter_mode {
+    PLACE_JITTER_FWQ = 0,  /* fixed work quantum: time each of many equal work quanta */
+    PLACE_JITTER_SELFISH   /* selfish detour: read the clock in a tight loop, gaps are detours */
+} place_jitter_mode;
+
+typedef struct place_jitter_opts {
+    place_jitter_mode mode;
+    double seconds;        /* duration per thread */
+    double quantum_us;     /* FWQ: target time of one quantum */
+    double threshold_us;   /* a detour is longer than this over the baseline (default 5) */
+    double rel_threshold;  /* ... and longer than this fraction of the baseline (0.1) */
+    int sched_idle;        /* run the probe threads at SCHED_IDLE */
+} place_jitter_opts;
+
+PLACE_API void place_jitter_opts_init(place_jitter_opts *o);
+
+typedef struct place_jitter_thread {
+    int pu;
+    int64_t quanta;            /* FWQ quanta or selfish loop iterations */
+    double baseline_us;        /* minimum quantum (FWQ) or loop step (selfish) */
+    int64_t detours;
+    double detour_rate_hz;
+    double noise_fraction;     /* time lost to detours / total */
+    double len_p50_us, len_p90_us, len_p99_us, len_max_us;
+    double coincident_fraction; /* detours overlapping a detour of another thread */
+    int nsamples;              /* detour lengths kept (up to a fixed number) */
+    double *samples_us;        /* detour lengths, in order of occurrence */
+    double *starts_s;          /* and their start times, seconds from the probe's start */
+    double *quantum_us;        /* FWQ: a sample of quantum times (fixed count) */
+    int nquantum;
+} place_jitter_thread;
+
+typedef struct place_jitter_result {
+    place_jitter_opts opts;
+    int nthreads;
+    place_jitter_thread *t;
+    double coincident_fraction; /* over all threads */
+} place_jitter_result;
+
+/* Runs the probe: one thread pinned to each PU in `pus`, all started together. */
+PLACE_API int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
+                     place_jitter_result *r, place_error *err);
+PLACE_API void place_jitter_free(place_jitter_result *r);
+PLACE_API int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,145 @@
+/* place/runenv.h: the contract between placerun and the application it starts.
+ *
+ * placerun (or anything else that applies a plan, such as a batch-system plugin) hands a
+ * rank its placement in two forms: PLACE_* environment variables, and the node's plan
+ * file (schema place-plan/1) named by PLACE_PLAN. This module is the only code that
+ * writes or reads either; every variable is in one table (place_env_var, documented in
+ * docs/design.md, "The launcher environment"), and every value read is parsed strictly and
+ * checked against the rest before use.
+ *
+ * A rank's assignment has one type, place_assignment, which owns its memory (no
+ * fixed-size buffers): from a plan (what placerun applies), from the plan file (what a
+ * solver reads), or from the environment.
+ */
+#ifndef PLACE_RUNENV_H
+#define PLACE_RUNENV_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "place/api.h"
+#include "place/error.h"
+#include "place/decomp.h"
+#include "place/launch.h"
+#include "place/plan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every PLACE_* variable. The first group is what placerun exports to the application;
+ * the second what placerun, its monitor and libplace read from the user. */
+typedef enum place_env_var {
+    PLACE_ENV_RANK = 0,       /* global rank */
+    PLACE_ENV_SIZE,           /* ranks in the job */
+    PLACE_ENV_LOCAL_RANK,     /* rank on its node */
+    PLACE_ENV_LOCAL_SIZE,     /* ranks on the node */
+    PLACE_ENV_NODE,           /* node index, -1 if unknown */
+    PLACE_ENV_LAUNCHER,       /* openmpi, mpich, ..., slurm, none */
+    PLACE_ENV_CPUSET,         /* the rank's PUs, a CPU list of OS indices */
+    PLACE_ENV_NUMA,           /* its NUMA nodes, OS indices, comma-separated */
+    PLACE_ENV_THREAD_PUS,     /* thread t's PU, comma-separated, t = 0.. */
+    PLACE_ENV_NTHREADS,       /* threads planned */
+    PLACE_ENV_PLAN,           /* the node's plan file (place-plan/1 JSON) */
+    PLACE_ENV_DIMS,           /* with --grid: process grid px,py,pz */
+    PLACE_ENV_COORDS,         /* with --grid: this rank's coords */
+    PLACE_ENV_BOX,            /* with --grid: lo:hi,lo:hi,lo:hi (hi exclusive) */
+    PLACE_ENV_MONITOR_OUT,    /* --monitor: the monitor's output file */
+    PLACE_ENV_MONITOR_PID,    /* --monitor: the pid to sample (exec keeps it) */
+    PLACE_ENV_MONITOR_INTERVAL_US, /* user: the monitor's sampling interval */
+    PLACE_ENV_PLAN_DIR,       /* user: where placerun writes plan files */
+    PLACE_ENV_CONFIG,         /* user: placerun's profile (like --config) */
+    PLACE_ENV_PAPI_EVENTS,    /* user: PAPI event names for the counters */
+    PLACE_ENV_COUNT
+} place_env_var;
+
+/* The variable's name ("PLACE_RANK"), and its value in the environment or NULL. */
+PLACE_API const char *place_env_name(place_env_var v);
+PLACE_API const char *place_env_get(place_env_var v);
+
+/* Whether this process runs under placerun (PLACE_RANK is set). */
+PLACE_API int place_env_placed(void);
+
+/* ---- a rank's assignment ----------------------------------------------------------- */
+
+typedef struct place_assignment {
+    int rank, size;          /* global */
+    int local_rank, local_size;
+    int node;                /* -1 if unknown */
+    char *cpuset;            /* CPU list of OS PU indices */
+    int nnuma;
+    int *numa_os;            /* the NUMA nodes the cpuset touches */
+    int nthreads;
+    int *thread_pu_os;       /* thread t runs on PU thread_pu_os[t] */
+    int has_grid;            /* the rest only with a decomposition */
+    int64_t global[3];       /* the grid */
+    int dims[3];             /* the process grid */
+    place_box box;           /* this rank's cells [lo, hi), coords, neighbours */
+} place_assignment;
+
+/* Rank `rank`'s assignment in a plan (and decomposition `d`, or NULL). */
+PLACE_API int place_assignment_from_plan(place_assignment *a, const place_plan *p,
+                                         const place_decomp *d, int rank, place_error *err);
+
+/* Rank `rank`'s entry of a plan file, validated: every number in range, the cpuset a CPU
+ * list, every thread's PU inside it, the box inside the grid and its coords inside the
+ * process grid, neighbours valid ranks. */
+PLACE_API int place_assignment_load(place_assignment *a, const char *path, int rank,
+                                    place_error *err);
+
+/* This rank's assignment as placerun exported it: PLACE_PLAN's entry for PLACE_RANK,
+ * checked against PLACE_CPUSET and PLACE_THREAD_PUS. PLACE_ENOTPLACED when not under
+ * placerun (PLACE_RANK unset); PLACE_EINVAL when a variable or the file is malformed. */
+PLACE_API int place_assignment_from_env(place_assignment *a, place_error *err);
+
+PLACE_API void place_assignment_free(place_assignment *a);
+
+/* ---- writing the contract (placerun, plugins) ----------------------------------------- */
+
+/* Exports PLACE_* for the assignment (PLACE_PLAN = plan_path when not NULL). */
+PLACE_API int place_env_export(const place_launch *l, const place_assignment *a,
+                               const char *plan_path, place_error *err);
+
+/* Exports the monitor's variables: its output file and the pid it samples. */
+PLACE_API int place_env_export_monitor(const char *out, long pid, place_error *err);
+
+/* Writes the node's plan file atomically and returns its path in *path (caller frees).
+ * The directory is PLACE_PLAN_DIR, else TMPDIR, else /tmp. With a decomposition the file
+ * carries the grid and every rank's box. */
+PLACE_API int place_planfile_write(const place_launch *l, const place_plan *p, int node,
+                                   const place_decomp *d, char **path, place_error *err);
+
+/* ---- a job's plan as a launcher computes it --------------------------------------------
+ * Every rank of a node computes the same plan from the local topology (the cgroup's
+ * allowed PUs, not the rank's current binding). When ranks sit on nodes in equal blocks
+ * (rank / local_size is the node, as mpirun --map-by slot and srun -m block give), that
+ * is the job's plan, and a grid is decomposed over it; otherwise it is the node's plan
+ * for local_size ranks, and no grid can be decomposed. */
+typedef struct place_jobplan {
+    place_topo *topo;
+    place_plan *plan;        /* the job's (blocks) or the node's */
+    int blocks;
+    place_decomp *d;         /* with a grid */
+} place_jobplan;
+
+/* `topology` and `allowed` as placerun's --topology and --allowed (NULL: native, all);
+ * req's ranks, nodes and ranks_per_node are replaced by the launcher's; grid NULL for
+ * none. */
+PLACE_API int place_jobplan_compute(place_jobplan *jp, const place_launch *l,
+                                    const char *topology, const char *allowed,
+                                    const place_request *req, const int64_t *grid,
+                                    unsigned decomp_flags, place_error *err);
+
+/* The launcher's rank's assignment in the job plan. */
+PLACE_API int place_jobplan_assignment(const place_jobplan *jp, const place_launch *l,
+                                       place_assignment *a, place_error *err);
+
+/* Writes the node's plan file (place_planfile_write) for the launcher's node. */
+PLACE_API int place_jobplan_write(const place_jobplan *jp, const place_launch *l, char **path,
+                                  place_error *err);
+
+PLACE_API void place_jobplan_free(place_jobplan *jp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

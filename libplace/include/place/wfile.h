@@ -1,0 +1,45 @@
+/* place/wfile.h: writing a file so that no reader ever sees it half-written, and no one
+ * else's file is clobbered on the way.
+ *
+ * The data goes to a new temporary file beside the target, created with O_EXCL and
+ * O_NOFOLLOW (mkostemp: a name nobody could have prepared, never a symlink followed);
+ * commit flushes it, fsyncs it, checks that the target is absent or a regular file (never
+ * renames over a directory, a symlink or a device), renames it into place and fsyncs the
+ * directory. abort removes the temporary. The one implementation for every output of
+ * place: placerun's -o, the plan files, reports, probe and energy CSVs, checkpoints.
+ */
+#ifndef PLACE_WFILE_H
+#define PLACE_WFILE_H
+
+#include <stdio.h>
+#include "place/api.h"
+#include "place/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct place_wfile {
+    FILE *f;       /* write here between open and commit */
+    char *path;    /* the target */
+    char *tmp;     /* the temporary beside it */
+    const char *what; /* names the output in messages (a string that outlives the wfile) */
+} place_wfile;
+
+/* Creates the temporary beside `path`. `what` names the output in messages (e.g. "-o",
+ * "--report"). */
+PLACE_API int place_wfile_open(place_wfile *w, const char *what, const char *path,
+                               place_error *err);
+
+/* Finishes the file: flush, fsync, rename into place, fsync the directory. The file
+ * gets mode 0666 less the umask, as a plain create would. On failure the temporary is
+ * removed and the target is unchanged. Either way the wfile is released. */
+PLACE_API int place_wfile_commit(place_wfile *w, place_error *err);
+
+/* Removes the temporary and releases the wfile; the target is unchanged. */
+PLACE_API void place_wfile_free(place_wfile *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

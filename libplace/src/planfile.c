@@ -1,0 +1,292 @@
+/* planfile.c: the node's plan file (place-plan/1) written by placerun and a rank's
+ * assignment read back from it, from a plan, or from the environment (runenv.c).
+ *
+ * The file is untrusted input when read: another user may have written it, or edited it
+ * since. Every value is checked before it is used: integers are bounded before they are
+ * narrowed (a PU of 2^32 + 3 is refused, not read as 3), the cpuset must be a CPU list,
+ * every thread's PU inside it, the box inside the grid and its coordinates inside the
+ * process grid, every neighbour a rank of the job.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "internal.h"
+#include "place/runenv.h"
+#include "place/wfile.h"
+
+void place_assignment_free(place_assignment *a)
+{
+    if (!a)
+        return;
+    free(a->cpuset);
+    free(a->numa_os);
+    free(a->thread_pu_os);
+    memset(a, 0, sizeof *a);
+}
+
+static int alloc_arrays(place_assignment *a, int nnuma, int nthreads, place_error *err)
+{
+    a->nnuma = nnuma;
+    a->nthreads = nthreads;
+    a->numa_os = calloc((size_t)nnuma + 1, sizeof(int));
+    a->thread_pu_os = calloc((size_t)nthreads + 1, sizeof(int));
+    if (!a->numa_os || !a->thread_pu_os)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    return 0;
+}
+
+int place_assignment_from_plan(place_assignment *a, const place_plan *p, const place_decomp *d,
+                               int rank, place_error *err)
+{
+    memset(a, 0, sizeof *a);
+    place_rank_info ri;
+    if (place_plan_rank(p, rank, &ri, err) < 0)
+        return -1;
+    a->rank = rank;
+    a->size = place_plan_request(p)->ranks;
+    a->local_rank = ri.local_rank;
+    a->local_size = ri.local_size;
+    a->node = ri.node;
+    a->cpuset = place_strdup(ri.cpuset);
+    if (!a->cpuset || alloc_arrays(a, ri.nnuma, ri.nthreads, err) < 0) {
+        place_assignment_free(a);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    }
+    memcpy(a->numa_os, ri.numa_os, sizeof(int) * (size_t)ri.nnuma);
+    memcpy(a->thread_pu_os, ri.thread_pu_os, sizeof(int) * (size_t)ri.nthreads);
+    if (d) {
+        a->has_grid = 1;
+        place_decomp_dims(d, a->dims);
+        place_decomp_global(d, a->global);
+        place_decomp_rank(d, rank, &a->box, NULL);
+    }
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+static int bad(place_error *err, const char *path, const char *what)
+{
+    return place_error_set(err, PLACE_EINVAL, "plan file '%.200s': %s; expected a plan written by "
+                           "placerun (schema place-plan/1)", path, what);
+}
+
+/* An integer member in [min, max]. */
+static int get_int(json_t *o, const char *key, long long min, long long max, long long *out)
+{
+    json_t *x = json_object_get(o, key);
+    if (!json_is_integer(x))
+        return -1;
+    long long v = json_integer_value(x);
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int get_triple(json_t *a, long long min, long long max, long long v[3])
+{
+    if (!json_is_array(a) || json_array_size(a) != 3)
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        json_t *x = json_array_get(a, (size_t)i);
+        if (!json_is_integer(x) || json_integer_value(x) < min || json_integer_value(x) > max)
+            return -1;
+        v[i] = json_integer_value(x);
+    }
+    return 0;
+}
+
+static int read_grid(place_assignment *a, json_t *root, json_t *r, const char *path,
+                     place_error *err)
+{
+    json_t *g = json_object_get(root, "grid");
+    if (!g)
+        return 0;
+    long long n[3], dims[3], coords[3], lo[3], hi[3];
+    json_t *box = json_object_get(r, "box"), *nb = json_object_get(r, "neighbors");
+    if (get_triple(json_object_get(g, "global"), 1, INT64_MAX, n) < 0 ||
+        get_triple(json_object_get(g, "dims"), 1, PLACE_MAX_RANKS, dims) < 0 ||
+        dims[0] * dims[1] * dims[2] != a->size)
+        return bad(err, path, "grid: global or dims malformed, or dims not a factorisation of "
+                   "the ranks");
+    if (get_triple(json_object_get(r, "coords"), 0, PLACE_MAX_RANKS, coords) < 0 ||
+        !json_is_object(box) || get_triple(json_object_get(box, "lo"), 0, INT64_MAX, lo) < 0 ||
+        get_triple(json_object_get(box, "hi"), 0, INT64_MAX, hi) < 0 || !json_is_array(nb) ||
+        json_array_size(nb) != 6)
+        return bad(err, path, "a rank's box, coords or neighbors malformed");
+    for (int i = 0; i < 3; i++) {
+        if (coords[i] >= dims[i] || lo[i] >= hi[i] || hi[i] > n[i])
+            return bad(err, path, "a rank's box is empty or outside the grid, or its coords "
+                       "outside the process grid");
+        a->global[i] = n[i];
+        a->dims[i] = (int)dims[i];
+        a->box.coords[i] = (int)coords[i];
+        a->box.lo[i] = lo[i];
+        a->box.hi[i] = hi[i];
+    }
+    for (int i = 0; i < 6; i++) {
+        json_t *x = json_array_get(nb, (size_t)i);
+        if (json_is_null(x)) {
+            a->box.neighbor[i] = -1;
+        } else if (json_is_integer(x) && json_integer_value(x) >= 0 &&
+                   json_integer_value(x) < a->size) {
+            a->box.neighbor[i] = (int)json_integer_value(x);
+        } else {
+            return bad(err, path, "a neighbour is not a rank of the job (or null at a wall)");
+        }
+    }
+    a->has_grid = 1;
+    return 0;
+}
+
+static int read_rank(place_assignment *a, json_t *root, json_t *r, const char *path,
+                     place_error *err)
+{
+    long long node, lr, v;
+    json_t *cs = json_object_get(r, "cpuset"), *numa = json_object_get(r, "numa"),
+           *threads = json_object_get(r, "threads");
+    if (get_int(r, "node", 0, PLACE_MAX_RANKS, &node) < 0 ||
+        get_int(r, "local_rank", 0, a->local_size - 1, &lr) < 0)
+        return bad(err, path, "a rank entry's node or local_rank is missing or out of range");
+    int bad_index = 0;
+    if (!json_is_string(cs) || !place_cpulist_syntax(json_string_value(cs), &bad_index))
+        return bad(err, path, "a rank entry's cpuset is missing or not a CPU list (OS PU "
+                   "indices like 0-3,8)");
+    if (!json_is_array(numa) || json_array_size(numa) > PLACE_MAX_PU_INDEX ||
+        !json_is_array(threads) || json_array_size(threads) < 1 ||
+        json_array_size(threads) > PLACE_MAX_PU_INDEX + 1)
+        return bad(err, path, "a rank entry's numa or threads list is missing");
+    a->node = (int)node;
+    a->local_rank = (int)lr;
+    a->cpuset = place_strdup(json_string_value(cs));
+    if (!a->cpuset ||
+        alloc_arrays(a, (int)json_array_size(numa), (int)json_array_size(threads), err) < 0)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    size_t i;
+    json_t *x;
+    json_array_foreach(numa, i, x) {
+        if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+            json_integer_value(x) > PLACE_MAX_PU_INDEX)
+            return bad(err, path, "a NUMA node is not a whole number from 0 to 65535");
+        a->numa_os[i] = (int)json_integer_value(x);
+    }
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    if (!set || hwloc_bitmap_list_sscanf(set, a->cpuset) < 0) {
+        hwloc_bitmap_free(set);
+        return bad(err, path, "a rank entry's cpuset is not a CPU list");
+    }
+    int rc = 0;
+    json_array_foreach(threads, i, x) {
+        if (get_int(x, "pu", 0, PLACE_MAX_PU_INDEX, &v) < 0 ||
+            !hwloc_bitmap_isset(set, (unsigned)v)) {
+            rc = bad(err, path, "a thread's pu is missing or outside its rank's cpuset");
+            break;
+        }
+        a->thread_pu_os[i] = (int)v;
+    }
+    hwloc_bitmap_free(set);
+    if (rc < 0)
+        return -1;
+    return read_grid(a, root, r, path, err);
+}
+
+int place_assignment_load(place_assignment *a, const char *path, int rank, place_error *err)
+{
+    memset(a, 0, sizeof *a);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return place_error_set(err, PLACE_EINVAL, "plan file '%.200s': %s (line %d); expected a "
+                               "plan written by placerun", path, je.text, je.line);
+    int rc = -1;
+    const char *schema = NULL;
+    json_t *ranks = NULL, *req = NULL;
+    long long size;
+    if (json_unpack(root, "{s:s,s:o,s:o}", "schema", &schema, "ranks", &ranks, "request", &req) ||
+        strcmp(schema, PLACE_PLAN_SCHEMA) || !json_is_array(ranks) || json_array_size(ranks) < 1) {
+        bad(err, path, "no place-plan/1 schema, request or ranks");
+        goto out;
+    }
+    if (get_int(req, "ranks", 1, PLACE_MAX_RANKS, &size) < 0 ||
+        json_array_size(ranks) > (size_t)size) {
+        bad(err, path, "request.ranks is missing, out of range, or fewer than the entries");
+        goto out;
+    }
+    if (rank < 0 || rank >= size) {
+        place_error_set(err, PLACE_EINVAL, "rank %d: the plan file '%.200s' is for ranks 0 to %lld",
+                        rank, path, size - 1);
+        goto out;
+    }
+    a->size = (int)size;
+    size_t i;
+    json_t *r = NULL;
+    json_array_foreach(ranks, i, r) {
+        long long rr;
+        if (get_int(r, "rank", 0, size - 1, &rr) < 0) {
+            bad(err, path, "a rank entry's rank is missing or out of range");
+            goto out;
+        }
+        if (rr == rank)
+            break;
+    }
+    if (i == json_array_size(ranks)) {
+        place_error_set(err, PLACE_EINVAL, "plan file '%.200s' has no entry for rank %d (it holds "
+                        "%zu ranks of this node)", path, rank, json_array_size(ranks));
+        goto out;
+    }
+    a->rank = rank;
+    a->local_size = (int)json_array_size(ranks);
+    rc = read_rank(a, root, r, path, err);
+out:
+    if (rc)
+        place_assignment_free(a);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+int place_planfile_write(const place_launch *l, const place_plan *p, int node,
+                         const place_decomp *d, char **path, place_error *err)
+{
+    *path = NULL;
+    const char *dir = place_env_get(PLACE_ENV_PLAN_DIR);
+    if (!dir || !*dir)
+        dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    for (char *c = host; *c; c++)
+        if (*c == '/')
+            *c = '_';
+    size_t n = strlen(dir) + strlen(l->job) + strlen(host) + 64;
+    char *name = malloc(n);
+    if (!name)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    snprintf(name, n, "%s/place-plan-%s-node%d-%s.json", dir, l->job, l->node, host);
+    /* Every rank of the node writes the same bytes and renames them onto the shared
+     * name: readers never see a partial file and no rank waits for another. */
+    place_wfile w;
+    place_error e;
+    if (place_wfile_open(&w, "the plan file", name, &e) < 0) {
+        place_error_set(err, e.code, "%s (set PLACE_PLAN_DIR to a writable directory)", e.msg);
+        if (err)
+            err->sys_errno = e.sys_errno;
+        free(name);
+        return -1;
+    }
+    if (place_plan_write_node_json(p, d, node, w.f, err) < 0 || place_wfile_commit(&w, err) < 0) {
+        place_wfile_free(&w);
+        free(name);
+        return -1;
+    }
+    *path = name;
+    return 0;
+}
