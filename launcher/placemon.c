@@ -148,7 +148,9 @@ static void sample_one(int tid)
     int field = 2, cpu = -1;
     for (; p && *p; p++)
         if (*p == ' ' && ++field == 39) {
-            cpu = atoi(p + 1);
+            char *end;
+            long v = strtol(p + 1, &end, 10);
+            cpu = end > p + 1 && (*end == ' ' || !*end) && v >= 0 && v < MAX_CPUS ? (int)v : -1;
             break;
         }
     if (cpu >= 0 && cpu < MAX_CPUS)
@@ -180,9 +182,9 @@ static void sample_all(void)
         M.recs[i].alive = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        int tid = atoi(e->d_name);
-        if (tid > 0 && tid != M.sampler_tid)
-            sample_one(tid);
+        long tid;
+        if (strict_long(e->d_name, 1, INT_MAX, &tid) == 0 && tid != M.sampler_tid)
+            sample_one((int)tid);
     }
     closedir(d);
     for (int i = 0; i < M.nrecs; i++)
@@ -231,7 +233,9 @@ static int planned_thread(const rec *r)
 {
     if (!*r->affinity || strchr(r->affinity, ',') || strchr(r->affinity, '-'))
         return -1;
-    int pu = atoi(r->affinity);
+    long pu;
+    if (strict_long(r->affinity, 0, 65535, &pu) < 0)
+        return -1;
     for (int i = 0; i < M.nplanned; i++)
         if (M.planned[i] == pu)
             return i;

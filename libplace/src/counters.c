@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "internal.h"
+#include "place/runenv.h"
 #include "place/measure.h"
 #ifdef PLACE_HAVE_PAPI
 #include <papi.h>
@@ -211,7 +212,7 @@ static void papi_event_name(place_ctr k, char *out, size_t n)
     out[0] = '\0';
     if (def[k])
         snprintf(out, n, "%s", def[k]);
-    const char *env = getenv("PLACE_PAPI_EVENTS");
+    const char *env = place_env_get(PLACE_ENV_PAPI_EVENTS);
     if (!env)
         return;
     size_t kl = strlen(ctr_names[k]);

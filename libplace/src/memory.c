@@ -71,7 +71,12 @@ long long place_array_huge_bytes(const place_array *a)
             strchr(line, '-') < strchr(line, ' '))
             in = start <= lo && lo < end;
         else if (in && !strncmp(line, "AnonHugePages:", 14))
-            kb = (kb < 0 ? 0 : kb) + atoll(line + 14);
+        {
+            char *end;
+            long long v = strtoll(line + 14, &end, 10);
+            if (end > line + 14 && v >= 0 && !strncmp(end, " kB", 3))
+                kb = (kb < 0 ? 0 : kb) + v;
+        }
     }
     fclose(f);
     return kb < 0 ? -1 : kb * 1024;

@@ -111,7 +111,8 @@ int place_cpulist_syntax(const char *s, int *bad_index)
 
 
 /* A comma-separated list of whole numbers in [min, max], at most `cap` of them; *n gets
- * the count. Each item goes through place_parse_int, so "1,,2", " 1" and "1x" fail. */
+ * the count. Each item goes through place_parse_int, so "1,,2", " 1" and "1x" fail; no
+ * item may carry a sign. */
 int place_parse_int_list(const char *what, const char *s, long min, long max, int *out, int cap,
                       int *n, place_error *err)
 {
@@ -131,6 +132,9 @@ int place_parse_int_list(const char *what, const char *s, long min, long max, in
                                    cap);
         memcpy(buf, p, len);
         buf[len] = '\0';
+        if (buf[0] == '+')
+            return place_error_set(err, PLACE_EINVAL, "%s '%.60s': expected comma-separated whole "
+                                   "numbers from %ld to %ld", what, s, min, max);
         if (place_parse_int(what, buf, min, max, &out[*n], err) < 0)
             return -1;
         (*n)++;

@@ -29,11 +29,15 @@ static long rss_kib(void)
 
 int main(int argc, char **argv)
 {
-    int nodes = argc > 1 ? atoi(argv[1]) : 8192;
-    int rpn = argc > 2 ? atoi(argv[2]) : 128;
-    int reps = argc > 3 ? atoi(argv[3]) : 5;
+    int nodes = 8192, rpn = 128, reps = 5;
     const char *spec = "synthetic:pack:2 numa:1 core:64 pu:2";
     place_error e;
+    if ((argc > 1 && place_parse_int("nodes", argv[1], 1, 1 << 20, &nodes, &e) < 0) ||
+        (argc > 2 && place_parse_int("ranks per node", argv[2], 1, 4096, &rpn, &e) < 0) ||
+        (argc > 3 && place_parse_int("repetitions", argv[3], 1, 1000, &reps, &e) < 0)) {
+        fprintf(stderr, "bench_plan: %s\n", e.msg);
+        return 2;
+    }
     place_topo *t;
     if (place_topo_load(&t, spec, 0, &e)) {
         fprintf(stderr, "bench_plan: %s\n", e.msg);

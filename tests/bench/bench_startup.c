@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
+#include "place.h"
 
 static double run(char *const argv[])
 {
@@ -38,13 +39,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_startup PLACERUN [runs]\n");
         return 2;
     }
-    int n = argc > 2 ? atoi(argv[2]) : 200;
-    if (n < 5 || n > 100000)
-        n = 200;
+    int n = 200;
+    place_error e;
+    if (argc > 2 && place_parse_int("runs", argv[2], 5, 100000, &n, &e) < 0) {
+        fprintf(stderr, "bench_startup: %s\n", e.msg);
+        return 2;
+    }
     char *bare[] = {"/bin/true", NULL};
     char *placed[] = {argv[1], "-t", "1", "--", "/bin/true", NULL};
     double *tb = malloc(sizeof(double) * n), *tp = malloc(sizeof(double) * n);
-    setenv("PLACE_PLAN_DIR", "/tmp", 0);
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), "/tmp", 0);
     for (int i = 0; i < 5; i++) /* warm the page cache */
         run(bare), run(placed);
     for (int i = 0; i < n; i++) {

@@ -7,8 +7,13 @@
 
 int main(int argc, char **argv)
 {
-    double mib = argc > 1 ? atof(argv[1]) : 1024;
-    int reps = argc > 2 ? atoi(argv[2]) : 10;
+    double mib = 1024;
+    long reps = 10;
+    char *end = NULL;
+    if (argc > 1 && (mib = strtod(argv[1], &end), *end || !(mib > 0 && mib < 1e7)))
+        return fprintf(stderr, "stream_triad: TOTAL_MIB '%s': expected a number of MiB\n", argv[1]), 2;
+    if (argc > 2 && (reps = strtol(argv[2], &end, 10), *end || reps < 1 || reps > 100000))
+        return fprintf(stderr, "stream_triad: repetitions '%s': expected 1 to 100000\n", argv[2]), 2;
     size_t n = (size_t)(mib * (1 << 20) / 24);
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
     if (!a || !b || !c || n < 1 || reps < 1) {
@@ -32,7 +37,7 @@ int main(int argc, char **argv)
         check += a[i];
     printf("%.3f\n", 24.0 * (double)n / best * 1e-9);
     fprintf(stderr, "stream_triad: %.0f MiB, %d threads, best of %d: %.3f GB/s (check %.0f)\n", mib,
-            omp_get_max_threads(), reps, 24.0 * (double)n / best * 1e-9, check);
+            omp_get_max_threads(), (int)reps, 24.0 * (double)n / best * 1e-9, check);
     free(a);
     free(b);
     free(c);

@@ -14,7 +14,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     setenv("HOME", "/nonexistent", 1);
     unsetenv("XDG_CONFIG_HOME");
-    unsetenv("PLACE_CONFIG");
+    unsetenv(place_env_name(PLACE_ENV_CONFIG));
     if (!freopen("/dev/null", "w", stdout))
         abort();
     return 0;
