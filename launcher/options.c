@@ -330,12 +330,12 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             rc = place_parse_int("--ranks-per-node", optarg, 1, 1 << 20, &o->req.ranks_per_node, e);
             break;
         case 't': rc = place_parse_int("-t", optarg, 1, 1 << 20, &o->req.threads, e); break;
-        case OPT_POLICY: rc = place_policy_parse(optarg, &o->req.policy, e); break;
+        case OPT_POLICY: rc = place_policy_parse("--policy", optarg, &o->req.policy, e); break;
         case OPT_SMT: rc = place_parse_int("--smt", optarg, 1, 64, &o->req.smt, e); break;
         case OPT_RESERVE:
             rc = place_parse_int("--reserve-cores", optarg, 0, 1 << 20, &o->req.reserve_cores, e);
             break;
-        case OPT_KINDS: rc = place_kinds_parse(optarg, &o->req.kinds, e); break;
+        case OPT_KINDS: rc = place_kinds_parse("--cpu-kinds", optarg, &o->req.kinds, e); break;
         case OPT_ALLOWED: o->allowed = optarg; break;
         case OPT_OVERSUB: o->req.oversubscribe = 1; break;
         case OPT_FORMAT:
@@ -438,10 +438,17 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
     return 0;
 }
 
+/* placerun's names for the request's fields, in libplace's messages and notes (the flag
+ * names live here, not in the library). */
+static const place_spelling flags = {"-n", "-N", "--ranks-per-node", "-t", "--policy", "--smt",
+                                     "--reserve-cores", "--oversubscribe", "--cpu-kinds",
+                                     "--allowed"};
+
 void placerun_options_init(options *o)
 {
     memset(o, 0, sizeof *o);
     place_request_init(&o->req);
+    o->req.spelling = &flags;
     o->format = "text";
     o->membind = "local";
     place_jitter_opts_init(&o->jopts);

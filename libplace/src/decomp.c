@@ -29,8 +29,7 @@ struct place_decomp {
     int *cell_of;     /* rank -> process-grid cell, row-major with z fastest */
     int *rank_at;     /* cell -> rank */
     int64_t levels[3];
-    int nnotes;
-    char *notes[8];
+    place_notes notes;
 };
 
 /* ---- parsing and the process grid --------------------------------------------- */
@@ -143,22 +142,7 @@ int place_dims_choose(const int64_t n[3], int P, int dims[3], place_error *err)
     return 0;
 }
 
-/* ---- notes ---------------------------------------------------------------------- */
-
-__attribute__((format(printf, 2, 3)))
-static void dnote(place_decomp *d, const char *fmt, ...)
-{
-    if (d->nnotes >= (int)(sizeof d->notes / sizeof *d->notes))
-        return;
-    char buf[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    char *s = place_strdup(buf);
-    if (s)
-        d->notes[d->nnotes++] = s;
-}
+#define dnote(d, ...) place_notes_add(&(d)->notes, __VA_ARGS__)
 
 /* ---- mapping -------------------------------------------------------------------- */
 
@@ -269,7 +253,7 @@ static int numa_groups(const place_plan *plan, int r, int *order)
 
 static int map_hierarchical(place_decomp *d, const place_plan *plan)
 {
-    const place_request *req = place_plan_request(plan);
+    const place_request *req = place_plan_resolved(plan);
     int K = req->nodes, P = d->P;
     if (P % K) {
         dnote(d, "nodes hold unequal rank counts (%d ranks on %d nodes): ranks follow row-major "
@@ -391,7 +375,7 @@ int place_decomp_compute(place_decomp **out, const int64_t n[3], const place_pla
                          int ranks, unsigned flags, place_error *err)
 {
     *out = NULL;
-    int P = plan ? place_plan_request(plan)->ranks : ranks;
+    int P = plan ? place_plan_resolved(plan)->ranks : ranks;
     place_decomp *d = calloc(1, sizeof *d);
     if (!d)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -432,8 +416,7 @@ void place_decomp_free(place_decomp *d)
         return;
     free(d->cell_of);
     free(d->rank_at);
-    for (int i = 0; i < d->nnotes; i++)
-        free(d->notes[i]);
+    place_notes_free(&d->notes);
     free(d);
 }
 
@@ -490,8 +473,5 @@ void place_box_thread_slab(const place_box *box, int T, int t, place_box *slab)
     slab->hi[0] = box->lo[0] + hi;
 }
 
-int place_decomp_nnotes(const place_decomp *d) { return d->nnotes; }
-const char *place_decomp_note(const place_decomp *d, int i)
-{
-    return (i >= 0 && i < d->nnotes) ? d->notes[i] : NULL;
-}
+int place_decomp_nnotes(const place_decomp *d) { return d->notes.n; }
+const char *place_decomp_note(const place_decomp *d, int i) { return place_notes_get(&d->notes, i); }

@@ -70,6 +70,16 @@ int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count,
  * Checked before hwloc parses a list (hwloc's parser is lenient and "-6" runs to 2^64). */
 int place_cpulist_syntax(const char *s, int *bad_index);
 
+/* Notes: what a plan, a decomposition or a subdomain did that the caller may not expect,
+ * one line each, each said once (notes.c). */
+typedef struct place_notes {
+    int n;
+    char **v;
+} place_notes;
+void place_notes_add(place_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void place_notes_free(place_notes *n);
+const char *place_notes_get(const place_notes *n, int i);
+
 /* Thread t's PU from PLACE_THREAD_PUS, strictly parsed (runenv.c). */
 int place_env_thread_pu(int t, int *pu, place_error *err);
 

@@ -48,13 +48,13 @@ typedef struct nodeplan {
 
 struct place_plan {
     const place_topo *topo;
-    place_request req;       /* resolved */
+    place_request req;       /* as the caller gave it: never changed */
+    place_request res;       /* resolved: every automatic value filled in */
     int nhi, rhi, rlo;       /* the first nhi nodes hold rhi ranks, the others rlo */
     nodeplan np[2];          /* np[0] for rhi, np[1] for rlo */
     int oversub;
     int smt_used;            /* most PUs per core any rank's units carry */
-    int nnotes, capnotes;
-    char **notes;
+    place_notes notes;
 };
 
 /* ---- request ---------------------------------------------------------------- */
@@ -79,7 +79,7 @@ const char *place_kinds_name(place_kinds k)
     return (k >= 0 && k <= PLACE_KINDS_BEST) ? kinds_names[k] : "?";
 }
 
-int place_policy_parse(const char *s, place_policy *out, place_error *err)
+int place_policy_parse(const char *what, const char *s, place_policy *out, place_error *err)
 {
     for (int i = 0; i <= PLACE_POLICY_SPREAD; i++)
         if (s && !strcmp(s, policy_names[i])) {
@@ -87,11 +87,11 @@ int place_policy_parse(const char *s, place_policy *out, place_error *err)
             return 0;
         }
     return place_error_set(err, PLACE_EINVAL,
-                           "--policy '%.40s': unknown; expected numa, compact or spread",
+                           "%s '%.40s': unknown; expected numa, compact or spread", what,
                            s ? s : "");
 }
 
-int place_kinds_parse(const char *s, place_kinds *out, place_error *err)
+int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_error *err)
 {
     for (int i = 0; i <= PLACE_KINDS_BEST; i++)
         if (s && !strcmp(s, kinds_names[i])) {
@@ -99,35 +99,17 @@ int place_kinds_parse(const char *s, place_kinds *out, place_error *err)
             return 0;
         }
     return place_error_set(err, PLACE_EINVAL,
-                           "--cpu-kinds '%.40s': unknown; expected auto, all or best",
-                           s ? s : "");
+                           "%s '%.40s': unknown; expected auto, all or best", what, s ? s : "");
 }
 
-/* ---- notes -------------------------------------------------------------------- */
+#define note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
 
-__attribute__((format(printf, 2, 3)))
-static void note(place_plan *p, const char *fmt, ...)
-{
-    if (p->nnotes == p->capnotes) {
-        int cap = p->capnotes ? 2 * p->capnotes : 8;
-        char **n = realloc(p->notes, (size_t)cap * sizeof *n);
-        if (!n)
-            return; /* a lost note is not worth failing the plan for */
-        p->notes = n;
-        p->capnotes = cap;
-    }
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (int i = 0; i < p->nnotes; i++)
-        if (!strcmp(p->notes[i], buf))
-            return; /* both node classes may say the same thing */
-    char *s = place_strdup(buf);
-    if (s)
-        p->notes[p->nnotes++] = s;
-}
+/* The name of request field F in messages: the caller's spelling, else "request.F". */
+static const place_spelling c_names = {
+    "request.ranks", "request.nodes", "request.ranks_per_node", "request.threads",
+    "request.policy", "request.smt", "request.reserve_cores", "request.oversubscribe",
+    "request.kinds", "place_topo_restrict"};
+#define NAME(p, F) ((p)->req.spelling && (p)->req.spelling->F ? (p)->req.spelling->F : c_names.F)
 
 /* ---- units -------------------------------------------------------------------- */
 
@@ -721,7 +703,7 @@ static int best_kind(const place_topo *t)
 static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np)
 {
     const place_topo *t = p->topo;
-    const place_request *req = &p->req;
+    const place_request *req = &p->res;
     int maxs = 0;
     for (int i = 0; i < nsel; i++)
         if (t->cores[sel[i]].npu > maxs)
@@ -786,7 +768,7 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
 static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
 {
     const place_topo *t = p->topo;
-    const place_request *req = &p->req;
+    const place_request *req = &p->res;
     int *sel = malloc(sizeof(int) * (size_t)(t->ncores + 1));
     if (!sel)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -799,8 +781,8 @@ static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
             result = try_selection(p, sel, nsel, R, np);
         if (result == 1 && nsel < t->ncores)
             note(p, "hybrid CPU: only the most efficient kind (PUs %s) is used; the other %d "
-                    "cores are left idle (--cpu-kinds all to use them)",
-                 t->kinds[bk].pus, t->ncores - nsel);
+                    "cores are left idle (%s all to use them)",
+                 t->kinds[bk].pus, t->ncores - nsel, NAME(p, kinds));
     }
     if (result == 0 && (!kinds_filter || req->kinds == PLACE_KINDS_AUTO)) {
         nsel = select_cores(t, req->reserve_cores, -1, sel);
@@ -828,14 +810,15 @@ static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
         if (T)
             return place_error_set(err, PLACE_EINFEASIBLE,
                                    "%d rank%s x %d thread%s per node do not fit: the node has %d "
-                                   "usable PUs on %d cores (%s); use fewer ranks or threads, more "
-                                   "nodes, or --oversubscribe",
+                                   "usable PUs on %d cores (%s%s); use fewer ranks or threads, more "
+                                   "nodes, or %s",
                                    R, R == 1 ? "" : "s", T, T == 1 ? "" : "s", t->npus_usable, t->ncores,
-                                   req->smt ? "--smt limits PUs per core" : "all SMT siblings counted");
+                                   req->smt ? NAME(p, smt) : "all SMT siblings counted",
+                                   req->smt ? " limits PUs per core" : "", NAME(p, oversubscribe));
         return place_error_set(err, PLACE_EINFEASIBLE,
                                "%d ranks per node do not fit: the node has %d usable PUs on %d cores; "
-                               "use fewer ranks, more nodes, or --oversubscribe",
-                               R, t->npus_usable, t->ncores);
+                               "use fewer ranks, more nodes, or %s",
+                               R, t->npus_usable, t->ncores, NAME(p, oversubscribe));
     }
     return 0;
 }
@@ -846,18 +829,21 @@ static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
 /* Resolves ranks, nodes and ranks per node into the two node classes. */
 static int resolve_layout(place_plan *p, place_error *err)
 {
-    place_request *r = &p->req;
+    place_request *r = &p->res;
     if (r->ranks < 0 || r->nodes < 0 || r->ranks_per_node < 0)
-        return place_error_set(err, PLACE_EINVAL, "ranks, nodes and ranks per node must not be negative");
+        return place_error_set(err, PLACE_EINVAL, "%s, %s and %s must not be negative",
+                               NAME(p, ranks), NAME(p, nodes), NAME(p, ranks_per_node));
     if (r->threads < 0 || r->smt < 0 || r->reserve_cores < 0)
-        return place_error_set(err, PLACE_EINVAL, "threads, --smt and --reserve-cores must not be negative");
+        return place_error_set(err, PLACE_EINVAL, "%s, %s and %s must not be negative",
+                               NAME(p, threads), NAME(p, smt), NAME(p, reserve_cores));
     if (r->ranks == 0 && r->ranks_per_node == 0)
         r->ranks = 1;
     if (r->ranks == 0) {
         long n = (long)r->ranks_per_node * (r->nodes ? r->nodes : 1);
         if (n > PLACE_MAX_RANKS)
-            return place_error_set(err, PLACE_EINVAL, "%d ranks per node x %d nodes: more than %d ranks",
-                                   r->ranks_per_node, r->nodes, PLACE_MAX_RANKS);
+            return place_error_set(err, PLACE_EINVAL, "%s %d x %s %d: more than %d ranks",
+                                   NAME(p, ranks_per_node), r->ranks_per_node, NAME(p, nodes),
+                                   r->nodes, PLACE_MAX_RANKS);
         r->ranks = (int)n;
     }
     if (r->ranks_per_node) {
@@ -866,8 +852,9 @@ static int resolve_layout(place_plan *p, place_error *err)
             r->nodes = need;
         if (r->nodes != need)
             return place_error_set(err, PLACE_EINVAL,
-                                   "-n %d with --ranks-per-node %d needs %d nodes, but -N says %d",
-                                   r->ranks, r->ranks_per_node, need, r->nodes);
+                                   "%s %d with %s %d needs %d nodes, but %s says %d",
+                                   NAME(p, ranks), r->ranks, NAME(p, ranks_per_node),
+                                   r->ranks_per_node, need, NAME(p, nodes), r->nodes);
         p->rhi = r->ranks_per_node;
         p->nhi = r->ranks / r->ranks_per_node;
         p->rlo = r->ranks % r->ranks_per_node;
@@ -876,8 +863,8 @@ static int resolve_layout(place_plan *p, place_error *err)
             r->nodes = 1;
         if (r->ranks < r->nodes)
             return place_error_set(err, PLACE_EINVAL,
-                                   "-n %d on -N %d nodes: fewer ranks than nodes would leave nodes empty",
-                                   r->ranks, r->nodes);
+                                   "%s %d on %s %d nodes: fewer ranks than nodes would leave nodes "
+                                   "empty", NAME(p, ranks), r->ranks, NAME(p, nodes), r->nodes);
         p->rlo = r->ranks / r->nodes;
         p->nhi = r->ranks % r->nodes;
         p->rhi = p->rlo + 1;
@@ -899,6 +886,7 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     p->topo = topo;
     p->req = *req;
+    p->res = *req;
     if (resolve_layout(p, err) < 0)
         goto fail;
     if (req->reserve_cores > 0) {
@@ -909,8 +897,8 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
                 n += topo->cores[j].package_l == topo->cores[i].package_l;
             if (n <= req->reserve_cores) {
                 place_error_set(err, PLACE_EINFEASIBLE,
-                                "--reserve-cores %d leaves no core in package L#%d, which has %d "
-                                "usable cores; expected fewer than %d",
+                                "%s %d leaves no core in package L#%d, which has %d "
+                                "usable cores; expected fewer than %d", NAME(p, reserve_cores),
                                 req->reserve_cores, topo->cores[i].package_l, n, n);
                 goto fail;
             }
@@ -923,12 +911,12 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
         goto fail;
     if (p->rlo > 0 && p->rlo != p->rhi && p->nhi == 1)
         note(p, "%d ranks do not divide over %d nodes: node 0 runs %d ranks, the others %d",
-             p->req.ranks, p->req.nodes, p->rhi, p->rlo);
+             p->res.ranks, p->res.nodes, p->rhi, p->rlo);
     else if (p->rlo > 0 && p->rlo != p->rhi)
         note(p, "%d ranks do not divide over %d nodes: nodes 0 to %d run %d ranks, the others %d",
-             p->req.ranks, p->req.nodes, p->nhi - 1, p->rhi, p->rlo);
+             p->res.ranks, p->res.nodes, p->nhi - 1, p->rhi, p->rlo);
     /* Resolve what was automatic, so the request printed is the one applied. */
-    if (!p->req.threads) {
+    if (!p->res.threads) {
         int lo = INT_MAX, hi = 0;
         for (int c = 0; c < 2; c++)
             for (int i = 0; i < p->np[c].nranks; i++) {
@@ -938,16 +926,16 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
             }
         if (lo != hi)
             note(p, "threads fill each rank's share: %d to %d per rank", lo, hi);
-        p->req.threads = lo;
+        p->res.threads = lo;
     }
-    if (!p->req.smt)
-        p->req.smt = p->smt_used;
-    if (!p->req.ranks_per_node)
-        p->req.ranks_per_node = p->rhi;
+    if (!p->res.smt)
+        p->res.smt = p->smt_used;
+    if (!p->res.ranks_per_node)
+        p->res.ranks_per_node = p->rhi;
     const place_topo *t = topo;
     if (*t->disallowed_s)
-        note(p, "PUs %s are not allowed (cgroup, batch system or --allowed) and are not used",
-             t->disallowed_s);
+        note(p, "PUs %s are not allowed (cgroup, batch system or %s) and are not used",
+             t->disallowed_s, NAME(p, allowed));
     if (*t->offline_s)
         note(p, "PUs %s are offline and are not used", t->offline_s);
     if (t->unbound_s && *t->unbound_s)
@@ -968,26 +956,22 @@ void place_plan_free(place_plan *p)
         return;
     nodeplan_free(&p->np[0]);
     nodeplan_free(&p->np[1]);
-    for (int i = 0; i < p->nnotes; i++)
-        free(p->notes[i]);
-    free(p->notes);
+    place_notes_free(&p->notes);
     free(p);
 }
 
 const place_request *place_plan_request(const place_plan *p) { return &p->req; }
+const place_request *place_plan_resolved(const place_plan *p) { return &p->res; }
 const place_topo *place_plan_topo(const place_plan *p) { return p->topo; }
-int place_plan_nnotes(const place_plan *p) { return p->nnotes; }
-const char *place_plan_note(const place_plan *p, int i)
-{
-    return (i >= 0 && i < p->nnotes) ? p->notes[i] : NULL;
-}
+int place_plan_nnotes(const place_plan *p) { return p->notes.n; }
+const char *place_plan_note(const place_plan *p, int i) { return place_notes_get(&p->notes, i); }
 int place_plan_oversubscribed(const place_plan *p) { return p->oversub; }
 
 int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count, place_error *err)
 {
-    if (node < 0 || node >= p->req.nodes)
+    if (node < 0 || node >= p->res.nodes)
         return place_error_set(err, PLACE_EINVAL, "node %d: out of range; the plan has nodes 0 to %d",
-                               node, p->req.nodes - 1);
+                               node, p->res.nodes - 1);
     if (node < p->nhi) {
         *first = node * p->rhi;
         *count = p->rhi;
@@ -1000,9 +984,9 @@ int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count,
 
 int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err)
 {
-    if (rank < 0 || rank >= p->req.ranks)
+    if (rank < 0 || rank >= p->res.ranks)
         return place_error_set(err, PLACE_EINVAL, "rank %d: out of range; the plan has ranks 0 to %d",
-                               rank, p->req.ranks - 1);
+                               rank, p->res.ranks - 1);
     long hi = (long)p->nhi * p->rhi;
     int node, lr, cls;
     if (rank < hi) {

@@ -67,7 +67,7 @@ static json_t *topology_json(const place_topo *t)
 
 static json_t *request_json(const place_plan *p)
 {
-    const place_request *r = place_plan_request(p);
+    const place_request *r = place_plan_resolved(p);
     return json_pack("{s:i,s:i,s:i,s:i,s:s,s:i,s:i,s:b,s:s}", "ranks", r->ranks, "nodes",
                      r->nodes, "ranks_per_node", r->ranks_per_node, "threads_per_rank",
                      r->threads, "policy", place_policy_name(r->policy), "smt", r->smt,
@@ -170,7 +170,7 @@ static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f,
 
 int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err)
 {
-    return write_json_range(p, d, f, 0, place_plan_request(p)->ranks, -1, err);
+    return write_json_range(p, d, f, 0, place_plan_resolved(p)->ranks, -1, err);
 }
 
 int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
@@ -204,7 +204,7 @@ static void grid_text(const place_decomp *d, FILE *f)
 int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err)
 {
     const place_topo *t = place_plan_topo(p);
-    const place_request *r = place_plan_request(p);
+    const place_request *r = place_plan_resolved(p);
     place_topo_info ti;
     place_topo_get_info(t, &ti);
     fprintf(f, "# topology %s: packages %d, NUMA nodes %d, cores %d, PUs %d; usable: cores %d, PUs %d\n",

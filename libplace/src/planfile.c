@@ -47,7 +47,7 @@ int place_assignment_from_plan(place_assignment *a, const place_plan *p, const p
     if (place_plan_rank(p, rank, &ri, err) < 0)
         return -1;
     a->rank = rank;
-    a->size = place_plan_request(p)->ranks;
+    a->size = place_plan_resolved(p)->ranks;
     a->local_rank = ri.local_rank;
     a->local_size = ri.local_size;
     a->node = ri.node;

@@ -27,9 +27,8 @@ void place_subdomain_free(place_subdomain *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < s->nnotes; i++)
-        free(s->notes[i]);
-    free(s->notes);
+    place_notes n = {s->nnotes, s->notes};
+    place_notes_free(&n);
     free(s->thread_pu);
     free(s->thread_numa);
     free(s->cpuset);
@@ -39,15 +38,15 @@ void place_subdomain_free(place_subdomain *s)
 static void note(place_subdomain *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(place_subdomain *s, const char *fmt, ...)
 {
-    char **n = realloc(s->notes, sizeof(char *) * (size_t)(s->nnotes + 1));
-    if (!n)
-        return;
-    s->notes = n;
+    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&s->notes[s->nnotes], fmt, ap) >= 0)
-        s->nnotes++;
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    place_notes n = {s->nnotes, s->notes}; /* the public fields, kept by the one helper */
+    place_notes_add(&n, "%s", buf);
+    s->nnotes = n.n;
+    s->notes = n.v;
 }
 
 /* The launcher's view, reconciled with what the caller's MPI says. */

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
         double t1 = now();
         rss_plan = rss_kib() - rss0;
         long sum = 0;
-        int n = place_plan_request(p)->ranks;
+        int n = place_plan_resolved(p)->ranks;
         for (int i = 0; i < n; i++) {
             place_rank_info ri;
             place_plan_rank(p, i, &ri, NULL);

@@ -32,12 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 3: {
         place_policy p;
-        place_policy_parse(s, &p, &e);
+        place_policy_parse("--policy", s, &p, &e);
         break;
     }
     case 4: {
         place_kinds k;
-        place_kinds_parse(s, &k, &e);
+        place_kinds_parse("--cpu-kinds", s, &k, &e);
         break;
     }
     case 5: {

@@ -187,7 +187,7 @@ static void test_uneven_sizes_are_said(void **s)
 /* The ranks of each node occupy one box of the process grid, full of them. */
 static void check_nodes_compact(const place_decomp *d, const place_plan *p)
 {
-    const place_request *q = place_plan_request(p);
+    const place_request *q = place_plan_resolved(p);
     int r = q->ranks / q->nodes;
     for (int node = 0; node < q->nodes; node++) {
         int lo[3] = {1 << 30, 1 << 30, 1 << 30}, hi[3] = {-1, -1, -1};

@@ -82,7 +82,28 @@ static void test_numa_policy_gives_two_ranks_per_numa_node_one_pu_per_core(void 
         expect x = {cs, r / 2, 1, 4, {b, b + 2, b + 4, b + 6}};
         check_rank(p, r, &x);
     }
-    assert_int_equal(place_plan_request(p)->smt, 1);
+    assert_int_equal(place_plan_resolved(p)->smt, 1);
+    assert_int_equal(place_plan_request(p)->smt, 0); /* the request is never changed */
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* The request as given stays as given; what was automatic is in the resolved copy. */
+static void test_request_is_immutable_resolution_is_separate(void **s)
+{
+    place_topo *t;
+    place_request q;
+    place_request_init(&q);
+    q.ranks_per_node = 3;
+    q.nodes = 2;
+    place_plan *p = plan_for(&t, "synthetic:pack:2 numa:2 core:8 pu:2", q);
+    const place_request *given = place_plan_request(p), *res = place_plan_resolved(p);
+    assert_memory_equal(given, &q, sizeof q);
+    assert_int_equal(res->ranks, 6);
+    assert_int_equal(res->nodes, 2);
+    assert_int_equal(res->ranks_per_node, 3);
+    assert_true(res->threads >= 1);
+    assert_int_equal(res->smt, 1);
     place_plan_free(p);
     place_topo_free(t);
 }
@@ -343,7 +364,11 @@ static void test_infeasible_requests_name_the_numbers(void **s)
     q = req(1, 0);
     q.reserve_cores = 2;
     assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
-    assert_non_null(strstr(e.msg, "--reserve-cores 2"));
+    assert_non_null(strstr(e.msg, "request.reserve_cores 2")); /* the library's own names */
+    static const place_spelling cli = {.reserve_cores = "--reserve-cores"};
+    q.spelling = &cli; /* a front end's names */
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_non_null(strstr(e.msg, "--reserve-cores 2 leaves no core"));
     place_topo_free(t);
 }
 
@@ -351,6 +376,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numa_policy_gives_two_ranks_per_numa_node_one_pu_per_core),
+        cmocka_unit_test(test_request_is_immutable_resolution_is_separate),
         cmocka_unit_test(test_smt_siblings_only_when_threads_exceed_cores),
         cmocka_unit_test(test_one_rank_per_numa_node_fills_it),
         cmocka_unit_test(test_ranks_follow_usable_cores_under_a_cgroup),

@@ -123,7 +123,7 @@ typedef struct stats {
 static void check_node(const ref *r, const place_plan *p, const place_request *req, int first_rank,
                        int nranks, int reserve)
 {
-    const place_request *res = place_plan_request(p);
+    const place_request *res = place_plan_resolved(p);
     int over = place_plan_oversubscribed(p);
     hwloc_bitmap_t seen_cpus = hwloc_bitmap_alloc(), seen_threads = hwloc_bitmap_alloc();
     hwloc_bitmap_t set = hwloc_bitmap_alloc(), kinds_used = hwloc_bitmap_alloc();

@@ -41,6 +41,13 @@ typedef enum place_kinds {
     PLACE_KINDS_BEST       /* only the most efficient kind; infeasible if it does not fit */
 } place_kinds;
 
+/* How messages and notes name the request's fields: a front end gives its own spelling
+ * (placerun: its flags, "--smt"); NULL in a request means the C names ("request.smt"). */
+typedef struct place_spelling {
+    const char *ranks, *nodes, *ranks_per_node, *threads, *policy, *smt, *reserve_cores,
+        *oversubscribe, *kinds, *allowed;
+} place_spelling;
+
 typedef struct place_request {
     int ranks;             /* total ranks N (>= 1); 0: ranks_per_node * nodes */
     int nodes;             /* nodes K (>= 1); 0: from ranks and ranks_per_node, else 1 */
@@ -51,15 +58,19 @@ typedef struct place_request {
     int reserve_cores;     /* cores per package left to the OS (the last ones) */
     int oversubscribe;     /* allow several threads per PU instead of failing */
     place_kinds kinds;
+    const place_spelling *spelling; /* names in messages; NULL: the C field names */
 } place_request;
 
 /* Fills *req with the defaults: 1 rank, 1 node, auto threads, NUMA policy. */
 PLACE_API void place_request_init(place_request *req);
 
 /* Parses a policy or kinds name ("numa", "compact", "spread"; "auto", "all", "best").
- * Returns 0, or -1 with an error naming the valid values. */
-PLACE_API int place_policy_parse(const char *s, place_policy *out, place_error *err);
-PLACE_API int place_kinds_parse(const char *s, place_kinds *out, place_error *err);
+ * `what` names the input in messages. Returns 0, or -1 with an error naming the valid
+ * values. */
+PLACE_API int place_policy_parse(const char *what, const char *s, place_policy *out,
+                                 place_error *err);
+PLACE_API int place_kinds_parse(const char *what, const char *s, place_kinds *out,
+                                place_error *err);
 PLACE_API const char *place_policy_name(place_policy p);
 PLACE_API const char *place_kinds_name(place_kinds k);
 
@@ -73,8 +84,10 @@ PLACE_API int place_plan_compute(place_plan **out, const place_topo *topo, const
 
 PLACE_API void place_plan_free(place_plan *p);
 
-/* The request as resolved (ranks, nodes, smt actually used...). */
+/* The request as the caller gave it (never changed), and as the plan resolved it: every
+ * automatic value filled in (ranks, nodes, ranks per node, threads, PUs per core used). */
 PLACE_API const place_request *place_plan_request(const place_plan *p);
+PLACE_API const place_request *place_plan_resolved(const place_plan *p);
 PLACE_API const place_topo *place_plan_topo(const place_plan *p);
 
 /* Notes: one line each, saying what the plan did that a user might not expect
