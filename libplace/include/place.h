@@ -5,6 +5,7 @@
  *   place/plan.h   placement plans: ranks to cpusets, threads to PUs
  *   place/parse.h  strict parsing of numbers and lists, shared by the CLIs
  *   place/decomp.h domain decomposition of a 3D grid over ranks and threads
+ *   place/planio.h a plan (and its decomposition) written as JSON or text
  *   place/launch.h rank discovery, binding, and the assignment placerun exported
  *   place/measure.h counters, software-defined events, jitter, step recorder, models
  *   place/memory.h first touch, page locality, page migration
@@ -18,13 +19,13 @@
 #define PLACE_H
 
 #define PLACE_VERSION "0.1.0"
-#define PLACE_PLAN_SCHEMA "place-plan/1"
 
 #include "place/error.h"
 #include "place/parse.h"
 #include "place/topo.h"
 #include "place/plan.h"
 #include "place/decomp.h"
+#include "place/planio.h"
 #include "place/launch.h"
 #include "place/measure.h"
 #include "place/memory.h"

@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "internal.h"
+#include "place/counters.h"
 #include "place/runenv.h"
 #include "place/measure.h"
 #ifdef PLACE_HAVE_PAPI

@@ -8,7 +8,9 @@
 #define PLACE_INTERNAL_H
 
 #include <hwloc.h>
-#include "place.h"
+#include "place/error.h"
+#include "place/plan.h"
+#include "place/topo.h"
 
 typedef struct place_core {
     int core_l;       /* logical index of the Core (of the PU if the topology has none) */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include "internal.h"
+#include "place/jitter.h"
 #include "place/measure.h"
 
 #define MAX_DETOURS 200000

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <string.h>
 #include "internal.h"
+#include "place/planio.h"
 
 static json_t *int_array(const int *v, int n)
 {

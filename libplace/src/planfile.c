@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+#include "place/planio.h"
 #include "place/runenv.h"
 #include "place/wfile.h"
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
+#include "place/sde.h"
 #include "place/measure.h"
 #ifdef PLACE_HAVE_PAPI
 #include <sde_lib.h>

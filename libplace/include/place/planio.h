@@ -1,0 +1,36 @@
+/* place/planio.h: a plan written out, as "place-plan/1" JSON (docs/plan-json.md) or as
+ * a text map, with its decomposition when there is one. Separate from place/plan.h so that
+ * the plan does not depend on the decomposition (which is computed over a plan). */
+#ifndef PLACE_PLANIO_H
+#define PLACE_PLANIO_H
+
+#include <stdio.h>
+#include "place/api.h"
+#include "place/decomp.h"
+#include "place/error.h"
+#include "place/plan.h"
+
+#define PLACE_PLAN_SCHEMA "place-plan/1"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Writes the plan as one "place-plan/1" JSON object (see docs/plan-json.md), streaming
+ * rank by rank so that memory stays bounded whatever the rank count. With a
+ * decomposition `d` (else NULL), adds "grid" and each rank's box, coords and neighbours. */
+PLACE_API int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
+
+/* The same for the ranks of one node only (the file placerun exports as PLACE_PLAN);
+ * the object carries "scope": {"ranks_of": "node", "node": N}. */
+PLACE_API int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
+                               place_error *err);
+
+/* Writes the plan as text: a header, then one line per rank, readable as a map; with a
+ * decomposition, the grid's dims and halo by link level, and each rank's box. */
+PLACE_API int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
