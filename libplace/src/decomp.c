@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "place/parse.h"
 #include "place/decomp.h"
 
 struct place_decomp {

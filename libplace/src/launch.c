@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+#include "place/parse.h"
 #include "place/launch.h"
 
 typedef struct source {

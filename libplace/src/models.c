@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "place/parse.h"
 #include "place/measure.h"
 
 double place_harmonic(double N)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "place/parse.h"
 #include "place/runenv.h"
 
 static const char *const names[PLACE_ENV_COUNT] = {
