@@ -1,6 +1,6 @@
 /* launch.c: rank discovery from the launcher's environment.
  *
- * One table row per launcher, in the order of DESIGN.md. Each row names the variables for
+ * One table row per launcher, in the order of docs/design.md ("The launcher environment"). Each row names the variables for
  * rank, size, local rank, local size and node index (NULL where that launcher exports
  * none). Slurm's local size is not a variable: it is this node's entry of
  * SLURM_STEP_TASKS_PER_NODE ("2(x3),1": 2 tasks on each of 3 nodes, then 1).

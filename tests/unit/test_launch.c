@@ -1,4 +1,4 @@
-/* test_launch.c: rank discovery from each launcher's environment, in DESIGN.md's order,
+/* test_launch.c: rank discovery from each launcher's environment, in docs/design.md's order,
  * and refusal of values that are malformed or contradict each other. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_plan_json.c: the "place-plan/1" JSON contract of DESIGN.md, read back with
+/* test_plan_json.c: the "place-plan/1" JSON contract of docs/plan-json.md, read back with
  * jansson: every required field, with values that agree with the plan's accessors. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -32,7 +32,7 @@ PLACE_API int place_grid_parse(const char *what, const char *s, int64_t n[3], pl
 
 /* Sum of the internal face areas of the process grid `dims` on grid `n`, one layer:
  * (px-1)*ny*nz + (py-1)*nx*nz + (pz-1)*nx*ny. The cells exchanged per step, counting
- * both directions across every face (DESIGN.md's halo_cells), are twice this. */
+ * both directions across every face (plan-json.md's halo_cells), are twice this. */
 PLACE_API int64_t place_halo_faces(const int64_t n[3], const int dims[3]);
 
 /* Chooses dims with px*py*pz = P, each no larger than the grid along its axis, with the
