@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "place.h"
 
 #define CK_MAGIC "FDTDCKP1"
 #define CK_VERSION 1
@@ -71,21 +72,6 @@ static void file_name(char *out, size_t n, const char *dir, int64_t step, int ra
     snprintf(out, n, "%s/step-%010" PRId64 ".rank-%06d.bin", dir, step, rank);
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_all(int fd, void *buf, size_t n)
 {
     char *p = buf;
@@ -101,48 +87,35 @@ static int read_all(int fd, void *buf, size_t n)
     return 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* tmp -> fsync -> rename -> fsync(dir): after this returns 0 the file is whole under path,
- * also after a crash; before it, path is untouched. */
+/* The file whole under path or not changed, also across a crash: place_wfile writes a new
+ * temporary (path.tmp.XXXXXX, O_EXCL|O_NOFOLLOW), fsyncs it (durable), renames it over
+ * path (only if path is a regular file or absent) and fsyncs the directory. */
 static int durable_replace(const char *dir, const char *path, const void *head, size_t hn,
                            void *const arr[6], size_t bytes, char *err, size_t errn)
 {
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return fail(err, errn, "checkpoint: cannot create '%.300s': %s", tmp, strerror(errno));
-    int ok = write_all(fd, head, hn) == 0;
+    (void)dir;
+    place_wfile w;
+    place_error e;
+    if (place_wfile_open(&w, "checkpoint", path, &e) < 0)
+        return fail(err, errn, "%s", e.msg);
+    w.durable = 1;
+    int ok = fwrite(head, 1, hn, w.f) == hn;
     for (int c = 0; ok && arr && c < 6; c++)
-        ok = write_all(fd, arr[c], bytes) == 0;
-    int e = errno;
-    if (ok && fsync(fd) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
+        ok = fwrite(arr[c], 1, bytes, w.f) == bytes;
     if (!ok) {
-        unlink(tmp);
-        return fail(err, errn, "checkpoint: cannot write '%.300s': %s", tmp, strerror(e));
+        int en = errno;
+        place_wfile_free(&w);
+        return fail(err, errn, "checkpoint: cannot write '%.300s': %s", path, strerror(en));
     }
-    if (rename(tmp, path) != 0 || fsync_dir(dir) != 0) {
-        e = errno;
-        unlink(tmp);
-        return fail(err, errn, "checkpoint: cannot rename '%.300s' into place: %s", tmp, strerror(e));
-    }
+    if (place_wfile_commit(&w, &e) < 0)
+        return fail(err, errn, "%s", e.msg);
     return 0;
+}
+
+/* A temporary this module's writer leaves when killed: NAME.tmp.XXXXXX. */
+static int is_tmp_of(const char *nm, size_t n)
+{
+    return !strncmp(nm + n, ".tmp.", 5) && strlen(nm + n) == 11;
 }
 
 int ck_prepare_dir(const char *dir, char *err, size_t errn)
@@ -245,8 +218,8 @@ static void sweep(const char *dir, int64_t keep)
         int r, n = 0;
         const char *nm = de->d_name;
         int ours = sscanf(nm, "step-%" SCNd64 ".rank-%d.bin%n", &s, &r, &n) == 2 && n > 0;
-        int stale = ours && (nm[n] == '\0' ? s != keep : !strcmp(nm + n, ".tmp"));
-        if (stale || !strcmp(nm, "MANIFEST.tmp")) {
+        int stale = ours && (nm[n] == '\0' ? s != keep : is_tmp_of(nm, (size_t)n));
+        if (stale || (!strncmp(nm, "MANIFEST", 8) && is_tmp_of(nm, 8))) {
             snprintf(path, sizeof path, "%s/%s", dir, nm);
             unlink(path);
         }

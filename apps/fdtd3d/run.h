@@ -250,7 +250,7 @@ static void FN(run)(const opts *o, const geom *g, const int nb[6], result *res, 
         #pragma omp barrier
         FN(thread_loop)(o, g, res, ck, &s, t);
         place_counters_read(ctr, res->ti[t].ctr1);
-        place_counters_close(ctr);
+        place_counters_free(ctr);
     }
     FN(run_finish)(g, res, ck, &s);
 }

@@ -296,7 +296,7 @@ int place_counters_open(place_counters **out, place_error *err)
     return 0;
 }
 
-void place_counters_close(place_counters *c)
+void place_counters_free(place_counters *c)
 {
     if (!c)
         return;
@@ -400,7 +400,7 @@ static void *probe_thread(void *arg)
     status[PLACE_BACKEND_RUSAGE].usable = read_rusage(PLACE_CTR_VOL_SWITCHES) != PLACE_UNAVAILABLE;
     if (!status[PLACE_BACKEND_RUSAGE].usable)
         snprintf(status[PLACE_BACKEND_RUSAGE].why, sizeof status[0].why, "getrusage(RUSAGE_THREAD) failed");
-    place_counters_close(c);
+    place_counters_free(c);
     return NULL;
 }
 

@@ -83,7 +83,7 @@ void place_steprec_free(place_steprec *r)
     if (!r)
         return;
     for (int t = 0; r->s && t < r->nthreads; t++)
-        place_counters_close(r->s[t].ctr);
+        place_counters_free(r->s[t].ctr);
     free(r->s);
     free(r->work_us);
     free(r->max_us);

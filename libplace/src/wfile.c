@@ -62,7 +62,7 @@ int place_wfile_commit(place_wfile *w, place_error *err)
     int fd = fileno(w->f);
     if (fflush(w->f) != 0 || ferror(w->f))
         return wfail(w, err, what, w->path, "write failed", errno ? errno : EIO);
-    if (fchmod(fd, 0666 & ~mask) != 0 || fsync(fd) != 0)
+    if (fchmod(fd, 0666 & ~mask) != 0 || (w->durable && fsync(fd) != 0))
         return wfail(w, err, what, w->path, "cannot finish the file", errno);
     FILE *f = w->f;
     w->f = NULL;
@@ -77,7 +77,7 @@ int place_wfile_commit(place_wfile *w, place_error *err)
     free(w->tmp);
     w->tmp = NULL;
     /* the rename itself, durable */
-    char *dir = place_strdup(w->path);
+    char *dir = w->durable ? place_strdup(w->path) : NULL;
     if (dir) {
         char *slash = strrchr(dir, '/');
         const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";

@@ -71,6 +71,6 @@ int main(void)
     }
     qsort(t, 7, sizeof *t, cmp_double);
     printf("  all %d counters (chosen backends):    %8.1f ns\n", PLACE_NCTR, t[3]);
-    place_counters_close(c);
+    place_counters_free(c);
     return 0;
 }

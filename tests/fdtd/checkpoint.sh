@@ -80,7 +80,7 @@ kill)
     st=$?
     if [ $st -eq 0 ]; then finished=$((finished + 1)); continue; fi
     [ -f "$d/MANIFEST" ] || { early=$((early + 1)); continue; } # killed before the first checkpoint
-    ls "$d" | grep -q '\.tmp$' && midwrite=$((midwrite + 1))
+    ls "$d" | grep -qE '\.tmp\.[A-Za-z0-9]{6}$' && midwrite=$((midwrite + 1))
     S=$(manifest_step "$d")
     "${L[@]}" "$F" "${a[@]}" --restart "$d" --probe-out "$tmp/k.csv" >"$tmp/k.log" 2>&1 ||
       { cat "$tmp/k.log"; fail "trial $i: the checkpoint left by SIGKILL (step $S) was refused"; }

@@ -56,7 +56,7 @@ static void *migrate_k_times(void *arg)
         m->delta[b] = (a == PLACE_UNAVAILABLE || before[b] == PLACE_UNAVAILABLE) ? PLACE_UNAVAILABLE
                                                                                : a - before[b];
     }
-    place_counters_close(c);
+    place_counters_free(c);
     return NULL;
 }
 
@@ -112,7 +112,7 @@ static void test_unavailable_counters_are_never_zero(void **s)
     /* a counter a backend does not offer reads as unavailable */
     assert_true(place_counters_read_backend(c, PLACE_BACKEND_PERF, PLACE_CTR_INVOL_SWITCHES) ==
                 PLACE_UNAVAILABLE);
-    place_counters_close(c);
+    place_counters_free(c);
 }
 
 static void test_sde_events_read_back_through_papi(void **s)

@@ -59,9 +59,9 @@ PLACE_API void place_counters_reprobe(void);
 
 typedef struct place_counters place_counters;
 
-/* Opens the counters of the calling thread. Free with place_counters_close. */
+/* Opens the counters of the calling thread. Free with place_counters_free. */
 PLACE_API int place_counters_open(place_counters **out, place_error *err);
-PLACE_API void place_counters_close(place_counters *c);
+PLACE_API void place_counters_free(place_counters *c);
 
 /* Reads the calling thread's counters (cumulative since the thread started, or since
  * open for PAPI and perf); values of unavailable counters are PLACE_UNAVAILABLE. */

@@ -3,9 +3,9 @@
  *
  * The data goes to a new temporary file beside the target, created with O_EXCL and
  * O_NOFOLLOW (mkostemp: a name nobody could have prepared, never a symlink followed);
- * commit flushes it, fsyncs it, checks that the target is absent or a regular file (never
- * renames over a directory, a symlink or a device), renames it into place and fsyncs the
- * directory. abort removes the temporary. The one implementation for every output of
+ * commit flushes it, checks that the target is absent or a regular file (never renames
+ * over a directory, a symlink or a device) and renames it into place; a durable wfile is
+ * also fsynced, and its directory after the rename. abort removes the temporary. The one implementation for every output of
  * place: placerun's -o, the plan files, reports, probe and energy CSVs, checkpoints.
  */
 #ifndef PLACE_WFILE_H
@@ -24,6 +24,8 @@ typedef struct place_wfile {
     char *path;    /* the target */
     char *tmp;     /* the temporary beside it */
     const char *what; /* names the output in messages (a string that outlives the wfile) */
+    int durable;   /* set after open to fsync the file and its directory at commit, so the
+                      new content survives a crash (checkpoints); else atomic only */
 } place_wfile;
 
 /* Creates the temporary beside `path`. `what` names the output in messages (e.g. "-o",
@@ -31,7 +33,8 @@ typedef struct place_wfile {
 PLACE_API int place_wfile_open(place_wfile *w, const char *what, const char *path,
                                place_error *err);
 
-/* Finishes the file: flush, fsync, rename into place, fsync the directory. The file
+/* Finishes the file: flush (and fsync if durable), rename into place (and fsync the
+ * directory if durable). The file
  * gets mode 0666 less the umask, as a plain create would. On failure the temporary is
  * removed and the target is unchanged. Either way the wfile is released. */
 PLACE_API int place_wfile_commit(place_wfile *w, place_error *err);
