@@ -82,6 +82,11 @@ void place_notes_add(place_notes *n, const char *fmt, ...) __attribute__((format
 void place_notes_free(place_notes *n);
 const char *place_notes_get(const place_notes *n, int i);
 
+/* place_assignment_load for a job's rank, also from a node's own plan (planfile.c). */
+struct place_assignment;
+int place_assignment_load_job(struct place_assignment *a, const char *path, int rank, int local_rank,
+                              int local_size, int job_size, place_error *err);
+
 /* Thread t's PU from PLACE_THREAD_PUS, strictly parsed (runenv.c). */
 int place_env_thread_pu(int t, int *pu, place_error *err);
 

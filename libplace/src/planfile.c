@@ -198,6 +198,15 @@ static int read_rank(place_assignment *a, json_t *root, json_t *r, const char *p
 
 int place_assignment_load(place_assignment *a, const char *path, int rank, place_error *err)
 {
+    return place_assignment_load_job(a, path, rank, -1, -1, -1, err);
+}
+
+/* When ranks do not sit on nodes in blocks, placerun's file is the node's own plan, its
+ * ranks numbered 0 .. local_size - 1 (request.ranks = local_size < job_size): then the
+ * entry is the local rank's, and rank and size are the job's. */
+int place_assignment_load_job(place_assignment *a, const char *path, int rank, int local_rank,
+                              int local_size, int job_size, place_error *err)
+{
     memset(a, 0, sizeof *a);
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -218,6 +227,10 @@ int place_assignment_load(place_assignment *a, const char *path, int rank, place
         bad(err, path, "request.ranks is missing, out of range, or fewer than the entries");
         goto out;
     }
+    int local = job_size > size && local_size == size && local_rank >= 0 && local_rank < size;
+    int job_rank = rank;
+    if (local)
+        rank = local_rank;
     if (rank < 0 || rank >= size) {
         place_error_set(err, PLACE_EINVAL, "rank %d: the plan file '%.200s' is for ranks 0 to %lld",
                         rank, path, size - 1);
@@ -243,6 +256,14 @@ int place_assignment_load(place_assignment *a, const char *path, int rank, place
     a->rank = rank;
     a->local_size = (int)json_array_size(ranks);
     rc = read_rank(a, root, r, path, err);
+    if (rc == 0 && local) {
+        if (a->has_grid) {
+            rc = bad(err, path, "a node's own plan (ranks numbered on the node) carries a grid");
+        } else {
+            a->rank = job_rank;
+            a->size = job_size;
+        }
+    }
 out:
     if (rc)
         place_assignment_free(a);

@@ -151,14 +151,21 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
     if (!place_env_placed())
         return place_error_set(err, PLACE_ENOTPLACED, "PLACE_RANK is not set: not running under "
                                "placerun, which exports the node's plan");
-    int rank, size, nthreads;
+    int rank, size, nthreads, local_rank = -1, local_size = -1, job = -1;
     if (env_int(PLACE_ENV_RANK, 0, PLACE_MAX_RANKS - 1, &rank, err) < 0)
         return -1;
     const char *path = getenv(names[PLACE_ENV_PLAN]);
     if (!path || !*path)
         return place_error_set(err, PLACE_EINVAL, "PLACE_PLAN is not set, though PLACE_RANK is; "
                                "expected the node's plan file from placerun");
-    if (place_assignment_load(a, path, rank, err) < 0)
+    /* a node's own plan (ranks not in node blocks) is numbered by local rank */
+    if (getenv(names[PLACE_ENV_LOCAL_RANK]) && getenv(names[PLACE_ENV_LOCAL_SIZE]) &&
+        getenv(names[PLACE_ENV_SIZE]) &&
+        (env_int(PLACE_ENV_LOCAL_RANK, 0, PLACE_MAX_RANKS - 1, &local_rank, err) < 0 ||
+         env_int(PLACE_ENV_LOCAL_SIZE, 1, PLACE_MAX_RANKS, &local_size, err) < 0 ||
+         env_int(PLACE_ENV_SIZE, 1, PLACE_MAX_RANKS, &job, err) < 0))
+        return -1;
+    if (place_assignment_load_job(a, path, rank, local_rank, local_size, job, err) < 0)
         return -1;
     if (env_int(PLACE_ENV_SIZE, 1, PLACE_MAX_RANKS, &size, err) < 0 ||
         env_int(PLACE_ENV_NTHREADS, 1, PLACE_MAX_PU_INDEX + 1, &nthreads, err) < 0) {

@@ -23,7 +23,8 @@ cmake --build "$tmp/cm/build" >/dev/null
 cp -r "$ex" "$tmp/pc"
 PKG_CONFIG_PATH="$libdir/pkgconfig" make -s -C "$tmp/pc" >/dev/null
 for b in "$tmp/cm/build/jacobi" "$tmp/pc/jacobi"; do
-  ldd "$b" | grep -q "$tmp/prefix" || { echo "FAIL: $b does not load the installed libplace"; ldd "$b"; exit 1; }
+  libs=$(ldd "$b") # (not piped into grep -q: an early exit would SIGPIPE ldd under pipefail)
+  grep -q "libplace.so.* => $tmp/prefix" <<<"$libs" || { echo "FAIL: $b does not load the installed libplace"; echo "$libs"; exit 1; }
 done
 
 N=${JACOBI_N:-24} IT=${JACOBI_ITERS:-40}

@@ -196,7 +196,8 @@ static void test_environment_is_read_strictly(void **s)
         {PLACE_ENV_RANK, "0x", "not a whole number"},
         {PLACE_ENV_RANK, " 0", "not a whole number"},
         {PLACE_ENV_RANK, "2", "is for ranks 0 to 1"},
-        {PLACE_ENV_SIZE, "3", "differs from the plan file"},
+        {PLACE_ENV_SIZE, "1", "differs from the plan file"},
+        {PLACE_ENV_SIZE, "3", "carries a grid"}, /* read as a node's own plan: no grid there */
         {PLACE_ENV_CPUSET, "0-1", "differs from the plan file"},
         {PLACE_ENV_THREAD_PUS, "0,", "comma-separated"},
         {PLACE_ENV_THREAD_PUS, "1", "differs from the plan file"},
@@ -215,6 +216,44 @@ static void test_environment_is_read_strictly(void **s)
         free(keep);
     }
     place_assignment_free(&good);
+    clear_env();
+}
+
+/* Ranks not in node blocks (round-robin over nodes): placerun's file is the node's own
+ * plan, numbered by local rank; the application still gets its own entry, with the job's
+ * rank and size, and a grid is refused. */
+static void test_node_plan_of_a_round_robin_layout(void **s)
+{
+    clear_env();
+    setenv("HWLOC_SYNTHETIC", "pack:1 numa:1 core:4 pu:1", 1);
+    place_launch l = {.launcher = "openmpi", .rank = 5, .size = 8, .local_rank = 1,
+                      .local_size = 2, .node = 0};
+    snprintf(l.job, sizeof l.job, "rr");
+    place_request req;
+    place_request_init(&req);
+    place_jobplan jp;
+    place_error e;
+    int64_t grid[3] = {8, 8, 8};
+    assert_int_equal(place_jobplan_compute(&jp, &l, NULL, NULL, &req, grid, 0, &e), -1);
+    assert_non_null(strstr(e.msg, "equal blocks per node"));
+    assert_int_equal(place_jobplan_compute(&jp, &l, NULL, NULL, &req, NULL, 0, &e), 0);
+    assert_false(jp.blocks);
+    place_assignment a, b;
+    char *path;
+    assert_int_equal(place_jobplan_assignment(&jp, &l, &a, &e), 0);
+    assert_int_equal(a.rank, 5);
+    assert_string_equal(a.cpuset, "2-3");
+    assert_int_equal(place_jobplan_write(&jp, &l, &path, &e), 0);
+    assert_int_equal(place_env_export(&l, &a, path, &e), 0);
+    assert_int_equal(place_assignment_from_env(&b, &e), 0);
+    assert_int_equal(b.rank, 5);
+    assert_int_equal(b.size, 8);
+    assert_string_equal(b.cpuset, "2-3");
+    place_assignment_free(&a);
+    place_assignment_free(&b);
+    place_jobplan_free(&jp);
+    unlink(path);
+    free(path);
     clear_env();
 }
 
@@ -408,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_long_cpuset_round_trips),
         cmocka_unit_test(test_forged_plan_files_are_refused),
         cmocka_unit_test(test_environment_is_read_strictly),
+        cmocka_unit_test(test_node_plan_of_a_round_robin_layout),
         cmocka_unit_test(test_int_lists_are_strict),
         cmocka_unit_test(test_subdomain_under_a_launcher_matches_the_shim),
         cmocka_unit_test(test_subdomain_alone_and_its_errors),
