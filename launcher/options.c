@@ -210,7 +210,10 @@ static int config_entry(void *user, const char *section, const char *name, const
     if (!arg[0])
         return 1;
     char *argv[3] = {"placerun", arg, NULL};
-    if (apply_options(c->o, 2, argv, c->e) < 0)
+    c->o->in_config = 1;
+    int rc = apply_options(c->o, 2, argv, c->e);
+    c->o->in_config = 0;
+    if (rc < 0)
         goto bad;
     return 1;
 bad:
@@ -329,7 +332,10 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_RPN:
             rc = place_parse_int("--ranks-per-node", optarg, 1, 1 << 20, &o->req.ranks_per_node, e);
             break;
-        case 't': rc = place_parse_int("-t", optarg, 1, 1 << 20, &o->req.threads, e); break;
+        case 't':
+            rc = place_parse_int("-t", optarg, 1, 1 << 20, &o->req.threads, e);
+            o->threads_given = 1;
+            break;
         case OPT_POLICY: rc = place_policy_parse("--policy", optarg, &o->req.policy, e); break;
         case OPT_SMT: rc = place_parse_int("--smt", optarg, 1, 64, &o->req.smt, e); break;
         case OPT_RESERVE:
@@ -362,7 +368,10 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             break;
         case OPT_LAUNCHER:
             rc = one_of("--launcher", optarg, launchers, "mpirun or srun", e);
-            o->launcher = optarg;
+            if (o->in_config)
+                o->profile_launcher = optarg;
+            else
+                o->launcher = optarg;
             break;
         case OPT_BEST_EFFORT: o->best_effort = 1; break;
         case OPT_JITTER:

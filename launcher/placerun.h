@@ -19,7 +19,10 @@ typedef struct options {
     const char *format;
     const char *output;
     const char *membind;       /* local | interleave | none */
-    const char *launcher;      /* wrapper: mpirun | srun; NULL: only if needed */
+    const char *launcher;      /* --launcher: wrapper mode with mpirun | srun */
+    const char *profile_launcher; /* a profile's launcher: which one the wrapper starts when
+                                     wrapper mode is needed anyway; never forces it */
+    int in_config;             /* options being applied from a profile */
     const char *monitor;       /* --monitor FILE */
     int jitter;                /* --jitter [SECONDS]: run the jitter probe */
     place_jitter_opts jopts;
@@ -27,6 +30,7 @@ typedef struct options {
     int64_t n[3];
     unsigned decomp_flags;
     int ranks_given, nodes_given;
+    int threads_given;         /* -t on the command line: it beats inherited OMP_* */
     place_request req;
     int app_argc;              /* the application: argv[app_first ...] */
     char **app_argv;

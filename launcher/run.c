@@ -183,26 +183,41 @@ static char *join_ints(const int *v, int n, const char *pre, const char *post)
     return s;
 }
 
-/* 4. OMP_* are the user's if already set, unless --force-env; placerun says which it kept
- *    (once per node, from local rank 0). */
-static void shim_export_omp(const options *o, const place_launch *l, const place_assignment *a)
+/* 4. OMP_*: an explicit -t (or --force-env) wins over what the environment holds; without
+ *    it the user's own values are kept, and placerun says which (once per node, from local
+ *    rank 0). Values an outer placerun set (PLACE_OMP_SET) are not the user's. */
+static int shim_export_omp(const options *o, const place_launch *l, const place_assignment *a,
+                           place_error *e)
 {
     char *places = join_ints(a->thread_pu_os, a->nthreads, "{", "}");
+    if (!places)
+        return place_error_set(e, PLACE_ENOMEM, "out of memory");
     char nthreads[16];
     snprintf(nthreads, sizeof nthreads, "%d", a->nthreads);
     const char *keys[3] = {"OMP_NUM_THREADS", "OMP_PLACES", "OMP_PROC_BIND"};
-    const char *vals[3] = {nthreads, places ? places : "", "close"};
+    const char *vals[3] = {nthreads, places, "close"};
+    const char *set_k[3], *set_v[3];
+    int nset = 0;
     for (int i = 0; i < 3; i++) {
         const char *old = getenv(keys[i]);
-        if (old && !o->force_env) {
-            if (l->local_rank == 0 && strcmp(old, vals[i]))
-                fprintf(stderr, "placerun: note: keeping the user's %s=%.60s (plan: %.60s); "
-                        "--force-env overrides it\n", keys[i], old, vals[i]);
-            continue;
+        int users = old && !place_env_omp_by_placerun(keys[i], old);
+        if (users && strcmp(old, vals[i]) && !o->force_env) {
+            if (!o->threads_given) {
+                if (l->local_rank == 0)
+                    fprintf(stderr, "placerun: note: keeping the user's %s=%.60s (plan: %.60s); "
+                            "-t or --force-env overrides it\n", keys[i], old, vals[i]);
+                continue;
+            }
+            if (l->local_rank == 0)
+                fprintf(stderr, "placerun: note: -t %d overrides the inherited %s=%.60s (now "
+                        "%.60s)\n", a->nthreads, keys[i], old, vals[i]);
         }
-        setenv(keys[i], vals[i], 1);
+        set_k[nset] = keys[i];
+        set_v[nset++] = vals[i];
     }
+    int rc = place_env_export_omp(set_k, set_v, nset, e);
     free(places);
+    return rc < 0 ? 1 : 0;
 }
 
 /* 5. The contract: the node's plan file, PLACE_*, and the monitor's preload. */
@@ -296,10 +311,10 @@ static int shim_run(const options *o, const place_launch *l)
         code = shim_find_app(o, &s, &e);
     if (!code)
         code = shim_bind(o, l, &s, &e);
-    if (!code) {
-        shim_export_omp(o, l, &s.a);
+    if (!code)
+        code = shim_export_omp(o, l, &s.a, &e);
+    if (!code)
         code = shim_contract(o, l, &s, &e);
-    }
     if (code) {
         shim_free(&s);
         return placerun_fail(&e, code);
@@ -321,7 +336,7 @@ static int is_wrapper_option(const char *a)
 
 static int wrapper_run(const options *o)
 {
-    const char *L = o->launcher;
+    const char *L = o->launcher ? o->launcher : o->profile_launcher;
     char path[PATH_MAX], self[PATH_MAX];
     if (!L)
         L = (getenv("SLURM_JOB_ID") && find_executable("srun", path, sizeof path) == 0) ? "srun"

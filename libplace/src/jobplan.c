@@ -21,7 +21,11 @@ int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *
                           unsigned decomp_flags, place_error *err)
 {
     memset(jp, 0, sizeof *jp);
-    if (place_topo_load(&jp->topo, topology, 0, err) < 0)
+    /* A single process plans inside its own binding (taskset, numactl), exactly as
+     * placerun --plan does; a launcher's ranks plan in the allowed PUs, so that every rank
+     * of a node computes the same plan whatever binding the launcher gave it. */
+    unsigned flags = !strcmp(l->launcher, "none") ? PLACE_TOPO_THIS_BINDING : 0;
+    if (place_topo_load(&jp->topo, topology, flags, err) < 0)
         goto fail;
     if (allowed && place_topo_restrict(jp->topo, allowed, err) < 0)
         goto fail;

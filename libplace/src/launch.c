@@ -80,7 +80,22 @@ static int slurm_tasks_on_node(const char *spec, int node)
     return -1;
 }
 
-static void job_key(place_launch *l)
+/* Whether Slurm's variables describe the task that `src` (the launcher found) says is
+ * rank `rank`: Slurm is that launcher, or its task id and task count agree with it. */
+static int slurm_describes(const source *src, int rank)
+{
+    if (!strcmp(src->name, "slurm"))
+        return 1;
+    int procid, ntasks, size;
+    if (env_int("SLURM_PROCID", 0, &procid, NULL) != 1 || procid != rank)
+        return 0;
+    if (src->size && env_int(src->size, 1, &size, NULL) == 1 &&
+        env_int("SLURM_NTASKS", 1, &ntasks, NULL) == 1 && ntasks != size)
+        return 0;
+    return 1;
+}
+
+static void job_key(place_launch *l, int slurm_may_decide)
 {
     static const char *const keys[] = {"PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid",
                                        "FLUX_JOB_ID", "PALS_APID", "LSB_JOBID", NULL};
@@ -92,7 +107,7 @@ static void job_key(place_launch *l)
         }
     }
     const char *job = getenv("SLURM_JOB_ID"), *step = getenv("SLURM_STEP_ID");
-    if (job && *job) {
+    if (slurm_may_decide && job && *job) {
         snprintf(l->job, sizeof l->job, "%.60s.%.60s", job, step ? step : "0");
         goto clean;
     }
@@ -115,7 +130,7 @@ int place_launch_detect(place_launch *l, place_error *err)
     for (; s < NSOURCES; s++)
         if (getenv(sources[s].rank) && (!sources[s].only_with || getenv(sources[s].only_with)))
             break;
-    job_key(l);
+    job_key(l, s == NSOURCES || !strcmp(sources[s].name, "slurm"));
     if (s == NSOURCES)
         return 0;
     const source *src = &sources[s];
@@ -124,11 +139,17 @@ int place_launch_detect(place_launch *l, place_error *err)
     if ((have[0] = env_int(src->rank, 0, &l->rank, err)) < 0)
         return -1;
     /* Missing values come from the other launchers' variables, later ones first (PALS
-     * exports no job size; Cray sets PMI_SIZE beside it). */
+     * exports no job size; Cray sets PMI_SIZE beside it). Slurm's only when they describe
+     * this very task (srun --mpi=pmix: SLURM_PROCID is the PMIx rank): mpirun inside a
+     * Slurm step (srun --pty bash, then mpirun) leaves that step's SLURM_PROCID,
+     * SLURM_NODEID, SLURM_STEP_TASKS_PER_NODE in every rank, stale. */
+    int is_slurm = slurm_describes(src, l->rank);
     const char *used_size = NULL, *used_lsize = NULL;
     for (int step = 0; step < NSOURCES; step++) {
         const source *o = &sources[(s + step) % NSOURCES];
         if (o->only_with && !getenv(o->only_with))
+            continue;
+        if (!is_slurm && !strcmp(o->name, "slurm"))
             continue;
         int r;
         if (!have[1] && o->size && (r = env_int(o->size, 1, &l->size, err)) != 0) {
@@ -154,7 +175,7 @@ int place_launch_detect(place_launch *l, place_error *err)
             have[4] = 1;
         }
     }
-    if (!have[3] && have[4] && getenv("SLURM_STEP_TASKS_PER_NODE")) {
+    if (!have[3] && have[4] && is_slurm && getenv("SLURM_STEP_TASKS_PER_NODE")) {
         int n = slurm_tasks_on_node(getenv("SLURM_STEP_TASKS_PER_NODE"), l->node);
         if (n < 1)
             return place_error_set(err, PLACE_EINVAL,

@@ -26,6 +26,7 @@ static const char *const names[PLACE_ENV_COUNT] = {
     [PLACE_ENV_DIMS] = "PLACE_DIMS",
     [PLACE_ENV_COORDS] = "PLACE_COORDS",
     [PLACE_ENV_BOX] = "PLACE_BOX",
+    [PLACE_ENV_OMP_SET] = "PLACE_OMP_SET",
     [PLACE_ENV_MONITOR_OUT] = "PLACE_MONITOR_OUT",
     [PLACE_ENV_MONITOR_PID] = "PLACE_MONITOR_PID",
     [PLACE_ENV_MONITOR_INTERVAL_US] = "PLACE_MONITOR_INTERVAL_US",
@@ -118,6 +119,47 @@ out:
     free(numa);
     free(pus);
     return rc;
+}
+
+int place_env_export_omp(const char *const *names, const char *const *values, int n,
+                         place_error *err)
+{
+    size_t len = 1;
+    for (int i = 0; i < n; i++) {
+        if (strchr(values[i], ';') || strchr(names[i], '='))
+            return place_error_set(err, PLACE_EINVAL, "%s='%.40s': a ';' in an OpenMP variable "
+                                   "placerun sets", names[i], values[i]);
+        len += strlen(names[i]) + strlen(values[i]) + 2;
+    }
+    char *rec = malloc(len);
+    if (!rec)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    size_t at = 0;
+    rec[0] = '\0';
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        at += (size_t)snprintf(rec + at, len - at, "%s%s=%s", i ? ";" : "", names[i], values[i]);
+        if (setenv(names[i], values[i], 1) != 0)
+            rc = place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", names[i]);
+    }
+    if (rc == 0)
+        rc = set(PLACE_ENV_OMP_SET, rec, err);
+    free(rec);
+    return rc;
+}
+
+int place_env_omp_by_placerun(const char *name, const char *value)
+{
+    const char *rec = getenv(names[PLACE_ENV_OMP_SET]);
+    size_t nl = strlen(name), vl = strlen(value);
+    for (const char *p = rec; p && *p;) {
+        size_t len = strcspn(p, ";");
+        if (len == nl + 1 + vl && !strncmp(p, name, nl) && p[nl] == '=' &&
+            !strncmp(p + nl + 1, value, vl))
+            return 1;
+        p += len + (p[len] == ';');
+    }
+    return 0;
 }
 
 int place_env_export_monitor(const char *out, long pid, place_error *err)

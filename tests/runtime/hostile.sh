@@ -53,9 +53,12 @@ print("ok: proc_hidden_counters: migrations unavailable (backend none), switches
 PY
   ;;
 pu_disappears)
-  # this machine's n PUs and two that are not there
+  # this machine's n PUs and two that are not there; as a launcher's rank (a single
+  # process plans inside its binding, which holds only PUs the kernel has)
   expect 1 "^placerun: binding to PUs 0-$((n + 1)) failed: the kernel applied PUs [0-9,-]+ \(does this machine" \
-    env HWLOC_SYNTHETIC="pack:1 core:$((n + 2)) pu:1" HWLOC_THISSYSTEM=1 "$bin/placerun" -t $((n + 2)) -- true ;;
+    env HWLOC_SYNTHETIC="pack:1 core:$((n + 2)) pu:1" HWLOC_THISSYSTEM=1 OMPI_COMM_WORLD_RANK=0 \
+    OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=1 \
+    "$bin/placerun" -t $((n + 2)) -- true ;;
 pu_missing_for_rank)
   # 2n PUs described: rank 1 of 2 gets the n that are not there
   expect 1 "^placerun: binding to PUs [0-9,-]+ failed: Invalid argument" \

@@ -118,11 +118,65 @@ EOF
   [ -s "$tmp/m.rank0.json" ] && [ -s "$tmp/m.rank1.json" ] || fail "per-rank monitor files missing: $(ls "$tmp")"
   ;;
 user_omp_env_kept_unless_forced)
-  out=$(OMP_NUM_THREADS=1 "$pr" -t 2 -- sh -c 'echo $OMP_NUM_THREADS' 2>"$tmp/err")
-  [ "$out" = 1 ] || fail "user OMP_NUM_THREADS overwritten: $out"
+  # without -t the user's OMP_* are kept (and said); -t typed on the command line wins
+  [ "$ncpu" -ge 2 ] || { echo "needs 2 CPUs"; exit 0; }
+  out=$(OMP_NUM_THREADS=1 "$pr" -- sh -c 'echo $OMP_NUM_THREADS' 2>"$tmp/err")
+  [ "$out" = 1 ] || fail "user OMP_NUM_THREADS overwritten without -t: $out"
   grep -q "keeping the user's OMP_NUM_THREADS=1" "$tmp/err" || fail "no note about the kept variable"
-  out=$(OMP_NUM_THREADS=1 "$pr" -t 2 --force-env -- sh -c 'echo $OMP_NUM_THREADS' 2>/dev/null)
-  [ "$out" = 2 ] || fail "--force-env did not override: $out"
+  out=$(OMP_NUM_THREADS=8 "$pr" -t 2 -- sh -c 'echo "$OMP_NUM_THREADS $OMP_PLACES"' 2>"$tmp/err")
+  [ "${out%% *}" = 2 ] || fail "-t 2 lost to an inherited OMP_NUM_THREADS=8: $out"
+  grep -q "\-t 2 overrides the inherited OMP_NUM_THREADS=8" "$tmp/err" || fail "no note about the override"
+  out=$(OMP_NUM_THREADS=1 "$pr" --force-env -- sh -c 'echo $OMP_NUM_THREADS' 2>/dev/null)
+  [ "$out" != 1 ] || fail "--force-env did not override: $out"
+  ;;
+nested_placerun_omp)
+  # an inner placerun takes the outer one's OMP_* as placerun's, not the user's
+  [ "$ncpu" -ge 2 ] || { echo "needs 2 CPUs"; exit 0; }
+  out=$("$pr" -t 2 -- "$pr" -t 1 -- sh -c 'echo "$OMP_NUM_THREADS $OMP_PLACES"' 2>"$tmp/err") || fail "nested run"
+  [ "${out%% *}" = 1 ] || fail "inner -t 1 gave $out"
+  out=$("$pr" -t 2 -- "$pr" -- sh -c 'echo "$OMP_NUM_THREADS"' 2>"$tmp/err") || fail "nested run"
+  ! grep -q "keeping the user's" "$tmp/err" || fail "the outer placerun's OMP_* were taken as the user's: $(cat "$tmp/err")"
+  # a value the user changed in between is the user's again
+  out=$("$pr" -t 2 -- env OMP_PROC_BIND=spread "$pr" -- sh -c 'echo "$OMP_PROC_BIND"' 2>"$tmp/err")
+  [ "$out" = spread ] || fail "the user's OMP_PROC_BIND set between the two was lost: $out"
+  ;;
+taskset_is_honoured)
+  # a single process plans inside its binding, at run time as in --plan
+  [ "$ncpu" -ge 2 ] || { echo "needs 2 CPUs"; exit 0; }
+  last=$((ncpu - 1))
+  out=$(taskset -c $last "$pr" -t 1 -- sh -c 'echo "$PLACE_CPUSET $PLACE_THREAD_PUS"; grep Cpus_allowed_list /proc/self/status | cut -f2') || fail "placerun under taskset"
+  [ "$(head -1 <<<"$out")" = "$last $last" ] || fail "planned '$(head -1 <<<"$out")', taskset gave PU $last"
+  [ "$(tail -1 <<<"$out")" = "$last" ] || fail "bound to $(tail -1 <<<"$out"), taskset gave $last"
+  want=$(taskset -c $last "$pr" --plan --format json -t 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ranks"][0]["cpuset"])')
+  [ "$want" = "$last" ] || fail "--plan under taskset says $want"
+  taskset -c $last "$pr" --check -t 1 >"$tmp/check" || fail "--check under taskset: $(cat "$tmp/check")"
+  grep -q "planned PU $last" "$tmp/check" || fail "--check did not check PU $last: $(cat "$tmp/check")"
+  if taskset -c $last "$pr" -t 2 -- true 2>"$tmp/err"; then fail "2 threads on 1 PU of the binding accepted"; fi
+  grep -q "do not fit" "$tmp/err" || fail "no clear refusal: $(cat "$tmp/err")"
+  ;;
+site_profile_installed)
+  # the shipped site profile (launcher = srun) neither nests a launcher nor forces wrapper mode
+  prof=$PWD/configs/site-example.conf
+  out=$(PLACE_CONFIG=$prof "$pr" -t 1 -v -- sh -c 'echo "$PLACE_LAUNCHER"' 2>"$tmp/err") || fail "single process under the site profile: $(cat "$tmp/err")"
+  [ "$out" = none ] || fail "single process became '$out'"
+  ! grep -q "running:" "$tmp/err" || fail "the profile's launcher started a wrapper: $(cat "$tmp/err")"
+  out=$(PLACE_CONFIG=$prof OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_LOCAL_RANK=0 \
+        OMPI_COMM_WORLD_LOCAL_SIZE=1 "$pr" -t 1 -- sh -c 'echo "$PLACE_LAUNCHER"' 2>"$tmp/err") ||
+    fail "shim under the site profile: $(cat "$tmp/err")"
+  [ "$out" = openmpi ] || fail "shim said '$out'"
+  # the wrapper still starts the profile's launcher when it starts one
+  out=$(PLACE_CONFIG=$prof PATH=/nonexistent "$pr" -n 2 -t 1 -- true 2>&1)
+  grep -q "cannot start srun" <<<"$out" || fail "wrapper did not choose the profile's srun: $out"
+  ;;
+stale_slurm_under_mpirun)
+  # mpirun inside a Slurm step: the step's SLURM_* in every rank decide nothing
+  out=$(SLURM_JOB_ID=77 SLURM_STEP_ID=0 SLURM_PROCID=0 SLURM_NTASKS=1 SLURM_LOCALID=0 SLURM_NODEID=3 \
+        SLURM_STEP_TASKS_PER_NODE=1 mpirun -np 2 -x SLURM_JOB_ID -x SLURM_STEP_ID -x SLURM_PROCID \
+        -x SLURM_NTASKS -x SLURM_LOCALID -x SLURM_NODEID -x SLURM_STEP_TASKS_PER_NODE \
+        "$pr" -t 1 -- sh -c 'echo "$PLACE_RANK $PLACE_NODE $PLACE_LOCAL_SIZE $PLACE_LAUNCHER $PLACE_PLAN"' 2>"$tmp/err") ||
+    fail "mpirun with stale SLURM_*: $(cat "$tmp/err")"
+  [ "$(grep -c ' 0 2 openmpi ' <<<"$out")" -eq 2 ] || fail "ranks took Slurm's node or size: $out"
+  ! grep -q 'place-plan-77' <<<"$out" || fail "the plan file is named after the stale Slurm job: $out"
   ;;
 best_effort_runs_unbound)
   # a described topology is not this machine: binding fails; --best-effort runs anyway

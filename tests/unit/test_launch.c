@@ -120,6 +120,26 @@ static void test_pmix_takes_the_size_from_slurm(void **s)
     expect("pmix", 3, 4, 1, 2, 1);
 }
 
+/* mpirun inside a Slurm step (srun --pty bash, then mpirun): every rank still has the
+ * step's SLURM_* (task 0 of 1 on node 3); Open MPI's layout decides, Slurm's nothing. */
+static void test_stale_slurm_under_mpirun_decides_nothing(void **s)
+{
+    set4("OMPI_COMM_WORLD_RANK", "5", "OMPI_COMM_WORLD_SIZE", "8", "OMPI_COMM_WORLD_LOCAL_RANK",
+         "1", "OMPI_COMM_WORLD_LOCAL_SIZE", "4");
+    set4("SLURM_PROCID", "0", "SLURM_NTASKS", "1", "SLURM_LOCALID", "0", "SLURM_NODEID", "3");
+    slurm_step();
+    setenv("SLURM_STEP_TASKS_PER_NODE", "1", 1);
+    setenv("SLURM_JOB_ID", "77", 1);
+    setenv("OMPI_MCA_ess_base_jobid", "4242", 1);
+    expect("openmpi", 5, 8, 1, 4, 1); /* node from the block layout, not SLURM_NODEID=3 */
+    place_launch l;
+    assert_int_equal(place_launch_detect(&l, NULL), 0);
+    assert_string_equal(l.job, "4242");
+    /* the same rank 0 of a one-rank stale step: SLURM_PROCID agrees, SLURM_NTASKS does not */
+    set4("OMPI_COMM_WORLD_RANK", "0", NULL, NULL, "OMPI_COMM_WORLD_LOCAL_RANK", "0", NULL, NULL);
+    expect("openmpi", 0, 8, 0, 4, 0);
+}
+
 static void test_pals(void **s)
 {
     set4("PALS_RANKID", "9", "PMI_SIZE", "16", "PALS_LOCAL_RANKID", "1", "PALS_LOCAL_SIZE", "8");
@@ -223,6 +243,7 @@ int main(void)
         cmocka_unit_test_setup(test_mpich_hydra, clear),
         cmocka_unit_test_setup(test_mvapich2, clear),
         cmocka_unit_test_setup(test_pmix_takes_the_size_from_slurm, clear),
+        cmocka_unit_test_setup(test_stale_slurm_under_mpirun_decides_nothing, clear),
         cmocka_unit_test_setup(test_pals, clear),
         cmocka_unit_test_setup(test_flux_local_size_from_nodes, clear),
         cmocka_unit_test_setup(test_jsrun, clear),

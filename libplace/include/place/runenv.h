@@ -43,6 +43,8 @@ typedef enum place_env_var {
     PLACE_ENV_DIMS,           /* with --grid: process grid px,py,pz */
     PLACE_ENV_COORDS,         /* with --grid: this rank's coords */
     PLACE_ENV_BOX,            /* with --grid: lo:hi,lo:hi,lo:hi (hi exclusive) */
+    PLACE_ENV_OMP_SET,        /* the OMP_* placerun set, NAME=VALUE;...: a nested placerun
+                                 tells them from the user's */
     PLACE_ENV_MONITOR_OUT,    /* --monitor: the monitor's output file */
     PLACE_ENV_MONITOR_PID,    /* --monitor: the pid to sample (exec keeps it) */
     PLACE_ENV_MONITOR_INTERVAL_US, /* user: the monitor's sampling interval */
@@ -99,6 +101,12 @@ PLACE_API void place_assignment_free(place_assignment *a);
 PLACE_API int place_env_export(const place_launch *l, const place_assignment *a,
                                const char *plan_path, place_error *err);
 
+/* OMP_* that placerun sets, and whether a value in the environment is one placerun set
+ * (recorded in PLACE_OMP_SET, name and value alike) rather than the user's. */
+PLACE_API int place_env_export_omp(const char *const *names, const char *const *values, int n,
+                                   place_error *err);
+PLACE_API int place_env_omp_by_placerun(const char *name, const char *value);
+
 /* Exports the monitor's variables: its output file and the pid it samples. */
 PLACE_API int place_env_export_monitor(const char *out, long pid, place_error *err);
 
@@ -110,7 +118,8 @@ PLACE_API int place_planfile_write(const place_launch *l, const place_plan *p, i
 
 /* ---- a job's plan as a launcher computes it --------------------------------------------
  * Every rank of a node computes the same plan from the local topology (the cgroup's
- * allowed PUs, not the rank's current binding). When ranks sit on nodes in equal blocks
+ * allowed PUs, not the rank's current binding); a single process (launcher "none") plans
+ * inside its own binding, as placerun --plan does. When ranks sit on nodes in equal blocks
  * (rank / local_size is the node, as mpirun --map-by slot and srun -m block give), that
  * is the job's plan, and a grid is decomposed over it; otherwise it is the node's plan
  * for local_size ranks, and no grid can be decomposed. */
