@@ -177,7 +177,17 @@ typedef struct attempt {
     int straddled;   /* set when ranks had to cross domain boundaries */
     int idle;        /* units left unused to keep shares equal */
     int widened;     /* idle units were handed out: shares differ by up to one unit */
+    int rule;        /* how the numa policy chose (RULE_*), for the notes */
+    int lo, hi;      /* with RULE_UNEQUAL: the smallest and largest share, in units */
+    int equal_q;     /* the equal share that would have straddled */
+    unit *owned;     /* a reordered copy of the units the ranges index (freed by the caller) */
 } attempt;
+
+enum {
+    RULE_EQUAL = 0,  /* equal shares (the default when it costs no locality) */
+    RULE_UNEQUAL,    /* per-domain shares: every rank inside its NUMA node(s) */
+    RULE_STRADDLE    /* threads do not fit inside NUMA nodes: the fewest ranks straddle */
+};
 
 static int slots_in(const attempt *a, range r)
 {
@@ -230,7 +240,7 @@ static int assign_linear(attempt *a, int q)
  * group is a domain, or -1 for the whole node (linear packing). */
 static void widen(attempt *a)
 {
-    if (!a->idle)
+    if (!a->idle || a->owned) /* a reordered layout: assign_balanced evens it out */
         return;
     for (int g = -1; g < a->nu; g++) {
         int count = 0, used = 0;
@@ -324,6 +334,208 @@ static void apportion(dominfo *d, int nd, int R, int total)
     }
 }
 
+/* Threads left to fill (T = 0) and equal shares would straddle: NUMA nodes of unequal
+ * size. Every rank stays inside its NUMA node(s) with the largest share that allows:
+ * either (a) ranks inside single domains, each domain's ranks splitting it equally, the
+ * ranks apportioned so that the smallest share is as large as possible, or (b) with fewer
+ * ranks than domains, each rank a run of whole consecutive domains, the runs as even as
+ * possible. The one with the larger smallest share wins (then the one with fewer idle
+ * units). Returns 1. */
+static int assign_unequal(attempt *a, dominfo *d, int nd)
+{
+    /* (a): the largest q with sum floor(n_d / q) >= R */
+    int q = a->nu / a->R;
+    for (; q > 1; q--) {
+        int caps = 0;
+        for (int i = 0; i < nd; i++)
+            caps += d[i].n / q;
+        if (caps >= a->R)
+            break;
+    }
+    for (int i = 0; i < nd; i++)
+        d[i].cap = d[i].n / q;
+    apportion(d, nd, a->R, a->nu);
+    int minA = INT_MAX, idleA = 0, maxA = 0;
+    for (int i = 0; i < nd; i++) {
+        if (!d[i].r) {
+            idleA += d[i].n;
+            continue;
+        }
+        int share = d[i].n / d[i].r;
+        minA = share < minA ? share : minA;
+        maxA = share > maxA ? share : maxA;
+        idleA += d[i].n - d[i].r * share;
+    }
+    /* (b): R runs of whole domains (domains with units, in order), max-min by DP */
+    int D = 0;
+    for (int i = 0; i < nd; i++)
+        D += d[i].n > 0;
+    int minB = 0, *cut = NULL;
+    if (a->R > 1 && a->R < D) {
+        int *ids = malloc(sizeof(int) * (size_t)D), k = 0;
+        long *best = malloc(sizeof(long) * (size_t)(D + 1) * (size_t)(a->R + 1));
+        int *from = malloc(sizeof(int) * (size_t)(D + 1) * (size_t)(a->R + 1));
+        cut = malloc(sizeof(int) * (size_t)(a->R + 1));
+        if (ids && best && from && cut) {
+            for (int i = 0; i < nd; i++)
+                if (d[i].n > 0)
+                    ids[k++] = i;
+#define B(i, r) best[(size_t)(i) * (size_t)(a->R + 1) + (size_t)(r)]
+#define F(i, r) from[(size_t)(i) * (size_t)(a->R + 1) + (size_t)(r)]
+            /* B(i, r): the best smallest run when the first i domains form r runs */
+            for (int i = 0; i <= D; i++)
+                for (int r = 0; r <= a->R; r++)
+                    B(i, r) = -1;
+            B(0, 0) = LONG_MAX;
+            for (int i = 1; i <= D; i++)
+                for (int r = 1; r <= a->R && r <= i; r++) {
+                    long run = 0;
+                    for (int j = i - 1; j >= r - 1; j--) {
+                        run += d[ids[j]].n;
+                        if (B(j, r - 1) < 0)
+                            continue;
+                        long v = B(j, r - 1) < run ? B(j, r - 1) : run;
+                        if (v > B(i, r)) {
+                            B(i, r) = v;
+                            F(i, r) = j;
+                        }
+                    }
+                }
+            minB = (int)B(D, a->R);
+            for (int i = D, r = a->R; r > 0; r--) { /* cut[r-1]: first domain of run r-1 */
+                cut[r - 1] = F(i, r);
+                i = F(i, r);
+            }
+            for (int r = 0; r < a->R; r++) /* as domain indices */
+                cut[r] = ids[cut[r]];
+            cut[a->R] = nd;
+#undef B
+#undef F
+        } else {
+            minB = 0;
+        }
+        free(ids);
+        free(best);
+        free(from);
+    }
+    a->rule = RULE_UNEQUAL;
+    a->equal_q = a->nu / a->R;
+    if (minB > minA || (minB == minA && minB > 0 && idleA > 0)) {
+        int maxB = 0;
+        for (int r = 0; r < a->R; r++) {
+            int first = d[cut[r]].first, n = 0;
+            for (int i = cut[r]; i < cut[r + 1]; i++)
+                n += d[i].n;
+            for (int i = cut[r]; first < 0 && i < cut[r + 1]; i++)
+                first = d[i].first;
+            a->out[r].first = first;
+            a->out[r].n = n;
+            a->group[r] = -1;
+            maxB = n > maxB ? n : maxB;
+        }
+        a->idle = 0;
+        a->lo = minB;
+        a->hi = maxB;
+    } else {
+        int rank = 0;
+        for (int i = 0; i < nd; i++)
+            for (int j = 0; j < d[i].r; j++, rank++) {
+                int share = d[i].n / d[i].r;
+                a->out[rank].first = d[i].first + j * share;
+                a->out[rank].n = share;
+                a->group[rank] = i;
+            }
+        a->idle = idleA;
+        a->lo = minA;
+        a->hi = maxA;
+    }
+    free(cut);
+    return 1;
+}
+
+typedef struct piece {
+    int first, n; /* units [first, first + n) of one domain */
+} piece;
+
+static int piece_cmp(const void *x, const void *y)
+{
+    const piece *p = x, *q = y;
+    return p->n != q->n ? q->n - p->n : p->first - q->first;
+}
+
+/* T threads per rank do not fit inside the NUMA nodes: as many ranks as fit stay inside
+ * one domain each (`need` units), and the rest (the fewest possible) are made of the
+ * domains' leftovers, largest pieces first, so that each straddles as few NUMA nodes as
+ * it can. The ranges index a reordered copy of the units (a->owned). */
+static int assign_fewest_straddlers(attempt *a, dominfo *d, int nd, int need)
+{
+    int R = a->R;
+    if ((long)need * R > a->nu)
+        return 0;
+    unit *perm = malloc(sizeof(unit) * (size_t)a->nu);
+    piece *pc = malloc(sizeof(piece) * (size_t)(nd + R + 1));
+    if (!perm || !pc) {
+        free(perm);
+        free(pc);
+        return -1;
+    }
+    int at = 0, rank = 0, np = 0;
+    for (int i = 0; i < nd; i++) { /* the ranks that fit inside a domain */
+        int c = d[i].n / need;
+        for (int j = 0; j < c && rank < R; j++, rank++) {
+            memcpy(perm + at, a->u + d[i].first + j * need, sizeof(unit) * (size_t)need);
+            a->out[rank].first = at;
+            a->out[rank].n = need;
+            a->group[rank] = i;
+            at += need;
+        }
+        int used = 0;
+        for (int r = 0; r < rank; r++)
+            if (a->group[r] == i)
+                used += need;
+        if (d[i].n > used)
+            pc[np++] = (piece){d[i].first + used, d[i].n - used};
+    }
+    a->straddled = rank < R;
+    while (rank < R) {
+        /* a straddler: the largest leftover, then the smallest piece that completes it
+         * (or, if none does, the largest), so that it spans as few NUMA nodes as it can */
+        int got = 0, start = at;
+        while (got < need && np > 0) {
+            qsort(pc, (size_t)np, sizeof *pc, piece_cmp);
+            int pick = 0, rem = need - got;
+            if (got > 0)
+                for (int i = np - 1; i >= 0; i--)
+                    if (pc[i].n >= rem) {
+                        pick = i;
+                        break;
+                    }
+            int take = pc[pick].n < rem ? pc[pick].n : rem;
+            memcpy(perm + at, a->u + pc[pick].first, sizeof(unit) * (size_t)take);
+            at += take;
+            got += take;
+            pc[pick].first += take;
+            pc[pick].n -= take;
+            if (pc[pick].n == 0)
+                pc[pick] = pc[--np];
+        }
+        a->out[rank].first = start;
+        a->out[rank].n = got;
+        a->group[rank] = -2;
+        rank++;
+    }
+    for (int i = 0; i < np; i++) { /* idle leftovers after the ranks */
+        memcpy(perm + at, a->u + pc[i].first, sizeof(unit) * (size_t)pc[i].n);
+        at += pc[i].n;
+    }
+    free(pc);
+    a->idle = 0;
+    a->rule = RULE_STRADDLE;
+    a->owned = perm;
+    a->u = perm;
+    return ranges_hold_threads(a);
+}
+
 static int assign_numa(attempt *a)
 {
     dominfo *d = NULL;
@@ -353,8 +565,10 @@ static int assign_numa(attempt *a)
             a->idle += d[i].n - d[i].r * q;
         }
         ok = ranges_hold_threads(a);
+    } else if (a->T == 0) {
+        ok = assign_unequal(a, d, nd);
     } else {
-        ok = assign_linear(a, a->nu / a->R);
+        ok = assign_fewest_straddlers(a, d, nd, need);
     }
     free(d);
     return ok;
@@ -482,6 +696,7 @@ static int assign(attempt *a, int smt_in_use)
     a->straddled = 0;
     a->idle = 0;
     a->widened = 0;
+    a->rule = RULE_EQUAL;
     if (a->R > a->nu)
         return 0;
     int ok;
@@ -698,6 +913,56 @@ static int best_kind(const place_topo *t)
     return best;
 }
 
+/* Every rank of a node plan that spans several NUMA nodes is named: as straddling when it
+ * shares one of them with another rank, else as spanning whole NUMA nodes. */
+static void numa_span_notes(place_plan *p, const nodeplan *np)
+{
+    int maxn = 0;
+    for (int i = 0; i < np->nranks; i++)
+        for (int k = 0; k < np->r[i].nnuma; k++)
+            maxn = np->r[i].numa_os[k] > maxn ? np->r[i].numa_os[k] : maxn;
+    int *users = calloc((size_t)maxn + 1, sizeof(int));
+    if (!users)
+        return;
+    for (int i = 0; i < np->nranks; i++)
+        for (int k = 0; k < np->r[i].nnuma; k++)
+            users[np->r[i].numa_os[k]]++;
+    const char *who = p->res.nodes > 1 ? "local rank" : "rank";
+    for (int kind = 0; kind < 2; kind++) { /* 0: straddling, 1: whole */
+        char buf[400];
+        int at = 0, n = 0, more = 0;
+        for (int i = 0; i < np->nranks; i++) {
+            const lrank *r = &np->r[i];
+            if (r->nnuma < 2)
+                continue;
+            int shared = 0;
+            for (int k = 0; k < r->nnuma; k++)
+                shared |= users[r->numa_os[k]] > 1;
+            if (shared != !kind)
+                continue;
+            if (at > (int)sizeof buf - 60) {
+                more++;
+                continue;
+            }
+            at += snprintf(buf + at, sizeof buf - (size_t)at, "%s%d (NUMA ", n ? ", " : "", i);
+            for (int k = 0; k < r->nnuma; k++)
+                at += snprintf(buf + at, sizeof buf - (size_t)at, "%s%d", k ? "," : "",
+                               r->numa_os[k]);
+            at += snprintf(buf + at, sizeof buf - (size_t)at, ")");
+            n++;
+        }
+        if (!n)
+            continue;
+        if (kind == 0)
+            note(p, "%ss straddling NUMA nodes they share with other ranks: %s%s%.0d%s", who, buf,
+                 more ? " and " : "", more, more ? " more" : "");
+        else
+            note(p, "%ss spanning several whole NUMA nodes (no other rank on them): %s%s%.0d%s",
+                 who, buf, more ? " and " : "", more, more ? " more" : "");
+    }
+    free(users);
+}
+
 /* Tries every attempt on the selected cores. Returns 1 if a plan was built, 0 if
  * nothing fits, -1 on allocation failure. */
 static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np)
@@ -746,18 +1011,27 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
                                 "SMT siblings", R, nsel);
                     else if (k > 1 && !req->smt)
                         note(p, "threads exceed the cores: using %d PUs per core (SMT)", k);
-                    if (a.straddled && req->threads)
-                        note(p, "%d rank%s of %d threads do not fit inside NUMA nodes: some ranks "
-                                "straddle NUMA nodes", R, R == 1 ? "" : "s", req->threads);
-                    if (a.idle)
+                    const char *what = per_pu ? "PUs" : "cores";
+                    if (a.rule == RULE_STRADDLE)
+                        note(p, "%d ranks of %d threads do not fit inside NUMA nodes: as many as "
+                                "fit stay inside one, the fewest straddle", R, req->threads);
+                    if (a.rule == RULE_UNEQUAL)
+                        note(p, "NUMA nodes of unequal size: equal shares of %d %s would straddle, "
+                                "so each rank takes the largest share inside its NUMA node(s), "
+                                "%d to %d %s; %d %s idle", a.equal_q, what, a.lo, a.hi, what,
+                             a.idle, what);
+                    else if (a.idle)
                         note(p, "%d of %d %s left idle so that every rank gets an equal share",
-                             a.idle, a.nu, per_pu ? "PUs" : "cores");
+                             a.idle, a.nu, what);
+                    numa_span_notes(p, np);
                     if (a.widened)
                         note(p, "SMT siblings are in use, so no core is left idle: cpusets differ "
                                 "by up to one %s", per_pu ? "PU" : "core");
                 }
             }
             free(u);
+            free(a.owned);
+            a.owned = NULL;
         }
     }
     free(a.out);
