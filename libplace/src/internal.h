@@ -28,6 +28,10 @@ typedef struct place_domain {
     int numa_l;
     int first_core;   /* cores of this domain: cores[first_core .. first_core+ncores) */
     int ncores;
+    int borrowed;     /* the cores have no allowed NUMA node of their own (cpuset.mems, or
+                         a topology written inside such a cgroup): numa_os is the nearest
+                         allowed one, which they share with its own cores' domain */
+    int own_os;       /* with borrowed: the cores' own NUMA node if known, else -1 */
 } place_domain;
 
 typedef struct place_kind_info {
@@ -54,6 +58,9 @@ struct place_topo {
     place_domain *dom;
     int nmemonly;
     int *memonly_os;
+    int ndevmem;                  /* NUMA nodes that are device memory (GPUMemory) */
+    int *devmem_os;
+    char *nomem_s;                /* NUMA nodes not in the allowed nodeset, list string */
 
     int nkinds;
     place_kind_info *kinds;

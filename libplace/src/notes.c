@@ -1,5 +1,6 @@
 /* notes.c: the one helper for notes, the lines a plan, a decomposition or a subdomain
  * keeps to say what it did that the caller may not expect. */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,21 +9,25 @@
 
 void place_notes_add(place_notes *n, const char *fmt, ...)
 {
-    char buf[512];
+    char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    int len = vasprintf(&s, fmt, ap);
     va_end(ap);
-    for (int i = 0; i < n->n; i++)
-        if (!strcmp(n->v[i], buf))
-            return; /* said once is enough (both node classes may say the same) */
-    char **v = realloc(n->v, sizeof(char *) * (size_t)(n->n + 1));
-    if (!v)
+    if (len < 0)
         return; /* a lost note is not worth failing for */
+    for (int i = 0; i < n->n; i++)
+        if (!strcmp(n->v[i], s)) {
+            free(s); /* said once is enough (both node classes may say the same) */
+            return;
+        }
+    char **v = realloc(n->v, sizeof(char *) * (size_t)(n->n + 1));
+    if (!v) {
+        free(s);
+        return;
+    }
     n->v = v;
-    char *s = place_strdup(buf);
-    if (s)
-        n->v[n->n++] = s;
+    n->v[n->n++] = s;
 }
 
 void place_notes_free(place_notes *n)

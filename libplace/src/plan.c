@@ -774,8 +774,12 @@ static int fill_rank(const place_topo *t, lrank *r, const int *pus, const int *c
             for (int q = 0; q < pc->npu; q++)
                 if (hwloc_bitmap_isset(cpuset, (unsigned)t->pu_pool[pc->pu_first + q]))
                     hit = 1;
-            if (hit) {
-                r->numa_os[r->nnuma++] = dom->numa_os;
+            if (hit) { /* borrowed domains share their node with its own cores' domain */
+                int dup = 0;
+                for (int k = 0; k < r->nnuma; k++)
+                    dup |= r->numa_os[k] == dom->numa_os;
+                if (!dup)
+                    r->numa_os[r->nnuma++] = dom->numa_os;
                 break;
             }
         }
@@ -929,9 +933,10 @@ static void numa_span_notes(place_plan *p, const nodeplan *np)
             users[np->r[i].numa_os[k]]++;
     const char *who = p->res.nodes > 1 ? "local rank" : "rank";
     for (int kind = 0; kind < 2; kind++) { /* 0: straddling, 1: whole */
-        char buf[400];
-        int at = 0, n = 0, more = 0;
-        for (int i = 0; i < np->nranks; i++) {
+        size_t cap = 256, at = 0;
+        char *buf = malloc(cap);
+        int n = 0;
+        for (int i = 0; buf && i < np->nranks; i++) {
             const lrank *r = &np->r[i];
             if (r->nnuma < 2)
                 continue;
@@ -940,25 +945,24 @@ static void numa_span_notes(place_plan *p, const nodeplan *np)
                 shared |= users[r->numa_os[k]] > 1;
             if (shared != !kind)
                 continue;
-            if (at > (int)sizeof buf - 60) {
-                more++;
-                continue;
+            if (cap - at < 32 + 12 * (size_t)r->nnuma) {
+                cap = 2 * cap + 12 * (size_t)r->nnuma;
+                char *nb = realloc(buf, cap);
+                if (!nb)
+                    break;
+                buf = nb;
             }
-            at += snprintf(buf + at, sizeof buf - (size_t)at, "%s%d (NUMA ", n ? ", " : "", i);
+            at += (size_t)snprintf(buf + at, cap - at, "%s%d (NUMA ", n ? ", " : "", i);
             for (int k = 0; k < r->nnuma; k++)
-                at += snprintf(buf + at, sizeof buf - (size_t)at, "%s%d", k ? "," : "",
-                               r->numa_os[k]);
-            at += snprintf(buf + at, sizeof buf - (size_t)at, ")");
+                at += (size_t)snprintf(buf + at, cap - at, "%s%d", k ? "," : "", r->numa_os[k]);
+            at += (size_t)snprintf(buf + at, cap - at, ")");
             n++;
         }
-        if (!n)
-            continue;
-        if (kind == 0)
-            note(p, "%ss straddling NUMA nodes they share with other ranks: %s%s%.0d%s", who, buf,
-                 more ? " and " : "", more, more ? " more" : "");
-        else
-            note(p, "%ss spanning several whole NUMA nodes (no other rank on them): %s%s%.0d%s",
-                 who, buf, more ? " and " : "", more, more ? " more" : "");
+        if (buf && n && kind == 0)
+            note(p, "%ss straddling NUMA nodes they share with other ranks: %s", who, buf);
+        else if (buf && n)
+            note(p, "%ss spanning several whole NUMA nodes (no other rank on them): %s", who, buf);
+        free(buf);
     }
     free(users);
 }
@@ -1016,10 +1020,9 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
                         note(p, "%d ranks of %d threads do not fit inside NUMA nodes: as many as "
                                 "fit stay inside one, the fewest straddle", R, req->threads);
                     if (a.rule == RULE_UNEQUAL)
-                        note(p, "NUMA nodes of unequal size: equal shares of %d %s would straddle, "
-                                "so each rank takes the largest share inside its NUMA node(s), "
-                                "%d to %d %s; %d %s idle", a.equal_q, what, a.lo, a.hi, what,
-                             a.idle, what);
+                        note(p, "equal shares of %d %s would straddle NUMA nodes, so each rank "
+                                "takes the largest share inside its NUMA node(s): %d to %d %s; %d "
+                                "%s idle", a.equal_q, what, a.lo, a.hi, what, a.idle, what);
                     else if (a.idle)
                         note(p, "%d of %d %s left idle so that every rank gets an equal share",
                              a.idle, a.nu, what);
@@ -1074,6 +1077,7 @@ static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
             p->smt_used = t->max_smt;
             note(p, "oversubscribed: %d ranks x %d threads = %ld threads on %d PUs, up to %d "
                     "per PU", R, T, (long)R * T, t->npus_usable, per);
+            numa_span_notes(p, np);
         }
     }
     free(sel);
@@ -1210,13 +1214,48 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
     if (*t->disallowed_s)
         note(p, "PUs %s are not allowed (cgroup, batch system or %s) and are not used",
              t->disallowed_s, NAME(p, allowed));
-    if (*t->offline_s)
+    /* hwloc's Linux discovery leaves only offline PUs out of the topology (disallowed ones
+     * stay, as not allowed); a written topology also lacks the PUs that were not allowed
+     * to the process that wrote it, unless it was written with them (lstopo --disallowed) */
+    if (*t->offline_s && !strcmp(t->source, "native"))
         note(p, "PUs %s are offline and are not used", t->offline_s);
+    else if (*t->offline_s)
+        note(p, "PUs %s are absent from the topology (offline, or not allowed to the process "
+                "that wrote it) and are not used", t->offline_s);
     if (t->unbound_s && *t->unbound_s)
         note(p, "PUs %s are outside this process's binding and are not used", t->unbound_s);
     for (int i = 0; i < t->nmemonly; i++)
         note(p, "NUMA node P#%d has no cores of its own (memory-only): no rank is local to it; "
                 "bind memory there explicitly", t->memonly_os[i]);
+    if (t->ndevmem) {
+        char list[256];
+        int at = 0;
+        for (int i = 0; i < t->ndevmem && at < (int)sizeof list - 12; i++)
+            at += snprintf(list + at, sizeof list - (size_t)at, "%sP#%d", i ? ", " : "",
+                           t->devmem_os[i]);
+        note(p, "NUMA node%s %s %s device memory (GPUMemory): kept out of rank placement; the "
+                "GPU runtime places buffers there", t->ndevmem > 1 ? "s" : "", list,
+             t->ndevmem > 1 ? "are" : "is");
+    }
+    if (t->nomem_s && *t->nomem_s)
+        note(p, "NUMA nodes P#%s are not in the allowed memory (cpuset.mems) and are not used",
+             t->nomem_s);
+    for (int d = 0; d < t->ndom; d++) {
+        if (!t->dom[d].borrowed)
+            continue;
+        hwloc_bitmap_t cores = hwloc_bitmap_alloc();
+        for (int c = t->dom[d].first_core; cores && c < t->dom[d].first_core + t->dom[d].ncores; c++)
+            hwloc_bitmap_set(cores, (unsigned)t->cores[c].core_l);
+        char *cl = cores ? place_bitmap_list(cores) : NULL;
+        char own[64] = "no NUMA node in the topology";
+        if (t->dom[d].own_os >= 0)
+            snprintf(own, sizeof own, "NUMA node P#%d is not allowed", t->dom[d].own_os);
+        note(p, "cores L#%s have no allowed memory of their own (%s): their memory comes from "
+                "NUMA node P#%d, the nearest allowed, and their ranks' memory policy follows it",
+             cl ? cl : "?", own, t->dom[d].numa_os);
+        free(cl);
+        hwloc_bitmap_free(cores);
+    }
     *out = p;
     return 0;
 fail:

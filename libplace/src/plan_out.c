@@ -32,11 +32,19 @@ static json_t *topology_json(const place_topo *t)
     json_object_set_new(o, "usable_pus", json_integer(ti.usable_pus));
     json_object_set_new(o, "max_pus_per_core", json_integer(ti.max_pus_per_core));
     json_t *dom = json_array();
-    for (int d = 0; d < t->ndom; d++)
-        json_array_append_new(dom, json_pack("{s:i,s:i}", "numa", t->dom[d].numa_os,
-                                             "usable_cores", t->dom[d].ncores));
+    for (int d = 0; d < t->ndom; d++) {
+        json_t *x = json_pack("{s:i,s:i}", "numa", t->dom[d].numa_os, "usable_cores",
+                              t->dom[d].ncores);
+        if (t->dom[d].borrowed) /* cores whose own memory is missing or not allowed */
+            json_object_set_new(x, "borrowed_from", t->dom[d].own_os >= 0
+                                                        ? json_integer(t->dom[d].own_os)
+                                                        : json_string("none"));
+        json_array_append_new(dom, x);
+    }
     json_object_set_new(o, "numa_domains", dom);
     json_object_set_new(o, "memory_only_numa", int_array(t->memonly_os, t->nmemonly));
+    json_object_set_new(o, "device_memory_numa", int_array(t->devmem_os, t->ndevmem));
+    json_object_set_new(o, "disallowed_numa", json_string(t->nomem_s ? t->nomem_s : ""));
     json_object_set_new(o, "offline_pus", json_string(t->offline_s));
     json_object_set_new(o, "disallowed_pus", json_string(t->disallowed_s));
     json_object_set_new(o, "unbound_pus", json_string(place_topo_unbound_pus(t)));

@@ -11,6 +11,7 @@
  * the plan can say what it left out instead of silently not seeing it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -46,6 +47,11 @@ static void derived_free(place_topo *t)
     free(t->memonly_os);
     free(t->offline_s);
     free(t->disallowed_s);
+    free(t->devmem_os);
+    free(t->nomem_s);
+    t->devmem_os = NULL;
+    t->nomem_s = NULL;
+    t->ndevmem = 0;
     t->cores = NULL;
     t->pu_pool = NULL;
     t->dom = NULL;
@@ -117,6 +123,83 @@ static int cmp_core(const void *a, const void *b)
     return x->core_l - y->core_l;
 }
 
+/* The allowed NUMA node a core takes memory from when its own is missing (a topology
+ * written inside a cgroup whose cpuset.mems excludes it) or not allowed: by the distance
+ * matrix from its own node when both are known, else the first allowed node local to the
+ * nearest ancestor that has one, else the first allowed node. NULL if none is allowed. */
+static hwloc_obj_t nearest_allowed_numa(hwloc_topology_t h, hwloc_obj_t core, hwloc_obj_t own,
+                                        const place_topo *t)
+{
+    hwloc_const_nodeset_t mems = hwloc_topology_get_allowed_nodeset(h);
+    int n = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
+    if (own && t->ndist) {
+        int row = -1;
+        for (int i = 0; i < t->ndist; i++)
+            row = t->dist_os[i] == (int)own->os_index ? i : row;
+        hwloc_obj_t best = NULL;
+        unsigned long long bd = 0;
+        for (int j = 0; row >= 0 && j < t->ndist; j++) {
+            hwloc_obj_t m = hwloc_get_numanode_obj_by_os_index(h, (unsigned)t->dist_os[j]);
+            unsigned long long dv = t->dist[(size_t)row * (size_t)t->ndist + (size_t)j];
+            if (m && hwloc_bitmap_isset(mems, m->os_index) && (!best || dv < bd)) {
+                best = m;
+                bd = dv;
+            }
+        }
+        if (best)
+            return best;
+    }
+    for (hwloc_obj_t a = core->parent; a; a = a->parent)
+        for (int i = 0; i < n; i++) {
+            hwloc_obj_t m = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
+            if (hwloc_bitmap_isset(mems, m->os_index) && m->cpuset &&
+                hwloc_bitmap_intersects(m->cpuset, a->cpuset) && !hwloc_bitmap_iszero(m->cpuset))
+                return m;
+        }
+    for (int i = 0; i < n; i++) {
+        hwloc_obj_t m = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        if (hwloc_bitmap_isset(mems, m->os_index))
+            return m;
+    }
+    return NULL;
+}
+
+/* Renumbers the domains in the order of their first core's logical index. */
+static void sort_domains(place_topo *t)
+{
+    int *minc = malloc(sizeof(int) * (size_t)(t->ndom + 1));
+    int *order = malloc(sizeof(int) * (size_t)(t->ndom + 1));
+    int *newof = malloc(sizeof(int) * (size_t)(t->ndom + 1));
+    place_domain *nd = malloc(sizeof(place_domain) * (size_t)(t->ndom + 1));
+    if (!minc || !order || !newof || !nd)
+        goto out;
+    for (int d = 0; d < t->ndom; d++) {
+        minc[d] = INT_MAX;
+        order[d] = d;
+    }
+    for (int i = 0; i < t->ncores; i++)
+        if (t->cores[i].core_l < minc[t->cores[i].domain])
+            minc[t->cores[i].domain] = t->cores[i].core_l;
+    for (int i = 1; i < t->ndom; i++) /* insertion sort: a few domains */
+        for (int j = i; j > 0 && minc[order[j]] < minc[order[j - 1]]; j--) {
+            int x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    for (int k = 0; k < t->ndom; k++) {
+        nd[k] = t->dom[order[k]];
+        newof[order[k]] = k;
+    }
+    memcpy(t->dom, nd, sizeof(place_domain) * (size_t)t->ndom);
+    for (int i = 0; i < t->ncores; i++)
+        t->cores[i].domain = newof[t->cores[i].domain];
+out:
+    free(minc);
+    free(order);
+    free(newof);
+    free(nd);
+}
+
 /* Builds the core, domain and memory-only tables from t->usable. */
 static int derive(place_topo *t, place_error *err)
 {
@@ -144,16 +227,23 @@ static int derive(place_topo *t, place_error *err)
     /* A NUMA node is "primary" if some core has it as local memory. */
     char *is_primary = calloc((size_t)t->nnuma + 1, 1);
     int *dom_of_numa = malloc(((size_t)t->nnuma + 1) * sizeof(int));
-    if (!t->cores || !t->pu_pool || !is_primary || !dom_of_numa || !t->offline_s ||
-        !t->disallowed_s) {
+    /* per core: its own NUMA node's logical index (-1 none), and the allowed node it
+     * takes memory from when its own is missing or not allowed (-1: its own) */
+    int *own_l = malloc(((size_t)t->ncores_all + 1) * sizeof(int));
+    int *borrow_l = malloc(((size_t)t->ncores_all + 1) * sizeof(int));
+    if (!t->cores || !t->pu_pool || !is_primary || !dom_of_numa || !own_l || !borrow_l ||
+        !t->offline_s || !t->disallowed_s) {
         free(is_primary);
         free(dom_of_numa);
+        free(own_l);
+        free(borrow_l);
         return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology");
     }
     for (int i = 0; i < t->nnuma; i++)
         dom_of_numa[i] = -1;
+    hwloc_const_nodeset_t mems = hwloc_topology_get_allowed_nodeset(h);
 
-    int nc = 0, np = 0, maxsmt = 0;
+    int nc = 0, np = 0, maxsmt = 0, orphans = 0;
     for (int i = 0; i < t->ncores_all; i++) {
         hwloc_obj_t c = hwloc_get_obj_by_type(h, ctype, (unsigned)i);
         hwloc_obj_t numa = primary_numa(c);
@@ -165,7 +255,17 @@ static int derive(place_topo *t, place_error *err)
             maxsmt = npu;
         if (np == first)
             continue; /* no usable PU: the core is left out (reported via the PU sets) */
-        place_core *pc = &t->cores[nc++];
+        place_core *pc = &t->cores[nc];
+        own_l[nc] = numa ? (int)numa->logical_index : -1;
+        borrow_l[nc] = -1;
+        if (t->nnuma && (!numa || !hwloc_bitmap_isset(mems, numa->os_index))) {
+            hwloc_obj_t b = nearest_allowed_numa(h, c, numa, t);
+            borrow_l[nc] = b ? (int)b->logical_index : -2;
+            if (b) /* it serves cores: not memory-only */
+                is_primary[b->logical_index] = 1;
+            orphans++;
+        }
+        nc++;
         pc->core_l = (int)c->logical_index;
         pc->core_os = (int)c->os_index;
         hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(h, HWLOC_OBJ_PACKAGE, c);
@@ -173,31 +273,44 @@ static int derive(place_topo *t, place_error *err)
         pc->kind = t->nkinds > 1 ? hwloc_cpukinds_get_by_cpuset(h, c->cpuset, 0) : -1;
         pc->npu = np - first;
         pc->pu_first = first;
-        /* Domain numbering follows the NUMA node's logical index; fixed below. */
-        pc->domain = numa ? (int)numa->logical_index : 0;
-        pc->has_numa = numa != NULL;
-        if (numa)
+        pc->has_numa = numa != NULL || t->nnuma == 0;
+        if (numa && borrow_l[nc - 1] == -1)
             dom_of_numa[numa->logical_index] = 0;
     }
     t->ncores = nc;
     t->npus_usable = np;
     t->max_smt = maxsmt;
 
-    /* Domains: primary NUMA nodes that kept usable cores, in logical order. A topology
-     * without NUMA objects (some XML files) gets one domain, node 0. */
-    t->dom = calloc((size_t)t->nnuma + 1, sizeof *t->dom);
+    /* Domains: allowed primary NUMA nodes that kept usable cores, in logical order, then
+     * one per group of cores that borrow memory (keyed by their own node, else their
+     * package). A topology without NUMA objects (some XML files) gets one domain, node 0. */
+    size_t cap = (size_t)t->nnuma + (size_t)t->npackages + 2;
+    t->dom = calloc(cap, sizeof *t->dom);
     t->memonly_os = calloc((size_t)t->nnuma + 1, sizeof(int));
-    if (!t->dom || !t->memonly_os) {
+    t->devmem_os = calloc((size_t)t->nnuma + 1, sizeof(int));
+    hwloc_bitmap_t nomem = hwloc_bitmap_alloc();
+    if (!t->dom || !t->memonly_os || !t->devmem_os || !nomem) {
         free(is_primary);
         free(dom_of_numa);
+        free(own_l);
+        free(borrow_l);
+        hwloc_bitmap_free(nomem);
         return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology");
     }
     t->ndom = 0;
     t->nmemonly = 0;
+    t->ndevmem = 0;
     for (int i = 0; i < t->nnuma; i++) {
         hwloc_obj_t n = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        if (!hwloc_bitmap_isset(mems, n->os_index)) {
+            hwloc_bitmap_set(nomem, n->os_index);
+            continue;
+        }
         if (!is_primary[i]) {
-            t->memonly_os[t->nmemonly++] = (int)n->os_index;
+            if (n->subtype && !strcmp(n->subtype, "GPUMemory"))
+                t->devmem_os[t->ndevmem++] = (int)n->os_index;
+            else
+                t->memonly_os[t->nmemonly++] = (int)n->os_index;
             continue;
         }
         if (dom_of_numa[i] < 0)
@@ -205,28 +318,68 @@ static int derive(place_topo *t, place_error *err)
         dom_of_numa[i] = t->ndom;
         t->dom[t->ndom].numa_os = (int)n->os_index;
         t->dom[t->ndom].numa_l = i;
+        t->dom[t->ndom].own_os = (int)n->os_index;
         t->ndom++;
     }
+    t->nomem_s = place_bitmap_list(nomem);
+    hwloc_bitmap_free(nomem);
     if (t->nnuma == 0 && nc > 0) {
         t->dom[0].numa_os = 0;
         t->ndom = 1;
     }
-    int orphan = -1;
+    int stranded = -1;
     for (int i = 0; i < nc; i++) {
-        int dom = t->nnuma ? (t->cores[i].has_numa ? dom_of_numa[t->cores[i].domain] : -1) : 0;
-        if (dom < 0 && orphan < 0)
-            orphan = t->cores[i].core_l;
-        t->cores[i].domain = dom < 0 ? 0 : dom;
+        place_core *pc = &t->cores[i];
+        if (t->nnuma == 0) {
+            pc->domain = 0;
+            continue;
+        }
+        if (borrow_l[i] == -1) {
+            pc->domain = dom_of_numa[own_l[i]];
+            continue;
+        }
+        if (borrow_l[i] == -2) { /* no allowed memory anywhere */
+            if (stranded < 0)
+                stranded = pc->core_l;
+            pc->domain = 0;
+            continue;
+        }
+        /* a borrowed domain: cores of one own node (or one package when unknown) */
+        int own_os = own_l[i] >= 0 ? (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
+                                                                 (unsigned)own_l[i])->os_index : -1;
+        int d = 0;
+        for (; d < t->ndom; d++)
+            if (t->dom[d].borrowed && t->dom[d].numa_l == borrow_l[i] &&
+                (own_os >= 0 ? t->dom[d].own_os == own_os
+                             : t->dom[d].own_os < 0 && t->dom[d].first_core == pc->package_l))
+                break;
+        if (d == t->ndom) {
+            if ((size_t)t->ndom == cap)
+                d = t->ndom - 1; /* cannot happen: at most one per node or package */
+            else {
+                place_domain *nd = &t->dom[t->ndom++];
+                nd->borrowed = 1;
+                nd->numa_l = borrow_l[i];
+                nd->numa_os = (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
+                                                          (unsigned)borrow_l[i])->os_index;
+                nd->own_os = own_os;
+                nd->first_core = pc->package_l; /* the key until the cores are sorted */
+            }
+        }
+        pc->domain = d;
     }
     free(is_primary);
     free(dom_of_numa);
-    /* A hand-edited or damaged XML can leave cores outside every NUMA node while others
-     * have one (hwloc's own discovery never does): their memory locality is unknown. */
-    if (orphan >= 0)
-        return place_error_set(err, PLACE_EINVAL,
-                               "topology %s: core L#%d has no NUMA node while the machine has %d; "
-                               "expected every core under a NUMA node (lstopo --of xml writes that)",
-                               t->source, orphan, t->nnuma);
+    free(own_l);
+    free(borrow_l);
+    if (stranded >= 0)
+        return place_error_set(err, PLACE_EINFEASIBLE,
+                               "topology %s: core L#%d has no allowed NUMA node to take memory "
+                               "from (allowed nodes: none of %d); expected at least one",
+                               t->source, stranded, t->nnuma);
+    (void)orphans;
+    /* Domains in the order of their first core, so that ranks follow the machine. */
+    sort_domains(t);
 
     qsort(t->cores, (size_t)nc, sizeof *t->cores, cmp_core);
     for (int d = 0; d < t->ndom; d++)

@@ -27,6 +27,9 @@ static const char *const test_machines[] = {
     FIX("offline-pus.xml"),                                /* PUs 3, 12, 13 offline */
     FIX("hybrid-8p8e.xml"),                                /* CPU kinds: P with SMT, E */
     FIX("asymmetric-packages.xml"),                        /* 6 + 4 cores */
+    FIX("knl-snc4-unequal.xml"),                           /* KNL SNC-4: 18,18,16,16 cores */
+    FIX("restricted-mems.xml"),                            /* cpuset.mems without node 0 */
+    FIX("power9-v100.xml"),                                /* GPU memory nodes, PUs reserved */
 };
 #define N_TEST_MACHINES ((int)(sizeof test_machines / sizeof test_machines[0]))
 

@@ -372,11 +372,144 @@ static void test_infeasible_requests_name_the_numbers(void **s)
     place_topo_free(t);
 }
 
+/* ---- real nodes (issue 14) ------------------------------------------------------ */
+
+static int ncores_of(const place_plan *p, int rank, int *nnuma, int numa[4])
+{
+    place_rank_info ri;
+    assert_int_equal(place_plan_rank(p, rank, &ri, NULL), 0);
+    *nnuma = ri.nnuma;
+    for (int k = 0; k < ri.nnuma && k < 4; k++)
+        numa[k] = ri.numa_os[k];
+    return ri.ncpus;
+}
+
+/* KNL 7250 in SNC-4: NUMA nodes of 18, 18, 16 and 16 cores (SMT4, one PU per core used).
+ * Equal shares of 17 would straddle: each rank takes its whole NUMA node instead. */
+static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(4, 0));
+    int want[4] = {18, 18, 16, 16}, nn, numa[4];
+    for (int r = 0; r < 4; r++) {
+        assert_int_equal(ncores_of(p, r, &nn, numa), want[r]);
+        assert_int_equal(nn, 1);
+        assert_int_equal(numa[0], r);
+    }
+    assert_true(has_note(p, "equal shares of 17 cores would straddle NUMA nodes"));
+    assert_true(has_note(p, "16 to 18 cores; 0 cores idle"));
+    place_plan_free(p);
+    /* -n 2: 36 and 32 on NUMA boundaries, not 34 and 34 across three NUMA nodes */
+    p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(2, 0));
+    assert_int_equal(ncores_of(p, 0, &nn, numa), 36);
+    assert_true(nn == 2 && numa[0] == 0 && numa[1] == 1);
+    assert_int_equal(ncores_of(p, 1, &nn, numa), 32);
+    assert_true(nn == 2 && numa[0] == 2 && numa[1] == 3);
+    assert_true(has_note(p, "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1), 1 (NUMA 2,3)"));
+    place_plan_free(p);
+    /* -t 17: two ranks fit inside NUMA nodes, only the other two straddle */
+    p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(4, 17));
+    int straddling = 0;
+    for (int r = 0; r < 4; r++) {
+        ncores_of(p, r, &nn, numa);
+        straddling += nn > 1;
+    }
+    assert_int_equal(straddling, 2);
+    assert_true(has_note(p, "straddling NUMA nodes they share with other ranks: 2 (NUMA"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* A cgroup leaving 14 and 16 usable cores of two NUMA nodes: 14 and 16, not 15 + 15. */
+static void test_restricted_cpuset_unequal_shares(void **s)
+{
+    place_topo *t;
+    place_error e;
+    assert_int_equal(place_topo_load(&t, "synthetic:pack:2 numa:1 core:16 pu:1", 0, &e), 0);
+    assert_int_equal(place_topo_restrict(t, "2-31", &e), 0);
+    place_request q = req(2, 0);
+    place_plan *p;
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), 0);
+    int nn, numa[4];
+    assert_int_equal(ncores_of(p, 0, &nn, numa), 14);
+    assert_int_equal(nn, 1);
+    assert_int_equal(ncores_of(p, 1, &nn, numa), 16);
+    assert_int_equal(nn, 1);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* Every rank that spans NUMA nodes is named, with or without -t: POWER9 -n 3 stays inside
+ * the sockets (10, 10, 20 of 20 + 20 allowed cores); EPYC NPS4 -n 5 gives runs of whole
+ * NUMA nodes, each named. */
+static void test_every_numa_span_is_named(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("power9-v100.xml"), req(3, 0));
+    int nn, numa[4], total = 0;
+    for (int r = 0; r < 3; r++) {
+        total += ncores_of(p, r, &nn, numa);
+        assert_int_equal(nn, 1);
+    }
+    assert_int_equal(total, 40);
+    place_plan_free(p);
+    place_topo_free(t);
+    p = plan_for(&t, FIXTURE("epyc-2s-nps4.xml"), req(5, 0));
+    assert_true(has_note(p, "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1), 1 (NUMA 2,3), 2 (NUMA 4,5)"));
+    for (int r = 0; r < 5; r++)
+        ncores_of(p, r, &nn, numa);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* cpuset.mems without node 0: the topology written inside that cgroup has no NUMA node for
+ * package 0; its cores take memory from node 1 and the plan says so. */
+static void test_restricted_memory_nodes_are_planned(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("restricted-mems.xml"), req(2, 0));
+    int nn, numa[4];
+    assert_int_equal(ncores_of(p, 0, &nn, numa), 4);
+    assert_true(nn == 1 && numa[0] == 1);
+    assert_int_equal(ncores_of(p, 1, &nn, numa), 4);
+    assert_true(nn == 1 && numa[0] == 1);
+    assert_true(has_note(p, "cores L#0-3 have no allowed memory of their own (no NUMA node in the "
+                            "topology): their memory comes from NUMA node P#1"));
+    assert_false(has_note(p, "memory-only"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+/* POWER9 + V100: GPU memory nodes are device memory, not ordinary memory-only nodes; PUs
+ * reserved for the system are "not allowed"; PUs absent from a written topology are not
+ * called offline for sure. */
+static void test_device_memory_and_reserved_pus_are_named(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, FIXTURE("power9-v100.xml"), req(2, 0));
+    assert_true(has_note(p, "NUMA nodes P#1, P#2, P#4, P#5 are device memory (GPUMemory)"));
+    assert_false(has_note(p, "memory-only"));
+    assert_true(has_note(p, "PUs 0-7,88-95 are not allowed"));
+    assert_false(has_note(p, "offline"));
+    place_plan_free(p);
+    place_topo_free(t);
+    p = plan_for(&t, FIXTURE("offline-pus.xml"), req(1, 0));
+    assert_true(has_note(p, "PUs 3,12-13 are absent from the topology (offline, or not allowed to "
+                            "the process that wrote it)"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numa_policy_gives_two_ranks_per_numa_node_one_pu_per_core),
         cmocka_unit_test(test_request_is_immutable_resolution_is_separate),
+        cmocka_unit_test(test_knl_unequal_numa_nodes_keep_ranks_inside),
+        cmocka_unit_test(test_restricted_cpuset_unequal_shares),
+        cmocka_unit_test(test_every_numa_span_is_named),
+        cmocka_unit_test(test_restricted_memory_nodes_are_planned),
+        cmocka_unit_test(test_device_memory_and_reserved_pus_are_named),
         cmocka_unit_test(test_smt_siblings_only_when_threads_exceed_cores),
         cmocka_unit_test(test_one_rank_per_numa_node_fills_it),
         cmocka_unit_test(test_ranks_follow_usable_cores_under_a_cgroup),

@@ -11,7 +11,10 @@
  *   - each rank's NUMA list is exactly the set of local NUMA nodes of its cpuset;
  *   - with the numa policy, rank counts per NUMA node differ by at most one on machines
  *     whose NUMA nodes have equal core counts;
- *   - if R ranks of T threads fit inside NUMA nodes, none straddles;
+ *   - if R ranks of T threads fit inside NUMA nodes, none straddles; with threads left to
+ *     fill the shares, no rank ever straddles (shares a NUMA node with another rank while
+ *     spanning several); with T threads that do not fit, at most R - (ranks that fit
+ *     inside NUMA nodes) straddle; every rank that spans NUMA nodes is named in a note;
  *   - no SMT sibling is used while a whole core is free.
  */
 #include <setjmp.h>
@@ -83,7 +86,28 @@ static int local_numa(const ref *r, int pu_os)
             best = (int)o->os_index;
         }
     }
-    return best < 0 ? 0 : best;
+    if (best < 0) { /* no memory of its own (cpuset.mems): the first allowed node */
+        int first = hwloc_bitmap_first(hwloc_topology_get_allowed_nodeset(r->h));
+        return first < 0 ? 0 : first;
+    }
+    return best;
+}
+
+/* Whether a note of the plan names local rank `lr` among the ranks spanning NUMA nodes. */
+static int note_names_rank(const place_plan *p, int lr)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%d (NUMA ", lr);
+    for (int i = 0; i < place_plan_nnotes(p); i++) {
+        const char *n = place_plan_note(p, i);
+        if (!strstr(n, "NUMA nodes they share") && !strstr(n, "several whole NUMA nodes"))
+            continue;
+        const char *at = strchr(n, ':');
+        for (const char *q = at; q && (q = strstr(q, key)); q++)
+            if (q[-1] == ' ')
+                return 1;
+    }
+    return 0;
 }
 
 /* Cores with a usable PU that are not reserved (last `reserve` of each package). */
@@ -132,6 +156,7 @@ static void check_node(const ref *r, const place_plan *p, const place_request *r
     int ncores = hwloc_get_nbobjs_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type);
     int *threads_on_core = calloc((size_t)ncores + 1, sizeof(int));
     int any_straddle = 0;
+    int numa_users[64] = {0}, rank_numa[64][8], rank_nnuma[64] = {0};
 
     for (int i = first_rank; i < first_rank + nranks; i++) {
         place_rank_info ri;
@@ -184,6 +209,26 @@ static void check_node(const ref *r, const place_plan *p, const place_request *r
             any_straddle = 1;
         else if (ri.numa_os[0] < nnuma_os)
             ranks_on_numa[ri.numa_os[0]]++;
+        int lr = i - first_rank;
+        if (lr < 64) {
+            for (int k = 0; k < ri.nnuma && k < 8; k++) {
+                rank_numa[lr][k] = ri.numa_os[k];
+                if (ri.numa_os[k] < 64)
+                    numa_users[ri.numa_os[k]]++;
+            }
+            rank_nnuma[lr] = ri.nnuma < 8 ? ri.nnuma : 8;
+        }
+        /* every rank spanning NUMA nodes is in the notes */
+        if (ri.nnuma > 1)
+            CHECK(note_names_rank(p, lr));
+    }
+    /* ranks that share a NUMA node with another rank while spanning several */
+    int straddlers = 0;
+    for (int lr = 0; lr < nranks && lr < 64; lr++) {
+        int shared = 0;
+        for (int k = 0; k < rank_nnuma[lr]; k++)
+            shared |= rank_numa[lr][k] < 64 && numa_users[rank_numa[lr][k]] > 1;
+        straddlers += rank_nnuma[lr] > 1 && shared;
     }
 
     /* Domains: NUMA nodes that are some candidate core's local node, with their sizes. */
@@ -209,6 +254,15 @@ static void check_node(const ref *r, const place_plan *p, const place_request *r
                 CHECK(threads_on_core[j] <= 1);
     }
 
+    int smt_forced = !req->smt && res->smt > 1;
+    if (!over && req->policy == PLACE_POLICY_NUMA && !req->threads && !smt_forced)
+        CHECK(straddlers == 0); /* filling threads: some local plan always exists */
+    if (!over && req->policy == PLACE_POLICY_NUMA && req->threads && !smt_forced) {
+        int need = (req->threads + k_used - 1) / k_used, cap = 0;
+        for (int d = 0; d < 64; d++)
+            cap += dom_full[d] / need;
+        CHECK(straddlers <= (nranks > cap ? nranks - cap : 0)); /* the fewest straddle */
+    }
     if (!over && req->policy == PLACE_POLICY_NUMA && req->threads) {
         /* If the ranks fit inside NUMA nodes at the PUs per core in use, none straddles. */
         int need = (req->threads + k_used - 1) / k_used, cap = 0;
