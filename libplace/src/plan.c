@@ -1237,9 +1237,11 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
                 "GPU runtime places buffers there", t->ndevmem > 1 ? "s" : "", list,
              t->ndevmem > 1 ? "are" : "is");
     }
-    if (t->nomem_s && *t->nomem_s)
-        note(p, "NUMA nodes P#%s are not in the allowed memory (cpuset.mems) and are not used",
-             t->nomem_s);
+    if (t->nomem_s && *t->nomem_s) {
+        int several = strchr(t->nomem_s, ',') || strchr(t->nomem_s, '-');
+        note(p, "NUMA node%s P#%s %s not in the allowed memory (cpuset.mems) and %s not used",
+             several ? "s" : "", t->nomem_s, several ? "are" : "is", several ? "are" : "is");
+    }
     for (int d = 0; d < t->ndom; d++) {
         if (!t->dom[d].borrowed)
             continue;

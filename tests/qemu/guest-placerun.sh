@@ -25,4 +25,22 @@ grep -qx "rank 1 numa 1 cpuset 2-3 pus 2,3 pu_nodes 11 mask 2-3 policy local" <<
 out=$(mpirun -np 2 --bind-to none "$bin/placerun" -t 2 --check) || { echo "$out"; fail "--check"; }
 echo "$out"
 [ "$(grep -c 'placement as planned (2 threads' <<<"$out")" -eq 2 ] || fail "--check"
+
+# A cpuset cgroup whose mems exclude node 0 (Slurm with memory binding, a container): the
+# cores of node 0 take memory from node 1, the plan says so, and the ranks run.
+mkdir -p /sys/fs/cgroup
+mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup || fail "mount cgroup2"
+echo +cpuset > /sys/fs/cgroup/cgroup.subtree_control || fail "cpuset controller"
+mkdir -p /sys/fs/cgroup/job
+echo 0-3 > /sys/fs/cgroup/job/cpuset.cpus && echo 1 > /sys/fs/cgroup/job/cpuset.mems || fail "cgroup setup"
+injob() { sh -c 'echo $$ > /sys/fs/cgroup/job/cgroup.procs && exec "$@"' sh "$@"; }
+out=$(injob "$bin/placerun" --plan -n 2 -t 2) || { echo "$out"; fail "plan inside the cgroup"; }
+echo "$out"
+grep -q "note: cores L#0-1 have no allowed memory of their own (NUMA node P#0 is not allowed): their memory comes from NUMA node P#1" <<<"$out" ||
+  fail "no note on the borrowed memory"
+grep -q "NUMA node P#0 is not in the allowed memory" <<<"$out" || fail "no note on the excluded node"
+out=$(injob mpirun -np 2 --bind-to none "$bin/placerun" -t 2 -- /tmp/probe.sh) || { echo "$out"; fail "mpirun inside the cgroup"; }
+echo "$out"
+grep -qx "rank 0 numa 1 cpuset 0-1 pus 0,1 pu_nodes 00 mask 0-1 policy local" <<<"$out" || fail "rank 0 inside the cgroup"
+grep -qx "rank 1 numa 1 cpuset 2-3 pus 2,3 pu_nodes 11 mask 2-3 policy local" <<<"$out" || fail "rank 1 inside the cgroup"
 echo "GUEST OK"
