@@ -186,7 +186,8 @@ typedef struct attempt {
 enum {
     RULE_EQUAL = 0,  /* equal shares (the default when it costs no locality) */
     RULE_UNEQUAL,    /* per-domain shares: every rank inside its NUMA node(s) */
-    RULE_STRADDLE    /* threads do not fit inside NUMA nodes: the fewest ranks straddle */
+    RULE_STRADDLE,   /* threads do not fit inside NUMA nodes: the fewest ranks straddle */
+    RULE_EQUAL_UNEQUAL_NODES /* equal shares, kept although the NUMA nodes differ in size */
 };
 
 static int slots_in(const attempt *a, range r)
@@ -565,6 +566,19 @@ static int assign_numa(attempt *a)
             a->idle += d[i].n - d[i].r * q;
         }
         ok = ranges_hold_threads(a);
+        /* say which rule chose when the NUMA nodes differ: equal shares cost no locality */
+        int lo = INT_MAX, hi = 0;
+        for (int i = 0; i < nd; i++)
+            if (d[i].n > 0) {
+                lo = d[i].n < lo ? d[i].n : lo;
+                hi = d[i].n > hi ? d[i].n : hi;
+            }
+        if (a->T == 0 && a->R > 1 && lo < hi) {
+            a->rule = RULE_EQUAL_UNEQUAL_NODES;
+            a->lo = lo;
+            a->hi = hi;
+            a->equal_q = q;
+        }
     } else if (a->T == 0) {
         ok = assign_unequal(a, d, nd);
     } else {
@@ -1019,6 +1033,10 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
                     if (a.rule == RULE_STRADDLE)
                         note(p, "%d ranks of %d threads do not fit inside NUMA nodes: as many as "
                                 "fit stay inside one, the fewest straddle", R, req->threads);
+                    if (a.rule == RULE_EQUAL_UNEQUAL_NODES)
+                        note(p, "NUMA nodes of %d to %d usable %s: equal shares of %d %s fit "
+                                "inside them, so every rank gets %d", a.lo, a.hi, what, a.equal_q,
+                             what, a.equal_q);
                     if (a.rule == RULE_UNEQUAL)
                         note(p, "equal shares of %d %s would straddle NUMA nodes, so each rank "
                                 "takes the largest share inside its NUMA node(s): %d to %d %s; %d "

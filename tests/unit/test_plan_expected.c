@@ -417,6 +417,15 @@ static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
     assert_int_equal(straddling, 2);
     assert_true(has_note(p, "straddling NUMA nodes they share with other ranks: 2 (NUMA"));
     place_plan_free(p);
+    /* -n 8: equal shares of 8 fit inside the NUMA nodes: kept, and the rule is said */
+    p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(8, 0));
+    for (int r = 0; r < 8; r++) {
+        assert_int_equal(ncores_of(p, r, &nn, numa), 8);
+        assert_int_equal(nn, 1);
+    }
+    assert_true(has_note(p, "NUMA nodes of 16 to 18 usable cores: equal shares of 8 cores fit"));
+    assert_true(has_note(p, "4 of 68 cores left idle"));
+    place_plan_free(p);
     place_topo_free(t);
 }
 
