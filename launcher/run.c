@@ -170,26 +170,13 @@ static int shim_bind(const options *o, const place_launch *l, shim *s, place_err
     return 0;
 }
 
-static char *join_ints(const int *v, int n, const char *pre, const char *post)
-{
-    size_t cap = (size_t)n * 16 + 2;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    size_t at = 0;
-    s[0] = '\0';
-    for (int i = 0; i < n; i++)
-        at += (size_t)snprintf(s + at, cap - at, "%s%s%d%s", i ? "," : "", pre, v[i], post);
-    return s;
-}
-
 /* 4. OMP_*: an explicit -t (or --force-env) wins over what the environment holds; without
  *    it the user's own values are kept, and placerun says which (once per node, from local
  *    rank 0). Values an outer placerun set (PLACE_OMP_SET) are not the user's. */
 static int shim_export_omp(const options *o, const place_launch *l, const place_assignment *a,
                            place_error *e)
 {
-    char *places = join_ints(a->thread_pu_os, a->nthreads, "{", "}");
+    char *places = place_int_list_string(a->thread_pu_os, a->nthreads, "{", "}");
     if (!places)
         return place_error_set(e, PLACE_ENOMEM, "out of memory");
     char nthreads[16];
@@ -255,7 +242,7 @@ static void shim_report(const options *o, const place_launch *l, const place_ass
     for (int t = 0; t < a->nthreads && at < (int)sizeof threads - 24; t++)
         at += snprintf(threads + at, sizeof threads - (size_t)at, "%s%d=P#%d", t ? " " : "", t,
                        a->thread_pu_os[t]);
-    char *numa = join_ints(a->numa_os, a->nnuma, "", "");
+    char *numa = place_int_list_string(a->numa_os, a->nnuma, "", "");
     fprintf(stderr, "placerun: rank %d/%d (%s, node %d %s, local %d/%d): bound to PUs %s, NUMA %s, "
             "memory %s; threads %s\n", l->rank, l->size, l->launcher, l->node, host,
             l->local_rank, l->local_size, bound ? bound : "?", numa ? numa : "?", o->membind,

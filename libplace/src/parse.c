@@ -1,6 +1,7 @@
 /* parse.c: strict number parsing for every option and file place reads. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "place/parse.h"
 #include "place/topo.h"
@@ -145,3 +146,16 @@ int place_parse_int_list(const char *what, const char *s, long min, long max, in
     }
 }
 
+
+char *place_int_list_string(const int *v, int n, const char *pre, const char *post)
+{
+    size_t cap = (size_t)n * (12 + strlen(pre) + strlen(post)) + 1;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t at = 0;
+    s[0] = '\0';
+    for (int i = 0; i < n; i++)
+        at += (size_t)snprintf(s + at, cap - at, "%s%s%d%s", i ? "," : "", pre, v[i], post);
+    return s;
+}

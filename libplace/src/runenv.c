@@ -67,24 +67,11 @@ static int set_long(place_env_var v, long x, place_error *err)
     return set(v, b, err);
 }
 
-/* "a,b,c" of n integers (caller frees). */
-static char *join(const int *v, int n)
-{
-    size_t cap = (size_t)n * 12 + 1;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    size_t at = 0;
-    s[0] = '\0';
-    for (int i = 0; i < n; i++)
-        at += (size_t)snprintf(s + at, cap - at, "%s%d", i ? "," : "", v[i]);
-    return s;
-}
-
 int place_env_export(const place_launch *l, const place_assignment *a, const char *plan_path,
                      place_error *err)
 {
-    char *numa = join(a->numa_os, a->nnuma), *pus = join(a->thread_pu_os, a->nthreads);
+    char *numa = place_int_list_string(a->numa_os, a->nnuma, "", ""),
+         *pus = place_int_list_string(a->thread_pu_os, a->nthreads, "", "");
     int rc = -1;
     if (!numa || !pus) {
         place_error_set(err, PLACE_ENOMEM, "out of memory");

@@ -128,6 +128,22 @@ static void set_box(place_subdomain *s, const int64_t global[3], const int dims[
     }
 }
 
+/* The box of `rank` in a decomposition over `size` ranks that knows no nodes. */
+static int box_without_plan(place_subdomain *s, const place_solver_req *q, int rank, int size,
+                            place_error *err)
+{
+    place_decomp *d;
+    if (place_decomp_compute(&d, q->grid, NULL, size, q->decomp_flags, err) < 0)
+        return -1;
+    place_box b;
+    int dims[3];
+    place_decomp_rank(d, rank, &b, NULL);
+    place_decomp_dims(d, dims);
+    set_box(s, q->grid, dims, &b, q->ghost);
+    place_decomp_free(d);
+    return 0;
+}
+
 /* Under placerun: its plan file. */
 static int from_placerun(place_subdomain *s, const place_solver_req *q, place_error *err)
 {
@@ -155,15 +171,8 @@ static int from_placerun(place_subdomain *s, const place_solver_req *q, place_er
             }
         set_box(s, a.global, a.dims, &a.box, q->ghost);
     } else {
-        place_decomp *d;
-        if (place_decomp_compute(&d, q->grid, NULL, a.size, q->decomp_flags, err) < 0)
+        if (box_without_plan(s, q, a.rank, a.size, err) < 0)
             goto out;
-        place_box b;
-        int dims[3];
-        place_decomp_rank(d, a.rank, &b, NULL);
-        place_decomp_dims(d, dims);
-        set_box(s, q->grid, dims, &b, q->ghost);
-        place_decomp_free(d);
         if (a.size > 1)
             note(s, "placerun was run without --grid: the decomposition ignores nodes and NUMA "
                  "nodes (give placerun --grid for one that follows them)");
@@ -184,17 +193,9 @@ static int computed(place_subdomain *s, const place_solver_req *q, place_topo **
     s->source = strcmp(l.launcher, "none") || l.size > 1 ? PLACE_SOURCE_LAUNCHER : PLACE_SOURCE_ALONE;
     if (l.node < 0) { /* ranks of an unknown launcher: nothing to plan threads with */
         place_assignment a = {.rank = l.rank, .size = l.size, .node = -1, .local_size = 1};
-        place_decomp *d;
-        if (take_assignment(s, &a, q->nthreads ? q->nthreads : 1, err) < 0 ||
-            place_decomp_compute(&d, q->grid, NULL, l.size, q->decomp_flags, err) < 0)
+        if (take_assignment(s, &a, q->nthreads ? q->nthreads : 1, err) < 0)
             return -1;
-        place_box b;
-        int dims[3];
-        place_decomp_rank(d, l.rank, &b, NULL);
-        place_decomp_dims(d, dims);
-        set_box(s, q->grid, dims, &b, q->ghost);
-        place_decomp_free(d);
-        return 0;
+        return box_without_plan(s, q, l.rank, l.size, err);
     }
     place_request req;
     place_request_init(&req);

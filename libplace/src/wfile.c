@@ -29,6 +29,27 @@ int place_wfile_open(place_wfile *w, const char *what, const char *path, place_e
         return place_error_set(err, PLACE_EINVAL, "%s '%.200s': names a directory; expected a "
                                "file name", what, path);
     w->what = what;
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+            return place_error_set(err, PLACE_EINVAL, "%s '%.200s': is %s; expected a regular file "
+                                   "(or a device such as /dev/null)", what, path,
+                                   S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode)
+                                   ? "a directory" : "not a regular file");
+        /* a device or a pipe: written where it is, never replaced */
+        int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            return place_error_set(err, PLACE_ESYS, "%s '%.200s': cannot open: %s", what, path,
+                                   strerror(errno));
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        w->f = fdopen(fd, "w");
+        if (!w->f) {
+            close(fd);
+            return place_error_set(err, PLACE_ENOMEM, "out of memory");
+        }
+        w->direct = 1;
+        return 0;
+    }
     w->path = place_strdup(path);
     w->tmp = malloc(n + 16);
     if (!w->path || !w->tmp) {
@@ -57,6 +78,14 @@ int place_wfile_commit(place_wfile *w, place_error *err)
     const char *what = w->what ? w->what : "output";
     if (!w->f)
         return place_error_set(err, PLACE_EINVAL, "output: not open");
+    if (w->direct) {
+        FILE *f = w->f;
+        w->f = NULL;
+        int bad = fflush(f) != 0 || ferror(f);
+        bad |= fclose(f) != 0;
+        place_wfile_free(w);
+        return bad ? place_error_set(err, PLACE_ESYS, "%s: write failed", what) : 0;
+    }
     mode_t mask = umask(0);
     umask(mask);
     int fd = fileno(w->f);

@@ -425,16 +425,30 @@ static void test_atomic_output_never_clobbers(void **s)
     snprintf(target, sizeof target, "%s/victim.txt", dir);
     write_file(target, "victim\n");
     assert_int_equal(symlink(target, link), 0);
-    assert_int_equal(place_wfile_open(&w, "-o", link, &e), 0);
-    fputs("attack\n", w.f);
-    assert_int_equal(place_wfile_commit(&w, &e), -1);
-    assert_non_null(strstr(e.msg, "not a regular file"));
+    assert_int_equal(place_wfile_open(&w, "-o", link, &e), -1); /* refused before any work */
+    assert_non_null(strstr(e.msg, "is a symbolic link"));
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     assert_int_equal(stat(target, &st), 0);
     assert_int_equal(st.st_size, 7);
-    assert_int_equal(place_wfile_open(&w, "-o", dir, &e), 0);
+    assert_int_equal(place_wfile_open(&w, "-o", dir, &e), -1);
+    assert_non_null(strstr(e.msg, "is a directory"));
+    /* a link made between open and commit: the rename is refused, the target kept */
+    char late[128];
+    snprintf(late, sizeof late, "%s/late.txt", dir);
+    assert_int_equal(place_wfile_open(&w, "-o", late, &e), 0);
+    fputs("late\n", w.f);
+    assert_int_equal(symlink(target, late), 0);
     assert_int_equal(place_wfile_commit(&w, &e), -1);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_size, 7);
+    /* a device is written in place, never replaced */
+    assert_int_equal(place_wfile_open(&w, "-o", "/dev/null", &e), 0);
+    fputs("discarded\n", w.f);
+    assert_int_equal(place_wfile_commit(&w, &e), 0);
+    assert_int_equal(lstat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
     /* nothing left behind */
     char cmd[256];
     snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);

@@ -32,6 +32,10 @@ PLACE_API int place_parse_double(const char *what, const char *s, double min, do
 PLACE_API int place_parse_int_list(const char *what, const char *s, long min, long max, int *out,
                          int cap, int *n, place_error *err);
 
+/* The inverse: n numbers as "a,b,c", each between pre and post ("{0},{2}" for OMP_PLACES
+ * with "{" and "}"). Returns a new string (caller frees) or NULL when out of memory. */
+PLACE_API char *place_int_list_string(const int *v, int n, const char *pre, const char *post);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,9 @@
  * O_NOFOLLOW (mkostemp: a name nobody could have prepared, never a symlink followed);
  * commit flushes it, checks that the target is absent or a regular file (never renames
  * over a directory, a symlink or a device) and renames it into place; a durable wfile is
- * also fsynced, and its directory after the rename. abort removes the temporary. The one implementation for every output of
+ * also fsynced, and its directory after the rename. A target that is a character device or
+ * a FIFO (/dev/null, a pipe) is written directly, never replaced; a symlink or a directory
+ * at the target is refused at open, before any work. abort removes the temporary. The one implementation for every output of
  * place: placerun's -o, the plan files, reports, probe and energy CSVs, checkpoints.
  */
 #ifndef PLACE_WFILE_H
@@ -26,6 +28,7 @@ typedef struct place_wfile {
     const char *what; /* names the output in messages (a string that outlives the wfile) */
     int durable;   /* set after open to fsync the file and its directory at commit, so the
                       new content survives a crash (checkpoints); else atomic only */
+    int direct;    /* the target is a device or FIFO, written in place */
 } place_wfile;
 
 /* Creates the temporary beside `path`. `what` names the output in messages (e.g. "-o",
