@@ -200,6 +200,104 @@ out:
     free(nd);
 }
 
+/* The domains of the usable cores (derive's second half): allowed primary NUMA nodes
+ * that kept usable cores, in logical order, then one per group of cores that borrow memory
+ * (keyed by their own node, else their package); memory-only, device-memory and excluded
+ * NUMA nodes listed. own_l / borrow_l: per core, its own node and the node it borrows
+ * (-1: its own; -2: no allowed node at all). Sets *stranded to a core without memory. */
+static int build_domains(place_topo *t, const char *is_primary, int *dom_of_numa,
+                         const int *own_l, const int *borrow_l, int *stranded,
+                         place_error *err)
+{
+    hwloc_topology_t h = t->h;
+    int nc = t->ncores;
+    hwloc_const_nodeset_t mems = hwloc_topology_get_allowed_nodeset(h);
+    /* Domains: allowed primary NUMA nodes that kept usable cores, in logical order, then
+     * one per group of cores that borrow memory (keyed by their own node, else their
+     * package). A topology without NUMA objects (some XML files) gets one domain, node 0. */
+    size_t cap = (size_t)t->nnuma + (size_t)t->npackages + 2;
+    t->dom = calloc(cap, sizeof *t->dom);
+    t->memonly_os = calloc((size_t)t->nnuma + 1, sizeof(int));
+    t->devmem_os = calloc((size_t)t->nnuma + 1, sizeof(int));
+    hwloc_bitmap_t nomem = hwloc_bitmap_alloc();
+    if (!t->dom || !t->memonly_os || !t->devmem_os || !nomem) {
+        hwloc_bitmap_free(nomem);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology");
+    }
+    t->ndom = 0;
+    t->nmemonly = 0;
+    t->ndevmem = 0;
+    for (int i = 0; i < t->nnuma; i++) {
+        hwloc_obj_t n = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        if (!hwloc_bitmap_isset(mems, n->os_index)) {
+            hwloc_bitmap_set(nomem, n->os_index);
+            continue;
+        }
+        if (!is_primary[i]) {
+            if (n->subtype && !strcmp(n->subtype, "GPUMemory"))
+                t->devmem_os[t->ndevmem++] = (int)n->os_index;
+            else
+                t->memonly_os[t->nmemonly++] = (int)n->os_index;
+            continue;
+        }
+        if (dom_of_numa[i] < 0)
+            continue;
+        dom_of_numa[i] = t->ndom;
+        t->dom[t->ndom].numa_os = (int)n->os_index;
+        t->dom[t->ndom].numa_l = i;
+        t->dom[t->ndom].own_os = (int)n->os_index;
+        t->ndom++;
+    }
+    t->nomem_s = place_bitmap_list(nomem);
+    hwloc_bitmap_free(nomem);
+    if (t->nnuma == 0 && nc > 0) {
+        t->dom[0].numa_os = 0;
+        t->ndom = 1;
+    }
+    *stranded = -1;
+    for (int i = 0; i < nc; i++) {
+        place_core *pc = &t->cores[i];
+        if (t->nnuma == 0) {
+            pc->domain = 0;
+            continue;
+        }
+        if (borrow_l[i] == -1) {
+            pc->domain = dom_of_numa[own_l[i]];
+            continue;
+        }
+        if (borrow_l[i] == -2) { /* no allowed memory anywhere */
+            if (*stranded < 0)
+                *stranded = pc->core_l;
+            pc->domain = 0;
+            continue;
+        }
+        /* a borrowed domain: cores of one own node (or one package when unknown) */
+        int own_os = own_l[i] >= 0 ? (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
+                                                                 (unsigned)own_l[i])->os_index : -1;
+        int d = 0;
+        for (; d < t->ndom; d++)
+            if (t->dom[d].borrowed && t->dom[d].numa_l == borrow_l[i] &&
+                (own_os >= 0 ? t->dom[d].own_os == own_os
+                             : t->dom[d].own_os < 0 && t->dom[d].first_core == pc->package_l))
+                break;
+        if (d == t->ndom) {
+            if ((size_t)t->ndom == cap)
+                d = t->ndom - 1; /* cannot happen: at most one per node or package */
+            else {
+                place_domain *nd = &t->dom[t->ndom++];
+                nd->borrowed = 1;
+                nd->numa_l = borrow_l[i];
+                nd->numa_os = (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
+                                                          (unsigned)borrow_l[i])->os_index;
+                nd->own_os = own_os;
+                nd->first_core = pc->package_l; /* the key until the cores are sorted */
+            }
+        }
+        pc->domain = d;
+    }
+    return 0;
+}
+
 /* Builds the core, domain and memory-only tables from t->usable. */
 static int derive(place_topo *t, place_error *err)
 {
@@ -243,7 +341,7 @@ static int derive(place_topo *t, place_error *err)
         dom_of_numa[i] = -1;
     hwloc_const_nodeset_t mems = hwloc_topology_get_allowed_nodeset(h);
 
-    int nc = 0, np = 0, maxsmt = 0, orphans = 0;
+    int nc = 0, np = 0, maxsmt = 0;
     for (int i = 0; i < t->ncores_all; i++) {
         hwloc_obj_t c = hwloc_get_obj_by_type(h, ctype, (unsigned)i);
         hwloc_obj_t numa = primary_numa(c);
@@ -263,7 +361,6 @@ static int derive(place_topo *t, place_error *err)
             borrow_l[nc] = b ? (int)b->logical_index : -2;
             if (b) /* it serves cores: not memory-only */
                 is_primary[b->logical_index] = 1;
-            orphans++;
         }
         nc++;
         pc->core_l = (int)c->logical_index;
@@ -281,103 +378,19 @@ static int derive(place_topo *t, place_error *err)
     t->npus_usable = np;
     t->max_smt = maxsmt;
 
-    /* Domains: allowed primary NUMA nodes that kept usable cores, in logical order, then
-     * one per group of cores that borrow memory (keyed by their own node, else their
-     * package). A topology without NUMA objects (some XML files) gets one domain, node 0. */
-    size_t cap = (size_t)t->nnuma + (size_t)t->npackages + 2;
-    t->dom = calloc(cap, sizeof *t->dom);
-    t->memonly_os = calloc((size_t)t->nnuma + 1, sizeof(int));
-    t->devmem_os = calloc((size_t)t->nnuma + 1, sizeof(int));
-    hwloc_bitmap_t nomem = hwloc_bitmap_alloc();
-    if (!t->dom || !t->memonly_os || !t->devmem_os || !nomem) {
-        free(is_primary);
-        free(dom_of_numa);
-        free(own_l);
-        free(borrow_l);
-        hwloc_bitmap_free(nomem);
-        return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology");
-    }
-    t->ndom = 0;
-    t->nmemonly = 0;
-    t->ndevmem = 0;
-    for (int i = 0; i < t->nnuma; i++) {
-        hwloc_obj_t n = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
-        if (!hwloc_bitmap_isset(mems, n->os_index)) {
-            hwloc_bitmap_set(nomem, n->os_index);
-            continue;
-        }
-        if (!is_primary[i]) {
-            if (n->subtype && !strcmp(n->subtype, "GPUMemory"))
-                t->devmem_os[t->ndevmem++] = (int)n->os_index;
-            else
-                t->memonly_os[t->nmemonly++] = (int)n->os_index;
-            continue;
-        }
-        if (dom_of_numa[i] < 0)
-            continue;
-        dom_of_numa[i] = t->ndom;
-        t->dom[t->ndom].numa_os = (int)n->os_index;
-        t->dom[t->ndom].numa_l = i;
-        t->dom[t->ndom].own_os = (int)n->os_index;
-        t->ndom++;
-    }
-    t->nomem_s = place_bitmap_list(nomem);
-    hwloc_bitmap_free(nomem);
-    if (t->nnuma == 0 && nc > 0) {
-        t->dom[0].numa_os = 0;
-        t->ndom = 1;
-    }
     int stranded = -1;
-    for (int i = 0; i < nc; i++) {
-        place_core *pc = &t->cores[i];
-        if (t->nnuma == 0) {
-            pc->domain = 0;
-            continue;
-        }
-        if (borrow_l[i] == -1) {
-            pc->domain = dom_of_numa[own_l[i]];
-            continue;
-        }
-        if (borrow_l[i] == -2) { /* no allowed memory anywhere */
-            if (stranded < 0)
-                stranded = pc->core_l;
-            pc->domain = 0;
-            continue;
-        }
-        /* a borrowed domain: cores of one own node (or one package when unknown) */
-        int own_os = own_l[i] >= 0 ? (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
-                                                                 (unsigned)own_l[i])->os_index : -1;
-        int d = 0;
-        for (; d < t->ndom; d++)
-            if (t->dom[d].borrowed && t->dom[d].numa_l == borrow_l[i] &&
-                (own_os >= 0 ? t->dom[d].own_os == own_os
-                             : t->dom[d].own_os < 0 && t->dom[d].first_core == pc->package_l))
-                break;
-        if (d == t->ndom) {
-            if ((size_t)t->ndom == cap)
-                d = t->ndom - 1; /* cannot happen: at most one per node or package */
-            else {
-                place_domain *nd = &t->dom[t->ndom++];
-                nd->borrowed = 1;
-                nd->numa_l = borrow_l[i];
-                nd->numa_os = (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
-                                                          (unsigned)borrow_l[i])->os_index;
-                nd->own_os = own_os;
-                nd->first_core = pc->package_l; /* the key until the cores are sorted */
-            }
-        }
-        pc->domain = d;
-    }
+    int rc = build_domains(t, is_primary, dom_of_numa, own_l, borrow_l, &stranded, err);
     free(is_primary);
     free(dom_of_numa);
     free(own_l);
     free(borrow_l);
+    if (rc < 0)
+        return -1;
     if (stranded >= 0)
         return place_error_set(err, PLACE_EINFEASIBLE,
                                "topology %s: core L#%d has no allowed NUMA node to take memory "
                                "from (allowed nodes: none of %d); expected at least one",
                                t->source, stranded, t->nnuma);
-    (void)orphans;
     /* Domains in the order of their first core, so that ranks follow the machine. */
     sort_domains(t);
 
@@ -451,25 +464,30 @@ static int read_kinds_and_distances(place_topo *t, place_error *err)
  * ran for minutes and gigabytes before this check (PLACE_SYNTHETIC_MAX_PUS). */
 static double synthetic_pus(const char *syn)
 {
+    /* Every arity outside brackets and parentheses: a number after ':' ("core:8", also
+     * glued to the previous level as in "numa:7040pu:2", which hwloc reads as two levels)
+     * or a bare number at a token's start ("2 8 2"). */
     double pus = 1;
-    const char *p = syn;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == '\n')
-            p++;
-        const char *tok = p;
-        int depth = 0;
-        while (*p && (depth || (*p != ' ' && *p != '\t' && *p != '\n'))) {
-            depth += (*p == '(' || *p == '[' || *p == '{') - (*p == ')' || *p == ']' || *p == '}');
-            if (depth < 0)
-                depth = 0;
-            p++;
-        }
-        if (p == tok || *tok == '[')
+    int depth = 0;
+    for (const char *p = syn; *p; p++) {
+        depth += (*p == '(' || *p == '[' || *p == '{') - (*p == ')' || *p == ']' || *p == '}');
+        if (depth < 0)
+            depth = 0;
+        if (depth || !(*p >= '0' && *p <= '9'))
             continue;
-        const char *colon = memchr(tok, ':', (size_t)(p - tok));
-        const char *num = colon ? colon + 1 : tok;
-        if (*num >= '0' && *num <= '9')
-            pus *= strtod(num, NULL);
+        int start = p == syn || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n';
+        if (p > syn && p[-1] == ':') {
+            char *end;
+            pus *= strtod(p, &end);
+            p = end - 1;
+        } else if (start) {
+            char *end;
+            pus *= strtod(p, &end);
+            p = end - 1;
+        } else {
+            while (p[1] >= '0' && p[1] <= '9')
+                p++; /* a digit inside a name ("l3") */
+        }
     }
     return pus;
 }

@@ -399,6 +399,7 @@ static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
     assert_true(has_note(p, "equal shares of 17 cores would straddle NUMA nodes"));
     assert_true(has_note(p, "16 to 18 cores; 0 cores idle"));
     place_plan_free(p);
+    place_topo_free(t);
     /* -n 2: 36 and 32 on NUMA boundaries, not 34 and 34 across three NUMA nodes */
     p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(2, 0));
     assert_int_equal(ncores_of(p, 0, &nn, numa), 36);
@@ -407,6 +408,7 @@ static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
     assert_true(nn == 2 && numa[0] == 2 && numa[1] == 3);
     assert_true(has_note(p, "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1), 1 (NUMA 2,3)"));
     place_plan_free(p);
+    place_topo_free(t);
     /* -t 17: two ranks fit inside NUMA nodes, only the other two straddle */
     p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(4, 17));
     int straddling = 0;
@@ -417,6 +419,7 @@ static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
     assert_int_equal(straddling, 2);
     assert_true(has_note(p, "straddling NUMA nodes they share with other ranks: 2 (NUMA"));
     place_plan_free(p);
+    place_topo_free(t);
     /* -n 8: equal shares of 8 fit inside the NUMA nodes: kept, and the rule is said */
     p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(8, 0));
     for (int r = 0; r < 8; r++) {

@@ -1,0 +1,67 @@
+/* plan_assign.h: what the plan's two halves share (plan.c builds node plans from what
+ * plan_assign.c decides). Private to libplace.
+ *
+ * Units: a core carrying its first k usable PUs (k = PUs per core in use), or, when ranks
+ * outnumber cores, a single PU, listed in NUMA-domain order, so that a contiguous range of
+ * units is a compact set of cores that straddles a domain boundary only where it crosses
+ * one. An attempt gives each rank a range of units.
+ */
+#ifndef PLACE_PLAN_ASSIGN_H
+#define PLACE_PLAN_ASSIGN_H
+
+#include "internal.h"
+
+typedef struct unit {
+    int domain;
+    int core;        /* index into topo->cores */
+    int npu;
+    int pu[4];       /* OS indices; more than 4 per unit are looked up in the core */
+} unit;
+
+typedef struct range {
+    int first;
+    int n;
+} range;
+
+typedef struct attempt {
+    const unit *u;
+    int nu;
+    int R;           /* ranks on this node */
+    int T;           /* threads per rank, 0 = fill */
+    int k;           /* PUs per unit at most */
+    place_policy policy;
+    range *out;      /* R ranges */
+    int *group;      /* R: the group (domain, or 0 for linear packing) each range is in */
+    int straddled;   /* set when ranks had to cross domain boundaries */
+    int idle;        /* units left unused to keep shares equal */
+    int widened;     /* idle units were handed out: shares differ by up to one unit */
+    int rule;        /* how the numa policy chose (RULE_*), for the notes */
+    int lo, hi;      /* with RULE_UNEQUAL: the smallest and largest share, in units */
+    int equal_q;     /* the equal share that would have straddled */
+    unit *owned;     /* a reordered copy of the units the ranges index (freed by the caller) */
+} attempt;
+
+enum {
+    RULE_EQUAL = 0,  /* equal shares (the default when it costs no locality) */
+    RULE_UNEQUAL,    /* per-domain shares: every rank inside its NUMA node(s) */
+    RULE_STRADDLE,   /* threads do not fit inside NUMA nodes: the fewest ranks straddle */
+    RULE_EQUAL_UNEQUAL_NODES /* equal shares, kept although the NUMA nodes differ in size */
+};
+
+/* PU i of a unit (OS index). */
+int plan_unit_pu(const place_topo *t, const unit *u, int i);
+
+/* Units from the selected cores: one per core with up to k PUs, or (per_pu) one per PU,
+ * at most k PUs of each core. Returns the count (*out: caller frees), -1 out of memory. */
+int plan_make_units(const place_topo *t, const int *sel, int nsel, int k, int per_pu,
+                    unit **out);
+
+/* PUs of the units in range r. */
+int plan_slots_in(const attempt *a, range r);
+
+/* Gives every rank of the attempt a range by its policy (and the numa policy's rules on
+ * unequal NUMA nodes); widens shares when SMT siblings are in use. 1 if it fits, 0 if not,
+ * -1 out of memory. */
+int plan_assign(attempt *a, int smt_in_use);
+
+#endif
