@@ -167,6 +167,14 @@ site_profile_installed)
   # the wrapper still starts the profile's launcher when it starts one
   out=$(PLACE_CONFIG=$prof PATH=/nonexistent "$pr" -n 2 -t 1 -- true 2>&1)
   grep -q "cannot start srun" <<<"$out" || fail "wrapper did not choose the profile's srun: $out"
+  # installed as a profile layer that is read without being named (the user's; the system's
+  # /etc/place/placerun.conf goes through the same reader), under mpirun
+  mkdir -p "$tmp/xdg/place" && cp "$prof" "$tmp/xdg/place/placerun.conf"
+  out=$(XDG_CONFIG_HOME=$tmp/xdg mpirun -np 1 "$pr" -t 1 -- sh -c 'echo "$PLACE_LAUNCHER $PLACE_CPUSET"' 2>"$tmp/err") ||
+    fail "mpirun under the installed profile: $(cat "$tmp/err")"
+  [ "${out%% *}" = openmpi ] || fail "under mpirun with the installed profile: '$out'"
+  out=$(XDG_CONFIG_HOME=$tmp/xdg "$pr" --plan --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["request"]["reserve_cores"])')
+  [ "$out" = 1 ] || fail "the installed profile was not read (reserve_cores $out)"
   ;;
 stale_slurm_under_mpirun)
   # mpirun inside a Slurm step: the step's SLURM_* in every rank decide nothing
