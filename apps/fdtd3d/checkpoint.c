@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -122,7 +123,7 @@ int ck_prepare_dir(const char *dir, char *err, size_t errn)
 {
     struct stat sb;
     if (stat(dir, &sb) != 0) {
-        if (errno != ENOENT || mkdir(dir, 0755) != 0)
+        if (errno != ENOENT || mkdir(dir, 0700) != 0)
             return fail(err, errn, "--checkpoint-dir '%.300s': cannot create: %s; expected a writable directory",
                         dir, strerror(errno));
     } else if (!S_ISDIR(sb.st_mode)) {
@@ -131,7 +132,35 @@ int ck_prepare_dir(const char *dir, char *err, size_t errn)
     if (access(dir, W_OK | X_OK) != 0)
         return fail(err, errn, "--checkpoint-dir '%.300s': not writable (%s); expected a writable directory",
                     dir, strerror(errno));
-    return 0;
+    /* Another user who can write there could replace the files between runs (or turn them
+     * into links): the directory must be this user's and closed to others' writes. */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return fail(err, errn, "--checkpoint-dir '%.300s': cannot open it: %s", dir, strerror(errno));
+    }
+    if (sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+        close(fd);
+        return fail(err, errn, "--checkpoint-dir '%.300s': owned by uid %lu with mode %03o; expected a "
+                    "directory of uid %lu that others cannot write (chmod go-w, or another directory)",
+                    dir, (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 0777),
+                    (unsigned long)geteuid());
+    }
+    /* One run at a time: a lock held until this process ends (a second run would delete
+     * the first one's checkpoints as stale). */
+    int lk = openat(fd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    close(fd);
+    if (lk < 0)
+        return fail(err, errn, "--checkpoint-dir '%.300s': cannot create its lock file: %s", dir,
+                    strerror(errno));
+    if (flock(lk, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(lk);
+        return fail(err, errn, "--checkpoint-dir '%.300s': %s; expected a directory no other run "
+                    "is checkpointing to", dir, e == EWOULDBLOCK ? "another run holds its lock" : strerror(e));
+    }
+    return 0; /* lk stays open: the lock lasts as long as the run */
 }
 
 static void fill_header(ck_header *h, const ck_run *run, const ck_state *st, size_t bytes)

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <numa.h>
@@ -219,6 +220,8 @@ static void parse_args(int argc, char **argv, opts *o)
             die("--grid: %lld cells along %c; expected 2 to %d", (long long)o->n[d], "xyz"[d], 1 << 20);
     if (o->sine && !o->freq)
         die("--source-type sine needs --freq HZ");
+    if (o->probe_out && !o->nprobes)
+        die("--probe-out needs at least one --probe I,J,K to sample");
     if (o->restart && !o->ck_dir)
         o->ck_dir = o->restart;
     if (o->ck_every && !o->ck_dir)
@@ -442,13 +445,80 @@ static void ck_point(ckpt *ck, int n, int steps, void *const a6[6], size_t bytes
 
 /* ---- output --------------------------------------------------------------------------- */
 
-/* Outputs are written whole or not at all (place/wfile.h). */
-static FILE *open_out(place_wfile *w, const char *what, const char *path)
+/* Outputs are written whole or not at all (place/wfile.h), and opened before the first
+ * step (rank 0): a typo or an unwritable directory fails at start, not after hours. */
+enum { OUT_PROBE, OUT_ENERGY, OUT_REPORT, NOUT };
+static place_wfile outs[NOUT];
+
+static void drop_outputs(void) /* at exit: temporaries of outputs never finished go */
 {
-    place_error e;
-    if (place_wfile_open(w, what, path, &e) < 0)
-        die("%s", e.msg);
-    return w->f;
+    for (int k = 0; k < NOUT; k++)
+        place_wfile_free(&outs[k]);
+}
+
+/* path's directory resolved, with its last component: two spellings of one file agree. */
+static int resolved(const char *path, char *out, size_t n)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash == dir)
+        snprintf(dir, sizeof dir, "/");
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!realpath(dir, real))
+        return -1;
+    size_t rl = strlen(real), bl = strlen(base);
+    if (rl + bl + 2 > n)
+        return -1;
+    memcpy(out, real, rl);
+    out[rl] = '/';
+    memcpy(out + rl + 1, base, bl + 1);
+    return 0;
+}
+
+/* Rank 0: the outputs' checks and their temporaries; every rank learns the outcome. */
+static void open_outputs(const opts *o)
+{
+    char msg[600] = "";
+    if (rank == 0) {
+        const char *path[NOUT] = {o->probe_out, o->energy_out, o->report};
+        const char *what[NOUT] = {"--probe-out", "--energy-out", "--report"};
+        /* the checkpoint directory, resolved even before it is made */
+        char res[NOUT][PATH_MAX + 256], ck[PATH_MAX + 256] = "";
+        if (o->ck_dir && resolved(o->ck_dir, ck, sizeof ck) < 0)
+            ck[0] = '\0';
+        size_t cl = strlen(ck), tl = o->ck_dir ? strlen(o->ck_dir) : 0;
+        place_error e;
+        for (int k = 0; k < NOUT && !msg[0]; k++) {
+            if (!path[k])
+                continue;
+            int found = resolved(path[k], res[k], sizeof res[k]) == 0;
+            if ((found && cl && !strncmp(res[k], ck, cl) && res[k][cl] == '/') ||
+                (!found && tl && !strncmp(path[k], o->ck_dir, tl) && path[k][tl] == '/')) {
+                snprintf(msg, sizeof msg, "%s '%.300s': inside the checkpoint directory; expected "
+                         "a path outside it", what[k], path[k]);
+                break;
+            }
+            if (!found) {
+                snprintf(msg, sizeof msg, "%s '%.300s': its directory does not exist; expected a "
+                         "file in an existing directory", what[k], path[k]);
+                break;
+            }
+            for (int j = 0; j < k; j++)
+                if (path[j] && !strcmp(res[j], res[k]))
+                    snprintf(msg, sizeof msg, "%s and %s name the same file '%.300s'; expected "
+                             "one file each", what[j], what[k], path[k]);
+            if (!msg[0] && place_wfile_open(&outs[k], what[k], path[k], &e) < 0)
+                snprintf(msg, sizeof msg, "%s", e.msg);
+        }
+    }
+    MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (msg[0])
+        die("%s", msg);
 }
 
 static void close_out(place_wfile *w)
@@ -460,8 +530,8 @@ static void close_out(place_wfile *w)
 
 static void write_probes(const opts *o, const result *r, double dt)
 {
-    place_wfile w;
-    FILE *f = open_out(&w, "--probe-out", o->probe_out);
+    place_wfile *w = &outs[OUT_PROBE];
+    FILE *f = w->f;
     const char *fmt = o->dbl ? "%.17g" : "%.9g";
     fprintf(f, "# fdtd3d probes: step n, t = n dt in s; E in V/m at t = n dt, H in A/m at t = (n - 1/2) dt;\n"
                "# each component at its own Yee position in cell (I,J,K): Ex at ((I+1/2) dx, J dx, K dx),\n"
@@ -484,20 +554,20 @@ static void write_probes(const opts *o, const result *r, double dt)
         }
         fputc('\n', f);
     }
-    close_out(&w);
+    close_out(w);
 }
 
 static void write_energy(const opts *o, const result *r, double dt)
 {
-    place_wfile w;
-    FILE *f = open_out(&w, "--energy-out", o->energy_out);
+    place_wfile *w = &outs[OUT_ENERGY];
+    FILE *f = w->f;
     fprintf(f, "# total field energy in J (E at step n, H as H(n-1/2).H(n+1/2): conserved by the leapfrog)\n");
     fprintf(f, "step,t,energy_J\n");
     for (int i = 1; i < r->nenergy; i++) {
         int n = i * o->energy_every;        if (n <= o->steps - 1 && !isnan(r->energy[i]))
             fprintf(f, "%d,%.9g,%.17g\n", n, n * dt, r->energy[i]);
     }
-    close_out(&w);
+    close_out(w);
 }
 
 static json_t *counter_json(int64_t a, int64_t b)
@@ -615,11 +685,11 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
                                       "last_step", (json_int_t)ck->last_written, "seconds", ck->seconds,
                                       "restarted_from", (json_int_t)ck->start, "stopped_by_signal",
                                       ck->stopped));
-    place_wfile out;
-    FILE *f = open_out(&out, "--report", o->report);
+    place_wfile *out = &outs[OUT_REPORT];
+    FILE *f = out->f;
     json_dumpf(rep, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', f);
-    close_out(&out);
+    close_out(out);
     json_decref(rep);
 }
 
@@ -688,6 +758,8 @@ int main(int argc, char **argv)
         die("the MPI library gives no MPI_THREAD_FUNNELED support");
     opts o;
     parse_args(argc, argv, &o);
+    atexit(drop_outputs);
+    open_outputs(&o);
     geom g;
     int nb[6];
     decompose(&o, &g, nb);

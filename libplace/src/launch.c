@@ -95,8 +95,14 @@ static int slurm_describes(const source *src, int rank)
     return 1;
 }
 
-static void job_key(place_launch *l, int slurm_may_decide)
+static void job_key(place_launch *l, int slurm_may_decide, int single)
 {
+    /* a single process is a job of its own, even in a batch script: two started from one
+     * shell or script must not share a plan file (exec keeps the pid) */
+    if (single) {
+        snprintf(l->job, sizeof l->job, "pid%ld", (long)getpid());
+        return;
+    }
     static const char *const keys[] = {"PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid",
                                        "FLUX_JOB_ID", "PALS_APID", "LSB_JOBID", NULL};
     for (int i = 0; keys[i]; i++) {
@@ -130,7 +136,7 @@ int place_launch_detect(place_launch *l, place_error *err)
     for (; s < NSOURCES; s++)
         if (getenv(sources[s].rank) && (!sources[s].only_with || getenv(sources[s].only_with)))
             break;
-    job_key(l, s == NSOURCES || !strcmp(sources[s].name, "slurm"));
+    job_key(l, s == NSOURCES || !strcmp(sources[s].name, "slurm"), s == NSOURCES);
     if (s == NSOURCES)
         return 0;
     const source *src = &sources[s];

@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include "internal.h"
 #include "place/planio.h"
 #include "place/runenv.h"
@@ -273,6 +277,60 @@ out:
 
 /* ---- writing ------------------------------------------------------------------------ */
 
+/* The user's private directory for plan files, BASE/place-UID: made 0700, or, when it
+ * exists, checked through a descriptor opened without following links: a directory, owned
+ * by this user, closed to everyone else. Anything else (another user made it first, it is
+ * a link, it is open to others) is refused: nothing is written outside it. */
+static int private_dir(const char *base, char *out, size_t n, place_error *err)
+{
+    if (base[0] != '/')
+        return place_error_set(err, PLACE_EINVAL, "plan directory '%.200s': a relative path; "
+                               "expected an absolute PLACE_PLAN_DIR or TMPDIR", base);
+    uid_t me = geteuid();
+    snprintf(out, n, "%s/place-%lu", base, (unsigned long)me);
+    if (mkdir(out, 0700) != 0 && errno != EEXIST)
+        return place_error_set(err, PLACE_ESYS, "plan directory '%.200s': cannot create it: %s "
+                               "(set PLACE_PLAN_DIR to a writable directory)", out,
+                               strerror(errno));
+    int fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    int ok = fd >= 0 && fstat(fd, &st) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        return place_error_set(err, PLACE_ESYS, "plan directory '%.200s': not a directory of "
+                               "its own (a link or a file stands there); expected a private "
+                               "directory of uid %lu (set PLACE_PLAN_DIR elsewhere)", out,
+                               (unsigned long)me);
+    if (st.st_uid != me || (st.st_mode & 077))
+        return place_error_set(err, PLACE_ESYS, "plan directory '%.200s': owned by uid %lu with "
+                               "mode %03o; expected a private directory of uid %lu, mode 700 "
+                               "(someone else made it first? set PLACE_PLAN_DIR elsewhere)", out,
+                               (unsigned long)st.st_uid, (unsigned)(st.st_mode & 0777),
+                               (unsigned long)me);
+    return 0;
+}
+
+/* Plan files of this user older than a day: their jobs are long gone. */
+static void sweep_stale(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    time_t now = time(NULL);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *nm = de->d_name;
+        if (strncmp(nm, "place-plan-", 11))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > 24 * 3600)
+            unlinkat(dirfd(d), nm, 0);
+    }
+    closedir(d);
+}
+
 int place_planfile_write(const place_launch *l, const place_plan *p, int node,
                          const place_decomp *d, char **path, place_error *err)
 {
@@ -282,6 +340,13 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
         dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
+    char pdir[PATH_MAX];
+    if (strlen(dir) > PATH_MAX - 64)
+        return place_error_set(err, PLACE_EINVAL, "plan directory '%.200s': too long", dir);
+    if (private_dir(dir, pdir, sizeof pdir, err) < 0)
+        return -1;
+    sweep_stale(pdir);
+    dir = pdir;
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';

@@ -111,8 +111,10 @@ PLACE_API int place_env_omp_by_placerun(const char *name, const char *value);
 PLACE_API int place_env_export_monitor(const char *out, long pid, place_error *err);
 
 /* Writes the node's plan file atomically and returns its path in *path (caller frees).
- * The directory is PLACE_PLAN_DIR, else TMPDIR, else /tmp. With a decomposition the file
- * carries the grid and every rank's box. */
+ * The file goes to the user's private directory BASE/place-UID (made 0700, or checked to be
+ * this user's and closed to others; refused otherwise), BASE being PLACE_PLAN_DIR, else
+ * TMPDIR, else /tmp (absolute). Plan files there older than a day are removed. With a
+ * decomposition the file carries the grid and every rank's box. */
 PLACE_API int place_planfile_write(const place_launch *l, const place_plan *p, int node,
                                    const place_decomp *d, char **path, place_error *err);
 
