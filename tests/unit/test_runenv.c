@@ -257,6 +257,62 @@ static void test_node_plan_of_a_round_robin_layout(void **s)
     clear_env();
 }
 
+/* Plan files live in BASE/place-UID, made 0700; whatever else stands at that name (open to
+ * others, another user's, a link) is refused, and nothing is written. */
+static void test_plan_files_go_to_a_private_directory(void **s)
+{
+    place_topo *t;
+    place_plan *p;
+    place_error e;
+    assert_int_equal(place_topo_load(&t, "synthetic:pack:1 core:2 pu:1", 0, &e), 0);
+    place_request q;
+    place_request_init(&q);
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), 0);
+    place_launch l = {.launcher = "none", .rank = 0, .size = 1, .local_size = 1, .node = 0};
+    snprintf(l.job, sizeof l.job, "private");
+    char base[128], priv[160], *path;
+    snprintf(base, sizeof base, "%s/base", dir);
+    assert_int_equal(mkdir(base, 0777), 0);
+    chmod(base, 0777); /* like /tmp: anyone may make names here */
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), base, 1);
+    snprintf(priv, sizeof priv, "%s/place-%lu/", base, (unsigned long)geteuid());
+    assert_int_equal(place_planfile_write(&l, p, 0, NULL, &path, &e), 0);
+    assert_true(!strncmp(path, priv, strlen(priv)));
+    struct stat st;
+    priv[strlen(priv) - 1] = '\0';
+    assert_int_equal(lstat(priv, &st), 0);
+    assert_true(S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700 && st.st_uid == geteuid());
+    free(path);
+    /* open to others */
+    chmod(priv, 0777);
+    assert_int_equal(place_planfile_write(&l, p, 0, NULL, &path, &e), -1);
+    assert_non_null(strstr(e.msg, "mode 777; expected a private directory"));
+    /* another user's (when this test may give it away) */
+    chmod(priv, 0700);
+    if (geteuid() == 0 && chown(priv, 65534, 65534) == 0) {
+        assert_int_equal(place_planfile_write(&l, p, 0, NULL, &path, &e), -1);
+        assert_non_null(strstr(e.msg, "owned by uid 65534"));
+        assert_int_equal(chown(priv, 0, 0), 0);
+    }
+    /* a link at the name, to a directory of ours: refused, nothing written there */
+    char target[160], cmd[400];
+    snprintf(target, sizeof target, "%s/elsewhere", dir);
+    assert_int_equal(mkdir(target, 0700), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && ln -s '%s' '%s'", priv, target, priv);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(place_planfile_write(&l, p, 0, NULL, &path, &e), -1);
+    assert_non_null(strstr(e.msg, "not a directory of its own"));
+    snprintf(cmd, sizeof cmd, "[ -z \"$(ls -A '%s')\" ]", target);
+    assert_int_equal(system(cmd), 0);
+    /* a relative base */
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), "relative/dir", 1);
+    assert_int_equal(place_planfile_write(&l, p, 0, NULL, &path, &e), -1);
+    assert_non_null(strstr(e.msg, "a relative path"));
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), dir, 1);
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
 static void test_int_lists_are_strict(void **s)
 {
     int v[4], n;
@@ -462,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_forged_plan_files_are_refused),
         cmocka_unit_test(test_environment_is_read_strictly),
         cmocka_unit_test(test_node_plan_of_a_round_robin_layout),
+        cmocka_unit_test(test_plan_files_go_to_a_private_directory),
         cmocka_unit_test(test_int_lists_are_strict),
         cmocka_unit_test(test_subdomain_under_a_launcher_matches_the_shim),
         cmocka_unit_test(test_subdomain_alone_and_its_errors),

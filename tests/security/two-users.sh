@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# two-users.sh BINDIR: a hostile second local user (nobody, uid 65534) against root's runs
+# in a shared sticky directory (the test's own /tmp), with fs.protected_symlinks and
+# fs.protected_regular set to 0 for the test and restored after. Every run must either work
+# in its private directory or fail with one clear line, and no file outside the job's own
+# may be written: the victim (a root-only file) must keep its content.
+set -uo pipefail
+bin=$1
+[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || { echo "needs root and setpriv"; exit 77; }
+T=$(mktemp -d)
+chmod 1777 "$T"
+sl=/proc/sys/fs/protected_symlinks rg=/proc/sys/fs/protected_regular
+old_sl=$(cat $sl 2>/dev/null) old_rg=$(cat $rg 2>/dev/null)
+restore() {
+  [ -n "$old_sl" ] && echo "$old_sl" >$sl 2>/dev/null
+  [ -n "$old_rg" ] && echo "$old_rg" >$rg 2>/dev/null
+  rm -rf "$T"
+}
+trap restore EXIT
+echo 0 >$sl 2>/dev/null && echo 0 >$rg 2>/dev/null || echo "note: the kernel's link protections could not be lowered; the attacks run with them"
+export TMPDIR=$T OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+unset PLACE_PLAN_DIR
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+victim=$T/victim
+echo secret >"$victim"
+chmod 600 "$victim"
+fail() { echo "FAIL: $*"; exit 1; }
+intact() { [ "$(cat "$victim")" = secret ] && [ "$(stat -c %U "$victim")" = root ] || fail "the victim was written: $1"; }
+one_line() { # RC_WANTED REGEX OUTPUT
+  [ "$(wc -l <<<"$3")" -eq 1 ] || fail "not one line: $3"
+  grep -Eq -- "$2" <<<"$3" || fail "message '$3' lacks /$2/"
+}
+host=$(hostname)
+
+# 1. root's private plan directory made first by the attacker, open to all, full of links
+nobody sh -c "mkdir '$T/place-0' && chmod 777 '$T/place-0' && for j in \$(seq 1 400); do
+  ln -s '$victim' \"$T/place-0/place-plan-pid\$j-node0-$host.json\"; done"
+[ "$(ls "$T/place-0" | wc -l)" -eq 400 ] || fail "the spray did not take"
+out=$("$bin/placerun" -t 1 -- true 2>&1) && fail "ran in the attacker's directory"
+one_line 1 "plan directory '$T/place-0': owned by uid 65534 with mode 777; expected a private directory of uid 0" "$out"
+intact "attack 1"
+
+# 2. a link at root's private directory name, to a directory the attacker owns
+rm -rf "$T/place-0"
+nobody sh -c "mkdir '$T/trap' && ln -s '$T/trap' '$T/place-0'"
+out=$("$bin/placerun" -t 1 -- true 2>&1) && fail "ran through the attacker's link"
+one_line 1 "not a directory of its own" "$out"
+[ -z "$(ls -A "$T/trap")" ] || fail "root wrote into the attacker's directory"
+
+# 3. the old predictable names sprayed as directories (2,000) and links: root's run works
+rm -f "$T/place-0"
+nobody sh -c "for j in \$(seq 1 2000); do mkdir \"$T/place-plan-ppid\$j-node0-$host.json\"; done;
+  for j in \$(seq 1 200); do ln -s '$victim' \"$T/place-plan-pid\$j-node0-$host.json.tmp\"; done"
+[ "$(ls "$T" | grep -c '^place-plan-')" -eq 2200 ] || fail "the spray did not take"
+plan=$("$bin/placerun" -t 1 -- sh -c 'echo "$PLACE_PLAN"') || fail "root's run failed beside the spray"
+case $plan in "$T/place-0/"*) ;; *) fail "plan file outside the private directory: $plan" ;; esac
+[ "$(stat -c '%a %U' "$T/place-0")" = "700 root" ] || fail "private directory is $(stat -c '%a %U' "$T/place-0")"
+intact "attack 3"
+
+# 4. outputs through the attacker's links: refused before any work
+nobody ln -s "$victim" "$T/plan.json"
+out=$("$bin/placerun" --plan -o "$T/plan.json" 2>&1) && fail "-o followed a link"
+one_line 1 "is a symbolic link" "$out"
+nobody ln -s "$victim" "$T/report.json"
+out=$("$bin/fdtd3d" --grid 8x8x8 --steps 2 --report "$T/report.json" 2>&1) && fail "--report followed a link"
+one_line 1 "is a symbolic link" "$out"
+nobody ln -s "$victim" "$T/mon.json"
+"$bin/placerun" -t 1 --monitor "$T/mon.json" -- true 2>/dev/null
+intact "attack 4"
+
+# 5. a checkpoint directory made first by the attacker, writable by all
+nobody mkdir -m 777 "$T/ck"
+out=$("$bin/fdtd3d" --grid 8x8x8 --steps 2 --checkpoint-dir "$T/ck" 2>&1) && fail "checkpointed into the attacker's directory"
+one_line 1 "owned by uid 65534 with mode 777" "$out"
+
+# 6. the attacker's own runs work in the attacker's own private directory
+nobody "$bin/placerun" -t 1 -- true || fail "nobody's own run failed"
+[ "$(stat -c '%a %U' "$T/place-65534")" = "700 nobody" ] || fail "nobody's private directory"
+intact "the end"
+echo "ok: 6 attacks by a second user: every run in its private directory or one line; the victim intact"
