@@ -3,9 +3,11 @@
  * it is (tests/fuzz/fuzz_placerun.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <ini.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +223,60 @@ bad:
     return 0;
 }
 
+/* A profile's text, checked before the INI reader sees it: a regular file (a FIFO or
+ * /dev/zero would block or never end; a directory was silently ignored) of at most 1 MiB,
+ * every line shorter than the reader's 200-character buffer (it split longer lines, and the
+ * tail of a comment became a setting). Each refusal names the file (and the line). */
+#define CONFIG_MAX_BYTES (1 << 20)
+static int read_config_text(const char *path, char **out, place_error *e)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int en = errno;
+        if (fd >= 0)
+            close(fd);
+        return place_error_set(e, en == ENOENT ? PLACE_ENOENT : PLACE_ESYS, "config '%.200s': %s; "
+                               "expected an INI file with a [placerun] section (docs/configs.md)",
+                               path, strerror(en));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
+        close(fd);
+        return place_error_set(e, PLACE_EINVAL, "config '%.200s': %s; expected an INI file of at "
+                               "most %d bytes", path, S_ISREG(st.st_mode) ? "too large"
+                               : S_ISDIR(st.st_mode) ? "a directory" : "not a regular file",
+                               CONFIG_MAX_BYTES);
+    }
+    char *text = malloc((size_t)st.st_size + 1);
+    size_t n = 0;
+    ssize_t r = 0;
+    while (text && n < (size_t)st.st_size && (r = read(fd, text + n, (size_t)st.st_size - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    if (!text || r < 0) {
+        free(text);
+        return place_error_set(e, PLACE_ESYS, "config '%.200s': cannot read it", path);
+    }
+    text[n] = '\0';
+    if (strlen(text) != n) {
+        free(text);
+        return place_error_set(e, PLACE_EINVAL, "config '%.200s': holds a NUL byte; expected "
+                               "an INI text file", path);
+    }
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        size_t len = strcspn(p, "\n");
+        if (len >= 199) {
+            free(text);
+            return place_error_set(e, PLACE_EINVAL, "config '%.200s' line %d: %zu characters; "
+                                   "expected lines of at most 198", path, line, len);
+        }
+        p += len + (p[len] == '\n');
+    }
+    *out = text;
+    return 0;
+}
+
 int placerun_load_config(options *o, const char *path, int must_exist, place_error *e)
 {
     if (access(path, F_OK) != 0 && !must_exist)
@@ -238,10 +294,13 @@ int placerun_load_config(options *o, const char *path, int must_exist, place_err
         snprintf(c.dir, sizeof c.dir, ".");
     place_error inner;
     c.e = &inner;
-    int line = ini_parse(path, config_entry, &c);
-    if (line == -1)
-        return place_error_set(e, PLACE_ENOENT, "config '%.200s': %s; expected an INI file with a "
-                               "[placerun] section (docs/configs.md)", path, strerror(errno));
+    char *text = NULL;
+    if (read_config_text(path, &text, e) < 0)
+        return -1;
+    int line = ini_parse_string(text, config_entry, &c);
+    free(text);
+    if (line == -2)
+        return place_error_set(e, PLACE_ENOMEM, "config '%.200s': out of memory", path);
     if (line != 0)
         return place_error_set(e, PLACE_EINVAL, "config '%.200s' line %d: %s", path, line,
                                c.failed ? inner.msg : "not an INI line (expected key = value)");

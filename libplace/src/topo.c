@@ -11,9 +11,11 @@
  * the plan can say what it left out instead of silently not seeing it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
@@ -527,14 +529,30 @@ static int set_source(place_topo *t, const char *spec, place_error *err)
                                    spec);
     }
     if (xml) {
-        if (access(xml, R_OK) != 0) {
+        /* A regular file of a sane size, checked without blocking (a FIFO) and before
+         * hwloc reads a byte of it (/dev/zero was read without bound) */
+        int fd = open(xml, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
             int e = errno;
+            if (fd >= 0)
+                close(fd);
             place_error_set(err, e == ENOENT ? PLACE_ENOENT : PLACE_ESYS,
                             "topology XML '%.200s': %s; expected a file written by lstopo --of xml",
                             xml, strerror(e));
             err ? err->sys_errno = e : 0;
             return -1;
         }
+        close(fd);
+        if (!S_ISREG(st.st_mode))
+            return place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': not a regular file "
+                                   "(a device, FIFO or directory); expected a file written by "
+                                   "lstopo --of xml", xml);
+        if (st.st_size > PLACE_XML_MAX_BYTES)
+            return place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': %lld bytes; expected "
+                                   "at most %d (one node of %d PUs takes a few MB)", xml,
+                                   (long long)st.st_size, PLACE_XML_MAX_BYTES,
+                                   PLACE_SYNTHETIC_MAX_PUS);
         if (hwloc_topology_set_xml(t->h, xml) < 0)
             return place_error_set(err, PLACE_EINVAL,
                                    "topology XML '%.200s': hwloc cannot parse it; expected a file "

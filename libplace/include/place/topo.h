@@ -33,6 +33,9 @@ enum {
  * PUs (hwloc builds synthetic topologies in quadratic time: 16,384 PUs take 2.3 s). */
 #define PLACE_SYNTHETIC_MAX_PUS 16384
 
+/* The largest topology XML file read (bytes): lstopo writes a few MB for the largest node. */
+#define PLACE_XML_MAX_BYTES (64 << 20)
+
 /* The largest OS PU index a CPU list (--allowed) may name (Linux's own limit, NR_CPUS,
  * is at most 8192 on common kernels). */
 #define PLACE_MAX_PU_INDEX 65535
