@@ -59,11 +59,27 @@ static double *load_jitter(const char *path, int *m, char *err, size_t n)
         return NULL;
     }
     double *x = malloc(sizeof(double) * total);
+    if (!x) {
+        snprintf(err, n, "--jitter '%.200s': out of memory for %zu samples", path, total);
+        json_decref(o);
+        return NULL;
+    }
     *m = 0;
     json_array_foreach(th, i, t) {
         size_t k;
         json_t *v;
-        json_array_foreach(json_object_get(t, "quantum_sample_us"), k, v) x[(*m)++] = json_number_value(v);
+        json_array_foreach(json_object_get(t, "quantum_sample_us"), k, v) {
+            double s = json_is_number(v) ? json_number_value(v) : NAN;
+            if (!(s > 0 && isfinite(s))) { /* a step time is positive and finite */
+                snprintf(err, n, "--jitter '%.200s': thread %zu sample %zu is %s; expected "
+                         "quantum times in us, each a positive number", path, i, k,
+                         json_is_number(v) ? "not positive" : "not a number");
+                free(x);
+                json_decref(o);
+                return NULL;
+            }
+            x[(*m)++] = s;
+        }
     }
     json_decref(o);
     return x;
@@ -129,6 +145,9 @@ int main(int argc, char **argv)
         return fail("no noise given; expected --exp MEAN_US, --detour P:LEN_US or --jitter FILE");
     if (optind < argc)
         return fail("unexpected argument; see placemodel --help");
+    if (kind == 'b' && !(w + p * L > 0))
+        return fail("--work 0 with detours of mean 0: every step takes no time, and no slowdown "
+                    "is defined; expected --work > 0 or detours of positive mean");
     double *x = NULL;
     int m = 0;
     if (kind == 'c') {
@@ -167,6 +186,17 @@ int main(int argc, char **argv)
         }
         mc = place_model_monte_carlo(kind, w, kind == 'a' ? mu : p, L, x, m, N, trials,
                                      (uint64_t)seed + (uint64_t)i, &ci);
+        /* a slowdown is finite and at least 1 (the closed forms to rounding; the estimate
+         * within its interval): anything else is a bug, said and not printed as a result */
+        if (!isfinite(closed) || !isfinite(mc) || !isfinite(ci) || closed < 1 - 1e-9 ||
+            mc + ci < 1 - 1e-9) {
+            fprintf(stderr, "placemodel: N = %.0f gave closed form %g, Monte Carlo %g +- %g; "
+                    "expected finite slowdowns of at least 1\n", N, closed, mc, ci);
+            free(scratch);
+            free(x);
+            json_decref(rows);
+            return 1;
+        }
         if (text)
             printf("%10.0f %14.6f %14.6f %12.6f\n", N, closed, mc, ci);
         else if (csv)
