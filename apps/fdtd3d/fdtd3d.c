@@ -49,6 +49,7 @@ typedef struct geom {
     int lo[3], hi[3];      /* global box [lo, hi) */
     int N[3];
     int wall_lo[3];        /* this rank holds global index 0 of the axis */
+    int local_size;        /* ranks on this node (they share its memory) */
 } geom;
 
 #define REAL float
@@ -265,6 +266,7 @@ static void decompose(const opts *o, geom *g, int nb[6])
         g->hi[d] = (int)sd->box.hi[d];
     }
     memcpy(nb, sd->box.neighbor, sizeof sd->box.neighbor);
+    g->local_size = sd->local_size > 0 ? sd->local_size : 1;
     place_subdomain_free(sd);
     for (int d = 0; d < 3; d++) {
         g->N[d] = (int)o->n[d];
@@ -276,6 +278,29 @@ static void decompose(const opts *o, geom *g, int nb[6])
     g->sx = g->nx + 3;
     g->sy = g->ny + 3;
     g->sz = g->nz + 3;
+}
+
+/* The memory the run will allocate, checked against what this node lets it allocate
+ * before anything is allocated: a grid too large for a job's cgroup fails with the numbers
+ * here instead of being killed by the OOM killer hours later. */
+static void check_memory(const opts *o, const geom *g)
+{
+    double elem = o->dbl ? 8 : 4, fields = 6.0 * g->sx * g->sy * g->sz * elem, mine = fields;
+    if (rank == 0) /* probes, energy samples, the gathered step times of the report */
+        mine += (double)o->steps * 6 * o->nprobes * 8 +
+                (o->energy_out ? (o->steps / o->energy_every + 1) * 8.0 : 0) +
+                (o->report ? (double)o->ring * omp_get_max_threads() * nranks * 8 : 0);
+    double most;
+    MPI_Allreduce(&mine, &most, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    char why[200];
+    int64_t room = place_memory_headroom(why, sizeof why);
+    int bad = room >= 0 && most * g->local_size > (double)room;
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (bad)
+        die("the run needs %.0f MiB per rank (six fields of %dx%dx%d cells: %.0f MiB) x %d ranks "
+            "on this node, but %lld MiB may be allocated here (%s); expected a smaller grid%s or "
+            "more nodes", most / (1 << 20), g->sx, g->sy, g->sz, fields / (1 << 20),
+            g->local_size, (long long)(room >> 20), why, o->dbl ? ", single precision" : "");
 }
 
 /* ---- halo exchange ------------------------------------------------------------------ */
@@ -763,6 +788,7 @@ int main(int argc, char **argv)
     geom g;
     int nb[6];
     decompose(&o, &g, nb);
+    check_memory(&o, &g);
     double dt = o.courant * o.dx / (C0 * sqrt(3.0));
     ckpt ck;
     setup_checkpoints(&o, &g, &ck);

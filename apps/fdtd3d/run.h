@@ -66,6 +66,8 @@ static void FN(run_setup)(const opts *o, const geom *g, const int nb[6], result 
     int T = omp_get_max_threads();
     res->nthreads = T;
     res->ti = calloc((size_t)T, sizeof *res->ti);
+    if (!res->ti)
+        die("rank %d: out of memory for %d threads' counters", rank, T);
     if (place_steprec_create(&res->rec, T, o->ring, PLACE_STEPREC_COUNTERS, &e) < 0)
         die("%s", e.msg);
     s->own_src = o->src[0] >= g->lo[0] && o->src[0] < g->hi[0] && o->src[1] >= g->lo[1] &&
@@ -77,11 +79,19 @@ static void FN(run_setup)(const opts *o, const geom *g, const int nb[6], result 
     s->np = o->nprobes;
     s->pv = calloc((size_t)(6 * s->np + 1), sizeof(double));
     s->pr = calloc((size_t)(6 * s->np + 1), sizeof(double));
-    if (rank == 0 && s->np)
+    if (!s->pv || !s->pr)
+        die("rank %d: out of memory for the probes", rank);
+    if (rank == 0 && s->np) {
         res->probe = malloc(sizeof(double) * (size_t)o->steps * 6 * s->np + 1);
+        if (!res->probe)
+            die("out of memory for %d steps of %d probes (%.0f MiB)", o->steps, s->np,
+                8.0 * o->steps * 6 * s->np / (1 << 20));
+    }
     s->nen = o->energy_out ? o->steps / o->energy_every + 1 : 0;
     if (rank == 0 && s->nen) {
         res->energy = malloc(sizeof(double) * (size_t)s->nen);
+        if (!res->energy)
+            die("out of memory for %d energy samples", s->nen);
         for (int q = 0; q < s->nen; q++) /* NaN: not computed by this run */
             res->energy[q] = NAN;
     }

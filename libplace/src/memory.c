@@ -13,6 +13,7 @@
 #include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -355,4 +356,86 @@ long long place_vmstat_pgmigrate_success(void)
             r = v;
     fclose(f);
     return r;
+}
+
+/* ---- memory headroom ---------------------------------------------------------------- */
+
+/* A whole number of bytes (or "max") from a one-line kernel file; -1 unreadable, INT64_MAX
+ * for no limit. */
+static int64_t read_bytes(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[64];
+    int64_t v = -1;
+    if (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *end;
+        errno = 0;
+        long long x = strtoll(line, &end, 10);
+        if (!strcmp(line, "max"))
+            v = INT64_MAX;
+        else if (end != line && !*end && !errno && x >= 0)
+            v = x >= (1LL << 62) ? INT64_MAX : x; /* v1 writes 2^63 - page for "none" */
+    }
+    fclose(f);
+    return v;
+}
+
+int64_t place_memory_headroom(char *why, size_t n)
+{
+    int64_t best = -1;
+    if (why && n)
+        why[0] = '\0';
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        long long kb;
+        char *end;
+        if (strncmp(line, "MemAvailable:", 13))
+            continue;
+        errno = 0;
+        kb = strtoll(line + 13, &end, 10);
+        if (end != line + 13 && !errno && kb >= 0 && !strncmp(end, " kB", 3)) {
+            best = kb * 1024;
+            if (why)
+                snprintf(why, n, "MemAvailable %lld MiB", kb / 1024);
+        }
+    }
+    if (f)
+        fclose(f);
+    /* the cgroup: v2 ("0::/path") or v1's memory controller ("N:memory:/path") */
+    f = fopen("/proc/self/cgroup", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2 || strstr(c2 + 1, ".."))
+            continue;
+        *c2 = '\0';
+        const char *ctl = c1 + 1, *path = c2 + 1;
+        char lim[PATH_MAX], use[PATH_MAX];
+        if (!*ctl && !strncmp(line, "0", 1)) {
+            snprintf(lim, sizeof lim, "/sys/fs/cgroup%s/memory.max", path);
+            snprintf(use, sizeof use, "/sys/fs/cgroup%s/memory.current", path);
+        } else if (strstr(ctl, "memory")) {
+            snprintf(lim, sizeof lim, "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", path);
+            snprintf(use, sizeof use, "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", path);
+        } else {
+            continue;
+        }
+        int64_t l = read_bytes(lim), u = read_bytes(use);
+        if (l < 0 || l == INT64_MAX || u < 0)
+            continue;
+        int64_t room = l > u ? l - u : 0;
+        if (best < 0 || room < best) {
+            best = room;
+            if (why)
+                snprintf(why, n, "the cgroup's memory limit of %lld MiB, %lld MiB in use",
+                         (long long)(l >> 20), (long long)(u >> 20));
+        }
+    }
+    if (f)
+        fclose(f);
+    return best;
 }

@@ -112,6 +112,12 @@ PLACE_API int place_migration_decide(int64_t misplaced_pages, size_t page, doubl
  * or -1 if unreadable. */
 PLACE_API long long place_vmstat_pgmigrate_success(void);
 
+/* Memory this process may still allocate, in bytes: the smaller of the kernel's
+ * MemAvailable and the headroom under its cgroup's memory limit (v2: memory.max less
+ * memory.current; v1: memory.limit_in_bytes less memory.usage_in_bytes). -1 if neither
+ * can be read. `why` (n bytes) says which bound decided, with its numbers. */
+PLACE_API int64_t place_memory_headroom(char *why, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
