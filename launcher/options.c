@@ -501,6 +501,12 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
     if (!o->plan && !o->check && !o->jitter && o->app_argc == 0)
         return place_error_set(e, PLACE_EINVAL, "nothing to do: give an application after --, or "
                                "--plan, --check or --jitter (see placerun --help)");
+    if (o->jitter && o->jopts.mode == PLACE_JITTER_FWQ &&
+        o->jopts.quantum_us * 1000 > o->jopts.seconds * 1e6)
+        return place_error_set(e, PLACE_EINVAL, "--quantum %g us: the --jitter run of %g s holds "
+                               "fewer than 1,000 quanta; expected a quantum of at most %g us or "
+                               "a longer run", o->jopts.quantum_us, o->jopts.seconds,
+                               o->jopts.seconds * 1e3);
     if (o->output && !o->plan && !o->jitter)
         return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
     return 0;

@@ -170,15 +170,64 @@ static int shim_bind(const options *o, const place_launch *l, shim *s, place_err
     return 0;
 }
 
+/* OMP_PLACES for the plan's threads: "{0},{2},..." as long as the kernel takes it as one
+ * environment string (MAX_ARG_STRLEN, 128 KiB); longer lists in the interval notation of
+ * OpenMP ("{0}:64:2", runs of a constant stride). NULL when even that is too long. */
+#define ENV_STRING_MAX (32 * 4096)
+static char *omp_places(const int *pu, int n)
+{
+    char *plain = place_int_list_string(pu, n, "{", "}");
+    if (!plain || strlen(plain) + sizeof "OMP_PLACES=" < ENV_STRING_MAX)
+        return plain;
+    free(plain);
+    size_t cap = (size_t)n * 24 + 1, at = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < n;) {
+        int j = i + 1;
+        if (j < n) {
+            int stride = pu[j] - pu[i];
+            while (j + 1 < n && pu[j + 1] - pu[j] == stride)
+                j++;
+            j++;
+            at += (size_t)snprintf(s + at, cap - at, "%s{%d}:%d:%d", i ? "," : "", pu[i], j - i, stride);
+        } else {
+            at += (size_t)snprintf(s + at, cap - at, "%s{%d}", i ? "," : "", pu[i]);
+        }
+        i = j;
+    }
+    if (at + sizeof "OMP_PLACES=" >= ENV_STRING_MAX) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* 3a. The environment the application will get must fit the kernel's limit on one string,
+ *     checked before anything is bound (exec failed with E2BIG after binding). */
+static int shim_check_env(const place_assignment *a, place_error *e)
+{
+    char *places = omp_places(a->thread_pu_os, a->nthreads);
+    int rc = places ? place_env_fits(a, e)
+                    : place_error_set(e, PLACE_EINVAL, "%d threads on PUs %.60s...: their "
+                                      "OMP_PLACES would exceed the kernel's %d bytes for one "
+                                      "environment string; expected fewer threads per rank",
+                                      a->nthreads, a->cpuset, ENV_STRING_MAX);
+    free(places);
+    return rc ? 2 : 0;
+}
+
 /* 4. OMP_*: an explicit -t (or --force-env) wins over what the environment holds; without
  *    it the user's own values are kept, and placerun says which (once per node, from local
  *    rank 0). Values an outer placerun set (PLACE_OMP_SET) are not the user's. */
 static int shim_export_omp(const options *o, const place_launch *l, const place_assignment *a,
                            place_error *e)
 {
-    char *places = place_int_list_string(a->thread_pu_os, a->nthreads, "{", "}");
+    char *places = omp_places(a->thread_pu_os, a->nthreads);
     if (!places)
-        return place_error_set(e, PLACE_ENOMEM, "out of memory");
+        return place_error_set(e, PLACE_ENOMEM, "out of memory"), 1;
     char nthreads[16];
     snprintf(nthreads, sizeof nthreads, "%d", a->nthreads);
     const char *keys[3] = {"OMP_NUM_THREADS", "OMP_PLACES", "OMP_PROC_BIND"};
@@ -297,6 +346,8 @@ static int shim_run(const options *o, const place_launch *l)
     if (!code)
         code = shim_find_app(o, &s, &e);
     if (!code)
+        code = shim_check_env(&s.a, &e);
+    if (!code)
         code = shim_bind(o, l, &s, &e);
     if (!code)
         code = shim_export_omp(o, l, &s.a, &e);
@@ -310,6 +361,20 @@ static int shim_run(const options *o, const place_launch *l)
         shim_report(o, l, &s.a);
     shim_free(&s);
     execv(s.app, s.argv);
+    if (errno == ENOEXEC) { /* a script without "#!": run by /bin/sh, as execvp, env do */
+        int n = 0;
+        while (s.argv[n])
+            n++;
+        char **sh = calloc((size_t)n + 2, sizeof *sh);
+        if (sh) {
+            sh[0] = "sh";
+            sh[1] = s.app;
+            for (int i = 1; i < n; i++)
+                sh[i + 1] = s.argv[i];
+            execv("/bin/sh", sh);
+        }
+        errno = ENOEXEC;
+    }
     fprintf(stderr, "placerun: cannot execute '%.200s': %s\n", s.app, strerror(errno));
     return 127;
 }

@@ -133,6 +133,8 @@ static void parse_ijk(const char *what, const char *s, int v[3])
 {
     place_error e;
     char buf[96];
+    if (strlen(s) >= sizeof buf)
+        die("%s '%.40s...': %zu characters; expected three cell indices I,J,K", what, s, strlen(s));
     snprintf(buf, sizeof buf, "%s", s);
     char *p = buf;
     for (int d = 0; d < 3; d++) {

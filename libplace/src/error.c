@@ -15,10 +15,13 @@ int place_error_set(place_error *err, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
-    /* One line: a newline inside a message (from hwloc text, say) would break that. */
+    /* One line: a newline inside a message (from hwloc text, say) would break that; and no
+     * control character of the user's input (an escape sequence) reaches a terminal. */
     for (char *c = err->msg; *c; c++)
-        if (*c == '\n' || *c == '\r')
+        if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';
+        else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     return -1;
 }
 

@@ -61,6 +61,7 @@ struct place_topo {
     int ndevmem;                  /* NUMA nodes that are device memory (GPUMemory) */
     int *devmem_os;
     char *nomem_s;                /* NUMA nodes not in the allowed nodeset, list string */
+    int allow_ignored;            /* HWLOC_ALLOW was set and ignored */
 
     int nkinds;
     place_kind_info *kinds;

@@ -564,6 +564,9 @@ static void topology_notes(place_plan *p)
                 "GPU runtime places buffers there", t->ndevmem > 1 ? "s" : "", list,
              t->ndevmem > 1 ? "are" : "is");
     }
+    if (t->allow_ignored)
+        note(p, "HWLOC_ALLOW is set: ignored, the allowed PUs are those the kernel lets this job "
+                "use");
     if (t->nomem_s && *t->nomem_s) {
         int several = strchr(t->nomem_s, ',') || strchr(t->nomem_s, '-');
         note(p, "NUMA node%s P#%s %s not in the allowed memory (cpuset.mems) and %s not used",

@@ -149,6 +149,27 @@ int place_env_omp_by_placerun(const char *name, const char *value)
     return 0;
 }
 
+#define ENV_STRING_MAX (32 * 4096) /* the kernel's MAX_ARG_STRLEN on 4 KiB pages */
+
+int place_env_fits(const place_assignment *a, place_error *err)
+{
+    char *pus = place_int_list_string(a->thread_pu_os, a->nthreads, "", "");
+    char *numa = place_int_list_string(a->numa_os, a->nnuma, "", "");
+    int rc = 0;
+    if (!pus || !numa)
+        rc = place_error_set(err, PLACE_ENOMEM, "out of memory");
+    else if (strlen(names[PLACE_ENV_THREAD_PUS]) + strlen(pus) + 2 > ENV_STRING_MAX ||
+             strlen(names[PLACE_ENV_CPUSET]) + strlen(a->cpuset) + 2 > ENV_STRING_MAX ||
+             strlen(names[PLACE_ENV_NUMA]) + strlen(numa) + 2 > ENV_STRING_MAX)
+        rc = place_error_set(err, PLACE_EINVAL, "%d threads on PUs %.60s...: %s or %s would exceed "
+                             "the kernel's %d bytes for one environment string; expected fewer "
+                             "threads per rank", a->nthreads, a->cpuset,
+                             names[PLACE_ENV_THREAD_PUS], names[PLACE_ENV_CPUSET], ENV_STRING_MAX);
+    free(pus);
+    free(numa);
+    return rc;
+}
+
 int place_env_export_monitor(const char *out, long pid, place_error *err)
 {
     if (set(PLACE_ENV_MONITOR_OUT, out, err) < 0)

@@ -649,7 +649,7 @@ static int xml_precheck(const char *xml, unsigned long hf)
     return WEXITSTATUS(st) == 3 ? XML_UNREADABLE : WEXITSTATUS(st) ? SIGABRT : 0;
 }
 
-int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err)
+static int topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err)
 {
     *out = NULL;
     place_topo *t = calloc(1, sizeof *t);
@@ -706,6 +706,24 @@ int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_er
 fail:
     place_topo_free(t);
     return -1;
+}
+
+/* HWLOC_ALLOW=all makes hwloc ignore the cgroup: a plan on PUs the kernel refuses this job.
+ * It is ignored for place's own view (and restored for the application), and said. */
+int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err)
+{
+    const char *allow = getenv("HWLOC_ALLOW");
+    char *saved = allow ? place_strdup(allow) : NULL;
+    if (saved)
+        unsetenv("HWLOC_ALLOW");
+    int rc = topo_load(out, spec, flags, err);
+    if (saved) {
+        setenv("HWLOC_ALLOW", saved, 1);
+        free(saved);
+        if (rc == 0)
+            (*out)->allow_ignored = 1;
+    }
+    return rc;
 }
 
 int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)

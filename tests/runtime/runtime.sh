@@ -129,6 +129,13 @@ user_omp_env_kept_unless_forced)
   out=$(OMP_NUM_THREADS=1 "$pr" --force-env -- sh -c 'echo $OMP_NUM_THREADS' 2>/dev/null)
   [ "$out" != 1 ] || fail "--force-env did not override: $out"
   ;;
+script_without_shebang)
+  # a script without "#!" runs through /bin/sh, as env and taskset run it
+  printf 'echo "placed $PLACE_RANK $1"\n' >"$tmp/noshebang"
+  chmod +x "$tmp/noshebang"
+  out=$("$pr" -t 1 -- "$tmp/noshebang" arg1 2>"$tmp/err") || fail "placerun: $(cat "$tmp/err")"
+  [ "$out" = "placed 0 arg1" ] || fail "script said '$out'"
+  ;;
 nested_placerun_omp)
   # an inner placerun takes the outer one's OMP_* as placerun's, not the user's
   [ "$ncpu" -ge 2 ] || { echo "needs 2 CPUs"; exit 0; }

@@ -107,6 +107,11 @@ PLACE_API int place_env_export_omp(const char *const *names, const char *const *
                                    place_error *err);
 PLACE_API int place_env_omp_by_placerun(const char *name, const char *value);
 
+/* Whether the assignment's PLACE_* values fit the kernel's limit on one environment string
+ * (MAX_ARG_STRLEN, 128 KiB): to be checked before anything is bound, since exec fails
+ * after. */
+PLACE_API int place_env_fits(const place_assignment *a, place_error *err);
+
 /* Exports the monitor's variables: its output file and the pid it samples. */
 PLACE_API int place_env_export_monitor(const char *out, long pid, place_error *err);
 
