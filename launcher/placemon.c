@@ -49,6 +49,8 @@ static int strict_long(const char *s, long min, long max, long *out)
 
 #define MAX_THREADS 4096
 #define MAX_CPUS 1024
+#define KEPT_FDS 128 /* descriptors kept open (2 per thread, 64 threads); the rest are opened
+                        per sample, so the application keeps its own descriptor budget */
 
 typedef struct rec {
     int tid;
@@ -58,7 +60,8 @@ typedef struct rec {
     long migrations, invol, vol;
     long samples;
     int alive;
-    int stat_fd, sched_fd; /* kept open: pread at 0 re-reads procfs without a path lookup */
+    int stat_fd, sched_fd; /* kept open (the first threads): pread at 0 re-reads procfs
+                              without a path lookup; -1: opened per sample */
 } rec;
 
 static struct {
@@ -75,6 +78,8 @@ static struct {
     long samples;
     double start, sampler_cpu;
     int planned[MAX_CPUS], nplanned;
+    int kept_fds;           /* descriptors held open now */
+    long untracked;         /* threads beyond MAX_THREADS, seen but not recorded */
 } M = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static double mono(void)
@@ -118,8 +123,10 @@ static rec *find(int tid)
     for (int i = 0; i < M.nrecs; i++)
         if (M.recs[i].tid == tid)
             return &M.recs[i];
-    if (M.nrecs == MAX_THREADS)
+    if (M.nrecs == MAX_THREADS) {
+        M.untracked++;
         return NULL;
+    }
     rec *r = &M.recs[M.nrecs++];
     memset(r, 0, sizeof *r);
     r->tid = tid;
@@ -128,11 +135,29 @@ static rec *find(int tid)
     snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
     if (read_file(path, r->comm, sizeof r->comm) > 0)
         r->comm[strcspn(r->comm, "\n")] = '\0';
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-    r->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-    snprintf(path, sizeof path, "/proc/self/task/%d/sched", tid);
-    r->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+    r->stat_fd = r->sched_fd = -1;
+    if (M.kept_fds + 2 <= KEPT_FDS) {
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+        r->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/self/task/%d/sched", tid);
+        r->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+        M.kept_fds += (r->stat_fd >= 0) + (r->sched_fd >= 0);
+    }
     return r;
+}
+
+/* A task's procfs file: through the kept descriptor, or opened for this sample only. */
+static int read_task(int fd, int tid, const char *name, char *buf, size_t n)
+{
+    if (fd >= 0)
+        return pread_all(fd, buf, n);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, name);
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    int len = pread_all(f, buf, n);
+    if (f >= 0)
+        close(f);
+    return len;
 }
 
 static void sample_one(int tid)
@@ -141,7 +166,7 @@ static void sample_one(int tid)
     rec *r = find(tid);
     if (!r)
         return;
-    if (pread_all(r->stat_fd, buf, sizeof buf) <= 0)
+    if (read_task(r->stat_fd, tid, "stat", buf, sizeof buf) <= 0)
         return; /* exited between readdir and now */
     /* field 39 (processor): count fields after the ")" that closes the command name */
     char *p = strrchr(buf, ')');
@@ -155,7 +180,7 @@ static void sample_one(int tid)
         }
     if (cpu >= 0 && cpu < MAX_CPUS)
         r->seen[cpu / 64] |= 1ULL << (cpu % 64);
-    if (pread_all(r->sched_fd, buf, sizeof buf) > 0) {
+    if (read_task(r->sched_fd, tid, "sched", buf, sizeof buf) > 0) {
         r->migrations = sched_field(buf, "se.nr_migrations");
         r->invol = sched_field(buf, "nr_involuntary_switches");
         r->vol = sched_field(buf, "nr_voluntary_switches");
@@ -188,9 +213,12 @@ static void sample_all(void)
     }
     closedir(d);
     for (int i = 0; i < M.nrecs; i++)
-        if (!M.recs[i].alive && M.recs[i].stat_fd >= 0) {
-            close(M.recs[i].stat_fd);
-            close(M.recs[i].sched_fd);
+        if (!M.recs[i].alive && (M.recs[i].stat_fd >= 0 || M.recs[i].sched_fd >= 0)) {
+            M.kept_fds -= (M.recs[i].stat_fd >= 0) + (M.recs[i].sched_fd >= 0);
+            if (M.recs[i].stat_fd >= 0)
+                close(M.recs[i].stat_fd);
+            if (M.recs[i].sched_fd >= 0)
+                close(M.recs[i].sched_fd);
             M.recs[i].stat_fd = M.recs[i].sched_fd = -1;
         }
     M.samples++;
@@ -273,6 +301,11 @@ static void write_report(void)
                           "sampler_us_per_sample", M.samples ? 1e6 * M.sampler_cpu / M.samples : 0.0,
                           "sampler_cpu_fraction", wall > 0 ? M.sampler_cpu / wall : 0.0,
                           "threads", threads);
+    /* threads beyond the report's capacity are counted, never silently left out */
+    json_object_set_new(o, "threads_untracked", json_integer(M.untracked));
+    if (M.untracked)
+        fprintf(stderr, "placemon: %ld threads beyond the first %d were seen but not recorded; "
+                "the report lists %d\n", M.untracked, MAX_THREADS, MAX_THREADS);
     /* a new temporary (O_EXCL, no symlink followed), renamed over the output only if that
      * is absent or a regular file */
     char tmp[4200];
@@ -292,6 +325,13 @@ static void write_report(void)
             unlink(tmp);
     }
     json_decref(o);
+}
+
+/* A child forked by the application (without exec) is not the monitored process: it has
+ * no sampler, and must not write (over) the report when it exits. */
+static void forked_child(void)
+{
+    M.on = 0;
 }
 
 __attribute__((constructor)) static void placemon_start(void)
@@ -331,6 +371,8 @@ __attribute__((constructor)) static void placemon_start(void)
     M.on = pthread_create(&M.thread, NULL, sampler, NULL) == 0;
     if (!M.on)
         fprintf(stderr, "placemon: cannot start the sampler thread; no monitor report\n");
+    else
+        pthread_atfork(NULL, NULL, forked_child);
 }
 
 __attribute__((destructor)) static void placemon_stop(void)

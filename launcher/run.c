@@ -13,6 +13,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +258,38 @@ static int shim_export_omp(const options *o, const place_launch *l, const place_
     return rc < 0 ? 1 : 0;
 }
 
+/* What --monitor cannot see, said before the run: a static binary takes no preload, and a
+ * script's interpreter is the process sampled (the programs it starts are not). */
+static void monitor_notes(const char *app, const place_launch *l)
+{
+    if (l->local_rank != 0)
+        return;
+    unsigned char h[64];
+    int fd = open(app, O_RDONLY | O_CLOEXEC), n = fd >= 0 ? (int)read(fd, h, sizeof h) : -1;
+    if (n >= 2 && h[0] == '#' && h[1] == '!') {
+        fprintf(stderr, "placerun: note: --monitor: '%.200s' is a script: its interpreter is the "
+                "process sampled, not the programs it starts\n", app);
+    } else if (n >= 64 && !memcmp(h, "\177ELF", 4) && h[4] == 2) { /* 64-bit ELF */
+        uint64_t phoff;
+        uint16_t phentsize, phnum;
+        memcpy(&phoff, h + 32, 8);
+        memcpy(&phentsize, h + 54, 2);
+        memcpy(&phnum, h + 56, 2);
+        int interp = 0;
+        for (int i = 0; i < phnum && i < 256 && phentsize >= 4; i++) {
+            uint32_t type;
+            if (pread(fd, &type, 4, (off_t)(phoff + (uint64_t)i * phentsize)) != 4)
+                break;
+            interp |= type == 3; /* PT_INTERP */
+        }
+        if (!interp)
+            fprintf(stderr, "placerun: note: --monitor: '%.200s' is statically linked: the monitor "
+                    "cannot be preloaded into it, and no report will be written\n", app);
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
 /* 5. The contract: the node's plan file, PLACE_*, and the monitor's preload. */
 static int shim_contract(const options *o, const place_launch *l, shim *s, place_error *e)
 {
@@ -276,7 +310,16 @@ static int shim_contract(const options *o, const place_launch *l, shim *s, place
     char both[2 * PATH_MAX];
     snprintf(both, sizeof both, "%s%s%s", pre, old && *old ? ":" : "", old ? old : "");
     setenv("LD_PRELOAD", both, 1);
-    rank_file(o->monitor, l, out, sizeof out);
+    /* relative to where placerun runs, not where the application ends up */
+    char abs[PATH_MAX];
+    if (o->monitor[0] != '/' && getcwd(abs, sizeof abs - 16)) {
+        size_t n = strlen(abs);
+        snprintf(abs + n, sizeof abs - n, "/%s", o->monitor);
+    } else {
+        snprintf(abs, sizeof abs, "%s", o->monitor);
+    }
+    rank_file(abs, l, out, sizeof out);
+    monitor_notes(s->app, l);
     return place_env_export_monitor(out, (long)getpid(), e) < 0 ? 1 : 0; /* exec keeps the pid */
 }
 

@@ -129,6 +129,58 @@ user_omp_env_kept_unless_forced)
   out=$(OMP_NUM_THREADS=1 "$pr" --force-env -- sh -c 'echo $OMP_NUM_THREADS' 2>/dev/null)
   [ "$out" != 1 ] || fail "--force-env did not override: $out"
   ;;
+monitor_limits)
+  # the monitor keeps a bounded number of descriptors, ignores forked children, resolves a
+  # relative FILE where placerun runs, counts threads beyond its capacity, and says what it
+  # cannot see (static binaries, scripts)
+  cd "$tmp"
+  out=$(ulimit -n 512; "$pr" -t 1 --monitor mon.json -- python3 -c '
+import threading, os
+ev = threading.Event()
+threading.stack_size(65536)
+ts = [threading.Thread(target=ev.wait, daemon=True) for _ in range(400)]
+[t.start() for t in ts]
+import time; time.sleep(0.2)
+try:
+    fs = [open("/dev/null") for _ in range(300)]
+finally:
+    ev.set()
+[t.join() for t in ts]
+print("opened", len(fs))
+os.chdir("/")
+' 2>"$tmp/err") || fail "the application ran out of descriptors: $(cat "$tmp/err")"
+  [ "$out" = "opened 300" ] || fail "application said '$out'"
+  [ -f "$tmp/mon.json" ] || fail "no report where placerun ran (the application changed directory)"
+  n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["threads"]))' "$tmp/mon.json")
+  [ "$n" -ge 400 ] || fail "report holds $n threads, expected 400 or more"
+  rm -f "$tmp/mon.json"
+  "$pr" -t 1 --monitor mon.json -- python3 -c '
+import os, time
+if os.fork() == 0:
+    time.sleep(0.6); os._exit(0)
+print(os.getpid())
+' >"$tmp/parent" 2>"$tmp/err" || fail "fork run: $(cat "$tmp/err")"
+  sleep 1
+  [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$tmp/mon.json")" = "$(cat "$tmp/parent")" ] ||
+    fail "the report is not the monitored process's (a forked child wrote it)"
+  "$pr" -t 1 --monitor mon.json -- python3 -c '
+import threading
+ev = threading.Event(); threading.stack_size(65536)
+ts = [threading.Thread(target=ev.wait, daemon=True) for _ in range(4200)]
+[t.start() for t in ts]
+import time; time.sleep(0.3); ev.set(); [t.join() for t in ts]
+' 2>"$tmp/err" || fail "4200 threads: $(cat "$tmp/err")"
+  grep -q "threads beyond the first 4096 were seen but not recorded" "$tmp/err" || fail "no word about untracked threads: $(cat "$tmp/err")"
+  [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["threads_untracked"] > 0)' "$tmp/mon.json")" = True ] ||
+    fail "threads_untracked not in the report"
+  if [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; then
+    "$pr" -t 1 --monitor mon2.json -- /bin/busybox true 2>"$tmp/err"
+    grep -q "is statically linked: the monitor cannot be preloaded into it" "$tmp/err" || fail "static binary not said: $(cat "$tmp/err")"
+  fi
+  printf '#!/bin/sh\ntrue\n' >"$tmp/script.sh" && chmod +x "$tmp/script.sh"
+  "$pr" -t 1 --monitor mon3.json -- "$tmp/script.sh" 2>"$tmp/err"
+  grep -q "is a script: its interpreter is the process sampled" "$tmp/err" || fail "script not said: $(cat "$tmp/err")"
+  ;;
 script_without_shebang)
   # a script without "#!" runs through /bin/sh, as env and taskset run it
   printf 'echo "placed $PLACE_RANK $1"\n' >"$tmp/noshebang"
