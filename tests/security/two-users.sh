@@ -73,8 +73,23 @@ nobody mkdir -m 777 "$T/ck"
 out=$("$bin/fdtd3d" --grid 8x8x8 --steps 2 --checkpoint-dir "$T/ck" 2>&1) && fail "checkpointed into the attacker's directory"
 one_line 1 "owned by uid 65534 with mode 777" "$out"
 
-# 6. the attacker's own runs work in the attacker's own private directory
+# 6. a plan file forged by the attacker (a box outside the grid, a PU of 2^32 + 3, a
+#    neighbour that is no rank) and handed to root's solver: refused, never used
+for forged in '"box":{"lo":[0,0,0],"hi":[9,8,8]},"coords":[0,0,0],"neighbors":[null,null,null,null,null,null]' \
+              '"box":{"lo":[0,0,0],"hi":[8,8,8]},"coords":[0,0,0],"neighbors":[null,7,null,null,null,null]'; do
+  nobody sh -c "printf '%s' '{\"schema\":\"place-plan/1\",\"request\":{\"ranks\":1},\"grid\":{\"global\":[8,8,8],\"dims\":[1,1,1]},\"ranks\":[{\"rank\":0,\"node\":0,\"local_rank\":0,\"cpuset\":\"0\",\"numa\":[0],\"threads\":[{\"thread\":0,\"pu\":0}],$forged}]}' > '$T/forged.json'"
+  out=$(PLACE_RANK=0 PLACE_SIZE=1 PLACE_NTHREADS=1 PLACE_CPUSET=0 PLACE_THREAD_PUS=0 PLACE_PLAN=$T/forged.json \
+        "$bin/fdtd3d" --grid 8x8x8 --steps 2 2>&1) && fail "a forged plan was used: $out"
+  one_line 2 "plan file '$T/forged.json': a (rank's box is empty or outside the grid|neighbour is not a rank of the job)" "$out"
+  rm -f "$T/forged.json"
+done
+nobody sh -c "printf '%s' '{\"schema\":\"place-plan/1\",\"request\":{\"ranks\":1},\"ranks\":[{\"rank\":0,\"node\":0,\"local_rank\":0,\"cpuset\":\"0\",\"numa\":[0],\"threads\":[{\"thread\":0,\"pu\":4294967299}]}]}' > '$T/forged.json'"
+out=$(PLACE_RANK=0 PLACE_SIZE=1 PLACE_NTHREADS=1 PLACE_CPUSET=0 PLACE_THREAD_PUS=0 PLACE_PLAN=$T/forged.json \
+      "$bin/fdtd3d" --grid 8x8x8 --steps 2 2>&1) && fail "a forged PU was used: $out"
+one_line 2 "a thread's pu is missing or outside its rank's cpuset" "$out"
+
+# 7. the attacker's own runs work in the attacker's own private directory
 nobody "$bin/placerun" -t 1 -- true || fail "nobody's own run failed"
 [ "$(stat -c '%a %U' "$T/place-65534")" = "700 nobody" ] || fail "nobody's private directory"
 intact "the end"
-echo "ok: 6 attacks by a second user: every run in its private directory or one line; the victim intact"
+echo "ok: 7 attacks by a second user: every run in its private directory or one line; the victim intact"
