@@ -81,9 +81,12 @@ typedef struct opts {
 
 static int rank, nranks;
 
+static void drop_outputs(void);
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
+    drop_outputs(); /* first: the launcher may kill this rank once another one has exited */
     if (rank == 0) {
         va_list ap;
         va_start(ap, fmt);
@@ -477,7 +480,7 @@ static void ck_point(ckpt *ck, int n, int steps, void *const a6[6], size_t bytes
 enum { OUT_PROBE, OUT_ENERGY, OUT_REPORT, NOUT };
 static place_wfile outs[NOUT];
 
-static void drop_outputs(void) /* at exit: temporaries of outputs never finished go */
+static void drop_outputs(void) /* at exit or death: temporaries of unfinished outputs go */
 {
     for (int k = 0; k < NOUT; k++)
         place_wfile_free(&outs[k]);
@@ -786,11 +789,12 @@ int main(int argc, char **argv)
     opts o;
     parse_args(argc, argv, &o);
     atexit(drop_outputs);
-    open_outputs(&o);
     geom g;
     int nb[6];
     decompose(&o, &g, nb);
     check_memory(&o, &g);
+    /* the outputs after every check that can fail alike on all ranks, before step 1 */
+    open_outputs(&o);
     double dt = o.courant * o.dx / (C0 * sqrt(3.0));
     ckpt ck;
     setup_checkpoints(&o, &g, &ck);
