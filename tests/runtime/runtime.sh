@@ -181,6 +181,17 @@ import time; time.sleep(0.3); ev.set(); [t.join() for t in ts]
   "$pr" -t 1 --monitor mon3.json -- "$tmp/script.sh" 2>"$tmp/err"
   grep -q "is a script: its interpreter is the process sampled" "$tmp/err" || fail "script not said: $(cat "$tmp/err")"
   ;;
+mpi_cart_matches_subdomain)
+  # place_mpi_cart's coordinates and neighbours are the subdomain's: plain mpirun (4 ranks,
+  # a periodic axis), and under placerun --grid (the plan's box and neighbours)
+  out=$(mpirun -np 4 --oversubscribe --bind-to none "$tdir/cart_probe" 8 12 6 y 2>&1) || fail "plain mpirun: $out"
+  [ "$(grep -c ': ok$' <<<"$out")" -eq 4 ] || fail "plain mpirun: $out"
+  grep -q "(launcher)" <<<"$out" || fail "not computed for the launcher: $out"
+  out=$(mpirun -np 4 --oversubscribe --bind-to none "$pr" -t 1 --oversubscribe --grid 8x12x6 --periodic y -- "$tdir/cart_probe" 8 12 6 2>&1) ||
+    fail "under placerun: $out"
+  [ "$(grep -c ': ok$' <<<"$out")" -eq 4 ] || fail "under placerun: $out"
+  grep -q "(placerun)" <<<"$out" || fail "not read from placerun: $out"
+  ;;
 script_without_shebang)
   # a script without "#!" runs through /bin/sh, as env and taskset run it
   printf 'echo "placed $PLACE_RANK $1"\n' >"$tmp/noshebang"
