@@ -27,7 +27,8 @@ int placerun_plan_mode(const options *o)
 {
     place_error e;
     place_topo *topo = NULL;
-    if (place_topo_load(&topo, o->topology, PLACE_TOPO_THIS_BINDING, &e) < 0)
+    unsigned flags = PLACE_TOPO_THIS_BINDING | (o->devices ? PLACE_TOPO_DEVICES : 0);
+    if (place_topo_load(&topo, o->topology, flags, &e) < 0)
         return placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
     if (o->allowed && place_topo_restrict(topo, o->allowed, &e) < 0) {
         place_topo_free(topo);
@@ -36,7 +37,15 @@ int placerun_plan_mode(const options *o)
     place_plan *plan = NULL;
     place_decomp *d = NULL;
     int rc = 0;
-    if (place_plan_compute(&plan, topo, &o->req, &e) < 0)
+    /* GPUs a batch system left to this step (Slurm's variables), as a rank would see them */
+    place_gpu_scope scope = {0};
+    place_request req = o->req;
+    if (o->devices && place_gpu_scope_from_env(&scope, topo, &e) < 0) {
+        place_topo_free(topo);
+        return placerun_fail(&e, 2);
+    }
+    place_gpu_scope_apply(&scope, &req);
+    if (place_plan_compute(&plan, topo, &req, &e) < 0)
         rc = placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
     else if (o->grid && place_decomp_compute(&d, o->n, plan, 0, o->decomp_flags, &e) < 0)
         rc = placerun_fail(&e, 2);
@@ -44,6 +53,7 @@ int placerun_plan_mode(const options *o)
         rc = placerun_fail(&e, 1);
     place_decomp_free(d);
     place_plan_free(plan);
+    place_gpu_scope_free(&scope);
     place_topo_free(topo);
     return rc;
 }

@@ -19,7 +19,7 @@ enum {
     OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
     OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
     OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE,
-    OPT_CONFIG
+    OPT_CONFIG, OPT_GPUS, OPT_GPR, OPT_GPU_BIND, OPT_NICS
 };
 
 void placerun_usage(FILE *f)
@@ -53,6 +53,21 @@ void placerun_usage(FILE *f)
 "  --allowed CPUS       use only these PUs (OS indices, e.g. 0-15,32-47), as a cgroup\n"
 "                       or taskset would\n"
 "  --oversubscribe      allow several threads per PU instead of failing\n"
+"\n"
+"GPUs and NICs (found with hwloc's PCI discovery; no vendor library needed):\n"
+"  --gpus auto|none     auto: ranks follow the node's GPUs (one rank per GPU unless -n or\n"
+"                       --ranks-per-node say otherwise), each rank's cores from its\n"
+"                       GPUs' locality, the GPUs of a locality spread over its ranks\n"
+"  --gpus-per-rank G    G GPUs per rank, ranks following them (default ranks: GPUs / G)\n"
+"  --gpu-bind B         closest (default), none (every rank sees all GPUs) or map:LIST\n"
+"                       (local rank l gets GPU LIST[l mod n], indices as --plan lists)\n"
+"  --nics N             auto (each rank the nearest high-speed NIC, balanced; the default\n"
+"                       with --gpus), none, or a list of NIC names, interfaces, PCI ids\n"
+"  A rank's GPUs are exported in the vendor's variables (CUDA_VISIBLE_DEVICES with\n"
+"  CUDA_DEVICE_ORDER=PCI_BUS_ID, ROCR_VISIBLE_DEVICES/HIP_VISIBLE_DEVICES,\n"
+"  ZE_AFFINITY_MASK), its NIC in UCX_NET_DEVICES and libfabric's, and PLACE_GPUS,\n"
+"  PLACE_NICS. Inside a Slurm step that limited the GPUs, only those are used.\n"
+"\n"
 "  --grid NXxNYxNZ      decompose a 3D grid of cells over the ranks: the process grid\n"
 "                       with the least halo, node and NUMA blocks kept compact\n"
 "  --periodic AXES      neighbours wrap along these axes (any of x, y, z, e.g. xz)\n"
@@ -145,7 +160,8 @@ static int apply_options(options *o, int argc, char **argv, place_error *e);
 
 static const char *const config_keys[] = {"topology", "policy", "smt", "reserve-cores",
                                           "cpu-kinds", "allowed", "oversubscribe", "membind",
-                                          "launcher", NULL};
+                                          "launcher", "gpus", "gpus-per-rank", "gpu-bind",
+                                          "nics", NULL};
 
 typedef struct config_ctx {
     options *o;
@@ -181,7 +197,8 @@ static int config_entry(void *user, const char *section, const char *name, const
         known |= !strcmp(name, config_keys[i]);
     if (!known) {
         place_error_set(c->e, PLACE_EINVAL, "key '%.40s' unknown; expected topology, policy, smt, "
-                        "reserve-cores, cpu-kinds, allowed, oversubscribe, membind or launcher", name);
+                        "reserve-cores, cpu-kinds, allowed, oversubscribe, membind, launcher, gpus, "
+                        "gpus-per-rank, gpu-bind or nics", name);
         goto bad;
     }
     char *arg = malloc(strlen(name) + strlen(value) + PATH_MAX + 8);
@@ -368,6 +385,10 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, OPT_VERSION},
         {"config", required_argument, 0, OPT_CONFIG},
+        {"gpus", required_argument, 0, OPT_GPUS},
+        {"gpus-per-rank", required_argument, 0, OPT_GPR},
+        {"gpu-bind", required_argument, 0, OPT_GPU_BIND},
+        {"nics", required_argument, 0, OPT_NICS},
         {0, 0, 0, 0}};
     static const char *const formats[] = {"text", "json", NULL};
     static const char *const membinds[] = {"local", "interleave", "none", NULL};
@@ -460,6 +481,25 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case 'h': o->help = 1; return 0;     /* main prints it: parsing never exits */
         case OPT_VERSION: o->version = 1; return 0;
         case OPT_CONFIG: break; /* applied before the command line */
+        case OPT_GPUS:
+            if (!strcmp(optarg, "auto"))
+                o->req.gpus_per_rank = PLACE_GPUS_AUTO;
+            else if (!strcmp(optarg, "none"))
+                o->req.gpus_per_rank = PLACE_GPUS_NONE;
+            else
+                rc = place_error_set(e, PLACE_EINVAL, "--gpus '%.40s': expected auto or none (a "
+                                     "count per rank is --gpus-per-rank G)", optarg);
+            break;
+        case OPT_GPR:
+            rc = place_parse_int("--gpus-per-rank", optarg, 1, 1024, &o->req.gpus_per_rank, e);
+            break;
+        case OPT_GPU_BIND:
+            rc = place_gpu_bind_parse("--gpu-bind", optarg, &o->req.gpu_bind, &o->req.gpu_map, e);
+            break;
+        case OPT_NICS:
+            rc = place_nics_parse("--nics", optarg, &o->req.nics, &o->req.nic_list, e);
+            o->nics_given = 1;
+            break;
         case ':':
             rc = place_error_set(e, PLACE_EINVAL, "%s needs a value; see placerun --help",
                                  argv[optind - 1]);
@@ -509,6 +549,15 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
                                o->jopts.seconds * 1e3);
     if (o->output && !o->plan && !o->jitter)
         return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
+    /* GPUs asked for: NICs too unless --nics said otherwise, and without -n or
+     * --ranks-per-node the GPUs decide the ranks */
+    int gpus = o->req.gpus_per_rank != PLACE_GPUS_NONE || o->req.gpu_bind == PLACE_GPU_BIND_MAP;
+    if (gpus && !o->nics_given)
+        o->req.nics = PLACE_NICS_AUTO;
+    if (gpus && o->req.gpu_bind == PLACE_GPU_BIND_CLOSEST && !o->ranks_given &&
+        !o->req.ranks_per_node)
+        o->req.ranks = 0;
+    o->devices = gpus || o->req.nics != PLACE_NICS_NONE;
     return 0;
 }
 
@@ -516,7 +565,7 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
  * names live here, not in the library). */
 static const place_spelling flags = {"-n", "-N", "--ranks-per-node", "-t", "--policy", "--smt",
                                      "--reserve-cores", "--oversubscribe", "--cpu-kinds",
-                                     "--allowed"};
+                                     "--allowed", "--gpus-per-rank", "--gpu-bind", "--nics"};
 
 void placerun_options_init(options *o)
 {

@@ -31,6 +31,8 @@ typedef struct options {
     unsigned decomp_flags;
     int ranks_given, nodes_given;
     int threads_given;         /* -t on the command line: it beats inherited OMP_* */
+    int nics_given;
+    int devices;               /* GPUs or NICs asked for: load the topology's devices */
     place_request req;
     int app_argc;              /* the application: argv[app_first ...] */
     char **app_argv;

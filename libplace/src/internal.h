@@ -69,7 +69,30 @@ struct place_topo {
     int ndist;                    /* NUMA distance matrix, ndist x ndist, or 0 */
     int *dist_os;
     unsigned long long *dist;
+
+    int devices_loaded;           /* PLACE_TOPO_DEVICES */
+    int ndev[2];                  /* GPUs, NICs */
+    struct place_dev *dev[2];
 };
+
+/* A discovered device (devices.c): the public info plus what planning needs. */
+typedef struct place_dev {
+    place_device_info info;       /* strings below are owned here */
+    char *pci, *vendor, *name, *uuid, *osdevs, *netdev, *ucx, *cpuset;
+    hwloc_bitmap_t locality;      /* usable PUs local to it */
+    hwloc_obj_t anc;              /* its first non-I/O ancestor */
+    unsigned key[5];              /* domain, bus, dev, func, sub: the PCI order */
+    int vendor_id;
+} place_dev;
+
+/* A rank's PLACE_GPUS and PLACE_NICS values (NULL when the plan hands none out) and its
+ * vendors' variables ("NAME=VALUE", appended to *env). 0, or -1 out of memory. */
+int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gpus, char **nics,
+                       char ***env, int *nenv);
+
+/* Finds GPUs and NICs in a loaded topology (I/O objects kept). 0, or -1 out of memory. */
+int place_devices_discover(place_topo *t, place_error *err);
+void place_devices_free(place_topo *t);
 
 /* The ranks of node `node` of a plan: [*first, *first + *count), from the block layout
  * (no scan over ranks). Returns -1 with an error if the node is out of range. */

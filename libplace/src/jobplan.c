@@ -25,6 +25,11 @@ int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *
      * placerun --plan does; a launcher's ranks plan in the allowed PUs, so that every rank
      * of a node computes the same plan whatever binding the launcher gave it. */
     unsigned flags = !strcmp(l->launcher, "none") ? PLACE_TOPO_THIS_BINDING : 0;
+    int devices = req->gpus_per_rank != PLACE_GPUS_NONE || req->gpu_bind == PLACE_GPU_BIND_MAP ||
+                  req->nics != PLACE_NICS_NONE;
+    if (devices)
+        flags |= PLACE_TOPO_DEVICES;
+    place_gpu_scope scope = {0};
     if (place_topo_load(&jp->topo, topology, flags, err) < 0)
         goto fail;
     if (allowed && place_topo_restrict(jp->topo, allowed, err) < 0)
@@ -41,7 +46,12 @@ int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *
     q.ranks = jp->blocks ? l->size : l->local_size;
     q.nodes = jp->blocks ? l->size / l->local_size : 1;
     q.ranks_per_node = 0;
-    if (place_plan_compute(&jp->plan, jp->topo, &q, err) < 0)
+    if (devices && place_gpu_scope_from_env(&scope, jp->topo, err) < 0)
+        goto fail;
+    place_gpu_scope_apply(&scope, &q);
+    int rc = place_plan_compute(&jp->plan, jp->topo, &q, err);
+    place_gpu_scope_free(&scope);
+    if (rc < 0)
         goto fail;
     if (grid && place_decomp_compute(&jp->d, grid, jp->plan, 0, decomp_flags, err) < 0)
         goto fail;

@@ -22,32 +22,6 @@
 #include <string.h>
 #include "plan_assign.h"
 
-typedef struct lrank {
-    char *cpuset;
-    int ncpus;
-    int nnuma;
-    int *numa_os;
-    int nthreads;
-    int *pu_os;
-    int *core_l;
-} lrank;
-
-typedef struct nodeplan {
-    int nranks;
-    lrank *r;
-} nodeplan;
-
-struct place_plan {
-    const place_topo *topo;
-    place_request req;       /* as the caller gave it: never changed */
-    place_request res;       /* resolved: every automatic value filled in */
-    int nhi, rhi, rlo;       /* the first nhi nodes hold rhi ranks, the others rlo */
-    nodeplan np[2];          /* np[0] for rhi, np[1] for rlo */
-    int oversub;
-    int smt_used;            /* most PUs per core any rank's units carry */
-    place_notes notes;
-};
-
 /* ---- request ---------------------------------------------------------------- */
 
 void place_request_init(place_request *req)
@@ -93,19 +67,26 @@ int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_e
                            "%s '%.40s': unknown; expected auto, all or best", what, s ? s : "");
 }
 
-#define note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
 
 /* The name of request field F in messages: the caller's spelling, else "request.F". */
 static const place_spelling c_names = {
     "request.ranks", "request.nodes", "request.ranks_per_node", "request.threads",
     "request.policy", "request.smt", "request.reserve_cores", "request.oversubscribe",
-    "request.kinds", "place_topo_restrict"};
+    "request.kinds", "place_topo_restrict", "request.gpus_per_rank", "request.gpu_bind",
+    "request.nics"};
 #define NAME(p, F) ((p)->req.spelling && (p)->req.spelling->F ? (p)->req.spelling->F : c_names.F)
 
 /* ---- building a node plan from ranges -------------------------------------- */
 
+const char *plan_dev_name(const place_plan *p, int which)
+{
+    return which == 0 ? NAME(p, gpus) : which == 1 ? NAME(p, gpu_bind) : NAME(p, nics);
+}
+
 static void lrank_free(lrank *r)
 {
+    free(r->gpu);
+    free(r->nic);
     free(r->cpuset);
     free(r->numa_os);
     free(r->pu_os);
@@ -260,7 +241,7 @@ static int build_oversubscribed(const place_topo *t, const int *sel, int nsel, i
 
 /* Selects usable cores: minus the reserved last cores of each package, and (kinds
  * filter) only cores of kind `kind` when kind >= 0. Returns the count. */
-static int select_cores(const place_topo *t, int reserve, int kind, int *sel)
+int plan_select_cores(const place_topo *t, int reserve, int kind, int *sel)
 {
     int n = 0;
     for (int i = 0; i < t->ncores; i++) {
@@ -343,7 +324,7 @@ static void numa_span_notes(place_plan *p, const nodeplan *np)
 
 /* Tries every attempt on the selected cores. Returns 1 if a plan was built, 0 if
  * nothing fits, -1 on allocation failure. */
-static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np)
+int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np)
 {
     const place_topo *t = p->topo;
     const place_request *req = &p->res;
@@ -420,7 +401,17 @@ static int try_selection(place_plan *p, const int *sel, int nsel, int R, nodepla
     return result;
 }
 
+static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err);
+
 static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
+{
+    int rc = plan_dev_node(p, R, np, err);
+    if (rc == 0)
+        rc = node_plan_cpus(p, R, np, err) < 0 ? -1 : 1;
+    return rc < 0 ? -1 : plan_dev_assign(p, np, err);
+}
+
+static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
 {
     const place_topo *t = p->topo;
     const place_request *req = &p->res;
@@ -431,23 +422,23 @@ static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
     int kinds_filter = t->nkinds > 1 && req->kinds != PLACE_KINDS_ALL;
     if (kinds_filter) {
         int bk = best_kind(t);
-        nsel = select_cores(t, req->reserve_cores, bk, sel);
+        nsel = plan_select_cores(t, req->reserve_cores, bk, sel);
         if (nsel > 0)
-            result = try_selection(p, sel, nsel, R, np);
+            result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && nsel < t->ncores)
             note(p, "hybrid CPU: only the most efficient kind (PUs %s) is used; the other %d "
                     "cores are left idle (%s all to use them)",
                  t->kinds[bk].pus, t->ncores - nsel, NAME(p, kinds));
     }
     if (result == 0 && (!kinds_filter || req->kinds == PLACE_KINDS_AUTO)) {
-        nsel = select_cores(t, req->reserve_cores, -1, sel);
-        result = try_selection(p, sel, nsel, R, np);
+        nsel = plan_select_cores(t, req->reserve_cores, -1, sel);
+        result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && kinds_filter)
             note(p, "hybrid CPU: the request does not fit on the most efficient cores alone, so "
                     "cores of every kind are mixed (ranks may wait for slower cores)");
     }
     if (result == 0 && req->oversubscribe) {
-        nsel = select_cores(t, req->reserve_cores, -1, sel);
+        nsel = plan_select_cores(t, req->reserve_cores, -1, sel);
         int T = req->threads ? req->threads : 1, per = 0;
         result = build_oversubscribed(t, sel, nsel, R, T, np, &per) == 0 ? 1 : -1;
         if (result == 1) {
@@ -600,7 +591,7 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
     p->topo = topo;
     p->req = *req;
     p->res = *req;
-    if (resolve_layout(p, err) < 0)
+    if (plan_dev_prepare(p, err) < 0 || resolve_layout(p, err) < 0)
         goto fail;
     if (req->reserve_cores > 0) {
         /* A package left with no core by the reservation is an error, not a silent gap. */
@@ -659,6 +650,7 @@ void place_plan_free(place_plan *p)
         return;
     nodeplan_free(&p->np[0]);
     nodeplan_free(&p->np[1]);
+    plan_dev_free(p);
     place_notes_free(&p->notes);
     free(p);
 }
@@ -717,5 +709,19 @@ int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_
     info->nthreads = r->nthreads;
     info->thread_pu_os = r->pu_os;
     info->thread_core_l = r->core_l;
+    info->ngpus = r->ngpu;
+    info->gpu = r->gpu;
+    info->nnics = r->nnic;
+    info->nic = r->nic;
     return 0;
+}
+
+int place_plan_binds_gpus(const place_plan *p) { return p->gpus_bound; }
+int place_plan_binds_nics(const place_plan *p) { return p->nics_bound; }
+
+const char *place_plan_gpu_token(const place_plan *p, int gpu)
+{
+    if (gpu < 0 || gpu >= p->topo->ndev[0] || !p->gpu_index_token)
+        return NULL;
+    return p->gpu_token && p->gpu_token[gpu] ? p->gpu_token[gpu] : p->gpu_index_token[gpu];
 }

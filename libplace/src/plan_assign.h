@@ -64,4 +64,59 @@ int plan_slots_in(const attempt *a, range r);
  * -1 out of memory. */
 int plan_assign(attempt *a, int smt_in_use);
 
+/* ---- the plan's own tables (plan.c, plan_dev.c) ---------------------------------- */
+
+typedef struct lrank {
+    char *cpuset;
+    int ncpus;
+    int nnuma;
+    int *numa_os;
+    int nthreads;
+    int *pu_os;
+    int *core_l;
+    int ngpu, *gpu;          /* GPU indices (place_topo_device), NULL if none */
+    int nnic, *nic;
+} lrank;
+
+typedef struct nodeplan {
+    int nranks;
+    lrank *r;
+} nodeplan;
+
+struct place_plan {
+    const place_topo *topo;
+    place_request req;       /* as the caller gave it: never changed */
+    place_request res;       /* resolved: every automatic value filled in */
+    int nhi, rhi, rlo;       /* the first nhi nodes hold rhi ranks, the others rlo */
+    nodeplan np[2];          /* np[0] for rhi, np[1] for rlo */
+    int oversub;
+    int smt_used;            /* most PUs per core any rank's units carry */
+    place_notes notes;
+    int gpus_bound, nics_bound;
+    int follow;              /* ranks follow the GPUs */
+    int ngpu_scope;          /* the GPUs this plan may hand out (place indices) */
+    int *gpu_scope;
+    char **gpu_token;        /* per GPU of the node: the batch system's name, or NULL */
+    char **gpu_index_token;  /* per GPU: its runtime index as text */
+    char *gpu_map_s, *nic_list_s, *scope_from_s; /* the request's strings, owned */
+    const char **scope_token_v; /* the request's gpu_scope_token, pointing into gpu_token */
+};
+
+
+#define note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
+
+int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np);
+int plan_select_cores(const place_topo *t, int reserve, int kind, int *sel);
+
+/* plan_dev.c: GPUs and NICs. prepare checks the request's device fields and, when ranks
+ * follow the GPUs and no rank count was given, sets one rank per GPU share (before the
+ * layout is resolved); node builds a node plan whose ranks follow the GPUs (1 if it did,
+ * 0 if ranks do not follow GPUs, -1 with an error); assign hands out mapped GPUs and NICs
+ * over a node plan. */
+int plan_dev_prepare(place_plan *p, place_error *err);
+int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err);
+int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err);
+void plan_dev_free(place_plan *p);
+const char *plan_dev_name(const place_plan *p, int which); /* 0 gpus, 1 gpu_bind, 2 nics */
+
 #endif

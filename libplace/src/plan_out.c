@@ -9,6 +9,45 @@
 #include <string.h>
 #include "internal.h"
 #include "place/planio.h"
+#include "place/runenv.h"
+
+static json_t *int_or_null(int v)
+{
+    return v >= 0 ? json_integer(v) : json_null();
+}
+
+/* A GPU or NIC as the plan JSON shows it (docs/plan-json.md). */
+static json_t *device_json(const place_topo *t, place_device_kind k, int i, int full)
+{
+    place_device_info d;
+    if (place_topo_device(t, k, i, &d) < 0)
+        return json_null();
+    json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "pci", d.pci, "name", d.name, "vendor", d.vendor,
+                          "numa", int_or_null(d.numa_os));
+    if (k == PLACE_DEVICE_GPU) {
+        json_object_set_new(o, "index", json_integer(d.index));
+        if (d.sub >= 0)
+            json_object_set_new(o, "sub", json_integer(d.sub));
+        json_object_set_new(o, "runtime", json_string(d.runtime));
+        json_object_set_new(o, "memory_numa", int_or_null(d.memory_numa_os));
+    } else {
+        json_object_set_new(o, "type", json_string(d.runtime));
+        json_object_set_new(o, "netdev", d.netdev ? json_string(d.netdev) : json_null());
+    }
+    if (full) {
+        json_object_set_new(o, "cpuset", json_string(d.cpuset));
+        json_object_set_new(o, "os_devices", json_string(d.osdevs));
+        if (d.uuid)
+            json_object_set_new(o, "uuid", json_string(d.uuid));
+        if (k == PLACE_DEVICE_GPU && !d.index_from_runtime)
+            json_object_set_new(o, "index_from", json_string("pci-order"));
+        if (k == PLACE_DEVICE_GPU && d.memory_by_order)
+            json_object_set_new(o, "memory_numa_from", json_string("order"));
+        if (k == PLACE_DEVICE_NIC)
+            json_object_set_new(o, "high_speed", json_boolean(d.high_speed));
+    }
+    return o;
+}
 
 static json_t *int_array(const int *v, int n)
 {
@@ -71,6 +110,16 @@ static json_t *topology_json(const place_topo *t)
     } else {
         json_object_set_new(o, "numa_distances", json_null());
     }
+    if (place_topo_devices_loaded(t)) {
+        json_t *dev = json_object(), *g = json_array(), *n = json_array();
+        for (int i = 0; i < place_topo_ndevices(t, PLACE_DEVICE_GPU); i++)
+            json_array_append_new(g, device_json(t, PLACE_DEVICE_GPU, i, 1));
+        for (int i = 0; i < place_topo_ndevices(t, PLACE_DEVICE_NIC); i++)
+            json_array_append_new(n, device_json(t, PLACE_DEVICE_NIC, i, 1));
+        json_object_set_new(dev, "gpus", g);
+        json_object_set_new(dev, "nics", n);
+        json_object_set_new(o, "devices", dev);
+    }
     return o;
 }
 
@@ -84,12 +133,31 @@ static json_t *request_json(const place_plan *p)
                      "cpu_kinds", place_kinds_name(r->kinds));
 }
 
+static void request_devices(json_t *o, const place_plan *p)
+{
+    const place_request *r = place_plan_resolved(p);
+    if (!place_topo_devices_loaded(place_plan_topo(p)))
+        return;
+    json_object_set_new(o, "gpus_per_rank", r->gpus_per_rank == PLACE_GPUS_AUTO
+                                                ? json_string("auto") : json_integer(r->gpus_per_rank));
+    static const char *const binds[] = {"closest", "none", "map"};
+    json_object_set_new(o, "gpu_bind", json_string(binds[r->gpu_bind]));
+    if (r->gpu_map)
+        json_object_set_new(o, "gpu_map", json_string(r->gpu_map));
+    static const char *const nics[] = {"none", "auto", "list"};
+    json_object_set_new(o, "nics", json_string(nics[r->nics]));
+    if (r->nic_list)
+        json_object_set_new(o, "nic_list", json_string(r->nic_list));
+    if (r->gpu_scope_from)
+        json_object_set_new(o, "gpu_scope", json_string(r->gpu_scope_from));
+}
+
 static json_t *i64_triple(const int64_t *v)
 {
     return json_pack("[I,I,I]", (json_int_t)v[0], (json_int_t)v[1], (json_int_t)v[2]);
 }
 
-static json_t *rank_json(const place_rank_info *ri, const place_decomp *d)
+static json_t *rank_json(const place_plan *p, const place_rank_info *ri, const place_decomp *d)
 {
     json_t *th = json_array();
     for (int i = 0; i < ri->nthreads; i++)
@@ -98,6 +166,31 @@ static json_t *rank_json(const place_rank_info *ri, const place_decomp *d)
     json_t *o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:o}", "rank", ri->rank, "node", ri->node,
                           "local_rank", ri->local_rank, "cpuset", ri->cpuset, "numa",
                           int_array(ri->numa_os, ri->nnuma), "threads", th);
+    const place_topo *t = place_plan_topo(p);
+    if (place_plan_binds_gpus(p)) {
+        json_t *g = json_array();
+        for (int i = 0; i < ri->ngpus; i++)
+            json_array_append_new(g, device_json(t, PLACE_DEVICE_GPU, ri->gpu[i], 0));
+        json_object_set_new(o, "gpus", g);
+    }
+    if (place_plan_binds_nics(p)) {
+        json_t *n = json_array();
+        for (int i = 0; i < ri->nnics; i++)
+            json_array_append_new(n, device_json(t, PLACE_DEVICE_NIC, ri->nic[i], 0));
+        json_object_set_new(o, "nics", n);
+    }
+    char **env = NULL;
+    int nenv = 0;
+    if (place_topo_devices_loaded(t) && place_plan_rank_env(p, ri->rank, &env, &nenv, NULL) == 0) {
+        json_t *e = json_object();
+        for (int i = 0; i < nenv; i++) {
+            char *eq = strchr(env[i], '=');
+            *eq = '\0';
+            json_object_set_new(e, env[i], json_string(eq + 1));
+        }
+        json_object_set_new(o, "env", e);
+        place_env_list_free(env, nenv);
+    }
     if (d) {
         place_box b;
         place_decomp_rank(d, ri->rank, &b, NULL);
@@ -141,7 +234,9 @@ static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f,
     json_t *head = json_object();
     json_object_set_new(head, "schema", json_string(PLACE_PLAN_SCHEMA));
     json_object_set_new(head, "topology", topology_json(place_plan_topo(p)));
-    json_object_set_new(head, "request", request_json(p));
+    json_t *rq = request_json(p);
+    request_devices(rq, p);
+    json_object_set_new(head, "request", rq);
     if (d) {
         int64_t n[3];
         place_decomp_global(d, n);
@@ -167,7 +262,7 @@ static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f,
     for (int i = first; i < first + count && !bad; i++) {
         place_rank_info ri;
         place_plan_rank(p, i, &ri, NULL);
-        json_t *o = rank_json(&ri, d);
+        json_t *o = rank_json(p, &ri, d);
         bad = json_dumpf(o, f, JSON_PRESERVE_ORDER | JSON_COMPACT) < 0 ||
               fputs(i + 1 < first + count ? ",\n" : "\n", f) < 0;
         json_decref(o);
@@ -223,6 +318,26 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
             r->ranks, r->nodes, r->ranks_per_node, r->threads,
             place_policy_name(r->policy), r->smt, r->reserve_cores,
             place_plan_oversubscribed(p) ? ", oversubscribed" : "");
+    if (place_topo_devices_loaded(t)) {
+        for (int k = 0; k < 2; k++) {
+            int n = place_topo_ndevices(t, (place_device_kind)k);
+            fprintf(f, "# %s: %d%s\n", k ? "NICs" : "GPUs", n, n ? "" : " (none found)");
+            for (int i = 0; i < n; i++) {
+                place_device_info dv;
+                place_topo_device(t, (place_device_kind)k, i, &dv);
+                char numa[16] = "several";
+                if (dv.numa_os >= 0)
+                    snprintf(numa, sizeof numa, "%d", dv.numa_os);
+                fprintf(f, "#   %-3d %-10s %-13s %-9s NUMA %-7s PUs %s", i, dv.name, dv.pci, dv.vendor,
+                        numa, dv.cpuset);
+                if (k == 0 && dv.memory_numa_os >= 0)
+                    fprintf(f, "; memory NUMA %d", dv.memory_numa_os);
+                if (k == 1)
+                    fprintf(f, "; %s%s%s", dv.runtime, dv.netdev ? " " : "", dv.netdev ? dv.netdev : "");
+                fputc('\n', f);
+            }
+        }
+    }
     for (int i = 0; i < place_plan_nnotes(p); i++)
         fprintf(f, "# note: %s\n", place_plan_note(p, i));
     if (d)
@@ -279,6 +394,26 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
         }
         for (int k = 0; k < ri.nthreads; k++)
             fprintf(f, " %d=%d(%d)", k, ri.thread_pu_os[k], ri.thread_core_l[k]);
+        if (place_plan_binds_gpus(p)) {
+            fputs("  gpus:", f);
+            for (int k = 0; k < ri.ngpus; k++) {
+                place_device_info dv;
+                place_topo_device(t, PLACE_DEVICE_GPU, ri.gpu[k], &dv);
+                fprintf(f, "%s%s(%s)", k ? "," : " ", dv.name, dv.pci);
+            }
+            if (!ri.ngpus)
+                fputs(" none", f);
+        }
+        if (place_plan_binds_nics(p)) {
+            fputs("  nics:", f);
+            for (int k = 0; k < ri.nnics; k++) {
+                place_device_info dv;
+                place_topo_device(t, PLACE_DEVICE_NIC, ri.nic[k], &dv);
+                fprintf(f, "%s%s", k ? "," : " ", dv.name);
+            }
+            if (!ri.nnics)
+                fputs(" none", f);
+        }
         bad = fputc('\n', f) == EOF;
     }
     if (bad || fflush(f) != 0)

@@ -30,6 +30,9 @@ void place_assignment_free(place_assignment *a)
     free(a->cpuset);
     free(a->numa_os);
     free(a->thread_pu_os);
+    free(a->gpus);
+    free(a->nics);
+    place_env_list_free(a->devenv, a->ndevenv);
     memset(a, 0, sizeof *a);
 }
 
@@ -63,6 +66,10 @@ int place_assignment_from_plan(place_assignment *a, const place_plan *p, const p
     }
     memcpy(a->numa_os, ri.numa_os, sizeof(int) * (size_t)ri.nnuma);
     memcpy(a->thread_pu_os, ri.thread_pu_os, sizeof(int) * (size_t)ri.nthreads);
+    if (place_rank_devices(p, &ri, &a->gpus, &a->nics, &a->devenv, &a->ndevenv) < 0) {
+        place_assignment_free(a);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    }
     if (d) {
         a->has_grid = 1;
         place_decomp_dims(d, a->dims);
@@ -149,6 +156,82 @@ static int read_grid(place_assignment *a, json_t *root, json_t *r, const char *p
     return 0;
 }
 
+/* A PCI bus id as hwloc prints it: dddd:bb:dd.f (hex; the domain may be longer). */
+static int pci_syntax(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 12 || n > 16)
+        return 0;
+    size_t d = n - 8; /* ":bb:dd.f" is 8 */
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        if (i == d || i == d + 3) {
+            if (c != ':')
+                return 0;
+        } else if (i == d + 6) {
+            if (c != '.')
+                return 0;
+        } else if (i == n - 1) {
+            if (c < '0' || c > '7')
+                return 0;
+        } else if (!hex) {
+            return 0;
+        }
+    }
+    return d >= 4;
+}
+
+static int name_syntax(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 63)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-", s[i]))
+            return 0;
+    return 1;
+}
+
+/* "gpus": [{"pci": .., "sub": ..}], "nics": [{"name": ..}] into PLACE_GPUS / PLACE_NICS
+ * form; absent: the plan hands none out. */
+static int read_devices(place_assignment *a, json_t *r, const char *path, place_error *err)
+{
+    const char *keys[2] = {"gpus", "nics"};
+    for (int k = 0; k < 2; k++) {
+        json_t *arr = json_object_get(r, keys[k]), *x;
+        if (!arr)
+            continue;
+        if (!json_is_array(arr) || json_array_size(arr) > 1024)
+            return bad(err, path, k ? "a rank's nics is not a list" : "a rank's gpus is not a list");
+        size_t cap = json_array_size(arr) * 72 + 1, at = 0, i;
+        char *out = malloc(cap);
+        if (!out)
+            return place_error_set(err, PLACE_ENOMEM, "out of memory");
+        out[0] = '\0';
+        json_array_foreach(arr, i, x) {
+            const char *v = json_string_value(json_object_get(x, k ? "name" : "pci"));
+            long long sub = -1;
+            json_t *js = k ? NULL : json_object_get(x, "sub");
+            if (!v || !(k ? name_syntax(v) : pci_syntax(v)) ||
+                (js && !json_is_null(js) && get_int(x, "sub", 0, 65535, &sub) < 0)) {
+                free(out);
+                return bad(err, path, k ? "a NIC's name is missing or not a device name"
+                                        : "a GPU's pci is missing or not a PCI bus id (dddd:bb:dd.f)");
+            }
+            if (sub >= 0)
+                at += (size_t)snprintf(out + at, cap - at, "%s%s/%lld", i ? "," : "", v, sub);
+            else
+                at += (size_t)snprintf(out + at, cap - at, "%s%s", i ? "," : "", v);
+        }
+        if (k)
+            a->nics = out;
+        else
+            a->gpus = out;
+    }
+    return 0;
+}
+
 static int read_rank(place_assignment *a, json_t *root, json_t *r, const char *path,
                      place_error *err)
 {
@@ -195,7 +278,7 @@ static int read_rank(place_assignment *a, json_t *root, json_t *r, const char *p
         a->thread_pu_os[i] = (int)v;
     }
     hwloc_bitmap_free(set);
-    if (rc < 0)
+    if (rc < 0 || read_devices(a, r, path, err) < 0)
         return -1;
     return read_grid(a, root, r, path, err);
 }

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <stdio.h>
 #include "internal.h"
 #include "place/parse.h"
 #include "place/runenv.h"
@@ -27,6 +29,8 @@ static const char *const names[PLACE_ENV_COUNT] = {
     [PLACE_ENV_COORDS] = "PLACE_COORDS",
     [PLACE_ENV_BOX] = "PLACE_BOX",
     [PLACE_ENV_OMP_SET] = "PLACE_OMP_SET",
+    [PLACE_ENV_GPUS] = "PLACE_GPUS",
+    [PLACE_ENV_NICS] = "PLACE_NICS",
     [PLACE_ENV_MONITOR_OUT] = "PLACE_MONITOR_OUT",
     [PLACE_ENV_MONITOR_PID] = "PLACE_MONITOR_PID",
     [PLACE_ENV_MONITOR_INTERVAL_US] = "PLACE_MONITOR_INTERVAL_US",
@@ -86,6 +90,20 @@ int place_env_export(const place_launch *l, const place_assignment *a, const cha
         goto out;
     if (plan_path && set(PLACE_ENV_PLAN, plan_path, err))
         goto out;
+    if ((a->gpus && set(PLACE_ENV_GPUS, a->gpus, err)) || (a->nics && set(PLACE_ENV_NICS, a->nics, err)))
+        goto out;
+    for (int i = 0; i < a->ndevenv; i++) {
+        char *eq = strchr(a->devenv[i], '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        int bad = setenv(a->devenv[i], eq + 1, 1) != 0;
+        *eq = '=';
+        if (bad) {
+            place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", a->devenv[i]);
+            goto out;
+        }
+    }
     if (a->has_grid) {
         char s[200];
         const place_box *b = &a->box;
@@ -245,6 +263,18 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
         differs(PLACE_ENV_THREAD_PUS, path, err);
         goto out;
     }
+    for (int k = 0; k < 2; k++) {
+        place_env_var v = k ? PLACE_ENV_NICS : PLACE_ENV_GPUS;
+        const char *e = getenv(names[v]), *f = k ? a->nics : a->gpus;
+        if ((e || f) && (!e || !f || strcmp(e, f))) {
+            if (e)
+                differs(v, path, err);
+            else
+                place_error_set(err, PLACE_EINVAL, "%s is not set, though the plan file '%.200s' "
+                                "hands out %s", names[v], path, k ? "NICs" : "GPUs");
+            goto out;
+        }
+    }
     rc = 0;
 out:
     free(pus);
@@ -272,4 +302,357 @@ int place_env_thread_pu(int t, int *pu, place_error *err)
         *pu = pus[t];
     free(pus);
     return rc;
+}
+
+/* ---- GPUs and NICs: the vendors' variables ------------------------------------------- */
+
+static int push(char ***env, int *n, const char *name, const char *value)
+{
+    char *kv = NULL;
+    if (asprintf(&kv, "%s=%s", name, value) < 0)
+        return -1;
+    char **v = realloc(*env, sizeof(char *) * (size_t)(*n + 2));
+    if (!v) {
+        free(kv);
+        return -1;
+    }
+    *env = v;
+    v[(*n)++] = kv;
+    v[*n] = NULL;
+    return 0;
+}
+
+void place_env_list_free(char **env, int n)
+{
+    for (int i = 0; env && i < n; i++)
+        free(env[i]);
+    free(env);
+}
+
+/* Appends `item` to a comma list held in a growing buffer. */
+static int append(char **buf, const char *item)
+{
+    size_t old = *buf ? strlen(*buf) : 0, add = strlen(item);
+    char *b = realloc(*buf, old + add + 2);
+    if (!b)
+        return -1;
+    if (old)
+        b[old++] = ',';
+    memcpy(b + old, item, add + 1);
+    *buf = b;
+    return 0;
+}
+
+static char *or_empty(char *s)
+{
+    return s ? s : place_strdup("");
+}
+
+/* The rank's PLACE_GPUS, PLACE_NICS and vendor variables from its plan line. */
+int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gpus, char **nics,
+                       char ***env, int *nenv)
+{
+    const place_topo *t = place_plan_topo(p);
+    *gpus = *nics = NULL;
+    int ok = 1;
+    if (place_plan_binds_gpus(p)) {
+        /* which runtimes the node's GPUs need, and this rank's names in each */
+        static const char *const rt[3] = {"cuda", "rocm", "ze"};
+        char *list[3] = {NULL, NULL, NULL};
+        int present[3] = {0, 0, 0}, sub = 0;
+        for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
+            place_device_info d;
+            place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
+            for (int k = 0; k < 3; k++)
+                present[k] |= !strcmp(d.runtime, rt[k]);
+        }
+        char *pcis = NULL;
+        for (int i = 0; i < ri->ngpus && ok; i++) {
+            place_device_info d;
+            place_topo_device(t, PLACE_DEVICE_GPU, ri->gpu[i], &d);
+            char id[48];
+            if (d.sub >= 0)
+                snprintf(id, sizeof id, "%s/%d", d.pci, d.sub);
+            else
+                snprintf(id, sizeof id, "%s", d.pci);
+            ok = append(&pcis, id) == 0;
+            const char *tok = place_plan_gpu_token(p, ri->gpu[i]);
+            for (int k = 0; k < 3 && ok; k++)
+                if (!strcmp(d.runtime, rt[k])) {
+                    ok = tok && append(&list[k], tok) == 0;
+                    sub |= k == 2 && d.sub >= 0;
+                }
+        }
+        *gpus = or_empty(pcis);
+        ok = ok && *gpus;
+        for (int k = 0; k < 3; k++)
+            list[k] = present[k] ? or_empty(list[k]) : list[k];
+        if (ok && present[0]) {
+            ok = push(env, nenv, "CUDA_VISIBLE_DEVICES", list[0]) == 0 &&
+                 push(env, nenv, "CUDA_DEVICE_ORDER", "PCI_BUS_ID") == 0;
+        }
+        if (ok && present[1]) {
+            char hip[256] = "";
+            size_t at = 0;
+            int k = 0;
+            for (const char *c = list[1]; *list[1] && c; c = strchr(c + 1, ','), k++)
+                if (at + 12 < sizeof hip)
+                    at += (size_t)snprintf(hip + at, sizeof hip - at, "%s%d", k ? "," : "", k);
+            ok = push(env, nenv, "ROCR_VISIBLE_DEVICES", list[1]) == 0 &&
+                 push(env, nenv, "HIP_VISIBLE_DEVICES", hip) == 0;
+        }
+        if (ok && present[2]) {
+            ok = push(env, nenv, "ZE_AFFINITY_MASK", list[2]) == 0 &&
+                 (!sub || push(env, nenv, "ZE_FLAT_DEVICE_HIERARCHY", "COMPOSITE") == 0);
+        }
+        for (int k = 0; k < 3; k++)
+            free(list[k]);
+    }
+    if (ok && place_plan_binds_nics(p)) {
+        char *names_l = NULL, *ucx = NULL, *cxi = NULL, *ifaces = NULL, *tcp = NULL;
+        for (int i = 0; i < ri->nnics && ok; i++) {
+            place_device_info d;
+            place_topo_device(t, PLACE_DEVICE_NIC, ri->nic[i], &d);
+            ok = append(&names_l, d.name) == 0 && append(&ucx, d.ucx) == 0;
+            if (ok && !strncmp(d.name, "cxi", 3))
+                ok = append(&cxi, d.name) == 0;
+            if (ok && d.netdev && strcmp(d.runtime, "Ethernet") && strcmp(d.runtime, "Slingshot"))
+                ok = append(&ifaces, d.netdev) == 0;
+            if (ok && d.netdev && !strcmp(d.runtime, "Ethernet"))
+                ok = append(&tcp, d.netdev) == 0;
+        }
+        *nics = or_empty(names_l);
+        ok = ok && *nics;
+        if (ok && ucx)
+            ok = push(env, nenv, "UCX_NET_DEVICES", ucx) == 0;
+        if (ok && cxi)
+            ok = push(env, nenv, "FI_CXI_DEVICE_NAME", cxi) == 0;
+        if (ok && ifaces)
+            ok = push(env, nenv, "FI_VERBS_IFACE", ifaces) == 0;
+        if (ok && tcp)
+            ok = push(env, nenv, "OMPI_MCA_btl_tcp_if_include", tcp) == 0 &&
+                 push(env, nenv, "FI_TCP_IFACE", tcp) == 0;
+        free(ucx);
+        free(cxi);
+        free(ifaces);
+        free(tcp);
+    }
+    return ok ? 0 : -1;
+}
+
+int place_plan_rank_env(const place_plan *p, int rank, char ***env, int *n, place_error *err)
+{
+    *env = NULL;
+    *n = 0;
+    place_rank_info ri;
+    if (place_plan_rank(p, rank, &ri, err) < 0)
+        return -1;
+    char *numa = place_int_list_string(ri.numa_os, ri.nnuma, "", ""),
+         *pus = place_int_list_string(ri.thread_pu_os, ri.nthreads, "", ""), nt[16];
+    char *gpus = NULL, *nics = NULL, **dev = NULL;
+    int ndev = 0;
+    snprintf(nt, sizeof nt, "%d", ri.nthreads);
+    int ok = numa && pus && push(env, n, names[PLACE_ENV_CPUSET], ri.cpuset) == 0 &&
+             push(env, n, names[PLACE_ENV_NUMA], numa) == 0 &&
+             push(env, n, names[PLACE_ENV_THREAD_PUS], pus) == 0 &&
+             push(env, n, names[PLACE_ENV_NTHREADS], nt) == 0 &&
+             place_rank_devices(p, &ri, &gpus, &nics, &dev, &ndev) == 0 &&
+             (!gpus || push(env, n, names[PLACE_ENV_GPUS], gpus) == 0) &&
+             (!nics || push(env, n, names[PLACE_ENV_NICS], nics) == 0);
+    for (int i = 0; ok && i < ndev; i++) {
+        char *eq = strchr(dev[i], '=');
+        *eq = '\0';
+        ok = push(env, n, dev[i], eq + 1) == 0;
+        *eq = '=';
+    }
+    free(numa);
+    free(pus);
+    free(gpus);
+    free(nics);
+    place_env_list_free(dev, ndev);
+    if (!ok) {
+        place_env_list_free(*env, *n);
+        *env = NULL;
+        *n = 0;
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* ---- the GPU scope ------------------------------------------------------------------- */
+
+void place_gpu_scope_free(place_gpu_scope *s)
+{
+    for (int i = 0; s->token && i < s->n; i++)
+        free(s->token[i]);
+    free(s->token);
+    free(s->gpu);
+    free(s->from);
+    memset(s, 0, sizeof *s);
+}
+
+void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req)
+{
+    req->ngpu_scope = s->from && s->n == 0 ? -1 : s->n;
+    req->gpu_scope = s->gpu;
+    req->gpu_scope_token = (const char *const *)s->token;
+    req->gpu_scope_from = s->from;
+}
+
+/* The GPU of runtime `rt` that entry `tok` of a visibility variable names: an index in the
+ * runtime's numbering ("2", Level Zero "0.1") or a UUID (CUDA's "GPU-...", ROCm's). */
+static int gpu_by_token(const place_topo *t, const char *rt, const char *tok)
+{
+    int ng = place_topo_ndevices(t, PLACE_DEVICE_GPU);
+    int idx = -1, sub = -1;
+    const char *c = tok;
+    if (*c >= '0' && *c <= '9') {
+        long v = 0;
+        for (; *c >= '0' && *c <= '9' && v < 100000; c++)
+            v = v * 10 + (*c - '0');
+        idx = (int)v;
+        if (*c == '.' && c[1] >= '0' && c[1] <= '9') {
+            long w = 0;
+            for (c++; *c >= '0' && *c <= '9' && w < 100000; c++)
+                w = w * 10 + (*c - '0');
+            sub = (int)w;
+        }
+        if (*c)
+            return -1;
+    }
+    for (int g = 0; g < ng; g++) {
+        place_device_info d;
+        place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
+        if (strcmp(d.runtime, rt))
+            continue;
+        if (idx >= 0 && d.index == idx && (d.sub == sub || (sub < 0 && d.sub <= 0)))
+            return g;
+        if (idx < 0 && d.uuid && (!strcasecmp(d.uuid, tok) ||
+                                  (!strncasecmp(tok, "GPU-", 4) && !strcasecmp(d.uuid, tok + 4))))
+            return g;
+    }
+    return -1;
+}
+
+static int scope_add(place_gpu_scope *s, int g, const char *tok)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->gpu[i] == g)
+            return 0;
+    int *ng = realloc(s->gpu, sizeof(int) * (size_t)(s->n + 1));
+    if (!ng)
+        return -1;
+    s->gpu = ng;
+    char **nt = realloc(s->token, sizeof(char *) * (size_t)(s->n + 1));
+    if (!nt)
+        return -1;
+    s->token = nt;
+    s->token[s->n] = tok ? place_strdup(tok) : NULL;
+    if (tok && !s->token[s->n])
+        return -1;
+    s->gpu[s->n++] = g;
+    return 0;
+}
+
+static int scope_from(place_gpu_scope *s, const char *name, const char *value)
+{
+    if (asprintf(&s->from, "%s=%.80s", name, value) < 0) {
+        s->from = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The items of a visibility list: at most 256 of at most 127 characters, no empty one. */
+static int split_list(const char *name, const char *v, char items[][128], int *n, place_error *err)
+{
+    *n = 0;
+    if (!*v)
+        return 0;
+    const char *at = v;
+    for (;;) {
+        size_t len = strcspn(at, ",");
+        if (len == 0 || len > 127 || *n == 256)
+            return place_error_set(err, PLACE_EINVAL, "%s='%.80s': not a list of GPU indices or "
+                                   "UUIDs separated by commas", name, v);
+        memcpy(items[*n], at, len);
+        items[(*n)++][len] = '\0';
+        if (!at[len])
+            break;
+        at += len + 1;
+    }
+    return 0;
+}
+
+int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_error *err)
+{
+    memset(s, 0, sizeof *s);
+    static const char *const rt[3] = {"cuda", "rocm", "ze"};
+    static const char *const var[3] = {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "ZE_AFFINITY_MASK"};
+    static char items[256][128], steps[256][128];
+    int present[3] = {0, 0, 0};
+    for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
+        place_device_info d;
+        place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
+        for (int k = 0; k < 3; k++)
+            present[k] |= !strcmp(d.runtime, rt[k]);
+    }
+    const char *step = getenv("SLURM_STEP_GPUS");
+    int nstep = 0;
+    if (step && split_list("SLURM_STEP_GPUS", step, steps, &nstep, err) < 0)
+        return -1;
+    int limited = 0;
+    for (int k = 0; k < 3; k++) {
+        const char *name = var[k], *v = getenv(name);
+        if (k == 1 && !v && (v = getenv("HIP_VISIBLE_DEVICES")))
+            name = "HIP_VISIBLE_DEVICES";
+        if (!v || !present[k])
+            continue;
+        int n;
+        if (split_list(name, v, items, &n, err) < 0)
+            goto fail;
+        limited = 1;
+        if (!s->from && scope_from(s, name, v) < 0)
+            goto oom;
+        /* Slurm with ConstrainDevices renumbers the visible GPUs from 0; its
+         * SLURM_STEP_GPUS keeps the node's numbering, position by position */
+        int by_step = step && nstep == n;
+        for (int i = 0; i < n; i++) {
+            const char *key = by_step ? steps[i] : items[i];
+            int g = gpu_by_token(t, rt[k], key);
+            if (g < 0) {
+                place_error_set(err, PLACE_EINVAL, "%s entry '%.60s' names no %s GPU of this node; "
+                                "expected indices of the runtime's numbering (as placerun --plan "
+                                "--gpus auto lists them) or UUIDs", by_step ? "SLURM_STEP_GPUS" : name,
+                                key, rt[k]);
+                goto fail;
+            }
+            if (scope_add(s, g, items[i]) < 0)
+                goto oom;
+        }
+    }
+    if (!limited && step) {
+        /* only Slurm's list: its numbers are the runtime's (one GPU vendor per node) */
+        if (scope_from(s, "SLURM_STEP_GPUS", step) < 0)
+            goto oom;
+        for (int i = 0; i < nstep; i++) {
+            int g = -1;
+            for (int k = 0; k < 3 && g < 0; k++)
+                if (present[k])
+                    g = gpu_by_token(t, rt[k], steps[i]);
+            if (g < 0) {
+                place_error_set(err, PLACE_EINVAL, "SLURM_STEP_GPUS entry '%.60s' names no GPU of "
+                                "this node", steps[i]);
+                goto fail;
+            }
+            if (scope_add(s, g, NULL) < 0)
+                goto oom;
+        }
+    }
+    return 0;
+oom:
+    place_error_set(err, PLACE_ENOMEM, "out of memory");
+fail:
+    place_gpu_scope_free(s);
+    return -1;
 }

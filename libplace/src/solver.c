@@ -32,6 +32,8 @@ void place_subdomain_free(place_subdomain *s)
     free(s->thread_pu);
     free(s->thread_numa);
     free(s->cpuset);
+    free(s->gpus);
+    free(s->nics);
     free(s);
 }
 
@@ -101,6 +103,8 @@ static int take_assignment(place_subdomain *s, const place_assignment *a, int nt
     s->node = a->node;
     s->nthreads = nthreads ? nthreads : a->nthreads;
     s->cpuset = place_strdup(a->cpuset ? a->cpuset : "");
+    if ((a->gpus && !(s->gpus = place_strdup(a->gpus))) || (a->nics && !(s->nics = place_strdup(a->nics))))
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
     s->thread_pu = malloc(sizeof(int) * (size_t)s->nthreads);
     s->thread_numa = malloc(sizeof(int) * (size_t)s->nthreads);
     if (!s->cpuset || !s->thread_pu || !s->thread_numa)

@@ -72,6 +72,7 @@ void place_topo_free(place_topo *t)
     free(t->kinds);
     free(t->dist_os);
     free(t->dist);
+    place_devices_free(t);
     if (t->usable)
         hwloc_bitmap_free(t->usable);
     if (t->h)
@@ -612,7 +613,7 @@ static int topology_init(hwloc_topology_t *h)
 #ifndef __has_feature
 #define __has_feature(x) 0
 #endif
-static int xml_precheck(const char *xml, unsigned long hf)
+static int xml_precheck(const char *xml, unsigned long hf, int io)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -638,6 +639,8 @@ static int xml_precheck(const char *xml, unsigned long hf)
         if (topology_init(&h) < 0 || hwloc_topology_set_xml(h, xml) < 0)
             _exit(0); /* the parent reports these itself */
         hwloc_topology_set_flags(h, hf);
+        if (io)
+            hwloc_topology_set_io_types_filter(h, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
         _exit(hwloc_topology_load(h) < 0 ? 3 : 0); /* no destroy, no exit handlers */
     }
     int st;
@@ -665,7 +668,10 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     if (t->thissystem && strcmp(t->source, "native"))
         hf |= HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM;
     hwloc_topology_set_flags(t->h, hf);
-    int sig = !strncmp(t->source, "xml:", 4) ? xml_precheck(t->source + 4, hf) : 0;
+    int io = (flags & PLACE_TOPO_DEVICES) != 0;
+    if (io)
+        hwloc_topology_set_io_types_filter(t->h, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    int sig = !strncmp(t->source, "xml:", 4) ? xml_precheck(t->source + 4, hf, io) : 0;
     if (sig > 0) {
         place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': malformed (hwloc %s reading it: %s); "
                         "expected a file written by lstopo --of xml", t->source + 4,
@@ -699,7 +705,8 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     }
     t->unbound_s = place_bitmap_list(unbound);
     hwloc_bitmap_free(unbound);
-    if (read_kinds_and_distances(t, err) < 0 || derive(t, err) < 0)
+    if (read_kinds_and_distances(t, err) < 0 || derive(t, err) < 0 ||
+        (io && place_devices_discover(t, err) < 0))
         goto fail;
     *out = t;
     return 0;
@@ -769,7 +776,13 @@ int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
     hwloc_bitmap_copy(t->usable, newset);
     hwloc_bitmap_free(set);
     hwloc_bitmap_free(newset);
-    return derive(t, err);
+    if (derive(t, err) < 0)
+        return -1;
+    if (t->devices_loaded) { /* localities are usable PUs: found again inside the new set */
+        place_devices_free(t);
+        return place_devices_discover(t, err);
+    }
+    return 0;
 }
 
 void place_topo_get_info(const place_topo *t, place_topo_info *info)

@@ -44,8 +44,25 @@ typedef enum place_kinds {
  * (placerun: its flags, "--smt"); NULL in a request means the C names ("request.smt"). */
 typedef struct place_spelling {
     const char *ranks, *nodes, *ranks_per_node, *threads, *policy, *smt, *reserve_cores,
-        *oversubscribe, *kinds, *allowed;
+        *oversubscribe, *kinds, *allowed, *gpus, *gpu_bind, *nics;
 } place_spelling;
+
+/* GPUs per rank: a count G > 0, none, or auto (each rank a share of its locality's GPUs). */
+#define PLACE_GPUS_NONE 0
+#define PLACE_GPUS_AUTO (-1)
+
+typedef enum place_gpu_bind {
+    PLACE_GPU_BIND_CLOSEST = 0, /* ranks follow the GPUs: each rank's cores from its GPUs'
+                                   locality, GPUs of a locality spread evenly over its ranks */
+    PLACE_GPU_BIND_NONE,        /* GPUs are not handed out: every rank sees all of them */
+    PLACE_GPU_BIND_MAP          /* gpu_map: local rank l gets GPU map[l mod length] */
+} place_gpu_bind;
+
+typedef enum place_nics {
+    PLACE_NICS_NONE = 0,        /* NICs are not handed out */
+    PLACE_NICS_AUTO,            /* each rank the closest high-speed NIC, balanced over ties */
+    PLACE_NICS_LIST             /* the same among the NICs named in nic_list */
+} place_nics;
 
 typedef struct place_request {
     int ranks;             /* total ranks N (>= 1); 0: ranks_per_node * nodes */
@@ -58,7 +75,28 @@ typedef struct place_request {
     int oversubscribe;     /* allow several threads per PU instead of failing */
     place_kinds kinds;
     const place_spelling *spelling; /* names in messages; NULL: the C field names */
+    /* GPUs and NICs: the topology must be loaded with PLACE_TOPO_DEVICES. */
+    int gpus_per_rank;     /* PLACE_GPUS_NONE (default), PLACE_GPUS_AUTO or a count */
+    place_gpu_bind gpu_bind;
+    const char *gpu_map;   /* PLACE_GPU_BIND_MAP: GPU indices (place's numbering, as
+                              place_topo_device lists them), comma-separated */
+    place_nics nics;
+    const char *nic_list;  /* PLACE_NICS_LIST: NIC names, interfaces or PCI bus ids */
+    /* The GPUs a batch system left to this step (0: all of the node's): place's GPU
+     * indices, each with the name the inherited variable gave it (NULL: none) and that
+     * variable's name (for notes). A plan never hands out a GPU outside them. */
+    int ngpu_scope;
+    const int *gpu_scope;
+    const char *const *gpu_scope_token;
+    const char *gpu_scope_from;
 } place_request;
+
+/* Parses --gpu-bind (closest, none, map:LIST) and --nics (auto, none, LIST). The list
+ * strings point into `s`. */
+PLACE_API int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bind *out,
+                                   const char **map, place_error *err);
+PLACE_API int place_nics_parse(const char *what, const char *s, place_nics *out,
+                               const char **list, place_error *err);
 
 /* Fills *req with the defaults: 1 rank, 1 node, auto threads, NUMA policy. */
 PLACE_API void place_request_init(place_request *req);
@@ -110,7 +148,19 @@ typedef struct place_rank_info {
     int nthreads;
     const int *thread_pu_os;   /* thread t runs on PU thread_pu_os[t] (OS index) */
     const int *thread_core_l;  /* ... which is on core thread_core_l[t] (logical index) */
+    int ngpus;
+    const int *gpu;            /* its GPUs: indices for place_topo_device(PLACE_DEVICE_GPU) */
+    int nnics;
+    const int *nic;            /* its NICs: indices for place_topo_device(PLACE_DEVICE_NIC) */
 } place_rank_info;
+
+/* Whether the plan hands out GPUs / NICs (a rank may still get none of them). */
+PLACE_API int place_plan_binds_gpus(const place_plan *p);
+PLACE_API int place_plan_binds_nics(const place_plan *p);
+
+/* The name GPU `gpu` has in the variables the rank's runtime reads: the batch system's
+ * name for it when it limited the step, else its index in the runtime's numbering. */
+PLACE_API const char *place_plan_gpu_token(const place_plan *p, int gpu);
 
 /* Fills *info for global rank `rank` (0 <= rank < ranks). Returns 0 or -1 (range). */
 PLACE_API int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err);

@@ -45,6 +45,10 @@ typedef enum place_env_var {
     PLACE_ENV_BOX,            /* with --grid: lo:hi,lo:hi,lo:hi (hi exclusive) */
     PLACE_ENV_OMP_SET,        /* the OMP_* placerun set, NAME=VALUE;...: a nested placerun
                                  tells them from the user's */
+    PLACE_ENV_GPUS,           /* with GPUs: the rank's GPUs, PCI bus ids (PCI/SUB for a
+                                 sub-device), comma-separated, in the order the runtime
+                                 numbers them (device 0 first); "" for none */
+    PLACE_ENV_NICS,           /* with NICs: the rank's NICs' names, comma-separated */
     PLACE_ENV_MONITOR_OUT,    /* --monitor: the monitor's output file */
     PLACE_ENV_MONITOR_PID,    /* --monitor: the pid to sample (exec keeps it) */
     PLACE_ENV_MONITOR_INTERVAL_US, /* user: the monitor's sampling interval */
@@ -76,6 +80,10 @@ typedef struct place_assignment {
     int64_t global[3];       /* the grid */
     int dims[3];             /* the process grid */
     place_box box;           /* this rank's cells [lo, hi), coords, neighbours */
+    char *gpus;              /* PLACE_GPUS's value; NULL when the plan hands out no GPUs */
+    char *nics;              /* PLACE_NICS's value; NULL when it hands out no NICs */
+    int ndevenv;             /* from a plan: the vendors' variables for its GPUs and NICs */
+    char **devenv;           /* "NAME=VALUE" */
 } place_assignment;
 
 /* Rank `rank`'s assignment in a plan (and decomposition `d`, or NULL). */
@@ -122,6 +130,36 @@ PLACE_API int place_env_export_monitor(const char *out, long pid, place_error *e
  * decomposition the file carries the grid and every rank's box. */
 PLACE_API int place_planfile_write(const place_launch *l, const place_plan *p, int node,
                                    const place_decomp *d, char **path, place_error *err);
+
+/* ---- GPUs a batch system left to the step ----------------------------------------------
+ * Inside a Slurm step with GPUs (or any job whose environment limits them), SLURM_STEP_GPUS
+ * names the step's GPUs in the node's numbering, and CUDA_VISIBLE_DEVICES,
+ * ROCR_VISIBLE_DEVICES (or HIP_VISIBLE_DEVICES) and ZE_AFFINITY_MASK name them as the
+ * runtime will (indices, which a cgroup may have renumbered from 0, or UUIDs). The scope
+ * holds the node's GPUs (place's indices) that these leave, each with the name the
+ * variable gave it, which is what a rank's own variable then lists. Every entry is checked
+ * against the node's GPUs; one that names none is an error. n = 0 and from = NULL: no
+ * limit; n = 0 with from set: the variables leave no GPU. */
+typedef struct place_gpu_scope {
+    int n;
+    int *gpu;
+    char **token;
+    char *from;              /* "SLURM_STEP_GPUS=0,1", "CUDA_VISIBLE_DEVICES=2,3" */
+} place_gpu_scope;
+
+PLACE_API int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_error *err);
+/* Sets the request's gpu_scope fields to point into s (which must outlive the plan's
+ * computation; the plan copies them). */
+PLACE_API void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req);
+PLACE_API void place_gpu_scope_free(place_gpu_scope *s);
+
+/* Rank `rank`'s exported environment as a plan gives it (no launcher variables, no OMP_*,
+ * which depend on the environment at run time): PLACE_CPUSET, PLACE_NUMA,
+ * PLACE_THREAD_PUS, PLACE_NTHREADS, PLACE_GPUS, PLACE_NICS and the vendors' variables, as
+ * "NAME=VALUE" strings in *env (n in *n; free with place_env_list_free). */
+PLACE_API int place_plan_rank_env(const place_plan *p, int rank, char ***env, int *n,
+                                  place_error *err);
+PLACE_API void place_env_list_free(char **env, int n);
 
 /* ---- a job's plan as a launcher computes it --------------------------------------------
  * Every rank of a node computes the same plan from the local topology (the cgroup's

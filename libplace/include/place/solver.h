@@ -75,6 +75,9 @@ typedef struct place_subdomain {
     int *thread_pu;          /* thread t's PU (OS index), -1 where nothing is planned */
     int *thread_numa;        /* its NUMA node (OS index), -1 if unknown */
     char *cpuset;            /* the rank's PUs as a CPU list, "" if not planned */
+    char *gpus;              /* its GPUs (PLACE_GPUS: PCI bus ids in the order the runtime
+                                numbers them, device 0 first), NULL if none handed out */
+    char *nics;              /* its NICs' names (PLACE_NICS), NULL if none handed out */
     int nnotes;              /* what was done that the caller may not expect */
     char **notes;
 } place_subdomain;

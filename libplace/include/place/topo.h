@@ -26,7 +26,11 @@ enum {
     /* Native machine only: also restrict usable PUs to the calling process's current
      * CPU binding (taskset, a launcher's binding). The cgroup/Slurm allowed cpuset is
      * always honoured. */
-    PLACE_TOPO_THIS_BINDING = 1u << 0
+    PLACE_TOPO_THIS_BINDING = 1u << 0,
+    /* Also discover I/O devices (PCI devices and their OS devices: GPUs and NICs). hwloc's
+     * Linux backend reads PCI from sysfs, so no vendor library is needed; an XML file
+     * gives the devices it holds. Off by default: it costs start-up time. */
+    PLACE_TOPO_DEVICES = 1u << 1
 };
 
 /* The largest synthetic description place_topo_load() builds: one node of up to 16,384
@@ -101,6 +105,50 @@ PLACE_API int place_topo_numa_distance(const place_topo *t, int numa_a_os, int n
  * if any (else NULL). Returns -1 if out of range. Strings point into the handle. */
 PLACE_API int place_topo_cpukind(const place_topo *t, int k, const char **pus, int *efficiency,
                        const char **core_type);
+
+/* ---- I/O devices (with PLACE_TOPO_DEVICES) ----------------------------------------------
+ * GPUs: PCI devices of a GPU vendor (NVIDIA, AMD, Intel) that are display controllers or
+ * accelerators, or that carry a GPU OS device (DRM card, NVML, RSMI, CUDA, Level Zero,
+ * OpenCL). The OS devices of one PCI device are one GPU; sub-devices a runtime names
+ * separately (Level Zero "ze0.1") are separate GPUs. Listed in PCI bus order.
+ * NICs: PCI devices with an OpenFabrics (InfiniBand, RoCE, Omni-Path, BXI, Slingshot CXI)
+ * or network interface OS device; the interfaces of one PCI function are one NIC. */
+typedef enum place_device_kind { PLACE_DEVICE_GPU = 0, PLACE_DEVICE_NIC = 1 } place_device_kind;
+
+typedef struct place_device_info {
+    place_device_kind kind;
+    const char *pci;       /* PCI bus id as hwloc prints it, "0000:c1:00.0" */
+    const char *vendor;    /* "NVIDIA", "AMD", "Intel", "Mellanox", "HPE", ... or "0x1234" */
+    const char *name;      /* GPU: the runtime's name ("cuda2", "rocm5", "ze0.1"); NIC: the
+                              OpenFabrics device ("mlx5_0", "cxi1") or else the interface */
+    const char *runtime;   /* GPU: "cuda", "rocm" or "ze"; NIC: "OpenFabrics", "Slingshot",
+                              "InfiniBand" (an IPoIB interface alone) or "Ethernet" */
+    int index;             /* GPU: index in the runtime's own numbering (CUDA with
+                              CUDA_DEVICE_ORDER=PCI_BUS_ID, ROCm, Level Zero root device) */
+    int sub;               /* GPU: sub-device index (ze0.1: 1), -1 for a whole device */
+    int index_from_runtime;/* 1: the index is the runtime's (an NVML/RSMI/ZE OS device says
+                              so, or PCI order is that runtime's order); 0: assumed from PCI
+                              order (no such OS device in the topology) */
+    const char *uuid;      /* NULL if the topology holds none */
+    const char *osdevs;    /* every OS device of it, comma-separated */
+    const char *netdev;    /* NIC: its network interface ("ib0", "hsn0"), NULL if none */
+    const char *ucx;       /* NIC: the name UCX_NET_DEVICES takes ("mlx5_0:1", "hsn0") */
+    const char *cpuset;    /* locality: the usable PUs of its first non-I/O ancestor */
+    int numa_os;           /* that ancestor's NUMA node, -1 if it spans several */
+    int memory_numa_os;    /* GPU: its memory's NUMA node (GPUMemory, POWER9 or Grace
+                              Hopper), -1 if none */
+    int memory_by_order;   /* that node carries no PCIBusID: matched by order in locality */
+    int high_speed;        /* NIC: not Ethernet alone (what --nics auto uses) */
+} place_device_info;
+
+/* Whether devices were discovered (PLACE_TOPO_DEVICES), and how many of a kind. */
+PLACE_API int place_topo_devices_loaded(const place_topo *t);
+PLACE_API int place_topo_ndevices(const place_topo *t, place_device_kind kind);
+
+/* Device `i` of a kind (0 <= i < count), PCI order. Strings point into the handle.
+ * Returns 0, or -1 if out of range. */
+PLACE_API int place_topo_device(const place_topo *t, place_device_kind kind, int i,
+                                place_device_info *out);
 
 #ifdef __cplusplus
 }

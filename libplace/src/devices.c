@@ -1,0 +1,434 @@
+/* devices.c: GPUs and NICs from hwloc's I/O objects.
+ *
+ * hwloc gives PCI devices (with their locality: the first non-I/O ancestor) and, under
+ * them, OS devices: DRM cards and render nodes, NVML/RSMI (GPU), CUDA/OpenCL/Level Zero
+ * (co-processor), network interfaces and OpenFabrics devices. Placement wants one entry
+ * per device a runtime can be told to use: one per GPU (the OS devices of one PCI device
+ * collapsed, a runtime's sub-devices kept apart) and one per NIC, each with the name and
+ * index the vendor's runtime uses and the NUMA node it is local to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "internal.h"
+
+static const struct {
+    int id;
+    const char *name;
+} vendors[] = {{0x10de, "NVIDIA"}, {0x1002, "AMD"},      {0x8086, "Intel"},
+               {0x15b3, "Mellanox"}, {0x17db, "HPE"},    {0x1077, "QLogic"},
+               {0x14e4, "Broadcom"}, {0x1924, "Solarflare"}, {0x1fc1, "Cornelis"},
+               {0x1cf0, "Atos"},    {0x1af4, "Red Hat (virtio)"}, {0x1d0f, "Amazon"}};
+
+static char *vendor_name(int id)
+{
+    char buf[16];
+    for (size_t i = 0; i < sizeof vendors / sizeof vendors[0]; i++)
+        if (vendors[i].id == id)
+            return place_strdup(vendors[i].name);
+    snprintf(buf, sizeof buf, "0x%04x", (unsigned)id & 0xffff);
+    return place_strdup(buf);
+}
+
+void place_devices_free(place_topo *t)
+{
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < t->ndev[k]; i++) {
+            place_dev *d = &t->dev[k][i];
+            free(d->pci);
+            free(d->vendor);
+            free(d->name);
+            free(d->uuid);
+            free(d->osdevs);
+            free(d->netdev);
+            free(d->ucx);
+            free(d->cpuset);
+            hwloc_bitmap_free(d->locality);
+        }
+        free(t->dev[k]);
+        t->dev[k] = NULL;
+        t->ndev[k] = 0;
+    }
+}
+
+/* The OS devices under PCI device `pci` (depth first, sub-devices of OS devices included). */
+typedef struct osdev_list {
+    hwloc_obj_t o[64];
+    int n;
+} osdev_list;
+
+static void collect_osdevs(hwloc_obj_t o, osdev_list *l)
+{
+    for (hwloc_obj_t c = o->io_first_child; c; c = c->next_sibling)
+        if (c->type == HWLOC_OBJ_OS_DEVICE) {
+            if (l->n < (int)(sizeof l->o / sizeof l->o[0]))
+                l->o[l->n++] = c;
+            collect_osdevs(c, l);
+        }
+}
+
+static int name_index(const char *name, const char *prefix, int *sub)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n) || name[n] < '0' || name[n] > '9')
+        return -1;
+    char *end;
+    long v = strtol(name + n, &end, 10);
+    if (v < 0 || v > 65535)
+        return -1;
+    if (sub) {
+        *sub = -1;
+        if (*end == '.' && end[1] >= '0' && end[1] <= '9') {
+            long s = strtol(end + 1, &end, 10);
+            if (*end || s > 65535)
+                return -1;
+            *sub = (int)s;
+        }
+    }
+    return *end ? -1 : (int)v;
+}
+
+static int is_gpu_osdev(hwloc_obj_t o)
+{
+    hwloc_obj_osdev_type_t ty = o->attr->osdev.type;
+    if (ty == HWLOC_OBJ_OSDEV_GPU)
+        return 1; /* DRM card/render node, NVML, RSMI */
+    if (ty == HWLOC_OBJ_OSDEV_COPROC)
+        return 1; /* CUDA, OpenCL, Level Zero */
+    return 0;
+}
+
+/* Locality: the usable PUs of the first non-I/O ancestor, and that ancestor's one NUMA
+ * node of ordinary memory (-1 if it has several: a device attached at the machine). */
+static int locality(place_topo *t, hwloc_obj_t pci, place_dev *d)
+{
+    hwloc_obj_t anc = hwloc_get_non_io_ancestor_obj(t->h, pci);
+    d->anc = anc;
+    d->locality = hwloc_bitmap_dup(anc && anc->cpuset ? anc->cpuset
+                                                      : hwloc_topology_get_topology_cpuset(t->h));
+    if (!d->locality)
+        return -1;
+    hwloc_bitmap_and(d->locality, d->locality, t->usable);
+    d->cpuset = place_bitmap_list(d->locality);
+    if (!d->cpuset)
+        return -1;
+    d->info.numa_os = -1;
+    int found = 0;
+    hwloc_obj_t n = NULL;
+    while (anc && anc->nodeset && (n = hwloc_get_next_obj_by_type(t->h, HWLOC_OBJ_NUMANODE, n))) {
+        if (n->subtype && !strcmp(n->subtype, "GPUMemory"))
+            continue;
+        if (hwloc_bitmap_isset(anc->nodeset, n->os_index)) {
+            found++;
+            d->info.numa_os = (int)n->os_index;
+        }
+    }
+    if (found != 1)
+        d->info.numa_os = -1;
+    return 0;
+}
+
+static int grow(place_topo *t, int k, int *cap)
+{
+    if (t->ndev[k] < *cap)
+        return 0;
+    int nc = *cap ? *cap * 2 : 8;
+    place_dev *nd = realloc(t->dev[k], sizeof *nd * (size_t)nc);
+    if (!nd)
+        return -1;
+    t->dev[k] = nd;
+    *cap = nc;
+    return 0;
+}
+
+static char *join_osdevs(const osdev_list *l)
+{
+    size_t len = 1;
+    for (int i = 0; i < l->n; i++)
+        len += strlen(l->o[i]->name ? l->o[i]->name : "?") + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < l->n; i++) {
+        if (i)
+            strcat(s, ",");
+        strcat(s, l->o[i]->name ? l->o[i]->name : "?");
+    }
+    return s;
+}
+
+static void pci_key(hwloc_obj_t pci, place_dev *d, int sub)
+{
+    d->key[0] = pci->attr->pcidev.domain;
+    d->key[1] = pci->attr->pcidev.bus;
+    d->key[2] = pci->attr->pcidev.dev;
+    d->key[3] = pci->attr->pcidev.func;
+    d->key[4] = (unsigned)(sub + 1);
+}
+
+static char *pci_string(hwloc_obj_t pci)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%04x:%02x:%02x.%01x", (unsigned)pci->attr->pcidev.domain,
+             (unsigned)pci->attr->pcidev.bus, (unsigned)pci->attr->pcidev.dev,
+             (unsigned)pci->attr->pcidev.func);
+    return place_strdup(buf);
+}
+
+static int add_gpu(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap, int sub,
+                   int sub_index, const char *uuid)
+{
+    if (grow(t, 0, cap) < 0)
+        return -1;
+    place_dev *d = &t->dev[0][t->ndev[0]++];
+    memset(d, 0, sizeof *d);
+    d->vendor_id = pci->attr->pcidev.vendor_id;
+    d->pci = pci_string(pci);
+    d->vendor = vendor_name(d->vendor_id);
+    d->osdevs = join_osdevs(l);
+    d->uuid = uuid ? place_strdup(uuid) : NULL;
+    d->info.index = sub_index; /* the runtime's own index if an OS device gave it, else -1 */
+    d->info.sub = sub;
+    d->info.memory_numa_os = -1;
+    pci_key(pci, d, sub);
+    if (!d->pci || !d->vendor || !d->osdevs || (uuid && !d->uuid))
+        return -1;
+    return locality(t, pci, d);
+}
+
+static int add_nic(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap)
+{
+    hwloc_obj_t of = NULL, net = NULL;
+    for (int i = 0; i < l->n; i++) {
+        hwloc_obj_osdev_type_t ty = l->o[i]->attr->osdev.type;
+        if (ty == HWLOC_OBJ_OSDEV_OPENFABRICS && !of)
+            of = l->o[i];
+        if (ty == HWLOC_OBJ_OSDEV_NETWORK && !net)
+            net = l->o[i];
+    }
+    if (!of && !net)
+        return 0;
+    if (grow(t, 1, cap) < 0)
+        return -1;
+    place_dev *d = &t->dev[1][t->ndev[1]++];
+    memset(d, 0, sizeof *d);
+    d->vendor_id = pci->attr->pcidev.vendor_id;
+    d->pci = pci_string(pci);
+    d->vendor = vendor_name(d->vendor_id);
+    d->osdevs = join_osdevs(l);
+    d->name = place_strdup((of ? of : net)->name ? (of ? of : net)->name : "?");
+    d->netdev = net && net->name ? place_strdup(net->name) : NULL;
+    d->info.index = -1;
+    d->info.sub = -1;
+    d->info.memory_numa_os = -1;
+    pci_key(pci, d, -1);
+    if (!d->pci || !d->vendor || !d->osdevs || !d->name)
+        return -1;
+    const char *nn = net && net->name ? net->name : "";
+    if ((of && ((of->subtype && !strcmp(of->subtype, "Slingshot")) || !strncmp(of->name, "cxi", 3))) ||
+        !strncmp(nn, "hsn", 3))
+        d->info.runtime = "Slingshot";
+    else if (of)
+        d->info.runtime = "OpenFabrics";
+    else if (!strncmp(nn, "ib", 2))
+        d->info.runtime = "InfiniBand";
+    else
+        d->info.runtime = "Ethernet";
+    d->info.high_speed = strcmp(d->info.runtime, "Ethernet") != 0;
+    /* UCX names an OpenFabrics device with its port: the first active one, else 1 */
+    char ucx[96];
+    if (of && strcmp(d->info.runtime, "Slingshot")) {
+        int port = 0;
+        for (int p = 1; p <= 8 && !port; p++) {
+            char key[32];
+            snprintf(key, sizeof key, "Port%dState", p);
+            const char *st = hwloc_obj_get_info_by_name(of, key);
+            if (st && !strcmp(st, "4")) /* IB_PORT_ACTIVE */
+                port = p;
+        }
+        snprintf(ucx, sizeof ucx, "%.80s:%d", of->name, port ? port : 1);
+    } else {
+        snprintf(ucx, sizeof ucx, "%.80s", d->netdev ? d->netdev : d->name);
+    }
+    d->ucx = place_strdup(ucx);
+    if (!d->ucx || (net && net->name && !d->netdev))
+        return -1;
+    return locality(t, pci, d);
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+    const place_dev *x = a, *y = b;
+    for (int i = 0; i < 5; i++)
+        if (x->key[i] != y->key[i])
+            return x->key[i] < y->key[i] ? -1 : 1;
+    return 0;
+}
+
+/* A GPU vendor's display controller (0x03xx) or processing accelerator (0x1200), or one of
+ * its devices with a GPU OS device: a BMC's VGA (ASPEED, Matrox; a DRM card of its own) or a
+ * virtual display is not a GPU. */
+static int is_gpu_pci(hwloc_obj_t pci, const osdev_list *l)
+{
+    unsigned cls = pci->attr->pcidev.class_id, v = pci->attr->pcidev.vendor_id;
+    if (v != 0x10de && v != 0x1002 && v != 0x8086)
+        return 0;
+    for (int i = 0; i < l->n; i++)
+        if (is_gpu_osdev(l->o[i]))
+            return 1;
+    return (cls >> 8) == 0x03 || cls == 0x1200;
+}
+
+/* The runtime of a GPU vendor and, from the OS devices, the runtime's own index. */
+static const char *gpu_runtime(int vendor)
+{
+    return vendor == 0x10de ? "cuda" : vendor == 0x1002 ? "rocm" : vendor == 0x8086 ? "ze" : "gpu";
+}
+
+static int discover_pci(place_topo *t, hwloc_obj_t pci, int *cap)
+{
+    osdev_list l = {.n = 0};
+    collect_osdevs(pci, &l);
+    if (!is_gpu_pci(pci, &l))
+        return add_nic(t, pci, &l, &cap[1]);
+    int v = pci->attr->pcidev.vendor_id;
+    /* sub-devices a runtime names separately: ze0.0, ze0.1 */
+    int nsub = 0;
+    for (int i = 0; i < l.n; i++) {
+        int s;
+        if (name_index(l.o[i]->name ? l.o[i]->name : "", "ze", &s) >= 0 && s >= 0)
+            nsub++;
+    }
+    if (nsub >= 2) {
+        for (int i = 0; i < l.n; i++) {
+            int s, idx = name_index(l.o[i]->name ? l.o[i]->name : "", "ze", &s);
+            if (idx >= 0 && s >= 0 &&
+                add_gpu(t, pci, &l, &cap[0], s, idx, hwloc_obj_get_info_by_name(l.o[i], "LevelZeroUUID")) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    int idx = -1;
+    const char *uuid = NULL;
+    for (int i = 0; i < l.n; i++) {
+        const char *nm = l.o[i]->name ? l.o[i]->name : "";
+        int k;
+        if (v == 0x1002 && (k = name_index(nm, "rsmi", NULL)) >= 0)
+            idx = k;
+        if (v == 0x8086 && (k = name_index(nm, "ze", NULL)) >= 0)
+            idx = k;
+        const char *u = hwloc_obj_get_info_by_name(l.o[i], "NVIDIAUUID");
+        if (!u)
+            u = hwloc_obj_get_info_by_name(l.o[i], "AMDUUID");
+        if (!u)
+            u = hwloc_obj_get_info_by_name(l.o[i], "LevelZeroUUID");
+        if (u && !uuid)
+            uuid = u;
+    }
+    return add_gpu(t, pci, &l, &cap[0], -1, idx, uuid);
+}
+
+/* GPU memory NUMA nodes: by their PCIBusID info (what hwloc's Linux backend writes), else
+ * the k-th unmatched one of a locality to the k-th GPU there without memory. */
+static void attach_memory(place_topo *t)
+{
+    hwloc_obj_t n = NULL;
+    while ((n = hwloc_get_next_obj_by_type(t->h, HWLOC_OBJ_NUMANODE, n))) {
+        if (!n->subtype || strcmp(n->subtype, "GPUMemory"))
+            continue;
+        const char *bus = hwloc_obj_get_info_by_name(n, "PCIBusID");
+        place_dev *best = NULL;
+        for (int i = 0; i < t->ndev[0]; i++) {
+            place_dev *d = &t->dev[0][i];
+            if (d->info.memory_numa_os >= 0)
+                continue;
+            if (bus) {
+                if (!strcasecmp(bus, d->pci)) {
+                    best = d;
+                    break;
+                }
+            } else if (!best && n->cpuset && hwloc_bitmap_isincluded(d->locality, n->cpuset) &&
+                       !hwloc_bitmap_iszero(d->locality)) {
+                best = d;
+            }
+        }
+        if (best) {
+            best->info.memory_numa_os = (int)n->os_index;
+            best->info.memory_by_order = bus == NULL;
+        }
+    }
+}
+
+int place_devices_discover(place_topo *t, place_error *err)
+{
+    int cap[2] = {0, 0};
+    t->devices_loaded = 1;
+    for (hwloc_obj_t o = NULL; (o = hwloc_get_next_pcidev(t->h, o));)
+        if (discover_pci(t, o, cap) < 0)
+            goto oom;
+    for (int k = 0; k < 2; k++)
+        if (t->ndev[k] > 1)
+            qsort(t->dev[k], (size_t)t->ndev[k], sizeof(place_dev), cmp_dev);
+    /* Index in the runtime's numbering. CUDA with CUDA_DEVICE_ORDER=PCI_BUS_ID (which
+     * place exports) and NVML number NVIDIA GPUs in PCI order; RSMI/Level Zero OS devices
+     * give AMD and Intel indices, which need not follow PCI order; without them PCI order
+     * is assumed (and said by the plan). */
+    int count[3] = {0, 0, 0};
+    for (int i = 0; i < t->ndev[0]; i++) {
+        place_dev *d = &t->dev[0][i];
+        int vi = d->vendor_id == 0x10de ? 0 : d->vendor_id == 0x1002 ? 1 : 2;
+        if (d->vendor_id == 0x10de || d->info.index < 0) {
+            d->info.index_from_runtime = d->vendor_id == 0x10de;
+            if (d->info.sub < 0 || d->info.sub == 0)
+                d->info.index = count[vi]++;
+            else
+                d->info.index = count[vi] - 1;
+        } else {
+            d->info.index_from_runtime = 1;
+        }
+        char nm[48];
+        if (d->info.sub >= 0)
+            snprintf(nm, sizeof nm, "%s%d.%d", gpu_runtime(d->vendor_id), d->info.index, d->info.sub);
+        else
+            snprintf(nm, sizeof nm, "%s%d", gpu_runtime(d->vendor_id), d->info.index);
+        d->name = place_strdup(nm);
+        if (!d->name)
+            goto oom;
+    }
+    attach_memory(t);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < t->ndev[k]; i++) {
+            place_dev *d = &t->dev[k][i];
+            d->info.kind = (place_device_kind)k;
+            d->info.pci = d->pci;
+            d->info.vendor = d->vendor;
+            d->info.name = d->name;
+            if (k == 0)
+                d->info.runtime = gpu_runtime(d->vendor_id);
+            d->info.uuid = d->uuid;
+            d->info.osdevs = d->osdevs;
+            d->info.netdev = d->netdev;
+            d->info.ucx = d->ucx;
+            d->info.cpuset = d->cpuset;
+        }
+    return 0;
+oom:
+    return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology's devices");
+}
+
+int place_topo_devices_loaded(const place_topo *t) { return t->devices_loaded; }
+
+int place_topo_ndevices(const place_topo *t, place_device_kind kind)
+{
+    return kind == PLACE_DEVICE_GPU || kind == PLACE_DEVICE_NIC ? t->ndev[kind] : 0;
+}
+
+int place_topo_device(const place_topo *t, place_device_kind kind, int i, place_device_info *out)
+{
+    if ((kind != PLACE_DEVICE_GPU && kind != PLACE_DEVICE_NIC) || i < 0 || i >= t->ndev[kind])
+        return -1;
+    *out = t->dev[kind][i].info;
+    return 0;
+}

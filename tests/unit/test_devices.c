@@ -1,0 +1,249 @@
+/* test_devices.c: GPUs and NICs (place/topo.h devices, the plan's gpus and nics, the
+ * contract's PLACE_GPUS/PLACE_NICS and vendor variables): discovery on the described GPU
+ * nodes (the OS devices of one PCI device are one GPU, tiles are separate GPUs, a BMC's VGA
+ * is none, ROCm's numbering kept, GPU memory attached by PCIBusID or by order), a job plan
+ * computed as a launcher's rank does with the environment exported and read back through
+ * the node's plan file, a forged plan file refused, and a restriction that moves devices'
+ * localities. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "place.h"
+
+static char dir[64];
+static const char *fx(const char *name)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s.xml", PLACE_FIXTURES, name);
+    return path;
+}
+
+static int setup(void **s)
+{
+    (void)s;
+    snprintf(dir, sizeof dir, "/tmp/test_devices.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), dir, 1);
+    const char *v[] = {"SLURM_STEP_GPUS", "CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+                       "HIP_VISIBLE_DEVICES", "ZE_AFFINITY_MASK", NULL};
+    for (int i = 0; v[i]; i++)
+        unsetenv(v[i]);
+    return 0;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static place_topo *load(const char *name)
+{
+    place_topo *t = NULL;
+    place_error e;
+    int rc = place_topo_load(&t, fx(name), PLACE_TOPO_DEVICES, &e);
+    if (rc)
+        fail_msg("%s: %s", name, e.msg);
+    return t;
+}
+
+static void test_discovery(void **s)
+{
+    (void)s;
+    place_device_info d;
+    /* 4 H100 (card+render+nvml collapsed into one each), the ASPEED VGA left out */
+    place_topo *t = load("gpu-2s-4nvidia-2nic");
+    assert_int_equal(place_topo_ndevices(t, PLACE_DEVICE_GPU), 4);
+    assert_int_equal(place_topo_ndevices(t, PLACE_DEVICE_NIC), 3);
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, 2, &d), 0);
+    assert_string_equal(d.pci, "0000:b1:00.0");
+    assert_string_equal(d.name, "cuda2");
+    assert_string_equal(d.vendor, "NVIDIA");
+    assert_string_equal(d.osdevs, "card3,renderD131,nvml2");
+    assert_int_equal(d.numa_os, 1);
+    assert_non_null(d.uuid);
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, 4, &d), -1);
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_NIC, 1, &d), 0);
+    assert_string_equal(d.name, "mlx5_0");
+    assert_string_equal(d.netdev, "ib0");
+    assert_string_equal(d.ucx, "mlx5_0:1");
+    assert_true(d.high_speed);
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_NIC, 0, &d), 0);
+    assert_string_equal(d.runtime, "Ethernet");
+    assert_false(d.high_speed);
+    place_topo_free(t);
+
+    /* ROCm's own numbering, not PCI order; Slingshot NICs */
+    t = load("gpu-amd-4x2-8gcd");
+    const char *want[8] = {"rocm4", "rocm5", "rocm2", "rocm3", "rocm6", "rocm7", "rocm0", "rocm1"};
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, i, &d), 0);
+        assert_string_equal(d.name, want[i]);
+        assert_int_equal(d.numa_os, i);
+        assert_true(d.index_from_runtime);
+    }
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_NIC, 3, &d), 0);
+    assert_string_equal(d.name, "cxi3");
+    assert_string_equal(d.runtime, "Slingshot");
+    place_topo_free(t);
+
+    /* Level Zero tiles: 2 cards, 4 GPUs; no high-speed NIC */
+    t = load("gpu-no-nic");
+    assert_int_equal(place_topo_ndevices(t, PLACE_DEVICE_GPU), 4);
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, 3, &d), 0);
+    assert_string_equal(d.name, "ze1.1");
+    assert_int_equal(d.index, 1);
+    assert_int_equal(d.sub, 1);
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_NIC, 0, &d), 0);
+    assert_false(d.high_speed);
+    place_topo_free(t);
+
+    /* without NVML: PCI order, which is CUDA's with CUDA_DEVICE_ORDER=PCI_BUS_ID */
+    t = load("gpu-one-socket");
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, 3, &d), 0);
+    assert_string_equal(d.name, "cuda3");
+    assert_null(d.uuid);
+    place_topo_free(t);
+
+    /* GPU memory: socket 0's nodes by PCIBusID, socket 1's by order */
+    t = load("power9-v100-gpus");
+    int mem[4] = {1, 2, 4, 5}, by_order[4] = {0, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, i, &d), 0);
+        assert_int_equal(d.memory_numa_os, mem[i]);
+        assert_int_equal(d.memory_by_order, by_order[i]);
+    }
+    /* restricted to socket 1 (its usable PUs are 96-175): socket 0's devices keep no PU */
+    place_error e;
+    assert_int_equal(place_topo_restrict(t, "96-175", &e), 0);
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, 0, &d), 0);
+    assert_string_equal(d.cpuset, "");
+    assert_int_equal(place_topo_device(t, PLACE_DEVICE_GPU, 3, &d), 0);
+    assert_string_equal(d.cpuset, "96-175");
+    place_topo_free(t);
+
+    /* without PLACE_TOPO_DEVICES: none loaded, and a GPU request is refused */
+    assert_int_equal(place_topo_load(&t, fx("gpu-2s-4nvidia-2nic"), 0, &e), 0);
+    assert_false(place_topo_devices_loaded(t));
+    assert_int_equal(place_topo_ndevices(t, PLACE_DEVICE_GPU), 0);
+    place_request req;
+    place_request_init(&req);
+    req.gpus_per_rank = 1;
+    place_plan *p = NULL;
+    assert_int_equal(place_plan_compute(&p, t, &req, &e), -1);
+    assert_non_null(strstr(e.msg, "loaded without its devices"));
+    place_topo_free(t);
+}
+
+/* A launcher's rank 2 of 4 on the 4-GPU node: its job plan, its exported variables, and
+ * the same read back from the environment and the node's plan file. */
+static void test_export_round_trip(void **s)
+{
+    (void)s;
+    place_launch l = {.launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2,
+                      .local_size = 4, .node = 0};
+    place_request req;
+    place_request_init(&req);
+    req.gpus_per_rank = PLACE_GPUS_AUTO;
+    req.nics = PLACE_NICS_AUTO;
+    place_jobplan jp;
+    place_error e;
+    assert_int_equal(place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
+    place_assignment a;
+    assert_int_equal(place_jobplan_assignment(&jp, &l, &a, &e), 0);
+    assert_string_equal(a.gpus, "0000:b1:00.0");
+    assert_string_equal(a.nics, "mlx5_1");
+    char *path = NULL;
+    assert_int_equal(place_jobplan_write(&jp, &l, &path, &e), 0);
+    assert_int_equal(place_env_export(&l, &a, path, &e), 0);
+    assert_string_equal(getenv("CUDA_VISIBLE_DEVICES"), "2");
+    assert_string_equal(getenv("CUDA_DEVICE_ORDER"), "PCI_BUS_ID");
+    assert_string_equal(getenv("UCX_NET_DEVICES"), "mlx5_1:1");
+    assert_string_equal(getenv("FI_VERBS_IFACE"), "ib1");
+    assert_string_equal(getenv(place_env_name(PLACE_ENV_GPUS)), "0000:b1:00.0");
+    place_assignment b;
+    assert_int_equal(place_assignment_from_env(&b, &e), 0);
+    assert_string_equal(b.gpus, "0000:b1:00.0");
+    assert_string_equal(b.nics, "mlx5_1");
+    place_assignment_free(&b);
+    /* a PLACE_GPUS that the file does not say is refused */
+    setenv(place_env_name(PLACE_ENV_GPUS), "0000:31:00.0", 1);
+    assert_int_equal(place_assignment_from_env(&b, &e), -1);
+    assert_non_null(strstr(e.msg, "PLACE_GPUS='0000:31:00.0' differs from the plan file"));
+    /* the solver API gives the rank its GPUs and NICs */
+    setenv(place_env_name(PLACE_ENV_GPUS), "0000:b1:00.0", 1);
+    place_subdomain *sd = NULL;
+    place_solver_req q;
+    place_solver_req_init(&q, 8, 8, 8);
+    assert_int_equal(place_subdomain_get(&sd, &q, &e), 0);
+    assert_string_equal(sd->gpus, "0000:b1:00.0");
+    assert_string_equal(sd->nics, "mlx5_1");
+    place_subdomain_free(sd);
+    for (int v = 0; v < PLACE_ENV_COUNT; v++)
+        if (v != PLACE_ENV_PLAN_DIR)
+            unsetenv(place_env_name((place_env_var)v));
+    place_assignment_free(&a);
+    free(path);
+    place_jobplan_free(&jp);
+}
+
+/* Plan files whose GPU or NIC entries are forged are refused with their reason. */
+static void test_forged_devices(void **s)
+{
+    (void)s;
+    place_topo *t = load("gpu-amd-4x2-8gcd");
+    place_request req;
+    place_request_init(&req);
+    req.gpus_per_rank = PLACE_GPUS_AUTO;
+    req.nics = PLACE_NICS_AUTO;
+    place_plan *p;
+    place_error e;
+    assert_int_equal(place_plan_compute(&p, t, &req, &e), 0);
+    char good[256], bad[256];
+    snprintf(good, sizeof good, "%s/good.json", dir);
+    FILE *f = fopen(good, "w");
+    assert_non_null(f);
+    assert_int_equal(place_plan_write_json(p, NULL, f, &e), 0);
+    fclose(f);
+    place_assignment a;
+    assert_int_equal(place_assignment_load(&a, good, 6, &e), 0);
+    assert_string_equal(a.gpus, "0000:d9:00.0");
+    assert_string_equal(a.nics, "cxi3");
+    place_assignment_free(&a);
+    const char *forgeries[][3] = {
+        {"0000:d9:00.0", "0000:d9:00.0; rm -rf", "not a PCI bus id"},
+        {"\"cxi3\"", "\"cxi3 $(id)\"", "not a device name"},
+        {"\"gpus\":[", "\"gpus\":{\"a\":1},\"x\":[", "gpus is not a list"}};
+    for (size_t k = 0; k < sizeof forgeries / sizeof forgeries[0]; k++) {
+        char cmd[1024];
+        snprintf(bad, sizeof bad, "%s/bad%zu.json", dir, k);
+        snprintf(cmd, sizeof cmd, "python3 -c \"import sys; s=open(sys.argv[1]).read(); "
+                 "open(sys.argv[2],'w').write(s.replace(sys.argv[3], sys.argv[4]))\" '%s' '%s' '%s' '%s'",
+                 good, bad, forgeries[k][0], forgeries[k][1]);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(place_assignment_load(&a, bad, 6, &e), -1);
+        if (!strstr(e.msg, forgeries[k][2]))
+            fail_msg("forgery %zu: '%s'", k, e.msg);
+    }
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_discovery),
+        cmocka_unit_test(test_export_round_trip),
+        cmocka_unit_test(test_forged_devices),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
