@@ -339,6 +339,15 @@ static void shim_report(const options *o, const place_launch *l, const place_ass
             "memory %s; threads %s\n", l->rank, l->size, l->launcher, l->node, host,
             l->local_rank, l->local_size, bound ? bound : "?", numa ? numa : "?", o->membind,
             threads);
+    if (a->gpus || a->nics) {
+        char dev[1024];
+        int at2 = 0;
+        for (int i = 0; i < a->ndevenv && at2 < (int)sizeof dev - 8; i++)
+            at2 += snprintf(dev + at2, sizeof dev - (size_t)at2, " %s", a->devenv[i]);
+        fprintf(stderr, "placerun: rank %d: GPUs %s, NICs %s;%s\n", l->rank,
+                a->gpus ? (*a->gpus ? a->gpus : "none") : "not handed out",
+                a->nics ? (*a->nics ? a->nics : "none") : "not handed out", dev);
+    }
     free(numa);
     free(bound);
 }

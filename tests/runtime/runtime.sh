@@ -34,6 +34,26 @@ single_exports_plan)
 check_single_2_threads)
   "$pr" --check -t 2 || fail "--check with 2 threads"
   ;;
+check_reports_gpus)
+  # placecheck's GPU lines: through sysfs when no vendor runtime loads, through the (fake)
+  # CUDA driver when one does, and a mismatch for a GPU that is not there or not the plan's.
+  # The "GPU" is this machine's network card's PCI function: any PCI device has the sysfs
+  # entries the check reads.
+  bdf=$(basename "$(readlink -f /sys/class/net/*/device/.. 2>/dev/null | grep -E '[0-9a-f]{4}:' | head -1)")
+  [ -n "$bdf" ] && [ -e "/sys/bus/pci/devices/$bdf" ] || { bdf=$(ls /sys/bus/pci/devices | head -1); }
+  run() { taskset -c 0 env PLACE_RANK=0 PLACE_THREAD_PUS=0 OMP_NUM_THREADS=1 OMP_PLACES='{0}' OMP_PROC_BIND=close "$@" "$bin/placecheck"; }
+  out=$(run PLACE_GPUS="$bdf" LD_LIBRARY_PATH=) || fail "sysfs path: $out"
+  grep -q "rank 0 gpu 0: $bdf, no vendor runtime here: sysfs, NUMA .*: ok" <<<"$out" || fail "sysfs line: $out"
+  out=$(run PLACE_GPUS=0000:ff:1f.7 LD_LIBRARY_PATH=); [ $? -eq 1 ] || fail "a missing PCI device passed"
+  grep -q "MISMATCH (no such PCI device)" <<<"$out" || fail "missing device line: $out"
+  fake=$tdir/fakecuda
+  [ -e "$fake/libcuda.so.1" ] || fail "the fake CUDA driver was not built"
+  out=$(run PLACE_GPUS="$bdf" LD_LIBRARY_PATH="$fake" FAKE_CUDA_BUSIDS="$bdf") || fail "runtime path: $out"
+  grep -q "rank 0 gpu 0: $bdf, CUDA device 0, NUMA .*: ok" <<<"$out" || fail "CUDA line: $out"
+  out=$(run PLACE_GPUS="$bdf" LD_LIBRARY_PATH="$fake" FAKE_CUDA_BUSIDS="0000:ff:00.0,$bdf"); [ $? -eq 1 ] || fail "an extra GPU passed"
+  grep -q "CUDA sees 2 GPUs, the plan gives it 1: MISMATCH" <<<"$out" || fail "count line: $out"
+  grep -q "CUDA device 1, .*MISMATCH" <<<"$out" || fail "order line: $out"
+  ;;
 check_detects_a_wrong_placement)
   # the probe must fail when threads are not where the plan says
   [ "$ncpu" -ge 2 ] || { echo "needs 2 CPUs"; exit 0; }
