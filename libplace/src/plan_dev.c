@@ -580,8 +580,8 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
             idle += g[k].n - r[k] * G;
         at += r[k];
     }
-    note(p, "ranks follow the GPUs: each rank's cores are taken from its GPU%s' locality",
-         G == 1 ? "" : "s");
+    note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality",
+         G == 1 ? "GPU's" : "GPUs'");
     if (idle)
         note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s", idle, p->ngpu_scope, R,
              R == 1 ? "" : "s", G ? "" : " (ranks go to localities in proportion to their GPUs)");
@@ -743,8 +743,9 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         far += bd > 0;
     }
     if (far)
-        note(p, "%d of %d local ranks have no NIC local to their cores: each gets the nearest "
-                "(by NUMA distance), balanced", far, np->nranks);
+        note(p, "%d of %d local ranks have no NIC local to all of their cores: each gets the "
+                "nearest (by NUMA distance from its first NUMA node), balanced over equals",
+             far, np->nranks);
     hwloc_bitmap_free(rs);
     free(cand);
     free(load);

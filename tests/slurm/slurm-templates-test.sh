@@ -31,6 +31,21 @@ for t in slurm-mpirun slurm-srun; do
   [ "$pus" = "0:0 1:1 " ] || fail "$t: placerun's binding report '$pus', expected rank 0 on PU 0 and rank 1 on PU 1"
   echo "ok: $t"
 done
+# the GPU templates on this GPU-less node (a Slurm without GPU gres): their GPU request line
+# dropped, 2 ranks asked for; placerun --gpus auto finds no GPU, says so, places by CPU
+for t in slurm-gpu-mpirun slurm-gpu-srun; do
+  export OUT=$base/out-$t RANKS_PER_NODE=2
+  grep -q '^#SBATCH --gpus-per-node=' "$configs/batch/$t.sbatch" || fail "$t: no GPU request"
+  sed '/^#SBATCH --gpus-per-node=/d' "$configs/batch/$t.sbatch" > "$base/$t.sbatch"
+  jid=$(sbatch --parsable -o "$base/$t.out" "$base/$t.sbatch") || fail "sbatch $t"
+  for i in $(seq 240); do squeue -h -j "$jid" 2>/dev/null | grep -q . || break; sleep 0.5; done
+  cat "$base/$t.out"
+  grep -q "fdtd3d: 32x32x32 cells, 50 steps, 2 ranks x 1 threads" "$base/$t.out" || fail "$t: fdtd3d did not run on 2 ranks"
+  pus=$(sed -n 's/^placerun: rank \([01]\)\/2 .* bound to PUs \([0-9]*\),.*/\1:\2/p' "$base/$t.out" | sort | tr '\n' ' ')
+  [ "$pus" = "0:0 1:1 " ] || fail "$t: placerun's binding report '$pus', expected rank 0 on PU 0 and rank 1 on PU 1"
+  echo "ok: $t"
+done
+unset RANKS_PER_NODE
 # the sweep driver: 4 jobs (1 and 2 ranks x numa and compact), one CSV
 RANKS="1 2" POLICIES="numa compact" GRID=24x24x24 STEPS=30 PLACE_BIN=$bin \
   "$here/../../scripts/sweep-slurm.sh" "$base/sweep" > "$base/sweep.log" 2>&1 || { cat "$base/sweep.log"; fail "sweep-slurm.sh"; }
