@@ -1,22 +1,167 @@
 /* dryrun.c: placerun --plan: load a topology (this machine's or a described one),
  * compute the plan and print it; nothing runs and nothing is bound.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "placerun.h"
+
+static int write_to(const options *o, const place_plan *plan, const place_decomp *d, FILE *f,
+                    place_error *e)
+{
+    if (!strcmp(o->format, "json"))
+        return place_plan_write_json(plan, d, f, e);
+    if (!strcmp(o->format, "text"))
+        return place_plan_write_text(plan, d, f, e);
+    return placerun_export(o, plan, f, e);
+}
+
+/* --format png|svg: lstopo draws the node from an XML copy of the topology whose PUs (and
+ * GPUs, NICs) carry each rank's colour; both files live in a private directory (mkdtemp,
+ * 0700) until the picture is copied to -o atomically. */
+static int picture(const options *o, const place_plan *plan, place_error *e)
+{
+    char *xml = NULL;
+    if (place_plan_styled_xml(plan, 0, &xml, e) < 0)
+        return -1;
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX], in[PATH_MAX + 16], out[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/placerun-picture.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        free(xml);
+        return place_error_set(e, PLACE_ESYS, "cannot make a private directory in %s: %s",
+                               tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
+    }
+    snprintf(in, sizeof in, "%s/node.xml", dir);
+    snprintf(out, sizeof out, "%s/node.%s", dir, o->format);
+    int rc = -1;
+    int fd = open(in, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f || fputs(xml, f) < 0 || fclose(f) != 0) {
+        if (!f && fd >= 0)
+            close(fd);
+        place_error_set(e, PLACE_ESYS, "writing %s: %s", in, strerror(errno));
+        goto out;
+    }
+    /* the legend: what each colour is */
+    const place_request *r = place_plan_resolved(plan);
+    int first, count;
+    place_plan_node_range(plan, 0, &first, &count);
+    char **argv = calloc((size_t)(2 * count + 16), sizeof(char *));
+    char (*leg)[160] = calloc((size_t)count + 2, sizeof *leg);
+    int ac = 0;
+    if (!argv || !leg) {
+        free(argv);
+        free(leg);
+        place_error_set(e, PLACE_ENOMEM, "out of memory");
+        goto out;
+    }
+    argv[ac++] = "lstopo";
+    argv[ac++] = "--if";
+    argv[ac++] = "xml";
+    argv[ac++] = "-i";
+    argv[ac++] = in;
+    argv[ac++] = "--of";
+    argv[ac++] = (char *)o->format;
+    argv[ac++] = "-f";
+    argv[ac++] = "--no-factorize";
+    argv[ac++] = "--no-default-legend";
+    for (int l = 0; l < count && l < 64; l++) {
+        place_rank_info ri;
+        place_plan_rank(plan, first + l, &ri, NULL);
+        int at = snprintf(leg[l], sizeof leg[l], "rank %d (%s): PUs %.60s", first + l,
+                          place_plan_rank_colour(l), ri.cpuset);
+        const place_topo *t = place_plan_topo(plan);
+        for (int g = 0; g < ri.ngpus && at < 120; g++) {
+            place_device_info d;
+            place_topo_device(t, PLACE_DEVICE_GPU, ri.gpu[g], &d);
+            at += snprintf(leg[l] + at, sizeof leg[l] - (size_t)at, "%s%s", g ? "," : ", GPU ", d.name);
+        }
+        for (int g = 0; g < ri.nnics && at < 140; g++) {
+            place_device_info d;
+            place_topo_device(t, PLACE_DEVICE_NIC, ri.nic[g], &d);
+            at += snprintf(leg[l] + at, sizeof leg[l] - (size_t)at, "%s%s", g ? "," : ", NIC ", d.name);
+        }
+        argv[ac++] = "--append-legend";
+        argv[ac++] = leg[l];
+    }
+    if (count > 64) {
+        snprintf(leg[64 < count ? 64 : count], sizeof leg[0], "... and %d more ranks (colours repeat)", count - 64);
+        argv[ac++] = "--append-legend";
+        argv[ac++] = leg[64];
+    }
+    argv[ac++] = out;
+    argv[ac] = NULL;
+    (void)r;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execvp("lstopo", argv);
+        _exit(127);
+    }
+    int st = 0;
+    while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    free(argv);
+    free(leg);
+    if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        place_error_set(e, PLACE_ESYS, "--format %s: lstopo (Debian's hwloc package, built with "
+                        "cairo) %s", o->format, pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127
+                        ? "is not installed" : "could not draw the node");
+        goto out;
+    }
+    /* copy the picture to -o atomically */
+    FILE *src = fopen(out, "rb");
+    place_wfile w;
+    if (!src) {
+        place_error_set(e, PLACE_ESYS, "lstopo wrote no %s", o->format);
+        goto out;
+    }
+    if (place_wfile_open(&w, "-o", o->output, e) < 0) {
+        fclose(src);
+        goto out;
+    }
+    char buf[65536];
+    size_t n;
+    int bad = 0;
+    while (!bad && (n = fread(buf, 1, sizeof buf, src)) > 0)
+        bad = fwrite(buf, 1, n, w.f) != n;
+    fclose(src);
+    if (bad) {
+        place_wfile_free(&w);
+        place_error_set(e, PLACE_ESYS, "-o '%.200s': write failed", o->output);
+        goto out;
+    }
+    rc = place_wfile_commit(&w, e);
+out:
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+    free(xml);
+    return rc;
+}
 
 /* To standard output, or atomically to -o FILE (a failed run leaves no truncated plan). */
 static int write_plan(const options *o, const place_plan *plan, const place_decomp *d,
                       place_error *e)
 {
-    int json = !strcmp(o->format, "json");
+    if (!strcmp(o->format, "png") || !strcmp(o->format, "svg"))
+        return picture(o, plan, e);
     if (!o->output)
-        return json ? place_plan_write_json(plan, d, stdout, e)
-                    : place_plan_write_text(plan, d, stdout, e);
+        return write_to(o, plan, d, stdout, e);
     place_wfile w;
     if (place_wfile_open(&w, "-o", o->output, e) < 0)
         return -1;
-    int rc = json ? place_plan_write_json(plan, d, w.f, e) : place_plan_write_text(plan, d, w.f, e);
+    int rc = write_to(o, plan, d, w.f, e);
     if (rc == 0)
         return place_wfile_commit(&w, e);
     place_wfile_free(&w);

@@ -19,7 +19,7 @@ enum {
     OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
     OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
     OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE,
-    OPT_CONFIG, OPT_GPUS, OPT_GPR, OPT_GPU_BIND, OPT_NICS
+    OPT_CONFIG, OPT_GPUS, OPT_GPR, OPT_GPU_BIND, OPT_NICS, OPT_HOSTS, OPT_HOSTFILE
 };
 
 void placerun_usage(FILE *f)
@@ -100,7 +100,13 @@ void placerun_usage(FILE *f)
 "\n"
 "Dry run:\n"
 "  --plan               print the plan and run nothing\n"
-"  --format F           text (default: one line per rank) or json (schema place-plan/1)\n"
+"  --format F           text (default: one line per rank), json (schema place-plan/1),\n"
+"                       map (a character per PU: the rank owning it), png or svg (-o FILE:\n"
+"                       the node drawn by lstopo, each rank's PUs, GPUs, NICs coloured),\n"
+"                       rankfile (Open MPI), slurm (srun options), likwid (likwid-pin per\n"
+"                       rank), omp (OMP_* per rank), env (the variables of each rank)\n"
+"  --hosts H1,H2,...    the nodes' host names for rankfile, likwid, omp, env (node i is\n"
+"                       host i); --hostfile FILE: one per line (Open MPI's hostfiles do)\n"
 "  -o, --output FILE    write the plan to FILE instead of standard output (atomically)\n"
 "  --config FILE        a site or machine profile (INI, [placerun] section) applied\n"
 "                       before the command line; also read: /etc/place/placerun.conf,\n"
@@ -113,6 +119,67 @@ void placerun_usage(FILE *f)
 
 /* "-np" is mpirun's spelling; getopt_long cannot take a two-letter single-dash option,
  * so it is rewritten to "-n" before parsing (only before "--"). */
+/* Other launchers' spellings: accepted where the meaning is place's own, else a hint that
+ * says what placerun calls it. */
+static const struct {
+    const char *flag;
+    const char *same;   /* placerun's option with the same meaning, or NULL */
+    const char *hint;   /* else: what to use */
+} habits[] = {
+    {"--ntasks", "--np", NULL},
+    {"--ntasks-per-node", "--ranks-per-node", NULL},
+    {"--report-bindings", "--report", NULL},
+    {"--map-by", NULL, "placerun maps ranks itself: --policy numa (by NUMA node), compact (fill "
+                       "cores in order, Open MPI's --map-by core) or spread (round-robin over NUMA "
+                       "nodes, --map-by numa); run mpirun with --bind-to none"},
+    {"--bind-to", NULL, "placerun binds every rank and thread itself (one thread per PU); run "
+                        "mpirun with --bind-to none, and --smt K for hardware threads"},
+    {"--cpu-bind", NULL, "placerun binds every rank and thread itself; run srun with "
+                         "--cpu-bind=none (placerun --plan --format slurm prints srun's own "
+                         "--cpu-bind for a plan)"},
+    {"--distribution", NULL, "placerun lays ranks out in blocks per node (-N, --ranks-per-node) "
+                             "and over NUMA nodes by --policy numa|compact|spread"},
+    {"--cpus-per-task", NULL, "placerun calls it -t/--threads: threads per rank, each on its "
+                              "own PU"},
+    {"-c", NULL, "placerun calls it -t/--threads: threads per rank, each on its own PU "
+                 "(Slurm's -c/--cpus-per-task)"},
+    {"--npernode", "--ranks-per-node", NULL},
+    {"-npernode", "--ranks-per-node", NULL},
+};
+
+/* Rewrites accepted spellings into placerun's; a hint for the others (1 = error set). */
+static int rewrite_habits(int argc, char **argv, place_error *e)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        for (size_t k = 0; k < sizeof habits / sizeof habits[0]; k++) {
+            size_t n = strlen(habits[k].flag);
+            if (strncmp(argv[i], habits[k].flag, n) || (argv[i][n] && argv[i][n] != '='))
+                continue;
+            if (!habits[k].same) {
+                place_error_set(e, PLACE_EINVAL, "%.40s: %s", argv[i], habits[k].hint);
+                return 1;
+            }
+            if (!argv[i][n]) {
+                argv[i] = (char *)habits[k].same;
+            } else { /* --ntasks-per-node=4: the value stays, the name changes */
+                static char keep[8][96];
+                static int nkeep;
+                if (nkeep == 8 || strlen(habits[k].same) + strlen(argv[i] + n) >= sizeof keep[0]) {
+                    place_error_set(e, PLACE_EINVAL, "%.40s: write it as %s VALUE", argv[i],
+                                    habits[k].same);
+                    return 1;
+                }
+                snprintf(keep[nkeep], sizeof keep[0], "%.20s%.70s", habits[k].same, argv[i] + n);
+                argv[i] = keep[nkeep++];
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
 static void rewrite_np(int argc, char **argv)
 {
     static char n[] = "-n";
@@ -389,8 +456,11 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         {"gpus-per-rank", required_argument, 0, OPT_GPR},
         {"gpu-bind", required_argument, 0, OPT_GPU_BIND},
         {"nics", required_argument, 0, OPT_NICS},
+        {"hosts", required_argument, 0, OPT_HOSTS},
+        {"hostfile", required_argument, 0, OPT_HOSTFILE},
         {0, 0, 0, 0}};
-    static const char *const formats[] = {"text", "json", NULL};
+    static const char *const formats[] = {"text", "json", "map", "png", "svg", "rankfile",
+                                          "slurm", "likwid", "omp", "env", NULL};
     static const char *const membinds[] = {"local", "interleave", "none", NULL};
     static const char *const launchers[] = {"mpirun", "srun", NULL};
     opterr = 0; /* our own one-line messages */
@@ -425,7 +495,8 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_ALLOWED: o->allowed = optarg; break;
         case OPT_OVERSUB: o->req.oversubscribe = 1; break;
         case OPT_FORMAT:
-            rc = one_of("--format", optarg, formats, "text or json", e);
+            rc = one_of("--format", optarg, formats, "text, json, map, png, svg, rankfile, slurm, "
+                        "likwid, omp or env", e);
             o->format = optarg;
             break;
         case OPT_GRID:
@@ -481,6 +552,8 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case 'h': o->help = 1; return 0;     /* main prints it: parsing never exits */
         case OPT_VERSION: o->version = 1; return 0;
         case OPT_CONFIG: break; /* applied before the command line */
+        case OPT_HOSTS: o->hosts = optarg; break;
+        case OPT_HOSTFILE: o->hostfile = optarg; break;
         case OPT_GPUS:
             if (!strcmp(optarg, "auto"))
                 o->req.gpus_per_rank = PLACE_GPUS_AUTO;
@@ -524,6 +597,8 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
     o->argc = argc;
     o->argv = argv;
     rewrite_np(argc, argv);
+    if (rewrite_habits(argc, argv, e))
+        return -1;
     if (load_configs(o, argc, argv, e) < 0 || apply_options(o, argc, argv, e) < 0)
         return -1;
     if (o->help || o->version)
@@ -549,6 +624,14 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
                                o->jopts.seconds * 1e3);
     if (o->output && !o->plan && !o->jitter)
         return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
+    int picture = !strcmp(o->format, "png") || !strcmp(o->format, "svg");
+    if (picture && !o->output)
+        return place_error_set(e, PLACE_EINVAL, "--format %s draws a picture: give the file with "
+                               "-o FILE.%s", o->format, o->format);
+    if (strcmp(o->format, "text") && strcmp(o->format, "json") && !o->plan)
+        return place_error_set(e, PLACE_EINVAL, "--format %s goes with --plan", o->format);
+    if (o->hosts && o->hostfile)
+        return place_error_set(e, PLACE_EINVAL, "--hosts and --hostfile: choose one");
     /* GPUs asked for: NICs too unless --nics said otherwise, and without -n or
      * --ranks-per-node the GPUs decide the ranks */
     int gpus = o->req.gpus_per_rank != PLACE_GPUS_NONE || o->req.gpu_bind == PLACE_GPU_BIND_MAP;

@@ -16,7 +16,9 @@ typedef struct options {
     int help, version;         /* --help, --version: print and exit 0 (in main) */
     const char *topology;
     const char *allowed;
-    const char *format;
+    const char *format;        /* text, json, map, png, svg, rankfile, slurm, likwid, omp, env */
+    const char *hosts;         /* --hosts h1,h2,...: the plan's nodes' names (exports) */
+    const char *hostfile;      /* --hostfile FILE */
     const char *output;
     const char *membind;       /* local | interleave | none */
     const char *launcher;      /* --launcher: wrapper mode with mpirun | srun */
@@ -53,6 +55,10 @@ int placerun_fail(const place_error *e, int code);
 
 /* dryrun.c: --plan. Returns the exit status. */
 int placerun_plan_mode(const options *o);
+
+/* export.c: --plan in another tool's format (rankfile, slurm, likwid, omp, env) or as a
+ * map of the node. */
+int placerun_export(const options *o, const place_plan *plan, FILE *f, place_error *e);
 
 /* run.c: the run-time modes. Each returns an exit status (after printing one line on
  * failure) or does not return (exec). */

@@ -176,42 +176,12 @@ static int shim_bind(const options *o, const place_launch *l, shim *s, place_err
  * environment string (MAX_ARG_STRLEN, 128 KiB); longer lists in the interval notation of
  * OpenMP ("{0}:64:2", runs of a constant stride). NULL when even that is too long. */
 #define ENV_STRING_MAX (32 * 4096)
-static char *omp_places(const int *pu, int n)
-{
-    char *plain = place_int_list_string(pu, n, "{", "}");
-    if (!plain || strlen(plain) + sizeof "OMP_PLACES=" < ENV_STRING_MAX)
-        return plain;
-    free(plain);
-    size_t cap = (size_t)n * 24 + 1, at = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < n;) {
-        int j = i + 1;
-        if (j < n) {
-            int stride = pu[j] - pu[i];
-            while (j + 1 < n && pu[j + 1] - pu[j] == stride)
-                j++;
-            j++;
-            at += (size_t)snprintf(s + at, cap - at, "%s{%d}:%d:%d", i ? "," : "", pu[i], j - i, stride);
-        } else {
-            at += (size_t)snprintf(s + at, cap - at, "%s{%d}", i ? "," : "", pu[i]);
-        }
-        i = j;
-    }
-    if (at + sizeof "OMP_PLACES=" >= ENV_STRING_MAX) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
 
 /* 3a. The environment the application will get must fit the kernel's limit on one string,
  *     checked before anything is bound (exec failed with E2BIG after binding). */
 static int shim_check_env(const place_assignment *a, place_error *e)
 {
-    char *places = omp_places(a->thread_pu_os, a->nthreads);
+    char *places = place_omp_places(a->thread_pu_os, a->nthreads);
     int rc = places ? place_env_fits(a, e)
                     : place_error_set(e, PLACE_EINVAL, "%d threads on PUs %.60s...: their "
                                       "OMP_PLACES would exceed the kernel's %d bytes for one "
@@ -227,7 +197,7 @@ static int shim_check_env(const place_assignment *a, place_error *e)
 static int shim_export_omp(const options *o, const place_launch *l, const place_assignment *a,
                            place_error *e)
 {
-    char *places = omp_places(a->thread_pu_os, a->nthreads);
+    char *places = place_omp_places(a->thread_pu_os, a->nthreads);
     if (!places)
         return place_error_set(e, PLACE_ENOMEM, "out of memory"), 1;
     char nthreads[16];

@@ -11,6 +11,8 @@ PKGS=(
   libopenmpi-dev openmpi-bin
   libpapi-dev papi-tools
   libjansson-dev libcmocka-dev libinih-dev zlib1g-dev
+  # the Slurm SPANK plugin (spank.h) and likwid-pin for the export tests
+  libslurm-dev likwid
   # the sanitizer build and the fuzz harnesses (scripts/test-sanitize.sh)
   clang libclang-rt-14-dev libomp-dev
   # test groups: network-namespace hosts, a real Slurm, the multi-NUMA QEMU guest

@@ -147,6 +147,30 @@ int place_parse_int_list(const char *what, const char *s, long min, long max, in
 }
 
 
+int place_parse_cpulist(const char *what, const char *s, int *out, int cap, int *n,
+                        place_error *err)
+{
+    int bad_index = 0;
+    *n = 0;
+    if (!place_cpulist_syntax(s, &bad_index))
+        return place_error_set(err, PLACE_EINVAL, "%s '%.60s': %s; expected OS PU indices like "
+                               "0-3,8", what, s ? s : "", bad_index ? "a PU index is out of range"
+                                                                    : "not a CPU list");
+    for (const char *p = s; *p;) {
+        char *end;
+        long lo = strtol(p, &end, 10), hi = lo;
+        if (*end == '-')
+            hi = strtol(end + 1, &end, 10);
+        for (long v = lo; v <= hi; v++) {
+            if (*n == cap)
+                return place_error_set(err, PLACE_EINVAL, "%s '%.60s': more than %d PUs", what, s, cap);
+            out[(*n)++] = (int)v;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
 char *place_int_list_string(const int *v, int n, const char *pre, const char *post)
 {
     size_t cap = (size_t)n * (12 + strlen(pre) + strlen(post)) + 1;

@@ -51,9 +51,18 @@ int place_policy_parse(const char *what, const char *s, place_policy *out, place
             *out = (place_policy)i;
             return 0;
         }
+    /* names users know from OpenMP's OMP_PROC_BIND and Intel's KMP_AFFINITY, same meaning */
+    if (s && (!strcmp(s, "scatter") || !strcmp(s, "spread_numa"))) {
+        *out = PLACE_POLICY_SPREAD;
+        return 0;
+    }
+    if (s && !strcmp(s, "close")) {
+        *out = PLACE_POLICY_COMPACT;
+        return 0;
+    }
     return place_error_set(err, PLACE_EINVAL,
-                           "%s '%.40s': unknown; expected numa, compact or spread", what,
-                           s ? s : "");
+                           "%s '%.40s': unknown; expected numa, compact (or close) or spread (or "
+                           "scatter)", what, s ? s : "");
 }
 
 int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_error *err)
@@ -714,6 +723,11 @@ int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_
     info->nnics = r->nnic;
     info->nic = r->nic;
     return 0;
+}
+
+int place_plan_node_range(const place_plan *p, int node, int *first, int *count)
+{
+    return place_plan_node_ranks(p, node, first, count, NULL);
 }
 
 int place_plan_binds_gpus(const place_plan *p) { return p->gpus_bound; }

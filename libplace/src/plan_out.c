@@ -420,3 +420,208 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
         return dump_failed(err);
     return 0;
 }
+
+/* ---- a map of the node, and a picture ----------------------------------------------- */
+
+static const char map_chars[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/* owner[pu] for the node's ranks: local rank, -1 none, -2 several. */
+static int *node_owners(const place_plan *p, int node, int *first, int *count, int *maxpu)
+{
+    if (place_plan_node_ranks(p, node, first, count, NULL) < 0)
+        return NULL;
+    const place_topo *t = place_plan_topo(p);
+    int max = hwloc_bitmap_last(hwloc_topology_get_complete_cpuset(t->h));
+    *maxpu = max < 0 ? 0 : max;
+    int *own = malloc(sizeof(int) * (size_t)(*maxpu + 1));
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    if (!own || !set) {
+        free(own);
+        hwloc_bitmap_free(set);
+        return NULL;
+    }
+    for (int i = 0; i <= *maxpu; i++)
+        own[i] = -1;
+    for (int l = 0; l < *count; l++) {
+        place_rank_info ri;
+        place_plan_rank(p, *first + l, &ri, NULL);
+        hwloc_bitmap_list_sscanf(set, ri.cpuset);
+        int pu;
+        hwloc_bitmap_foreach_begin(pu, set)
+            if (pu <= *maxpu)
+                own[pu] = own[pu] == -1 ? l : -2;
+        hwloc_bitmap_foreach_end();
+    }
+    hwloc_bitmap_free(set);
+    return own;
+}
+
+static void map_pu(const place_topo *t, const int *own, int maxpu, hwloc_obj_t pu, char **buf,
+                   size_t *len, size_t *cap)
+{
+    char c = 'x';
+    int i = (int)pu->os_index;
+    if (hwloc_bitmap_isset(t->usable, pu->os_index) && i <= maxpu)
+        c = own[i] == -1 ? '.' : own[i] == -2 ? '*' : own[i] < 62 ? map_chars[own[i]] : '+';
+    if (*len + 2 >= *cap) {
+        *cap *= 2;
+        char *b = realloc(*buf, *cap);
+        if (!b)
+            return;
+        *buf = b;
+    }
+    (*buf)[(*len)++] = c;
+    (*buf)[*len] = '\0';
+}
+
+static void append_text(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 1 >= *cap) {
+        size_t nc = (*cap + n + 1) * 2;
+        char *b = realloc(*buf, nc);
+        if (!b)
+            return;
+        *buf = b;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+}
+
+int place_plan_map_text(const place_plan *p, int node, char **text, place_error *err)
+{
+    const place_topo *t = place_plan_topo(p);
+    int first, count, maxpu;
+    int *own = node_owners(p, node, &first, &count, &maxpu);
+    if (!own)
+        return place_error_set(err, PLACE_EINVAL, "node %d: not a node of the plan", node);
+    size_t cap = 4096, len = 0;
+    char *b = malloc(cap), line[256];
+    if (!b) {
+        free(own);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    }
+    b[0] = '\0';
+    snprintf(line, sizeof line, "# node %d: a character per PU, a core's PUs together, cores "
+             "separated by '/': the local rank owning it (0-9a-zA-Z = 0-61, + beyond), '*' "
+             "several, '.' idle, 'x' not usable\n", node);
+    append_text(&b, &len, &cap, line);
+    int npk = hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_PACKAGE);
+    for (int k = 0; k < (npk ? npk : 1); k++) {
+        hwloc_obj_t pk = npk ? hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PACKAGE, (unsigned)k)
+                             : hwloc_get_root_obj(t->h);
+        snprintf(line, sizeof line, "%s L#%d [", npk ? "package" : "machine", k);
+        append_text(&b, &len, &cap, line);
+        int ncore = hwloc_get_nbobjs_inside_cpuset_by_type(t->h, pk->complete_cpuset, HWLOC_OBJ_CORE);
+        hwloc_obj_t c = NULL, u = NULL;
+        int i = 0;
+        if (ncore > 0) {
+            while ((c = hwloc_get_next_obj_inside_cpuset_by_type(t->h, pk->complete_cpuset, HWLOC_OBJ_CORE, c))) {
+                if (i++)
+                    append_text(&b, &len, &cap, "/");
+                u = NULL;
+                while ((u = hwloc_get_next_obj_inside_cpuset_by_type(t->h, c->cpuset, HWLOC_OBJ_PU, u)))
+                    map_pu(t, own, maxpu, u, &b, &len, &cap);
+            }
+        } else {
+            while ((u = hwloc_get_next_obj_inside_cpuset_by_type(t->h, pk->complete_cpuset, HWLOC_OBJ_PU, u))) {
+                if (i++)
+                    append_text(&b, &len, &cap, "/");
+                map_pu(t, own, maxpu, u, &b, &len, &cap);
+            }
+        }
+        append_text(&b, &len, &cap, "]\n");
+    }
+    /* the node's devices and their local ranks */
+    for (int l = 0; l < count && (place_plan_binds_gpus(p) || place_plan_binds_nics(p)); l++) {
+        place_rank_info ri;
+        place_plan_rank(p, first + l, &ri, NULL);
+        snprintf(line, sizeof line, "%c:", l < 62 ? map_chars[l] : '+');
+        append_text(&b, &len, &cap, line);
+        for (int g = 0; g < ri.ngpus; g++) {
+            place_device_info d;
+            place_topo_device(t, PLACE_DEVICE_GPU, ri.gpu[g], &d);
+            snprintf(line, sizeof line, " %s", d.name);
+            append_text(&b, &len, &cap, line);
+        }
+        for (int g = 0; g < ri.nnics; g++) {
+            place_device_info d;
+            place_topo_device(t, PLACE_DEVICE_NIC, ri.nic[g], &d);
+            snprintf(line, sizeof line, " %s", d.name);
+            append_text(&b, &len, &cap, line);
+        }
+        append_text(&b, &len, &cap, l + 1 < count ? ";" : "\n");
+        if (l + 1 < count && (l + 1) % 8 == 0)
+            append_text(&b, &len, &cap, "\n");
+        else if (l + 1 < count)
+            append_text(&b, &len, &cap, " ");
+    }
+    free(own);
+    *text = b;
+    return 0;
+}
+
+/* 12 colours that stay apart (after Sasha Trubetskoy's list of distinct colours). */
+static const char *const colours[12] = {"#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231",
+                                        "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4",
+                                        "#469990", "#dcbeff"};
+
+const char *place_plan_rank_colour(int l)
+{
+    return colours[(l < 0 ? 0 : l) % 12];
+}
+
+static void style(hwloc_topology_t h, hwloc_obj_t o, int l)
+{
+    char v[64];
+    snprintf(v, sizeof v, "Background=%s;Text=#000000", place_plan_rank_colour(l));
+    hwloc_obj_add_info(o, "lstopoStyle", v);
+    (void)h;
+}
+
+int place_plan_styled_xml(const place_plan *p, int node, char **xml, place_error *err)
+{
+    const place_topo *t = place_plan_topo(p);
+    int first, count, maxpu;
+    int *own = node_owners(p, node, &first, &count, &maxpu);
+    if (!own)
+        return place_error_set(err, PLACE_EINVAL, "node %d: not a node of the plan", node);
+    hwloc_topology_t h;
+    if (hwloc_topology_dup(&h, t->h) < 0) {
+        free(own);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory copying the topology");
+    }
+    hwloc_obj_t u = NULL;
+    while ((u = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_PU, u)))
+        if ((int)u->os_index <= maxpu && own[u->os_index] >= 0)
+            style(h, u, own[u->os_index]);
+    for (int l = 0; l < count; l++) {
+        place_rank_info ri;
+        place_plan_rank(p, first + l, &ri, NULL);
+        for (int k = 0; k < 2; k++)
+            for (int g = 0; g < (k ? ri.nnics : ri.ngpus); g++) {
+                place_device_info d;
+                place_topo_device(t, (place_device_kind)k, k ? ri.nic[g] : ri.gpu[g], &d);
+                hwloc_obj_t o = hwloc_get_pcidev_by_busidstring(h, d.pci);
+                if (o)
+                    style(h, o, l);
+            }
+    }
+    free(own);
+    char *buf = NULL;
+    int len = 0;
+    int rc = hwloc_topology_export_xmlbuffer(h, &buf, &len, 0);
+    if (rc == 0) {
+        *xml = malloc((size_t)len + 1);
+        if (*xml) {
+            memcpy(*xml, buf, (size_t)len);
+            (*xml)[len] = '\0';
+        }
+        hwloc_free_xmlbuffer(h, buf);
+    }
+    hwloc_topology_destroy(h);
+    if (rc != 0 || !*xml)
+        return place_error_set(err, PLACE_ENOMEM, "exporting the topology as XML failed");
+    return 0;
+}

@@ -304,6 +304,39 @@ int place_env_thread_pu(int t, int *pu, place_error *err)
     return rc;
 }
 
+/* ---- OMP_PLACES ---------------------------------------------------------------------- */
+
+char *place_omp_places(const int *pu, int n)
+{
+    char *plain = place_int_list_string(pu, n, "{", "}");
+    if (!plain || strlen(plain) + sizeof "OMP_PLACES=" < ENV_STRING_MAX)
+        return plain;
+    free(plain);
+    size_t cap = (size_t)n * 24 + 1, at = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < n;) {
+        int j = i + 1;
+        if (j < n) {
+            int stride = pu[j] - pu[i];
+            while (j + 1 < n && pu[j + 1] - pu[j] == stride)
+                j++;
+            j++;
+            at += (size_t)snprintf(s + at, cap - at, "%s{%d}:%d:%d", i ? "," : "", pu[i], j - i, stride);
+        } else {
+            at += (size_t)snprintf(s + at, cap - at, "%s{%d}", i ? "," : "", pu[i]);
+        }
+        i = j;
+    }
+    if (at + sizeof "OMP_PLACES=" >= ENV_STRING_MAX) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* ---- GPUs and NICs: the vendors' variables ------------------------------------------- */
 
 static int push(char ***env, int *n, const char *name, const char *value)

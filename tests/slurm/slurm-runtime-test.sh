@@ -53,6 +53,25 @@ echo "ok: srun --check"
 timeout 60 srun -n 2 --immediate=30 --mpi=pmix "$bin/placerun" -t 1 -- ./probe.sh > pmix.out 2> pmix.err || { cat pmix.err; fail "srun --mpi=pmix"; }
 verify pmix.out pmix || fail "srun --mpi=pmix: ranks differ from the plan"
 
+# placerun --plan --format slurm: srun's own options, applied by srun itself (no placerun
+# at run time), for 2 ranks of 1 PU (map_cpu) and 1 rank of 2 PUs (mask_cpu)
+for req in "-n 2 -t 1" "-n 1 -t 2"; do
+  opts=$("$bin/placerun" --plan --format slurm $req) || fail "--format slurm $req"
+  "$bin/placerun" --plan --format json $req > fmt.json
+  timeout 60 srun --immediate=30 $opts sh -c 'echo "$SLURM_PROCID $(grep Cpus_allowed_list /proc/self/status | cut -f2)"' > fmt.out 2> fmt.err \
+    || { cat fmt.err; fail "srun $opts"; }
+  python3 - fmt.out fmt.json <<'PY' || fail "srun $opts: masks differ from the plan"
+import json, sys
+plan = json.load(open(sys.argv[2]))
+rows = sorted(l.split() for l in open(sys.argv[1]) if l.strip())
+assert [r[0] for r in rows] == [str(i) for i in range(len(plan["ranks"]))], rows
+for r in rows:
+    assert r[1] == plan["ranks"][int(r[0])]["cpuset"], (r, plan["ranks"][int(r[0])]["cpuset"])
+print("ok: srun", " ".join(sys.argv[1:2]), rows)
+PY
+  echo "ok: srun $opts"
+done
+
 cat > job.sh <<SH
 #!/bin/bash
 #SBATCH -n 2

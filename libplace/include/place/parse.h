@@ -32,6 +32,11 @@ PLACE_API int place_parse_double(const char *what, const char *s, double min, do
 PLACE_API int place_parse_int_list(const char *what, const char *s, long min, long max, int *out,
                          int cap, int *n, place_error *err);
 
+/* A CPU list of OS PU indices ("0-3,8", each at most PLACE_MAX_PU_INDEX) into out[0..n),
+ * ascending as written; at most cap. Returns 0, or -1 with an error naming `what`. */
+PLACE_API int place_parse_cpulist(const char *what, const char *s, int *out, int cap, int *n,
+                                  place_error *err);
+
 /* The inverse: n numbers as "a,b,c", each between pre and post ("{0},{2}" for OMP_PLACES
  * with "{" and "}"). Returns a new string (caller frees) or NULL when out of memory. */
 PLACE_API char *place_int_list_string(const int *v, int n, const char *pre, const char *post);

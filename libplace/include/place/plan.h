@@ -154,6 +154,9 @@ typedef struct place_rank_info {
     const int *nic;            /* its NICs: indices for place_topo_device(PLACE_DEVICE_NIC) */
 } place_rank_info;
 
+/* The ranks of node `node`: [*first, *first + *count); -1 if the node is out of range. */
+PLACE_API int place_plan_node_range(const place_plan *p, int node, int *first, int *count);
+
 /* Whether the plan hands out GPUs / NICs (a rank may still get none of them). */
 PLACE_API int place_plan_binds_gpus(const place_plan *p);
 PLACE_API int place_plan_binds_nics(const place_plan *p);

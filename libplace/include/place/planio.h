@@ -30,6 +30,16 @@ PLACE_API int place_plan_write_node_json(const place_plan *p, const place_decomp
  * decomposition, the grid's dims and halo by link level, and each rank's box. */
 PLACE_API int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
 
+/* A map of node `node`'s plan (one line per package, each core's PUs between '/', a
+ * character per PU: the local rank that owns it), with a legend; in *text (caller frees). */
+PLACE_API int place_plan_map_text(const place_plan *p, int node, char **text, place_error *err);
+
+/* The node's topology as hwloc XML with each rank's PUs (and its GPUs and NICs) coloured by
+ * "lstopoStyle" info attributes, for lstopo to draw; in *xml (caller frees). The colour of
+ * local rank l is place_plan_rank_colour(l) ("#rrggbb"). */
+PLACE_API int place_plan_styled_xml(const place_plan *p, int node, char **xml, place_error *err);
+PLACE_API const char *place_plan_rank_colour(int local_rank);
+
 #ifdef __cplusplus
 }
 #endif

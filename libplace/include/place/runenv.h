@@ -115,6 +115,11 @@ PLACE_API int place_env_export_omp(const char *const *names, const char *const *
                                    place_error *err);
 PLACE_API int place_env_omp_by_placerun(const char *name, const char *value);
 
+/* OMP_PLACES for threads on PUs pu[0..n): "{0},{2},..." while the kernel takes that as one
+ * environment string, else OpenMP's interval notation ("{0}:16:2"); NULL if even that is
+ * too long (or out of memory). Caller frees. */
+PLACE_API char *place_omp_places(const int *pu, int n);
+
 /* Whether the assignment's PLACE_* values fit the kernel's limit on one environment string
  * (MAX_ARG_STRLEN, 128 KiB): to be checked before anything is bound, since exec fails
  * after. */

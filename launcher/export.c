@@ -1,0 +1,317 @@
+/* export.c: placerun --plan in other tools' own formats, and as a map of the node.
+ *
+ *   rankfile  Open MPI's rankfile: "rank R=HOST slot=PUs", PUs as OS indices, for
+ *             mpirun --rankfile FILE --use-hwthread-cpus --mca rmaps_rank_file_physical 1
+ *   slurm     srun's options: --nodes, --ntasks, --ntasks-per-node, --distribution=block and
+ *             --cpu-bind=map_cpu:... (one PU per rank) or mask_cpu:... (per local task)
+ *   likwid    one likwid-pin command per rank: -c with the threads' PUs in thread order
+ *   omp       per rank: OMP_NUM_THREADS, OMP_PLACES, OMP_PROC_BIND
+ *   env       per rank: the variables placerun exports from the plan
+ *   map       one line per package, a character per PU: the rank that owns it
+ * Host names come from --hosts or --hostfile (node i of the plan is host i); a one-node plan
+ * without them is this host.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "placerun.h"
+
+#define MAX_HOSTS 65536
+
+static int host_ok(const char *h)
+{
+    size_t n = strlen(h);
+    if (n == 0 || n > 253 || h[0] == '-' || h[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)h[i]) && h[i] != '-' && h[i] != '.' && h[i] != '_')
+            return 0;
+    return 1;
+}
+
+static void hosts_free(char **h, int n)
+{
+    for (int i = 0; h && i < n; i++)
+        free(h[i]);
+    free(h);
+}
+
+static int add_host(char ***h, int *n, const char *name, size_t len, const char *what,
+                    place_error *e)
+{
+    char buf[256];
+    if (len == 0 || len > 253) {
+        return place_error_set(e, PLACE_EINVAL, "%s: a host name of %zu characters; expected 1 to 253",
+                               what, len);
+    }
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    if (!host_ok(buf))
+        return place_error_set(e, PLACE_EINVAL, "%s: '%.60s' is not a host name (letters, digits, "
+                               "'-', '.', '_')", what, buf);
+    if (*n == MAX_HOSTS)
+        return place_error_set(e, PLACE_EINVAL, "%s: more than %d hosts", what, MAX_HOSTS);
+    char **v = realloc(*h, sizeof(char *) * (size_t)(*n + 1));
+    if (!v || !(v[*n] = strdup(buf))) {
+        if (v)
+            *h = v;
+        return place_error_set(e, PLACE_ENOMEM, "out of memory");
+    }
+    *h = v;
+    (*n)++;
+    return 0;
+}
+
+/* The plan's hosts: --hosts a,b,c; --hostfile (one per line: the first word, '#' comments,
+ * "slots=" and the like after it ignored, as Open MPI's hostfiles have them). */
+static int load_hosts(const options *o, int nodes, char ***out, int *n, place_error *e)
+{
+    char **h = NULL;
+    *n = 0;
+    if (o->hosts) {
+        for (const char *at = o->hosts;;) {
+            size_t len = strcspn(at, ",");
+            if (add_host(&h, n, at, len, "--hosts", e) < 0)
+                goto fail;
+            if (!at[len])
+                break;
+            at += len + 1;
+        }
+    } else if (o->hostfile) {
+        FILE *f = fopen(o->hostfile, "r");
+        if (!f) {
+            place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s': %s", o->hostfile, strerror(errno));
+            goto fail;
+        }
+        char line[1024];
+        int lineno = 0;
+        while (fgets(line, sizeof line, f)) {
+            lineno++;
+            if (!strchr(line, '\n') && !feof(f)) {
+                fclose(f);
+                place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s' line %d: longer than %zu "
+                                "characters", o->hostfile, lineno, sizeof line - 2);
+                goto fail;
+            }
+            char *s = line + strspn(line, " \t");
+            if (*s == '#' || *s == '\n' || !*s)
+                continue;
+            size_t len = strcspn(s, " \t\r\n#");
+            char what[300];
+            snprintf(what, sizeof what, "--hostfile '%.200s' line %d", o->hostfile, lineno);
+            if (add_host(&h, n, s, len, what, e) < 0) {
+                fclose(f);
+                goto fail;
+            }
+        }
+        fclose(f);
+        if (*n == 0) {
+            place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s': no host in it", o->hostfile);
+            goto fail;
+        }
+    } else if (nodes == 1) {
+        char me[256] = "localhost";
+        if (gethostname(me, sizeof me - 1) != 0 || !host_ok(me))
+            snprintf(me, sizeof me, "localhost");
+        if (add_host(&h, n, me, strlen(me), "this host", e) < 0)
+            goto fail;
+    } else {
+        place_error_set(e, PLACE_EINVAL, "--format %s: the plan has %d nodes; name them with "
+                        "--hosts h1,h2,... or --hostfile FILE", o->format, nodes);
+        goto fail;
+    }
+    if (*n < nodes) {
+        place_error_set(e, PLACE_EINVAL, "the plan has %d nodes, but %s names %d host%s; expected "
+                        "one per node", nodes, o->hosts ? "--hosts" : "--hostfile", *n, *n == 1 ? "" : "s");
+        goto fail;
+    }
+    *out = h;
+    return 0;
+fail:
+    hosts_free(h, *n);
+    *n = 0;
+    return -1;
+}
+
+/* A CPU list as a hex mask without separators ("0x30f"), as srun's mask_cpu takes it. */
+static char *hex_mask(const char *cpuset)
+{
+    static int pus[65536];
+    int n = 0;
+    place_error e;
+    if (place_parse_cpulist("cpuset", cpuset, pus, 65536, &n, &e) < 0 || n == 0)
+        return NULL;
+    int max = 0;
+    for (int i = 0; i < n; i++)
+        max = pus[i] > max ? pus[i] : max;
+    int digits = max / 4 + 1;
+    char *s = malloc((size_t)digits + 3);
+    if (!s)
+        return NULL;
+    unsigned char *nib = calloc((size_t)digits, 1);
+    if (!nib) {
+        free(s);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        nib[pus[i] / 4] |= (unsigned char)(1u << (pus[i] % 4));
+    s[0] = '0';
+    s[1] = 'x';
+    for (int d = 0; d < digits; d++)
+        s[2 + d] = "0123456789abcdef"[nib[digits - 1 - d]];
+    s[2 + digits] = '\0';
+    free(nib);
+    return s;
+}
+
+static int write_rankfile(const options *o, const place_plan *p, char **hosts, FILE *f)
+{
+    const place_request *r = place_plan_resolved(p);
+    fprintf(f, "# Open MPI rankfile from placerun: slots are PUs by OS index. Use it with\n"
+               "#   mpirun -np %d --rankfile FILE --use-hwthread-cpus --mca rmaps_rank_file_physical 1 ...\n",
+            r->ranks);
+    (void)o;
+    for (int i = 0; i < r->ranks; i++) {
+        place_rank_info ri;
+        place_plan_rank(p, i, &ri, NULL);
+        fprintf(f, "rank %d=%s slot=%s\n", i, hosts[ri.node], ri.cpuset);
+    }
+    return 0;
+}
+
+/* srun's options. Its masks are per local task, the same on every node: refused when the
+ * two node plans (a remainder node) give a local task different PUs. */
+static int write_slurm(const place_plan *p, FILE *f, place_error *e)
+{
+    const place_request *r = place_plan_resolved(p);
+    int first0, n0, firstl, nl;
+    place_plan_node_range(p, 0, &first0, &n0);
+    place_plan_node_range(p, r->nodes - 1, &firstl, &nl);
+    for (int l = 0; l < nl; l++) {
+        place_rank_info a, b;
+        place_plan_rank(p, first0 + l, &a, NULL);
+        place_plan_rank(p, firstl + l, &b, NULL);
+        if (strcmp(a.cpuset, b.cpuset))
+            return place_error_set(e, PLACE_EINFEASIBLE, "--format slurm: srun's masks are per "
+                                   "local task and the same on every node, but local task %d has "
+                                   "PUs %s on node 0 and %s on node %d (%d ranks do not divide "
+                                   "over %d nodes); use placerun as the per-task shim instead", l,
+                                   a.cpuset, b.cpuset, r->nodes - 1, r->ranks, r->nodes);
+    }
+    int single = 1, cpus = 1;
+    for (int l = 0; l < n0; l++) {
+        place_rank_info a;
+        place_plan_rank(p, first0 + l, &a, NULL);
+        single &= a.ncpus == 1;
+        cpus = a.ncpus > cpus ? a.ncpus : cpus;
+    }
+    /* --cpus-per-task: the step's allocation must hold every rank's PUs */
+    fprintf(f, "--nodes=%d --ntasks=%d --ntasks-per-node=%d --cpus-per-task=%d "
+               "--distribution=block:block --cpu-bind=%s",
+            r->nodes, r->ranks, n0, cpus, single ? "map_cpu:" : "mask_cpu:");
+    for (int l = 0; l < n0; l++) {
+        place_rank_info a;
+        place_plan_rank(p, first0 + l, &a, NULL);
+        if (single) {
+            fprintf(f, "%s%s", l ? "," : "", a.cpuset);
+        } else {
+            char *m = hex_mask(a.cpuset);
+            if (!m)
+                return place_error_set(e, PLACE_ENOMEM, "out of memory");
+            fprintf(f, "%s%s", l ? "," : "", m);
+            free(m);
+        }
+    }
+    fputc('\n', f);
+    return 0;
+}
+
+static int write_per_rank(const options *o, const place_plan *p, char **hosts, FILE *f,
+                          place_error *e)
+{
+    const place_request *r = place_plan_resolved(p);
+    int likwid = !strcmp(o->format, "likwid"), omp = !strcmp(o->format, "omp");
+    if (likwid)
+        fprintf(f, "# likwid-pin per rank: thread t on the t-th PU listed (physical ids)\n");
+    for (int i = 0; i < r->ranks; i++) {
+        place_rank_info ri;
+        place_plan_rank(p, i, &ri, NULL);
+        if (likwid || omp) {
+            char *list = place_int_list_string(ri.thread_pu_os, ri.nthreads, "", "");
+            char *places = omp ? place_omp_places(ri.thread_pu_os, ri.nthreads) : NULL;
+            if (!list || (omp && !places)) {
+                free(list);
+                free(places);
+                return place_error_set(e, PLACE_ENOMEM, "out of memory");
+            }
+            if (likwid)
+                fprintf(f, "rank %d %s: likwid-pin -q -c %s\n", i, hosts[ri.node], list);
+            else
+                fprintf(f, "rank %d %s: OMP_NUM_THREADS=%d OMP_PLACES='%s' OMP_PROC_BIND=close\n", i,
+                        hosts[ri.node], ri.nthreads, places);
+            free(list);
+            free(places);
+            continue;
+        }
+        char **env = NULL;
+        int n = 0;
+        if (place_plan_rank_env(p, i, &env, &n, e) < 0)
+            return -1;
+        fprintf(f, "rank %d %s:", i, hosts[ri.node]);
+        for (int k = 0; k < n; k++)
+            fprintf(f, " %s", env[k]);
+        fputc('\n', f);
+        place_env_list_free(env, n);
+    }
+    return 0;
+}
+
+/* The map: per package, [PUs of core 0/PUs of core 1/...], a character per PU. */
+static int write_map(const place_plan *p, FILE *f, place_error *e)
+{
+    const place_request *r = place_plan_resolved(p);
+    int shown = 0;
+    for (int node = 0; node < r->nodes && shown < 2; node++) {
+        int first, n;
+        place_plan_node_range(p, node, &first, &n);
+        if (node > 0 && node < r->nodes - 1)
+            continue; /* at most two node plans: node 0's and the last node's */
+        if (node > 0) {
+            int f0, n0;
+            place_plan_node_range(p, 0, &f0, &n0);
+            if (n0 == n)
+                break;
+        }
+        char *text = NULL;
+        if (place_plan_map_text(p, node, &text, e) < 0)
+            return -1;
+        if (r->nodes > 1)
+            fprintf(f, "node %d%s (ranks %d-%d):\n", node, node == 0 && r->nodes > 1 ? " and those like it" : "",
+                    first, first + n - 1);
+        fputs(text, f);
+        free(text);
+        shown++;
+    }
+    return 0;
+}
+
+int placerun_export(const options *o, const place_plan *plan, FILE *f, place_error *e)
+{
+    if (!strcmp(o->format, "map"))
+        return write_map(plan, f, e);
+    if (!strcmp(o->format, "slurm"))
+        return write_slurm(plan, f, e);
+    char **hosts = NULL;
+    int nh = 0;
+    if (load_hosts(o, place_plan_resolved(plan)->nodes, &hosts, &nh, e) < 0)
+        return -1;
+    int rc = !strcmp(o->format, "rankfile") ? write_rankfile(o, plan, hosts, f)
+                                             : write_per_rank(o, plan, hosts, f, e);
+    hosts_free(hosts, nh);
+    if (rc == 0 && (ferror(f) || fflush(f) != 0))
+        rc = place_error_set(e, PLACE_ESYS, "writing the plan failed: %s", strerror(errno));
+    return rc;
+}
