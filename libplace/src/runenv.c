@@ -71,82 +71,118 @@ static int set_long(place_env_var v, long x, place_error *err)
     return set(v, b, err);
 }
 
-int place_env_export(const place_launch *l, const place_assignment *a, const char *plan_path,
-                     place_error *err)
+static int push(char ***env, int *n, const char *name, const char *value);
+
+static int push_long(char ***env, int *n, place_env_var v, long x)
 {
+    char b[32];
+    snprintf(b, sizeof b, "%ld", x);
+    return push(env, n, names[v], b);
+}
+
+int place_env_exports(const place_launch *l, const place_assignment *a, const char *plan_path,
+                      char ***env, int *n, place_error *err)
+{
+    *env = NULL;
+    *n = 0;
     char *numa = place_int_list_string(a->numa_os, a->nnuma, "", ""),
          *pus = place_int_list_string(a->thread_pu_os, a->nthreads, "", "");
-    int rc = -1;
-    if (!numa || !pus) {
-        place_error_set(err, PLACE_ENOMEM, "out of memory");
-        goto out;
+    int ok = numa && pus && push_long(env, n, PLACE_ENV_RANK, a->rank) == 0 &&
+             push_long(env, n, PLACE_ENV_SIZE, a->size) == 0 &&
+             push_long(env, n, PLACE_ENV_LOCAL_RANK, a->local_rank) == 0 &&
+             push_long(env, n, PLACE_ENV_LOCAL_SIZE, a->local_size) == 0 &&
+             push_long(env, n, PLACE_ENV_NODE, a->node) == 0 &&
+             push(env, n, names[PLACE_ENV_LAUNCHER], l->launcher) == 0 &&
+             push(env, n, names[PLACE_ENV_CPUSET], a->cpuset) == 0 &&
+             push(env, n, names[PLACE_ENV_NUMA], numa) == 0 &&
+             push(env, n, names[PLACE_ENV_THREAD_PUS], pus) == 0 &&
+             push_long(env, n, PLACE_ENV_NTHREADS, a->nthreads) == 0 &&
+             (!plan_path || push(env, n, names[PLACE_ENV_PLAN], plan_path) == 0);
+    if (ok && a->has_grid) {
+        char s[200];
+        const place_box *b = &a->box;
+        snprintf(s, sizeof s, "%d,%d,%d", a->dims[0], a->dims[1], a->dims[2]);
+        ok = push(env, n, names[PLACE_ENV_DIMS], s) == 0;
+        snprintf(s, sizeof s, "%d,%d,%d", b->coords[0], b->coords[1], b->coords[2]);
+        ok = ok && push(env, n, names[PLACE_ENV_COORDS], s) == 0;
+        snprintf(s, sizeof s, "%lld:%lld,%lld:%lld,%lld:%lld", (long long)b->lo[0],
+                 (long long)b->hi[0], (long long)b->lo[1], (long long)b->hi[1], (long long)b->lo[2],
+                 (long long)b->hi[2]);
+        ok = ok && push(env, n, names[PLACE_ENV_BOX], s) == 0;
     }
-    if (set_long(PLACE_ENV_RANK, a->rank, err) || set_long(PLACE_ENV_SIZE, a->size, err) ||
-        set_long(PLACE_ENV_LOCAL_RANK, a->local_rank, err) ||
-        set_long(PLACE_ENV_LOCAL_SIZE, a->local_size, err) || set_long(PLACE_ENV_NODE, a->node, err) ||
-        set(PLACE_ENV_LAUNCHER, l->launcher, err) || set(PLACE_ENV_CPUSET, a->cpuset, err) ||
-        set(PLACE_ENV_NUMA, numa, err) || set(PLACE_ENV_THREAD_PUS, pus, err) ||
-        set_long(PLACE_ENV_NTHREADS, a->nthreads, err))
-        goto out;
-    if (plan_path && set(PLACE_ENV_PLAN, plan_path, err))
-        goto out;
-    if ((a->gpus && set(PLACE_ENV_GPUS, a->gpus, err)) || (a->nics && set(PLACE_ENV_NICS, a->nics, err)))
-        goto out;
-    for (int i = 0; i < a->ndevenv; i++) {
+    if (ok && a->gpus)
+        ok = push(env, n, names[PLACE_ENV_GPUS], a->gpus) == 0;
+    if (ok && a->nics)
+        ok = push(env, n, names[PLACE_ENV_NICS], a->nics) == 0;
+    for (int i = 0; ok && i < a->ndevenv; i++) {
         char *eq = strchr(a->devenv[i], '=');
         if (!eq)
             continue;
         *eq = '\0';
-        int bad = setenv(a->devenv[i], eq + 1, 1) != 0;
+        ok = push(env, n, a->devenv[i], eq + 1) == 0;
         *eq = '=';
-        if (bad) {
-            place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", a->devenv[i]);
-            goto out;
-        }
     }
-    if (a->has_grid) {
-        char s[200];
-        const place_box *b = &a->box;
-        snprintf(s, sizeof s, "%d,%d,%d", a->dims[0], a->dims[1], a->dims[2]);
-        if (set(PLACE_ENV_DIMS, s, err))
-            goto out;
-        snprintf(s, sizeof s, "%d,%d,%d", b->coords[0], b->coords[1], b->coords[2]);
-        if (set(PLACE_ENV_COORDS, s, err))
-            goto out;
-        snprintf(s, sizeof s, "%lld:%lld,%lld:%lld,%lld:%lld", (long long)b->lo[0],
-                 (long long)b->hi[0], (long long)b->lo[1], (long long)b->hi[1], (long long)b->lo[2],
-                 (long long)b->hi[2]);
-        if (set(PLACE_ENV_BOX, s, err))
-            goto out;
-    }
-    rc = 0;
-out:
     free(numa);
     free(pus);
+    if (!ok) {
+        place_env_list_free(*env, *n);
+        *env = NULL;
+        *n = 0;
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+int place_env_export(const place_launch *l, const place_assignment *a, const char *plan_path,
+                     place_error *err)
+{
+    char **env;
+    int n;
+    if (place_env_exports(l, a, plan_path, &env, &n, err) < 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        char *eq = strchr(env[i], '=');
+        *eq = '\0';
+        if (setenv(env[i], eq + 1, 1) != 0)
+            rc = place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", env[i]);
+    }
+    place_env_list_free(env, n);
     return rc;
 }
 
-int place_env_export_omp(const char *const *names, const char *const *values, int n,
+int place_env_omp_record(const char *const *names, const char *const *values, int n, char **rec,
                          place_error *err)
 {
     size_t len = 1;
+    *rec = NULL;
     for (int i = 0; i < n; i++) {
         if (strchr(values[i], ';') || strchr(names[i], '='))
             return place_error_set(err, PLACE_EINVAL, "%s='%.40s': a ';' in an OpenMP variable "
                                    "placerun sets", names[i], values[i]);
         len += strlen(names[i]) + strlen(values[i]) + 2;
     }
-    char *rec = malloc(len);
-    if (!rec)
+    char *r = malloc(len);
+    if (!r)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     size_t at = 0;
-    rec[0] = '\0';
+    r[0] = '\0';
+    for (int i = 0; i < n; i++)
+        at += (size_t)snprintf(r + at, len - at, "%s%s=%s", i ? ";" : "", names[i], values[i]);
+    *rec = r;
+    return 0;
+}
+
+int place_env_export_omp(const char *const *names, const char *const *values, int n,
+                         place_error *err)
+{
+    char *rec;
+    if (place_env_omp_record(names, values, n, &rec, err) < 0)
+        return -1;
     int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        at += (size_t)snprintf(rec + at, len - at, "%s%s=%s", i ? ";" : "", names[i], values[i]);
+    for (int i = 0; i < n && rc == 0; i++)
         if (setenv(names[i], values[i], 1) != 0)
             rc = place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", names[i]);
-    }
     if (rc == 0)
         rc = set(PLACE_ENV_OMP_SET, rec, err);
     free(rec);

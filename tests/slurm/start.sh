@@ -1,7 +1,8 @@
 #!/bin/bash
 # start.sh BASE [cgroup|affinity]: a single-node Slurm (munged, slurmctld, slurmd) without
 # systemd, everything under BASE; prints the SLURM_CONF to export. Needs Debian's
-# slurm-wlm and munge (scripts/setup.sh installs them) and root.
+# slurm-wlm and munge (scripts/setup.sh installs them) and root. With PLACE_SPANK set (the
+# plugin's path and its plugstack arguments), the plugin is in the stack (PlugStackConfig).
 set -euo pipefail
 BASE=$1 MODE=${2:-cgroup}
 MUNGE=$BASE/munge
@@ -31,6 +32,10 @@ ProctrackType=$PROC
 ${NODELINE} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOC
+  if [ -n "${PLACE_SPANK:-}" ]; then
+    echo "PlugStackConfig=$BASE/etc/plugstack.conf"
+    echo "required $PLACE_SPANK" > "$BASE/etc/plugstack.conf"
+  fi
 } > "$BASE/etc/slurm.conf"
 cat > "$BASE/etc/cgroup.conf" <<EOC
 CgroupPlugin=autodetect

@@ -105,15 +105,24 @@ PLACE_API void place_assignment_free(place_assignment *a);
 
 /* ---- writing the contract (placerun, plugins) ----------------------------------------- */
 
-/* Exports PLACE_* for the assignment (PLACE_PLAN = plan_path when not NULL). */
+/* Exports PLACE_* for the assignment (PLACE_PLAN = plan_path when not NULL), and the
+ * vendors' GPU/NIC variables. */
 PLACE_API int place_env_export(const place_launch *l, const place_assignment *a,
                                const char *plan_path, place_error *err);
+
+/* The same variables as "NAME=VALUE" strings, for a caller that sets another process's
+ * environment (the Slurm plugin: spank_setenv). Free with place_env_list_free. */
+PLACE_API int place_env_exports(const place_launch *l, const place_assignment *a,
+                                const char *plan_path, char ***env, int *n, place_error *err);
 
 /* OMP_* that placerun sets, and whether a value in the environment is one placerun set
  * (recorded in PLACE_OMP_SET, name and value alike) rather than the user's. */
 PLACE_API int place_env_export_omp(const char *const *names, const char *const *values, int n,
                                    place_error *err);
 PLACE_API int place_env_omp_by_placerun(const char *name, const char *value);
+/* PLACE_OMP_SET's value for these (for a caller that sets another process's environment). */
+PLACE_API int place_env_omp_record(const char *const *names, const char *const *values, int n,
+                                   char **rec, place_error *err);
 
 /* OMP_PLACES for threads on PUs pu[0..n): "{0},{2},..." while the kernel takes that as one
  * environment string, else OpenMP's interval notation ("{0}:16:2"); NULL if even that is
