@@ -64,6 +64,10 @@ NodeName=pls1 NodeAddr=10.231.11.1 CPUs=$ncpu State=UNKNOWN
 NodeName=pls2 NodeAddr=10.231.11.2 CPUs=$ncpu State=UNKNOWN
 PartitionName=two Nodes=pls1,pls2 Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOC
+  if [ -e "$bin/../lib/spank_place.so" ]; then
+    echo "PlugStackConfig=$base/etc/plugstack.conf"
+    echo "required $bin/../lib/spank_place.so" > "$base/etc/plugstack.conf"
+  fi
 } > "$base/etc/slurm.conf"
 export SLURM_CONF=$base/etc/slurm.conf
 in_node pls1 slurmctld -D -i -f "$SLURM_CONF" > "$base/log/slurmctld.out" 2>&1 &
@@ -98,6 +102,28 @@ for k, r in enumerate(rows):
     assert host == "pls%d" % (k + 1), r          # each task on its own node
     assert cpuset == allowed, r                   # bound where its node's plan says
 PY
+
+# 1b. the same with the SPANK plugin instead of placerun: srun --place, 2 tasks per node
+if [ -e "$bin/../lib/spank_place.so" ]; then
+  S timeout 60 srun -N 2 -n 4 --place ./probe.sh > pp.txt 2> pp.err || { cat pp.err; fail "srun -N 2 --place"; }
+  sort -n pp.txt > pp.sorted
+  echo "step 1b:"; cat pp.sorted
+  "$bin/placerun" --plan --format json -N 2 -n 4 -t 1 > pp.plan
+  python3 - pp.sorted pp.plan <<'PY' || fail "step 1b: srun --place tasks differ from the plan"
+import json, sys
+plan = json.load(open(sys.argv[2]))
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+assert len(rows) == 4, rows
+for k, r in enumerate(rows):
+    rank, launcher, node, lrank, lsize, host, cpuset, allowed = r
+    p = plan["ranks"][k]
+    assert (int(rank), launcher, int(node), int(lrank), int(lsize)) == (k, "slurm", p["node"], p["local_rank"], 2), r
+    assert host == "pls%d" % (p["node"] + 1), r
+    assert cpuset == p["cpuset"] == allowed, (r, p["cpuset"])
+PY
+else
+  echo "step 1b: skipped (no SPANK plugin built)"
+fi
 
 # 2. fdtd3d across the two nodes with MPI (PMIx from slurmd), identical to one rank
 args=(--grid 24x20x16 --steps 200 --source 5,6,7 --probe 18,14,3 --probe 3,17,12)
