@@ -194,8 +194,8 @@ int placerun_plan_mode(const options *o)
         rc = placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
     else if (o->grid && place_decomp_compute(&d, o->n, plan, 0, o->decomp_flags, &e) < 0)
         rc = placerun_fail(&e, 2);
-    else if (write_plan(o, plan, d, &e) < 0)
-        rc = placerun_fail(&e, 1);
+    else if (write_plan(o, plan, d, &e) < 0) /* bad input (host names) 2, else 1 */
+        rc = placerun_fail(&e, e.code == PLACE_EINVAL ? 2 : 1);
     place_decomp_free(d);
     place_plan_free(plan);
     place_gpu_scope_free(&scope);

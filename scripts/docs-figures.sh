@@ -4,9 +4,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$root/docs/img"
-cp "$root/results/experiment/slowdown.png" "$root/docs/img/experiment-slowdown.png"
-cp "$root/results/experiment/speed.png" "$root/docs/img/experiment-speed.png"
-cp "$root/results/experiment/summary.md" "$root/docs/img/experiment-summary.md"
+if [ -s "$root/results/experiment/slowdown.png" ]; then
+  cp "$root/results/experiment/slowdown.png" "$root/docs/img/experiment-slowdown.png"
+  cp "$root/results/experiment/speed.png" "$root/docs/img/experiment-speed.png"
+  cp "$root/results/experiment/summary.md" "$root/docs/img/experiment-summary.md"
+fi
 
 # the models' figures (scripts/validate-models.sh, then scripts/plot-models.sh)
 if [ -s "$root/results/models/extrapolation.png" ]; then
@@ -16,5 +18,13 @@ fi
 # page locality (scripts/firsttouch-demo.sh, then scripts/plot-locality.sh)
 if [ -s "$root/results/memory/page-locality.png" ]; then
   cp "$root/results/memory/page-locality.png" "$root/docs/img/page-locality.png"
+fi
+# three plans drawn by placerun --format png (lstopo, a colour per rank): docs/guide.md
+pr=${PLACE_BIN:-$root/build/bin}/placerun
+if [ -x "$pr" ]; then
+  fx=$root/tests/fixtures
+  "$pr" --plan --topology "$fx/epyc-2s-nps4.xml" -n 8 --format png -o "$root/docs/img/plan-epyc-8.png"
+  "$pr" --plan --topology "$fx/gpu-2s-4nvidia-2nic.xml" --gpus auto --format png -o "$root/docs/img/plan-gpus.png"
+  "$pr" --plan --topology "$fx/knl-snc4-unequal.xml" -n 4 -t 8 --format png -o "$root/docs/img/plan-knl.png"
 fi
 echo "docs/img updated from results/"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sweep-slurm.sh OUTDIR: a scaling sweep submitted to Slurm. One job per combination of
-#   RANKS ("1 2"), THREADS ("1"), POLICIES ("numa compact")
+#   RANKS ("1 2"), THREADS_LIST ("1"), POLICIES ("numa compact")
 # with configs/batch/slurm-mpirun.sbatch (TEMPLATE to change), fdtd3d on GRID (64x64x64)
 # for STEPS (200); waits for the jobs and collects every report into OUTDIR/sweep.csv.
 # Needs sbatch and squeue; PLACE_BIN defaults to this checkout's build/bin.
