@@ -187,9 +187,11 @@ int main(int argc, char **argv)
         mc = place_model_monte_carlo(kind, w, kind == 'a' ? mu : p, L, x, m, N, trials,
                                      (uint64_t)seed + (uint64_t)i, &ci);
         /* a slowdown is finite and at least 1 (the closed forms to rounding; the estimate
-         * within its interval): anything else is a bug, said and not printed as a result */
+         * within 4 half-widths of its 95% interval: a correct estimate of a heavy-tailed
+         * sample falls 1 half-width short of 1 in a few percent of runs, which made this
+         * check fail a correct run in CI): anything else is a bug, said and not printed */
         if (!isfinite(closed) || !isfinite(mc) || !isfinite(ci) || closed < 1 - 1e-9 ||
-            mc + ci < 1 - 1e-9) {
+            mc + 4 * ci < 1 - 1e-9) {
             fprintf(stderr, "placemodel: N = %.0f gave closed form %g, Monte Carlo %g +- %g; "
                     "expected finite slowdowns of at least 1\n", N, closed, mc, ci);
             free(scratch);

@@ -769,8 +769,9 @@ static int locations(place_topo *t, const char *s, hwloc_bitmap_t set, place_err
                 char *colon = strchr(comp, ':');
                 hwloc_obj_type_t type;
                 if (!colon) {
-                    rc = place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': '%s' has no index; "
-                                         "expected TYPE:INDEX such as numa:0", s, comp);
+                    rc = place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': '%s' is neither a "
+                                         "PU index nor a location; expected OS PU indices like "
+                                         "0-3,8 or locations like numa:0, package:1.core:0-3", s, comp);
                     break;
                 }
                 *colon = '\0';

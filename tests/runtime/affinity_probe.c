@@ -30,12 +30,13 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 1;
-    if (n < 1 || n > 1024) {
+    char *end = NULL;
+    long n = argc > 1 ? strtol(argv[1], &end, 10) : 1;
+    if ((argc > 1 && (end == argv[1] || *end)) || n < 1 || n > 1024) {
         fprintf(stderr, "usage: affinity_probe N (1 to 1024)\n");
         return 2;
     }
-    for (int t = 1; t < n; t++) {
+    for (int t = 1; t < (int)n; t++) {
         pthread_t th;
         if (pthread_create(&th, NULL, worker, (void *)(long)t) != 0)
             return 1;
