@@ -17,6 +17,7 @@
  * sets its memory policy, and sets the same variables placerun exports (PLACE_*, OMP_*,
  * and with GPUs the vendors') in the task's environment with spank_setenv.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -164,7 +165,7 @@ static int option_cb(int val, const char *optarg, int remote)
         if (spank_context() != S_CTX_REMOTE) {
             /* srun, sbatch, salloc: one line and a refusal before anything is allocated or
              * started (returning an error would add Slurm's own second line) */
-            fprintf(stderr, "srun: error: %s\n", e.msg);
+            fprintf(stderr, "%s: error: %s\n", program_invocation_short_name, e.msg);
             exit(2);
         }
         slurm_error("%s", e.msg);

@@ -71,6 +71,7 @@ struct place_topo {
     unsigned long long *dist;
 
     int devices_loaded;           /* PLACE_TOPO_DEVICES */
+    int from_cache;               /* native, read from the topology cache */
     int ndev[2];                  /* GPUs, NICs */
     struct place_dev *dev[2];
 };
@@ -84,6 +85,21 @@ typedef struct place_dev {
     unsigned key[5];              /* domain, bus, dev, func, sub: the PCI order */
     int vendor_id;
 } place_dev;
+
+/* This user's private directory for plan files and the topology cache: BASE/place-UID
+ * (BASE: PLACE_PLAN_DIR, else TMPDIR, else /tmp), made 0700 or checked to be ours and
+ * closed to others. */
+int place_private_dir(char *pdir, size_t n, place_error *err);
+
+/* The topology cache (topocache.c): the file for a key, its checked contents (NULL if
+ * none passes), and saving a native topology under its key. */
+int place_topocache_path(const char *key, char *path, size_t n);
+char *place_topocache_read(const char *path, size_t *len);
+void place_topocache_save(hwloc_topology_t h, const char *key, const char *path);
+
+/* Whether the topology cache is on (PLACE_TOPO_CACHE, default on): 1, 0, or -1 with an
+ * error for a malformed value. */
+int place_env_topo_cache(place_error *err);
 
 /* A rank's PLACE_GPUS and PLACE_NICS values (NULL when the plan hands none out) and its
  * vendors' variables ("NAME=VALUE", appended to *env). 0, or -1 out of memory. */

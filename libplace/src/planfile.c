@@ -394,13 +394,26 @@ static int private_dir(const char *base, char *out, size_t n, place_error *err)
     return 0;
 }
 
-/* Plan files of this user older than a day: their jobs are long gone. */
+/* Plan files of this user older than a day: their jobs are long gone. The directory is
+ * read at most once an hour (the mtime of a stamp file says when): reading thousands of
+ * entries on every start cost placerun tens of milliseconds. */
 static void sweep_stale(const char *dir)
 {
+    time_t now = time(NULL);
+    char stamp[PATH_MAX + 16];
+    struct stat sst;
+    snprintf(stamp, sizeof stamp, "%s/.place-swept", dir);
+    if (lstat(stamp, &sst) == 0 && S_ISREG(sst.st_mode) && now - sst.st_mtime < 3600 &&
+        sst.st_mtime <= now)
+        return;
+    int fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        futimens(fd, NULL);
+        close(fd);
+    }
     DIR *d = opendir(dir);
     if (!d)
         return;
-    time_t now = time(NULL);
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *nm = de->d_name;
@@ -414,19 +427,25 @@ static void sweep_stale(const char *dir)
     closedir(d);
 }
 
-int place_planfile_write(const place_launch *l, const place_plan *p, int node,
-                         const place_decomp *d, char **path, place_error *err)
+int place_private_dir(char *pdir, size_t n, place_error *err)
 {
-    *path = NULL;
     const char *dir = place_env_get(PLACE_ENV_PLAN_DIR);
     if (!dir || !*dir)
         dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
-    char pdir[PATH_MAX];
     if (strlen(dir) > PATH_MAX - 64)
         return place_error_set(err, PLACE_EINVAL, "plan directory '%.200s': too long", dir);
-    if (private_dir(dir, pdir, sizeof pdir, err) < 0)
+    return private_dir(dir, pdir, n, err);
+}
+
+int place_planfile_write(const place_launch *l, const place_plan *p, int node,
+                         const place_decomp *d, char **path, place_error *err)
+{
+    *path = NULL;
+    const char *dir;
+    char pdir[PATH_MAX];
+    if (place_private_dir(pdir, sizeof pdir, err) < 0)
         return -1;
     sweep_stale(pdir);
     dir = pdir;
@@ -436,11 +455,35 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
     for (char *c = host; *c; c++)
         if (*c == '/')
             *c = '_';
-    size_t n = strlen(dir) + strlen(l->job) + strlen(host) + 64;
+    /* A single process (no launcher) names its file by the plan's content: a file per pid
+     * left thousands behind (one per run); the same plan now reuses one file, and a nested
+     * placerun with another plan (exec keeps the pid) still gets its own. */
+    char *buf = NULL;
+    size_t blen = 0;
+    char job[sizeof l->job + 32];
+    snprintf(job, sizeof job, "%s", l->job);
+    if (!strcmp(l->launcher, "none")) {
+        FILE *m = open_memstream(&buf, &blen);
+        if (!m)
+            return place_error_set(err, PLACE_ENOMEM, "out of memory");
+        int rc = place_plan_write_node_json(p, d, node, m, err);
+        fclose(m);
+        if (rc < 0) {
+            free(buf);
+            return -1;
+        }
+        unsigned long long h = 1469598103934665603ull; /* FNV-1a, 64 bits */
+        for (size_t i = 0; i < blen; i++)
+            h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+        snprintf(job, sizeof job, "single-%016llx", h);
+    }
+    size_t n = strlen(dir) + strlen(job) + strlen(host) + 64;
     char *name = malloc(n);
-    if (!name)
+    if (!name) {
+        free(buf);
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
-    snprintf(name, n, "%s/place-plan-%s-node%d-%s.json", dir, l->job, l->node, host);
+    }
+    snprintf(name, n, "%s/place-plan-%s-node%d-%s.json", dir, job, l->node, host);
     /* Every rank of the node writes the same bytes and renames them onto the shared
      * name: readers never see a partial file and no rank waits for another. */
     place_wfile w;
@@ -450,9 +493,14 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
         if (err)
             err->sys_errno = e.sys_errno;
         free(name);
+        free(buf);
         return -1;
     }
-    if (place_plan_write_node_json(p, d, node, w.f, err) < 0 || place_wfile_commit(&w, err) < 0) {
+    int bad = buf ? fwrite(buf, 1, blen, w.f) != blen : place_plan_write_node_json(p, d, node, w.f, err) < 0;
+    if (buf && bad)
+        place_error_set(err, PLACE_ESYS, "writing the plan file failed");
+    free(buf);
+    if (bad || place_wfile_commit(&w, err) < 0) {
         place_wfile_free(&w);
         free(name);
         return -1;

@@ -37,6 +37,7 @@ static const char *const names[PLACE_ENV_COUNT] = {
     [PLACE_ENV_PLAN_DIR] = "PLACE_PLAN_DIR",
     [PLACE_ENV_CONFIG] = "PLACE_CONFIG",
     [PLACE_ENV_PAPI_EVENTS] = "PLACE_PAPI_EVENTS",
+    [PLACE_ENV_TOPO_CACHE] = "PLACE_TOPO_CACHE",
 };
 
 const char *place_env_name(place_env_var v)
@@ -232,6 +233,17 @@ int place_env_export_monitor(const char *out, long pid, place_error *err)
 }
 
 /* ---- strict reading ------------------------------------------------------------------ */
+
+int place_env_topo_cache(place_error *err)
+{
+    const char *v = getenv(names[PLACE_ENV_TOPO_CACHE]);
+    if (!v || !strcmp(v, "on"))
+        return 1;
+    if (!strcmp(v, "off"))
+        return 0;
+    return place_error_set(err, PLACE_EINVAL, "%s='%.40s': expected on or off",
+                           names[PLACE_ENV_TOPO_CACHE], v);
+}
 
 static int env_int(place_env_var v, long min, long max, int *out, place_error *err)
 {

@@ -671,6 +671,38 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     int io = (flags & PLACE_TOPO_DEVICES) != 0;
     if (io)
         hwloc_topology_set_io_types_filter(t->h, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    /* the native machine: from the cache when a file for this very key passes the checks */
+    char key[1400], cpath[PATH_MAX + 64];
+    int cache = !strcmp(t->source, "native") ? place_env_topo_cache(err) : 0;
+    if (cache < 0)
+        goto fail;
+    if (cache && (place_topo_cache_key(flags, key, sizeof key) < 0 ||
+                  place_topocache_path(key, cpath, sizeof cpath) < 0))
+        cache = 0;
+    size_t clen = 0;
+    char *cxml = cache ? place_topocache_read(cpath, &clen) : NULL;
+    if (cxml) {
+        hwloc_topology_t c;
+        int ok = topology_init(&c) == 0;
+        if (ok) {
+            hwloc_topology_set_flags(c, hf | HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
+            if (io)
+                hwloc_topology_set_io_types_filter(c, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+            const char *k = NULL;
+            ok = hwloc_topology_set_xmlbuffer(c, cxml, (int)clen + 1) == 0 &&
+                 hwloc_topology_load(c) == 0 &&
+                 (k = hwloc_obj_get_info_by_name(hwloc_get_root_obj(c), "PlaceCacheKey")) &&
+                 !strcmp(k, key);
+            if (ok) {
+                hwloc_topology_destroy(t->h);
+                t->h = c;
+                t->from_cache = 1;
+            } else {
+                hwloc_topology_destroy(c);
+            }
+        }
+        free(cxml);
+    }
     int sig = !strncmp(t->source, "xml:", 4) ? xml_precheck(t->source + 4, hf, io) : 0;
     if (sig > 0) {
         place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': malformed (hwloc %s reading it: %s); "
@@ -678,7 +710,7 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
                         sig == SIGXCPU ? "spent 30 s of CPU" : "crashed", strsignal(sig));
         goto fail;
     }
-    if (sig == XML_UNREADABLE || hwloc_topology_load(t->h) < 0) {
+    if (sig == XML_UNREADABLE || (!t->from_cache && hwloc_topology_load(t->h) < 0)) {
         if (!strncmp(t->source, "xml:", 4))
             place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': hwloc cannot parse it; "
                             "expected a file written by lstopo --of xml", t->source + 4);
@@ -687,6 +719,8 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
                             t->source, strerror(errno));
         goto fail;
     }
+    if (cache && !t->from_cache)
+        place_topocache_save(t->h, key, cpath);
     t->usable = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(t->h));
     if (!t->usable) {
         place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -919,6 +953,7 @@ void place_topo_get_info(const place_topo *t, place_topo_info *info)
     info->memory_only_numa = t->nmemonly;
     info->cpukinds = t->nkinds;
     info->max_pus_per_core = t->max_smt;
+    info->from_cache = t->from_cache;
 }
 
 const char *place_topo_offline_pus(const place_topo *t) { return t->offline_s; }

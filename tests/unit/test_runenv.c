@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "place.h"
@@ -511,6 +512,68 @@ static void test_atomic_output_never_clobbers(void **s)
     assert_int_not_equal(system(cmd), 0);
 }
 
+/* A single process's plan file is named by the plan's content (the same plan reuses one
+ * file, another plan gets its own); plan files older than a day are swept, at most once an
+ * hour (a stamp file's mtime), so that starting does not read a big directory every time. */
+static void test_single_plan_files_and_the_sweep(void **s)
+{
+    (void)s;
+    char sub[128], pdir[256], stale[320], stamp[320];
+    snprintf(sub, sizeof sub, "%s/sweep", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), sub, 1);
+    snprintf(pdir, sizeof pdir, "%s/place-%lu", sub, (unsigned long)getuid());
+    place_topo *t;
+    place_plan *p1, *p2;
+    place_error e;
+    place_request req;
+    place_request_init(&req);
+    assert_int_equal(place_topo_load(&t, "synthetic:pack:1 core:4 pu:1", 0, &e), 0);
+    assert_int_equal(place_plan_compute(&p1, t, &req, &e), 0);
+    req.ranks = 2;
+    assert_int_equal(place_plan_compute(&p2, t, &req, &e), 0);
+    place_launch l1 = {.launcher = "none", .rank = 0, .size = 1, .local_size = 1, .node = 0};
+    place_launch l2 = l1;
+    snprintf(l1.job, sizeof l1.job, "pid1");
+    snprintf(l2.job, sizeof l2.job, "pid2");
+    char *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
+    assert_int_equal(place_planfile_write(&l2, p1, 0, NULL, &b, &e), 0);
+    assert_string_equal(a, b); /* another pid, the same plan: the same file */
+    assert_non_null(strstr(a, "-single-"));
+    assert_int_equal(place_planfile_write(&l1, p2, 0, NULL, &c, &e), 0);
+    assert_string_not_equal(a, c); /* another plan: its own file */
+    /* the sweep: a file two days old goes at the next sweep, which comes once an hour */
+    /* a file named as the module names them (a's name, another hash) */
+    snprintf(stale, sizeof stale, "%s", a);
+    char *hx = strstr(stale, "-single-");
+    assert_non_null(hx);
+    memset(hx + 8, '0', 16);
+    assert_non_null(strstr(stale, pdir));
+    snprintf(stamp, sizeof stamp, "%s/.place-swept", pdir);
+    struct timespec old[2] = {{time(NULL) - 2 * 86400, 0}, {time(NULL) - 2 * 86400, 0}};
+    struct timespec hour[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+    FILE *f = fopen(stale, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(utimensat(AT_FDCWD, stale, old, 0), 0);
+    free(a);
+    assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
+    assert_int_equal(access(stale, F_OK), 0); /* swept less than an hour ago: left */
+    assert_int_equal(utimensat(AT_FDCWD, stamp, hour, 0), 0);
+    free(a);
+    assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
+    assert_int_equal(access(stale, F_OK), -1); /* the stamp two hours old: swept */
+    assert_int_equal(access(a, F_OK), 0);      /* today's files stay */
+    free(a);
+    free(b);
+    free(c);
+    place_plan_free(p1);
+    place_plan_free(p2);
+    place_topo_free(t);
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), dir, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_subdomain_alone_and_its_errors),
         cmocka_unit_test(test_job_step_statistics),
         cmocka_unit_test(test_atomic_output_never_clobbers),
+        cmocka_unit_test(test_single_plan_files_and_the_sweep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -55,6 +55,7 @@ typedef enum place_env_var {
     PLACE_ENV_PLAN_DIR,       /* user: where placerun writes plan files */
     PLACE_ENV_CONFIG,         /* user: placerun's profile (like --config) */
     PLACE_ENV_PAPI_EVENTS,    /* user: PAPI event names for the counters */
+    PLACE_ENV_TOPO_CACHE,     /* user: "off" turns the topology cache off (default on) */
     PLACE_ENV_COUNT
 } place_env_var;
 

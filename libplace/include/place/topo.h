@@ -12,6 +12,7 @@
 #ifndef PLACE_TOPO_H
 #define PLACE_TOPO_H
 
+#include <stddef.h>
 #include "place/api.h"
 #include "place/error.h"
 
@@ -44,6 +45,16 @@ enum {
  * is at most 8192 on common kernels). */
 #define PLACE_MAX_PU_INDEX 65535
 
+/* The native topology is cached as hwloc XML in the user's private directory
+ * (PLACE_PLAN_DIR, else TMPDIR, else /tmp: place-UID/, 0700, owner checked), one file per
+ * key: hwloc's version, the boot id, the online CPUs and NUMA nodes, the cgroup and its
+ * effective cpuset and mems, and whether devices were asked for. A cached file is used only
+ * when it is a regular file of this user, closed to others, and carries the same key; any
+ * change of the key (a reboot, a CPU taken offline, another cgroup or cpuset, a new hwloc)
+ * loads the machine again and replaces it. PLACE_TOPO_CACHE=off turns it off; any HWLOC_*
+ * variable in the environment bypasses it. */
+PLACE_API int place_topo_cache_key(unsigned flags, char *buf, size_t n);
+
 /* Loads a topology. `spec` is one of:
  *   NULL or "native"         this machine (hwloc honours HWLOC_XMLFILE / HWLOC_SYNTHETIC
  *                            in the environment, as documented by hwloc)
@@ -73,6 +84,7 @@ typedef struct place_topo_info {
     int memory_only_numa;      /* NUMA nodes that are no core's local node (HBM, CXL...) */
     int cpukinds;              /* hwloc CPU kinds (0 or 1: homogeneous) */
     int max_pus_per_core;      /* SMT width */
+    int from_cache;            /* native, read from the topology cache (see place_topo_load) */
 } place_topo_info;
 
 /* Fills *info. Strings point into the handle. */
