@@ -192,8 +192,8 @@ int plan_dev_prepare(place_plan *p, place_error *err)
     }
     if (p->ngpu_scope == 0) {
         if (rq->gpus_per_rank == PLACE_GPUS_AUTO && rq->gpu_bind != PLACE_GPU_BIND_MAP && ng == 0) {
-            note(p, "%s auto: the node has no GPU (topology %s), so none is handed out",
-                 NAME_DEV(p, 0), t->source);
+            note(p, "GPUs asked for (auto), but the node has none (topology %s): none is handed "
+                    "out", t->source);
             goto nics;
         }
         if (ng == 0)
