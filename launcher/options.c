@@ -554,15 +554,7 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_CONFIG: break; /* applied before the command line */
         case OPT_HOSTS: o->hosts = optarg; break;
         case OPT_HOSTFILE: o->hostfile = optarg; break;
-        case OPT_GPUS:
-            if (!strcmp(optarg, "auto"))
-                o->req.gpus_per_rank = PLACE_GPUS_AUTO;
-            else if (!strcmp(optarg, "none"))
-                o->req.gpus_per_rank = PLACE_GPUS_NONE;
-            else
-                rc = place_error_set(e, PLACE_EINVAL, "--gpus '%.40s': expected auto or none (a "
-                                     "count per rank is --gpus-per-rank G)", optarg);
-            break;
+        case OPT_GPUS: rc = place_gpus_parse("--gpus", optarg, &o->req.gpus_per_rank, e); break;
         case OPT_GPR:
             rc = place_parse_int("--gpus-per-rank", optarg, 1, 1024, &o->req.gpus_per_rank, e);
             break;

@@ -96,12 +96,8 @@ static int apply(const char *kv, place_error *e)
         return 0;
     }
     if (!strcmp(key, "gpus")) {
-        if (!strcmp(v, "auto"))
-            cfg.req.gpus_per_rank = PLACE_GPUS_AUTO;
-        else if (!strcmp(v, "none"))
-            cfg.req.gpus_per_rank = PLACE_GPUS_NONE;
-        else
-            return place_error_set(e, PLACE_EINVAL, "--place gpus '%.40s': expected auto or none", v);
+        if (place_gpus_parse("--place gpus", v, &cfg.req.gpus_per_rank, e) < 0)
+            return -1;
         if (cfg.req.nics == PLACE_NICS_NONE && cfg.req.gpus_per_rank)
             cfg.req.nics = PLACE_NICS_AUTO;
         return 0;

@@ -17,6 +17,18 @@
 
 #define NAME_DEV(p, w) plan_dev_name((p), (w))
 
+int place_gpus_parse(const char *what, const char *s, int *gpus_per_rank, place_error *err)
+{
+    if (s && !strcmp(s, "auto"))
+        *gpus_per_rank = PLACE_GPUS_AUTO;
+    else if (s && !strcmp(s, "none"))
+        *gpus_per_rank = PLACE_GPUS_NONE;
+    else
+        return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected auto or none (a count per "
+                               "rank is --gpus-per-rank G)", what, s ? s : "");
+    return 0;
+}
+
 int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bind *out, const char **map,
                          place_error *err)
 {

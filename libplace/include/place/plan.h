@@ -91,6 +91,10 @@ typedef struct place_request {
     const char *gpu_scope_from;
 } place_request;
 
+/* Parses --gpus (auto or none) into a gpus_per_rank value. */
+PLACE_API int place_gpus_parse(const char *what, const char *s, int *gpus_per_rank,
+                               place_error *err);
+
 /* Parses --gpu-bind (closest, none, map:LIST) and --nics (auto, none, LIST). The list
  * strings point into `s`. */
 PLACE_API int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bind *out,
