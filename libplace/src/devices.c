@@ -177,21 +177,31 @@ static char *pci_string(hwloc_obj_t pci)
     return place_strdup(buf);
 }
 
-static int add_gpu(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap, int sub,
-                   int sub_index, const char *uuid)
+/* A new device of kind k for PCI device `pci`, with what GPUs and NICs share; NULL out of
+ * memory (or with a string missing: the caller checks them). */
+static place_dev *new_dev(place_topo *t, int k, int *cap, hwloc_obj_t pci, const osdev_list *l)
 {
-    if (grow(t, 0, cap) < 0)
-        return -1;
-    place_dev *d = &t->dev[0][t->ndev[0]++];
+    if (grow(t, k, cap) < 0)
+        return NULL;
+    place_dev *d = &t->dev[k][t->ndev[k]++];
     memset(d, 0, sizeof *d);
     d->vendor_id = pci->attr->pcidev.vendor_id;
     d->pci = pci_string(pci);
     d->vendor = vendor_name(d->vendor_id);
     d->osdevs = join_osdevs(l);
+    d->info.memory_numa_os = -1;
+    return d;
+}
+
+static int add_gpu(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap, int sub,
+                   int sub_index, const char *uuid)
+{
+    place_dev *d = new_dev(t, 0, cap, pci, l);
+    if (!d)
+        return -1;
     d->uuid = uuid ? place_strdup(uuid) : NULL;
     d->info.index = sub_index; /* the runtime's own index if an OS device gave it, else -1 */
     d->info.sub = sub;
-    d->info.memory_numa_os = -1;
     pci_key(pci, d, sub);
     if (!d->pci || !d->vendor || !d->osdevs || (uuid && !d->uuid))
         return -1;
@@ -210,19 +220,13 @@ static int add_nic(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap
     }
     if (!of && !net)
         return 0;
-    if (grow(t, 1, cap) < 0)
+    place_dev *d = new_dev(t, 1, cap, pci, l);
+    if (!d)
         return -1;
-    place_dev *d = &t->dev[1][t->ndev[1]++];
-    memset(d, 0, sizeof *d);
-    d->vendor_id = pci->attr->pcidev.vendor_id;
-    d->pci = pci_string(pci);
-    d->vendor = vendor_name(d->vendor_id);
-    d->osdevs = join_osdevs(l);
     d->name = place_strdup((of ? of : net)->name ? (of ? of : net)->name : "?");
     d->netdev = net && net->name ? place_strdup(net->name) : NULL;
     d->info.index = -1;
     d->info.sub = -1;
-    d->info.memory_numa_os = -1;
     pci_key(pci, d, -1);
     if (!d->pci || !d->vendor || !d->osdevs || !d->name)
         return -1;

@@ -681,27 +681,25 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
         cache = 0;
     size_t clen = 0;
     char *cxml = cache ? place_topocache_read(cpath, &clen) : NULL;
-    if (cxml) {
-        hwloc_topology_t c;
-        int ok = topology_init(&c) == 0;
-        if (ok) {
-            hwloc_topology_set_flags(c, hf | HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
-            if (io)
-                hwloc_topology_set_io_types_filter(c, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
-            const char *k = NULL;
-            ok = hwloc_topology_set_xmlbuffer(c, cxml, (int)clen + 1) == 0 &&
-                 hwloc_topology_load(c) == 0 &&
-                 (k = hwloc_obj_get_info_by_name(hwloc_get_root_obj(c), "PlaceCacheKey")) &&
-                 !strcmp(k, key);
-            if (ok) {
-                hwloc_topology_destroy(t->h);
-                t->h = c;
-                t->from_cache = 1;
-            } else {
-                hwloc_topology_destroy(c);
-            }
-        }
+    if (cxml) { /* into this very handle: no second hwloc init on the common path */
+        hwloc_topology_set_flags(t->h, hf | HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
+        const char *k = NULL;
+        t->from_cache = hwloc_topology_set_xmlbuffer(t->h, cxml, (int)clen + 1) == 0 &&
+                        hwloc_topology_load(t->h) == 0 &&
+                        (k = hwloc_obj_get_info_by_name(hwloc_get_root_obj(t->h), "PlaceCacheKey")) &&
+                        !strcmp(k, key);
         free(cxml);
+        if (!t->from_cache) { /* refused: a fresh handle for the machine itself */
+            hwloc_topology_destroy(t->h);
+            t->h = NULL;
+            if (topology_init(&t->h) < 0) {
+                place_error_set(err, PLACE_ESYS, "hwloc_topology_init failed: %s", strerror(errno));
+                goto fail;
+            }
+            hwloc_topology_set_flags(t->h, hf);
+            if (io)
+                hwloc_topology_set_io_types_filter(t->h, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+        }
     }
     int sig = !strncmp(t->source, "xml:", 4) ? xml_precheck(t->source + 4, hf, io) : 0;
     if (sig > 0) {
