@@ -143,4 +143,33 @@ char *place_strdup(const char *s);
 /* Formats an hwloc bitmap as a list string; returns NULL on allocation failure. */
 char *place_bitmap_list(hwloc_const_bitmap_t b);
 
+/* The models' generator: xoshiro256** seeded by splitmix64: fast, and the same stream for
+ * the same seed (models.c, noisemodels.c). */
+#include <stdint.h>
+typedef struct place_rng {
+    uint64_t s[4];
+} place_rng;
+
+static inline void place_rng_seed(place_rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) {
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        r->s[i] = z ^ (z >> 31);
+    }
+}
+
+static inline double place_rng_uniform(place_rng *r) /* (0, 1) */
+{
+    uint64_t *s = r->s, x = s[1] * 5, res = ((x << 7) | (x >> 57)) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return ((double)(res >> 11) + 0.5) * 0x1.0p-53;
+}
+
 #endif

@@ -74,51 +74,24 @@ int place_model_migrate(double remaining_s, double sigma, double cost_s)
     return remaining_s * sigma > cost_s;
 }
 
-/* xoshiro256** with splitmix64 seeding: fast, and the same stream for the same seed. */
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static double uniform(rng *r) /* (0, 1) */
-{
-    uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return ((double)(res >> 11) + 0.5) * 0x1.0p-53;
-}
-
 /* One draw of the maximum of N i.i.d. delays under the model. */
-static double draw_max(char kind, double a, double b, const double *sorted, int m, double N, rng *r)
+static double draw_max(char kind, double a, double b, const double *sorted, int m, double N, place_rng *r)
 {
     if (N <= 64) { /* simulate every thread */
         double mx = 0;
         for (int i = 0; i < (int)N; i++) {
             double v;
             if (kind == 'a')
-                v = -a * log(uniform(r));
+                v = -a * log(place_rng_uniform(r));
             else if (kind == 'b')
-                v = uniform(r) < a ? b : 0;
+                v = place_rng_uniform(r) < a ? b : 0;
             else
-                v = sorted[(int)(uniform(r) * m) % m];
+                v = sorted[(int)(place_rng_uniform(r) * m) % m];
             mx = v > mx ? v : mx;
         }
         return mx;
     }
-    double lu = log(uniform(r)) / N; /* ln U^(1/N) */
+    double lu = log(place_rng_uniform(r)) / N; /* ln U^(1/N) */
     if (kind == 'a')                 /* F^-1(q) = -mu ln(1 - q), 1 - q = -expm1(lu) */
         return -a * log(-expm1(lu));
     if (kind == 'b')                 /* the max is L unless all N missed: q > 1 - p */
@@ -130,10 +103,8 @@ static double draw_max(char kind, double a, double b, const double *sorted, int 
 double place_model_monte_carlo(char kind, double w, double a, double b, const double *x, int m,
                                double N, int trials, uint64_t seed, double *ci)
 {
-    rng r;
-    uint64_t sm = seed;
-    for (int i = 0; i < 4; i++)
-        r.s[i] = splitmix(&sm);
+    place_rng r;
+    place_rng_seed(&r, seed);
     double *sorted = NULL, mean_delay;
     if (kind == 'c') {
         sorted = malloc(sizeof(double) * (size_t)m);

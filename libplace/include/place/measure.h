@@ -15,6 +15,7 @@
  *   place/noise.h     injected noise
  *   place/steprec.h   the barrier-step recorder
  *   place/models.h    the noise models and their Monte Carlo checks
+ *   place/noisestats.h tail fits, coincidence against chance, step noise, machine load
  */
 #ifndef PLACE_MEASURE_H
 #define PLACE_MEASURE_H
@@ -25,5 +26,6 @@
 #include "place/noise.h"
 #include "place/steprec.h"
 #include "place/models.h"
+#include "place/noisestats.h"
 
 #endif

@@ -18,9 +18,11 @@ PLACE_API double place_harmonic(double N);
  *     E[max] = w + mu H_N, E[mean] = w + mu, slowdown = (w + mu H_N) / (w + mu). */
 PLACE_API double place_model_exp_slowdown(double w, double mu, double N);
 
-/* (b) rare fixed detours: each thread, each step, a detour of length L with prob. p:
- *     P(some thread hit) = 1 - (1 - p)^N,
- *     slowdown = (w + L (1 - (1 - p)^N)) / (w + p L). */
+/* (b) the hit-probability model: each thread, each step, at most one detour of length L,
+ *     with probability p. P(some thread hit) = 1 - (1 - p)^N, and
+ *     slowdown = (w + L (1 - (1 - p)^N)) / (w + p L). It is the chance of a hit, not
+ *     the cost of real noise, which arrives in time and can hit a step several times:
+ *     see the Poisson model below. */
 PLACE_API double place_model_detour_slowdown(double w, double p, double L, double N);
 
 /* (c) empirical: the per-thread step time has the distribution of the m samples x;
@@ -28,9 +30,103 @@ PLACE_API double place_model_detour_slowdown(double w, double p, double L, doubl
  *     slowdown = E[max of N] / mean(x). Sorts x in place. */
 PLACE_API double place_model_empirical_slowdown(double *x, int m, double N);
 
-/* (d) migration profitability: migrate when remaining_s * sigma > cost_s, where sigma
- *     is the fractional slowdown of remote access. Returns 1 to migrate, 0 not. */
+/* (d) migration profitability of one thread alone: migrate when remaining_s * sigma >
+ *     cost_s, where sigma is the fractional slowdown of remote access. Returns 1 to
+ *     migrate, 0 not. In a bulk-synchronous code use place_model_migrate_barrier. */
 PLACE_API int place_model_migrate(double remaining_s, double sigma, double cost_s);
+
+/* (d) with the barrier: n threads' step times now (t_now) and after the migration
+ *     (t_after); every step lasts as long as the slowest thread, so the gain is
+ *     steps * (max t_now - max t_after): zero when the slowest thread stays as slow (an
+ *     other thread still remote). Returns 1 to migrate (gain > cost_s), 0 not; *gain_s
+ *     (if not NULL) gets the gain. Times in seconds. */
+PLACE_API int place_model_migrate_barrier(double steps, const double *t_now, const double *t_after,
+                                          int n, double cost_s, double *gain_s);
+
+/* ---- Detours in time: the Poisson model ------------------------------------------------
+ * Detours arrive as a Poisson process of rate R per second while a thread works w us,
+ * so a step holds K ~ Poisson(lambda = R w) detours (a detour brings no further ones);
+ * their lengths are i.i.d. from a length distribution. A thread's delay is the compound
+ * sum D = L_1 + ... + L_K, independent across threads; the step costs w + max of N D's.
+ * Lengths are fixed (then K L: the closed form through the Poisson CDF), exponential,
+ * the measured samples, or the measured samples with a generalized Pareto tail above a
+ * threshold (truncated at a cap: the longest detour thought possible). */
+typedef enum place_len_kind {
+    PLACE_LEN_FIXED = 0,  /* every detour len_us */
+    PLACE_LEN_EXP,        /* exponential of mean len_us */
+    PLACE_LEN_EMPIRICAL,  /* the m samples x */
+    PLACE_LEN_GPD_TAIL    /* the samples below u; above u: u + GPD(xi, sigma) up to cap_us,
+                             with probability tail_frac */
+} place_len_kind;
+
+typedef struct place_lengths {
+    place_len_kind kind;
+    double len_us;
+    const double *x;
+    int m;
+    double u, xi, sigma, cap_us, tail_frac;
+} place_lengths;
+
+/* A delay distribution on a grid of step h_us: pmf[j] = P(D = j h) for j < n; what lies
+ * beyond n h has probability tail (kept below 1e-15 of the mass, or said in *note). */
+typedef struct place_delay_dist {
+    double h_us;
+    int n;
+    double *pmf;
+    double mean_us;   /* of the distribution as discretized */
+    double tail;
+} place_delay_dist;
+
+/* The compound Poisson delay of a thread: Panjer's recursion on the discretized lengths
+ * (exact for fixed lengths, whose grid step is the length itself; otherwise the step is
+ * at most 1/50 of the mean length and the grid at most 2^18 points). */
+PLACE_API int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist *d,
+                                  place_error *err);
+PLACE_API void place_delay_dist_free(place_delay_dist *d);
+
+/* E[max of N i.i.d. delays of distribution d] = h sum_j (1 - F(j)^N). */
+PLACE_API double place_delay_emax(const place_delay_dist *d, double N);
+
+/* Slowdown under Poisson detours: (w + E[max of N D]) / (w + E[D]), E[D] = lambda E[L]. */
+PLACE_API double place_model_poisson_slowdown(const place_delay_dist *d, double w, double N);
+
+/* The largest detour count among N threads, E[max K] = sum_k (1 - P(K <= k)^N), for
+ * lambda = R w. */
+PLACE_API double place_poisson_emax_count(double lambda, double N);
+
+/* Monte Carlo of the same, by an independent route: every thread's arrivals are drawn as
+ * exponential gaps over w (N <= 4096), or the N threads' superposed process (rate N R) is
+ * drawn and each arrival given to a uniform thread; lengths drawn from L. Returns the mean
+ * slowdown and the half-width of its 95% interval in *ci. */
+PLACE_API double place_model_poisson_monte_carlo(const place_lengths *L, double rate_hz, double w,
+                                                 double N, int trials, uint64_t seed, double *ci);
+
+/* One length drawn from L (for the simulations); u is uniform in (0, 1). */
+PLACE_API double place_lengths_quantile(const place_lengths *L, double u);
+PLACE_API double place_lengths_mean(const place_lengths *L);
+
+/* ---- Correlated noise: the common-shock mixture model ----------------------------------
+ * A shock domain (a node, a socket) holds T threads. Each step, with probability q_g
+ * every thread of the domain detours by one common length (a shock); otherwise each
+ * detours independently with probability q_l. Lengths from the m samples x (sorted in
+ * place). Domains are independent. With G the length CDF, a domain's maximum has
+ *   F_d(x) = q_g G(x) + (1 - q_g) (1 - q_l + q_l G(x))^T,
+ * K domains F_d^K, and E[max] = sum_i (x_(i+1) - x_(i)) (1 - F_d(x_(i))^K), exact for
+ * the sample's step CDF. The per-thread hit probability is p = q_g + (1 - q_g) q_l. */
+PLACE_API double place_model_mixture_emax(double q_g, double q_l, double T, double K, double *x,
+                                          int m);
+
+/* Fits q_g and q_l from the per-thread hit probability p and the probability p2 that two
+ * given threads of a domain are hit in the same step (solving the two equations above).
+ * Returns 0, or -1 when no (q_g, q_l) in [0, 1] gives them (p2 < p^2: the threads avoid
+ * each other, which the model cannot express; then q_g = 0 and q_l = p). */
+PLACE_API int place_model_mixture_fit(double p, double p2, double *q_g, double *q_l);
+
+/* Monte Carlo of the mixture's E[max] over K domains of T threads (every thread drawn
+ * when K T <= 65536, else each domain's maximum by inversion of F_d). */
+PLACE_API double place_model_mixture_monte_carlo(double q_g, double q_l, int T, double K,
+                                                 const double *x, int m, int trials,
+                                                 uint64_t seed, double *ci);
 
 /* Monte Carlo estimate of the slowdown of N threads under model `kind` ('a', 'b' or
  * 'c' with the samples x of m values), `trials` steps, seeded. Returns the mean and

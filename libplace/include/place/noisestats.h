@@ -1,0 +1,111 @@
+/* place/noisestats.h: the statistics the noise models are fitted with: heavy tails
+ * (generalized Pareto fits with intervals), coincidence corrected for chance, barrier-step
+ * noise (hits, coincidence, a mixture fit, noise cost), and the machine's other load. */
+#ifndef PLACE_NOISESTATS_H
+#define PLACE_NOISESTATS_H
+
+#include <stdint.h>
+#include "place/api.h"
+#include "place/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Tails: peaks over threshold ---------------------------------------------------------
+ * The exceedances y = x - u of the samples above a threshold u are fitted by a generalized
+ * Pareto distribution, P(Y > y) = (1 + xi y / sigma)^(-1/xi), by maximum likelihood
+ * (Grimshaw's profile over theta = xi / sigma). xi > 0 is a heavy tail of index 1 / xi
+ * (moments of order >= 1/xi do not exist); xi = 0 exponential; xi < 0 bounded. */
+typedef struct place_gpd_fit {
+    double u;             /* threshold */
+    int n;                /* exceedances fitted */
+    int m;                /* samples in all */
+    double xi, sigma;
+    double xi_lo, xi_hi, sigma_lo, sigma_hi;   /* 95%: asymptotic normal (observed info) */
+    double xi_blo, xi_bhi;                     /* 95%: bootstrap percentiles (NAN if none) */
+    double tail_index;    /* 1 / xi when xi > 0, else INFINITY */
+    double max_sample;
+} place_gpd_fit;
+
+/* Fits the m samples x above threshold u (u < 0: the 90% quantile). Needs at least 30
+ * exceedances. boot > 0 bootstrap resamples (seeded) give xi_blo/xi_bhi. */
+PLACE_API int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t seed,
+                                    place_gpd_fit *f, place_error *err);
+
+/* GPD quantile: the y with P(Y <= y) = q. */
+PLACE_API double place_gpd_quantile(double xi, double sigma, double q);
+
+/* ---- Coincidence, corrected for chance ---------------------------------------------------
+ * Two threads' detours coincide when their intervals [start, start + len + pad] overlap.
+ * Observed: the share of detours that overlap one of another thread. Expected under
+ * independence: for a detour of extent e on thread i and a thread j whose detours
+ * arrive at rate R_j with mean extent E_j, 1 - exp(-R_j (e + E_j)); several other threads
+ * multiply the misses. kappa = (observed - expected) / (1 - expected): 0 for independent
+ * streams, 1 for identical ones. */
+typedef struct place_detour_stream {
+    const double *start_s;   /* in time order */
+    const double *len_us;
+    int n;
+    double pad_us;           /* added to every extent (the probe's quantum) */
+    double span_s;           /* the time observed */
+} place_detour_stream;
+
+typedef struct place_coincidence {
+    double observed, expected, excess, ratio, kappa;
+    double len_corr;        /* Pearson correlation of the lengths of coinciding pairs (NAN
+                               with fewer than 3 pairs) */
+    int64_t detours, pairs;
+} place_coincidence;
+
+PLACE_API void place_coincidence_streams(const place_detour_stream *s, int nstreams,
+                                         place_coincidence *c);
+
+/* ---- Barrier-aligned steps ---------------------------------------------------------------
+ * From per-thread step times (steps x threads, row-major, us): the noise-free reference
+ * (the 5% quantile of all the times), each time's delay over it, a hit where the delay
+ * exceeds max(5 us, 10% of the reference) (the jitter probe's rule), the per-thread hit
+ * probability, the co-occurrence of hits per step against chance, and the mixture fit. */
+typedef struct place_step_noise {
+    int steps, threads;
+    double ref_us, threshold_us;
+    double p;                /* hit probability, over threads */
+    double p2;               /* P(two given threads both hit), averaged over pairs */
+    double hit_mean_us;      /* mean delay of a hit */
+    place_coincidence co;    /* observed: P(another thread hit | hit); expected: chance */
+    double q_g, q_l;         /* the mixture model's fit (place_model_mixture_fit) */
+    int mixture_ok;
+    double excess_us;        /* mean over steps of (max - mean) of the thread times */
+    double mean_us, mean_max_us;
+} place_step_noise;
+
+/* Fills *sn; *hits_out (if not NULL) gets a malloc'd array of the hit delays (count in
+ * *nhits_out), the length distribution the models use. */
+PLACE_API int place_step_noise_analyze(const double *t_us, int steps, int threads,
+                                       place_step_noise *sn, double **hits_out, int *nhits_out,
+                                       place_error *err);
+
+/* ---- The machine's other load, from /proc/stat -------------------------------------------
+ * Two snapshots around a run and the run's own CPU time give the CPUs' worth of work done by
+ * others (busy time of all CPUs minus ours, over the elapsed time) and the steal share (a
+ * hypervisor's other guests). */
+typedef struct place_sysload_snap {
+    double t_s;              /* CLOCK_MONOTONIC */
+    double busy_s, total_s, steal_s;  /* all CPUs, from /proc/stat */
+    double own_cpu_s;        /* this process (getrusage) */
+} place_sysload_snap;
+
+typedef struct place_sysload {
+    double other_cpus;       /* CPUs' worth of others' work during the run */
+    double steal_fraction;   /* of all CPU time */
+    double elapsed_s;
+} place_sysload;
+
+PLACE_API int place_sysload_read(place_sysload_snap *s, place_error *err);
+PLACE_API void place_sysload_between(const place_sysload_snap *a, const place_sysload_snap *b,
+                                     place_sysload *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

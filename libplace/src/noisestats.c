@@ -1,0 +1,410 @@
+/* noisestats.c: fitting the noise models to what was measured.
+ *
+ * Tails: Grimshaw's profile likelihood for the generalized Pareto distribution. With
+ * theta = xi / sigma, the likelihood of the exceedances y is maximised for given theta by
+ * xi(theta) = mean(log(1 + theta y)), sigma = xi / theta, leaving a one-dimensional search
+ * over theta > -1 / max(y): a log-spaced grid on each side of 0 (0 itself is the
+ * exponential) and a golden-section refinement around the best point.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "internal.h"
+#include "place/noisestats.h"
+#include "place/models.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---- generalized Pareto ----------------------------------------------------------------- */
+
+/* Profile log-likelihood per exceedance at theta; *xi gets xi(theta). */
+static double profile(const double *y, int n, double ybar, double theta, double *xi)
+{
+    if (fabs(theta) * ybar < 1e-9) { /* the exponential limit */
+        *xi = 0;
+        return -log(ybar) - 1;
+    }
+    double k = 0;
+    for (int i = 0; i < n; i++)
+        k += log1p(theta * y[i]);
+    k /= n;
+    *xi = k;
+    double sigma = k / theta;
+    if (!(sigma > 0) || k < -0.9)
+        return -INFINITY;
+    return -log(sigma) - k - 1;
+}
+
+static void gpd_mle(const double *y, int n, double *xi_out, double *sigma_out)
+{
+    double ybar = 0, ymax = 0;
+    for (int i = 0; i < n; i++) {
+        ybar += y[i];
+        ymax = y[i] > ymax ? y[i] : ymax;
+    }
+    ybar /= n;
+    enum { G = 160 };
+    double th[2 * G + 1], best = -INFINITY;
+    int bi = G;
+    for (int i = 0; i < G; i++) { /* negative side: -1/ymax (1 - 10^-k), k from 6 down to 0.01 */
+        double k = 6.0 - 5.99 * i / (G - 1);
+        th[i] = -(1 - pow(10, -k)) / ymax;
+    }
+    th[G] = 0;
+    for (int i = 0; i < G; i++) /* positive side: 10^e / ybar, e from -6 to 6 */
+        th[G + 1 + i] = pow(10, -6 + 12.0 * i / (G - 1)) / ybar;
+    for (int i = 0; i < 2 * G + 1; i++) {
+        double x, l = profile(y, n, ybar, th[i], &x);
+        if (l > best) {
+            best = l;
+            bi = i;
+        }
+    }
+    double a = th[bi > 0 ? bi - 1 : 0], b = th[bi < 2 * G ? bi + 1 : 2 * G];
+    const double gr = 0.6180339887498949;
+    double c = b - gr * (b - a), d = a + gr * (b - a), xc, xd;
+    double fc = profile(y, n, ybar, c, &xc), fd = profile(y, n, ybar, d, &xd);
+    for (int it = 0; it < 100 && fabs(b - a) > 1e-12 * (fabs(a) + fabs(b) + 1e-300); it++) {
+        if (fc > fd) {
+            b = d, d = c, fd = fc;
+            c = b - gr * (b - a);
+            fc = profile(y, n, ybar, c, &xc);
+        } else {
+            a = c, c = d, fc = fd;
+            d = a + gr * (b - a);
+            fd = profile(y, n, ybar, d, &xd);
+        }
+    }
+    double t = (a + b) / 2, xi;
+    double l = profile(y, n, ybar, t, &xi);
+    if (!(l >= best - 1e-12)) /* the grid point was better */
+        profile(y, n, ybar, t = th[bi], &xi);
+    *xi_out = xi;
+    *sigma_out = fabs(t) * ybar < 1e-9 ? ybar : xi / t;
+}
+
+int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t seed,
+                          place_gpd_fit *f, place_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->xi_blo = f->xi_bhi = NAN;
+    if (m < 1)
+        return place_error_set(err, PLACE_EINVAL, "no samples to fit a tail to");
+    double *s = malloc(sizeof(double) * (size_t)m);
+    if (!s)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for %d samples", m);
+    memcpy(s, x, sizeof(double) * (size_t)m);
+    qsort(s, (size_t)m, sizeof *s, cmp_double);
+    if (u < 0)
+        u = s[(int)(0.9 * (m - 1))];
+    int first = 0;
+    while (first < m && s[first] <= u)
+        first++;
+    int n = m - first;
+    if (n < 30) {
+        free(s);
+        return place_error_set(err, PLACE_EINVAL, "%d samples above the threshold %g of %d; a tail "
+                               "fit needs at least 30 (a longer probe gives more)", n, u, m);
+    }
+    double *y = malloc(sizeof(double) * (size_t)n), *yb = malloc(sizeof(double) * (size_t)n);
+    if (!y || !yb) {
+        free(s), free(y), free(yb);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for %d exceedances", n);
+    }
+    for (int i = 0; i < n; i++)
+        y[i] = s[first + i] - u;
+    f->u = u;
+    f->n = n;
+    f->m = m;
+    f->max_sample = s[m - 1];
+    gpd_mle(y, n, &f->xi, &f->sigma);
+    /* asymptotic normal intervals from the inverse information (valid for xi > -1/2) */
+    double sx = (1 + f->xi) / sqrt(n), ss = f->sigma * sqrt(2 * (1 + f->xi) / n);
+    f->xi_lo = f->xi - 1.96 * sx;
+    f->xi_hi = f->xi + 1.96 * sx;
+    f->sigma_lo = f->sigma - 1.96 * ss;
+    f->sigma_hi = f->sigma + 1.96 * ss;
+    f->tail_index = f->xi > 0 ? 1 / f->xi : INFINITY;
+    if (boot > 0) {
+        double *bx = malloc(sizeof(double) * (size_t)boot);
+        if (bx) {
+            place_rng r;
+            place_rng_seed(&r, seed);
+            for (int b = 0; b < boot; b++) {
+                for (int i = 0; i < n; i++)
+                    yb[i] = y[(int)(place_rng_uniform(&r) * n) % n];
+                double sg;
+                gpd_mle(yb, n, &bx[b], &sg);
+            }
+            qsort(bx, (size_t)boot, sizeof *bx, cmp_double);
+            f->xi_blo = bx[(int)(0.025 * (boot - 1))];
+            f->xi_bhi = bx[(int)ceil(0.975 * (boot - 1))];
+            free(bx);
+        }
+    }
+    free(s), free(y), free(yb);
+    return 0;
+}
+
+/* ---- coincidence ------------------------------------------------------------------------ */
+
+static double extent_us(const place_detour_stream *s, int k) { return s->len_us[k] + s->pad_us; }
+
+/* The first detour of b overlapping [t0, t1] (seconds), or -1. b's detours do not overlap
+ * each other, so their ends are in order too. */
+static int overlap(const place_detour_stream *b, double t0, double t1)
+{
+    int lo = 0, hi = b->n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (b->start_s[mid] + extent_us(b, mid) * 1e-6 < t0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->n && b->start_s[lo] <= t1 ? lo : -1;
+}
+
+static double pearson(const double *a, const double *b, int64_t n)
+{
+    if (n < 3)
+        return NAN;
+    double ma = 0, mb = 0, saa = 0, sbb = 0, sab = 0;
+    for (int64_t i = 0; i < n; i++)
+        ma += a[i], mb += b[i];
+    ma /= n, mb /= n;
+    for (int64_t i = 0; i < n; i++) {
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+        sab += (a[i] - ma) * (b[i] - mb);
+    }
+    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : NAN;
+}
+
+static void finish(place_coincidence *c, double hit, double expect)
+{
+    c->observed = c->detours ? hit / c->detours : NAN;
+    c->expected = c->detours ? expect / c->detours : NAN;
+    c->excess = c->observed - c->expected;
+    c->ratio = c->expected > 0 ? c->observed / c->expected : NAN;
+    c->kappa = c->expected < 1 ? c->excess / (1 - c->expected) : NAN;
+}
+
+void place_coincidence_streams(const place_detour_stream *s, int ns, place_coincidence *c)
+{
+    memset(c, 0, sizeof *c);
+    int64_t total = 0;
+    for (int i = 0; i < ns; i++)
+        total += s[i].n;
+    double *pa = malloc(sizeof(double) * (size_t)(total + 1)), *pb = malloc(sizeof(double) * (size_t)(total + 1));
+    double hit = 0, expect = 0;
+    for (int i = 0; i < ns; i++) {
+        for (int k = 0; k < s[i].n; k++) {
+            double e = extent_us(&s[i], k), t0 = s[i].start_s[k], miss = 1;
+            int found = 0;
+            for (int j = 0; j < ns; j++) {
+                if (j == i || s[j].n == 0 || !(s[j].span_s > 0))
+                    continue;
+                double mean = 0;
+                for (int q = 0; q < s[j].n; q++)
+                    mean += extent_us(&s[j], q);
+                mean /= s[j].n;
+                miss *= exp(-s[j].n / s[j].span_s * (e + mean) * 1e-6);
+                int o = found ? -1 : overlap(&s[j], t0, t0 + e * 1e-6);
+                if (o >= 0) {
+                    found = 1;
+                    if (pa && pb) {
+                        pa[c->pairs] = s[i].len_us[k];
+                        pb[c->pairs] = s[j].len_us[o];
+                    }
+                    c->pairs++;
+                }
+            }
+            hit += found;
+            expect += 1 - miss;
+            c->detours++;
+        }
+    }
+    finish(c, hit, expect);
+    c->len_corr = pa && pb ? pearson(pa, pb, c->pairs) : NAN;
+    free(pa);
+    free(pb);
+}
+
+/* ---- barrier-aligned steps -------------------------------------------------------------- */
+
+int place_step_noise_analyze(const double *t, int steps, int T, place_step_noise *sn,
+                             double **hits_out, int *nhits_out, place_error *err)
+{
+    memset(sn, 0, sizeof *sn);
+    if (hits_out)
+        *hits_out = NULL;
+    if (steps < 1 || T < 1)
+        return place_error_set(err, PLACE_EINVAL, "%d steps of %d threads; expected at least 1 "
+                               "of each", steps, T);
+    size_t n = (size_t)steps * (size_t)T;
+    double *s = malloc(sizeof(double) * n), *hits = malloc(sizeof(double) * n);
+    double *pi = calloc((size_t)T, sizeof *pi), *pa = malloc(sizeof(double) * n * 2 + 1);
+    if (!s || !hits || !pi || !pa) {
+        free(s), free(hits), free(pi), free(pa);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for %d x %d steps", steps, T);
+    }
+    memcpy(s, t, sizeof(double) * n);
+    qsort(s, n, sizeof *s, cmp_double);
+    sn->steps = steps;
+    sn->threads = T;
+    sn->ref_us = s[(size_t)(0.05 * (double)(n - 1))];
+    sn->threshold_us = fmax(5, 0.1 * sn->ref_us);
+    free(s);
+    int nh = 0;
+    double emx = 0, emean = 0, both = 0;
+    for (int k = 0; k < steps; k++) {
+        const double *row = t + (size_t)k * T;
+        double mx = 0, mean = 0;
+        for (int i = 0; i < T; i++) {
+            mx = row[i] > mx ? row[i] : mx;
+            mean += row[i];
+            if (row[i] - sn->ref_us > sn->threshold_us) {
+                pi[i] += 1.0 / steps;
+                hits[nh++] = row[i] - sn->ref_us;
+            }
+        }
+        emx += mx;
+        emean += mean / T;
+    }
+    sn->mean_max_us = emx / steps;
+    sn->mean_us = emean / steps;
+    sn->excess_us = sn->mean_max_us - sn->mean_us;
+    sn->p = (double)nh / (double)n;
+    sn->hit_mean_us = 0;
+    for (int i = 0; i < nh; i++)
+        sn->hit_mean_us += hits[i] / nh;
+    /* co-occurrence per step, against chance */
+    double hit = 0, expect = 0;
+    int64_t pairs = 0;
+    for (int k = 0; k < steps; k++) {
+        const double *row = t + (size_t)k * T;
+        for (int i = 0; i < T; i++) {
+            if (!(row[i] - sn->ref_us > sn->threshold_us))
+                continue;
+            double miss = 1;
+            int other = 0;
+            for (int j = 0; j < T; j++) {
+                if (j == i)
+                    continue;
+                miss *= 1 - pi[j];
+                if (row[j] - sn->ref_us > sn->threshold_us) {
+                    other = 1;
+                    if (j > i) {
+                        both += 1;
+                        pa[2 * pairs] = row[i] - sn->ref_us;
+                        pa[2 * pairs + 1] = row[j] - sn->ref_us;
+                        pairs++;
+                    }
+                }
+            }
+            if (T > 1) {
+                hit += other;
+                expect += 1 - miss;
+                sn->co.detours++;
+            }
+        }
+    }
+    finish(&sn->co, hit, expect);
+    sn->co.pairs = pairs;
+    {
+        double *a = malloc(sizeof(double) * (size_t)(2 * pairs + 1)), *b = malloc(sizeof(double) * (size_t)(2 * pairs + 1));
+        if (a && b) { /* both orders: the correlation of a symmetric pair */
+            for (int64_t q = 0; q < pairs; q++) {
+                a[2 * q] = pa[2 * q], b[2 * q] = pa[2 * q + 1];
+                a[2 * q + 1] = pa[2 * q + 1], b[2 * q + 1] = pa[2 * q];
+            }
+            sn->co.len_corr = pearson(a, b, 2 * pairs);
+        } else {
+            sn->co.len_corr = NAN;
+        }
+        free(a), free(b);
+    }
+    if (T > 1) {
+        sn->p2 = both / ((double)steps * T * (T - 1) / 2);
+        sn->mixture_ok = place_model_mixture_fit(sn->p, sn->p2, &sn->q_g, &sn->q_l) == 0;
+    } else {
+        sn->p2 = NAN;
+        sn->q_g = 0;
+        sn->q_l = sn->p;
+    }
+    free(pi), free(pa);
+    if (hits_out) {
+        *hits_out = hits;
+        *nhits_out = nh;
+    } else {
+        free(hits);
+    }
+    return 0;
+}
+
+/* ---- the machine's other load ----------------------------------------------------------- */
+
+int place_sysload_read(place_sysload_snap *snap, place_error *err)
+{
+    memset(snap, 0, sizeof *snap);
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
+        return place_error_set(err, PLACE_ESYS, "/proc/stat: %s; the machine's load is unavailable",
+                               strerror(errno));
+    char line[512];
+    int ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    /* "cpu  user nice system idle iowait irq softirq steal ..." in clock ticks */
+    unsigned long long v[8] = {0};
+    char *p = line + 3;
+    if (ok && strncmp(line, "cpu ", 4) == 0) {
+        for (int i = 0; i < 8 && ok; i++) {
+            while (*p == ' ')
+                p++;
+            char *end;
+            errno = 0;
+            v[i] = strtoull(p, &end, 10);
+            ok = end != p && errno == 0 && (*end == ' ' || *end == '\n');
+            p = end;
+        }
+    } else {
+        ok = 0;
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    if (!ok || hz <= 0)
+        return place_error_set(err, PLACE_EINVAL, "/proc/stat: its first line is not 'cpu' and 8 "
+                               "tick counts; the machine's load is unavailable");
+    double tick = 1.0 / (double)hz;
+    snap->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * tick;
+    snap->total_s = snap->busy_s + (double)(v[3] + v[4]) * tick;
+    snap->steal_s = (double)v[7] * tick;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    snap->own_cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+                      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    snap->t_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    return 0;
+}
+
+void place_sysload_between(const place_sysload_snap *a, const place_sysload_snap *b,
+                           place_sysload *out)
+{
+    out->elapsed_s = b->t_s - a->t_s;
+    double busy = (b->busy_s - a->busy_s) - (b->steal_s - a->steal_s);
+    double own = b->own_cpu_s - a->own_cpu_s, total = b->total_s - a->total_s;
+    out->other_cpus = out->elapsed_s > 0 ? fmax(0, busy - own) / out->elapsed_s : NAN;
+    out->steal_fraction = total > 0 ? (b->steal_s - a->steal_s) / total : NAN;
+}

@@ -1,0 +1,284 @@
+/* test_noisemodels.c: the Poisson-detour and mixture models against independent Monte
+ * Carlo, the tail fit against synthetic samples of known parameters, coincidence against
+ * chance on synthetic streams, the barrier-step analysis, migration with the barrier.
+ *
+ * "Within the interval" means here: within the Monte Carlo's 99.9% interval (3.29
+ * standard errors; the library reports the 95% half-width, which is scaled by 3.29/1.96).
+ * Seeds are fixed, so a run repeats; a wrong closed form is off by many intervals.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "place.h"
+
+#define Z999 (3.29 / 1.96)
+
+static uint64_t lcg = 88172645463325252ULL;
+static double unif(void)
+{
+    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return ((double)(lcg >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static const double Ns[] = {1, 2, 8, 64, 1000, 4096, 4097, 65536, 1e6};
+
+static void poisson_against_mc(const place_lengths *L, double rate, double w, double rel_tol)
+{
+    place_delay_dist d;
+    place_error e;
+    assert_int_equal(place_poisson_delay(L, rate * w * 1e-6, &d, &e), 0);
+    for (size_t i = 0; i < sizeof Ns / sizeof *Ns; i++) {
+        double N = Ns[i], ci;
+        double closed = place_model_poisson_slowdown(&d, w, N);
+        int trials = N > 4096 ? 300 : N > 64 ? 1000 : 20000;
+        double mc = place_model_poisson_monte_carlo(L, rate, w, N, trials, 100 + i, &ci);
+        print_message("poisson kind %d N=%g: closed %.4f MC %.4f +- %.4f (95%%)\n", L->kind, N,
+                      closed, mc, ci);
+        assert_true(fabs(mc - closed) <= Z999 * ci + rel_tol * closed + 1e-12);
+    }
+    place_delay_dist_free(&d);
+}
+
+static void test_poisson_fixed_lengths(void **s)
+{
+    (void)s;
+    /* the numbers: p ~ 0.07 (R = 1400/s over 50 us), L = 36 us, W = 50 us */
+    place_lengths L = {.kind = PLACE_LEN_FIXED, .len_us = 36};
+    place_delay_dist d;
+    assert_int_equal(place_poisson_delay(&L, 0.07, &d, NULL), 0);
+    double k = place_poisson_emax_count(0.07, 1e6), sd = place_model_poisson_slowdown(&d, 50, 1e6);
+    print_message("E[max K] of 10^6 = %.3f, slowdown %.3f; (b) says %.3f\n", k, sd,
+                  place_model_detour_slowdown(50, -expm1(-0.07), 36, 1e6));
+    assert_true(k > 3.4 && k < 3.8);
+    assert_true(sd > 3.2 && sd < 3.7);
+    assert_true(fabs(place_model_poisson_slowdown(&d, 50, 1) - 1) < 1e-12);
+    /* fixed lengths: E[D] = lambda L exactly */
+    assert_true(fabs(d.mean_us - 0.07 * 36) < 1e-9);
+    /* one thread's E[max K] is the mean, lambda */
+    assert_true(fabs(place_poisson_emax_count(0.07, 1) - 0.07) < 1e-12);
+    place_delay_dist_free(&d);
+    poisson_against_mc(&L, 1400, 50, 0);
+    place_lengths L2 = {.kind = PLACE_LEN_FIXED, .len_us = 200};
+    poisson_against_mc(&L2, 300, 1000, 0); /* lambda 0.3: several detours per step are common */
+}
+
+static void test_poisson_exponential_lengths(void **s)
+{
+    (void)s;
+    place_lengths L = {.kind = PLACE_LEN_EXP, .len_us = 40};
+    poisson_against_mc(&L, 1000, 100, 0.005); /* the grid's step is 1/50 of the mean */
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_poisson_empirical_lengths(void **s)
+{
+    (void)s;
+    static double x[3000];
+    for (int i = 0; i < 3000; i++) {
+        double u = unif();
+        x[i] = u < 0.02 ? 100 + 900 * unif() : 30 + 10 * unif();
+    }
+    qsort(x, 3000, sizeof *x, cmpd);
+    place_lengths L = {.kind = PLACE_LEN_EMPIRICAL, .x = x, .m = 3000};
+    poisson_against_mc(&L, 1400, 50, 0.01); /* lengths rounded to a grid of 1/50 of the mean */
+}
+
+static void gpd_sample(double xi, double sigma, double *y, int n)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = place_gpd_quantile(xi, sigma, unif());
+}
+
+static void test_gpd_fit_recovers_parameters(void **s)
+{
+    (void)s;
+    static const double xis[] = {0.5, 1.0, 0.0, -0.2};
+    static double y[4000];
+    for (size_t k = 0; k < sizeof xis / sizeof *xis; k++) {
+        gpd_sample(xis[k], 10, y, 4000);
+        place_gpd_fit f;
+        place_error e;
+        assert_int_equal(place_gpd_fit_samples(y, 4000, 0, 200, 5 + k, &f, &e), 0);
+        print_message("xi %.2f: fit %.3f [%.3f, %.3f] boot [%.3f, %.3f], sigma %.2f [%.2f, %.2f]\n",
+                      xis[k], f.xi, f.xi_lo, f.xi_hi, f.xi_blo, f.xi_bhi, f.sigma, f.sigma_lo,
+                      f.sigma_hi);
+        assert_true(f.xi_lo <= xis[k] && xis[k] <= f.xi_hi);
+        assert_true(f.xi_blo <= xis[k] && xis[k] <= f.xi_bhi);
+        assert_true(f.sigma_lo <= 10 && 10 <= f.sigma_hi);
+        assert_true(f.xi_hi - f.xi_lo < 0.2); /* informative, not a blanket interval */
+    }
+    /* a threshold: the body below it is not fitted; the 90% quantile by default */
+    static double z[20000];
+    for (int i = 0; i < 20000; i++)
+        z[i] = unif() < 0.9 ? 20 * unif() : 20 + place_gpd_quantile(0.7, 5, unif());
+    place_gpd_fit f;
+    assert_int_equal(place_gpd_fit_samples(z, 20000, 20, 0, 1, &f, NULL), 0);
+    print_message("threshold 20: %d exceedances, xi %.3f [%.3f, %.3f]\n", f.n, f.xi, f.xi_lo, f.xi_hi);
+    assert_true(f.n > 1800 && f.n < 2200);
+    assert_true(f.xi_lo <= 0.7 && 0.7 <= f.xi_hi);
+    assert_true(isnan(f.xi_blo));
+    /* too few exceedances: refused, said */
+    place_error e;
+    assert_int_equal(place_gpd_fit_samples(z, 100, 1e9, 0, 1, &f, &e), -1);
+    assert_non_null(strstr(e.msg, "at least 30"));
+}
+
+/* A stream of non-overlapping detours: Poisson arrivals at rate R, exponential lengths. */
+static int stream(double R, double mean_len, double span, double *st, double *len, int cap)
+{
+    int n = 0;
+    double t = 0;
+    while (n < cap) {
+        t += -log(unif()) / R;
+        if (t > span)
+            break;
+        st[n] = t;
+        len[n] = -mean_len * log(unif());
+        t += len[n] * 1e-6;
+        n++;
+    }
+    return n;
+}
+
+static void test_coincidence_against_chance(void **s)
+{
+    (void)s;
+    enum { CAP = 40000 };
+    static double s1[CAP], l1[CAP], s2[CAP], l2[CAP];
+    int n1 = stream(1000, 30, 20, s1, l1, CAP), n2 = stream(1000, 30, 20, s2, l2, CAP);
+    place_detour_stream ds[2] = {{s1, l1, n1, 50, 20}, {s2, l2, n2, 50, 20}};
+    place_coincidence c;
+    place_coincidence_streams(ds, 2, &c);
+    print_message("independent: observed %.3f expected %.3f kappa %.3f corr %.3f\n", c.observed,
+                  c.expected, c.kappa, c.len_corr);
+    assert_true(c.observed > 0.1);          /* chance alone makes many overlap */
+    assert_true(fabs(c.kappa) < 0.05);
+    assert_true(fabs(c.ratio - 1) < 0.1);
+    assert_true(fabs(c.len_corr) < 0.1);
+    place_detour_stream same[2] = {{s1, l1, n1, 50, 20}, {s1, l1, n1, 50, 20}};
+    place_coincidence_streams(same, 2, &c);
+    print_message("identical: observed %.3f expected %.3f kappa %.3f corr %.3f\n", c.observed,
+                  c.expected, c.kappa, c.len_corr);
+    assert_true(c.observed == 1);
+    assert_true(c.kappa > 0.99);
+    assert_true(c.len_corr > 0.9); /* the first overlapping partner: now and then the previous one */
+}
+
+static void test_mixture_closed_form_against_monte_carlo(void **s)
+{
+    (void)s;
+    static double x[2000], sorted[2000];
+    for (int i = 0; i < 2000; i++)
+        x[i] = unif() < 0.05 ? 200 + 800 * unif() : 20 + 20 * unif();
+    static const double Ks[] = {1, 2, 10, 1000, 32768, 1e5, 5e5};
+    for (size_t i = 0; i < sizeof Ks / sizeof *Ks; i++) {
+        memcpy(sorted, x, sizeof x);
+        double ci, closed = place_model_mixture_emax(0.03, 0.05, 2, Ks[i], sorted, 2000);
+        double mc = place_model_mixture_monte_carlo(0.03, 0.05, 2, Ks[i], x, 2000,
+                                                    Ks[i] > 1000 ? 4000 : 20000, 40 + i, &ci);
+        print_message("mixture K=%g: closed %.3f MC %.3f +- %.3f\n", Ks[i], closed, mc, ci);
+        assert_true(fabs(mc - closed) <= Z999 * ci + 1e-9);
+    }
+    /* without shocks it is the independent hit model: fixed L, E[max] = L (1 - (1 - q)^(TK)) */
+    double L[1] = {100};
+    double e = place_model_mixture_emax(0, 0.01, 4, 250, L, 1);
+    assert_true(fabs(e - 100 * -expm1(1000 * log1p(-0.01))) < 1e-9);
+    /* the fit inverts the model: p = q_g + (1 - q_g) q_l, p2 = q_g + (1 - q_g) q_l^2 */
+    double qg = 0.02, ql = 0.07, p = qg + (1 - qg) * ql, p2 = qg + (1 - qg) * ql * ql, fg, fl;
+    assert_int_equal(place_model_mixture_fit(p, p2, &fg, &fl), 0);
+    assert_true(fabs(fg - qg) < 1e-9 && fabs(fl - ql) < 1e-9);
+    assert_int_equal(place_model_mixture_fit(0.1, 0.01, &fg, &fl), 0); /* independent */
+    assert_true(fabs(fg) < 1e-9 && fabs(fl - 0.1) < 1e-9);
+    assert_int_equal(place_model_mixture_fit(0.1, 0.005, &fg, &fl), -1); /* avoid each other */
+}
+
+static void test_step_noise_analysis(void **s)
+{
+    (void)s;
+    enum { S = 20000, T = 2 };
+    static double t[S * T];
+    /* independent hits, p = 0.1, 50 us on 200 us */
+    for (int k = 0; k < S * T; k++)
+        t[k] = 200 + unif() + (unif() < 0.1 ? 50 : 0);
+    place_step_noise sn;
+    double *hits;
+    int nh;
+    assert_int_equal(place_step_noise_analyze(t, S, T, &sn, &hits, &nh, NULL), 0);
+    print_message("independent: ref %.1f p %.3f kappa %.3f q_g %.3f q_l %.3f\n", sn.ref_us, sn.p,
+                  sn.co.kappa, sn.q_g, sn.q_l);
+    assert_true(fabs(sn.p - 0.1) < 0.01);
+    assert_true(fabs(sn.co.kappa) < 0.05);
+    assert_true(sn.q_g < 0.01);
+    assert_int_equal(nh, (int)llround(sn.p * S * T));
+    assert_true(fabs(sn.hit_mean_us - 50) < 2);
+    free(hits);
+    /* common shocks: q_g = 0.05 both threads, else each 0.05 */
+    for (int k = 0; k < S; k++) {
+        int shock = unif() < 0.05;
+        for (int i = 0; i < T; i++)
+            t[k * T + i] = 200 + unif() + (shock || unif() < 0.05 ? 50 : 0);
+    }
+    assert_int_equal(place_step_noise_analyze(t, S, T, &sn, NULL, NULL, NULL), 0);
+    print_message("shocks: p %.3f p2 %.4f kappa %.3f q_g %.3f q_l %.3f\n", sn.p, sn.p2, sn.co.kappa,
+                  sn.q_g, sn.q_l);
+    assert_true(sn.mixture_ok);
+    assert_true(fabs(sn.q_g - 0.05) < 0.01 && fabs(sn.q_l - 0.05) < 0.01);
+    assert_true(sn.co.kappa > 0.3);
+    assert_true(sn.excess_us > 0);
+}
+
+static void test_migration_with_the_barrier(void **s)
+{
+    (void)s;
+    double now[3] = {1.0, 2.0, 2.0}, one[3] = {1.0, 1.2, 2.0}, both[3] = {1.0, 1.2, 1.2}, g;
+    /* moving one of two remote threads gains nothing: the other still sets the pace */
+    assert_int_equal(place_model_migrate_barrier(1000, now, one, 3, 1e-3, &g), 0);
+    assert_true(g == 0);
+    assert_int_equal(place_model_migrate_barrier(1000, now, both, 3, 1e-3, &g), 1);
+    assert_true(fabs(g - 800) < 1e-9);
+    assert_int_equal(place_model_migrate_barrier(1000, now, both, 3, 900, &g), 0);
+}
+
+static void test_sysload(void **s)
+{
+    (void)s;
+    place_sysload_snap a, b;
+    place_error e;
+    assert_int_equal(place_sysload_read(&a, &e), 0);
+    volatile double x = 0;
+    for (long i = 0; i < 20000000; i++)
+        x += 1e-9;
+    assert_int_equal(place_sysload_read(&b, &e), 0);
+    place_sysload l;
+    place_sysload_between(&a, &b, &l);
+    assert_true(l.elapsed_s > 0 && a.total_s > 0 && b.own_cpu_s > a.own_cpu_s);
+    assert_true(l.other_cpus >= 0 && l.steal_fraction >= 0 && l.steal_fraction <= 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_poisson_fixed_lengths),
+        cmocka_unit_test(test_poisson_exponential_lengths),
+        cmocka_unit_test(test_poisson_empirical_lengths),
+        cmocka_unit_test(test_gpd_fit_recovers_parameters),
+        cmocka_unit_test(test_coincidence_against_chance),
+        cmocka_unit_test(test_mixture_closed_form_against_monte_carlo),
+        cmocka_unit_test(test_step_noise_analysis),
+        cmocka_unit_test(test_migration_with_the_barrier),
+        cmocka_unit_test(test_sysload),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
