@@ -1,16 +1,25 @@
-/* noisebench: measured barrier-step slowdown under noise of a known distribution,
- * beside the models' predictions.
+/* noisebench: measured barrier-step cost of noise, beside the models.
  *
- * N threads, pinned one per PU, run S bulk-synchronous steps: each step every thread
- * spins for W us of work plus an injected delay, then waits at a barrier. The recorder
- * measures each thread's step time and the slowest; the slowdown is
- * mean(slowest) / mean(average). Beside it: model (a) for exponential delays, (b) for
- * rare detours (with the injected parameters) and (c) from the measured per-thread
- * times pooled over threads (which also contain the machine's own noise).
+ * N threads run S bulk-synchronous steps: each step every thread does a fixed amount of
+ * work (a dependent floating-point chain calibrated once to take W us at best, so a CPU
+ * taken away makes the step longer: the machine's own noise shows), then any injected
+ * delay as separate time, then waits at a barrier. The step recorder measures each
+ * thread's work time, the slowest, barrier-to-barrier time and start skew.
  *
- *   noisebench --threads N --steps S --work US --inject exp:MEAN_US|detour:P:LEN_US|none
- *              [--pus LIST] [--seed S]          (one JSON object on stdout)
- * Under placerun the PUs default to the plan's (place_assignment_from_env).
+ * Reported beside the slowdown: the absolute noise cost against a noise-free reference
+ * (the 5% quantile of the work times), the machine's other load during the run (from
+ * /proc/stat), the step noise (hit probability, co-occurrence against chance, the mixture
+ * fit), the models fed with the injected parameters ((a) exponential, (b) hit
+ * probability, the Poisson model) and with the measured steps ((b), Poisson, (c)
+ * empirical, mixture), and a half/half validation: each model fitted on the first half of
+ * the steps predicts the second half's excess (mean of slowest minus average).
+ *
+ *   noisebench --threads N --steps S --work US
+ *              [--inject none|exp:MEAN_US|detour:P:LEN_US|poisson:RATE_HZ:LEN_US]
+ *              [--pus LIST | --unpinned] [--corunner FRACTION[@PU]] [--seed S]
+ * One JSON object on stdout. Under placerun the PUs default to the plan's.
+ * --corunner starts a process that keeps FRACTION of a CPU busy (in 10 ms periods),
+ * pinned to PU (default: the first thread's), for the run's length.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -18,14 +27,18 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include "place.h"
 
-static int N = 1, S = 2000;
+static int N = 1, S = 2000, pinned = 1;
 static double W = 200;
+static long iters;
 static place_noise nz;
 static uint64_t seed = 1;
 static int pus[256];
@@ -39,6 +52,7 @@ static double now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
 }
 
+/* An injected delay: busy time, as a detour that takes the CPU would be. */
 static void spin(double us)
 {
     double end = now_us() + us;
@@ -46,20 +60,29 @@ static void spin(double us)
         ;
 }
 
+static void pin_to(int pu)
+{
+    cpu_set_t cs;
+    CPU_ZERO(&cs);
+    CPU_SET(pu, &cs);
+    if (sched_setaffinity(0, sizeof cs, &cs) < 0) {
+        fprintf(stderr, "noisebench: cannot pin to PU %d\n", pu);
+        exit(1);
+    }
+}
+
 static void *thread(void *arg)
 {
     int t = (int)(long)arg;
-    cpu_set_t cs;
-    CPU_ZERO(&cs);
-    CPU_SET(pus[t], &cs);
-    if (sched_setaffinity(0, sizeof cs, &cs) < 0) {
-        fprintf(stderr, "noisebench: cannot pin thread %d to PU %d\n", t, pus[t]);
-        exit(1);
-    }
+    if (pinned)
+        pin_to(pus[t]);
     uint64_t rng = seed * 1000003u + (uint64_t)t * 7919u + 1;
     for (int step = -100; step < S; step++) { /* 100 warm-up steps, not recorded */
         place_steprec_work_begin(rec, t);
-        spin(W + place_noise_draw_us(&nz, &rng));
+        place_fwq_work(iters);
+        double d = place_noise_draw_us(&nz, &rng);
+        if (d > 0)
+            spin(d);
         place_steprec_work_end(rec, t);
         pthread_barrier_wait(&bar);
         if (t == 0 && step >= 0)
@@ -75,42 +98,133 @@ static int die(const char *m)
     return 2;
 }
 
+/* The co-runner: FRACTION of each 10 ms busy, the rest asleep, until killed. */
+static pid_t corunner_start(double frac, int pu)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    pin_to(pu);
+    for (;;) {
+        double t0 = now_us();
+        spin(frac * 10000);
+        double rest = 10000 - (now_us() - t0);
+        if (rest > 0) {
+            struct timespec ts = {0, (long)(rest * 1000)};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The models' predicted excess E[max of N] - E[one] of a thread's delay, fitted on the
+ * steps t (k steps x N threads). */
+typedef struct predicted {
+    double b_hit, poisson, c_empirical, mixture;
+} predicted;
+
+static int predict(const double *t, int k, predicted *pr, place_step_noise *sn_out)
+{
+    place_step_noise sn;
+    double *hits;
+    int nh;
+    place_error e;
+    if (place_step_noise_analyze(t, k, N, &sn, &hits, &nh, &e) < 0)
+        return -1;
+    if (sn_out)
+        *sn_out = sn;
+    size_t n = (size_t)k * (size_t)N;
+    double *d = malloc(sizeof(double) * n);
+    for (size_t i = 0; i < n; i++)
+        d[i] = t[i] > sn.ref_us ? t[i] - sn.ref_us : 0;
+    double mean = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += d[i] / (double)n;
+    pr->c_empirical = place_model_empirical_emax(d, (int)n, N) - mean;
+    free(d);
+    double L = sn.hit_mean_us;
+    pr->b_hit = L * -expm1(N * log1p(-sn.p)) - sn.p * L;
+    pr->poisson = pr->mixture = NAN;
+    if (nh > 0 && sn.p < 1) {
+        place_lengths len = {.kind = PLACE_LEN_EMPIRICAL, .x = hits, .m = nh};
+        qsort(hits, (size_t)nh, sizeof *hits, cmpd);
+        place_delay_dist dd;
+        if (place_poisson_delay(&len, -log1p(-sn.p), &dd, &e) == 0) {
+            pr->poisson = place_delay_emax(&dd, N) - dd.mean_us;
+            place_delay_dist_free(&dd);
+        }
+        pr->mixture = place_model_mixture_emax(sn.q_g, sn.q_l, N, 1, hits, nh) - sn.p * L;
+    }
+    free(hits);
+    return 0;
+}
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_string("unavailable"); }
+
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"threads", 1, 0, 'n'}, {"steps", 1, 0, 's'},
-                                       {"work", 1, 0, 'w'},    {"inject", 1, 0, 'i'},
-                                       {"pus", 1, 0, 'p'},     {"seed", 1, 0, 'r'},
+    static const struct option lo[] = {{"threads", 1, 0, 'n'},  {"steps", 1, 0, 's'},
+                                       {"work", 1, 0, 'w'},     {"inject", 1, 0, 'i'},
+                                       {"pus", 1, 0, 'p'},      {"seed", 1, 0, 'r'},
+                                       {"unpinned", 0, 0, 'u'}, {"corunner", 1, 0, 'c'},
                                        {0, 0, 0, 0}};
-    const char *inject = "none", *puslist = NULL;
+    const char *inject = "none", *puslist = NULL, *corun = NULL;
     place_error e;
     int c;
     int64_t sd = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 'n': rc = place_parse_int("--threads", optarg, 1, 256, &N, &e); break;
         case 's': rc = place_parse_int("--steps", optarg, 1, 100000000, &S, &e); break;
-        case 'w': rc = place_parse_double("--work", optarg, 0, 1e9, &W, &e); break;
+        case 'w': rc = place_parse_double("--work", optarg, 1, 1e9, &W, &e); break;
         case 'i': inject = optarg; break;
         case 'p': puslist = optarg; break;
+        case 'u': pinned = 0; break;
+        case 'c': corun = optarg; break;
         case 'r': rc = place_parse_i64("--seed", optarg, 0, INT64_MAX, &sd, &e); break;
-        default: return die("unknown option; expected --threads --steps --work --inject --pus --seed");
+        default:
+            return die("unknown option or missing value; expected --threads N --steps S --work US "
+                       "--inject NOISE --pus LIST --unpinned --corunner FRACTION[@PU] --seed S");
         }
         if (rc)
             return die(e.msg);
     }
+    if (optind < argc)
+        return die("unexpected argument; see the options in noisebench's header");
     seed = (uint64_t)sd;
     if (place_noise_parse("--inject", inject, &nz, &e) < 0)
         return die(e.msg);
-    for (int t = 0; t < N; t++)
-        pus[t] = t;
+    nz.window_us = W;
+    if (puslist && !pinned)
+        return die("--pus and --unpinned: expected one of them");
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) < 0)
+        return die("cannot read this process's allowed CPUs");
+    int nallowed = 0, allowed_list[CPU_SETSIZE];
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &allowed))
+            allowed_list[nallowed++] = cpu;
+    for (int t = 0; t < N; t++) /* default: the allowed PUs in order, wrapping */
+        pus[t] = allowed_list[t % nallowed];
     if (puslist) {
         int n;
         if (place_parse_int_list("--pus", puslist, 0, CPU_SETSIZE - 1, pus, 256, &n, &e) < 0)
             return die(e.msg);
         if (n < N)
             return die("--pus: fewer PUs than threads");
-    } else if (place_env_placed()) { /* under placerun: the plan's PUs */
+        for (int t = 0; t < N; t++)
+            if (!CPU_ISSET(pus[t], &allowed)) {
+                fprintf(stderr, "noisebench: --pus: PU %d is not allowed to this process\n", pus[t]);
+                return 2;
+            }
+    } else if (pinned && place_env_placed()) { /* under placerun: the plan's PUs */
         place_assignment a;
         if (place_assignment_from_env(&a, &e) < 0)
             return die(e.msg);
@@ -121,37 +235,150 @@ int main(int argc, char **argv)
         memcpy(pus, a.thread_pu_os, sizeof(int) * (size_t)N);
         place_assignment_free(&a);
     }
-    if (place_steprec_create(&rec, N, S < 100000 ? S : 100000, PLACE_STEPREC_COUNTERS, &e))
+    double cfrac = 0;
+    int cpu_c = pus[0];
+    if (corun) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", corun);
+        char *at = strchr(buf, '@');
+        if (at) {
+            *at = '\0';
+            if (place_parse_int("--corunner PU", at + 1, 0, CPU_SETSIZE - 1, &cpu_c, &e) < 0)
+                return die(e.msg);
+            if (!CPU_ISSET(cpu_c, &allowed))
+                return die("--corunner: that PU is not allowed to this process");
+        }
+        if (place_parse_double("--corunner FRACTION", buf, 0.01, 1, &cfrac, &e) < 0)
+            return die(e.msg);
+    }
+    int ring = S < 100000 ? S : 100000;
+    if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e))
         return die(e.msg);
+    /* calibrate once, on the first thread's PU */
+    cpu_set_t saved = allowed;
+    if (pinned)
+        pin_to(pus[0]);
+    iters = place_fwq_calibrate(W);
+    sched_setaffinity(0, sizeof saved, &saved);
+    pid_t cpid = corun ? corunner_start(cfrac, cpu_c) : 0;
+    if (cpid < 0)
+        return die("cannot start the co-runner");
+    place_sysload_snap l0, l1;
+    int load_ok = place_sysload_read(&l0, &e) == 0;
     pthread_barrier_init(&bar, NULL, (unsigned)N);
     pthread_t th[256];
     for (int t = 0; t < N; t++)
         pthread_create(&th[t], NULL, thread, (void *)(long)t);
     for (int t = 0; t < N; t++)
         pthread_join(th[t], NULL);
+    load_ok = load_ok && place_sysload_read(&l1, &e) == 0;
+    if (cpid > 0) {
+        kill(cpid, SIGKILL);
+        waitpid(cpid, NULL, 0);
+    }
 
     place_step_stats st;
     place_steprec_stats(rec, &st);
-    int ring = S < 100000 ? S : 100000, m = 0;
-    double *x = malloc(sizeof(double) * (size_t)ring * (size_t)N);
-    for (int t = 0; t < N; t++)
-        m += place_steprec_samples(rec, t, x + m, ring);
-    double model_c = place_model_empirical_slowdown(x, m, N);
-    json_t *o = json_pack("{s:i,s:i,s:f,s:s,s:f,s:f,s:f,s:f,s:f,s:f}", "threads", N, "steps", S,
-                          "work_us", W, "inject", inject, "mean_max_us", st.mean_max_us,
-                          "mean_mean_us", st.mean_mean_us, "measured_slowdown", st.slowdown,
-                          "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us,
-                          "model_c_empirical", model_c);
+    /* the ring as steps x threads */
+    int k = 0;
+    double *col = malloc(sizeof(double) * (size_t)ring);
+    double *t = malloc(sizeof(double) * (size_t)ring * (size_t)N);
+    for (int i = 0; i < N; i++) {
+        k = place_steprec_samples(rec, i, col, ring);
+        for (int s = 0; s < k; s++)
+            t[(size_t)s * N + i] = col[s];
+    }
+    free(col);
+    double *x = malloc(sizeof(double) * (size_t)k * (size_t)N);
+    memcpy(x, t, sizeof(double) * (size_t)k * (size_t)N);
+    double model_c = place_model_empirical_slowdown(x, k * N, N);
+    free(x);
+    json_t *o = json_pack("{s:i,s:i,s:f,s:s,s:s,s:b,s:f,s:f,s:f,s:f,s:f,s:f}", "threads", N, "steps", S,
+                          "work_us", W, "work", "fixed: calibrated floating-point chain", "inject",
+                          inject, "pinned", pinned, "mean_max_us", st.mean_max_us, "mean_mean_us",
+                          st.mean_mean_us, "measured_slowdown", st.slowdown, "max_p99_us",
+                          st.max_p99_us, "mean_wait_us", st.mean_wait_us, "model_c_empirical", model_c);
+    json_object_set_new(o, "fwq_iterations", json_integer(iters));
+    json_object_set_new(o, "mean_b2b_us", num(st.mean_b2b_us));
+    json_object_set_new(o, "mean_skew_us", num(st.mean_skew_us));
+    json_object_set_new(o, "skew_p99_us", num(st.skew_p99_us));
+    json_object_set_new(o, "ref_us", num(st.ref_us));
+    json_object_set_new(o, "noise_cost_us", num(st.noise_cost_us));
+    json_object_set_new(o, "noise_cost_fraction", num(st.noise_cost_fraction));
+    if (corun)
+        json_object_set_new(o, "corunner", json_pack("{s:f,s:i}", "fraction", cfrac, "pu", cpu_c));
+    if (load_ok) {
+        place_sysload ld;
+        place_sysload_between(&l0, &l1, &ld);
+        json_object_set_new(o, "machine_load", json_pack("{s:o,s:o,s:f}", "other_cpus",
+                                                         num(ld.other_cpus), "steal_fraction",
+                                                         num(ld.steal_fraction), "elapsed_s", ld.elapsed_s));
+    } else {
+        json_object_set_new(o, "machine_load", json_string("unavailable"));
+    }
+    /* the injected parameters' models */
+    double inj_mean = nz.kind == PLACE_NOISE_EXP ? nz.mean_us
+                      : nz.kind == PLACE_NOISE_DETOUR ? nz.p * nz.len_us
+                      : nz.kind == PLACE_NOISE_POISSON ? nz.rate_hz * W * 1e-6 * nz.len_us : 0;
+    double w_eff = st.mean_mean_us - inj_mean; /* the work as measured, noise of the machine in */
     if (nz.kind == PLACE_NOISE_EXP)
-        json_object_set_new(o, "model_a_exponential", json_real(place_model_exp_slowdown(W, nz.mean_us, N)));
+        json_object_set_new(o, "model_a_exponential", json_real(place_model_exp_slowdown(w_eff, nz.mean_us, N)));
     if (nz.kind == PLACE_NOISE_DETOUR)
-        json_object_set_new(o, "model_b_detour", json_real(place_model_detour_slowdown(W, nz.p, nz.len_us, N)));
+        json_object_set_new(o, "model_b_hit_probability",
+                            json_real(place_model_detour_slowdown(w_eff, nz.p, nz.len_us, N)));
+    if (nz.kind == PLACE_NOISE_POISSON) {
+        place_lengths len = {.kind = PLACE_LEN_FIXED, .len_us = nz.len_us};
+        place_delay_dist dd;
+        if (place_poisson_delay(&len, nz.rate_hz * W * 1e-6, &dd, &e) == 0) {
+            json_object_set_new(o, "model_poisson", json_real(place_model_poisson_slowdown(&dd, w_eff, N)));
+            place_delay_dist_free(&dd);
+        }
+        json_object_set_new(o, "model_b_hit_probability",
+                            json_real(place_model_detour_slowdown(w_eff, -expm1(-nz.rate_hz * W * 1e-6),
+                                                                  nz.len_us, N)));
+    }
+    /* the measured steps: noise analysis and the models fitted on all of them */
+    predicted all;
+    place_step_noise sn;
+    if (k >= 2 && predict(t, k, &all, &sn) == 0) {
+        json_object_set_new(o, "step_noise", json_pack(
+            "{s:f,s:f,s:f,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:f,s:f,s:b}", "ref_us", sn.ref_us,
+            "threshold_us", sn.threshold_us, "hit_probability", sn.p, "pair_hit_probability",
+            num(sn.p2), "hit_mean_us", sn.hit_mean_us, "coincidence_observed", num(sn.co.observed),
+            "coincidence_chance", num(sn.co.expected), "coincidence_excess", num(sn.co.excess),
+            "coincidence_kappa", num(sn.co.kappa), "length_correlation", num(sn.co.len_corr),
+            "mixture_q_g", sn.q_g, "mixture_q_l", sn.q_l, "mixture_fits", sn.mixture_ok));
+        json_object_set_new(o, "measured_excess_us", json_real(sn.excess_us));
+        json_object_set_new(o, "fitted_excess_us", json_pack("{s:o,s:o,s:o,s:o}", "b_hit_probability",
+                                                             num(all.b_hit), "poisson", num(all.poisson),
+                                                             "c_empirical", num(all.c_empirical),
+                                                             "mixture", num(all.mixture)));
+    }
+    /* half/half: fit on the first half, predict the second */
+    if (N >= 2 && k >= 200) {
+        int h = k / 2;
+        predicted pa;
+        place_step_noise sb;
+        if (predict(t, h, &pa, NULL) == 0 &&
+            place_step_noise_analyze(t + (size_t)h * N, k - h, N, &sb, NULL, NULL, &e) == 0) {
+            double m = sb.excess_us;
+            json_object_set_new(o, "halves", json_pack(
+                "{s:i,s:f,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o}}", "steps_each", h,
+                "measured_excess_second_us", m, "predicted_excess_us", "b_hit_probability",
+                num(pa.b_hit), "poisson", num(pa.poisson), "c_empirical", num(pa.c_empirical),
+                "mixture", num(pa.mixture), "ratio_predicted_measured", "b_hit_probability",
+                num(pa.b_hit / m), "poisson", num(pa.poisson / m), "c_empirical",
+                num(pa.c_empirical / m), "mixture", num(pa.mixture / m)));
+        }
+    }
     json_object_set_new(o, "migrations", st.migrations == PLACE_UNAVAILABLE
                                              ? json_string("unavailable") : json_integer(st.migrations));
+    json_object_set_new(o, "switches", st.switches == PLACE_UNAVAILABLE
+                                           ? json_string("unavailable") : json_integer(st.switches));
     json_dumpf(o, stdout, JSON_COMPACT);
     putchar('\n');
     json_decref(o);
-    free(x);
+    free(t);
     place_steprec_free(rec);
     return 0;
 }

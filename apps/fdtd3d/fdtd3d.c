@@ -215,7 +215,13 @@ static void parse_args(int argc, char **argv, opts *o)
             else if (strcmp(optarg, "single"))
                 die("--precision '%.40s': unknown; expected single or double", optarg);
             break;
-        case 'i': rc = place_noise_parse("--inject", optarg, &o->noise, &e); break;
+        case 'i':
+            rc = place_noise_parse("--inject", optarg, &o->noise, &e);
+            if (!rc && o->noise.kind == PLACE_NOISE_POISSON)
+                rc = place_error_set(&e, PLACE_EINVAL, "--inject '%.40s': poisson needs a fixed work "
+                                     "window, which a field update has not; expected none, exp:MEAN_US "
+                                     "or detour:P:LEN_US (noisebench takes poisson)", optarg);
+            break;
         case 'h': if (rank == 0) usage(); MPI_Finalize(); exit(0);
         case ':': die("%s needs a value; see fdtd3d --help", argv[optind - 1]);
         default: die("'%.60s': unknown option; see fdtd3d --help", argv[optind - 1]);
@@ -713,6 +719,16 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
         "ranks_summary", ranks, "job_slowdown", json_real(job_slowdown), "migrations_rank0",
         st.migrations == PLACE_UNAVAILABLE ? json_string("unavailable") : json_integer(st.migrations));
     (void)g;
+    {   /* what the slowdown leaves out: barrier to barrier, start skew, absolute noise cost */
+        json_t *ss = json_object_get(rep, "steps_stats");
+        const double v[] = {st.mean_b2b_us, st.b2b_p99_us, st.mean_skew_us, st.skew_p99_us,
+                            st.ref_us, st.noise_cost_us, st.noise_cost_fraction};
+        const char *k[] = {"mean_b2b_us", "b2b_p99_us", "mean_skew_us", "skew_p99_us", "ref_us",
+                           "noise_cost_us", "noise_cost_fraction"};
+        for (int i = 0; i < 7; i++)
+            json_object_set_new(ss, k[i], isfinite(v[i]) ? json_real(v[i]) : json_string("unavailable"));
+        json_object_set_new(ss, "ref_rule", json_string("5% quantile of the threads' work times"));
+    }
     json_object_set_new(rep, "isa", json_string(isa_names[fdtd3d_isa]));
     json_object_set_new(rep, "tile_rows", json_integer(fdtd3d_tile_rows));
     json_object_set_new(rep, "first_step", json_integer(r->first + 1));

@@ -47,16 +47,16 @@ static inline double now_s(void)
 
 static volatile double sink;
 
-static void work(long iters)
+void place_fwq_work(long iters)
 {
     double x = 1.0;
     for (long i = 0; i < iters; i++)
         x = x * 1.0000001 + 1e-9;
     sink = x;
 }
+#define work place_fwq_work
 
-/* Iterations whose best time is quantum_us (best of several tries at each size). */
-static long calibrate(double quantum_us)
+long place_fwq_calibrate(double quantum_us)
 {
     long iters = 1000;
     for (int round = 0; round < 20; round++) {
@@ -111,7 +111,7 @@ static void *run_thread(void *arg)
         struct sched_param sp = {0};
         sched_setscheduler(0, SCHED_IDLE, &sp);
     }
-    long iters = o->mode == PLACE_JITTER_FWQ ? calibrate(o->quantum_us) : 0;
+    long iters = o->mode == PLACE_JITTER_FWQ ? place_fwq_calibrate(o->quantum_us) : 0;
     pthread_barrier_wait(w->bar);
     double start = w->t0, end = start + o->seconds, calib_end = start + 0.1 * o->seconds;
     while (now_s() < start)

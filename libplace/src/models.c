@@ -57,16 +57,24 @@ double place_model_empirical_slowdown(double *x, int m, double N)
 {
     if (m < 1)
         return NAN;
+    double mean = 0, emax = place_model_empirical_emax(x, m, N);
+    for (int i = 0; i < m; i++)
+        mean += x[i];
+    return emax / (mean / m);
+}
+
+double place_model_empirical_emax(double *x, int m, double N)
+{
+    if (m < 1)
+        return NAN;
     qsort(x, (size_t)m, sizeof *x, cmp_double);
-    double emax = 0, mean = 0, prev = 0;
+    double emax = 0, prev = 0;
     for (int i = 1; i <= m; i++) {
         double cur = exp(N * log((double)i / m)); /* (i/m)^N */
         emax += x[i - 1] * (cur - prev);
         prev = cur;
-        mean += x[i - 1];
     }
-    mean /= m;
-    return emax / mean;
+    return emax;
 }
 
 int place_model_migrate(double remaining_s, double sigma, double cost_s)
@@ -160,13 +168,29 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
             return place_parse_double(label, colon + 1, 0, 1e9, &n->len_us, err);
         }
     }
-    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected none, exp:MEAN_US or "
-                           "detour:P:LEN_US (e.g. exp:50, detour:0.01:500)", what, s ? s : "");
+    if (s && !strncmp(s, "poisson:", 8)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", s + 8);
+        char *colon = strchr(buf, ':');
+        if (colon) {
+            n->kind = PLACE_NOISE_POISSON;
+            *colon = '\0';
+            snprintf(label, sizeof label, "%s poisson RATE_HZ", what);
+            if (place_parse_double(label, buf, 1e-6, 1e7, &n->rate_hz, err) < 0)
+                return -1;
+            snprintf(label, sizeof label, "%s poisson LEN_US", what);
+            return place_parse_double(label, colon + 1, 0, 1e9, &n->len_us, err);
+        }
+    }
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected none, exp:MEAN_US, "
+                           "detour:P:LEN_US or poisson:RATE_HZ:LEN_US (e.g. exp:50, "
+                           "detour:0.01:500, poisson:1000:30)", what, s ? s : "");
 }
 
 const char *place_noise_name(place_noise_kind k)
 {
-    return k == PLACE_NOISE_EXP ? "exp" : k == PLACE_NOISE_DETOUR ? "detour" : "none";
+    return k == PLACE_NOISE_EXP ? "exp" : k == PLACE_NOISE_DETOUR ? "detour"
+           : k == PLACE_NOISE_POISSON ? "poisson" : "none";
 }
 
 double place_noise_draw_us(const place_noise *n, uint64_t *state)
@@ -175,6 +199,15 @@ double place_noise_draw_us(const place_noise *n, uint64_t *state)
         return 0;
     *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
     double u = ((double)(*state >> 11) + 0.5) * 0x1.0p-53;
+    if (n->kind == PLACE_NOISE_POISSON) { /* arrivals by exponential gaps over the window */
+        double at = -log(u) * 1e6 / n->rate_hz, d = 0;
+        while (at < n->window_us) {
+            d += n->len_us;
+            *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+            at += -log(((double)(*state >> 11) + 0.5) * 0x1.0p-53) * 1e6 / n->rate_hz;
+        }
+        return d;
+    }
     if (n->kind == PLACE_NOISE_EXP)
         return -n->mean_us * log(u);
     return u < n->p ? n->len_us : 0;

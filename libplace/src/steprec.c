@@ -16,11 +16,10 @@
 #include "place/measure.h"
 
 typedef struct slot {
-    int64_t begin_ns, work_ns, paused_work_ns;
+    int64_t begin_ns, work_ns, paused_work_ns, step_begin_ns;
     int64_t wait_ns_total;
     place_counters *ctr;
     int64_t mig_last, sw_last, mig_step, sw_step, mig_total;
-    char pad[8];
 } __attribute__((aligned(64))) slot;
 
 struct place_steprec {
@@ -30,6 +29,10 @@ struct place_steprec {
     float *work_us;      /* ring x nthreads */
     float *max_us;       /* ring */
     int32_t *mig_ring, *sw_ring; /* ring: migrations and switches of all threads in the step */
+    float *b2b_us, *skew_us;     /* ring: barrier to barrier (NAN for the first step), skew */
+    int64_t last_end_ns;
+    double sum_b2b, sum_skew;
+    int64_t n_b2b;
     int64_t steps;
     double sum_max, sum_mean, sum_wait;
     int64_t migrations, switches;
@@ -62,7 +65,9 @@ int place_steprec_create(place_steprec **out, int nthreads, int ring, unsigned f
     r->max_us = calloc((size_t)ring, sizeof(float));
     r->mig_ring = calloc((size_t)ring, sizeof(int32_t));
     r->sw_ring = calloc((size_t)ring, sizeof(int32_t));
-    if (!r->s || !r->work_us || !r->max_us || !r->mig_ring || !r->sw_ring) {
+    r->b2b_us = calloc((size_t)ring, sizeof(float));
+    r->skew_us = calloc((size_t)ring, sizeof(float));
+    if (!r->s || !r->work_us || !r->max_us || !r->mig_ring || !r->sw_ring || !r->b2b_us || !r->skew_us) {
         place_steprec_free(r);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for %d steps x %d threads", ring,
                                nthreads);
@@ -89,13 +94,15 @@ void place_steprec_free(place_steprec *r)
     free(r->max_us);
     free(r->mig_ring);
     free(r->sw_ring);
+    free(r->b2b_us);
+    free(r->skew_us);
     free(r);
 }
 
 void place_steprec_work_begin(place_steprec *r, int t)
 {
     r->s[t].paused_work_ns = 0;
-    r->s[t].begin_ns = now_ns();
+    r->s[t].begin_ns = r->s[t].step_begin_ns = now_ns();
 }
 
 void place_steprec_work_pause(place_steprec *r, int t)
@@ -136,12 +143,25 @@ void place_steprec_work_end(place_steprec *r, int t)
 
 void place_steprec_step_end(place_steprec *r)
 {
-    int64_t mx = 0, sum = 0;
+    int64_t end = now_ns();
+    int64_t mx = 0, sum = 0, b0 = INT64_MAX, b1 = INT64_MIN;
     for (int t = 0; t < r->nthreads; t++) {
         sum += r->s[t].work_ns;
         mx = r->s[t].work_ns > mx ? r->s[t].work_ns : mx;
+        b0 = r->s[t].step_begin_ns < b0 ? r->s[t].step_begin_ns : b0;
+        b1 = r->s[t].step_begin_ns > b1 ? r->s[t].step_begin_ns : b1;
     }
     int row = (int)(r->steps % r->ring);
+    r->skew_us[row] = (float)((b1 - b0) * 1e-3);
+    r->sum_skew += (b1 - b0) * 1e-3;
+    if (r->last_end_ns) {
+        r->b2b_us[row] = (float)((end - r->last_end_ns) * 1e-3);
+        r->sum_b2b += (end - r->last_end_ns) * 1e-3;
+        r->n_b2b++;
+    } else {
+        r->b2b_us[row] = NAN;
+    }
+    r->last_end_ns = end;
     float *w = r->work_us + (size_t)row * (size_t)r->nthreads;
     double wait = 0;
     int64_t mig = 0, sw = 0;
@@ -174,6 +194,25 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The q quantile of the n finite values of v (NAN if none). */
+static double quantile_f(const float *v, size_t n, double q)
+{
+    float *m = malloc(sizeof(float) * (n + 1));
+    if (!m)
+        return NAN;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            m[k++] = v[i];
+    double out = NAN;
+    if (k) {
+        qsort(m, k, sizeof *m, cmp_float);
+        out = m[(size_t)(q * (double)(k - 1))];
+    }
+    free(m);
+    return out;
+}
+
 void place_steprec_stats(const place_steprec *r, place_step_stats *st)
 {
     memset(st, 0, sizeof *st);
@@ -201,6 +240,13 @@ void place_steprec_stats(const place_steprec *r, place_step_stats *st)
     int on = (r->flags & PLACE_STEPREC_COUNTERS) && r->counters_ok;
     st->migrations = on ? r->migrations : PLACE_UNAVAILABLE;
     st->switches = on ? r->switches : PLACE_UNAVAILABLE;
+    st->mean_b2b_us = r->n_b2b ? r->sum_b2b / r->n_b2b : NAN;
+    st->mean_skew_us = r->steps ? r->sum_skew / r->steps : NAN;
+    st->b2b_p99_us = quantile_f(r->b2b_us, (size_t)kept, 0.99);
+    st->skew_p99_us = quantile_f(r->skew_us, (size_t)kept, 0.99);
+    st->ref_us = quantile_f(r->work_us, (size_t)kept * (size_t)r->nthreads, 0.05);
+    st->noise_cost_us = st->mean_max_us - st->ref_us;
+    st->noise_cost_fraction = st->ref_us > 0 ? st->noise_cost_us / st->ref_us : NAN;
 }
 
 int place_steprec_samples(const place_steprec *r, int t, double *out, int n)
@@ -215,6 +261,24 @@ int place_steprec_samples(const place_steprec *r, int t, double *out, int n)
 static json_t *maybe(int64_t v)
 {
     return v == PLACE_UNAVAILABLE ? json_string("unavailable") : json_integer(v);
+}
+
+static json_t *maybe_real(double v)
+{
+    return isfinite(v) ? json_real(v) : json_string("unavailable");
+}
+
+/* The metrics beside the slowdown (see place_step_stats). */
+static void add_metrics(json_t *o, const place_step_stats *st)
+{
+    json_object_set_new(o, "mean_b2b_us", maybe_real(st->mean_b2b_us));
+    json_object_set_new(o, "b2b_p99_us", maybe_real(st->b2b_p99_us));
+    json_object_set_new(o, "mean_skew_us", maybe_real(st->mean_skew_us));
+    json_object_set_new(o, "skew_p99_us", maybe_real(st->skew_p99_us));
+    json_object_set_new(o, "ref_us", maybe_real(st->ref_us));
+    json_object_set_new(o, "ref_rule", json_string("5% quantile of the threads' work times"));
+    json_object_set_new(o, "noise_cost_us", maybe_real(st->noise_cost_us));
+    json_object_set_new(o, "noise_cost_fraction", maybe_real(st->noise_cost_fraction));
 }
 
 int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)
@@ -232,6 +296,7 @@ int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)
                           st.max_p99_us, "mean_wait_us", st.mean_wait_us, "migrations",
                           maybe(st.migrations), "switches", maybe(st.switches),
                           "mean_wait_us_per_thread", wait);
+    add_metrics(o, &st);
     int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (rc < 0 || fputc('\n', f) == EOF)
@@ -281,6 +346,8 @@ void place_step_stats_from_steps(const double *max_us, const double *sum_us, int
     s->nthreads = nthreads;
     s->ranks = ranks;
     s->migrations = s->switches = PLACE_UNAVAILABLE;
+    s->mean_b2b_us = s->b2b_p99_us = s->mean_skew_us = s->skew_p99_us = NAN;
+    s->ref_us = s->noise_cost_us = s->noise_cost_fraction = NAN;
     if (steps < 1 || nthreads < 1)
         return;
     double smax = 0, smean = 0, swait = 0;
@@ -320,6 +387,8 @@ int place_step_stats_write_json(const place_step_stats *s, FILE *f, place_error 
                           "max_p90_us", s->max_p90_us, "max_p99_us", s->max_p99_us, "mean_wait_us",
                           s->mean_wait_us, "migrations", maybe(s->migrations), "switches",
                           maybe(s->switches));
+    if (o)
+        add_metrics(o, s);
     int rc = o ? json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
     json_decref(o);
     if (rc < 0 || fputc('\n', f) == EOF)

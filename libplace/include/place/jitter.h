@@ -27,6 +27,13 @@ typedef struct place_jitter_opts {
 
 PLACE_API void place_jitter_opts_init(place_jitter_opts *o);
 
+/* The fixed work of the probes and benchmarks: a dependent chain of floating-point
+ * multiply-adds (the same number of operations however long the CPU is taken away).
+ * place_fwq_calibrate returns the iterations whose best time (of 5 tries, refined up to
+ * 20 rounds) is within 10% of quantum_us on the calling thread's CPU. */
+PLACE_API void place_fwq_work(long iters);
+PLACE_API long place_fwq_calibrate(double quantum_us);
+
 typedef struct place_jitter_thread {
     int pu;
     int64_t quanta;            /* FWQ quanta or selfish loop iterations */

@@ -30,6 +30,9 @@ PLACE_API double place_model_detour_slowdown(double w, double p, double L, doubl
  *     slowdown = E[max of N] / mean(x). Sorts x in place. */
 PLACE_API double place_model_empirical_slowdown(double *x, int m, double N);
 
+/* E[max of N] of the m samples x (sorted in place), the numerator of (c). */
+PLACE_API double place_model_empirical_emax(double *x, int m, double N);
+
 /* (d) migration profitability of one thread alone: migrate when remaining_s * sigma >
  *     cost_s, where sigma is the fractional slowdown of remote access. Returns 1 to
  *     migrate, 0 not. In a bulk-synchronous code use place_model_migrate_barrier. */

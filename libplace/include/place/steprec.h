@@ -48,6 +48,15 @@ typedef struct place_step_stats {
     double max_p50_us, max_p90_us, max_p99_us; /* of the step max, over the ring */
     double mean_wait_us;                /* mean over steps and threads of (max - own) */
     int64_t migrations, switches;       /* summed over steps and threads, or UNAVAILABLE */
+    /* What the slowdown ratio leaves out (NAN where not measured, e.g. a job reduction):
+     * the barrier-to-barrier time of a step (from one step_end to the next: work, start
+     * skew, barrier latency), the start skew (latest minus earliest work_begin of the
+     * step), a noise-free reference (the 5% quantile of all the threads' work times in the
+     * ring) and the absolute noise cost per step against it: mean_max_us - ref_us (one
+     * thread's slowdown is always 1, its noise cost is not). */
+    double mean_b2b_us, b2b_p99_us;
+    double mean_skew_us, skew_p99_us;
+    double ref_us, noise_cost_us, noise_cost_fraction;
 } place_step_stats;
 
 PLACE_API void place_steprec_stats(const place_steprec *r, place_step_stats *s);
