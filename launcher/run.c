@@ -339,6 +339,16 @@ static int jitter_run(const options *o, const place_launch *l, const place_assig
                t->baseline_us, (long long)t->detours, t->detour_rate_hz, 100 * t->noise_fraction,
                t->len_p50_us, t->len_p90_us, t->len_p99_us, t->len_max_us, t->coincident_fraction);
     }
+    if (r.nthreads > 1)
+        printf("# rank %d: coincident %.2f, by chance alone %.2f, kappa %.2f (0 independent, 1 "
+               "identical)\n", l->rank, r.coincident_fraction, r.coincidence_chance,
+               r.coincidence_kappa);
+    if (r.tail_ok)
+        printf("# rank %d: tail above %.1f us (%d detours): xi %.3f [%.3f, %.3f] (95%%), tail index "
+               "%.2f\n", l->rank, r.tail_u, r.tail_n, r.tail_xi, r.tail_xi_lo, r.tail_xi_hi,
+               r.tail_index);
+    else
+        printf("# rank %d: tail unavailable: %s\n", l->rank, r.tail_note);
     int rc = 0;
     if (o->output) {
         char path[PATH_MAX];

@@ -24,6 +24,7 @@
 #include "internal.h"
 #include "place/jitter.h"
 #include "place/measure.h"
+#include "place/noisestats.h"
 
 #define MAX_DETOURS 200000
 #define QUANTUM_SAMPLES 4096
@@ -303,6 +304,49 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
         place_sde_set(i, -1, -1, res->t[i].detours, (int64_t)(res->t[i].noise_fraction * 1e6));
     }
     coincidence(res);
+    /* against chance, and the tail */
+    place_detour_stream *ds = calloc((size_t)npus, sizeof *ds);
+    int64_t total = 0;
+    for (int i = 0; i < npus; i++)
+        total += res->t[i].nsamples;
+    double *all = malloc(sizeof(double) * (size_t)(total + 1));
+    if (ds && all) {
+        double span = o->seconds * 0.9;
+        int64_t k = 0;
+        for (int i = 0; i < npus; i++) {
+            ds[i] = (place_detour_stream){res->t[i].starts_s, res->t[i].samples_us,
+                                          res->t[i].nsamples, res->t[i].baseline_us, span};
+            memcpy(all + k, res->t[i].samples_us, sizeof(double) * (size_t)res->t[i].nsamples);
+            k += res->t[i].nsamples;
+        }
+        place_coincidence c;
+        place_coincidence_streams(ds, npus, &c);
+        res->coincidence_chance = c.expected;
+        res->coincidence_kappa = c.kappa;
+        res->coincidence_len_corr = c.len_corr;
+        place_gpd_fit f;
+        place_error fe;
+        if (total < 300) {
+            snprintf(res->tail_note, sizeof res->tail_note, "%lld detours; a tail fit needs 300 "
+                     "(a longer probe)", (long long)total);
+        } else if (place_gpd_fit_samples(all, (int)total, -1, 0, 1, &f, &fe) < 0) {
+            snprintf(res->tail_note, sizeof res->tail_note, "%.150s", fe.msg);
+        } else {
+            res->tail_ok = 1;
+            res->tail_u = f.u;
+            res->tail_n = f.n;
+            res->tail_xi = f.xi;
+            res->tail_xi_lo = f.xi_lo;
+            res->tail_xi_hi = f.xi_hi;
+            res->tail_sigma = f.sigma;
+            res->tail_index = f.tail_index;
+        }
+    } else {
+        res->coincidence_chance = res->coincidence_kappa = res->coincidence_len_corr = NAN;
+        snprintf(res->tail_note, sizeof res->tail_note, "out of memory for the tail fit");
+    }
+    free(ds);
+    free(all);
     return 0;
 }
 
@@ -325,12 +369,25 @@ int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *
             t->len_max_us, "coincident_fraction", t->coincident_fraction, "quantum_sample_us", q,
             "detour_us", d));
     }
+    json_t *tail = r->tail_ok
+        ? json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:o}", "threshold_us", r->tail_u, "exceedances",
+                    r->tail_n, "xi", r->tail_xi, "xi_lo95", r->tail_xi_lo, "xi_hi95", r->tail_xi_hi,
+                    "sigma_us", r->tail_sigma, "tail_index",
+                    isfinite(r->tail_index) ? json_real(r->tail_index) : json_string("infinite"))
+        : json_pack("{s:s}", "unavailable", r->tail_note);
     json_t *o = json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:b,s:f,s:o}", "schema", "place-jitter/1", "mode",
                           r->opts.mode == PLACE_JITTER_FWQ ? "fwq" : "selfish", "seconds",
                           r->opts.seconds, "quantum_us", r->opts.quantum_us, "threshold_us",
                           r->opts.threshold_us, "rel_threshold", r->opts.rel_threshold, "sched_idle",
                           r->opts.sched_idle, "coincident_fraction", r->coincident_fraction,
                           "threads", th);
+    json_object_set_new(o, "coincidence_chance", isfinite(r->coincidence_chance)
+                        ? json_real(r->coincidence_chance) : json_string("unavailable"));
+    json_object_set_new(o, "coincidence_kappa", isfinite(r->coincidence_kappa)
+                        ? json_real(r->coincidence_kappa) : json_string("unavailable"));
+    json_object_set_new(o, "coincident_length_correlation", isfinite(r->coincidence_len_corr)
+                        ? json_real(r->coincidence_len_corr) : json_string("unavailable"));
+    json_object_set_new(o, "tail", tail);
     int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (rc < 0 || fputc('\n', f) == EOF)

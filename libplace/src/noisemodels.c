@@ -231,9 +231,10 @@ int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist 
     g[0] = exp(-lambda * (1 - f[0]));
     double mass = g[0], mean = 0;
     int n = 1;
-    /* grow until the rest weighs less than 1e-15 (and at least the lengths' span, so a
+    /* grow until the rest weighs less than 1e-12 (the sum of the masses carries rounding
+     * of about 1e-14, so a tighter bound would never stop) (and at least the lengths' span, so a
      * distribution whose steps are all empty at the start is not cut) */
-    while (n < cap && (1 - mass > 1e-15 || n <= M)) {
+    while (n < cap && (1 - mass > 1e-12 || n <= M)) {
         double s = 0;
         int jmax = n < M ? n : M;
         for (int j = 1; j <= jmax; j++)

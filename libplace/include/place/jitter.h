@@ -54,7 +54,16 @@ typedef struct place_jitter_result {
     place_jitter_opts opts;
     int nthreads;
     place_jitter_thread *t;
-    double coincident_fraction; /* over all threads */
+    double coincident_fraction; /* over all threads: the raw overlap share */
+    /* the overlap share against what independent streams with these rates and lengths
+     * would give (place/noisestats.h); the tail of all threads' detour lengths (a
+     * generalized Pareto fit above their 90% quantile; tail_ok 0 with fewer than 300
+     * detours, tail_note saying why) */
+    double coincidence_chance, coincidence_kappa, coincidence_len_corr;
+    int tail_ok;
+    double tail_u, tail_xi, tail_xi_lo, tail_xi_hi, tail_sigma, tail_index;
+    int tail_n;
+    char tail_note[160];
 } place_jitter_result;
 
 /* Runs the probe: one thread pinned to each PU in `pus`, all started together. */

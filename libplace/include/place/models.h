@@ -71,7 +71,7 @@ typedef struct place_lengths {
 } place_lengths;
 
 /* A delay distribution on a grid of step h_us: pmf[j] = P(D = j h) for j < n; what lies
- * beyond n h has probability tail (kept below 1e-15 of the mass, or said in *note). */
+ * beyond n h has probability tail (below 1e-12 unless the grid reached 2^18 points). */
 typedef struct place_delay_dist {
     double h_us;
     int n;
