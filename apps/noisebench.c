@@ -17,9 +17,16 @@
  *   noisebench --threads N --steps S --work US
  *              [--inject none|exp:MEAN_US|detour:P:LEN_US|poisson:RATE_HZ:LEN_US]
  *              [--pus LIST | --unpinned] [--corunner FRACTION[@PU]] [--seed S]
- * One JSON object on stdout. Under placerun the PUs default to the plan's.
+ *              [--trace FILE.csv] [--noise-thread FREQ_HZ:LEN_US[:sync|unsync]]
+ * One JSON object on stdout; --trace writes every recorded step's thread times (the step
+ * recorder's CSV), the input of placemodel --simulate --trace. Under placerun the PUs default to the plan's.
  * --corunner starts a process that keeps FRACTION of a CPU busy (in 10 ms periods),
  * pinned to PU (default: the first thread's), for the run's length.
+ * --noise-thread is timer-driven noise (Ferreira et al., SC08): beside each worker, on its
+ * PU, a thread at SCHED_FIFO wakes FREQ_HZ times a second and takes the CPU for LEN_US
+ * (so the fraction FREQ x LEN is the same for frequent short and rare long detours); sync:
+ * every PU's detours at the same instants, unsync (default): each PU at its own random
+ * phase. Without the right to SCHED_FIFO it says so and stops.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -44,6 +51,9 @@ static uint64_t seed = 1;
 static int pus[256];
 static place_steprec *rec;
 static pthread_barrier_t bar;
+static double nt_freq, nt_len;
+static int nt_sync = 0;
+static volatile int nt_stop;
 
 static double now_us(void)
 {
@@ -88,6 +98,29 @@ static void *thread(void *arg)
         if (t == 0 && step >= 0)
             place_steprec_step_end(rec);
         pthread_barrier_wait(&bar);
+    }
+    return NULL;
+}
+
+typedef struct noise_arg {
+    int pu;
+    double t0_us, phase_us;
+} noise_arg;
+
+/* A timer-driven detour source: every period, at t0 + phase + k period, LEN_US of the CPU. */
+static void *noise_thread(void *arg)
+{
+    noise_arg *a = arg;
+    pin_to(a->pu);
+    double period = 1e6 / nt_freq, next = a->t0_us + a->phase_us;
+    while (!nt_stop) {
+        struct timespec ts = {(time_t)(next / 1e6), (long)(fmod(next, 1e6) * 1e3)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        spin(nt_len);
+        next += period;
+        double now = now_us();
+        if (next < now) /* missed periods (the thread was held off): keep the phase */
+            next += ceil((now - next) / period) * period;
     }
     return NULL;
 }
@@ -172,8 +205,9 @@ int main(int argc, char **argv)
                                        {"work", 1, 0, 'w'},     {"inject", 1, 0, 'i'},
                                        {"pus", 1, 0, 'p'},      {"seed", 1, 0, 'r'},
                                        {"unpinned", 0, 0, 'u'}, {"corunner", 1, 0, 'c'},
+                                       {"trace", 1, 0, 'T'},    {"noise-thread", 1, 0, 'N'},
                                        {0, 0, 0, 0}};
-    const char *inject = "none", *puslist = NULL, *corun = NULL;
+    const char *inject = "none", *puslist = NULL, *corun = NULL, *trace = NULL;
     place_error e;
     int c;
     int64_t sd = 1;
@@ -188,10 +222,39 @@ int main(int argc, char **argv)
         case 'p': puslist = optarg; break;
         case 'u': pinned = 0; break;
         case 'c': corun = optarg; break;
+        case 'T': trace = optarg; break;
+        case 'N': {
+            char buf[96], *f2, *f3;
+            snprintf(buf, sizeof buf, "%s", optarg);
+            f2 = strchr(buf, ':');
+            if (!f2) {
+                rc = place_error_set(&e, PLACE_EINVAL, "--noise-thread '%.40s': expected "
+                                     "FREQ_HZ:LEN_US[:sync|unsync], e.g. 1000:25", optarg);
+                break;
+            }
+            *f2++ = '\0';
+            f3 = strchr(f2, ':');
+            if (f3) {
+                *f3++ = '\0';
+                if (strcmp(f3, "sync") && strcmp(f3, "unsync")) {
+                    rc = place_error_set(&e, PLACE_EINVAL, "--noise-thread '%.40s': expected sync or "
+                                         "unsync after the length", optarg);
+                    break;
+                }
+                nt_sync = !strcmp(f3, "sync");
+            }
+            rc = place_parse_double("--noise-thread FREQ_HZ", buf, 0.1, 100000, &nt_freq, &e) ||
+                 place_parse_double("--noise-thread LEN_US", f2, 0.1, 1e6, &nt_len, &e);
+            if (!rc && nt_freq * nt_len > 0.5e6)
+                rc = place_error_set(&e, PLACE_EINVAL, "--noise-thread '%.40s': takes %.0f%% of a "
+                                     "CPU; expected at most 50%%", optarg, nt_freq * nt_len * 1e-4);
+            break;
+        }
         case 'r': rc = place_parse_i64("--seed", optarg, 0, INT64_MAX, &sd, &e); break;
         default:
             return die("unknown option or missing value; expected --threads N --steps S --work US "
-                       "--inject NOISE --pus LIST --unpinned --corunner FRACTION[@PU] --seed S");
+                       "--inject NOISE --pus LIST --unpinned --corunner FRACTION[@PU] --seed S --trace FILE "
+                       "--noise-thread FREQ_HZ:LEN_US[:sync|unsync]");
         }
         if (rc)
             return die(e.msg);
@@ -252,6 +315,9 @@ int main(int argc, char **argv)
             return die(e.msg);
     }
     int ring = S < 100000 ? S : 100000;
+    place_wfile wf; /* opened before the run: a path that cannot be written stops it first */
+    if (trace && place_wfile_open(&wf, "--trace", trace, &e) < 0)
+        return die(e.msg);
     if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e))
         return die(e.msg);
     /* calibrate once, on the first thread's PU */
@@ -263,6 +329,42 @@ int main(int argc, char **argv)
     pid_t cpid = corun ? corunner_start(cfrac, cpu_c) : 0;
     if (cpid < 0)
         return die("cannot start the co-runner");
+    pthread_t nth[256];
+    noise_arg na[256];
+    int nnoise = 0;
+    if (nt_freq > 0) { /* one timer-driven noise thread per worker PU, at SCHED_FIFO */
+        double t0 = now_us() + 2000, period = 1e6 / nt_freq;
+        uint64_t ph = seed * 2654435761u + 99;
+        pthread_attr_t at;
+        struct sched_param sp = {.sched_priority = 1};
+        pthread_attr_init(&at);
+        pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+        pthread_attr_setschedpolicy(&at, SCHED_FIFO);
+        pthread_attr_setschedparam(&at, &sp);
+        for (int t = 0; t < N; t++) {
+            int dup = 0;
+            for (int q = 0; q < t; q++)
+                dup |= pus[q] == pus[t];
+            if (dup)
+                continue;
+            ph = ph * 6364136223846793005ULL + 1442695040888963407ULL;
+            na[nnoise] = (noise_arg){pus[t], t0, nt_sync ? 0 : ((double)(ph >> 11) * 0x1.0p-53) * period};
+            int prc = pthread_create(&nth[nnoise], &at, noise_thread, &na[nnoise]);
+            if (prc) {
+                nt_stop = 1;
+                for (int q = 0; q < nnoise; q++)
+                    pthread_join(nth[q], NULL);
+                if (cpid > 0)
+                    kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
+                fprintf(stderr, "noisebench: --noise-thread: cannot start a SCHED_FIFO thread (%s); "
+                        "timer-driven noise needs the right to real-time priority (root or "
+                        "CAP_SYS_NICE)\n", strerror(prc));
+                return 2;
+            }
+            nnoise++;
+        }
+        pthread_attr_destroy(&at);
+    }
     place_sysload_snap l0, l1;
     int load_ok = place_sysload_read(&l0, &e) == 0;
     pthread_barrier_init(&bar, NULL, (unsigned)N);
@@ -272,11 +374,20 @@ int main(int argc, char **argv)
     for (int t = 0; t < N; t++)
         pthread_join(th[t], NULL);
     load_ok = load_ok && place_sysload_read(&l1, &e) == 0;
+    nt_stop = 1;
+    for (int q = 0; q < nnoise; q++)
+        pthread_join(nth[q], NULL);
     if (cpid > 0) {
         kill(cpid, SIGKILL);
         waitpid(cpid, NULL, 0);
     }
 
+    if (trace) {
+        if (place_steprec_write_csv(rec, wf.f, &e) < 0 || place_wfile_commit(&wf, &e) < 0) {
+            place_wfile_free(&wf);
+            return die(e.msg);
+        }
+    }
     place_step_stats st;
     place_steprec_stats(rec, &st);
     /* the ring as steps x threads */
@@ -305,6 +416,13 @@ int main(int argc, char **argv)
     json_object_set_new(o, "ref_us", num(st.ref_us));
     json_object_set_new(o, "noise_cost_us", num(st.noise_cost_us));
     json_object_set_new(o, "noise_cost_fraction", num(st.noise_cost_fraction));
+    json_object_set_new(o, "b2b_ref_us", num(st.b2b_ref_us));
+    json_object_set_new(o, "b2b_noise_cost_us", num(st.b2b_noise_cost_us));
+    if (nt_freq > 0)
+        json_object_set_new(o, "noise_thread", json_pack("{s:f,s:f,s:s,s:f,s:s}", "freq_hz", nt_freq,
+                                                         "len_us", nt_len, "phase", nt_sync ? "sync" : "unsync",
+                                                         "fraction", nt_freq * nt_len * 1e-6,
+                                                         "policy", "SCHED_FIFO"));
     if (corun)
         json_object_set_new(o, "corunner", json_pack("{s:f,s:i}", "fraction", cfrac, "pu", cpu_c));
     if (load_ok) {

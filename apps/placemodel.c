@@ -13,6 +13,14 @@
  *                                                 detours arriving in time
  *   [--trials T] [--seed S] [--max-n N] [--cap-us US] [--boot B] [--format text|json|csv]
  *
+ *   placemodel --simulate (--exp MEAN_US | --poisson RATE_HZ:LEN_US [--shared F] |
+ *                          --jitter FILE.json | --trace FILE.csv) [--work US]
+ *              [--threads T] [--sync barrier|allreduce|halo|none] [--latency-us L]
+ *              [--overhead-us O] [--steps S] [--max-n RANKS]
+ *       simulates N = 1, 2, 4, ... ranks of T threads (to 1,048,576 by default) through a
+ *       modelled collective (libplace/src/simulate.c), beside the closed form where it is
+ *       exact (no latency and overhead, a barrier or allreduce, independent threads)
+ *
  * Slowdown = E[step time of the slowest of N threads] / E[step time of one thread].
  */
 #include <getopt.h>
@@ -21,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "place.h"
 
 static void usage(FILE *f)
@@ -46,7 +55,16 @@ static void usage(FILE *f)
           "                        the probe's quantum\n"
           "  --work US         work per step per thread (default 100 us)\n"
           "  --trials T        Monte Carlo steps per N (default 20000; fewer where one step of\n"
-          "                        N threads draws many numbers, said in the output)\n", f);
+          "                        N threads draws many numbers, said in the output)\n"
+          "Simulation (--simulate): N = 1, 2, 4, ... ranks (--max-n, default 1048576) of\n"
+          "--threads T threads run --steps S (default 100) bulk-synchronous steps through a\n"
+          "modelled collective; noise from --exp, --poisson (--shared F: the fraction of\n"
+          "detours that hit every thread of a rank), --jitter FILE (measured rate and lengths,\n"
+          "shared as the chance-corrected coincidence) or --trace FILE.csv (steps recorded by\n"
+          "noisebench --trace, each rank replaying whole rows: the node's own correlation)\n"
+          "  --sync S          barrier (dissemination, default), allreduce (binomial tree),\n"
+          "                        halo (6 neighbours on a 3D torus) or none\n"
+          "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n", f);
 }
 
 static int fail(const char *msg)
@@ -185,6 +203,185 @@ static int poisson_gpd(const double *x, int m, double rate, double w, double cap
     return 0;
 }
 
+/* A step recorder CSV (place_steprec_write_csv: noisebench --trace, fdtd3d): its thread
+ * columns t0_us, t1_us, ... as rows x cols. Every field parsed strictly. */
+static double *load_trace(const char *path, int *rows, int *cols, char *err, size_t n)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(err, n, "--trace '%.200s': cannot open it; expected a step CSV from noisebench "
+                 "--trace", path);
+        return NULL;
+    }
+    char line[65536];
+    int header = 0, first = 5, cap = 0;
+    double *x = NULL;
+    *rows = *cols = 0;
+    long lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (line[0] == '#')
+            continue;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, n, "--trace '%.200s' line %ld: longer than %zu bytes", path, lineno, sizeof line);
+            goto bad;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!header) {
+            if (strncmp(line, "step,max_us,mean_us,migrations,switches,t0_us", 46)) {
+                snprintf(err, n, "--trace '%.200s': no header 'step,max_us,mean_us,migrations,"
+                         "switches,t0_us,...'; expected a step CSV from noisebench --trace", path);
+                goto bad;
+            }
+            for (char *c = line; *c; c++)
+                *cols += *c == ',';
+            *cols -= first - 1;
+            header = 1;
+            continue;
+        }
+        if (*rows == cap) {
+            cap = cap ? cap * 2 : 1024;
+            double *nx = realloc(x, sizeof(double) * (size_t)cap * (size_t)*cols);
+            if (!nx) {
+                snprintf(err, n, "--trace '%.200s': out of memory", path);
+                goto bad;
+            }
+            x = nx;
+        }
+        char *p = line;
+        for (int k = 0; k < first + *cols; k++) {
+            char *end = strchr(p, ',');
+            if (end)
+                *end = '\0';
+            if (k >= first) {
+                char *e2;
+                double v = strtod(p, &e2);
+                if (e2 == p || *e2 || !(v > 0 && isfinite(v))) {
+                    snprintf(err, n, "--trace '%.200s' line %ld column %d: '%.20s' is not a positive "
+                             "time in us", path, lineno, k + 1, p);
+                    goto bad;
+                }
+                x[(size_t)*rows * *cols + (k - first)] = v;
+            }
+            if (!end && k < first + *cols - 1) {
+                snprintf(err, n, "--trace '%.200s' line %ld: %d fields, expected %d", path, lineno,
+                         k + 1, first + *cols);
+                goto bad;
+            }
+            p = end ? end + 1 : p + strlen(p);
+        }
+        (*rows)++;
+    }
+    fclose(f);
+    if (!header || *rows < 1 || *cols < 1) {
+        snprintf(err, n, "--trace '%.200s': no steps; expected a step CSV from noisebench --trace", path);
+        free(x);
+        return NULL;
+    }
+    return x;
+bad:
+    fclose(f);
+    free(x);
+    return NULL;
+}
+
+/* The shared fraction of detours in a jitter file: its chance-corrected coincidence. */
+static double jitter_shared(const char *path)
+{
+    json_t *o = json_load_file(path, 0, NULL);
+    double k = json_number_value(json_object_get(o, "coincidence_kappa"));
+    json_decref(o);
+    return isfinite(k) && k > 0 ? (k < 1 ? k : 1) : 0;
+}
+
+typedef struct simopts {
+    int threads, steps, threads_given;
+    place_sync sync;
+    double latency, overhead, shared;
+} simopts;
+
+/* --simulate: rows of ranks 1, 2, 4, ... up to maxn, the simulation beside the exact closed
+ * form where there is one. */
+static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, uint64_t seed,
+                         const char *format, const char *source)
+{
+    static const char *syncs[] = {"barrier", "allreduce", "halo", "none"};
+    int T = so->threads, text = !strcmp(format, "text"), csv = !strcmp(format, "csv");
+    int exact = so->latency == 0 && so->overhead == 0 &&
+                (so->sync == PLACE_SYNC_BARRIER || so->sync == PLACE_SYNC_ALLREDUCE);
+    place_delay_dist pd = {0};
+    if (nz->kind == PLACE_SIMN_POISSON && nz->shared == 0 && /* independent threads */
+        place_poisson_delay(&nz->len, nz->rate_hz * nz->w_us * 1e-6, &pd, NULL) < 0)
+        pd.pmf = NULL;
+    double *col = NULL;
+    int m = 0;
+    if (nz->kind == PLACE_SIMN_TRACE && T == 1) { /* (c) on the first thread's column */
+        col = malloc(sizeof(double) * (size_t)nz->trace_rows);
+        for (int i = 0; col && i < nz->trace_rows; i++)
+            col[m++] = nz->trace[(size_t)i * nz->trace_cols];
+    }
+    if (text) {
+        printf("# simulation: %s; %d thread%s per rank, %s, latency %g us, overhead %g us, %d steps "
+               "per N (95%% interval from 10 batch means)\n", source, T, T > 1 ? "s" : "",
+               syncs[so->sync], so->latency, so->overhead, so->steps);
+        printf("# slowdown = mean step / (one thread's mean step + the collective without noise); "
+               "closed form where exact (no latency or overhead, barrier or allreduce, independent threads)\n");
+        printf("%10s %10s %10s %12s %12s %12s %10s\n", "ranks", "slowdown", "ci95", "step_us",
+               "sync0_us", "closed_form", "seconds");
+    } else if (csv) {
+        printf("ranks,threads,slowdown,ci95,step_us,step_ci95_us,sync0_us,closed_form,seconds\n");
+    }
+    json_t *rows = json_array();
+    int rc = 0;
+    for (double N = 1; N <= maxn; N *= 2) {
+        place_sim_result r;
+        place_error e;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (place_simulate(nz, (long)N, T, so->steps, so->sync, so->latency, so->overhead,
+                           seed + (uint64_t)N, &r, &e) < 0) {
+            rc = fail(e.msg);
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        double closed = NAN;
+        if (exact && nz->kind == PLACE_SIMN_EXP)
+            closed = place_model_exp_slowdown(nz->w_us, nz->mu_us, N * T);
+        else if (exact && pd.pmf)
+            closed = place_model_poisson_slowdown(&pd, nz->w_us, N * T);
+        else if (exact && col)
+            closed = place_model_empirical_slowdown(col, m, N);
+        char cf[32] = "-";
+        if (isfinite(closed))
+            snprintf(cf, sizeof cf, "%.4f", closed);
+        if (text)
+            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f\n", N, r.slowdown, r.slowdown_ci95,
+                   r.step_us, r.sync0_us, cf, secs);
+        if (csv)
+            printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f\n", N, T, r.slowdown, r.slowdown_ci95,
+                   r.step_us, r.ci95_us, r.sync0_us, isfinite(closed) ? cf : "", secs);
+        json_t *row = json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:f}", "ranks", N, "threads", T,
+                                "slowdown", r.slowdown, "ci95", r.slowdown_ci95, "step_us", r.step_us,
+                                "step_ci95_us", r.ci95_us, "sync0_us", r.sync0_us, "seconds", secs);
+        json_object_set_new(row, "closed_form", isfinite(closed) ? json_real(closed) : json_null());
+        json_array_append_new(rows, row);
+    }
+    if (!rc && !strcmp(format, "json")) {
+        json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:f,s:f,s:i,s:o}", "schema", "place-simulation/1",
+                              "source", source, "threads", T, "sync", syncs[so->sync], "latency_us",
+                              so->latency, "overhead_us", so->overhead, "steps", so->steps, "rows", rows);
+        json_dumpf(o, stdout, JSON_INDENT(1));
+        putchar('\n');
+        json_decref(o);
+    } else {
+        json_decref(rows);
+    }
+    place_delay_dist_free(&pd);
+    free(col);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"exp", required_argument, 0, 'e'},
@@ -198,6 +395,14 @@ int main(int argc, char **argv)
                                        {"max-n", required_argument, 0, 'n'},
                                        {"cap-us", required_argument, 0, 'C'},
                                        {"boot", required_argument, 0, 'B'},
+                                       {"simulate", no_argument, 0, 'X'},
+                                       {"trace", required_argument, 0, 'r'},
+                                       {"threads", required_argument, 0, 'T'},
+                                       {"sync", required_argument, 0, 'y'},
+                                       {"latency-us", required_argument, 0, 'l'},
+                                       {"overhead-us", required_argument, 0, 'o'},
+                                       {"steps", required_argument, 0, 'k'},
+                                       {"shared", required_argument, 0, 'F'},
                                        {"format", required_argument, 0, 'f'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -205,7 +410,9 @@ int main(int argc, char **argv)
     double mu = 0, p = 0, L = 0, w = 100, maxn = 1e6, rate = 0, cap = 10000;
     int trials = 20000, boot = 40, work_given = 0, exp_lengths = 0;
     int64_t seed = 1;
-    const char *jitter = NULL, *format = "text";
+    const char *jitter = NULL, *format = "text", *trace = NULL;
+    int simulate = 0, maxn_given = 0;
+    simopts so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER};
     place_error e;
     opterr = 0;
     int c;
@@ -245,7 +452,24 @@ int main(int argc, char **argv)
         case 'w': rc = place_parse_double("--work", optarg, 0, 1e12, &w, &e); work_given = 1; break;
         case 't': rc = place_parse_int("--trials", optarg, 10, 100000000, &trials, &e); break;
         case 's': rc = place_parse_i64("--seed", optarg, 0, INT64_MAX, &seed, &e); break;
-        case 'n': rc = place_parse_double("--max-n", optarg, 1, 1e9, &maxn, &e); break;
+        case 'n': rc = place_parse_double("--max-n", optarg, 1, 1e9, &maxn, &e); maxn_given = 1; break;
+        case 'X': simulate = 1; break;
+        case 'r': kind = 't'; trace = optarg; break;
+        case 'T': rc = place_parse_int("--threads", optarg, 1, 4096, &so.threads, &e); so.threads_given = 1; break;
+        case 'l': rc = place_parse_double("--latency-us", optarg, 0, 1e9, &so.latency, &e); break;
+        case 'o': rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &so.overhead, &e); break;
+        case 'k': rc = place_parse_int("--steps", optarg, 10, 100000000, &so.steps, &e); break;
+        case 'F': rc = place_parse_double("--shared", optarg, 0, 1, &so.shared, &e); break;
+        case 'y': {
+            static const char *names[] = {"barrier", "allreduce", "halo", "none"};
+            int k = 0;
+            while (k < 4 && strcmp(optarg, names[k]))
+                k++;
+            if (k == 4)
+                return fail("--sync: expected barrier, allreduce, halo or none");
+            so.sync = (place_sync)k;
+            break;
+        }
         case 'C': rc = place_parse_double("--cap-us", optarg, 1, 1e9, &cap, &e); break;
         case 'B': rc = place_parse_int("--boot", optarg, 0, 10000, &boot, &e); break;
         case 'f':
@@ -265,6 +489,73 @@ int main(int argc, char **argv)
                     "RATE_HZ:LEN_US or --jitter FILE");
     if (optind < argc)
         return fail("unexpected argument; see placemodel --help");
+    if (kind == 't' && !simulate)
+        return fail("--trace replays recorded steps in a simulation; expected --simulate with it");
+    if (simulate) {
+        if (kind == 'b')
+            return fail("--simulate takes --exp, --poisson, --jitter or --trace; --detour is the "
+                        "hit-probability model, a chance and not a noise source");
+        if (!maxn_given)
+            maxn = 1048576;
+        if (maxn > 16777216)
+            return fail("--max-n: at most 16777216 ranks in a simulation");
+        place_sim_noise nz = {.w_us = w};
+        char src[512], err[400];
+        double *tr = NULL, *dets = NULL;
+        if (kind == 'a') {
+            nz.kind = PLACE_SIMN_EXP;
+            nz.mu_us = mu;
+            snprintf(src, sizeof src, "exponential delays of mean %g us on %g us of work", mu, w);
+        } else if (kind == 'p') {
+            nz.kind = PLACE_SIMN_POISSON;
+            nz.rate_hz = rate;
+            nz.shared = so.shared;
+            nz.len = (place_lengths){.kind = exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = L};
+            snprintf(src, sizeof src, "Poisson detours, %g per second of %s %g us, %g shared by a rank's "
+                     "threads, on %g us of work", rate, exp_lengths ? "exponential" : "fixed", L,
+                     so.shared, w);
+        } else if (kind == 'c') {
+            int nd;
+            double q;
+            dets = load_detours(jitter, &nd, &nz.rate_hz, &q, err, sizeof err);
+            if (!dets)
+                return fail(err);
+            if (nd < 1) {
+                free(dets);
+                return fail("--jitter: the probe saw no detours; nothing to simulate");
+            }
+            qsort(dets, (size_t)nd, sizeof *dets, cmpd);
+            if (!work_given)
+                nz.w_us = q;
+            nz.kind = PLACE_SIMN_POISSON;
+            nz.len = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = dets, .m = nd};
+            nz.shared = jitter_shared(jitter);
+            snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %d measured lengths, "
+                     "%.2f of them shared by a rank's threads (the chance-corrected coincidence), on "
+                     "%g us of work", jitter, nz.rate_hz, nd, nz.shared, nz.w_us);
+        } else {
+            int rows, cols;
+            tr = load_trace(trace, &rows, &cols, err, sizeof err);
+            if (!tr)
+                return fail(err);
+            nz.kind = PLACE_SIMN_TRACE;
+            nz.trace = tr;
+            nz.trace_rows = rows;
+            nz.trace_cols = cols;
+            if (!so.threads_given)
+                so.threads = cols;
+            snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, replayed whole", trace,
+                     rows, cols);
+        }
+        if (nz.kind == PLACE_SIMN_POISSON && nz.rate_hz * nz.w_us * 1e-6 > 500) {
+            free(dets);
+            return fail("--poisson: more than 500 detours per step (RATE_HZ x --work); expected fewer");
+        }
+        int rc2 = simulate_main(&nz, &so, maxn, (uint64_t)seed, format, src);
+        free(tr);
+        free(dets);
+        return rc2;
+    }
     if ((kind == 'b' && !(w + p * L > 0)) || (kind == 'p' && !(w > 0)))
         return fail("--work 0 with detours of mean 0: every step takes no time, and no slowdown "
                     "is defined; expected --work > 0 or detours of positive mean");

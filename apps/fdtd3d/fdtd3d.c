@@ -216,11 +216,13 @@ static void parse_args(int argc, char **argv, opts *o)
                 die("--precision '%.40s': unknown; expected single or double", optarg);
             break;
         case 'i':
-            rc = place_noise_parse("--inject", optarg, &o->noise, &e);
-            if (!rc && o->noise.kind == PLACE_NOISE_POISSON)
-                rc = place_error_set(&e, PLACE_EINVAL, "--inject '%.40s': poisson needs a fixed work "
-                                     "window, which a field update has not; expected none, exp:MEAN_US "
-                                     "or detour:P:LEN_US (noisebench takes poisson)", optarg);
+            /* poisson needs a fixed work window, which a field update has not */
+            if (strcmp(optarg, "none") && strncmp(optarg, "exp:", 4) && strncmp(optarg, "detour:", 7))
+                rc = place_error_set(&e, PLACE_EINVAL, "--inject '%.40s': expected none, exp:MEAN_US "
+                                     "or detour:P:LEN_US (noisebench also takes poisson:RATE_HZ:LEN_US)",
+                                     optarg);
+            else
+                rc = place_noise_parse("--inject", optarg, &o->noise, &e);
             break;
         case 'h': if (rank == 0) usage(); MPI_Finalize(); exit(0);
         case ':': die("%s needs a value; see fdtd3d --help", argv[optind - 1]);
@@ -722,10 +724,11 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
     {   /* what the slowdown leaves out: barrier to barrier, start skew, absolute noise cost */
         json_t *ss = json_object_get(rep, "steps_stats");
         const double v[] = {st.mean_b2b_us, st.b2b_p99_us, st.mean_skew_us, st.skew_p99_us,
-                            st.ref_us, st.noise_cost_us, st.noise_cost_fraction};
+                            st.ref_us, st.noise_cost_us, st.noise_cost_fraction, st.b2b_ref_us,
+                            st.b2b_noise_cost_us};
         const char *k[] = {"mean_b2b_us", "b2b_p99_us", "mean_skew_us", "skew_p99_us", "ref_us",
-                           "noise_cost_us", "noise_cost_fraction"};
-        for (int i = 0; i < 7; i++)
+                           "noise_cost_us", "noise_cost_fraction", "b2b_ref_us", "b2b_noise_cost_us"};
+        for (int i = 0; i < 9; i++)
             json_object_set_new(ss, k[i], isfinite(v[i]) ? json_real(v[i]) : json_string("unavailable"));
         json_object_set_new(ss, "ref_rule", json_string("5% quantile of the threads' work times"));
     }

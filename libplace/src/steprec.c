@@ -247,6 +247,8 @@ void place_steprec_stats(const place_steprec *r, place_step_stats *st)
     st->ref_us = quantile_f(r->work_us, (size_t)kept * (size_t)r->nthreads, 0.05);
     st->noise_cost_us = st->mean_max_us - st->ref_us;
     st->noise_cost_fraction = st->ref_us > 0 ? st->noise_cost_us / st->ref_us : NAN;
+    st->b2b_ref_us = quantile_f(r->b2b_us, (size_t)kept, 0.05);
+    st->b2b_noise_cost_us = st->mean_b2b_us - st->b2b_ref_us;
 }
 
 int place_steprec_samples(const place_steprec *r, int t, double *out, int n)
@@ -279,6 +281,8 @@ static void add_metrics(json_t *o, const place_step_stats *st)
     json_object_set_new(o, "ref_rule", json_string("5% quantile of the threads' work times"));
     json_object_set_new(o, "noise_cost_us", maybe_real(st->noise_cost_us));
     json_object_set_new(o, "noise_cost_fraction", maybe_real(st->noise_cost_fraction));
+    json_object_set_new(o, "b2b_ref_us", maybe_real(st->b2b_ref_us));
+    json_object_set_new(o, "b2b_noise_cost_us", maybe_real(st->b2b_noise_cost_us));
 }
 
 int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)
@@ -348,6 +352,7 @@ void place_step_stats_from_steps(const double *max_us, const double *sum_us, int
     s->migrations = s->switches = PLACE_UNAVAILABLE;
     s->mean_b2b_us = s->b2b_p99_us = s->mean_skew_us = s->skew_p99_us = NAN;
     s->ref_us = s->noise_cost_us = s->noise_cost_fraction = NAN;
+    s->b2b_ref_us = s->b2b_noise_cost_us = NAN;
     if (steps < 1 || nthreads < 1)
         return;
     double smax = 0, smean = 0, swait = 0;

@@ -138,6 +138,47 @@ PLACE_API double place_model_mixture_monte_carlo(double q_g, double q_l, int T, 
 PLACE_API double place_model_monte_carlo(char kind, double w, double a, double b, const double *x,
                                int m, double N, int trials, uint64_t seed, double *ci);
 
+/* ---- Simulation at scale (simulate.c) ----------------------------------------------------
+ * N ranks (nodes) of T threads run bulk-synchronous steps: each rank computes for the
+ * slowest of its threads, then a modelled collective with LogP-style costs (overhead o at
+ * each end of a message, latency L in flight) synchronises them. Noise is independent
+ * across ranks and correlated inside one as recorded or modelled. */
+typedef enum place_sync {
+    PLACE_SYNC_BARRIER = 0, /* dissemination barrier, ceil(log2 N) rounds */
+    PLACE_SYNC_ALLREDUCE,   /* binomial-tree reduction and broadcast */
+    PLACE_SYNC_HALO,        /* 6 neighbours on a 3D torus, no global synchronisation */
+    PLACE_SYNC_NONE
+} place_sync;
+
+typedef enum place_simn_kind {
+    PLACE_SIMN_EXP = 0,     /* each thread w_us + Exp(mu_us) */
+    PLACE_SIMN_POISSON,     /* each thread w_us + Poisson detours (rate_hz, len); a fraction
+                               `shared` of the detour rate hits all threads of a rank at once */
+    PLACE_SIMN_TRACE        /* recorded steps: trace_rows x trace_cols thread times (us); a
+                               rank replays a uniformly drawn row, its first T columns */
+} place_simn_kind;
+
+typedef struct place_sim_noise {
+    place_simn_kind kind;
+    double w_us, mu_us;
+    double rate_hz, shared;
+    place_lengths len;
+    const double *trace;
+    int trace_rows, trace_cols;
+} place_sim_noise;
+
+typedef struct place_sim_result {
+    double step_us, ci95_us;      /* mean step time, 95% interval (10 batch means, Student t) */
+    double base_us;               /* one thread's mean step time */
+    double sync0_us;              /* the collective's cost without noise */
+    double slowdown, slowdown_ci95; /* step_us / (base_us + sync0_us) */
+    int steps;                    /* steps simulated (a multiple of 10) */
+} place_sim_result;
+
+PLACE_API int place_simulate(const place_sim_noise *nz, long ranks, int threads, int steps,
+                             place_sync sync, double latency_us, double overhead_us, uint64_t seed,
+                             place_sim_result *res, place_error *err);
+
 #ifdef __cplusplus
 }
 #endif

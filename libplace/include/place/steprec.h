@@ -57,6 +57,9 @@ typedef struct place_step_stats {
     double mean_b2b_us, b2b_p99_us;
     double mean_skew_us, skew_p99_us;
     double ref_us, noise_cost_us, noise_cost_fraction;
+    /* the same against barrier-to-barrier time: its 5% quantile and the mean above it (a
+     * CPU taken while a thread waits at the barrier delays its wake-up, not its work) */
+    double b2b_ref_us, b2b_noise_cost_us;
 } place_step_stats;
 
 PLACE_API void place_steprec_stats(const place_steprec *r, place_step_stats *s);

@@ -1,0 +1,217 @@
+/* simulate.c: a trace-driven simulation of bulk-synchronous steps at scale, in the spirit
+ * of LogGOPSim: every rank is a node of T threads; each step every rank computes for the
+ * slowest of its threads' times (drawn from a model or replayed from a recorded trace),
+ * then the ranks synchronise through a modelled collective whose messages cost a
+ * LogP-style overhead o at each end and a latency L in flight:
+ *   barrier    dissemination: ceil(log2 N) rounds; in round k rank i hears from
+ *              i - 2^k (mod N): t_i <- max(t_i + o, t_{i-2^k} + o + L) + o
+ *   allreduce  binomial tree: a reduction to rank 0 then a broadcast back, a message
+ *              from child to parent (and back) per tree edge, each round as above
+ *   halo       each rank exchanges with its 6 neighbours on a 3D torus of N ranks (no
+ *              global synchronisation: delays spread one neighbour per step)
+ *   none       no synchronisation (the mean thread time)
+ * Noise is independent across ranks; inside a rank the threads' times are correlated as
+ * recorded (a trace's rows are barrier-aligned steps of one node, replayed whole) or as
+ * modelled (Poisson detours, a fraction `shared` of which hits every thread of the node).
+ *
+ * The mean step time comes from batch means (10 batches of the steps) with a Student-t
+ * 95% interval; the slowdown divides it by one thread's mean time plus the collective's
+ * cost without noise (one step with equal times).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "place/models.h"
+
+static double exp_draw(place_rng *r, double mean) { return -mean * log(place_rng_uniform(r)); }
+
+/* Compound Poisson delay over w us at rate R (Hz), lengths from L. */
+static double poisson_draw(place_rng *r, double rate, double w, const place_lengths *L)
+{
+    if (rate <= 0)
+        return 0;
+    double d = 0, at = exp_draw(r, 1e6 / rate);
+    while (at < w) {
+        d += place_lengths_quantile(L, place_rng_uniform(r));
+        at += exp_draw(r, 1e6 / rate);
+    }
+    return d;
+}
+
+static double rank_time(const place_sim_noise *nz, int T, const double *rowmax, place_rng *r)
+{
+    switch (nz->kind) {
+    case PLACE_SIMN_EXP: {
+        double mx = 0;
+        for (int t = 0; t < T; t++) {
+            double v = exp_draw(r, nz->mu_us);
+            mx = v > mx ? v : mx;
+        }
+        return nz->w_us + mx;
+    }
+    case PLACE_SIMN_POISSON: {
+        double mx = 0, own = nz->rate_hz * (1 - nz->shared);
+        for (int t = 0; t < T; t++) {
+            double v = poisson_draw(r, own, nz->w_us, &nz->len);
+            mx = v > mx ? v : mx;
+        }
+        return nz->w_us + poisson_draw(r, nz->rate_hz * nz->shared, nz->w_us, &nz->len) + mx;
+    }
+    default: { /* a recorded step of the node, whole */
+        int row = (int)(place_rng_uniform(r) * nz->trace_rows);
+        return rowmax[row < nz->trace_rows ? row : nz->trace_rows - 1];
+    }
+    }
+}
+
+/* 3D torus dimensions of n (as near a cube as its factors allow). */
+static void torus(long n, long d[3])
+{
+    d[0] = d[1] = d[2] = 1;
+    long rest = n;
+    for (int k = 0; k < 3; k++) {
+        long target = (long)llround(pow((double)rest, 1.0 / (3 - k))), best = 1;
+        for (long f = 1; f <= rest; f++)
+            if (rest % f == 0 && labs(f - target) < labs(best - target))
+                best = f;
+        d[k] = best;
+        rest /= best;
+    }
+    d[2] *= rest;
+}
+
+static void sync_step(place_sync sync, long n, double *t, double *u, double L, double o,
+                      const long dims[3])
+{
+    if (n == 1 || sync == PLACE_SYNC_NONE)
+        return;
+    if (sync == PLACE_SYNC_BARRIER) {
+        for (long k = 1; k < n; k <<= 1) {
+            for (long i = 0; i < n; i++) {
+                long src = (i - k + n) % n;
+                double a = t[i] + o, b = t[src] + o + L;
+                u[i] = (a > b ? a : b) + o;
+            }
+            memcpy(t, u, sizeof(double) * (size_t)n);
+        }
+    } else if (sync == PLACE_SYNC_ALLREDUCE) {
+        long k;
+        for (k = 1; k < n; k <<= 1) /* reduce: i with bit k set sends to i - k */
+            for (long i = k; i < n; i += 2 * k) {
+                double a = t[i - k] + o, b = t[i] + o + L;
+                t[i - k] = (a > b ? a : b) + o;
+                t[i] += o;
+            }
+        for (k >>= 1; k >= 1; k >>= 1) /* broadcast back down the same tree */
+            for (long i = k; i < n; i += 2 * k) {
+                double a = t[i] + o, b = t[i - k] + o + L;
+                t[i] = (a > b ? a : b) + o;
+                t[i - k] += o;
+            }
+    } else { /* halo: 6 neighbours on the torus */
+        for (long i = 0; i < n; i++) {
+            long x = i % dims[0], y = (i / dims[0]) % dims[1], z = i / (dims[0] * dims[1]);
+            double m = t[i];
+            for (int dir = 0; dir < 6; dir++) {
+                long c[3] = {x, y, z};
+                int ax = dir / 2;
+                if (dims[ax] == 1)
+                    continue;
+                c[ax] = (c[ax] + (dir % 2 ? dims[ax] - 1 : 1)) % dims[ax];
+                long j = c[0] + dims[0] * (c[1] + dims[1] * c[2]);
+                double v = t[j] + o + L;
+                m = v > m ? v : m;
+            }
+            u[i] = m + o;
+        }
+        memcpy(t, u, sizeof(double) * (size_t)n);
+    }
+}
+
+int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, place_sync sync,
+                   double L, double o, uint64_t seed, place_sim_result *res, place_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (ranks < 1 || ranks > (1L << 24) || T < 1 || T > 4096 || steps < 10)
+        return place_error_set(err, PLACE_EINVAL, "%ld ranks x %d threads, %d steps; expected 1 to "
+                               "2^24 ranks, 1 to 4096 threads, at least 10 steps", ranks, T, steps);
+    if (!(L >= 0 && o >= 0 && isfinite(L) && isfinite(o)))
+        return place_error_set(err, PLACE_EINVAL, "latency %g us, overhead %g us; expected finite "
+                               "values of at least 0", L, o);
+    if (nz->kind == PLACE_SIMN_TRACE && (nz->trace_rows < 1 || nz->trace_cols < T))
+        return place_error_set(err, PLACE_EINVAL, "a trace of %d steps x %d threads cannot give %d "
+                               "threads per rank; expected at least as many threads recorded",
+                               nz->trace_rows, nz->trace_cols, T);
+    double *t = malloc(sizeof(double) * (size_t)ranks), *u = malloc(sizeof(double) * (size_t)ranks);
+    double *rowmax = NULL;
+    if (nz->kind == PLACE_SIMN_TRACE)
+        rowmax = malloc(sizeof(double) * (size_t)nz->trace_rows);
+    if (!t || !u || (nz->kind == PLACE_SIMN_TRACE && !rowmax)) {
+        free(t), free(u), free(rowmax);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for %ld ranks", ranks);
+    }
+    double base;
+    if (nz->kind == PLACE_SIMN_EXP) {
+        base = nz->w_us + nz->mu_us;
+    } else if (nz->kind == PLACE_SIMN_POISSON) {
+        base = nz->w_us + nz->rate_hz * nz->w_us * 1e-6 * place_lengths_mean(&nz->len);
+    } else {
+        double s = 0;
+        for (int i = 0; i < nz->trace_rows; i++) {
+            double mx = 0;
+            for (int c = 0; c < T; c++) {
+                double v = nz->trace[(size_t)i * nz->trace_cols + c];
+                mx = v > mx ? v : mx;
+                s += v;
+            }
+            rowmax[i] = mx;
+        }
+        base = s / ((double)nz->trace_rows * T);
+    }
+    long dims[3];
+    torus(ranks, dims);
+    /* the collective without noise: one step from equal times */
+    memset(t, 0, sizeof(double) * (size_t)ranks);
+    sync_step(sync, ranks, t, u, L, o, dims);
+    double sync0 = 0;
+    for (long i = 0; i < ranks; i++)
+        sync0 = t[i] > sync0 ? t[i] : sync0;
+    place_rng r;
+    place_rng_seed(&r, seed);
+    memset(t, 0, sizeof(double) * (size_t)ranks);
+    enum { B = 10 };
+    double bm[B], last = 0;
+    int per = steps / B;
+    for (int b = 0; b < B; b++) {
+        for (int s = 0; s < per; s++) {
+            for (long i = 0; i < ranks; i++)
+                t[i] += rank_time(nz, T, rowmax, &r);
+            sync_step(sync, ranks, t, u, L, o, dims);
+        }
+        double now = 0;
+        if (sync == PLACE_SYNC_NONE) { /* each rank on its own: the mean pace */
+            for (long i = 0; i < ranks; i++)
+                now += t[i] / (double)ranks;
+        } else {
+            for (long i = 0; i < ranks; i++)
+                now = t[i] > now ? t[i] : now;
+        }
+        bm[b] = (now - last) / per;
+        last = now;
+    }
+    double mean = 0, var = 0;
+    for (int b = 0; b < B; b++)
+        mean += bm[b] / B;
+    for (int b = 0; b < B; b++)
+        var += (bm[b] - mean) * (bm[b] - mean) / (B - 1);
+    res->step_us = mean;
+    res->ci95_us = 2.262 * sqrt(var / B); /* t, 9 degrees of freedom */
+    res->sync0_us = sync0;
+    res->base_us = base;
+    res->slowdown = mean / (base + sync0);
+    res->slowdown_ci95 = res->ci95_us / (base + sync0);
+    res->steps = per * B;
+    free(t), free(u), free(rowmax);
+    return 0;
+}

@@ -1,0 +1,138 @@
+/* test_simulate.c: the scale simulator against the closed forms where they are exact (no
+ * latency or overhead, a barrier or allreduce, independent threads), and the collectives'
+ * noise-free costs against their LogP sums.
+ *
+ * "Within the interval": the simulation's 95% interval (10 batch means, Student t) scaled
+ * to 99.9% (3.29/1.96; seeds fixed, so the run repeats).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "place.h"
+
+#define Z999 (3.29 / 1.96)
+
+static const long Ns[] = {1, 2, 8, 64, 1024, 16384};
+
+static void check(const place_sim_noise *nz, int T, place_sync sync, double closed_at(long, int))
+{
+    for (size_t i = 0; i < sizeof Ns / sizeof *Ns; i++) {
+        place_sim_result r;
+        place_error e;
+        int steps = Ns[i] >= 1024 ? 500 : 4000;
+        assert_int_equal(place_simulate(nz, Ns[i], T, steps, sync, 0, 0, 7 + i, &r, &e), 0);
+        double c = closed_at(Ns[i], T);
+        print_message("kind %d sync %d N=%ld T=%d: simulated %.4f +- %.4f, closed %.4f\n", nz->kind,
+                      sync, Ns[i], T, r.slowdown, r.slowdown_ci95, c);
+        /* plus 1e-3 of the value: where every batch saw the same maximum (a bounded trace at
+         * large N) the batch-means interval is 0 while the closed form still weighs the rare
+         * steps without the largest sample */
+        assert_true(fabs(r.slowdown - c) <= Z999 * r.slowdown_ci95 + 1e-3 * c);
+        assert_true(r.sync0_us == 0);
+    }
+}
+
+static place_sim_noise g_exp = {.kind = PLACE_SIMN_EXP, .w_us = 100, .mu_us = 20};
+static double exp_closed(long N, int T) { return place_model_exp_slowdown(100, 20, (double)N * T); }
+
+static void test_exact_exponential(void **s)
+{
+    (void)s;
+    check(&g_exp, 1, PLACE_SYNC_BARRIER, exp_closed);
+    check(&g_exp, 4, PLACE_SYNC_ALLREDUCE, exp_closed);
+}
+
+static place_delay_dist g_pd;
+static double pois_closed(long N, int T) { return place_model_poisson_slowdown(&g_pd, 50, (double)N * T); }
+
+static void test_exact_poisson(void **s)
+{
+    (void)s;
+    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON, .w_us = 50, .rate_hz = 1400,
+                          .len = {.kind = PLACE_LEN_FIXED, .len_us = 36}};
+    assert_int_equal(place_poisson_delay(&nz.len, 0.07, &g_pd, NULL), 0);
+    check(&nz, 2, PLACE_SYNC_BARRIER, pois_closed);
+    place_delay_dist_free(&g_pd);
+    /* all detours shared inside a rank: T threads cost what one does */
+    place_sim_result a, b;
+    nz.shared = 1;
+    assert_int_equal(place_simulate(&nz, 64, 8, 2000, PLACE_SYNC_BARRIER, 0, 0, 3, &a, NULL), 0);
+    nz.shared = 0;
+    assert_int_equal(place_simulate(&nz, 64, 1, 2000, PLACE_SYNC_BARRIER, 0, 0, 4, &b, NULL), 0);
+    print_message("shared 1, 64x8: %.4f; independent 64x1: %.4f\n", a.slowdown, b.slowdown);
+    assert_true(fabs(a.slowdown - b.slowdown) <= Z999 * (a.slowdown_ci95 + b.slowdown_ci95));
+}
+
+static double g_trace[3000];
+static double g_sorted[3000];
+static double trace_closed(long N, int T)
+{
+    (void)T;
+    memcpy(g_sorted, g_trace, sizeof g_trace);
+    return place_model_empirical_slowdown(g_sorted, 3000, (double)N);
+}
+
+static void test_exact_trace(void **s)
+{
+    (void)s;
+    uint64_t st = 99;
+    for (int i = 0; i < 3000; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = ((double)(st >> 11) + 0.5) * 0x1.0p-53;
+        g_trace[i] = 200 + (u < 0.03 ? 2000 * u / 0.03 : 10 * u);
+    }
+    place_sim_noise nz = {.kind = PLACE_SIMN_TRACE, .trace = g_trace, .trace_rows = 3000, .trace_cols = 1};
+    check(&nz, 1, PLACE_SYNC_BARRIER, trace_closed);
+    /* a trace too narrow for the threads asked is refused, said */
+    place_sim_result r;
+    place_error e;
+    assert_int_equal(place_simulate(&nz, 4, 2, 100, PLACE_SYNC_BARRIER, 0, 0, 1, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "at least as many threads"));
+}
+
+static void test_collective_costs(void **s)
+{
+    (void)s;
+    place_sim_noise nz = {.kind = PLACE_SIMN_EXP, .w_us = 100, .mu_us = 0};
+    place_sim_result r;
+    double o = 1, L = 2, c = 2 * o + L;
+    assert_int_equal(place_simulate(&nz, 1024, 1, 20, PLACE_SYNC_BARRIER, L, o, 1, &r, NULL), 0);
+    assert_true(fabs(r.sync0_us - 10 * c) < 1e-9);   /* log2 N rounds of o + L + o */
+    assert_true(fabs(r.slowdown - 1) < 1e-9);        /* no noise: the step is work + collective */
+    assert_int_equal(place_simulate(&nz, 1000, 1, 20, PLACE_SYNC_BARRIER, L, o, 1, &r, NULL), 0);
+    assert_true(fabs(r.sync0_us - 10 * c) < 1e-9);   /* ceil(log2 1000) = 10 */
+    assert_int_equal(place_simulate(&nz, 1024, 1, 20, PLACE_SYNC_ALLREDUCE, L, o, 1, &r, NULL), 0);
+    assert_true(fabs(r.sync0_us - 20 * c) < 1e-9);   /* up and down a tree of depth 10 */
+    assert_int_equal(place_simulate(&nz, 4096, 1, 20, PLACE_SYNC_HALO, L, o, 1, &r, NULL), 0);
+    assert_true(fabs(r.sync0_us - c) < 1e-9);        /* one exchange with the neighbours */
+    assert_int_equal(place_simulate(&nz, 1, 1, 20, PLACE_SYNC_BARRIER, L, o, 1, &r, NULL), 0);
+    assert_true(r.sync0_us == 0);
+    /* the halo spreads a delay one neighbour per step; a barrier at once: with noise, the
+     * barrier costs at least what the halo does */
+    place_sim_noise ne = {.kind = PLACE_SIMN_EXP, .w_us = 100, .mu_us = 20};
+    place_sim_result h, b;
+    assert_int_equal(place_simulate(&ne, 4096, 1, 200, PLACE_SYNC_HALO, 0, 0, 5, &h, NULL), 0);
+    assert_int_equal(place_simulate(&ne, 4096, 1, 200, PLACE_SYNC_BARRIER, 0, 0, 5, &b, NULL), 0);
+    print_message("4096 ranks: halo %.4f, barrier %.4f\n", h.slowdown, b.slowdown);
+    assert_true(h.slowdown > 1.05 && h.slowdown < b.slowdown);
+    place_error e;
+    assert_int_equal(place_simulate(&ne, 0, 1, 200, PLACE_SYNC_HALO, 0, 0, 5, &h, &e), -1);
+    assert_int_equal(place_simulate(&ne, 4, 1, 200, PLACE_SYNC_HALO, -1, 0, 5, &h, &e), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_exponential),
+        cmocka_unit_test(test_exact_poisson),
+        cmocka_unit_test(test_exact_trace),
+        cmocka_unit_test(test_collective_costs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
