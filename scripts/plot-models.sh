@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # plot-models.sh [DIR]: plots from scripts/validate-models.sh's output (default results/models):
 #   DIR/jitter-histogram.png  detour lengths of this machine, idle and under stress-ng
-#   DIR/extrapolation.png     placemodel: slowdown for N = 1 to 1,000,000 threads from the idle
-#                             jitter profile (model c), closed form and Monte Carlo, with
-#                             model (a) for exponential noise of the same mean delay
+#   DIR/extrapolation.png     placemodel: slowdown for N = 1 to 1,000,000 threads from the long
+#                             idle probe at 200 us steps: the Poisson model with the measured
+#                             detours, the same with a GPD tail and its bootstrap band, model
+#                             (b) (the hit probability) and (a) (exponential, same mean delay)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$root/results/models}
@@ -24,13 +25,19 @@ for name in ("idle", "stress"):
         for a, b in zip(edges, edges[1:]):
             n = sum(1 for x in lens if a <= x < b)
             f.write("%g %g\n" % (math.sqrt(a * b), n / secs))
-q = [x for t in json.load(open(os.path.join(d, "jitter-idle.json")))["threads"] for x in t["quantum_sample_us"]]
-base = min(q)
-open(os.path.join(d, "idle-mean-delay.txt"), "w").write("%g %g\n" % (sum(q) / len(q) - base, base))
+j = json.load(open(os.path.join(d, "jitter-long.json")))
+rate = sum(t["detour_rate_hz"] for t in j["threads"]) / len(j["threads"])
+lens = [x for t in j["threads"] for x in t["detour_us"]]
+mean_len = sum(lens) / len(lens)
+lam = rate * 200e-6
+# the same mean delay per 200 us step: (a) exponential of mean lam * mean_len; (b) a hit with
+# probability 1 - exp(-lam) of the mean length
+open(os.path.join(d, "idle-mean-delay.txt"), "w").write("%g %g %g\n" % (lam * mean_len, 1 - math.exp(-lam), mean_len))
 PY
-read -r mu work < "$dir/idle-mean-delay.txt"
-"$bin/placemodel" --exp "$mu" --work "$work" --format csv > "$dir/extrapolation-exp.csv"
-[ -s "$dir/extrapolation.csv" ] || "$bin/placemodel" --jitter "$dir/jitter-idle.json" --format csv > "$dir/extrapolation.csv"
+read -r mu p len < "$dir/idle-mean-delay.txt"
+"$bin/placemodel" --exp "$mu" --work 200 --format csv > "$dir/extrapolation-exp.csv"
+"$bin/placemodel" --detour "$p:$len" --work 200 --format csv > "$dir/extrapolation-b.csv"
+[ -s "$dir/extrapolation.csv" ] || "$bin/placemodel" --jitter "$dir/jitter-long.json" --work 200 --format csv > "$dir/extrapolation.csv"
 cd "$dir"
 hist="'hist-idle.dat' u 1:2 w histeps lw 2 t 'idle'"
 [ -s hist-stress.dat ] && hist="$hist, 'hist-stress.dat' u 1:2 w histeps lw 2 t 'under stress-ng --cpu N'"
@@ -45,12 +52,14 @@ GP
 gnuplot <<GP
 set terminal pngcairo size 900,560 font ",10" noenhanced
 set output "extrapolation.png"
-set title "barrier-step slowdown extrapolated from this machine's idle noise"
-set logscale x; set grid; set key left top
+set title "barrier-step slowdown extrapolated from this machine's idle noise (120 s probe, 200 us steps)"
+set logscale xy; set grid; set key left top
 set xlabel "threads N"; set ylabel "E[slowest of N] / E[one thread]"
 set datafile separator ","
-plot "extrapolation.csv" u 1:2 skip 1 w l lw 2 t "model (c): measured quanta, closed form", \
-     "extrapolation.csv" u 1:3:4 skip 1 w yerrorbars pt 7 ps 0.6 t "model (c): Monte Carlo, 95%", \
-     "extrapolation-exp.csv" u 1:2 skip 1 w l lw 2 dt 2 t sprintf("model (a): exponential, mean %.1f us on %.1f us", $mu, $work)
+plot "extrapolation.csv" u 1:9:10 skip 1 w filledcurves fs transparent solid 0.25 lc rgb "#d62728" t "Poisson + GPD tail: bootstrap 95% band", \
+     "extrapolation.csv" u 1:6 skip 1 w l lw 2 lc rgb "#d62728" t "Poisson, GPD tail capped at 10 ms", \
+     "extrapolation.csv" u 1:5 skip 1 w l lw 2 lc rgb "#1f77b4" t "Poisson, measured detour lengths", \
+     "extrapolation-b.csv" u 1:2 skip 1 w l lw 2 dt 2 lc rgb "#2ca02c" t "(b) hit probability, same rate and mean length", \
+     "extrapolation-exp.csv" u 1:2 skip 1 w l lw 2 dt 3 lc rgb "#7f7f7f" t sprintf("(a) exponential, same mean delay (%.2f us)", $mu)
 GP
 echo "plots: $dir/jitter-histogram.png $dir/extrapolation.png"

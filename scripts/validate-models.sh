@@ -15,6 +15,9 @@
 #   3. placemodel's extrapolation of the long probe to 1,000,000 threads (model (c), the
 #      Poisson model with measured detours and with a GPD tail, banded)
 #      -> OUTDIR/extrapolation.csv
+#   4. the machine's own noise through fdtd3d and through noisebench at the same step
+#      length -> OUTDIR/compare.md
+# STAGES (default "1 2 3 4") runs a subset.
 # Needs a build (scripts/build.sh) and, for the loaded profile, stress-ng (scripts/setup.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,10 +27,13 @@ steps=${STEPS:-4000}
 reps=${REPS:-5}
 jitter_s=${JITTER_S:-10}
 long_s=${LONG_S:-120}
+stages=${STAGES:-1 2 3 4}
+stage() { case " $stages " in *" $1 "*) return 0;; *) return 1;; esac; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)   # absolute: some steps run in other directories
 n_max=$(( $(nproc) < 2 ? 1 : 2 ))
 
+if stage 1; then
 : > "$out/noisebench.jsonl"
 configs="none corun exp:10 exp:40 detour:0.01:500 detour:0.05:100 poisson:1000:30 poisson:100:300"
 for rep in $(seq 1 "$reps"); do
@@ -108,7 +114,10 @@ print(open(os.path.join(out, "validation.md")).read())
 print(open(os.path.join(out, "halves.md")).read())
 PY
 
+fi
+
 # 2. the jitter profile
+if stage 2; then
 nt=$(nproc)
 for rep in $(seq 1 "$reps"); do
   "$bin/placerun" --jitter "$jitter_s" -t "$nt" -o "$out/jitter-idle-$rep.json" > /dev/null
@@ -168,7 +177,46 @@ print("Long probe: %g s on %d CPUs, %d detours, %.0f per second per CPU, coincid
 PY
 cat "$out/jitter.md"
 
+fi
+
 # 3. extrapolation of the long probe, at the step of the noisebench runs (200 us)
+if stage 3; then
 "$bin/placemodel" --jitter "$out/jitter-long.json" --work 200 --format csv > "$out/extrapolation.csv"
 "$bin/placemodel" --jitter "$out/jitter-long.json" --work 200 > "$out/extrapolation.txt"
+fi
+
+# 4. the machine's own noise as noisebench and fdtd3d see it, at the same step length:
+#    fdtd3d (2 threads pinned, GRID, no injection) and noisebench with --work set to
+#    fdtd3d's noise-free step (its 5% quantile), REPS each, alternating
+if stage 4; then
+  grid=${GRID:-96x96x96}
+  : > "$out/compare.jsonl"
+  for rep in $(seq 1 "$reps"); do
+    "$bin/placerun" -t "$n_max" -- "$bin/fdtd3d" --grid "$grid" --steps 600 --report "$out/fdtd-$rep.json" > /dev/null
+    ref=$(python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["steps_stats"]["ref_us"])' "$out/fdtd-$rep.json")
+    "$bin/noisebench" --threads "$n_max" --steps $(( 2000000 / ref + 200 )) --work "$ref" |
+      python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); f=json.load(open(sys.argv[1]))["steps_stats"]
+print(json.dumps({"rep": int(sys.argv[2]), "fdtd": f, "noisebench": d}))' "$out/fdtd-$rep.json" "$rep" >> "$out/compare.jsonl"
+  done
+  python3 - "$out" > "$out/compare.md" <<'PY'
+import json, math, os, sys
+out = sys.argv[1]
+rows = [json.loads(l) for l in open(os.path.join(out, "compare.jsonl"))]
+T = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447}
+def ci(v, fmt="%.3g"):
+    m = sum(v) / len(v)
+    if len(v) < 2:
+        return fmt % m
+    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
+    return (fmt + " ± " + fmt) % (m, T.get(len(v), 1.96) * sd / math.sqrt(len(v)))
+print("| code | reps | noise-free step (us) | slowdown | noise cost, work (% of the step) | barrier to barrier noise cost (us) | start skew (us) |")
+print("|---|---|---|---|---|---|---|")
+for name, key, sl in (("fdtd3d", "fdtd", "slowdown"), ("noisebench (fixed work)", "noisebench", "measured_slowdown")):
+    r = [x[key] for x in rows]
+    print("| %s | %d | %s | %s | %s | %s | %s |" % (name, len(r), ci([x["ref_us"] for x in r], "%.0f"),
+          ci([x[sl] for x in r], "%.4f"), ci([100 * x["noise_cost_fraction"] for x in r], "%.2f"),
+          ci([x["b2b_noise_cost_us"] for x in r], "%.1f"), ci([x["mean_skew_us"] for x in r], "%.1f")))
+PY
+  cat "$out/compare.md"
+fi
 echo "results in $out"
