@@ -42,7 +42,7 @@ m = d["models"]
 g = lambda k: "%.5f" % m[k] if k in m else ""
 mig = d["migrations_rank0"]
 print(",".join(map(str, ["%dx%d" % (R, T), R, T, R * T, P, I, rep, "%.5f" % d["job_slowdown"],
-      g("job_a_exponential"), g("job_b_detour"), g("job_c_empirical"), "%.2f" % m["work_us"],
+      g("job_a_exponential"), g("job_b_hit_probability"), g("job_c_empirical"), "%.2f" % m["work_us"],
       "%.2f" % d["steps_stats"]["mean_of_max_us"], "%.2f" % d["steps_stats"]["mean_of_mean_us"],
       "%.1f" % d["mcells_per_s"], mig, "%.3f" % d["seconds"]])))
 PY

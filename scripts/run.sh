@@ -2,7 +2,7 @@
 # run.sh: the README's main command. Installs the dependencies, builds, and runs the main
 # job: the barrier-step slowdown experiment with fdtd3d under placerun on this machine
 # (pinned vs unpinned, 1..cores threads as threads and as ranks, without and with
-# injected noise), beside the models. Writes results/ (CSV, JSON reports, PNG plots,
+# injected noise), beside the models, and the co-runner scenario (scripts/corunner.sh). Writes results/ (CSV, JSON reports, PNG plots,
 # the plans) and prints where they are and a summary table. A few minutes on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,9 +29,14 @@ echo "== the barrier-step slowdown experiment (fdtd3d)"
 echo
 cat "$out/experiment/summary.md"
 echo
+echo "== pinning on a node that is not idle: a co-runner, the launcher's default, a reserved core"
+"$root/scripts/corunner.sh" "$out/corunner" | tail -n +1
+echo
 echo "results in $out:"
 echo "  experiment/experiment.csv  every run: slowdown, models (a/b) and (c), migrations, Mcells/s"
 echo "  experiment/slowdown.png    slowdown vs threads, pinned vs unpinned, with the models"
 echo "  experiment/speed.png       Mcells/s vs threads"
 echo "  experiment/reports/*.json  fdtd3d's report of each run"
+echo "  corunner/corunner.md       pinned vs unpinned vs the launcher's default vs a reserved core,"
+echo "                             quiet and with a co-runner: time per step, migrations (5 reps)"
 echo "  plan-*.txt, plan-*.json    the plans"

@@ -626,9 +626,11 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
     place_step_stats st;
     place_steprec_stats(r->rec, &st);
     /* every rank's summary, gathered */
-    double mine[4] = {st.mean_max_us, st.mean_mean_us, st.slowdown, r->loc_ok ? r->loc.local_fraction : -1};
-    double *all = rank == 0 ? malloc(sizeof(double) * 4 * (size_t)nranks) : NULL;
-    MPI_Gather(mine, 4, MPI_DOUBLE, all, 4, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    double mine[6] = {st.mean_max_us, st.mean_mean_us, st.slowdown, r->loc_ok ? r->loc.local_fraction : -1,
+                      st.migrations == PLACE_UNAVAILABLE ? -1 : (double)st.migrations,
+                      st.switches == PLACE_UNAVAILABLE ? -1 : (double)st.switches};
+    double *all = rank == 0 ? malloc(sizeof(double) * 6 * (size_t)nranks) : NULL;
+    MPI_Gather(mine, 6, MPI_DOUBLE, all, 6, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     /* The job's barrier step spans every thread of every rank (halo exchanges tie the
      * ranks together each step): gather the per-step thread times of the ring. */
     int kept = o->ring < ran ? o->ring : ran, T = r->nthreads;
@@ -688,18 +690,23 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
         json_object_set_new(models, "job_a_exponential", json_real(place_model_exp_slowdown(w, nz->mean_us, NT)));
     }
     if (nz->kind == PLACE_NOISE_DETOUR) {
-        json_object_set_new(models, "b_detour",
+        json_object_set_new(models, "b_hit_probability",
                             json_real(place_model_detour_slowdown(w, nz->p, nz->len_us, r->nthreads)));
-        json_object_set_new(models, "job_b_detour",
+        json_object_set_new(models, "job_b_hit_probability",
                             json_real(place_model_detour_slowdown(w, nz->p, nz->len_us, NT)));
     }
     json_object_set_new(models, "work_us", json_real(w));
     free(x);
     json_t *ranks = json_array();
-    for (int k = 0; k < nranks; k++)
+    /* the job's migrations and switches (every rank's threads), unavailable if any rank's are */
+    double jmig = 0, jsw = 0;
+    for (int k = 0; k < nranks; k++) {
         json_array_append_new(ranks, json_pack("{s:i,s:f,s:f,s:f,s:f}", "rank", k, "mean_max_us",
-                                               all[4 * k], "mean_mean_us", all[4 * k + 1], "slowdown",
-                                               all[4 * k + 2], "page_local_fraction", all[4 * k + 3]));
+                                               all[6 * k], "mean_mean_us", all[6 * k + 1], "slowdown",
+                                               all[6 * k + 2], "page_local_fraction", all[6 * k + 3]));
+        jmig = jmig < 0 || all[6 * k + 4] < 0 ? -1 : jmig + all[6 * k + 4];
+        jsw = jsw < 0 || all[6 * k + 5] < 0 ? -1 : jsw + all[6 * k + 5];
+    }
     free(all);
     json_t *loc = r->loc_ok ? json_pack("{s:s,s:I,s:I,s:I,s:f}", "array", "Ez of rank 0", "pages",
                                         (json_int_t)r->loc.pages, "local", (json_int_t)r->loc.local,
@@ -732,6 +739,8 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
             json_object_set_new(ss, k[i], isfinite(v[i]) ? json_real(v[i]) : json_string("unavailable"));
         json_object_set_new(ss, "ref_rule", json_string("5% quantile of the threads' work times"));
     }
+    json_object_set_new(rep, "migrations_job", jmig < 0 ? json_string("unavailable") : json_integer((json_int_t)jmig));
+    json_object_set_new(rep, "switches_job", jsw < 0 ? json_string("unavailable") : json_integer((json_int_t)jsw));
     json_object_set_new(rep, "isa", json_string(isa_names[fdtd3d_isa]));
     json_object_set_new(rep, "tile_rows", json_integer(fdtd3d_tile_rows));
     json_object_set_new(rep, "first_step", json_integer(r->first + 1));
