@@ -228,7 +228,8 @@ static double *load_trace(const char *path, int *rows, int *cols, char *err, siz
         }
         line[strcspn(line, "\r\n")] = '\0';
         if (!header) {
-            if (strncmp(line, "step,max_us,mean_us,migrations,switches,t0_us", 46)) {
+            static const char hdr[] = "step,max_us,mean_us,migrations,switches,t0_us";
+            if (strncmp(line, hdr, sizeof hdr - 1)) {
                 snprintf(err, n, "--trace '%.200s': no header 'step,max_us,mean_us,migrations,"
                          "switches,t0_us,...'; expected a step CSV from noisebench --trace", path);
                 goto bad;

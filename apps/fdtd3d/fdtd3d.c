@@ -76,7 +76,7 @@ typedef struct opts {
     int src[3], have_src;
     int sine;
     int nprobes, probe[MAX_PROBES][3];
-    const char *probe_out, *report, *energy_out;
+    const char *probe_out, *report, *energy_out, *trace_out;
     int energy_every;
     int dbl;
     place_noise noise;      /* injected per thread and step */
@@ -111,6 +111,7 @@ static void usage(void)
          "              [--source-type pulse|sine --freq HZ] [--probe I,J,K]... [--probe-out FILE.csv]\n"
          "              [--report FILE.json] [--precision single|double]\n"
          "              [--inject exp:MEAN_US|detour:P:LEN_US] [--energy-out FILE.csv --energy-every K]\n"
+         "              [--trace-out FILE.csv]\n"
          "              [--checkpoint-every N] [--checkpoint-dir D] [--restart D]\n"
          "A 3D FDTD (Yee) solver, vacuum, PEC walls, MPI + OpenMP, placed by libplace.\n"
          "  --grid            cells per axis; the box spans NX*dx x NY*dx x NZ*dx\n"
@@ -129,6 +130,8 @@ static void usage(void)
          "  --inject          per thread and step: exp:MEAN_US exponential delay, or\n"
          "                    detour:P:LEN_US a detour of LEN_US with probability P\n"
          "  --energy-out FILE total field energy every --energy-every steps (CSV)\n"
+         "  --trace-out FILE  rank 0's per-step thread times (the step recorder's CSV, the last\n"
+         "                    --ring steps; placemodel --simulate --trace replays it)\n"
          "  --checkpoint-dir D  checkpoint directory (made if missing); SIGTERM or SIGINT write a\n"
          "                    final checkpoint there and end the run cleanly (exit 0)\n"
          "  --checkpoint-every N  also a checkpoint every N steps (each replaces the last)\n"
@@ -166,6 +169,7 @@ static void parse_args(int argc, char **argv, opts *o)
         {"freq", 1, 0, 'f'},        {"probe", 1, 0, 'p'},        {"probe-out", 1, 0, 'P'},
         {"report", 1, 0, 'r'},      {"precision", 1, 0, 'x'},    {"inject", 1, 0, 'i'},
         {"energy-out", 1, 0, 'E'},  {"energy-every", 1, 0, 'k'}, {"ring", 1, 0, 'R'},
+        {"trace-out", 1, 0, 'Y'},
         {"checkpoint-every", 1, 0, 'C'}, {"checkpoint-dir", 1, 0, 'D'}, {"restart", 1, 0, 'X'},
         {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -204,6 +208,7 @@ static void parse_args(int argc, char **argv, opts *o)
         case 'P': o->probe_out = optarg; break;
         case 'r': o->report = optarg; break;
         case 'E': o->energy_out = optarg; break;
+        case 'Y': o->trace_out = optarg; break;
         case 'k': rc = place_parse_int("--energy-every", optarg, 1, 1 << 30, &o->energy_every, &e); break;
         case 'R': rc = place_parse_int("--ring", optarg, 1, 1 << 24, &o->ring, &e); break;
         case 'C': rc = place_parse_int("--checkpoint-every", optarg, 1, 1 << 30, &o->ck_every, &e); break;
@@ -491,7 +496,7 @@ static void ck_point(ckpt *ck, int n, int steps, void *const a6[6], size_t bytes
 
 /* Outputs are written whole or not at all (place/wfile.h), and opened before the first
  * step (rank 0): a typo or an unwritable directory fails at start, not after hours. */
-enum { OUT_PROBE, OUT_ENERGY, OUT_REPORT, NOUT };
+enum { OUT_PROBE, OUT_ENERGY, OUT_REPORT, OUT_TRACE, NOUT };
 static place_wfile outs[NOUT];
 
 static void drop_outputs(void) /* at exit or death: temporaries of unfinished outputs go */
@@ -529,8 +534,8 @@ static void open_outputs(const opts *o)
 {
     char msg[600] = "";
     if (rank == 0) {
-        const char *path[NOUT] = {o->probe_out, o->energy_out, o->report};
-        const char *what[NOUT] = {"--probe-out", "--energy-out", "--report"};
+        const char *path[NOUT] = {o->probe_out, o->energy_out, o->report, o->trace_out};
+        const char *what[NOUT] = {"--probe-out", "--energy-out", "--report", "--trace-out"};
         /* the checkpoint directory, resolved even before it is made */
         char res[NOUT][PATH_MAX + 256], ck[PATH_MAX + 256] = "";
         if (o->ck_dir && resolved(o->ck_dir, ck, sizeof ck) < 0)
@@ -894,6 +899,12 @@ int main(int argc, char **argv)
         write_energy(&o, &r, dt);
     if (o.report)
         write_report(&o, &r, &g, &ck, dt);
+    if (rank == 0 && o.trace_out) {
+        place_error e;
+        if (place_steprec_write_csv(r.rec, outs[OUT_TRACE].f, &e) < 0)
+            die("%s", e.msg);
+        close_out(&outs[OUT_TRACE]);
+    }
     if (rank == 0) {
         place_step_stats st;
         place_steprec_stats(r.rec, &st);
