@@ -19,19 +19,34 @@ for r in rows:
     for kind in ("threads", "ranks"):
         if r["n"] == "1" or (kind == "threads") == (r["ranks"] == "1"):
             groups[(r["inject"], kind, r["pinned"], int(r["n"]))].append(r)
+import math
+T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
 def mean(rs, k):
-    v = [float(r[k]) for r in rs if r[k] not in ("", "unavailable")]
+    v = [float(r[k]) for r in rs if r.get(k, "") not in ("", "unavailable")]
     return sum(v) / len(v) if v else float("nan")
+def half(rs, k):  # the 95% half-width of the mean over repetitions (Student t)
+    v = [float(r[k]) for r in rs if r.get(k, "") not in ("", "unavailable")]
+    if len(v) < 2:
+        return 0.0
+    m = sum(v) / len(v)
+    return T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v))
+def pm(rs, k, fmt):
+    return (fmt + " ± " + fmt) % (mean(rs, k), half(rs, k)) if rs else "-"
 files = collections.defaultdict(list)
 for (inj, kind, pin, n), rs in sorted(groups.items()):
     model = mean(rs, "model_a") if inj.startswith("exp") else mean(rs, "model_b") if inj.startswith("detour") else float("nan")
     files["plot-%s-%s-%s.dat" % (inj.replace(":", "_"), kind, pin)].append(
-        "%d %.5f %.5f %.5f %.1f" % (n, mean(rs, "job_slowdown"), model, mean(rs, "model_c"), mean(rs, "mcells_per_s")))
+        "%d %.5f %.5f %.5f %.1f %.5f %.1f" % (n, mean(rs, "job_slowdown"), model, mean(rs, "model_c"),
+                                       mean(rs, "mcells_per_s"), half(rs, "job_slowdown"), half(rs, "mcells_per_s")))
 for name, lines in files.items():
     open(os.path.join(out, name), "w").write("\n".join(lines) + "\n")
 open(os.path.join(out, "plot-noises.txt"), "w").write(" ".join(sorted({r["inject"] for r in rows})) + "\n")
 # the summary table
 with open(os.path.join(out, "summary.md"), "w") as f:
+    reps = max(int(r["rep"]) for r in rows)
+    f.write("Mean ± 95%% interval over %d repetitions; migrations of every rank's threads in the time loop;\n" % reps)
+    f.write("other load: CPUs' worth of work besides fdtd3d's during a run (mean over all runs %.2f).\n\n"
+            % mean(rows, "other_cpus"))
     f.write("| N | layout | noise | pinned slowdown | unpinned slowdown | model (a/b) | model (c) | migrations pinned / unpinned | Mcells/s pinned / unpinned |\n")
     f.write("|---|---|---|---|---|---|---|---|---|\n")
     keys = sorted({(int(r["n"]), r["layout"], r["inject"]) for r in rows}, key=lambda k: (k[2], k[0], k[1]))
@@ -39,10 +54,10 @@ with open(os.path.join(out, "summary.md"), "w") as f:
         p = [r for r in rows if int(r["n"]) == n and r["layout"] == lay and r["inject"] == inj and r["pinned"] == "pinned"]
         u = [r for r in rows if int(r["n"]) == n and r["layout"] == lay and r["inject"] == inj and r["pinned"] == "unpinned"]
         ab = mean(p, "model_a") if inj.startswith("exp") else mean(p, "model_b") if inj.startswith("detour") else float("nan")
-        f.write("| %d | %s | %s | %.4f | %.4f | %s | %.4f | %s / %s | %.0f / %.0f |\n" % (
-            n, lay, inj, mean(p, "job_slowdown"), mean(u, "job_slowdown"), "-" if ab != ab else "%.4f" % ab,
-            mean(p, "model_c"), p[0]["migrations"] if p else "-", u[0]["migrations"] if u else "-",
-            mean(p, "mcells_per_s"), mean(u, "mcells_per_s")))
+        f.write("| %d | %s | %s | %s | %s | %s | %.4f | %s / %s | %s / %s |\n" % (
+            n, lay, inj, pm(p, "job_slowdown", "%.4f"), pm(u, "job_slowdown", "%.4f"),
+            "-" if ab != ab else "%.4f" % ab, mean(p, "model_c"), pm(p, "migrations", "%.0f"),
+            pm(u, "migrations", "%.0f"), pm(p, "mcells_per_s", "%.0f"), pm(u, "mcells_per_s", "%.0f")))
 PY
 cd "$out"
 noises=$(cat plot-noises.txt)
@@ -50,16 +65,16 @@ n=$(wc -w < plot-noises.txt)
 {
   echo 'set terminal pngcairo size 1500,520 font ",10" noenhanced'
   echo 'set output "slowdown.png"'
-  echo "set multiplot layout 1,$n title 'fdtd3d barrier-step slowdown vs threads: measured (solid), models (dashed)'"
+  echo "set multiplot layout 1,$n title 'fdtd3d barrier-step slowdown vs threads: measured (solid, 95% intervals over repetitions), models (dashed)'"
   echo 'set xlabel "threads in the job (ranks x threads per rank)"; set ylabel "mean(slowest thread) / mean(thread)"'
   echo 'set grid; set xtics 1; set key left top'
   for nz in $noises; do
     f=${nz//:/_}
     echo "set title 'injected noise: $nz'"
-    line="plot 'plot-$f-threads-pinned.dat' u 1:2 w lp lw 2 lc 1 pt 7 t '1 rank x N threads, pinned',"
-    line="$line 'plot-$f-threads-unpinned.dat' u 1:2 w lp lw 2 lc 2 pt 5 t '1 rank x N threads, unpinned',"
-    line="$line 'plot-$f-ranks-pinned.dat' u 1:2 w lp lw 2 lc 3 pt 9 t 'N ranks x 1 thread, pinned',"
-    line="$line 'plot-$f-ranks-unpinned.dat' u 1:2 w lp lw 2 lc 4 pt 11 t 'N ranks x 1 thread, unpinned',"
+    line="plot 'plot-$f-threads-pinned.dat' u 1:2:6 w yerrorlines lw 2 lc 1 pt 7 t '1 rank x N threads, pinned',"
+    line="$line 'plot-$f-threads-unpinned.dat' u (\$1+0.03):2:6 w yerrorlines lw 2 lc 2 pt 5 t '1 rank x N threads, unpinned',"
+    line="$line 'plot-$f-ranks-pinned.dat' u (\$1+0.06):2:6 w yerrorlines lw 2 lc 3 pt 9 t 'N ranks x 1 thread, pinned',"
+    line="$line 'plot-$f-ranks-unpinned.dat' u (\$1+0.09):2:6 w yerrorlines lw 2 lc 4 pt 11 t 'N ranks x 1 thread, unpinned',"
     [ "$nz" = none ] || line="$line 'plot-$f-threads-pinned.dat' u 1:3 w l dt 2 lw 2 lc 7 t 'model (a) or (b): injected noise, independent',"
     line="$line 'plot-$f-threads-pinned.dat' u 1:4 w l dt 3 lw 2 lc 8 t 'model (c): measured times, independent'"
     echo "$line"
@@ -68,7 +83,7 @@ n=$(wc -w < plot-noises.txt)
 } > plot-slowdown.gp
 gnuplot plot-slowdown.gp
 speed=""
-for f in plot-none-*.dat; do t=${f#plot-none-}; t=${t%.dat}; speed="$speed '$f' using 1:5 with linespoints lw 2 title '$t',"; done
+for f in plot-none-*.dat; do t=${f#plot-none-}; t=${t%.dat}; speed="$speed '$f' using 1:5:7 with yerrorlines lw 2 title '$t',"; done
 gnuplot <<GP
 set terminal pngcairo size 900,600 font ",10" noenhanced
 set output "speed.png"
