@@ -720,11 +720,10 @@ int main(int argc, char **argv)
             mc = place_model_monte_carlo(kind, w, kind == 'a' ? mu : p, L, x, m, N, trials,
                                          (uint64_t)seed + (uint64_t)i, &ci);
         }
-        /* a slowdown is finite and at least 1 (the closed forms to rounding; the estimate
-         * within its 99.9% interval, 3.29 standard errors, of 1): anything else is a bug,
-         * said and not printed */
-        if (!isfinite(closed) || !isfinite(mc) || !isfinite(ci) || closed < 1 - 1e-9 ||
-            mc + 3.29 / 1.96 * ci < 1 - 1e-9) {
+        /* a closed form is finite and at least 1 (to rounding), an estimate finite: anything
+         * else is a bug, said and not printed. (An estimate may fall below 1: with few
+         * trials of rare detours every drawn step can be detour-free, and its interval 0.) */
+        if (!isfinite(closed) || !isfinite(mc) || !isfinite(ci) || closed < 1 - 1e-9) {
             fprintf(stderr, "placemodel: N = %.0f gave closed form %g, Monte Carlo %g +- %g; "
                     "expected finite slowdowns of at least 1\n", N, closed, mc, ci);
             rc = 1;

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# noise-signatures.sh [OUTDIR]: noise signatures at equal total noise (Ferreira et al., SC08)
+# swept against the step length (Petrini et al., SC03), measured for N = 1 and 2 threads and
+# carried to 1,048,576 ranks by the trace-driven simulation.
+#   Timer-driven noise (noisebench --noise-thread, SCHED_FIFO: needs root or CAP_SYS_NICE):
+#   FRACTION (default 0.025) of each CPU taken as frequent short or rare long detours
+#   (10 kHz, 1 kHz, 100 Hz, 10 Hz), each with every CPU's detours at the same instants
+#   (sync) or at its own phase (unsync), and no injected noise; fixed work per step of
+#   WORKS us (default "200 2000 20000"); REPS repetitions (default 5), alternating.
+#   Each 2-thread run writes its steps (--trace); the repetitions' traces pooled are replayed
+#   by placemodel --simulate for ranks of 2 threads (the node's own correlation, nodes
+#   independent) through a dissemination barrier with no latency, to 1,048,576 ranks.
+#   Beside them the Poisson model with the same rate and length (periodic noise treated as
+#   random arrivals, and independent across threads: where that is wrong shows).
+# -> OUTDIR/signatures.csv (every run), OUTDIR/simulated.csv, OUTDIR/signatures.md,
+#    OUTDIR/signatures.png (slowdown vs N at each step length), OUTDIR/steplength.png
+#    (slowdown vs step length at N = 2 measured and at 10^6 simulated)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${PLACE_BUILD_DIR:-$root/build}/bin
+out=${1:-$root/results/signatures}
+reps=${REPS:-5}
+frac=${FRACTION:-0.025}
+works=${WORKS:-200 2000 20000}
+freqs=${FREQS:-10000 1000 100 10}
+maxn=${MAX_RANKS:-1048576}
+mkdir -p "$out/traces"
+out=$(cd "$out" && pwd)
+n_max=$(( $(nproc) < 2 ? 1 : 2 ))
+# refuse early, with the reason, where real-time priority is not allowed
+"$bin/noisebench" --threads 1 --steps 10 --work 100 --noise-thread 10:10 > /dev/null
+
+csv=$out/signatures.csv
+echo "signature,freq_hz,len_us,phase,work_us,threads,rep,slowdown,noise_cost_us,b2b_noise_cost_us,skew_us,other_cpus" > "$csv"
+sigs="none"
+for f in $freqs; do
+  len=$(python3 -c "print('%g' % ($frac * 1e6 / $f))")
+  sigs="$sigs $f:$len:unsync $f:$len:sync"
+done
+t0=$(date +%s)
+for rep in $(seq 1 "$reps"); do
+  for w in $works; do
+    steps=$(( 1000000 / w < 200 ? 200 : 1000000 / w ))
+    for sg in $sigs; do
+      for n in $(seq 1 $n_max); do
+        args=()
+        [ "$sg" = none ] || args=(--noise-thread "$sg")
+        tr="$out/traces/${sg//:/_}-w$w-n$n-$rep.csv"
+        "$bin/noisebench" --threads "$n" --steps "$steps" --work "$w" --seed "$rep" --trace "$tr" "${args[@]}" |
+          python3 -c 'import json,sys
+d = json.loads(sys.stdin.read()); sg = sys.argv[1]
+f, l, ph = (sg.split(":") + ["", "", ""])[:3] if sg != "none" else ("", "", "")
+ld = d["machine_load"]["other_cpus"] if isinstance(d["machine_load"], dict) else ""
+print(",".join(map(str, [sg, f, l, ph, d["work_us"], d["threads"], sys.argv[2], "%.5f" % d["measured_slowdown"],
+      "%.2f" % d["noise_cost_us"], "%.2f" % d["b2b_noise_cost_us"], "%.2f" % d["mean_skew_us"], ld])))' "$sg" "$rep" >> "$csv"
+      done
+    done
+  done
+  echo "noise-signatures: repetition $rep of $reps done ($(( $(date +%s) - t0 )) s)" >&2
+done
+
+# the simulation from the pooled 2-thread traces, and the Poisson model beside it
+sim=$out/simulated.csv
+echo "signature,work_us,ranks,threads,slowdown,ci95,poisson" > "$sim"
+for w in $works; do
+  for sg in $sigs; do
+    pooled="$out/traces/pooled-${sg//:/_}-w$w.csv"
+    first=1
+    for rep in $(seq 1 "$reps"); do
+      f="$out/traces/${sg//:/_}-w$w-n$n_max-$rep.csv"
+      if [ $first = 1 ]; then grep -v '^#' "$f" > "$pooled"; first=0; else grep '^[0-9]' "$f" >> "$pooled"; fi
+    done
+    pcol=()
+    if [ "$sg" != none ]; then
+      IFS=: read -r fq ln _ <<< "$sg"
+      pcol=("$bin/placemodel" --poisson "$fq:$ln" --work "$w" --max-n "$maxn" --trials 2000 --format csv)
+    fi
+    "$bin/placemodel" --simulate --trace "$pooled" --threads "$n_max" --max-n "$maxn" --steps 100 --format csv |
+      python3 -c 'import csv, subprocess, sys
+sg, w, T = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pois = {}
+if len(sys.argv) > 4:
+    for r in csv.DictReader(subprocess.run(sys.argv[4:], capture_output=True, text=True, check=True).stdout.splitlines()):
+        pois[float(r["n"])] = r["closed_form"]
+for r in csv.DictReader(sys.stdin):
+    n = float(r["ranks"]) * T
+    p = pois.get(n, "")
+    if not p and pois:  # the Poisson rows are 1, 2, 4, ... and 10^6: the nearest
+        p = pois[min(pois, key=lambda k: abs(k - n))]
+    print(",".join([sg, w, r["ranks"], str(T), r["slowdown"], r["ci95"], p]))' "$sg" "$w" "$n_max" "${pcol[@]}" >> "$sim"
+  done
+done
+
+python3 - "$out" "$n_max" > "$out/signatures.md" <<'PY'
+import csv, math, os, sys
+out, T = sys.argv[1], int(sys.argv[2])
+rows = list(csv.DictReader(open(os.path.join(out, "signatures.csv"))))
+sim = list(csv.DictReader(open(os.path.join(out, "simulated.csv"))))
+T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+def ci(v, fmt):
+    v = [float(x) for x in v if x != ""]
+    m = sum(v) / len(v)
+    if len(v) < 2:
+        return fmt % m, m, 0
+    h = T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v))
+    return (fmt + " ± " + fmt) % (m, h), m, h
+sigs = []
+for r in rows:
+    if r["signature"] not in sigs:
+        sigs.append(r["signature"])
+works = sorted({float(r["work_us"]) for r in rows})
+big = max(int(r["ranks"]) for r in sim)
+print("| noise (fraction of a CPU) | step (us) | N=1 noise cost (us) | N=%d slowdown | N=%d barrier-to-barrier cost (us) | simulated, %d ranks x %d | Poisson model, same rate |" % (T, T, big, T))
+print("|---|---|---|---|---|---|---|")
+plot = {}
+for sg in sigs:
+    for w in works:
+        r1 = [r for r in rows if r["signature"] == sg and float(r["work_us"]) == w and r["threads"] == "1"]
+        r2 = [r for r in rows if r["signature"] == sg and float(r["work_us"]) == w and r["threads"] == str(T)]
+        s = [r for r in sim if r["signature"] == sg and float(r["work_us"]) == w and int(r["ranks"]) == big]
+        c1, _, _ = ci([r["noise_cost_us"] for r in r1], "%.1f")
+        c2, m2, h2 = ci([r["slowdown"] for r in r2], "%.4f")
+        c3, _, _ = ci([r["b2b_noise_cost_us"] for r in r2], "%.1f")
+        name = "none" if sg == "none" else "%s Hz x %s us, %s" % tuple(sg.split(":"))
+        print("| %s | %g | %s | %s | %s | %s | %s |" % (
+            name, w, c1, c2, c3, "%.3f ± %.3f" % (float(s[0]["slowdown"]), float(s[0]["ci95"])) if s else "-",
+            "%.3f" % float(s[0]["poisson"]) if s and s[0]["poisson"] else "-"))
+        plot[(sg, w)] = (m2, h2)
+# data files for gnuplot
+for sg in sigs:
+    tag = sg.replace(":", "_")
+    with open(os.path.join(out, "steplen-%s.dat" % tag), "w") as f:
+        for w in works:
+            s = [r for r in sim if r["signature"] == sg and float(r["work_us"]) == w and int(r["ranks"]) == big]
+            m2, h2 = plot[(sg, w)]
+            f.write("%g %.5f %.5f %s %s\n" % (w, m2, h2, s[0]["slowdown"] if s else "nan", s[0]["ci95"] if s else "nan"))
+    for w in works:
+        with open(os.path.join(out, "scale-%s-w%g.dat" % (tag, w)), "w") as f:
+            for r in sim:
+                if r["signature"] == sg and float(r["work_us"]) == w:
+                    f.write("%d %s %s %s\n" % (int(r["ranks"]) * T, r["slowdown"], r["ci95"], r["poisson"] or "nan"))
+        with open(os.path.join(out, "meas-%s-w%g.dat" % (tag, w)), "w") as f:
+            for n in (1, T):
+                rs = [r for r in rows if r["signature"] == sg and float(r["work_us"]) == w and r["threads"] == str(n)]
+                _, m, h = ci([r["slowdown"] for r in rs], "%.4f")
+                f.write("%d %.5f %.5f\n" % (n, m, h))
+open(os.path.join(out, "sigs.txt"), "w").write(" ".join(s.replace(":", "_") for s in sigs) + "\n")
+open(os.path.join(out, "works.txt"), "w").write(" ".join("%g" % w for w in works) + "\n")
+PY
+cat "$out/signatures.md"
+
+cd "$out"
+sigs=$(cat sigs.txt)
+works=$(cat works.txt)
+nw=$(wc -w < works.txt)
+{
+  echo 'set terminal pngcairo size 1600,560 font ",10" noenhanced'
+  echo 'set output "signatures.png"'
+  echo "set multiplot layout 1,$nw title 'slowdown vs threads at equal noise ($frac of each CPU): measured N = 1, $n_max (points, 95%), simulated ranks of $n_max threads (lines, band), Poisson model (dashed)'"
+  echo 'set logscale x; set grid; set key left top font ",8"'
+  echo 'set xlabel "threads (ranks x threads per rank)"; set ylabel "slowdown"'
+  for w in $works; do
+    echo "set title 'work per step $w us'"
+    line="plot"
+    c=1
+    for sg in $sigs; do
+      line="$line 'scale-$sg-w$w.dat' u 1:(\$2-\$3):(\$2+\$3) w filledcurves fs transparent solid 0.15 lc $c notitle,"
+      line="$line 'scale-$sg-w$w.dat' u 1:2 w l lw 2 lc $c t '$sg',"
+      line="$line 'meas-$sg-w$w.dat' u 1:2:3 w yerrorbars pt 7 lc $c notitle,"
+      [ "$sg" = none ] || line="$line 'scale-$sg-w$w.dat' u 1:4 w l dt 2 lc $c notitle,"
+      c=$((c + 1))
+    done
+    echo "${line%,}"
+  done
+  echo 'unset multiplot'
+} > signatures.gp
+gnuplot signatures.gp
+{
+  echo 'set terminal pngcairo size 1200,560 font ",10" noenhanced'
+  echo 'set output "steplength.png"'
+  echo "set multiplot layout 1,2 title 'slowdown vs step length at equal noise ($frac of each CPU)'"
+  echo 'set logscale x; set grid; set key right top font ",8"; set xlabel "work per step (us)"'
+  echo "set title 'measured, $n_max threads (95%)'; set ylabel 'slowdown'"
+  line="plot"; c=1
+  for sg in $sigs; do line="$line 'steplen-$sg.dat' u 1:2:3 w yerrorlines lw 2 lc $c t '$sg',"; c=$((c + 1)); done
+  echo "${line%,}"
+  echo "set title 'simulated, $maxn ranks x $n_max threads (95%)'; set logscale y"
+  line="plot"; c=1
+  for sg in $sigs; do line="$line 'steplen-$sg.dat' u 1:4:5 w yerrorlines lw 2 lc $c t '$sg',"; c=$((c + 1)); done
+  echo "${line%,}"
+  echo 'unset multiplot'
+} > steplength.gp
+gnuplot steplength.gp
+echo "noise-signatures: $out/signatures.md, signatures.png, steplength.png" >&2
