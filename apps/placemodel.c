@@ -55,13 +55,17 @@ static void usage(FILE *f)
           "                        the probe's quantum\n"
           "  --work US         work per step per thread (default 100 us)\n"
           "  --trials T        Monte Carlo steps per N (default 20000; fewer where one step of\n"
-          "                        N threads draws many numbers, said in the output)\n"
+          "                        N threads draws many numbers, said in the output; none, and\n"
+          "                        'skipped', where not even 10 steps fit in 4e8 draws)\n"
           "Simulation (--simulate): N = 1, 2, 4, ... ranks (--max-n, default 1048576) of\n"
           "--threads T threads run --steps S (default 100) bulk-synchronous steps through a\n"
           "modelled collective; noise from --exp, --poisson (--shared F: the fraction of\n"
           "detours that hit every thread of a rank), --jitter FILE (measured rate and lengths,\n"
           "shared as the chance-corrected coincidence) or --trace FILE.csv (steps recorded by\n"
-          "noisebench --trace, each rank replaying whole rows: the node's own correlation)\n"
+          "noisebench --trace, each rank replaying whole rows: the node's own correlation;\n"
+          "beyond as many ranks as the trace has steps a replay saturates, said per row)\n"
+          "  --tail gpd        with --jitter: the detour lengths with a fitted GPD tail up to\n"
+          "                        --cap-us (default: the measured lengths only)\n"
           "  --sync S          barrier (dissemination, default), allreduce (binomial tree),\n"
           "                        halo (6 neighbours on a 3D torus) or none\n"
           "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n", f);
@@ -330,7 +334,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         printf("%10s %10s %10s %12s %12s %12s %10s\n", "ranks", "slowdown", "ci95", "step_us",
                "sync0_us", "closed_form", "seconds");
     } else if (csv) {
-        printf("ranks,threads,slowdown,ci95,step_us,step_ci95_us,sync0_us,closed_form,seconds\n");
+        printf("ranks,threads,slowdown,ci95,step_us,step_ci95_us,sync0_us,closed_form,seconds,saturated\n");
     }
     json_t *rows = json_array();
     int rc = 0;
@@ -356,18 +360,25 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         char cf[32] = "-";
         if (isfinite(closed))
             snprintf(cf, sizeof cf, "%.4f", closed);
+        /* a replay cannot pass the longest recorded step: once N ranks draw more rows than
+         * the trace has, most steps end at its largest row, and the interval narrows to 0 */
+        int sat = nz->kind == PLACE_SIMN_TRACE && N >= nz->trace_rows;
         if (text)
-            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f\n", N, r.slowdown, r.slowdown_ci95,
-                   r.step_us, r.sync0_us, cf, secs);
+            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f%s\n", N, r.slowdown, r.slowdown_ci95,
+                   r.step_us, r.sync0_us, cf, secs, sat ? "  saturated" : "");
         if (csv)
-            printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f\n", N, T, r.slowdown, r.slowdown_ci95,
-                   r.step_us, r.ci95_us, r.sync0_us, isfinite(closed) ? cf : "", secs);
+            printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f,%d\n", N, T, r.slowdown, r.slowdown_ci95,
+                   r.step_us, r.ci95_us, r.sync0_us, isfinite(closed) ? cf : "", secs, sat);
         json_t *row = json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:f}", "ranks", N, "threads", T,
                                 "slowdown", r.slowdown, "ci95", r.slowdown_ci95, "step_us", r.step_us,
                                 "step_ci95_us", r.ci95_us, "sync0_us", r.sync0_us, "seconds", secs);
         json_object_set_new(row, "closed_form", isfinite(closed) ? json_real(closed) : json_null());
+        json_object_set_new(row, "saturated", json_boolean(sat));
         json_array_append_new(rows, row);
     }
+    if (!rc && text && nz->kind == PLACE_SIMN_TRACE && maxn >= nz->trace_rows)
+        printf("# saturated: the ranks draw more steps than the trace's %d, so most steps end at its "
+               "largest; a longer trace, or --jitter with --tail gpd, goes further\n", nz->trace_rows);
     if (!rc && !strcmp(format, "json")) {
         json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:f,s:f,s:i,s:o}", "schema", "place-simulation/1",
                               "source", source, "threads", T, "sync", syncs[so->sync], "latency_us",
@@ -404,6 +415,7 @@ int main(int argc, char **argv)
                                        {"overhead-us", required_argument, 0, 'o'},
                                        {"steps", required_argument, 0, 'k'},
                                        {"shared", required_argument, 0, 'F'},
+                                       {"tail", required_argument, 0, 'G'},
                                        {"format", required_argument, 0, 'f'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -412,7 +424,7 @@ int main(int argc, char **argv)
     int trials = 20000, boot = 40, work_given = 0, exp_lengths = 0;
     int64_t seed = 1;
     const char *jitter = NULL, *format = "text", *trace = NULL;
-    int simulate = 0, maxn_given = 0;
+    int simulate = 0, maxn_given = 0, gpd_tail = 0;
     simopts so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER};
     place_error e;
     opterr = 0;
@@ -461,6 +473,11 @@ int main(int argc, char **argv)
         case 'o': rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &so.overhead, &e); break;
         case 'k': rc = place_parse_int("--steps", optarg, 10, 100000000, &so.steps, &e); break;
         case 'F': rc = place_parse_double("--shared", optarg, 0, 1, &so.shared, &e); break;
+        case 'G':
+            if (strcmp(optarg, "measured") && strcmp(optarg, "gpd"))
+                return fail("--tail: expected measured or gpd");
+            gpd_tail = !strcmp(optarg, "gpd");
+            break;
         case 'y': {
             static const char *names[] = {"barrier", "allreduce", "halo", "none"};
             int k = 0;
@@ -531,9 +548,26 @@ int main(int argc, char **argv)
             nz.kind = PLACE_SIMN_POISSON;
             nz.len = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = dets, .m = nd};
             nz.shared = jitter_shared(jitter);
-            snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %d measured lengths, "
+            char tailtxt[200] = "";
+            if (gpd_tail) { /* the measured lengths with a fitted tail, capped */
+                place_gpd_fit f;
+                if (place_gpd_fit_samples(dets, nd, -1, 0, 1, &f, &e) < 0) {
+                    free(dets);
+                    return fail(e.msg);
+                }
+                if (!(cap > f.max_sample)) {
+                    free(dets);
+                    return fail("--cap-us is below the longest measured detour; expected a cap above it");
+                }
+                nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL, .x = dets, .m = nd, .u = f.u,
+                                         .xi = f.xi, .sigma = f.sigma, .cap_us = cap,
+                                         .tail_frac = (double)f.n / nd};
+                snprintf(tailtxt, sizeof tailtxt, ", a GPD tail above %.1f us (xi %.3f) capped at %g us",
+                         f.u, f.xi, cap);
+            }
+            snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %d measured lengths%s, "
                      "%.2f of them shared by a rank's threads (the chance-corrected coincidence), on "
-                     "%g us of work", jitter, nz.rate_hz, nd, nz.shared, nz.w_us);
+                     "%g us of work", jitter, nz.rate_hz, nd, tailtxt, nz.shared, nz.w_us);
         } else {
             int rows, cols;
             tr = load_trace(trace, &rows, &cols, err, sizeof err);
@@ -714,8 +748,13 @@ int main(int argc, char **argv)
         if (kind == 'p') { /* bound the numbers drawn: threads (or arrivals) x trials */
             double per = N <= 4096 ? N * (1 + rate * w * 1e-6) : N * rate * w * 1e-6 + 1;
             if (per * tr > 4e7)
-                tr = (int)fmax(100, 4e7 / per);
-            mc = place_model_poisson_monte_carlo(&plen, rate, w, N, tr, (uint64_t)seed + (uint64_t)i, &ci);
+                tr = (int)fmax(10, 4e7 / per);
+            if (per * tr > 4e8) { /* not even 10 steps in 4e8 draws: no estimate, said */
+                tr = 0;
+                mc = ci = NAN;
+            } else {
+                mc = place_model_poisson_monte_carlo(&plen, rate, w, N, tr, (uint64_t)seed + (uint64_t)i, &ci);
+            }
         } else {
             mc = place_model_monte_carlo(kind, w, kind == 'a' ? mu : p, L, x, m, N, trials,
                                          (uint64_t)seed + (uint64_t)i, &ci);
@@ -723,20 +762,26 @@ int main(int argc, char **argv)
         /* a closed form is finite and at least 1 (to rounding), an estimate finite: anything
          * else is a bug, said and not printed. (An estimate may fall below 1: with few
          * trials of rare detours every drawn step can be detour-free, and its interval 0.) */
-        if (!isfinite(closed) || !isfinite(mc) || !isfinite(ci) || closed < 1 - 1e-9) {
+        if (!isfinite(closed) || ((!isfinite(mc) || !isfinite(ci)) && !(kind == 'p' && tr == 0)) ||
+            closed < 1 - 1e-9) {
             fprintf(stderr, "placemodel: N = %.0f gave closed form %g, Monte Carlo %g +- %g; "
                     "expected finite slowdowns of at least 1\n", N, closed, mc, ci);
             rc = 1;
             break;
         }
-        json_t *row = json_pack("{s:f,s:f,s:f,s:f}", "n", N, "closed_form", closed, "monte_carlo", mc,
-                                "ci95", ci);
+        json_t *row = json_pack("{s:f,s:f}", "n", N, "closed_form", closed);
+        json_object_set_new(row, "monte_carlo", isfinite(mc) ? json_real(mc) : json_string("skipped"));
+        json_object_set_new(row, "ci95", isfinite(ci) ? json_real(ci) : json_string("skipped"));
         if (kind == 'p') {
             double bh = place_model_detour_slowdown(w, -expm1(-rate * w * 1e-6), L, N);
-            if (text)
+            if (text && tr)
                 printf("%10.0f %14.6f %14.6f %12.6f %8d %14.6f\n", N, closed, mc, ci, tr, bh);
-            else if (csv)
+            else if (text) /* too many draws for a Monte Carlo: the closed form alone */
+                printf("%10.0f %14.6f %14s %12s %8s %14.6f\n", N, closed, "skipped", "-", "0", bh);
+            else if (csv && tr)
                 printf("%.0f,%.9g,%.9g,%.9g,%d,%.9g\n", N, closed, mc, ci, tr, bh);
+            else if (csv)
+                printf("%.0f,%.9g,,,0,%.9g\n", N, closed, bh);
             json_object_set_new(row, "trials", json_integer(tr));
             json_object_set_new(row, "b_hit_probability", json_real(bh));
         } else if (kind == 'c') {

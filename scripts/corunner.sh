@@ -3,6 +3,9 @@
 # rank with one OpenMP thread per core, REPS times (default 5), alternating, on:
 #   quiet      the node as it is
 #   corunner   a co-runner (stress-ng) taking CORUN_LOAD % (default 50) of the last CPU
+#   daemon     a periodic daemon, unpinned: 10% of a CPU in 1 ms slices
+#   job2       a second job's threads, unpinned: one per CPU, each wanting 30% of a CPU
+# (LOADS, default all four; the README's main job runs "quiet corunner")
 # each with four bindings:
 #   pinned     placerun -t CORES (each thread on its planned PU)
 #   unpinned   no binding at all (OMP_PROC_BIND=false: the scheduler moves the threads)
@@ -18,13 +21,15 @@
 # same grid with one thread fewer), barrier-step slowdown, migrations and context switches
 # of every thread during the time loop, and the machine's other load.
 # -> OUTDIR/corunner.csv, OUTDIR/corunner.md
-#   GRID (default 128x128x128), STEPS (600), REPS (5), CORUN_LOAD (50), WAIT (passive)
+#   GRID (default 128x128x128), STEPS (600), REPS (5), CORUN_LOAD (50), WAIT (passive),
+#   LOADS ("quiet corunner daemon job2")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/corunner}
 grid=${GRID:-128x128x128} steps=${STEPS:-600} reps=${REPS:-5} load=${CORUN_LOAD:-50}
 wait_policy=${WAIT:-passive}
+loads=${LOADS:-quiet corunner daemon job2}
 cores=$(nproc)
 last=$(( cores - 1 ))
 mkdir -p "$out/reports"
@@ -51,11 +56,12 @@ run_one() { # load binding rep
     oversub-unpinned) T=$(( cores + 1 )); cmd=(env OMP_NUM_THREADS="$T" OMP_PROC_BIND=false "${app[@]}") ;;
   esac
   local sp="" b0 b1
-  if [ "$L" = corunner ]; then
-    stress-ng --cpu 1 --cpu-load "$load" --taskset "$last" --timeout 120s --quiet &
-    sp=$!
-    sleep 0.3
-  fi
+  case $L in
+    corunner) stress-ng --cpu 1 --cpu-load "$load" --taskset "$last" --timeout 120s --quiet & sp=$! ;;
+    daemon)   stress-ng --cpu 1 --cpu-load 10 --cpu-load-slice 1 --timeout 120s --quiet & sp=$! ;;
+    job2)     stress-ng --cpu "$cores" --cpu-load 30 --timeout 120s --quiet & sp=$! ;;
+  esac
+  [ -z "$sp" ] || sleep 0.3
   read -r b0 _ < <(cpu_busy)
   local s0; s0=$(date +%s.%N)
   "${cmd[@]}" > "$out/reports/$name.log" 2>&1 || { cat "$out/reports/$name.log"; echo "corunner: run $name failed" >&2; exit 1; }
@@ -79,7 +85,7 @@ PY
 
 t0=$(date +%s)
 for rep in $(seq 1 "$reps"); do
-  for L in quiet corunner; do
+  for L in $loads; do
     for B in pinned unpinned default reserve; do
       run_one "$L" "$B" "$rep"
     done
@@ -109,7 +115,8 @@ print("Co-runner: stress-ng taking %s%% of CPU %s; OpenMP wait policy %s. Mean Â
 print()
 print("| load | binding | ranks x threads | reps | time per step (us) | vs pinned | slowdown | migrations | switches | other load (CPUs) |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for L in ("quiet", "corunner"):
+names = {"quiet": "quiet", "corunner": "co-runner", "daemon": "daemon 10%", "job2": "second job"}
+for L in names:
     base = [r for r in rows if r["load"] == L and r["binding"] == "pinned"]
     bm = sum(vals(base, "step_us")) / len(base) if base else float("nan")
     for B in ("pinned", "unpinned", "default", "reserve", "oversub-pinned", "oversub-unpinned"):

@@ -10,6 +10,19 @@ if [ -s "$root/results/experiment/slowdown.png" ]; then
   cp "$root/results/experiment/summary.md" "$root/docs/img/experiment-summary.md"
 fi
 
+# the experiment carried to scale (scripts/plot-experiment-scale.sh), the noise signatures
+# (scripts/noise-signatures.sh), the co-runner scenario (scripts/corunner.sh)
+if [ -s "$root/results/experiment/scale.png" ]; then
+  cp "$root/results/experiment/scale.png" "$root/docs/img/experiment-scale.png"
+  cp "$root/results/experiment/scale.md" "$root/docs/img/experiment-scale.md"
+fi
+if [ -s "$root/results/signatures/signatures.png" ]; then
+  cp "$root/results/signatures/signatures.png" "$root/docs/img/noise-signatures.png"
+  cp "$root/results/signatures/steplength.png" "$root/docs/img/noise-steplength.png"
+  cp "$root/results/signatures/signatures.md" "$root/docs/img/noise-signatures.md"
+fi
+[ -s "$root/results/corunner/corunner.md" ] && cp "$root/results/corunner/corunner.md" "$root/docs/img/corunner.md"
+
 # the models' figures (scripts/validate-models.sh, then scripts/plot-models.sh)
 if [ -s "$root/results/models/extrapolation.png" ]; then
   cp "$root/results/models/extrapolation.png" "$root/docs/img/models-extrapolation.png"

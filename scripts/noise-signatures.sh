@@ -15,6 +15,8 @@
 # -> OUTDIR/signatures.csv (every run), OUTDIR/simulated.csv, OUTDIR/signatures.md,
 #    OUTDIR/signatures.png (slowdown vs N at each step length), OUTDIR/steplength.png
 #    (slowdown vs step length at N = 2 measured and at 10^6 simulated)
+# SKIP_MEASURE=1 replays and reports an earlier run's measurements (its traces) only;
+# SKIP_SIM=1 with it redraws and reports an earlier run's simulation.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
@@ -31,14 +33,20 @@ n_max=$(( $(nproc) < 2 ? 1 : 2 ))
 "$bin/noisebench" --threads 1 --steps 10 --work 100 --noise-thread 10:10 > /dev/null
 
 csv=$out/signatures.csv
-echo "signature,freq_hz,len_us,phase,work_us,threads,rep,slowdown,noise_cost_us,b2b_noise_cost_us,skew_us,other_cpus" > "$csv"
+reps_run=$reps
+if [ "${SKIP_MEASURE:-0}" = 1 ]; then  # replay and report what an earlier run measured
+  [ -s "$csv" ] || { echo "noise-signatures: SKIP_MEASURE=1 but no $csv" >&2; exit 2; }
+  reps_run=0
+else
+  echo "signature,freq_hz,len_us,phase,work_us,threads,rep,slowdown,noise_cost_us,b2b_noise_cost_us,skew_us,other_cpus" > "$csv"
+fi
 sigs="none"
 for f in $freqs; do
   len=$(python3 -c "print('%g' % ($frac * 1e6 / $f))")
   sigs="$sigs $f:$len:unsync $f:$len:sync"
 done
 t0=$(date +%s)
-for rep in $(seq 1 "$reps"); do
+for rep in $(seq 1 "$reps_run"); do
   for w in $works; do
     steps=$(( 1000000 / w < 200 ? 200 : 1000000 / w ))
     for sg in $sigs; do
@@ -61,8 +69,9 @@ done
 
 # the simulation from the pooled 2-thread traces, and the Poisson model beside it
 sim=$out/simulated.csv
-echo "signature,work_us,ranks,threads,slowdown,ci95,poisson" > "$sim"
-for w in $works; do
+[ "${SKIP_SIM:-0}" = 1 ] && [ -s "$sim" ] && works_sim="" || works_sim=$works  # SKIP_SIM=1: redraw only
+[ -z "$works_sim" ] || echo "signature,work_us,ranks,threads,slowdown,ci95,poisson" > "$sim"
+for w in $works_sim; do
   for sg in $sigs; do
     pooled="$out/traces/pooled-${sg//:/_}-w$w.csv"
     first=1
@@ -150,6 +159,8 @@ PY
 cat "$out/signatures.md"
 
 cd "$out"
+# one colour per signature (gnuplot's default cycle has 8, there are 9)
+cols=(x "#7f7f7f" "#1f77b4" "#aec7e8" "#ff7f0e" "#ffbb78" "#2ca02c" "#98df8a" "#d62728" "#ff9896" "#9467bd" "#c5b0d5")
 sigs=$(cat sigs.txt)
 works=$(cat works.txt)
 nw=$(wc -w < works.txt)
@@ -164,10 +175,11 @@ nw=$(wc -w < works.txt)
     line="plot"
     c=1
     for sg in $sigs; do
-      line="$line 'scale-$sg-w$w.dat' u 1:(\$2-\$3):(\$2+\$3) w filledcurves fs transparent solid 0.15 lc $c notitle,"
-      line="$line 'scale-$sg-w$w.dat' u 1:2 w l lw 2 lc $c t '$sg',"
-      line="$line 'meas-$sg-w$w.dat' u 1:2:3 w yerrorbars pt 7 lc $c notitle,"
-      [ "$sg" = none ] || line="$line 'scale-$sg-w$w.dat' u 1:4 w l dt 2 lc $c notitle,"
+      lc="lc rgb '${cols[c]}'"
+      line="$line 'scale-$sg-w$w.dat' u 1:(\$2-\$3):(\$2+\$3) w filledcurves fs transparent solid 0.15 $lc notitle,"
+      line="$line 'scale-$sg-w$w.dat' u 1:2 w l lw 2 $lc t '$sg',"
+      line="$line 'meas-$sg-w$w.dat' u 1:2:3 w yerrorbars pt 7 $lc notitle,"
+      [ "$sg" = none ] || line="$line 'scale-$sg-w$w.dat' u 1:4 w l dt 2 $lc notitle,"
       c=$((c + 1))
     done
     echo "${line%,}"
@@ -182,11 +194,11 @@ gnuplot signatures.gp
   echo 'set logscale x; set grid; set key right top font ",8"; set xlabel "work per step (us)"'
   echo "set title 'measured, $n_max threads (95%)'; set ylabel 'slowdown'"
   line="plot"; c=1
-  for sg in $sigs; do line="$line 'steplen-$sg.dat' u 1:2:3 w yerrorlines lw 2 lc $c t '$sg',"; c=$((c + 1)); done
+  for sg in $sigs; do line="$line 'steplen-$sg.dat' u 1:2:3 w yerrorlines lw 2 lc rgb '${cols[c]}' t '$sg',"; c=$((c + 1)); done
   echo "${line%,}"
-  echo "set title 'simulated, $maxn ranks x $n_max threads (95%)'; set logscale y"
+  echo "set title 'simulated, $maxn ranks x $n_max (a saturated replay)'; set logscale y"
   line="plot"; c=1
-  for sg in $sigs; do line="$line 'steplen-$sg.dat' u 1:4:5 w yerrorlines lw 2 lc $c t '$sg',"; c=$((c + 1)); done
+  for sg in $sigs; do line="$line 'steplen-$sg.dat' u 1:4:5 w yerrorlines lw 2 lc rgb '${cols[c]}' t '$sg',"; c=$((c + 1)); done
   echo "${line%,}"
   echo 'unset multiplot'
 } > steplength.gp

@@ -30,7 +30,7 @@ echo
 cat "$out/experiment/summary.md"
 echo
 echo "== pinning on a node that is not idle: a co-runner, the launcher's default, a reserved core"
-"$root/scripts/corunner.sh" "$out/corunner" | tail -n +1
+LOADS="quiet corunner" "$root/scripts/corunner.sh" "$out/corunner"
 echo
 echo "results in $out:"
 echo "  experiment/experiment.csv  every run: slowdown, models (a/b) and (c), migrations, Mcells/s"

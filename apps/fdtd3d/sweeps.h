@@ -4,14 +4,29 @@
  * arithmetic, and so every bit of the result, is the same on every path. */
 #define FNI(name) CAT(CAT(name, SUF), ISA)
 
-/* Rows ja..jb of x plane i of H. */
-static inline ISA_ATTR void FNI(h_rows)(const FN(fields) *f, const geom *g, REAL c1, int i, int ja, int jb)
+/* Rows ja..jb of x plane i of H. With pf, each row first asks for the rows the fused sweep
+ * takes from memory one plane later (H of plane i+1, E of plane i+2; E of plane i+1 was
+ * asked for at plane i-1): the sweep jumps a plane every tile, which the hardware
+ * prefetchers learn anew each time. A prefetch changes no value. */
+static inline ISA_ATTR void FNI(h_rows)(const FN(fields) *f, const geom *g, REAL c1, int i, int ja, int jb,
+                                        int pf)
 {
     const long sj = g->sz, si = (long)g->sy * g->sz;
     REAL *restrict hx = f->hx, *restrict hy = f->hy, *restrict hz = f->hz;
     const REAL *restrict ex = f->ex, *restrict ey = f->ey, *restrict ez = f->ez;
+    const int line = 64 / (int)sizeof(REAL);
+    pf = pf && i + 2 <= g->nx + 1; /* the planes asked for exist (the last is a ghost) */
     for (int j = ja; j <= jb; j++) {
         long b = i * si + j * sj;
+        if (pf)
+            for (int k = 0; k <= g->nz + 1; k += line) {
+                __builtin_prefetch(&hx[b + si + k], 1, 3);
+                __builtin_prefetch(&hy[b + si + k], 1, 3);
+                __builtin_prefetch(&hz[b + si + k], 1, 3);
+                __builtin_prefetch(&ex[b + 2 * si + k], 1, 3);
+                __builtin_prefetch(&ey[b + 2 * si + k], 1, 3);
+                __builtin_prefetch(&ez[b + 2 * si + k], 1, 3);
+            }
 #pragma omp simd
         for (int k = 1; k <= g->nz; k++) {
             long p = b + k;
@@ -68,7 +83,7 @@ static ISA_ATTR double FNI(update_h)(const FN(fields) *f, const geom *g, REAL c1
 #pragma omp for schedule(static)
     for (int i = 1; i <= g->nx; i++) {
         if (!energy) {
-            FNI(h_rows)(f, g, c1, i, 1, g->ny);
+            FNI(h_rows)(f, g, c1, i, 1, g->ny, 0);
             continue;
         }
         for (int j = 1; j <= g->ny; j++) {
@@ -115,14 +130,14 @@ static ISA_ATTR void FNI(update_fused)(const FN(fields) *f, const geom *g, REAL 
     place_split(g->nx, T, t, &lo, &hi);
     int i0 = (int)lo + 1, i1 = (int)hi; /* planes i0..i1 */
     if (i1 >= i0)
-        FNI(h_rows)(f, g, c1, i1, 1, g->ny);
+        FNI(h_rows)(f, g, c1, i1, 1, g->ny, 0);
 #pragma omp barrier
     int rows = fdtd3d_tile_rows > 0 && fdtd3d_tile_rows < g->ny ? fdtd3d_tile_rows : g->ny;
     for (int ja = 1; ja <= g->ny; ja += rows) {
         int jb = ja + rows - 1 < g->ny ? ja + rows - 1 : g->ny;
         for (int i = i0; i <= i1; i++) {
             if (i < i1)
-                FNI(h_rows)(f, g, c1, i, ja, jb);
+                FNI(h_rows)(f, g, c1, i, ja, jb, fdtd3d_prefetch);
             FNI(e_rows)(f, g, c1, i, ja, jb);
         }
     }

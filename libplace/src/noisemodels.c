@@ -55,13 +55,19 @@ static double gpd_cdf(double xi, double sigma, double y)
     return -expm1(-log(z) / xi);
 }
 
-/* Samples below the threshold (x sorted ascending). */
+/* Samples below the threshold (x sorted ascending): a binary search, as the simulations
+ * ask for every draw. */
 static int body_count(const place_lengths *L)
 {
-    int k = 0;
-    while (k < L->m && L->x[k] < L->u)
-        k++;
-    return k;
+    int lo = 0, hi = L->m;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (L->x[mid] < L->u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* E[Y | Y <= c] for the GPD. */

@@ -204,8 +204,12 @@ void place_coincidence_streams(const place_detour_stream *s, int ns, place_coinc
 {
     memset(c, 0, sizeof *c);
     int64_t total = 0;
-    for (int i = 0; i < ns; i++)
+    double *mext = calloc((size_t)ns + 1, sizeof *mext); /* each stream's mean extent */
+    for (int i = 0; i < ns; i++) {
         total += s[i].n;
+        for (int q = 0; q < s[i].n && mext; q++)
+            mext[i] += extent_us(&s[i], q) / s[i].n;
+    }
     double *pa = malloc(sizeof(double) * (size_t)(total + 1)), *pb = malloc(sizeof(double) * (size_t)(total + 1));
     double hit = 0, expect = 0;
     for (int i = 0; i < ns; i++) {
@@ -213,13 +217,9 @@ void place_coincidence_streams(const place_detour_stream *s, int ns, place_coinc
             double e = extent_us(&s[i], k), t0 = s[i].start_s[k], miss = 1;
             int found = 0;
             for (int j = 0; j < ns; j++) {
-                if (j == i || s[j].n == 0 || !(s[j].span_s > 0))
+                if (j == i || s[j].n == 0 || !(s[j].span_s > 0) || !mext)
                     continue;
-                double mean = 0;
-                for (int q = 0; q < s[j].n; q++)
-                    mean += extent_us(&s[j], q);
-                mean /= s[j].n;
-                miss *= exp(-s[j].n / s[j].span_s * (e + mean) * 1e-6);
+                miss *= exp(-s[j].n / s[j].span_s * (e + mext[j]) * 1e-6);
                 int o = found ? -1 : overlap(&s[j], t0, t0 + e * 1e-6);
                 if (o >= 0) {
                     found = 1;
@@ -237,8 +237,11 @@ void place_coincidence_streams(const place_detour_stream *s, int ns, place_coinc
     }
     finish(c, hit, expect);
     c->len_corr = pa && pb ? pearson(pa, pb, c->pairs) : NAN;
+    if (!mext) /* no chance level without the streams' extents */
+        c->expected = c->excess = c->ratio = c->kappa = NAN;
     free(pa);
     free(pb);
+    free(mext);
 }
 
 /* ---- barrier-aligned steps -------------------------------------------------------------- */
@@ -254,7 +257,9 @@ int place_step_noise_analyze(const double *t, int steps, int T, place_step_noise
                                "of each", steps, T);
     size_t n = (size_t)steps * (size_t)T;
     double *s = malloc(sizeof(double) * n), *hits = malloc(sizeof(double) * n);
-    double *pi = calloc((size_t)T, sizeof *pi), *pa = malloc(sizeof(double) * n * 2 + 1);
+    /* pairs of coinciding hits kept for the length correlation: at most PAIRS_MAX */
+    enum { PAIRS_MAX = 1 << 20 };
+    double *pi = calloc((size_t)T, sizeof *pi), *pa = malloc(sizeof(double) * 2 * PAIRS_MAX);
     if (!s || !hits || !pi || !pa) {
         free(s), free(hits), free(pi), free(pa);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for %d x %d steps", steps, T);
@@ -307,9 +312,11 @@ int place_step_noise_analyze(const double *t, int steps, int T, place_step_noise
                     other = 1;
                     if (j > i) {
                         both += 1;
-                        pa[2 * pairs] = row[i] - sn->ref_us;
-                        pa[2 * pairs + 1] = row[j] - sn->ref_us;
-                        pairs++;
+                        if (pairs < PAIRS_MAX) {
+                            pa[2 * pairs] = row[i] - sn->ref_us;
+                            pa[2 * pairs + 1] = row[j] - sn->ref_us;
+                            pairs++;
+                        }
                     }
                 }
             }

@@ -25,7 +25,7 @@ assert s["corunner"]["fraction"] == 0.5
 # half the CPU gone for half of each 10 ms: a step of 200 us loses ~ half of its time on
 # average; demand at least 3x the alone cost and 20 us more
 assert s["noise_cost_us"] > 3 * a["noise_cost_us"] + 20, (s["noise_cost_us"], a["noise_cost_us"])
-assert s["machine_load"]["other_cpus"] > a["machine_load"]["other_cpus"]
+assert s["machine_load"]["other_cpus"] > 0.2  # the co-runner is seen in /proc/stat
 print("poisson: measured %.4f model %.4f (b) %.4f halves %s" % (
     t["measured_slowdown"], t["model_poisson"], t["model_b_hit_probability"], t["halves"]))
 assert t["model_poisson"] > 1 and t["model_b_hit_probability"] > 1

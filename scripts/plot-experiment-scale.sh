@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# plot-experiment-scale.sh [EXPDIR]: carries scripts/experiment.sh's fdtd3d runs to a million
+# ranks. For each injected noise, the per-step thread times of the pinned one-rank runs with
+# all cores (EXPDIR/traces, every repetition pooled) are replayed by placemodel --simulate
+# for ranks of that many threads (each rank a node of this machine: its threads' correlation
+# as recorded, nodes independent) through a dissemination barrier without latency, and, to
+# show what the network adds, with LATENCY_US (default 1.5) and OVERHEAD_US (default 0.5)
+# per message. Beside them the measured points (mean and 95% interval over repetitions) and
+# the closed forms for the injected noise alone ((a) or (b), independent threads).
+#   -> EXPDIR/scale.csv, EXPDIR/scale.png, EXPDIR/scale.md
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${PLACE_BUILD_DIR:-$root/build}/bin
+out=$(cd "${1:-$root/results/experiment}" && pwd)
+maxn=${MAX_RANKS:-1048576}
+lat=${LATENCY_US:-1.5} ovh=${OVERHEAD_US:-0.5}
+T=$(python3 -c 'import csv,sys; print(max(int(r["threads"]) for r in csv.DictReader(open(sys.argv[1])) if r["ranks"] == "1"))' "$out/experiment.csv")
+noises=$(python3 -c 'import csv,sys; print(" ".join(sorted({r["inject"] for r in csv.DictReader(open(sys.argv[1]))})))' "$out/experiment.csv")
+echo "noise,latency_us,ranks,threads,slowdown,ci95" > "$out/scale.csv"
+for nz in $noises; do
+  tag=${nz//:/_}
+  pooled=$out/traces/pooled-$tag.csv
+  first=1
+  for f in "$out"/traces/r1t$T-pinned-$tag-*.csv; do
+    if [ $first = 1 ]; then grep -v '^#' "$f" > "$pooled"; first=0; else grep '^[0-9]' "$f" >> "$pooled"; fi
+  done
+  for l in 0 "$lat"; do
+    o=0; [ "$l" = 0 ] || o=$ovh
+    "$bin/placemodel" --simulate --trace "$pooled" --threads "$T" --max-n "$maxn" --steps 100 \
+      --latency-us "$l" --overhead-us "$o" --format csv |
+      awk -F, -v nz="$nz" -v l="$l" 'NR > 1 {print nz "," l "," $1 "," $2 "," $3 "," $4}' >> "$out/scale.csv"
+  done
+done
+python3 - "$out" "$T" "$bin" "$lat" "$ovh" <<'PY'
+import csv, math, os, subprocess, sys
+out, T, bin_, lat, ovh = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+exp = list(csv.DictReader(open(os.path.join(out, "experiment.csv"))))
+sim = list(csv.DictReader(open(os.path.join(out, "scale.csv"))))
+T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+noises = sorted({r["inject"] for r in exp})
+md = ["| noise | measured N = %d (95%%) | simulated %s ranks x %d, no latency | with L = %s us, o = %s us | closed form at %s threads |"
+      % (T, max(int(r["ranks"]) for r in sim), T, lat, ovh, max(int(r["ranks"]) for r in sim) * T),
+      "|---|---|---|---|---|"]
+for nz in noises:
+    tag = nz.replace(":", "_")
+    with open(os.path.join(out, "scale-meas-%s.dat" % tag), "w") as f:
+        for n in range(1, T + 1):
+            v = [float(r["job_slowdown"]) for r in exp if r["inject"] == nz and r["ranks"] == "1"
+                 and int(r["threads"]) == n and r["pinned"] == "pinned"]
+            if not v:
+                continue
+            m = sum(v) / len(v)
+            h = T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else 0
+            f.write("%d %.5f %.5f\n" % (n, m, h))
+            if n == T:
+                meas = "%.4f ± %.4f" % (m, h)
+    for l in ("0", lat):
+        with open(os.path.join(out, "scale-sim-%s-%s.dat" % (tag, "lat" if l != "0" else "nolat")), "w") as f:
+            for r in sim:
+                if r["noise"] == nz and r["latency_us"] == l:
+                    f.write("%d %s %s\n" % (int(r["ranks"]) * T, r["slowdown"], r["ci95"]))
+    # the closed form of the injected noise, independent threads, at the mean work of the runs
+    w = [float(r["work_us"]) for r in exp if r["inject"] == nz and r["ranks"] == "1" and int(r["threads"]) == T]
+    w = sum(w) / len(w) if w else 0
+    closed = {}
+    if nz.startswith("exp:") or nz.startswith("detour:"):
+        args = ["--exp", nz[4:]] if nz.startswith("exp:") else ["--detour", nz[7:]]
+        rows = subprocess.run([os.path.join(bin_, "placemodel")] + args + ["--work", "%g" % w, "--max-n",
+                              str(max(int(r["ranks"]) for r in sim) * T), "--trials", "200", "--format", "csv"],
+                              capture_output=True, text=True, check=True).stdout.splitlines()
+        with open(os.path.join(out, "scale-closed-%s.dat" % tag), "w") as f:
+            for r in csv.DictReader(rows):
+                f.write("%s %s\n" % (r["n"], r["closed_form"]))
+                closed[float(r["n"])] = float(r["closed_form"])
+    s0 = [r for r in sim if r["noise"] == nz and r["latency_us"] == "0"][-1]
+    s1 = [r for r in sim if r["noise"] == nz and r["latency_us"] == lat][-1]
+    md.append("| %s | %s | %.3f ± %.3f | %.3f ± %.3f | %s |" % (
+        nz, meas, float(s0["slowdown"]), float(s0["ci95"]), float(s1["slowdown"]), float(s1["ci95"]),
+        "%.3f" % closed[max(closed)] if closed else "-"))
+open(os.path.join(out, "scale.md"), "w").write("\n".join(md) + "\n")
+open(os.path.join(out, "scale-noises.txt"), "w").write(" ".join(n.replace(":", "_") for n in noises) + "\n")
+PY
+cat "$out/scale.md"
+cd "$out"
+n=$(wc -w < scale-noises.txt)
+{
+  echo 'set terminal pngcairo size 1500,520 font ",10" noenhanced'
+  echo 'set output "scale.png"'
+  echo "set multiplot layout 1,$n title 'fdtd3d slowdown to a million ranks of $T threads: measured (points, 95%), replayed traces (lines, band), closed form of the injected noise (dashed)'"
+  echo 'set logscale x; set grid; set key left top font ",8"; set xlabel "threads in the job"; set ylabel "slowdown"'
+  for t in $(cat scale-noises.txt); do
+    echo "set title 'injected noise: $t'"
+    line="plot 'scale-sim-$t-nolat.dat' u 1:(\$2-\$3):(\$2+\$3) w filledcurves fs transparent solid 0.2 lc 1 notitle,"
+    line="$line 'scale-sim-$t-nolat.dat' u 1:2 w l lw 2 lc 1 t 'simulated, no latency',"
+    line="$line 'scale-sim-$t-lat.dat' u 1:2 w l lw 2 lc 3 t 'simulated, L $lat us, o $ovh us',"
+    line="$line 'scale-meas-$t.dat' u 1:2:3 w yerrorbars pt 7 ps 1 lc 2 t 'measured, pinned',"
+    [ -s "scale-closed-$t.dat" ] && line="$line 'scale-closed-$t.dat' u 1:2 w l dt 2 lw 2 lc 7 t 'closed form, injected noise only',"
+    echo "${line%,}"
+  done
+  echo 'unset multiplot'
+} > scale.gp
+gnuplot scale.gp
+echo "plot: $out/scale.png"
