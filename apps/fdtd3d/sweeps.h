@@ -15,14 +15,17 @@ static inline ISA_ATTR void FNI(h_rows)(const FN(fields) *f, const geom *g, REAL
     REAL *restrict hx = f->hx, *restrict hy = f->hy, *restrict hz = f->hz;
     const REAL *restrict ex = f->ex, *restrict ey = f->ey, *restrict ez = f->ez;
     const int line = 64 / (int)sizeof(REAL);
-    pf = pf && i + 2 <= g->nx + 1; /* the planes asked for exist (the last is a ghost) */
+    pf = i + 2 <= g->nx + 1 ? pf : 0; /* the planes asked for exist (the last is a ghost) */
     for (int j = ja; j <= jb; j++) {
         long b = i * si + j * sj;
-        if (pf)
+        if (pf & 1)
             for (int k = 0; k <= g->nz + 1; k += line) {
                 __builtin_prefetch(&hx[b + si + k], 1, 3);
                 __builtin_prefetch(&hy[b + si + k], 1, 3);
                 __builtin_prefetch(&hz[b + si + k], 1, 3);
+            }
+        if (pf & 2)
+            for (int k = 0; k <= g->nz + 1; k += line) {
                 __builtin_prefetch(&ex[b + 2 * si + k], 1, 3);
                 __builtin_prefetch(&ey[b + 2 * si + k], 1, 3);
                 __builtin_prefetch(&ez[b + 2 * si + k], 1, 3);

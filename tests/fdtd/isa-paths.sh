@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # isa-paths.sh BINDIR PRECISION: the sweeps compiled for x86-64 (baseline), AVX2 and
 # AVX-512 (FDTD3D_ISA, run-time choice) and the fused sweep tiled in y rows
-# (FDTD3D_TILE_ROWS: 1, 3, 7, untiled) give probe output identical to the last bit, with 1
-# and 2 threads and 2 ranks; a path the CPU lacks is refused with one line, never emulated.
+# (FDTD3D_TILE_ROWS: 1, 3, 7, untiled), with software prefetch (FDTD3D_PREFETCH 1, 2, 3),
+# give probe output identical to the last bit, with 1 and 2 threads and 2 ranks; a path the CPU lacks is refused with one line, never emulated.
 set -uo pipefail
 bin=$1 prec=$2
 tmp=$(mktemp -d)
@@ -33,6 +33,12 @@ for p in $paths; do
       cmp -s "$tmp/ref.csv" "$tmp/$v.csv" || { diff "$tmp/ref.csv" "$tmp/$v.csv" | head -3; fail "$v differs from the baseline ($prec)"; }
       n=$((n + 1))
     done
+  done
+  for pf in 1 2 3; do # software prefetch changes no value
+    v=$p-prefetch$pf
+    run "$v" FDTD3D_ISA=$p FDTD3D_TILE_ROWS=3 FDTD3D_PREFETCH=$pf OMP_NUM_THREADS=2 "$bin/fdtd3d"
+    cmp -s "$tmp/ref.csv" "$tmp/$v.csv" || fail "$v differs from the baseline ($prec)"
+    n=$((n + 1))
   done
   run "$p-2ranks" OMP_NUM_THREADS=1 FDTD3D_ISA=$p mpirun -np 2 -x OMP_NUM_THREADS -x FDTD3D_ISA "$bin/fdtd3d"
   cmp -s "$tmp/ref.csv" "$tmp/$p-2ranks.csv" || fail "$p on 2 ranks differs from the baseline ($prec)"
