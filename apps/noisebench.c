@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,9 +135,12 @@ static int die(const char *m)
 /* The co-runner: FRACTION of each 10 ms busy, the rest asleep, until killed. */
 static pid_t corunner_start(double frac, int pu)
 {
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid != 0)
         return pid;
+    /* never outlive noisebench, however it ends */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(0);
     pin_to(pu);
     for (;;) {
         double t0 = now_us();
@@ -318,8 +322,11 @@ int main(int argc, char **argv)
     place_wfile wf; /* opened before the run: a path that cannot be written stops it first */
     if (trace && place_wfile_open(&wf, "--trace", trace, &e) < 0)
         return die(e.msg);
-    if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e))
+    if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e)) {
+        if (trace)
+            place_wfile_free(&wf); /* nothing half-done left behind */
         return die(e.msg);
+    }
     /* calibrate once, on the first thread's PU */
     cpu_set_t saved = allowed;
     if (pinned)
@@ -327,8 +334,11 @@ int main(int argc, char **argv)
     iters = place_fwq_calibrate(W);
     sched_setaffinity(0, sizeof saved, &saved);
     pid_t cpid = corun ? corunner_start(cfrac, cpu_c) : 0;
-    if (cpid < 0)
+    if (cpid < 0) {
+        if (trace)
+            place_wfile_free(&wf);
         return die("cannot start the co-runner");
+    }
     pthread_t nth[256];
     noise_arg na[256];
     int nnoise = 0;
@@ -356,6 +366,8 @@ int main(int argc, char **argv)
                     pthread_join(nth[q], NULL);
                 if (cpid > 0)
                     kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
+                if (trace)
+                    place_wfile_free(&wf);
                 fprintf(stderr, "noisebench: --noise-thread: cannot start a SCHED_FIFO thread (%s); "
                         "timer-driven noise needs the right to real-time priority (root or "
                         "CAP_SYS_NICE)\n", strerror(prc));
