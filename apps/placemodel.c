@@ -71,6 +71,14 @@ static void usage(FILE *f)
           "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n", f);
 }
 
+/* One JSON document on stdout, then freed. */
+static void put_json(json_t *o)
+{
+    json_dumpf(o, stdout, JSON_INDENT(1));
+    putchar('\n');
+    json_decref(o);
+}
+
 static int fail(const char *msg)
 {
     fprintf(stderr, "placemodel: %s\n", msg);
@@ -383,9 +391,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:f,s:f,s:i,s:o}", "schema", "place-simulation/1",
                               "source", source, "threads", T, "sync", syncs[so->sync], "latency_us",
                               so->latency, "overhead_us", so->overhead, "steps", so->steps, "rows", rows);
-        json_dumpf(o, stdout, JSON_INDENT(1));
-        putchar('\n');
-        json_decref(o);
+        put_json(o);
     } else {
         json_decref(rows);
     }
@@ -825,9 +831,7 @@ int main(int argc, char **argv)
                                                      fit.u, "exceedances", fit.n, "xi", fit.xi, "xi_lo95",
                                                      fit.xi_lo, "xi_hi95", fit.xi_hi, "cap_us", cap,
                                                      "boot", boot));
-        json_dumpf(o, stdout, JSON_INDENT(1));
-        putchar('\n');
-        json_decref(o);
+        put_json(o);
     } else {
         json_decref(rows);
     }

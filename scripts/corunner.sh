@@ -25,6 +25,7 @@
 #   LOADS ("quiet corunner daemon job2")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/corunner}
 grid=${GRID:-128x128x128} steps=${STEPS:-600} reps=${REPS:-5} load=${CORUN_LOAD:-50}
@@ -96,19 +97,13 @@ done
 echo "corunner: $(( $(wc -l < "$csv") - 1 )) runs in $(( $(date +%s) - t0 )) s -> $csv" >&2
 
 python3 - "$csv" "$load" "$last" "$wait_policy" > "$out/corunner.md" <<'PY'
-import csv, math, sys
+import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-T = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+from stats import pm
 def vals(rs, k):
     return [float(r[k]) for r in rs if r[k] not in ("", "unavailable")]
 def ci(v, fmt):
-    if not v:
-        return "unavailable"
-    m = sum(v) / len(v)
-    if len(v) < 2:
-        return fmt % m
-    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
-    return (fmt + " ± " + fmt) % (m, T.get(len(v), 1.96) * sd / math.sqrt(len(v)))
+    return pm(v, fmt, "unavailable")
 print("Co-runner: stress-ng taking %s%% of CPU %s; OpenMP wait policy %s. Mean ± 95%% interval over "
       "repetitions; migrations and switches (voluntary and involuntary): every thread, time loop "
       "only; other load: CPUs' worth of work besides fdtd3d's threads." % (sys.argv[2], sys.argv[3], sys.argv[4]))

@@ -19,6 +19,7 @@
 # SKIP_SIM=1 with it redraws and reports an earlier run's simulation.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/signatures}
 reps=${REPS:-5}
@@ -105,14 +106,10 @@ import csv, math, os, sys
 out, T = sys.argv[1], int(sys.argv[2])
 rows = list(csv.DictReader(open(os.path.join(out, "signatures.csv"))))
 sim = list(csv.DictReader(open(os.path.join(out, "simulated.csv"))))
-T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+from stats import mean_half, pm
 def ci(v, fmt):
-    v = [float(x) for x in v if x != ""]
-    m = sum(v) / len(v)
-    if len(v) < 2:
-        return fmt % m, m, 0
-    h = T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v))
-    return (fmt + " ± " + fmt) % (m, h), m, h
+    m, h = mean_half(v)
+    return pm(v, fmt), m, h
 sigs = []
 for r in rows:
     if r["signature"] not in sigs:

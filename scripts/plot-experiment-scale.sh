@@ -10,6 +10,7 @@
 #   -> EXPDIR/scale.csv, EXPDIR/scale.png, EXPDIR/scale.md
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=$(cd "${1:-$root/results/experiment}" && pwd)
 maxn=${MAX_RANKS:-1048576}
@@ -36,7 +37,7 @@ import csv, math, os, subprocess, sys
 out, T, bin_, lat, ovh = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 exp = list(csv.DictReader(open(os.path.join(out, "experiment.csv"))))
 sim = list(csv.DictReader(open(os.path.join(out, "scale.csv"))))
-T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+from stats import mean_half
 noises = sorted({r["inject"] for r in exp})
 md = ["| noise | measured N = %d (95%%) | simulated %s ranks x %d, no latency | with L = %s us, o = %s us | closed form at %s threads |"
       % (T, max(int(r["ranks"]) for r in sim), T, lat, ovh, max(int(r["ranks"]) for r in sim) * T),
@@ -49,8 +50,7 @@ for nz in noises:
                  and int(r["threads"]) == n and r["pinned"] == "pinned"]
             if not v:
                 continue
-            m = sum(v) / len(v)
-            h = T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else 0
+            m, h = mean_half(v)
             f.write("%d %.5f %.5f\n" % (n, m, h))
             if n == T:
                 meas = "%.4f ± %.4f" % (m, h)

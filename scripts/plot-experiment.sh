@@ -7,6 +7,7 @@
 # Needs gnuplot (Debian's gnuplot-nox; scripts/setup.sh installs it).
 set -euo pipefail
 out=$1
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
 csv=$out/experiment.csv
 python3 - "$csv" "$out" <<'PY'
 import csv, os, sys, collections
@@ -19,19 +20,16 @@ for r in rows:
     for kind in ("threads", "ranks"):
         if r["n"] == "1" or (kind == "threads") == (r["ranks"] == "1"):
             groups[(r["inject"], kind, r["pinned"], int(r["n"]))].append(r)
-import math
-T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+from stats import mean_half, pm as pm_
+def vals(rs, k):
+    return [r.get(k, "") for r in rs]
 def mean(rs, k):
-    v = [float(r[k]) for r in rs if r.get(k, "") not in ("", "unavailable")]
-    return sum(v) / len(v) if v else float("nan")
+    return mean_half(vals(rs, k))[0]
 def half(rs, k):  # the 95% half-width of the mean over repetitions (Student t)
-    v = [float(r[k]) for r in rs if r.get(k, "") not in ("", "unavailable")]
-    if len(v) < 2:
-        return 0.0
-    m = sum(v) / len(v)
-    return T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v))
+    h = mean_half(vals(rs, k))[1]
+    return h if h == h else 0.0
 def pm(rs, k, fmt):
-    return (fmt + " ± " + fmt) % (mean(rs, k), half(rs, k)) if rs else "-"
+    return pm_(vals(rs, k), fmt) if rs else "-"
 files = collections.defaultdict(list)
 for (inj, kind, pin, n), rs in sorted(groups.items()):
     model = mean(rs, "model_a") if inj.startswith("exp") else mean(rs, "model_b") if inj.startswith("detour") else float("nan")

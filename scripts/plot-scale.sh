@@ -4,15 +4,12 @@
 # a co-runner, means with 95% intervals over the repetitions.
 set -euo pipefail
 out=$(cd "$1" && pwd)
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
 python3 - "$out" <<'PY'
 import csv, math, os, sys
 out = sys.argv[1]
 rows = list(csv.DictReader(open(os.path.join(out, "scale.csv"))))
-T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
-def mh(v):
-    m = sum(v) / len(v)
-    h = T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else 0
-    return m, h
+from stats import mean_half as mh
 for b in ("pinned", "unpinned"):
     for l in ("quiet", "corunner"):
         with open(os.path.join(out, "scale-%s-%s.dat" % (b, l)), "w") as f:

@@ -26,6 +26,7 @@ if [ "${1:-}" = --bundle ]; then
     esac
   done
   cp "$0" "$dir/scale-experiment.sh"
+  cp "$here/lib/stats.py" "$dir/lib/"
   echo "bundle in $dir: $(ls "$dir/lib" | wc -l) libraries; run $dir/scale-experiment.sh OUTDIR there"
   exit 0
 fi
@@ -35,6 +36,7 @@ if [ -x "$here/bin/noisebench" ]; then   # a bundle
 else
   bin=${BIN:-$here/../build/bin}
 fi
+export PYTHONPATH="$here/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals (bundle: lib/)
 out=${1:-$here/../results/scale}
 reps=${REPS:-5} steps=${STEPS:-800} work=${WORK:-1000}
 cpus=$(nproc)
@@ -74,16 +76,9 @@ done
 python3 - "$csv" > "$out/scale.md" <<'PY'
 import csv, math, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+from stats import pm
 def ci(rs, k, fmt):
-    v = [float(r[k]) for r in rs if r[k] not in ("", "unavailable")]
-    if not v:
-        return "unavailable"
-    m = sum(v) / len(v)
-    if len(v) < 2:
-        return fmt % m
-    h = T95.get(len(v), 1.96) * math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v))
-    return (fmt + " ± " + fmt) % (m, h)
+    return pm([r[k] for r in rs], fmt, "unavailable")
 print("| N | binding | load | slowdown | noise cost (us) | barrier-to-barrier cost (us) | skew (us) | migrations | other load (CPUs) |")
 print("|---|---|---|---|---|---|---|---|---|")
 for n in sorted({int(r["threads"]) for r in rows}):

@@ -21,6 +21,7 @@
 # Needs a build (scripts/build.sh) and, for the loaded profile, stress-ng (scripts/setup.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/models}
 steps=${STEPS:-4000}
@@ -55,17 +56,9 @@ python3 - "$out" <<'PY'
 import json, math, os, sys
 out = sys.argv[1]
 rows = [json.loads(l) for l in open(os.path.join(out, "noisebench.jsonl"))]
-T = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+from stats import pm
 def ci(v):
-    v = [x for x in v if isinstance(x, (int, float))]
-    if not v:
-        return "-"
-    m = sum(v) / len(v)
-    if len(v) < 2:
-        return "%.4g" % m
-    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
-    h = T.get(len(v), 1.96) * sd / math.sqrt(len(v))
-    return "%.4g ± %.2g" % (m, h)
+    return pm([x for x in v if isinstance(x, (int, float))])
 keys = []
 for r in rows:
     k = (r["config"], r["threads"])
@@ -137,16 +130,9 @@ cp "$out/jitter-idle-1.json" "$out/jitter-idle.json"
 python3 - "$out" "$reps" > "$out/jitter.md" <<'PY'
 import json, math, os, sys
 out, reps = sys.argv[1], int(sys.argv[2])
-T = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}
+from stats import pm
 def ci(v, fmt="%.3g"):
-    v = [x for x in v if isinstance(x, (int, float))]
-    if not v:
-        return "-"
-    m = sum(v) / len(v)
-    if len(v) < 2:
-        return fmt % m
-    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
-    return (fmt + " ± " + fmt) % (m, T.get(len(v), 1.96) * sd / math.sqrt(len(v)))
+    return pm([x for x in v if isinstance(x, (int, float))], fmt)
 print("| load | probes | detours/s per CPU | noise % | p50 (us) | p99 (us) | max (us) | "
       "coincident | by chance | kappa | tail xi |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -202,13 +188,9 @@ print(json.dumps({"rep": int(sys.argv[2]), "fdtd": f, "noisebench": d}))' "$out/
 import json, math, os, sys
 out = sys.argv[1]
 rows = [json.loads(l) for l in open(os.path.join(out, "compare.jsonl"))]
-T = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447}
+from stats import pm
 def ci(v, fmt="%.3g"):
-    m = sum(v) / len(v)
-    if len(v) < 2:
-        return fmt % m
-    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
-    return (fmt + " ± " + fmt) % (m, T.get(len(v), 1.96) * sd / math.sqrt(len(v)))
+    return pm(v, fmt)
 print("| code | reps | noise-free step (us) | slowdown | noise cost, work (% of the step) | barrier to barrier noise cost (us) | start skew (us) |")
 print("|---|---|---|---|---|---|---|")
 for name, key, sl in (("fdtd3d", "fdtd", "slowdown"), ("noisebench (fixed work)", "noisebench", "measured_slowdown")):

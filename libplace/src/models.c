@@ -154,33 +154,30 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
         snprintf(label, sizeof label, "%s exp MEAN_US", what);
         return place_parse_double(label, s + 4, 0, 1e9, &n->mean_us, err);
     }
-    if (s && !strncmp(s, "detour:", 7)) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%s", s + 7);
-        char *colon = strchr(buf, ':');
-        if (colon) {
-            n->kind = PLACE_NOISE_DETOUR;
-            *colon = '\0';
-            snprintf(label, sizeof label, "%s detour P", what);
-            if (place_parse_double(label, buf, 0, 1, &n->p, err) < 0)
-                return -1;
-            snprintf(label, sizeof label, "%s detour LEN_US", what);
-            return place_parse_double(label, colon + 1, 0, 1e9, &n->len_us, err);
-        }
-    }
-    if (s && !strncmp(s, "poisson:", 8)) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%s", s + 8);
-        char *colon = strchr(buf, ':');
-        if (colon) {
-            n->kind = PLACE_NOISE_POISSON;
-            *colon = '\0';
-            snprintf(label, sizeof label, "%s poisson RATE_HZ", what);
-            if (place_parse_double(label, buf, 1e-6, 1e7, &n->rate_hz, err) < 0)
-                return -1;
-            snprintf(label, sizeof label, "%s poisson LEN_US", what);
-            return place_parse_double(label, colon + 1, 0, 1e9, &n->len_us, err);
-        }
+    /* KIND:A:B forms: detour P:LEN_US, poisson RATE_HZ:LEN_US */
+    static const struct {
+        const char *kind, *a;
+        place_noise_kind k;
+        double lo;
+        double hi;
+    } pairs[] = {{"detour", "P", PLACE_NOISE_DETOUR, 0, 1},
+                 {"poisson", "RATE_HZ", PLACE_NOISE_POISSON, 1e-6, 1e7}};
+    for (size_t i = 0; s && i < sizeof pairs / sizeof *pairs; i++) {
+        size_t kl = strlen(pairs[i].kind);
+        char buf[64], *colon;
+        if (strncmp(s, pairs[i].kind, kl) || s[kl] != ':')
+            continue;
+        snprintf(buf, sizeof buf, "%s", s + kl + 1);
+        if (!(colon = strchr(buf, ':')))
+            break;
+        *colon = '\0';
+        n->kind = pairs[i].k;
+        snprintf(label, sizeof label, "%s %s %s", what, pairs[i].kind, pairs[i].a);
+        if (place_parse_double(label, buf, pairs[i].lo, pairs[i].hi,
+                               n->kind == PLACE_NOISE_DETOUR ? &n->p : &n->rate_hz, err) < 0)
+            return -1;
+        snprintf(label, sizeof label, "%s %s LEN_US", what, pairs[i].kind);
+        return place_parse_double(label, colon + 1, 0, 1e9, &n->len_us, err);
     }
     return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected none, exp:MEAN_US, "
                            "detour:P:LEN_US or poisson:RATE_HZ:LEN_US (e.g. exp:50, "

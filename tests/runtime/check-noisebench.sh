@@ -18,6 +18,9 @@ print("alone: slowdown %.4f noise cost %.1f us b2b %.1f us load %s" % (
     a["measured_slowdown"], a["noise_cost_us"], a["mean_b2b_us"], a["machine_load"]))
 print("co-runner at 0.5: noise cost %.1f us b2b %.1f us load %s" % (
     s["noise_cost_us"], s["mean_b2b_us"], s["machine_load"]))
+if a["machine_load"]["other_cpus"] > 0.5:  # the comparison needs the thread's CPU to itself
+    print("skip: other work took %.2f CPUs during the alone run" % a["machine_load"]["other_cpus"])
+    sys.exit(77)
 assert a["measured_slowdown"] == 1.0
 assert a["noise_cost_us"] >= 0 and a["ref_us"] > 100
 assert a["work"].startswith("fixed")
