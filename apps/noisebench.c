@@ -422,14 +422,14 @@ int main(int argc, char **argv)
                           st.mean_mean_us, "measured_slowdown", st.slowdown, "max_p99_us",
                           st.max_p99_us, "mean_wait_us", st.mean_wait_us, "model_c_empirical", model_c);
     json_object_set_new(o, "fwq_iterations", json_integer(iters));
-    json_object_set_new(o, "mean_b2b_us", num(st.mean_b2b_us));
-    json_object_set_new(o, "mean_skew_us", num(st.mean_skew_us));
-    json_object_set_new(o, "skew_p99_us", num(st.skew_p99_us));
-    json_object_set_new(o, "ref_us", num(st.ref_us));
-    json_object_set_new(o, "noise_cost_us", num(st.noise_cost_us));
-    json_object_set_new(o, "noise_cost_fraction", num(st.noise_cost_fraction));
-    json_object_set_new(o, "b2b_ref_us", num(st.b2b_ref_us));
-    json_object_set_new(o, "b2b_noise_cost_us", num(st.b2b_noise_cost_us));
+    {   /* the metrics beside the slowdown, in the recorder's names */
+        const char *k[PLACE_STEP_METRICS];
+        double v[PLACE_STEP_METRICS];
+        int nm = place_step_stats_metrics(&st, k, v, PLACE_STEP_METRICS);
+        for (int i = 0; i < nm; i++)
+            json_object_set_new(o, k[i], num(v[i]));
+        json_object_set_new(o, "ref_rule", json_string(PLACE_STEP_REF_RULE));
+    }
     if (nt_freq > 0)
         json_object_set_new(o, "noise_thread", json_pack("{s:f,s:f,s:s,s:f,s:s}", "freq_hz", nt_freq,
                                                          "len_us", nt_len, "phase", nt_sync ? "sync" : "unsync",

@@ -738,14 +738,12 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
     (void)g;
     {   /* what the slowdown leaves out: barrier to barrier, start skew, absolute noise cost */
         json_t *ss = json_object_get(rep, "steps_stats");
-        const double v[] = {st.mean_b2b_us, st.b2b_p99_us, st.mean_skew_us, st.skew_p99_us,
-                            st.ref_us, st.noise_cost_us, st.noise_cost_fraction, st.b2b_ref_us,
-                            st.b2b_noise_cost_us};
-        const char *k[] = {"mean_b2b_us", "b2b_p99_us", "mean_skew_us", "skew_p99_us", "ref_us",
-                           "noise_cost_us", "noise_cost_fraction", "b2b_ref_us", "b2b_noise_cost_us"};
-        for (int i = 0; i < 9; i++)
+        const char *k[PLACE_STEP_METRICS];
+        double v[PLACE_STEP_METRICS];
+        int nm = place_step_stats_metrics(&st, k, v, PLACE_STEP_METRICS);
+        for (int i = 0; i < nm; i++)
             json_object_set_new(ss, k[i], isfinite(v[i]) ? json_real(v[i]) : json_string("unavailable"));
-        json_object_set_new(ss, "ref_rule", json_string("5% quantile of the threads' work times"));
+        json_object_set_new(ss, "ref_rule", json_string(PLACE_STEP_REF_RULE));
     }
     json_object_set_new(rep, "migrations_job", jmig < 0 ? json_string("unavailable") : json_integer((json_int_t)jmig));
     json_object_set_new(rep, "switches_job", jsw < 0 ? json_string("unavailable") : json_integer((json_int_t)jsw));

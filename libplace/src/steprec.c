@@ -271,18 +271,30 @@ static json_t *maybe_real(double v)
 }
 
 /* The metrics beside the slowdown (see place_step_stats). */
+int place_step_stats_metrics(const place_step_stats *st, const char **names, double *values, int cap)
+{
+    const char *k[PLACE_STEP_METRICS] = {"mean_b2b_us", "b2b_p99_us", "mean_skew_us", "skew_p99_us",
+                                         "ref_us", "noise_cost_us", "noise_cost_fraction",
+                                         "b2b_ref_us", "b2b_noise_cost_us"};
+    const double v[PLACE_STEP_METRICS] = {st->mean_b2b_us, st->b2b_p99_us, st->mean_skew_us,
+                                          st->skew_p99_us, st->ref_us, st->noise_cost_us,
+                                          st->noise_cost_fraction, st->b2b_ref_us,
+                                          st->b2b_noise_cost_us};
+    for (int i = 0; i < PLACE_STEP_METRICS && i < cap; i++) {
+        names[i] = k[i];
+        values[i] = v[i];
+    }
+    return PLACE_STEP_METRICS;
+}
+
 static void add_metrics(json_t *o, const place_step_stats *st)
 {
-    json_object_set_new(o, "mean_b2b_us", maybe_real(st->mean_b2b_us));
-    json_object_set_new(o, "b2b_p99_us", maybe_real(st->b2b_p99_us));
-    json_object_set_new(o, "mean_skew_us", maybe_real(st->mean_skew_us));
-    json_object_set_new(o, "skew_p99_us", maybe_real(st->skew_p99_us));
-    json_object_set_new(o, "ref_us", maybe_real(st->ref_us));
-    json_object_set_new(o, "ref_rule", json_string("5% quantile of the threads' work times"));
-    json_object_set_new(o, "noise_cost_us", maybe_real(st->noise_cost_us));
-    json_object_set_new(o, "noise_cost_fraction", maybe_real(st->noise_cost_fraction));
-    json_object_set_new(o, "b2b_ref_us", maybe_real(st->b2b_ref_us));
-    json_object_set_new(o, "b2b_noise_cost_us", maybe_real(st->b2b_noise_cost_us));
+    const char *k[PLACE_STEP_METRICS];
+    double v[PLACE_STEP_METRICS];
+    int n = place_step_stats_metrics(st, k, v, PLACE_STEP_METRICS);
+    for (int i = 0; i < n; i++)
+        json_object_set_new(o, k[i], maybe_real(v[i]));
+    json_object_set_new(o, "ref_rule", json_string(PLACE_STEP_REF_RULE));
 }
 
 int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)

@@ -64,6 +64,15 @@ typedef struct place_step_stats {
 
 PLACE_API void place_steprec_stats(const place_steprec *r, place_step_stats *s);
 
+/* The metrics beside the slowdown (barrier to barrier, skew, reference, noise costs) as
+ * name/value pairs, in the names every report uses: fills up to cap of each, returns how
+ * many there are (PLACE_STEP_METRICS). A value not measured is NAN ("unavailable"). The
+ * reference's rule: PLACE_STEP_REF_RULE. */
+enum { PLACE_STEP_METRICS = 9 };
+#define PLACE_STEP_REF_RULE "5% quantile of the threads' work times"
+PLACE_API int place_step_stats_metrics(const place_step_stats *s, const char **names,
+                                       double *values, int cap);
+
 /* Statistics from per-step figures: the slowest thread's time max_us[i] and the sum over
  * threads sum_us[i] of `steps` steps, over `nthreads` threads of `ranks` ranks (what a
  * job-wide reduction gathers; see place/mpi.h). Counters are left UNAVAILABLE. */
