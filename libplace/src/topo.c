@@ -464,14 +464,16 @@ static int read_kinds_and_distances(place_topo *t, place_error *err)
 /* The PUs an hwloc synthetic description asks for: the product of its level arities
  * ("pack:2 core:8 pu:2" or "2 8 2"; memory levels in brackets and attributes in
  * parentheses have none). hwloc builds whatever it is given: "pack:1000 core:1000 pu:1000"
- * ran for minutes and gigabytes before this check (PLACE_SYNTHETIC_MAX_PUS). */
-static double synthetic_pus(const char *syn)
+ * ran for minutes and gigabytes before this check (PLACE_SYNTHETIC_MAX_PUS). *cost gets
+ * the building cost, the sum over levels of objects x arity (PLACE_SYNTHETIC_MAX_COST). */
+static double synthetic_pus(const char *syn, double *cost)
 {
     /* Every arity outside brackets and parentheses: a number after ':' ("core:8", also
      * glued to the previous level as in "numa:7040pu:2", which hwloc reads as two levels)
      * or a bare number at a token's start ("2 8 2"). */
     double pus = 1;
     int depth = 0;
+    *cost = 0;
     for (const char *p = syn; *p; p++) {
         depth += (*p == '(' || *p == '[' || *p == '{') - (*p == ')' || *p == ']' || *p == '}');
         if (depth < 0)
@@ -479,13 +481,11 @@ static double synthetic_pus(const char *syn)
         if (depth || !(*p >= '0' && *p <= '9'))
             continue;
         int start = p == syn || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n';
-        if (p > syn && p[-1] == ':') {
+        if ((p > syn && p[-1] == ':') || start) {
             char *end;
-            pus *= strtod(p, &end);
-            p = end - 1;
-        } else if (start) {
-            char *end;
-            pus *= strtod(p, &end);
+            double a = strtod(p, &end);
+            pus *= a;
+            *cost += pus * a;
             p = end - 1;
         } else {
             while (p[1] >= '0' && p[1] <= '9')
@@ -567,11 +567,17 @@ static int set_source(place_topo *t, const char *spec, place_error *err)
             return place_error_set(err, PLACE_EINVAL,
                                    "synthetic topology: empty description; expected e.g. "
                                    "synthetic:\"pack:2 numa:2 core:8 pu:2\"");
-        double pus = synthetic_pus(syn);
+        double cost, pus = synthetic_pus(syn, &cost);
         if (pus > PLACE_SYNTHETIC_MAX_PUS)
             return place_error_set(err, PLACE_EINVAL,
                                    "synthetic topology '%.100s': describes %.3g PUs; expected at most %d "
                                    "(one node)", syn, pus, PLACE_SYNTHETIC_MAX_PUS);
+        if (cost > PLACE_SYNTHETIC_MAX_COST)
+            return place_error_set(err, PLACE_EINVAL,
+                                   "synthetic topology '%.100s': levels too wide (%.3g objects x "
+                                   "siblings; at most %d): hwloc would take minutes; expected a "
+                                   "hierarchy, e.g. pack:16 core:64 pu:16 instead of pu:16384", syn,
+                                   cost, PLACE_SYNTHETIC_MAX_COST);
         if (hwloc_topology_set_synthetic(t->h, syn) < 0)
             return place_error_set(err, PLACE_EINVAL,
                                    "synthetic topology '%.100s': hwloc rejects it; expected levels "

@@ -38,6 +38,12 @@ enum {
  * PUs (hwloc builds synthetic topologies in quadratic time: 16,384 PUs take 2.3 s). */
 #define PLACE_SYNTHETIC_MAX_PUS 16384
 
+/* ... and the largest building cost: hwloc inserts each object among its parent's children
+ * one by one, so a level of n objects under parents of arity a costs about n a; the sum
+ * over levels is bounded (flat "pu:16384" took 45 s, "pack:16 core:1024 pu:1" 5.5 s;
+ * "pack:2 numa:4 core:48 pu:2" costs 2 x 10^4, a flat 1,448-PU level 2 x 10^6). */
+#define PLACE_SYNTHETIC_MAX_COST (1 << 21)
+
 /* The largest topology XML file read (bytes): lstopo writes a few MB for the largest node. */
 #define PLACE_XML_MAX_BYTES (64 << 20)
 
