@@ -10,9 +10,11 @@
  * Disallowed PUs (cgroups, Slurm, --allowed) are loaded too (INCLUDE_DISALLOWED) so that
  * the plan can say what it left out instead of silently not seeing it.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -461,35 +463,64 @@ static int read_kinds_and_distances(place_topo *t, place_error *err)
     return 0;
 }
 
-/* The PUs an hwloc synthetic description asks for: the product of its level arities
- * ("pack:2 core:8 pu:2" or "2 8 2"; memory levels in brackets and attributes in
- * parentheses have none). hwloc builds whatever it is given: "pack:1000 core:1000 pu:1000"
- * ran for minutes and gigabytes before this check (PLACE_SYNTHETIC_MAX_PUS). *cost gets
- * the building cost, the sum over levels of objects x arity (PLACE_SYNTHETIC_MAX_COST). */
+/* The PUs an hwloc synthetic description asks for: the product of its level arities.
+ * hwloc builds whatever it is given: "pack:1000 core:1000 pu:1000" ran for minutes and
+ * gigabytes before this check (PLACE_SYNTHETIC_MAX_PUS). *cost gets the building cost,
+ * the sum over levels of objects x arity (PLACE_SYNTHETIC_MAX_COST).
+ *
+ * The levels are walked the way hwloc's own parser walks them (topology-synthetic.c), so
+ * that the count is the one hwloc will build, not a guess from the text: an optional
+ * "(attributes)" for the root; then levels separated by blanks, each either "[numa...]"
+ * (attached memory, no arity), or a type up to the next ':' followed by the arity, or a
+ * bare arity; the arity is read with strtoul base 0 as hwloc reads it (so "0x10" is 16,
+ * "010" is 8, leading blanks of any kind are skipped) and may be followed by
+ * "(attributes)". A guess from the text missed "pa:\v\v0001008489101" (blanks before an
+ * octal arity; fuzz.placerun). Where this walk and hwloc's part (a string hwloc refuses),
+ * hwloc refuses it later anyway. Blanks skipped between levels are a superset of hwloc's
+ * (' ' and '\n'), which can only count more. */
 static double synthetic_pus(const char *syn, double *cost)
 {
-    /* Every arity outside brackets and parentheses: a number after ':' ("core:8", also
-     * glued to the previous level as in "numa:7040pu:2", which hwloc reads as two levels)
-     * or a bare number at a token's start ("2 8 2"). */
     double pus = 1;
-    int depth = 0;
+    const char *pos = syn;
     *cost = 0;
-    for (const char *p = syn; *p; p++) {
-        depth += (*p == '(' || *p == '[' || *p == '{') - (*p == ')' || *p == ']' || *p == '}');
-        if (depth < 0)
-            depth = 0;
-        if (depth || !(*p >= '0' && *p <= '9'))
+    if (*pos == '(') {
+        const char *close = strchr(pos, ')');
+        if (!close)
+            return pus;
+        pos = close + 1;
+    }
+    while (*pos) {
+        while (isspace((unsigned char)*pos))
+            pos++;
+        if (!*pos)
+            break;
+        if (*pos == '[') {
+            const char *close = strchr(pos, ']');
+            if (!close)
+                break;
+            pos = close + 1;
             continue;
-        int start = p == syn || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n';
-        if ((p > syn && p[-1] == ':') || start) {
-            char *end;
-            double a = strtod(p, &end);
-            pus *= a;
-            *cost += pus * a;
-            p = end - 1;
-        } else {
-            while (p[1] >= '0' && p[1] <= '9')
-                p++; /* a digit inside a name ("l3") */
+        }
+        if (*pos < '0' || *pos > '9') {
+            const char *colon = strchr(pos, ':');
+            if (!colon)
+                break;
+            pos = colon + 1;
+        }
+        char *end;
+        errno = 0;
+        unsigned long item = strtoul(pos, &end, 0);
+        if (end == pos || item == 0)
+            break; /* hwloc refuses it */
+        double a = errno == ERANGE ? HUGE_VAL : (double)item;
+        pus *= a;
+        *cost += pus * a;
+        pos = end;
+        if (*pos == '(') {
+            const char *close = strchr(pos, ')');
+            if (!close)
+                break;
+            pos = close + 1;
         }
     }
     return pus;
