@@ -303,6 +303,41 @@ static int build_domains(place_topo *t, const char *is_primary, int *dom_of_numa
     return 0;
 }
 
+/* What derive() relies on and hwloc's XML reader does not check: PUs, cores and packages
+ * each at one depth (a fuzzed file nested a PU in a PU and a package in that, making the
+ * PU count -1), PUs without children, and each PU's cpuset its own os_index, no two alike
+ * (lstopo writes nothing else). Returns the problem, or NULL. */
+static const char *structure_problem(hwloc_topology_t h)
+{
+    static const struct { hwloc_obj_type_t type; const char *what; } lv[] = {
+        {HWLOC_OBJ_PU, "PUs at several depths"},
+        {HWLOC_OBJ_CORE, "cores at several depths"},
+        {HWLOC_OBJ_PACKAGE, "packages at several depths"},
+    };
+    for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++)
+        if (hwloc_get_type_depth(h, lv[i].type) == HWLOC_TYPE_DEPTH_MULTIPLE)
+            return lv[i].what;
+    int npu = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+    if (npu <= 0)
+        return "no PU";
+    hwloc_bitmap_t seen = hwloc_bitmap_alloc();
+    const char *bad = seen ? NULL : "out of memory";
+    for (int i = 0; !bad && i < npu; i++) {
+        hwloc_obj_t pu = hwloc_get_obj_by_type(h, HWLOC_OBJ_PU, (unsigned)i);
+        if (pu->arity || pu->memory_arity)
+            bad = "a PU with children";
+        else if (!pu->cpuset || hwloc_bitmap_weight(pu->cpuset) != 1 ||
+                 !hwloc_bitmap_isset(pu->cpuset, pu->os_index))
+            bad = "a PU whose cpuset is not its own os_index";
+        else if (hwloc_bitmap_isset(seen, pu->os_index))
+            bad = "two PUs with one os_index";
+        else
+            hwloc_bitmap_set(seen, pu->os_index);
+    }
+    hwloc_bitmap_free(seen);
+    return bad;
+}
+
 /* Builds the core, domain and memory-only tables from t->usable. */
 static int derive(place_topo *t, place_error *err)
 {
@@ -774,6 +809,16 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     }
     t->unbound_s = place_bitmap_list(unbound);
     hwloc_bitmap_free(unbound);
+    const char *bad = structure_problem(t->h);
+    if (bad) {
+        if (!strncmp(t->source, "xml:", 4))
+            place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': %s; expected a file "
+                            "written by lstopo --of xml", t->source + 4, bad);
+        else
+            place_error_set(err, PLACE_EINVAL, "topology %s: %s; hwloc built a tree placement "
+                            "cannot use", t->source, bad);
+        goto fail;
+    }
     if (read_kinds_and_distances(t, err) < 0 || derive(t, err) < 0 ||
         (io && place_devices_discover(t, err) < 0))
         goto fail;
