@@ -45,7 +45,7 @@
 
 typedef struct geom {
     int nx, ny, nz;        /* cells of this rank */
-    int sx, sy, sz;        /* local array shape: n + 3 */
+    int sx, sy, sz;        /* local array shape: n + 3, z rounded up to whole cache lines */
     int lo[3], hi[3];      /* global box [lo, hi) */
     int N[3];
     int wall_lo[3];        /* this rank holds global index 0 of the axis */
@@ -54,11 +54,17 @@ typedef struct geom {
 
 /* The instruction set the sweeps run with (0 baseline x86-64, 1 AVX2, 2 AVX-512), chosen
  * once from the CPU (or FDTD3D_ISA), and the y rows per tile of the fused sweep. */
+/* the cache line the arrays' rows are padded to and start on (bytes) */
+#define FDTD3D_LINE 32
 static int fdtd3d_isa;
 static int fdtd3d_tile_rows;
-/* software prefetch in the fused sweep (FDTD3D_PREFETCH, a mask: 1 the next plane of H, 2
- * the plane after of E): off by default, it paid only at 128^3 single (docs/fdtd3d.md) */
-static int fdtd3d_prefetch = 0;
+/* software prefetch in the fused sweep (FDTD3D_PREFETCH 0 or 1, default 1), rows fused
+ * (FDTD3D_ROWFUSE 0 or 1, default 1), transparent huge pages for the fields (FDTD3D_HUGE 0
+ * or 1; default 1 when the rank's CPUs lie in one NUMA node, where the 2 MiB granularity
+ * of a huge page cannot put a slab's pages on another thread's node); docs/fdtd3d.md */
+static int fdtd3d_prefetch = 1;
+static int fdtd3d_rowfuse = 1;
+static int fdtd3d_huge;
 static const char *const isa_names[3] = {"baseline", "avx2", "avx512"};
 
 #define REAL float
@@ -304,7 +310,11 @@ static void decompose(const opts *o, geom *g, int nb[6])
     g->nz = g->hi[2] - g->lo[2];
     g->sx = g->nx + 3;
     g->sy = g->ny + 3;
-    g->sz = g->nz + 3;
+    /* rows padded to whole cache lines (and the arrays shifted so that k = 1 starts one):
+     * the loads at k, k +- sj and k +- si are then aligned, and only those at k +- 1 can
+     * straddle two lines (every one could with nz + 3) */
+    int lanes = FDTD3D_LINE / (o->dbl ? 8 : 4);
+    g->sz = (g->nz + 3 + lanes - 1) / lanes * lanes;
 }
 
 /* The memory the run will allocate, checked against what this node lets it allocate
@@ -428,6 +438,7 @@ typedef struct result {
     place_locality loc;
     int loc_ok;
     int first, last;     /* steps first+1 .. last were computed by this run */
+    long long huge_bytes; /* of the fields, backed by huge pages at the end (-1 unknown) */
 } result;
 
 /* ---- checkpoints ------------------------------------------------------------------------ */
@@ -750,6 +761,10 @@ static void write_report(const opts *o, const result *r, const geom *g, const ck
     json_object_set_new(rep, "isa", json_string(isa_names[fdtd3d_isa]));
     json_object_set_new(rep, "tile_rows", json_integer(fdtd3d_tile_rows));
     json_object_set_new(rep, "prefetch", json_integer(fdtd3d_prefetch));
+    json_object_set_new(rep, "row_fuse", json_integer(fdtd3d_rowfuse));
+    json_object_set_new(rep, "huge_pages_asked", json_integer(fdtd3d_huge));
+    json_object_set_new(rep, "huge_page_bytes_rank0", r->huge_bytes < 0 ? json_string("unavailable")
+                                                                     : json_integer(r->huge_bytes));
     json_object_set_new(rep, "first_step", json_integer(r->first + 1));
     json_object_set_new(rep, "last_step", json_integer(r->last));
     if (ck->on)
@@ -821,6 +836,26 @@ const char *__asan_default_options(void)
 }
 #endif
 
+/* 1 when every CPU this rank may run on is in one NUMA node (libnuma), else 0. */
+static int cpus_in_one_node(void)
+{
+    cpu_set_t set;
+    if (numa_available() < 0)
+        return 1; /* one node as far as the kernel tells */
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 0;
+    int node = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, &set))
+            continue;
+        int n = numa_node_of_cpu(c);
+        if (n < 0 || (node >= 0 && n != node))
+            return 0;
+        node = n;
+    }
+    return 1;
+}
+
 /* The sweeps' instruction set: AVX2 where the CPU has it, else the baseline, or FDTD3D_ISA
  * (baseline, avx2, avx512; refused when the CPU lacks it); and the fused sweep's tile: FDTD3D_TILE_ROWS y rows (0:
  * untiled), else as many rows as keep two planes of the six arrays in half the L2 cache. */
@@ -851,10 +886,13 @@ static void choose_isa_and_tile(const opts *o, const geom *g)
             die("FDTD3D_ISA=%s: this CPU has only %s", isa_names[k], isa_names[have]);
         fdtd3d_isa = k;
     }
-    const char *pfs = getenv("FDTD3D_PREFETCH");
-    if (pfs) {
+    static const struct { const char *name; int *v; } knob[] = {
+        {"FDTD3D_PREFETCH", &fdtd3d_prefetch}, {"FDTD3D_ROWFUSE", &fdtd3d_rowfuse}, {"FDTD3D_HUGE", &fdtd3d_huge}};
+    fdtd3d_huge = cpus_in_one_node();
+    for (size_t i = 0; i < sizeof knob / sizeof knob[0]; i++) {
+        const char *v = getenv(knob[i].name);
         place_error e;
-        if (place_parse_int("FDTD3D_PREFETCH", pfs, 0, 3, &fdtd3d_prefetch, &e) < 0)
+        if (v && place_parse_int(knob[i].name, v, 0, 1, knob[i].v, &e) < 0)
             die("%s", e.msg);
     }
     const char *tr = getenv("FDTD3D_TILE_ROWS");

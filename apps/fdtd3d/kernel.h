@@ -5,7 +5,7 @@
  * carry the same coefficient c1 = c dt / dx:
  *   H'x -= c1 [(Ez(j+1) - Ez(j)) - (Ey(k+1) - Ey(k))]      (and cyclically)
  *   Ex  += c1 [(H'z(j) - H'z(j-1)) - (H'y(k) - H'y(k-1))]
- * Every local array has the same shape (n+3 per axis, k fastest): local index 1..n holds
+ * Every local array has the same shape (n+3 per axis, z padded to whole lines; k fastest): local index 1..n holds
  * the rank's cells, 0 the lower ghost plane, n+1 the upper ghost (or the global wall
  * plane). The loops run over x planes 1..n with schedule(static), exactly the thread
  * slabs of place_box_thread_slab, so the thread that first touched a page computes on it.

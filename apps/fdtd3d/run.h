@@ -53,12 +53,15 @@ static void FN(run_setup)(const opts *o, const geom *g, const int nb[6], result 
     place_error e;
     memset(s, 0, sizeof *s);
     s->cells = (size_t)g->sx * g->sy * g->sz;
+    /* each array starts lanes - 1 elements into its (page-aligned) mapping, so that
+     * element 1 of every row (rows are whole lines, decompose) starts a cache line */
+    const size_t lanes = FDTD3D_LINE / sizeof(REAL);
     for (int c = 0; c < 6; c++)
-        if (place_array_alloc(&s->arr[c], s->cells * sizeof(REAL), 0, &e) < 0)
+        if (place_array_alloc(&s->arr[c], (s->cells + lanes) * sizeof(REAL), fdtd3d_huge ? PLACE_ALLOC_HUGE : 0, &e) < 0)
             die("rank %d: %s", rank, e.msg);
     REAL *p[6];
     for (int c = 0; c < 6; c++)
-        s->a6[c] = p[c] = s->arr[c].ptr;
+        s->a6[c] = p[c] = (REAL *)s->arr[c].ptr + (lanes - 1);
     s->f = (FN(fields)){p[0], p[1], p[2], p[3], p[4], p[5]};
     halo_init(&s->h, g, MPIREAL, nb);
     s->dt = o->courant * o->dx / (C0 * sqrt(3.0));
@@ -234,12 +237,17 @@ static void FN(run_finish)(const geom *g, result *res, ckpt *ck, FN(run_state) *
                                &e) == 0) {
         /* the slabs sit after ghost plane 0; fold it and the top planes into the ends */
         for (int k = 1; k <= T; k++)
-            part.off[k] += (size_t)s->si * sizeof(REAL);
+            part.off[k] += (size_t)s->si * sizeof(REAL) + FDTD3D_LINE - sizeof(REAL);
         part.off[T] = s->arr[2].bytes;
         res->loc_ok = place_locality_query(&s->arr[2], &part, &res->loc, &e) == 0;
         place_partition_free(&part);
     }
     free(owner);
+    res->huge_bytes = 0;
+    for (int c = 0; c < 6 && res->huge_bytes >= 0; c++) {
+        long long hb = place_array_huge_bytes(&s->arr[c]);
+        res->huge_bytes = hb < 0 ? -1 : res->huge_bytes + hb;
+    }
     free(s->pv);
     free(s->pr);
     for (int c = 0; c < 6; c++)

@@ -31,10 +31,33 @@ int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error 
         return place_error_set(err, PLACE_EINVAL, "array of 0 bytes: expected at least 1");
     a->page = (size_t)sysconf(_SC_PAGESIZE);
     a->mapped = (bytes + a->page - 1) / a->page * a->page;
-    void *p = mmap(NULL, a->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
+    /* one page more, left inaccessible: a mapping of its own that the kernel cannot merge
+     * with the next array's (so place_array_huge_bytes, which reads the mapping's line of
+     * smaps, counts this array's huge pages only), and an overrun faults at once */
+    /* huge pages asked for: the start on a 2 MiB boundary (mapped 2 MiB more, the ends
+     * given back), so that every whole 2 MiB of the array can be one */
+    const size_t huge = 2u << 20, extra = (flags & PLACE_ALLOC_HUGE) ? huge : 0;
+    char *m = mmap(NULL, a->mapped + a->page + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
         int e = errno;
         place_error_set(err, PLACE_ENOMEM, "cannot map %zu bytes: %s", bytes, strerror(e));
+        if (err)
+            err->sys_errno = e;
+        return -1;
+    }
+    char *p = m;
+    if (extra) {
+        p = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+        if (p > m)
+            munmap(m, (size_t)(p - m));
+        if (p + a->mapped + a->page < m + a->mapped + a->page + extra)
+            munmap(p + a->mapped + a->page, (size_t)(m + extra - p));
+    }
+    if (mprotect((char *)p + a->mapped, a->page, PROT_NONE) != 0) {
+        int e = errno;
+        munmap(p, a->mapped + a->page);
+        place_error_set(err, PLACE_ENOMEM, "cannot protect the guard page after %zu bytes: %s", bytes,
+                        strerror(e));
         if (err)
             err->sys_errno = e;
         return -1;
@@ -53,7 +76,7 @@ int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error 
 void place_array_free(place_array *a)
 {
     if (a && a->ptr)
-        munmap(a->ptr, a->mapped);
+        munmap(a->ptr, a->mapped + a->page);
     if (a)
         a->ptr = NULL;
 }

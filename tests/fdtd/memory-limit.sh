@@ -30,9 +30,9 @@ injob() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$@"; }
 export OMP_NUM_THREADS=1
 out=$(injob "$F" --grid 200x200x200 --steps 2 2>&1)
 rc=$?
-[ $rc -eq 2 ] || fail "a 191 MiB run in a 64 MiB cgroup exited $rc: $out"
+[ $rc -eq 2 ] || fail "a 196 MiB run (rows padded to 32-byte lines) in a 64 MiB cgroup exited $rc: $out"
 [ "$(wc -l <<<"$out")" -eq 1 ] || fail "not one line: $out"
-grep -q "the run needs 191 MiB per rank .* but [0-9]* MiB may be allocated here (the cgroup's memory limit of 64 MiB" <<<"$out" ||
+grep -q "the run needs 196 MiB per rank .* but [0-9]* MiB may be allocated here (the cgroup's memory limit of 64 MiB" <<<"$out" ||
   fail "wrong message: $out"
 injob "$F" --grid 64x64x64 --steps 2 >/dev/null || fail "a run that fits failed"
 echo "ok: refused at start with the numbers: $out"

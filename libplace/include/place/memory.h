@@ -39,7 +39,8 @@ typedef struct place_array {
 PLACE_API int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error *err);
 PLACE_API void place_array_free(place_array *a);
 
-/* Bytes of the array backed by transparent huge pages now (from /proc/self/smaps), or
+/* Bytes of the array backed by transparent huge pages now (its own mapping's line of
+ * /proc/self/smaps; a guard page keeps arrays from sharing one), or
  * -1 if that cannot be read. */
 PLACE_API long long place_array_huge_bytes(const place_array *a);
 
