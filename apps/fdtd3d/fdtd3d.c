@@ -858,7 +858,7 @@ static int cpus_in_one_node(void)
 
 /* The sweeps' instruction set: AVX2 where the CPU has it, else the baseline, or FDTD3D_ISA
  * (baseline, avx2, avx512; refused when the CPU lacks it); and the fused sweep's tile: FDTD3D_TILE_ROWS y rows (0:
- * untiled), else as many rows as keep two planes of the six arrays in half the L2 cache. */
+ * untiled), else as many rows as make a tile plane of one array 1/32 of the L2 cache. */
 static void choose_isa_and_tile(const opts *o, const geom *g)
 {
     __builtin_cpu_init();
@@ -905,8 +905,12 @@ static void choose_isa_and_tile(const opts *o, const geom *g)
     long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
     if (l2 <= 0)
         l2 = 1L << 20;
-    long per_row = 12L * g->sz * (o->dbl ? 8 : 4); /* 6 arrays x 2 planes */
-    long rows = (l2 / 2) / per_row;
+    /* a tile plane of one array is L2/32 (the 12 planes the fused sweep holds, 3/8 of L2,
+     * leave room for the prefetched plane): at 256^3 single 31 rows of 1 KiB ran 904-940
+     * Mcells/s on one thread against 836-896 with the earlier half of L2 (41 rows), at 256^3
+     * double 15 rows 425 against 389-403 (docs/fdtd3d.md) */
+    long per_row = 32L * g->sz * (o->dbl ? 8 : 4);
+    long rows = l2 / per_row;
     fdtd3d_tile_rows = rows < 4 ? 4 : (int)(rows > (1 << 20) ? 1 << 20 : rows);
 }
 
