@@ -74,7 +74,8 @@ int place_parse_double(const char *what, const char *s, double min, double max,
     return 0;
 }
 
-/* A CPU list: N or N-M items (N <= M <= PLACE_MAX_PU_INDEX, decimal) separated by commas,
+/* A CPU list: N or N-M items (N <= M <= PLACE_MAX_PU_INDEX, decimal without leading zeros)
+ * separated by commas,
  * nothing else. *bad_index says the syntax was right but an index too large. */
 int place_cpulist_syntax(const char *s, int *bad_index)
 {
@@ -85,6 +86,8 @@ int place_cpulist_syntax(const char *s, int *bad_index)
         for (int part = 0; part < 2; part++) {
             if (*s < '0' || *s > '9')
                 return 0;
+            if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+                return 0; /* a leading zero: hwloc's reader (strtoul base 0) would take it for octal */
             long v = 0;
             int digits = 0;
             while (*s >= '0' && *s <= '9') {
