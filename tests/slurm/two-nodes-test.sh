@@ -140,11 +140,13 @@ cmp -s ref.csv two.csv || fail "probe output on two nodes differs from one rank"
 #    writes a final checkpoint on both nodes and exits 0; the resubmitted run continues
 #    from it, and the two runs' rows are the uninterrupted run's
 mpi_env=(env OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=eth0 OMPI_MCA_oob_tcp_if_include=eth0)
-S "${mpi_env[@]}" timeout 120 srun -N 2 -n 2 --mpi=pmix --cpu-bind=none "$bin/placerun" -t 1 --grid 24x20x16 -- \
+S "${mpi_env[@]}" timeout 120 srun -J place-term -N 2 -n 2 --mpi=pmix --cpu-bind=none "$bin/placerun" -t 1 --grid 24x20x16 -- \
   "$bin/fdtd3d" "${args[@]/200/1000000}" --checkpoint-dir "$base/ck" --probe-out t1.csv > t1.out 2> t1.err &
 job=$!
 id=
-for i in $(seq 100); do id=$(S squeue -h -o %i | head -1); [ -n "$id" ] && break; sleep 0.1; done
+# this job by its name, running: the step before's job may still be listed as completing
+# (a CI run took its id and scancel found it gone)
+for i in $(seq 100); do id=$(S squeue -h -n place-term -t RUNNING -o %i | head -1); [ -n "$id" ] && break; sleep 0.1; done
 [ -n "$id" ] || fail "step 3: the job did not appear in squeue"
 sleep 3
 S scancel -s TERM "$id" || fail "scancel -s TERM"
