@@ -45,17 +45,18 @@
 
 typedef struct geom {
     int nx, ny, nz;        /* cells of this rank */
-    int sx, sy, sz;        /* local array shape: n + 3, z rounded up to whole cache lines */
+    int sx, sy, sz;        /* local array shape: n + 3, z rounded up to FDTD3D_ALIGN */
     int lo[3], hi[3];      /* global box [lo, hi) */
     int N[3];
     int wall_lo[3];        /* this rank holds global index 0 of the axis */
     int local_size;        /* ranks on this node (they share its memory) */
 } geom;
 
+/* The boundary (bytes) the arrays' rows are padded to and start on: one AVX2 vector, so
+ * that no aligned 256-bit load straddles two cache lines. */
+#define FDTD3D_ALIGN 32
 /* The instruction set the sweeps run with (0 baseline x86-64, 1 AVX2, 2 AVX-512), chosen
  * once from the CPU (or FDTD3D_ISA), and the y rows per tile of the fused sweep. */
-/* the cache line the arrays' rows are padded to and start on (bytes) */
-#define FDTD3D_LINE 32
 static int fdtd3d_isa;
 static int fdtd3d_tile_rows;
 /* software prefetch in the fused sweep (FDTD3D_PREFETCH 0 or 1, default 1), rows fused
@@ -310,10 +311,10 @@ static void decompose(const opts *o, geom *g, int nb[6])
     g->nz = g->hi[2] - g->lo[2];
     g->sx = g->nx + 3;
     g->sy = g->ny + 3;
-    /* rows padded to whole cache lines (and the arrays shifted so that k = 1 starts one):
-     * the loads at k, k +- sj and k +- si are then aligned, and only those at k +- 1 can
-     * straddle two lines (every one could with nz + 3) */
-    int lanes = FDTD3D_LINE / (o->dbl ? 8 : 4);
+    /* rows padded to FDTD3D_ALIGN (and the arrays shifted so that k = 1 starts on it): the
+     * loads at k, k +- sj and k +- si are then aligned, and only those at k +- 1 can
+     * straddle two cache lines (every one could with nz + 3) */
+    int lanes = FDTD3D_ALIGN / (o->dbl ? 8 : 4);
     g->sz = (g->nz + 3 + lanes - 1) / lanes * lanes;
 }
 

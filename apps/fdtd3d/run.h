@@ -54,8 +54,8 @@ static void FN(run_setup)(const opts *o, const geom *g, const int nb[6], result 
     memset(s, 0, sizeof *s);
     s->cells = (size_t)g->sx * g->sy * g->sz;
     /* each array starts lanes - 1 elements into its (page-aligned) mapping, so that
-     * element 1 of every row (rows are whole lines, decompose) starts a cache line */
-    const size_t lanes = FDTD3D_LINE / sizeof(REAL);
+     * element 1 of every row (rows are padded, decompose) starts on FDTD3D_ALIGN */
+    const size_t lanes = FDTD3D_ALIGN / sizeof(REAL);
     for (int c = 0; c < 6; c++)
         if (place_array_alloc(&s->arr[c], (s->cells + lanes) * sizeof(REAL), fdtd3d_huge ? PLACE_ALLOC_HUGE : 0, &e) < 0)
             die("rank %d: %s", rank, e.msg);
@@ -237,7 +237,7 @@ static void FN(run_finish)(const geom *g, result *res, ckpt *ck, FN(run_state) *
                                &e) == 0) {
         /* the slabs sit after ghost plane 0; fold it and the top planes into the ends */
         for (int k = 1; k <= T; k++)
-            part.off[k] += (size_t)s->si * sizeof(REAL) + FDTD3D_LINE - sizeof(REAL);
+            part.off[k] += (size_t)s->si * sizeof(REAL) + (size_t)((char *)s->f.ez - (char *)s->arr[2].ptr);
         part.off[T] = s->arr[2].bytes;
         res->loc_ok = place_locality_query(&s->arr[2], &part, &res->loc, &e) == 0;
         place_partition_free(&part);

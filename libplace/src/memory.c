@@ -31,11 +31,11 @@ int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error 
         return place_error_set(err, PLACE_EINVAL, "array of 0 bytes: expected at least 1");
     a->page = (size_t)sysconf(_SC_PAGESIZE);
     a->mapped = (bytes + a->page - 1) / a->page * a->page;
-    /* one page more, left inaccessible: a mapping of its own that the kernel cannot merge
+    /* One page more, left inaccessible: a mapping of its own that the kernel cannot merge
      * with the next array's (so place_array_huge_bytes, which reads the mapping's line of
-     * smaps, counts this array's huge pages only), and an overrun faults at once */
-    /* huge pages asked for: the start on a 2 MiB boundary (mapped 2 MiB more, the ends
-     * given back), so that every whole 2 MiB of the array can be one */
+     * smaps, counts this array's huge pages only), and an overrun faults at once. Huge
+     * pages asked for: the start on a 2 MiB boundary (mapped 2 MiB more, the ends given
+     * back), so that every whole 2 MiB of the array can be one. */
     const size_t huge = 2u << 20, extra = (flags & PLACE_ALLOC_HUGE) ? huge : 0;
     char *m = mmap(NULL, a->mapped + a->page + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) {
