@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # bench-fdtd.sh [OUTDIR]: fdtd3d's speed beside openEMS and MEEP, in one run, same grid and
-# steps, and the memory-bandwidth roofline from a STREAM triad at the same footprint.
+# steps, and the memory-bandwidth roofline from a STREAM triad sized by STREAM's own rule
+# (each array at least 4 times all last-level caches together, lstopo's sizes, and at
+# least fdtd3d's footprint), beside a triad at fdtd3d's footprint (which a small grid
+# lets the last-level cache help).
 #   SIZES (default "128 256"), THREADS ("1 2"), STEPS_128 (200), STEPS_256 (40), REPS (3)
 #   TABLE_ONLY=1: only print the table again from OUTDIR/bench-fdtd.csv
 # REPS repetitions, each running every code once per grid and thread count (alternating,
@@ -39,25 +42,35 @@ def ratio(a, b):
 eng = lambda n, t: next((r["variant"] for r in rows if r["code"] == "openEMS" and r["cells"] == n and r["threads"] == t), "?")
 meep = ", ".join(sorted({r["variant"] for r in rows if r["code"] == "MEEP"})) or "?"
 nrep = len({r["rep"] for r in rows})
-print("| grid | threads | fdtd3d single | openEMS single (engine) | ratio | fdtd3d double | MEEP double | ratio | triad GB/s | bound single | fraction of bound |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| grid | threads | fdtd3d single | openEMS single (engine) | ratio | fdtd3d double | MEEP double | ratio | triad GB/s (STREAM rule) | bound single | fraction of bound | triad GB/s at footprint | fraction of it | in-place stream Mcells/s | fraction of it |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 f = lambda m: "%.0f (%.0f-%.0f)" % m
 fr = lambda m: "%.2fx (%.2f-%.2f)" % m
+pc = lambda m: "%.0f%% (%.0f-%.0f)" % tuple(100 * x for x in m)
+bound = lambda bw: {k: v * 32 / 24 * 1e9 / 48 / 1e6 for k, v in bw.items()}  # 32 B per triad element with the write-allocate, 48 B per cell
 for n in sorted({r["cells"] for r in rows}, key=int):
     for t in sorted({r["threads"] for r in rows if r["cells"] == n}, key=int):
         fs, fd, oe, me = vals("fdtd3d", n, t, "single"), vals("fdtd3d", n, t, "double"), vals("openEMS", n, t), vals("MEEP", n, t)
-        bw = vals("stream_triad", n, t)
-        bound = {k: v * 32 / 24 * 1e9 / 48 / 1e6 for k, v in bw.items()}  # 32 B per triad element with the write-allocate, 48 B per cell
-        print("| %s^3 | %s | %s | %s (%s) | %s | %s | %s | %s | %.1f | %.0f | %s |" % (
+        rule = {r["rep"]: float(r["mcells_per_s"]) for r in rows if r["code"] == "stream_triad" and r["variant"] == "stream-rule" and r["cells"] == n and r["threads"] == t}
+        foot = {r["rep"]: float(r["mcells_per_s"]) for r in rows if r["code"] == "stream_triad" and r["variant"] == "footprint" and r["cells"] == n and r["threads"] == t}
+        six = {r["rep"]: float(r["mcells_per_s"]) * 1e3 / 48 for r in rows if r["code"] == "stream_inplace6" and r["cells"] == n and r["threads"] == t}
+        print("| %s^3 | %s | %s | %s (%s) | %s | %s | %s | %s | %.1f | %.0f | %s | %.1f | %s | %.0f | %s |" % (
             n, t, f(med(fs)), f(med(oe)), eng(n, t), fr(ratio(fs, oe)), f(med(fd)), f(med(me)), fr(ratio(fd, me)),
-            med(bw)[0], med(bound)[0], "%.0f%% (%.0f-%.0f)" % tuple(100 * x for x in ratio(fs, bound))))
+            med(rule)[0], med(bound(rule))[0], pc(ratio(fs, bound(rule))), med(foot)[0], pc(ratio(fs, bound(foot))),
+            med(six)[0], pc(ratio(fs, six))))
 print()
 print("Medians over %d repetitions (min-max); ratios are the median and range of the ratios within" % nrep)
 print("each repetition. Mcells/s = NX*NY*NZ*steps / seconds of each code's own time loop. MEEP ran as")
 print("%s (its MPI build, as many ranks as fdtd3d has threads)." % meep)
-print("Bound: the STREAM triad bandwidth at fdtd3d's footprint (six single-precision arrays),")
-print("counted as 32 B per element (STREAM's 24 plus the write-allocate of a[]), over the 48 B")
-print("a fused H+E sweep must move per cell in single precision (read 6 fields, write 6).")
+print("Bound: the STREAM triad bandwidth by STREAM's rule (each array at least 4 times all")
+print("last-level caches together, and at least fdtd3d's footprint), counted as 32 B per element")
+print("(STREAM's 24 plus the write-allocate of a[]), over the 48 B a fused H+E sweep must move per")
+print("cell in single precision (read 6 fields, write 6). The last two columns: the same triad at")
+print("fdtd3d's footprint (six single-precision arrays), which the last-level cache helps on a")
+print("grid not much larger than it, and fdtd3d's fraction of the bound that gives. In-place")
+print("stream: fdtd3d's pattern without its stencil (six single-precision arrays at its footprint,")
+print("each read and written in place, 48 B per cell; stream_triad's inplace6), what a core gets")
+print("from memory when the write-allocate does not come in.")
 PY
 }
 if [ -n "${TABLE_ONLY:-}" ]; then table; exit 0; fi
@@ -68,6 +81,15 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "bench-fdtd: installing ${need[*]} from Debian"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
+# all last-level caches together, in bytes (hwloc's sizes: the deepest data cache level)
+llc=$(lstopo-no-graphics --of xml 2>/dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+caches = [o for o in ET.parse(sys.stdin).iter("object")  # unified (0) or data (1), not instruction (2)
+          if o.get("type", "").endswith("Cache") and o.get("cache_type") in ("0", "1")]
+deepest = max((int(o.get("depth", 0)) for o in caches), default=0)
+print(sum(int(o.get("cache_size", 0)) for o in caches if int(o.get("depth", 0)) == deepest))' || true)
+[[ $llc =~ ^[1-9][0-9]*$ ]] || { echo "bench-fdtd: lstopo gave no last-level cache size; cannot size the STREAM triad by STREAM's rule" >&2; exit 1; }
+echo "bench-fdtd: last-level caches $((llc >> 20)) MiB together; the STREAM-rule triad takes at least $((12 * llc >> 20)) MiB"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 PLACE_PLAN_DIR=$out
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -154,10 +176,17 @@ for rep in $(seq 1 "$reps"); do
       [ -n "$line" ] || { cat "$tmp/meep.err" >&2; echo "bench-fdtd: MEEP gave no time" >&2; exit 1; }
       set -- $line
       rec MEEP "meep-$2-$3ranks" "$n" "$t" double "$steps" "$1"
-      # the roofline: STREAM triad at the footprint of fdtd3d's six single-precision arrays
+      # the roofline: STREAM triad by STREAM's rule, and at the footprint of fdtd3d's six
+      # single-precision arrays
       mib=$(python3 -c "print(6 * ($n + 3)**3 * 4 / 2**20)")
-      bw=$(OMP_NUM_THREADS=$t OMP_PROC_BIND=close "$tests/stream_triad" "$mib" 10 2>/dev/null)
-      echo "$rep,stream_triad,footprint,$n,$t,double,10,0,$bw" >> "$csv"
+      rule=$(python3 -c "print(max($mib, 3 * 4 * $llc / 2**20))")
+      for v in stream-rule footprint; do
+        bw=$(OMP_NUM_THREADS=$t OMP_PROC_BIND=close "$tests/stream_triad" "$([ $v = footprint ] && echo "$mib" || echo "$rule")" 10 2>/dev/null)
+        echo "$rep,stream_triad,$v,$n,$t,double,10,0,$bw" >> "$csv"
+      done
+      # fdtd3d's pattern without its stencil: six arrays in place, 48 B per cell (GB/s)
+      bw=$(OMP_NUM_THREADS=$t OMP_PROC_BIND=close "$tests/stream_triad" "$mib" 10 inplace6 2>/dev/null)
+      echo "$rep,stream_inplace6,footprint,$n,$t,single,10,0,$bw" >> "$csv"
       echo "bench-fdtd: repetition $rep, ${n}^3, $t threads done"
     done
   done
