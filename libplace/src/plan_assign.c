@@ -203,10 +203,26 @@ static void apportion(dominfo *d, int nd, int R, int total)
     }
 }
 
+/* Whether the first i domains (prefix sums pre) split into at least r consecutive runs of
+ * at least x units each (greedy from the left; runs beyond r merge into the last). */
+static int runs_of_at_least(const long *pre, int i, int r, long x)
+{
+    int runs = 0;
+    for (int s = 0, e = 1; e <= i && runs < r; e++)
+        if (pre[e] - pre[s] >= x)
+            runs++, s = e;
+    return runs >= r;
+}
+
 /* With fewer ranks than domains: the split of the domains (those with units, in order)
- * into R runs of whole consecutive domains whose smallest run is largest (dynamic
- * programming over prefixes). Returns that smallest run in units (0 when there is no such
- * split) and in *cutp the first domain of each run, with *cutp[R] = nd (caller frees). */
+ * into R runs of whole consecutive domains whose smallest run is largest. Returns that
+ * smallest run in units (0 when there is no such split) and in *cutp the first domain of
+ * each run, with *cutp[R] = nd (caller frees). The runs are chosen from the last: the last
+ * run is the shortest that keeps the best smallest run of the whole split, then the same
+ * for the domains before it with one run fewer (their own best smallest run, which is
+ * never smaller), and so on. Each best smallest run is a binary search over run sizes
+ * with a greedy check, O(D log units) per run; the dynamic programme over all prefixes
+ * it replaces (the same runs) took D^2 R steps: 1.7 s for 320 ranks on 3,618 NUMA nodes. */
 static int whole_domain_runs(const attempt *a, const dominfo *d, int nd, int **cutp)
 {
     int D = 0;
@@ -216,50 +232,43 @@ static int whole_domain_runs(const attempt *a, const dominfo *d, int nd, int **c
     *cutp = NULL;
     if (a->R > 1 && a->R < D) {
         int *ids = malloc(sizeof(int) * (size_t)D), k = 0;
-        long *best = malloc(sizeof(long) * (size_t)(D + 1) * (size_t)(a->R + 1));
-        int *from = malloc(sizeof(int) * (size_t)(D + 1) * (size_t)(a->R + 1));
+        long *pre = malloc(sizeof(long) * (size_t)(D + 1));
         cut = malloc(sizeof(int) * (size_t)(a->R + 1));
-        if (ids && best && from && cut) {
+        if (ids && pre && cut) {
+            pre[0] = 0;
             for (int i = 0; i < nd; i++)
-                if (d[i].n > 0)
-                    ids[k++] = i;
-#define B(i, r) best[(size_t)(i) * (size_t)(a->R + 1) + (size_t)(r)]
-#define F(i, r) from[(size_t)(i) * (size_t)(a->R + 1) + (size_t)(r)]
-            /* B(i, r): the best smallest run when the first i domains form r runs */
-            for (int i = 0; i <= D; i++)
-                for (int r = 0; r <= a->R; r++)
-                    B(i, r) = -1;
-            B(0, 0) = LONG_MAX;
-            for (int i = 1; i <= D; i++)
-                for (int r = 1; r <= a->R && r <= i; r++) {
-                    long run = 0;
-                    for (int j = i - 1; j >= r - 1; j--) {
-                        run += d[ids[j]].n;
-                        if (B(j, r - 1) < 0)
-                            continue;
-                        long v = B(j, r - 1) < run ? B(j, r - 1) : run;
-                        if (v > B(i, r)) {
-                            B(i, r) = v;
-                            F(i, r) = j;
-                        }
-                    }
+                if (d[i].n > 0) {
+                    ids[k] = i;
+                    pre[k + 1] = pre[k] + d[i].n;
+                    k++;
                 }
-            minB = (int)B(D, a->R);
-            for (int i = D, r = a->R; r > 0; r--) { /* cut[r-1]: first domain of run r-1 */
-                cut[r - 1] = F(i, r);
-                i = F(i, r);
+            long best = 1; /* every domain has a unit and i >= r: runs of 1 always exist */
+            int i = D;
+            for (int r = a->R; r > 1; r--) {
+                long lo = best, hi = pre[i] / r; /* the prefix's best is never below the last */
+                while (lo < hi) {
+                    long mid = lo + (hi - lo + 1) / 2;
+                    if (runs_of_at_least(pre, i, r, mid))
+                        lo = mid;
+                    else
+                        hi = mid - 1;
+                }
+                best = lo;
+                if (r == a->R)
+                    minB = (int)best;
+                int j = i - 1; /* the shortest last run of at least best */
+                while (pre[i] - pre[j] < best)
+                    j--;
+                cut[r - 1] = j;
+                i = j;
             }
+            cut[0] = 0;
             for (int r = 0; r < a->R; r++) /* as domain indices */
                 cut[r] = ids[cut[r]];
             cut[a->R] = nd;
-#undef B
-#undef F
-        } else {
-            minB = 0;
         }
         free(ids);
-        free(best);
-        free(from);
+        free(pre);
     }
     if (minB > 0)
         *cutp = cut;
