@@ -384,6 +384,23 @@ static int ncores_of(const place_plan *p, int rank, int *nnuma, int numa[4])
     return ri.ncpus;
 }
 
+/* Fewer ranks than NUMA nodes: runs of whole nodes, the smallest as large as possible
+ * (4 cores), and the runs before the last as even as the nodes before allow (6 and 6, not
+ * 8 and 4): 3 ranks on 8 nodes of 2 cores are 6, 6 and 4 cores. */
+static void test_whole_node_runs_are_even(void **s)
+{
+    place_topo *t;
+    place_plan *p = plan_for(&t, "synthetic:pack:1 numa:8 core:2 pu:1", req(3, 0));
+    int want[3] = {6, 6, 4}, first[3] = {0, 3, 6}, nn, numa[8];
+    for (int r = 0; r < 3; r++) {
+        assert_int_equal(ncores_of(p, r, &nn, numa), want[r]);
+        assert_int_equal(numa[0], first[r]);
+    }
+    assert_true(has_note(p, "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1,2), 1 (NUMA 3,4,5), 2 (NUMA 6,7)"));
+    place_plan_free(p);
+    place_topo_free(t);
+}
+
 /* KNL 7250 in SNC-4: NUMA nodes of 18, 18, 16 and 16 cores (SMT4, one PU per core used).
  * Equal shares of 17 would straddle: each rank takes its whole NUMA node instead. */
 static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
@@ -517,6 +534,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numa_policy_gives_two_ranks_per_numa_node_one_pu_per_core),
         cmocka_unit_test(test_request_is_immutable_resolution_is_separate),
+        cmocka_unit_test(test_whole_node_runs_are_even),
         cmocka_unit_test(test_knl_unequal_numa_nodes_keep_ranks_inside),
         cmocka_unit_test(test_restricted_cpuset_unequal_shares),
         cmocka_unit_test(test_every_numa_span_is_named),
