@@ -30,9 +30,10 @@ table() {
 python3 - "$csv" <<'PY' | tee "$out/bench-fdtd.md"
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-def vals(code, n, t, p=None):
+def vals(code, n, t, p=None, variant=None):
     return {r["rep"]: float(r["mcells_per_s"]) for r in rows
-            if r["code"] == code and r["cells"] == n and r["threads"] == t and (p is None or r["precision"] == p)}
+            if r["code"] == code and r["cells"] == n and r["threads"] == t and (p is None or r["precision"] == p)
+            and (variant is None or r["variant"] == variant)}
 def med(d):
     v = sorted(d.values())
     return (statistics.median(v), v[0], v[-1]) if v else (float("nan"),) * 3
@@ -51,9 +52,8 @@ bound = lambda bw: {k: v * 32 / 24 * 1e9 / 48 / 1e6 for k, v in bw.items()}  # 3
 for n in sorted({r["cells"] for r in rows}, key=int):
     for t in sorted({r["threads"] for r in rows if r["cells"] == n}, key=int):
         fs, fd, oe, me = vals("fdtd3d", n, t, "single"), vals("fdtd3d", n, t, "double"), vals("openEMS", n, t), vals("MEEP", n, t)
-        rule = {r["rep"]: float(r["mcells_per_s"]) for r in rows if r["code"] == "stream_triad" and r["variant"] == "stream-rule" and r["cells"] == n and r["threads"] == t}
-        foot = {r["rep"]: float(r["mcells_per_s"]) for r in rows if r["code"] == "stream_triad" and r["variant"] == "footprint" and r["cells"] == n and r["threads"] == t}
-        six = {r["rep"]: float(r["mcells_per_s"]) * 1e3 / 48 for r in rows if r["code"] == "stream_inplace6" and r["cells"] == n and r["threads"] == t}
+        rule, foot = vals("stream_triad", n, t, variant="stream-rule"), vals("stream_triad", n, t, variant="footprint")
+        six = {k: v * 1e3 / 48 for k, v in vals("stream_inplace6", n, t).items()}  # GB/s at 48 B per cell
         print("| %s^3 | %s | %s | %s (%s) | %s | %s | %s | %s | %.1f | %.0f | %s | %.1f | %s | %.0f | %s |" % (
             n, t, f(med(fs)), f(med(oe)), eng(n, t), fr(ratio(fs, oe)), f(med(fd)), f(med(me)), fr(ratio(fd, me)),
             med(rule)[0], med(bound(rule))[0], pc(ratio(fs, bound(rule))), med(foot)[0], pc(ratio(fs, bound(foot))),
