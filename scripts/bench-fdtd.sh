@@ -165,8 +165,7 @@ for rep in $(seq 1 "$reps"); do
       for prec in single double; do
         "$bin/placerun" -t "$t" -- "$bin/fdtd3d" --grid ${n}x${n}x${n} --steps "$steps" --precision $prec \
           --report "$tmp/r.json" > /dev/null
-        s=$(python3 -c "import json; print(json.load(open('$tmp/r.json'))['seconds'])")
-        isa=$(python3 -c "import json; d=json.load(open('$tmp/r.json')); print(d['isa'] + '-tile' + str(d['tile_rows']) + '-pf' + str(d['prefetch']) + '-rows' + str(d['row_fuse']) + '-huge' + str(d['huge_pages_asked']))")
+        read -r s isa < <(python3 -c "import json; d=json.load(open('$tmp/r.json')); print(d['seconds'], d['isa'] + '-tile' + str(d['tile_rows']) + '-pf' + str(d['prefetch']) + '-rows' + str(d['row_fuse']) + '-huge' + str(d['huge_pages_asked']))")
         rec fdtd3d "$isa" "$n" "$t" "$prec" "$steps" "$s"
       done
       cp "$tmp/box-$n.xml" "$tmp/box.xml"

@@ -50,7 +50,7 @@ int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error 
         p = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
         if (p > m)
             munmap(m, (size_t)(p - m));
-        if (p + a->mapped + a->page < m + a->mapped + a->page + extra)
+        if (p < m + extra) /* the tail past the guard page */
             munmap(p + a->mapped + a->page, (size_t)(m + extra - p));
     }
     if (mprotect((char *)p + a->mapped, a->page, PROT_NONE) != 0) {

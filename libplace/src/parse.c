@@ -75,8 +75,9 @@ int place_parse_double(const char *what, const char *s, double min, double max,
 }
 
 /* A CPU list: N or N-M items (N <= M <= PLACE_MAX_PU_INDEX, decimal without leading zeros)
- * separated by commas,
- * nothing else. *bad_index says the syntax was right but an index too large. */
+ * separated by commas, nothing else. *bad_index says the syntax was right but an index too
+ * large. What passes reads the same to hwloc_bitmap_list_sscanf (strtoul base 0: a leading
+ * zero would be octal to it), which place then uses to build the set. */
 int place_cpulist_syntax(const char *s, int *bad_index)
 {
     if (!s || !*s)

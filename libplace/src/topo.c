@@ -847,22 +847,6 @@ int place_topo_load(place_topo **out, const char *spec, unsigned flags, place_er
     return rc;
 }
 
-/* Adds the PUs of a CPU list that place_cpulist_syntax accepted ("0-3,8", decimal) to set.
- * Not hwloc_bitmap_list_sscanf: it reads numbers with strtoul base 0, so "08-33" (decimal
- * to the checker, a leading zero to hwloc) became 0 followed by garbage it read as a range
- * without end (fuzz.numbers: 11 s printing it). */
-static void cpulist_set(hwloc_bitmap_t set, const char *s)
-{
-    for (const char *p = s; *p;) {
-        char *end;
-        long lo = strtol(p, &end, 10), hi = lo;
-        if (*end == '-')
-            hi = strtol(end + 1, &end, 10);
-        hwloc_bitmap_set_range(set, (unsigned)lo, (int)hi);
-        p = *end ? end + 1 : end;
-    }
-}
-
 /* hwloc locations ("numa:0", "package:1.core:0-3", "l3:all"; logical indices, nested with
  * '.'), several separated by commas, a number alone a PU by OS index: into set. */
 static int locations(place_topo *t, const char *s, hwloc_bitmap_t set, place_error *err)
@@ -881,7 +865,12 @@ static int locations(place_topo *t, const char *s, hwloc_bitmap_t set, place_err
             if (!place_cpulist_syntax(item, &bad))
                 return place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': '%s' is neither a "
                                        "PU index nor a location like numa:0", s, item);
-            cpulist_set(set, item);
+            hwloc_bitmap_t one = hwloc_bitmap_alloc();
+            if (!one)
+                return place_error_set(err, PLACE_ENOMEM, "out of memory");
+            hwloc_bitmap_list_sscanf(one, item); /* decimal: the syntax has no leading zeros */
+            hwloc_bitmap_or(set, set, one);
+            hwloc_bitmap_free(one);
         } else {
             /* walk the components: the objects of each level inside the previous ones */
             hwloc_bitmap_t cur = hwloc_bitmap_dup(hwloc_topology_get_complete_cpuset(t->h));
@@ -995,8 +984,8 @@ int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     if (!set)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
-    cpulist_set(set, cpulist);
-    int bad = hwloc_bitmap_iszero(set) || hwloc_bitmap_weight(set) < 0;
+    int bad = hwloc_bitmap_list_sscanf(set, cpulist) < 0 || hwloc_bitmap_iszero(set) ||
+              hwloc_bitmap_weight(set) < 0;
     if (bad) {
         hwloc_bitmap_free(set);
         return place_error_set(err, PLACE_EINVAL,
