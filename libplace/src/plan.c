@@ -364,7 +364,7 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
                 free(a.group);
                 return -1;
             }
-            a.u = u;
+            a.u = a.base = u;
             a.k = per_pu ? 1 : k;
             /* Siblings are in use when units carry several PUs of which threads need more
              * than one, or when ranks share cores (per-PU units). */
@@ -387,6 +387,22 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
                         note(p, "NUMA nodes of %d to %d usable %s: equal shares of %d %s fit "
                                 "inside them, so every rank gets %d", a.lo, a.hi, what, a.equal_q,
                              what, a.equal_q);
+                    if (a.rule == RULE_RUNS)
+                        note(p, "%d ranks of %d threads do not fit inside NUMA nodes: %d hold runs "
+                                "of small NUMA nodes alone, %d straddle (the fewest possible)",
+                             R, req->threads, a.lo, a.hi);
+                    if (a.rule == RULE_OPTIMAL && R == 1)
+                        note(p, "one rank takes every usable %s (%d) across NUMA nodes: memory "
+                                "policy local keeps each thread's first touch on its own NUMA "
+                                "node", per_pu ? "PU" : "core", a.hi);
+                    else if (a.rule == RULE_OPTIMAL && a.idle)
+                        note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
+                                "smallest share, then the fewest idle %s); %d %s idle in NUMA "
+                                "nodes smaller than a share", a.lo, a.hi, what, what, a.idle, what);
+                    else if (a.rule == RULE_OPTIMAL)
+                        note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
+                                "smallest share, then the fewest idle %s): every %s is used",
+                             a.lo, a.hi, what, what, per_pu ? "PU" : "core");
                     if (a.rule == RULE_UNEQUAL)
                         note(p, "equal shares of %d %s would straddle NUMA nodes, so each rank "
                                 "takes the largest share inside its NUMA node(s): %d to %d %s; %d "

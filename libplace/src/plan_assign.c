@@ -109,7 +109,9 @@ static int assign_linear(attempt *a, int q)
  * group is a domain, or -1 for the whole node (linear packing). */
 static void widen(attempt *a)
 {
-    if (!a->idle || a->owned) /* a reordered layout: assign_balanced evens it out */
+    /* a reordered layout (assign_balanced evens it out), or the optimum (it leaves idle
+     * only NUMA nodes too small for a share) */
+    if (!a->idle || a->owned || a->rule == RULE_OPTIMAL)
         return;
     for (int g = -1; g < a->nu; g++) {
         int count = 0, used = 0;
@@ -148,12 +150,6 @@ static void widen(attempt *a)
     a->idle = 0;
     a->widened = 1;
 }
-
-typedef struct dominfo {
-    int first, n;    /* units of this domain */
-    int cap;         /* ranks it can hold whole */
-    int r;           /* ranks given */
-} dominfo;
 
 static int domain_table(const attempt *a, dominfo **out)
 {
@@ -480,6 +476,29 @@ static int assign_numa(attempt *a)
     return ok;
 }
 
+/* The numa policy's objective (plan_optimum.c): where the rules' plan, as widened, falls
+ * short of the optimum, the optimum replaces it. */
+static int objective(attempt *a, int ok)
+{
+    dominfo *d = NULL;
+    const unit *cur = a->u;
+    a->u = a->base;
+    int nd = domain_table(a, &d), rc = 0;
+    a->u = cur;
+    if (nd < 0)
+        return -1;
+    if (a->T == 0 && ok && !a->owned) {
+        rc = plan_optimum_fill(a, d, nd);
+    } else if (a->T) {
+        int st = ok == 1 ? plan_range_straddlers(a, nd) : INT_MAX;
+        rc = st < 0 ? -1 : plan_optimum_fixed(a, d, nd, st);
+    }
+    free(d);
+    if (rc == 1)
+        return ranges_hold_threads(a);
+    return rc < 0 ? -1 : ok;
+}
+
 static int assign_spread(attempt *a)
 {
     dominfo *d = NULL;
@@ -603,6 +622,7 @@ int plan_assign(attempt *a, int smt_in_use)
     a->idle = 0;
     a->widened = 0;
     a->rule = RULE_EQUAL;
+    a->smt_in_use = smt_in_use;
     if (a->R > a->nu)
         return 0;
     int ok;
@@ -625,6 +645,8 @@ int plan_assign(attempt *a, int smt_in_use)
     }
     if (ok && smt_in_use == 1)
         widen(a);
+    if (a->policy == PLACE_POLICY_NUMA && ok >= 0)
+        ok = objective(a, ok);
     if (smt_in_use && a->T && a->k > 1 && (!ok || siblings_while_free(a))) {
         /* The domains' shares would leave a core free beside a doubled-up one (or do not
          * hold the threads on cores of unequal width): balance over the whole node. */

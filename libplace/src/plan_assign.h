@@ -25,6 +25,7 @@ typedef struct range {
 
 typedef struct attempt {
     const unit *u;
+    const unit *base; /* the units in domain order (u may point to a reordered copy) */
     int nu;
     int R;           /* ranks on this node */
     int T;           /* threads per rank, 0 = fill */
@@ -39,14 +40,26 @@ typedef struct attempt {
     int lo, hi;      /* with RULE_UNEQUAL: the smallest and largest share, in units */
     int equal_q;     /* the equal share that would have straddled */
     unit *owned;     /* a reordered copy of the units the ranges index (freed by the caller) */
+    int smt_in_use;  /* SMT siblings are in use: no unit may be left idle */
 } attempt;
 
 enum {
     RULE_EQUAL = 0,  /* equal shares (the default when it costs no locality) */
     RULE_UNEQUAL,    /* per-domain shares: every rank inside its NUMA node(s) */
     RULE_STRADDLE,   /* threads do not fit inside NUMA nodes: the fewest ranks straddle */
-    RULE_EQUAL_UNEQUAL_NODES /* equal shares, kept although the NUMA nodes differ in size */
+    RULE_EQUAL_UNEQUAL_NODES, /* equal shares, kept although the NUMA nodes differ in size */
+    RULE_OPTIMAL,    /* threads fill: the optimum of plan_optimum.c replaced the rules' plan
+                        (lo, hi: the smallest and largest share) */
+    RULE_RUNS        /* fixed threads: ranks alone on runs of small NUMA nodes (lo of them)
+                        and the fewest straddlers (hi) */
 };
+
+/* A domain's units in an attempt (plan_assign.c, plan_optimum.c). */
+typedef struct dominfo {
+    int first, n;    /* units of this domain */
+    int cap;         /* ranks it can hold whole */
+    int r;           /* ranks given */
+} dominfo;
 
 /* PU i of a unit (OS index). */
 int plan_unit_pu(const place_topo *t, const unit *u, int i);
@@ -63,6 +76,16 @@ int plan_slots_in(const attempt *a, range r);
  * unequal NUMA nodes); widens shares when SMT siblings are in use. 1 if it fits, 0 if not,
  * -1 out of memory. */
 int plan_assign(attempt *a, int smt_in_use);
+
+/* plan_optimum.c: the numa policy's objective. plan_range_straddlers counts the ranks of
+ * an attempt that straddle (span several domains without being the only rank on a run of
+ * consecutive ones), -1 out of memory. plan_optimum_fill (threads left to fill) and
+ * plan_optimum_fixed (fixed threads; straddlers: the rules' plan's, INT_MAX if it has none)
+ * replace the attempt's ranges with an optimal plan when the rules' plan falls short:
+ * 1 replaced, 0 kept, -1 out of memory. d describes the domains of a->base. */
+int plan_range_straddlers(const attempt *a, int nd);
+int plan_optimum_fill(attempt *a, const dominfo *d, int nd);
+int plan_optimum_fixed(attempt *a, const dominfo *d, int nd, int straddlers);
 
 /* ---- the plan's own tables (plan.c, plan_dev.c) ---------------------------------- */
 

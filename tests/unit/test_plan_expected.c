@@ -299,10 +299,12 @@ static void test_uneven_ranks_over_nodes_go_in_blocks(void **s)
     place_rank_info ri;
     place_plan_rank(p, 4, &ri, NULL);
     assert_string_equal(ri.cpuset, "2-3");   /* node 1: 2 ranks of 2 cores */
+    place_plan_rank(p, 0, &ri, NULL);
+    assert_string_equal(ri.cpuset, "0-1");   /* node 0: 3 ranks on all 4 cores: 2, 1, 1 */
     place_plan_rank(p, 2, &ri, NULL);
-    assert_string_equal(ri.cpuset, "2");     /* node 0: 3 ranks of 1 core, 1 idle */
+    assert_string_equal(ri.cpuset, "3");
     assert_true(has_note(p, "node 0 runs 3 ranks, the others 2"));
-    assert_true(has_note(p, "1 of 4 cores left idle"));
+    assert_true(has_note(p, "shares of 1 to 2 cores"));
     place_plan_free(p);
     place_topo_free(t);
 }
@@ -437,14 +439,16 @@ static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
     assert_true(has_note(p, "straddling NUMA nodes they share with other ranks: 2 (NUMA"));
     place_plan_free(p);
     place_topo_free(t);
-    /* -n 8: equal shares of 8 fit inside the NUMA nodes: kept, and the rule is said */
+    /* -n 8: two ranks per NUMA node, every core used: 9, 9, 9, 9, 8, 8, 8, 8 (equal
+     * shares of 8 would leave 4 cores idle for the same smallest share) */
     p = plan_for(&t, FIXTURE("knl-snc4-unequal.xml"), req(8, 0));
     for (int r = 0; r < 8; r++) {
-        assert_int_equal(ncores_of(p, r, &nn, numa), 8);
+        assert_int_equal(ncores_of(p, r, &nn, numa), r < 4 ? 9 : 8);
         assert_int_equal(nn, 1);
+        assert_int_equal(numa[0], r / 2);
     }
-    assert_true(has_note(p, "NUMA nodes of 16 to 18 usable cores: equal shares of 8 cores fit"));
-    assert_true(has_note(p, "4 of 68 cores left idle"));
+    assert_true(has_note(p, "shares of 8 to 9 cores, no rank straddling NUMA nodes"));
+    assert_true(has_note(p, "every core is used"));
     place_plan_free(p);
     place_topo_free(t);
 }
