@@ -640,7 +640,8 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
  * names live here, not in the library). */
 static const place_spelling flags = {"-n", "-N", "--ranks-per-node", "-t", "--policy", "--smt",
                                      "--reserve-cores", "--oversubscribe", "--cpu-kinds",
-                                     "--allowed", "--gpus-per-rank", "--gpu-bind", "--nics"};
+                                     "--allowed", "--gpus-per-rank", "--gpu-bind", "--nics",
+                                     "--gpus"};
 
 void placerun_options_init(options *o)
 {

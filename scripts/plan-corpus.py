@@ -97,8 +97,59 @@ def load(path):
     return rc, None, plan["ranks"], plan.get("notes", [])
 
 
+def pus(cpulist):
+    out = set()
+    for part in filter(None, cpulist.split(",")):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def score_file(path, fill):
+    """The objective's criteria for a plan (docs/design.md), best first when compared as
+    tuples: GPU validity, straddlers, then GPUs and shares in the request's order."""
+    text = open(path).read()
+    rc, _, body = text.partition("\n")
+    if rc != "rc 0":
+        return None
+    plan = json.loads(body)
+    topo = plan["topology"]
+    order = [d["numa"] for d in topo["numa_domains"]]
+    ranks = [r for r in plan["ranks"] if r["node"] == 0]
+    gpus = (topo.get("devices") or {}).get("gpus") or []
+    loc = {g["pci"]: pus(g["cpuset"]) for g in gpus}
+    users = {}
+    for r in ranks:
+        for n in r["numa"]:
+            users[n] = users.get(n, 0) + 1
+    straddle = remote = far = 0
+    held = set()
+    for r in ranks:
+        idx = sorted(order.index(n) for n in r["numa"] if n in order)
+        consecutive = idx == list(range(idx[0], idx[-1] + 1)) if idx else True
+        if len(r["numa"]) > 1 and not (consecutive and all(users[n] == 1 for n in r["numa"])):
+            straddle += 1
+        tp = {t["pu"] for t in r["threads"]}
+        near = set()
+        for g in r.get("gpus", []):
+            held.add(g["pci"])
+            remote += not (tp & loc.get(g["pci"], set()))
+            near |= loc.get(g["pci"], set())
+        far += bool(r.get("gpus")) and not tp <= near
+    shares = [len(r["threads"]) for r in ranks]
+    cores = {t["core_l"] for r in ranks for t in r["threads"]}
+    idle = topo["usable_cores"] - len(cores)
+    gl = [len(r.get("gpus", [])) for r in ranks]
+    unused = len(gpus) - len(held) if any(gl) else 0
+    t = (remote, far, straddle)
+    if any(gl):
+        t += (unused, -min(gl))
+    return t + ((-min(shares), idle) if fill else ())
+
+
 def compare(a, b):
     same = diff = notes = 0
+    verdict = {"better": 0, "equal": 0, "worse": 0, "failed before": 0, "failed after": 0}
     for f in sorted(os.listdir(a)):
         if not os.path.exists(os.path.join(b, f)):
             print("only in %s: %s" % (a, f))
@@ -109,11 +160,20 @@ def compare(a, b):
             same += 1
             if na != nb:
                 notes += 1
+            continue
+        diff += 1
+        fill = "_t_" not in f
+        sa = score_file(os.path.join(a, f), fill)
+        sb = score_file(os.path.join(b, f), fill)
+        if sa is None or sb is None:
+            v = "failed before" if sa is None else "failed after"
         else:
-            diff += 1
-            print("differs: %s" % f[:-4])
-    print("%d requests: %d with identical ranks (%d of them with other notes), %d differ"
-          % (same + diff, same, notes, diff))
+            v = "better" if sb < sa else "worse" if sb > sa else "equal"
+        verdict[v] += 1
+        print("differs: %s: %s (before %s, after %s)" % (f[:-4], v, sa, sb))
+    print("%d requests: %d with identical ranks (%d of them with other notes), %d differ: %s"
+          % (same + diff, same, notes, diff,
+             ", ".join("%d %s" % (n, k) for k, n in verdict.items())))
 
 
 if __name__ == "__main__":

@@ -148,7 +148,8 @@ static int apply_string(const char *s, place_error *e)
 static const place_spelling names = {
     "srun -n", "srun -N", "srun --ntasks-per-node", "--place threads", "--place policy",
     "--place smt", "--place reserve-cores", "more CPUs from Slurm (srun -c)", "--place cpu-kinds",
-    "the step's CPUs", "--place gpus-per-rank", "--place gpu-bind", "--place nics"};
+    "the step's CPUs", "--place gpus-per-rank", "--place gpu-bind", "--place nics",
+    "--place gpus"};
 
 static int option_cb(int val, const char *optarg, int remote)
 {

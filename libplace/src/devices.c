@@ -285,6 +285,19 @@ static int is_gpu_pci(hwloc_obj_t pci, const osdev_list *l)
     return (cls >> 8) == 0x03 || cls == 0x1200;
 }
 
+/* The device number of an OpenCL OS device "opencl<platform>d<device>", -1 if not one. */
+static int opencl_device(const char *name)
+{
+    if (strncmp(name, "opencl", 6) || name[6] < '0' || name[6] > '9')
+        return -1;
+    char *end;
+    long plat = strtol(name + 6, &end, 10);
+    if (plat > 65535 || *end != 'd' || end[1] < '0' || end[1] > '9')
+        return -1;
+    long dev = strtol(end + 1, &end, 10);
+    return *end || dev > 65535 ? -1 : (int)dev;
+}
+
 /* The runtime of a GPU vendor and, from the OS devices, the runtime's own index. */
 static const char *gpu_runtime(int vendor)
 {
@@ -314,15 +327,25 @@ static int discover_pci(place_topo *t, hwloc_obj_t pci, int *cap)
         }
         return 0;
     }
-    int idx = -1;
+    /* the runtime's index from its OS device: the management library's (NVML, RSMI) or
+     * Level Zero's, else CUDA's, else OpenCL's device number (opencl0d1: device 1) */
+    int idx = -1, prio = 0;
     const char *uuid = NULL;
     for (int i = 0; i < l.n; i++) {
         const char *nm = l.o[i]->name ? l.o[i]->name : "";
-        int k;
-        if (v == 0x1002 && (k = name_index(nm, "rsmi", NULL)) >= 0)
+        int k, pr = 0;
+        if ((v == 0x10de && (k = name_index(nm, "nvml", NULL)) >= 0) ||
+            (v == 0x1002 && (k = name_index(nm, "rsmi", NULL)) >= 0) ||
+            (v == 0x8086 && (k = name_index(nm, "ze", NULL)) >= 0))
+            pr = 3;
+        else if (v == 0x10de && (k = name_index(nm, "cuda", NULL)) >= 0)
+            pr = 2;
+        else if ((k = opencl_device(nm)) >= 0)
+            pr = 1;
+        if (pr > prio) {
+            prio = pr;
             idx = k;
-        if (v == 0x8086 && (k = name_index(nm, "ze", NULL)) >= 0)
-            idx = k;
+        }
         const char *u = hwloc_obj_get_info_by_name(l.o[i], "NVIDIAUUID");
         if (!u)
             u = hwloc_obj_get_info_by_name(l.o[i], "AMDUUID");
@@ -375,25 +398,37 @@ int place_devices_discover(place_topo *t, place_error *err)
     for (int k = 0; k < 2; k++)
         if (t->ndev[k] > 1)
             qsort(t->dev[k], (size_t)t->ndev[k], sizeof(place_dev), cmp_dev);
-    /* Index in the runtime's numbering. CUDA with CUDA_DEVICE_ORDER=PCI_BUS_ID (which
-     * place exports) and NVML number NVIDIA GPUs in PCI order; RSMI/Level Zero OS devices
-     * give AMD and Intel indices, which need not follow PCI order; without them PCI order
-     * is assumed (and said by the plan). */
-    int count[3] = {0, 0, 0};
+    /* Index in the runtime's numbering. Where the topology names a vendor's runtime
+     * devices (nvml0, cuda0, rsmi0, ze0, opencl0d1), each GPU of that vendor takes its
+     * index from them, and one without such a device (hidden from the runtime when the
+     * topology was written, or not working) has none: it is not handed out. Without
+     * any, PCI order is assumed: CUDA's with CUDA_DEVICE_ORDER=PCI_BUS_ID (which place
+     * exports), said by the plan for ROCm and Level Zero. */
+    int count[3] = {0, 0, 0}, named[3] = {0, 0, 0};
+    for (int i = 0; i < t->ndev[0]; i++) {
+        place_dev *d = &t->dev[0][i];
+        named[d->vendor_id == 0x10de ? 0 : d->vendor_id == 0x1002 ? 1 : 2] |= d->info.index >= 0;
+    }
     for (int i = 0; i < t->ndev[0]; i++) {
         place_dev *d = &t->dev[0][i];
         int vi = d->vendor_id == 0x10de ? 0 : d->vendor_id == 0x1002 ? 1 : 2;
-        if (d->vendor_id == 0x10de || d->info.index < 0) {
+        if (!named[vi]) {
             d->info.index_from_runtime = d->vendor_id == 0x10de;
             if (d->info.sub < 0 || d->info.sub == 0)
                 d->info.index = count[vi]++;
             else
                 d->info.index = count[vi] - 1;
-        } else {
+        } else if (d->info.index >= 0) {
             d->info.index_from_runtime = 1;
+            for (int j = 0; j < i; j++) /* two GPUs with one index: the second has none */
+                if (t->dev[0][j].vendor_id == d->vendor_id && t->dev[0][j].info.index == d->info.index &&
+                    t->dev[0][j].info.sub == d->info.sub)
+                    d->info.index = -1;
         }
         char nm[48];
-        if (d->info.sub >= 0)
+        if (d->info.index < 0)
+            snprintf(nm, sizeof nm, "%s-none", gpu_runtime(d->vendor_id));
+        else if (d->info.sub >= 0)
             snprintf(nm, sizeof nm, "%s%d.%d", gpu_runtime(d->vendor_id), d->info.index, d->info.sub);
         else
             snprintf(nm, sizeof nm, "%s%d", gpu_runtime(d->vendor_id), d->info.index);

@@ -128,6 +128,10 @@ typedef struct place_notes {
 void place_notes_add(place_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void place_notes_free(place_notes *n);
 const char *place_notes_get(const place_notes *n, int i);
+/* Moves the notes from index `mark` on into *out (empty before), for a candidate plan whose
+ * notes are kept only if it wins; place_notes_take appends them back. */
+void place_notes_cut(place_notes *n, int mark, place_notes *out);
+void place_notes_take(place_notes *n, place_notes *from);
 
 /* place_assignment_load for a job's rank, also from a node's own plan (planfile.c). */
 struct place_assignment;

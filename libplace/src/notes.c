@@ -43,3 +43,27 @@ const char *place_notes_get(const place_notes *n, int i)
 {
     return i >= 0 && i < n->n ? n->v[i] : NULL;
 }
+
+void place_notes_cut(place_notes *n, int mark, place_notes *out)
+{
+    out->n = 0;
+    out->v = NULL;
+    if (mark < 0 || mark >= n->n)
+        return;
+    out->v = malloc(sizeof(char *) * (size_t)(n->n - mark));
+    if (!out->v) { /* the candidate's notes are lost, not the plan's */
+        for (int i = mark; i < n->n; i++)
+            free(n->v[i]);
+    } else {
+        for (int i = mark; i < n->n; i++)
+            out->v[out->n++] = n->v[i];
+    }
+    n->n = mark;
+}
+
+void place_notes_take(place_notes *n, place_notes *from)
+{
+    for (int i = 0; i < from->n; i++)
+        place_notes_add(n, "%s", from->v[i]);
+    place_notes_free(from);
+}

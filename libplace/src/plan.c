@@ -82,14 +82,24 @@ static const place_spelling c_names = {
     "request.ranks", "request.nodes", "request.ranks_per_node", "request.threads",
     "request.policy", "request.smt", "request.reserve_cores", "request.oversubscribe",
     "request.kinds", "place_topo_restrict", "request.gpus_per_rank", "request.gpu_bind",
-    "request.nics"};
+    "request.nics", "request.gpus_per_rank"};
 #define NAME(p, F) ((p)->req.spelling && (p)->req.spelling->F ? (p)->req.spelling->F : c_names.F)
 
 /* ---- building a node plan from ranges -------------------------------------- */
 
 const char *plan_dev_name(const place_plan *p, int which)
 {
-    return which == 0 ? NAME(p, gpus) : which == 1 ? NAME(p, gpu_bind) : NAME(p, nics);
+    return which == 0 ? NAME(p, gpus) : which == 1 ? NAME(p, gpu_bind) : which == 2 ? NAME(p, nics)
+                                                                       : NAME(p, threads);
+}
+
+const char *plan_gpus_asked(const place_plan *p, char *buf, size_t n)
+{
+    if (p->req.gpus_per_rank == PLACE_GPUS_AUTO)
+        snprintf(buf, n, "%s auto", NAME(p, gpus_auto));
+    else
+        snprintf(buf, n, "%s %d", NAME(p, gpus), p->req.gpus_per_rank);
+    return buf;
 }
 
 static void lrank_free(lrank *r)
@@ -102,7 +112,7 @@ static void lrank_free(lrank *r)
     free(r->core_l);
 }
 
-static void nodeplan_free(nodeplan *np)
+void plan_nodeplan_free(nodeplan *np)
 {
     for (int i = 0; i < np->nranks && np->r; i++)
         lrank_free(&np->r[i]);
@@ -113,8 +123,8 @@ static void nodeplan_free(nodeplan *np)
 
 /* Fills rank r's cpuset, NUMA list and threads from its PUs. `pus` holds `npus` PUs in
  * thread order; thread t gets pus[t]. */
-static int fill_rank(const place_topo *t, lrank *r, const int *pus, const int *cores,
-                     int nthreads, hwloc_bitmap_t cpuset)
+int plan_fill_rank(const place_topo *t, lrank *r, const int *pus, const int *cores, int nthreads,
+                   hwloc_bitmap_t cpuset)
 {
     r->nthreads = nthreads;
     r->pu_os = malloc(sizeof(int) * (size_t)(nthreads + 1));
@@ -194,7 +204,7 @@ static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np
                 }
             }
         int nthreads = a->T ? a->T : n;
-        rc = fill_rank(t, &np->r[i], pus, cores, nthreads, set);
+        rc = plan_fill_rank(t, &np->r[i], pus, cores, nthreads, set);
     }
     free(pus);
     free(cores);
@@ -235,7 +245,7 @@ static int build_oversubscribed(const place_topo *t, const int *sel, int nsel, i
             tc[th] = cores[g];
             hwloc_bitmap_set(set, (unsigned)pus[g]);
         }
-        rc = fill_rank(t, &np->r[r], tp, tc, T, set);
+        rc = plan_fill_rank(t, &np->r[r], tp, tc, T, set);
     }
     *max_per_pu = (int)(((long)R * T + U - 1) / U);
     free(pus);
@@ -283,7 +293,7 @@ static int best_kind(const place_topo *t)
 
 /* Every rank of a node plan that spans several NUMA nodes is named: as straddling when it
  * shares one of them with another rank, else as spanning whole NUMA nodes. */
-static void numa_span_notes(place_plan *p, const nodeplan *np)
+void plan_span_notes(place_plan *p, const nodeplan *np)
 {
     int maxn = 0;
     for (int i = 0; i < np->nranks; i++)
@@ -391,10 +401,12 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
                         note(p, "%d ranks of %d threads do not fit inside NUMA nodes: %d hold runs "
                                 "of small NUMA nodes alone, %d straddle (the fewest possible)",
                              R, req->threads, a.lo, a.hi);
-                    if (a.rule == RULE_OPTIMAL && R == 1)
+                    if (a.rule == RULE_OPTIMAL && R == 1 && !p->in_group)
                         note(p, "one rank takes every usable %s (%d) across NUMA nodes: memory "
                                 "policy local keeps each thread's first touch on its own NUMA "
                                 "node", per_pu ? "PU" : "core", a.hi);
+                    else if (a.rule == RULE_OPTIMAL && R == 1)
+                        ; /* a GPU plan's rank holding several localities: said there */
                     else if (a.rule == RULE_OPTIMAL && a.idle)
                         note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
                                 "smallest share, then the fewest idle %s); %d %s idle in NUMA "
@@ -410,7 +422,8 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
                     else if (a.idle)
                         note(p, "%d of %d %s left idle so that every rank gets an equal share",
                              a.idle, a.nu, what);
-                    numa_span_notes(p, np);
+                    if (!p->in_group)
+                        plan_span_notes(p, np);
                     if (a.widened)
                         note(p, "SMT siblings are in use, so no core is left idle: cpusets differ "
                                 "by up to one %s", per_pu ? "PU" : "core");
@@ -471,7 +484,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
             p->smt_used = t->max_smt;
             note(p, "oversubscribed: %d ranks x %d threads = %ld threads on %d PUs, up to %d "
                     "per PU", R, T, (long)R * T, t->npus_usable, per);
-            numa_span_notes(p, np);
+            plan_span_notes(p, np);
         }
     }
     free(sel);
@@ -673,8 +686,8 @@ void place_plan_free(place_plan *p)
 {
     if (!p)
         return;
-    nodeplan_free(&p->np[0]);
-    nodeplan_free(&p->np[1]);
+    plan_nodeplan_free(&p->np[0]);
+    plan_nodeplan_free(&p->np[1]);
     plan_dev_free(p);
     place_notes_free(&p->notes);
     free(p);

@@ -123,12 +123,26 @@ struct place_plan {
     char **gpu_index_token;  /* per GPU: its runtime index as text */
     char *gpu_map_s, *nic_list_s, *scope_from_s; /* the request's strings, owned */
     const char **scope_token_v; /* the request's gpu_scope_token, pointing into gpu_token */
+    int in_group;            /* planning part of a node (a GPU locality): its notes name no
+                                rank, the node plan's own notes do */
 };
 
 
 #define note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
 
 int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np);
+/* A rank's cpuset, NUMA list and threads from its PUs (thread t on pus[t], core cores[t]:
+ * an index into topo->cores); frees what a node plan's ranks own. */
+int plan_fill_rank(const place_topo *t, lrank *r, const int *pus, const int *cores, int nthreads,
+                   hwloc_bitmap_t cpuset);
+void plan_nodeplan_free(nodeplan *np);
+/* Names every rank of a node plan that spans several NUMA nodes, in a note. */
+void plan_span_notes(place_plan *p, const nodeplan *np);
+/* plan_gpus.c and plan_dev.c share: a rank's GPU list (replacing any), whether a GPU is in
+ * the step's scope, and the scope's GPUs as text. */
+int plan_set_gpus(lrank *r, const int *g, int n);
+int plan_gpu_in_scope(const place_plan *p, int g);
+const char *plan_gpu_list_text(const place_plan *p, char *buf, size_t n);
 int plan_select_cores(const place_topo *t, int reserve, int kind, int *sel);
 
 /* plan_dev.c: GPUs and NICs. prepare checks the request's device fields and, when ranks
@@ -140,6 +154,10 @@ int plan_dev_prepare(place_plan *p, place_error *err);
 int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err);
 int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err);
 void plan_dev_free(place_plan *p);
-const char *plan_dev_name(const place_plan *p, int which); /* 0 gpus, 1 gpu_bind, 2 nics */
+const char *plan_dev_name(const place_plan *p, int which); /* 0 gpus, 1 gpu_bind, 2 nics,
+                                                              3 threads */
+/* How the request asked for GPUs, in the caller's spelling: "--gpus auto" or
+ * "--gpus-per-rank 2". */
+const char *plan_gpus_asked(const place_plan *p, char *buf, size_t n);
 
 #endif

@@ -105,7 +105,7 @@ static int split(const char *s, char items[][64], int max)
     return n;
 }
 
-static int in_scope(const place_plan *p, int g)
+int plan_gpu_in_scope(const place_plan *p, int g)
 {
     for (int i = 0; i < p->ngpu_scope; i++)
         if (p->gpu_scope[i] == g)
@@ -113,7 +113,7 @@ static int in_scope(const place_plan *p, int g)
     return 0;
 }
 
-static const char *gpu_list_text(const place_plan *p, char *buf, size_t n)
+const char *plan_gpu_list_text(const place_plan *p, char *buf, size_t n)
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -149,9 +149,13 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         rq->nics < PLACE_NICS_NONE || rq->nics > PLACE_NICS_LIST)
         return place_error_set(err, PLACE_EINVAL, "%s or %s: not a known value", NAME_DEV(p, 1),
                                NAME_DEV(p, 2));
+    char asked[80];
+    plan_gpus_asked(p, asked, sizeof asked);
     if ((want_gpus || rq->nics != PLACE_NICS_NONE) && !t->devices_loaded)
         return place_error_set(err, PLACE_EINVAL, "%s: the topology was loaded without its "
-                               "devices (PLACE_TOPO_DEVICES)", want_gpus ? NAME_DEV(p, 0) : NAME_DEV(p, 2));
+                               "devices (PLACE_TOPO_DEVICES)",
+                               rq->gpu_bind == PLACE_GPU_BIND_MAP ? NAME_DEV(p, 1)
+                               : want_gpus ? asked : NAME_DEV(p, 2));
     if (rq->nics == PLACE_NICS_LIST && !rq->nic_list)
         return place_error_set(err, PLACE_EINVAL, "%s: a list was asked for but none given", NAME_DEV(p, 2));
     if (rq->gpu_bind == PLACE_GPU_BIND_MAP && !rq->gpu_map)
@@ -183,7 +187,7 @@ int plan_dev_prepare(place_plan *p, place_error *err)
             if (g < 0 || g >= ng)
                 return place_error_set(err, PLACE_EINVAL, "%s names GPU %d; the node has GPUs 0 to %d",
                                        rq->gpu_scope_from ? rq->gpu_scope_from : "the GPU scope", g, ng - 1);
-            if (in_scope(p, g))
+            if (plan_gpu_in_scope(p, g))
                 continue;
             p->gpu_scope[p->ngpu_scope++] = g;
             const char *tok = rq->gpu_scope_token ? rq->gpu_scope_token[i] : NULL;
@@ -194,6 +198,26 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         for (int g = 0; g < ng; g++)
             p->gpu_scope[p->ngpu_scope++] = g;
     }
+    /* a GPU the topology gives no runtime index (others of its vendor have one) is not
+     * handed out: its runtime could not be told to use it */
+    char hidden[256] = "";
+    size_t hat = 0;
+    int nhidden = 0;
+    for (int i = 0; i < p->ngpu_scope; i++) {
+        const place_device_info *d = &t->dev[0][p->gpu_scope[i]].info;
+        if (d->index >= 0) {
+            p->gpu_scope[i - nhidden] = p->gpu_scope[i];
+            continue;
+        }
+        if (hat + 40 < sizeof hidden)
+            hat += (size_t)snprintf(hidden + hat, sizeof hidden - hat, "%s%s", nhidden ? ", " : "", d->pci);
+        nhidden++;
+    }
+    p->ngpu_scope -= nhidden;
+    if (nhidden && want_gpus && rq->gpu_bind != PLACE_GPU_BIND_NONE)
+        note(p, "GPU%s at %s %s no runtime device in the topology (no nvml, cuda, rsmi, ze or "
+                "opencl OS device, where other GPUs of %s vendor have one): not handed out",
+             nhidden > 1 ? "s" : "", hidden, nhidden > 1 ? "have" : "has", nhidden > 1 ? "their" : "its");
     if (!want_gpus)
         goto nics;
     if (rq->gpu_bind == PLACE_GPU_BIND_NONE) {
@@ -210,7 +234,7 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         }
         if (ng == 0)
             return place_error_set(err, PLACE_EINFEASIBLE, "%s: the node has no GPU (topology %s)%s",
-                                   rq->gpu_bind == PLACE_GPU_BIND_MAP ? NAME_DEV(p, 1) : NAME_DEV(p, 0),
+                                   rq->gpu_bind == PLACE_GPU_BIND_MAP ? NAME_DEV(p, 1) : asked,
                                    t->source, strcmp(t->source, "native") ? "" :
                                    "; hwloc found no GPU among the PCI devices in sysfs");
         return place_error_set(err, PLACE_EINFEASIBLE, "GPUs asked for, but %s leaves this step "
@@ -221,11 +245,11 @@ int plan_dev_prepare(place_plan *p, place_error *err)
     if (rq->ngpu_scope != 0) {
         char buf[512];
         note(p, "GPUs limited by %s: planning within %s", rq->gpu_scope_from ? rq->gpu_scope_from : "the batch system",
-             gpu_list_text(p, buf, sizeof buf));
+             plan_gpu_list_text(p, buf, sizeof buf));
     }
     for (int g = 0; g < ng; g++) {
         const place_device_info *d = &t->dev[0][g].info;
-        if (!d->index_from_runtime && in_scope(p, g)) {
+        if (!d->index_from_runtime && plan_gpu_in_scope(p, g)) {
             note(p, "%s GPUs: no %s OS device in the topology gives the runtime's numbering, so "
                     "it is taken to be PCI order", d->vendor,
                  !strcmp(d->runtime, "rocm") ? "RSMI" : "Level Zero");
@@ -236,10 +260,15 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         p->follow = 1;
         int G = rq->gpus_per_rank == PLACE_GPUS_AUTO ? 1 : rq->gpus_per_rank;
         if (rq->ranks == 0 && rq->ranks_per_node == 0) {
-            if (p->ngpu_scope < G)
-                return place_error_set(err, PLACE_EINFEASIBLE, "%s %d: the node has %d GPU%s",
-                                       NAME_DEV(p, 0), G, p->ngpu_scope, p->ngpu_scope == 1 ? "" : "s");
-            p->res.ranks_per_node = p->ngpu_scope / G;
+            /* the GPUs a rank can be next to: a usable core in their locality */
+            int near = 0;
+            for (int i = 0; i < p->ngpu_scope; i++)
+                near += !hwloc_bitmap_iszero(t->dev[0][p->gpu_scope[i]].locality);
+            if (near < G)
+                return place_error_set(err, PLACE_EINFEASIBLE, "%s: the node has %d GPU%s with a "
+                                       "usable core next to %s", asked, near, near == 1 ? "" : "s",
+                                       near == 1 ? "it" : "them");
+            p->res.ranks_per_node = near / G;
             note(p, "one rank per %s: %d rank%s per node", G == 1 ? "GPU" : "GPU share",
                  p->res.ranks_per_node, p->res.ranks_per_node == 1 ? "" : "s");
         }
@@ -267,350 +296,6 @@ nics:
         }
     }
     return 0;
-}
-
-/* ---- ranks that follow the GPUs ------------------------------------------------------- */
-
-typedef struct ggroup {
-    hwloc_bitmap_t loc;   /* the GPUs' locality */
-    hwloc_bitmap_t own;   /* what is left of it after smaller localities took theirs */
-    int n, *gpu;          /* its GPUs, PCI order */
-    int nsel, *sel;       /* its cores (indices into topo->cores) */
-    int r;                /* ranks given */
-} ggroup;
-
-static int cmp_weight(const void *a, const void *b)
-{
-    const ggroup *x = a, *y = b;
-    int wx = hwloc_bitmap_weight(x->loc), wy = hwloc_bitmap_weight(y->loc);
-    return wx != wy ? (wx < wy ? -1 : 1) : (x->gpu[0] - y->gpu[0]);
-}
-
-static int cmp_first_core(const void *a, const void *b)
-{
-    const ggroup *x = a, *y = b;
-    int fx = x->nsel ? x->sel[0] : INT_MAX, fy = y->nsel ? y->sel[0] : INT_MAX;
-    return fx != fy ? (fx < fy ? -1 : 1) : (x->gpu[0] - y->gpu[0]);
-}
-
-/* Largest-remainder shares of R over weights w (capped by cap when cap != NULL). */
-static void shares(const int *w, const int *cap, int n, int R, int *out)
-{
-    long tot = 0;
-    for (int i = 0; i < n; i++)
-        tot += w[i];
-    int given = 0;
-    for (int i = 0; i < n; i++) {
-        out[i] = tot ? (int)((long)R * w[i] / tot) : 0;
-        if (cap && out[i] > cap[i])
-            out[i] = cap[i];
-        given += out[i];
-    }
-    while (given < R) {
-        int best = -1;
-        double br = -1e300;
-        for (int i = 0; i < n; i++) {
-            if (cap && out[i] >= cap[i])
-                continue;
-            double rem = tot ? (double)R * w[i] / (double)tot - out[i] : 0;
-            if (rem > br) {
-                br = rem;
-                best = i;
-            }
-        }
-        if (best < 0)
-            break;
-        out[best]++;
-        given++;
-    }
-}
-
-static int set_gpus(lrank *r, const int *g, int n)
-{
-    r->gpu = malloc(sizeof(int) * (size_t)(n + 1));
-    if (!r->gpu)
-        return -1;
-    memcpy(r->gpu, g, sizeof(int) * (size_t)n);
-    r->ngpu = n;
-    return 0;
-}
-
-/* Groups the step's GPUs by locality: each GPU's first non-I/O ancestor, widened `level`
- * times (to its parent with a larger cpuset). Returns the count, -1 out of memory. */
-static int make_groups(const place_plan *p, int level, ggroup *g, int *widest)
-{
-    const place_topo *t = p->topo;
-    int ng = 0;
-    *widest = 1;
-    for (int i = 0; i < p->ngpu_scope; i++) {
-        const place_dev *d = &t->dev[0][p->gpu_scope[i]];
-        hwloc_obj_t a = d->anc;
-        for (int l = 0; l < level && a && a->parent; l++) {
-            hwloc_obj_t up = a->parent;
-            while (up->parent && hwloc_bitmap_isequal(up->cpuset, a->cpuset))
-                up = up->parent;
-            a = up;
-        }
-        if (a && a->parent)
-            *widest = 0;
-        hwloc_bitmap_t loc = hwloc_bitmap_dup(a && a->cpuset ? a->cpuset : d->locality);
-        if (!loc)
-            return -1;
-        hwloc_bitmap_and(loc, loc, t->usable);
-        int k = 0;
-        while (k < ng && !hwloc_bitmap_isequal(g[k].loc, loc))
-            k++;
-        if (k == ng) {
-            g[k].loc = loc;
-            g[k].own = hwloc_bitmap_alloc();
-            g[k].gpu = malloc(sizeof(int) * (size_t)(p->ngpu_scope + 1));
-            ng++;
-            if (!g[k].own || !g[k].gpu)
-                return -1;
-        } else {
-            hwloc_bitmap_free(loc);
-        }
-        g[k].gpu[g[k].n++] = p->gpu_scope[i];
-    }
-    return ng;
-}
-
-static void groups_clear(ggroup *g, int n)
-{
-    for (int i = 0; i < n; i++) {
-        hwloc_bitmap_free(g[i].loc);
-        hwloc_bitmap_free(g[i].own);
-        free(g[i].gpu);
-        free(g[i].sel);
-    }
-    memset(g, 0, sizeof *g * (size_t)n);
-}
-
-/* How many of rank r's PUs GPU gi is local to. */
-static int overlap(const place_topo *t, int gi, hwloc_const_bitmap_t rs)
-{
-    hwloc_bitmap_t x = hwloc_bitmap_alloc();
-    if (!x)
-        return 0;
-    hwloc_bitmap_and(x, rs, t->dev[0][gi].locality);
-    int w = hwloc_bitmap_weight(x);
-    hwloc_bitmap_free(x);
-    return w;
-}
-
-/* Gives the ranks of a group its GPUs: `want[j]` each, nearest first (the most of the
- * rank's PUs local to the GPU, then PCI order). With more ranks than GPUs (share), rank j
- * gets GPU floor(j * n / r). */
-static int hand_out(const place_topo *t, ggroup *g, lrank *r, int nr, const int *want, int share)
-{
-    char *used = calloc((size_t)g->n + 1, 1);
-    int *pick = malloc(sizeof(int) * (size_t)(g->n + 1));
-    hwloc_bitmap_t rs = hwloc_bitmap_alloc();
-    int rc = used && pick && rs ? 0 : -1;
-    for (int j = 0; j < nr && rc == 0; j++) {
-        if (share) {
-            int gi = g->gpu[(int)((long)j * g->n / nr)];
-            rc = set_gpus(&r[j], &gi, 1);
-            continue;
-        }
-        hwloc_bitmap_list_sscanf(rs, r[j].cpuset);
-        int n = 0;
-        for (int k = 0; k < want[j]; k++) {
-            int best = -1, bo = -1;
-            for (int i = 0; i < g->n; i++) {
-                int o = used[i] ? -1 : overlap(t, g->gpu[i], rs);
-                if (!used[i] && o > bo) {
-                    bo = o;
-                    best = i;
-                }
-            }
-            if (best < 0)
-                break;
-            used[best] = 1;
-            pick[n++] = g->gpu[best];
-        }
-        /* the runtime numbers a rank's GPUs in PCI order: keep them so */
-        for (int a = 1; a < n; a++)
-            for (int b = a; b > 0 && pick[b] < pick[b - 1]; b--) {
-                int x = pick[b];
-                pick[b] = pick[b - 1];
-                pick[b - 1] = x;
-            }
-        rc = set_gpus(&r[j], pick, n);
-    }
-    free(used);
-    free(pick);
-    hwloc_bitmap_free(rs);
-    return rc;
-}
-
-int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
-{
-    if (!p->follow)
-        return 0;
-    const place_topo *t = p->topo;
-    int G = p->res.gpus_per_rank == PLACE_GPUS_AUTO ? 0 : p->res.gpus_per_rank;
-    int *sel = malloc(sizeof(int) * (size_t)(t->ncores + 1));
-    ggroup *g = calloc((size_t)p->ngpu_scope + 1, sizeof *g);
-    int *w = malloc(sizeof(int) * (size_t)(p->ngpu_scope + 1));
-    int *cap = malloc(sizeof(int) * (size_t)(p->ngpu_scope + 1));
-    int *r = malloc(sizeof(int) * (size_t)(p->ngpu_scope + 1));
-    int ng = 0, rc = -1, nsel, level = 0, widest = 0;
-    long capsum = 0;
-    if (!sel || !g || !w || !cap || !r)
-        goto oom;
-    nsel = plan_select_cores(t, p->res.reserve_cores, -1, sel);
-    /* With G GPUs per rank, localities that hold fewer than G GPUs are widened (NUMA node,
-     * then package, then machine) until they hold the ranks. */
-    for (;;) {
-        groups_clear(g, ng);
-        if ((ng = make_groups(p, level, g, &widest)) < 0)
-            goto oom;
-        capsum = 0;
-        for (int k = 0; k < ng; k++)
-            capsum += G ? g[k].n / G : g[k].n;
-        if (!G || capsum >= R || widest)
-            break;
-        level++;
-    }
-    if (level > 0)
-        note(p, "%d GPUs per rank do not fit inside single GPU localities: ranks take GPUs of "
-                "neighbouring ones (%d level%s up the topology)", G, level, level == 1 ? "" : "s");
-    /* smaller localities first: a GPU behind a NUMA node keeps that node's cores, one
-     * attached at the package or machine gets what the others leave */
-    qsort(g, (size_t)ng, sizeof *g, cmp_weight);
-    hwloc_bitmap_t claimed = hwloc_bitmap_alloc();
-    if (!claimed)
-        goto oom;
-    int bad = 0;
-    for (int k = 0; k < ng && !bad; k++) {
-        hwloc_bitmap_andnot(g[k].own, g[k].loc, claimed);
-        hwloc_bitmap_or(claimed, claimed, g[k].loc);
-        g[k].sel = malloc(sizeof(int) * (size_t)(nsel + 1));
-        bad = !g[k].sel;
-        for (int i = 0; !bad && i < nsel; i++) {
-            const place_core *c = &t->cores[sel[i]];
-            if (hwloc_bitmap_isset(g[k].own, (unsigned)t->pu_pool[c->pu_first]))
-                g[k].sel[g[k].nsel++] = sel[i];
-        }
-    }
-    hwloc_bitmap_free(claimed);
-    if (bad)
-        goto oom;
-    /* a locality with no usable core left: its GPUs join the group with most cores */
-    for (int k = 0; k < ng; k++) {
-        if (g[k].nsel)
-            continue;
-        int best = -1;
-        for (int j = 0; j < ng; j++)
-            if (g[j].nsel && (best < 0 || g[j].nsel > g[best].nsel))
-                best = j;
-        if (best < 0) {
-            rc = place_error_set(err, PLACE_EINFEASIBLE, "%s: no usable core is local to any GPU "
-                                 "of the node", NAME_DEV(p, 0));
-            goto out;
-        }
-        char *c = place_bitmap_list(g[k].loc);
-        note(p, "GPUs local to PUs %s have no usable core there: they go to the ranks of the "
-                "largest locality", c ? c : "?");
-        free(c);
-        for (int i = 0; i < g[k].n; i++)
-            g[best].gpu[g[best].n++] = g[k].gpu[i];
-        g[k].n = 0;
-    }
-    int m = 0;
-    for (int k = 0; k < ng; k++) {
-        if (g[k].n) {
-            g[m++] = g[k];
-        } else {
-            hwloc_bitmap_free(g[k].loc);
-            hwloc_bitmap_free(g[k].own);
-            free(g[k].gpu);
-            free(g[k].sel);
-        }
-    }
-    ng = m;
-    qsort(g, (size_t)ng, sizeof *g, cmp_first_core);
-    capsum = 0;
-    for (int k = 0; k < ng; k++) {
-        w[k] = G ? g[k].n / G : g[k].n;
-        cap[k] = G ? g[k].n / G : INT_MAX;
-        capsum += G ? cap[k] : 0;
-    }
-    if (G && R > capsum) {
-        char buf[512];
-        rc = place_error_set(err, PLACE_EINFEASIBLE, "%d ranks x %d GPUs do not fit: the node "
-                             "has %d GPUs (%s); use fewer ranks or a smaller %s",
-                             R, G, p->ngpu_scope, gpu_list_text(p, buf, sizeof buf), NAME_DEV(p, 0));
-        goto out;
-    }
-    shares(w, G ? cap : NULL, ng, R, r);
-    np->nranks = R;
-    np->r = calloc((size_t)R, sizeof *np->r);
-    if (!np->r)
-        goto oom;
-    int at = 0, idle = 0, shared = 0;
-    for (int k = 0; k < ng; k++) {
-        g[k].r = r[k];
-        if (!r[k]) {
-            idle += g[k].n;
-            continue;
-        }
-        nodeplan sub = {0, NULL};
-        int res = plan_try_selection(p, g[k].sel, g[k].nsel, r[k], &sub);
-        if (res <= 0) {
-            free(sub.r);
-            char *c = place_bitmap_list(g[k].own);
-            if (res < 0)
-                rc = place_error_set(err, PLACE_ENOMEM, "out of memory while computing the plan");
-            else
-                rc = place_error_set(err, PLACE_EINFEASIBLE,
-                                     "%d rank%s x %d thread%s do not fit on the %d usable cores local "
-                                     "to %s %s (PUs %s); use fewer threads, or %s none",
-                                     r[k], r[k] == 1 ? "" : "s", p->res.threads, p->res.threads == 1 ? "" : "s",
-                                     g[k].nsel, g[k].n == 1 ? "GPU" : "GPUs",
-                                     t->dev[0][g[k].gpu[0]].name, c ? c : "?", NAME_DEV(p, 1));
-            free(c);
-            goto out;
-        }
-        int *want = malloc(sizeof(int) * (size_t)(r[k] + 1));
-        if (!want) {
-            free(sub.r);
-            goto oom;
-        }
-        for (int j = 0; j < r[k]; j++)
-            want[j] = G ? G : (int)((long)(j + 1) * g[k].n / r[k] - (long)j * g[k].n / r[k]);
-        memcpy(&np->r[at], sub.r, sizeof(lrank) * (size_t)r[k]);
-        free(sub.r);
-        int sh = !G && r[k] > g[k].n;
-        shared |= sh;
-        int hr = hand_out(t, &g[k], &np->r[at], r[k], want, sh);
-        free(want);
-        if (hr < 0)
-            goto oom;
-        if (G)
-            idle += g[k].n - r[k] * G;
-        at += r[k];
-    }
-    note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality",
-         G == 1 ? "GPU's" : "GPUs'");
-    if (idle)
-        note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s", idle, p->ngpu_scope, R,
-             R == 1 ? "" : "s", G ? "" : " (ranks go to localities in proportion to their GPUs)");
-    if (shared)
-        note(p, "more ranks than GPUs in a locality: ranks there share a GPU");
-    rc = 1;
-    goto out;
-oom:
-    rc = place_error_set(err, PLACE_ENOMEM, "out of memory while computing the plan");
-out:
-    groups_clear(g, ng);
-    free(g);
-    free(sel);
-    free(w);
-    free(cap);
-    free(r);
-    return rc;
 }
 
 /* ---- mapped GPUs and NICs over a node plan -------------------------------------------- */
@@ -655,11 +340,11 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         for (int i = 0; i < n; i++) {
             char *e;
             long v = strtol(items[i], &e, 10);
-            if (*e || items[i][0] < '0' || items[i][0] > '9' || v >= t->ndev[0] || !in_scope(p, (int)v)) {
+            if (*e || items[i][0] < '0' || items[i][0] > '9' || v >= t->ndev[0] || !plan_gpu_in_scope(p, (int)v)) {
                 char buf[512];
                 return place_error_set(err, PLACE_EINVAL, "%s map:%.60s: '%s' is not a GPU of this "
                                        "step; expected indices among %s", NAME_DEV(p, 1),
-                                       p->gpu_map_s, items[i], gpu_list_text(p, buf, sizeof buf));
+                                       p->gpu_map_s, items[i], plan_gpu_list_text(p, buf, sizeof buf));
             }
             map[i] = (int)v;
         }
@@ -670,7 +355,7 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         int remote = 0, first = -1;
         for (int l = 0; rs && l < np->nranks; l++) {
             int gi = map[l % n];
-            if (set_gpus(&np->r[l], &gi, 1) < 0)
+            if (plan_set_gpus(&np->r[l], &gi, 1) < 0)
                 break;
             rank_set(rs, &np->r[l]);
             if (distance(t, &t->dev[0][gi], &np->r[l], rs) > 0 && remote++ == 0)

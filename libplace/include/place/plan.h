@@ -45,6 +45,8 @@ typedef enum place_kinds {
 typedef struct place_spelling {
     const char *ranks, *nodes, *ranks_per_node, *threads, *policy, *smt, *reserve_cores,
         *oversubscribe, *kinds, *allowed, *gpus, *gpu_bind, *nics;
+    const char *gpus_auto; /* the spelling that asks for auto GPUs ("--gpus"); gpus names a
+                              count per rank ("--gpus-per-rank") */
 } place_spelling;
 
 /* GPUs per rank: a count G > 0, none, or auto (each rank a share of its locality's GPUs). */
