@@ -29,7 +29,7 @@ import sys
 PLACERUN, FIX = sys.argv[1], sys.argv[2]
 TABLE = "--table" in sys.argv
 FIXTURES = ["gpu-2s-4nvidia-2nic", "gpu-amd-4x2-8gcd", "gpu-one-socket", "gpu-no-nic",
-            "power9-v100-gpus", "gpu-16-2nic"]
+            "power9-v100-gpus", "gpu-16-2nic", "gpu-cuda-partial", "gpu-opencl-amd"]
 failures = []
 
 
