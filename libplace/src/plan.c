@@ -89,8 +89,13 @@ static const place_spelling c_names = {
 
 const char *plan_dev_name(const place_plan *p, int which)
 {
-    return which == 0 ? NAME(p, gpus) : which == 1 ? NAME(p, gpu_bind) : which == 2 ? NAME(p, nics)
-                                                                       : NAME(p, threads);
+    switch (which) {
+    case 0: return NAME(p, gpus);
+    case 1: return NAME(p, gpu_bind);
+    case 2: return NAME(p, nics);
+    case 3: return NAME(p, threads);
+    default: return NAME(p, gpus_auto);
+    }
 }
 
 const char *plan_gpus_asked(const place_plan *p, char *buf, size_t n)
@@ -419,7 +424,7 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
                         note(p, "equal shares of %d %s would straddle NUMA nodes, so each rank "
                                 "takes the largest share inside its NUMA node(s): %d to %d %s; %d "
                                 "%s idle", a.equal_q, what, a.lo, a.hi, what, a.idle, what);
-                    else if (a.idle)
+                    else if (a.idle && !a.T)
                         note(p, "%d of %d %s left idle so that every rank gets an equal share",
                              a.idle, a.nu, what);
                     if (!p->in_group)
@@ -562,6 +567,79 @@ static int resolve_layout(place_plan *p, place_error *err)
     return 0;
 }
 
+/* Cores the request leaves without a thread, and the option that would use them: fixed
+ * threads, the GPUs' localities, the compact policy (docs/design.md, the objective). */
+static void idle_notes(place_plan *p)
+{
+    const place_topo *t = p->topo;
+    const place_request *rq = &p->req;
+    if (p->oversub)
+        return;
+    char *used = calloc((size_t)t->ncores + 1, 1);
+    int *sel = malloc(sizeof(int) * ((size_t)t->ncores + 1));
+    int *core_of = NULL, maxpu = 0;
+    for (int i = 0; i < t->ncores; i++)
+        for (int q = 0; q < t->cores[i].npu; q++)
+            maxpu = t->pu_pool[t->cores[i].pu_first + q] > maxpu ? t->pu_pool[t->cores[i].pu_first + q] : maxpu;
+    core_of = malloc(sizeof(int) * ((size_t)maxpu + 1));
+    if (!used || !sel || !core_of) {
+        free(used);
+        free(sel);
+        free(core_of);
+        return;
+    }
+    for (int i = 0; i < t->ncores; i++)
+        for (int q = 0; q < t->cores[i].npu; q++)
+            core_of[t->pu_pool[t->cores[i].pu_first + q]] = i;
+    int nsel = plan_select_cores(t, p->res.reserve_cores, -1, sel);
+    for (int c = 0; c < 2; c++) {
+        const nodeplan *np = &p->np[c];
+        if (!np->r)
+            continue;
+        memset(used, 0, (size_t)t->ncores);
+        for (int i = 0; i < np->nranks; i++)
+            for (int th = 0; th < np->r[i].nthreads; th++)
+                used[core_of[np->r[i].pu_os[th]]] = 1;
+        int idle = 0, near = 0;
+        for (int i = 0; i < nsel; i++) {
+            if (used[sel[i]])
+                continue;
+            idle++;
+            unsigned pu = (unsigned)t->pu_pool[t->cores[sel[i]].pu_first];
+            for (int g = 0; p->follow && g < t->ndev[0]; g++)
+                if (hwloc_bitmap_isset(t->dev[0][g].locality, pu)) {
+                    near++;
+                    break;
+                }
+        }
+        if (!idle)
+            continue;
+        const char *who = p->res.nodes > 1 ? (c == 0 ? "nodes of the larger rank count"
+                                                     : "nodes of the smaller rank count")
+                                           : "the node";
+        if (p->res.nodes > 1 && (p->rlo == 0 || p->rlo == p->rhi))
+            who = "each node";
+        if (rq->threads)
+            note(p, "%d of %d usable cores run no thread on %s: %s %d fixes %d thread%s per rank "
+                    "(without it, threads fill each rank's share)", idle, nsel, who,
+                 NAME(p, threads), rq->threads, rq->threads, rq->threads == 1 ? "" : "s");
+        else if (p->follow && near)
+            note(p, "%d of %d usable cores run no thread on %s: %d of them are next to GPUs no "
+                    "rank holds (%s auto hands every GPU out, with its cores)", idle, nsel, who,
+                 near, NAME(p, gpus_auto));
+        else if (p->follow)
+            note(p, "%d of %d usable cores run no thread on %s: no GPU of the step is next to "
+                    "them (%s none plans ranks on every core)", idle, nsel, who, NAME(p, gpu_bind));
+        else if (rq->policy == PLACE_POLICY_COMPACT)
+            note(p, "%d of %d usable cores run no thread on %s: the compact policy takes only "
+                    "the cores the ranks need (%s numa fills the node)", idle, nsel, who,
+                 NAME(p, policy));
+    }
+    free(used);
+    free(sel);
+    free(core_of);
+}
+
 /* What the machine itself holds back: PUs not allowed, offline or outside the binding,
  * NUMA nodes without cores, device memory, memory not allowed, borrowed memory. */
 static void topology_notes(place_plan *p)
@@ -674,6 +752,7 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
         p->res.smt = p->smt_used;
     if (!p->res.ranks_per_node)
         p->res.ranks_per_node = p->rhi;
+    idle_notes(p);
     topology_notes(p);
     *out = p;
     return 0;

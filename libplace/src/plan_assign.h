@@ -155,7 +155,7 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err);
 int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err);
 void plan_dev_free(place_plan *p);
 const char *plan_dev_name(const place_plan *p, int which); /* 0 gpus, 1 gpu_bind, 2 nics,
-                                                              3 threads */
+                                                              3 threads, 4 gpus_auto */
 /* How the request asked for GPUs, in the caller's spelling: "--gpus auto" or
  * "--gpus-per-rank 2". */
 const char *plan_gpus_asked(const place_plan *p, char *buf, size_t n);

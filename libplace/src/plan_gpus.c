@@ -579,9 +579,9 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
     note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality",
          G == 1 ? "GPU's" : "GPUs'");
     if (idle)
-        note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s", idle + dropped,
-             p->ngpu_scope, R, R == 1 ? "" : "s",
-             G ? "" : " (ranks go to localities in proportion to their GPUs)");
+        note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", idle + dropped,
+             p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "", G ? NAME_DEV(p, 4) : "",
+             G ? " auto hands every GPU out)" : " (ranks go to localities in proportion to their GPUs)");
     if (shared)
         note(p, "more ranks than GPUs in a locality: ranks there share a GPU");
     rc = 1;
@@ -1072,8 +1072,9 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
                  G == 1 ? "GPU's" : "GPUs'", ss.spans ? " (a rank holding several localities "
                  "takes their cores)" : "");
             if (ss.unused)
-                note(p, "%d of the node's %d GPUs are left unused by %d rank%s", ss.unused,
-                     p->ngpu_scope, R, R == 1 ? "" : "s");
+                note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", ss.unused,
+                     p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "", G ? NAME_DEV(p, 4) : "",
+                     G ? " auto hands every GPU out)" : "");
         } else {
             place_notes_cut(&p->notes, mark, &trial);
             place_notes_free(&trial);

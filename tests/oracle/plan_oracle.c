@@ -139,7 +139,9 @@ static int mach_load(mach *m, const char *spec)
         place_device_info di;
         place_topo_device(m->t, PLACE_DEVICE_GPU, g, &di);
         m->gloc[g] = hwloc_bitmap_alloc();
-        hwloc_bitmap_list_sscanf(m->gloc[g], di.cpuset);
+        /* a GPU without a runtime index cannot be handed out: no core is next to it */
+        if (di.index >= 0)
+            hwloc_bitmap_list_sscanf(m->gloc[g], di.cpuset);
     }
     return 0;
 }
