@@ -1039,9 +1039,13 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
     }
     for (int i = 0; i < p->ngpu_scope; i++)
         hwloc_bitmap_or(near, near, t->dev[0][p->gpu_scope[i]].locality);
+    long near_cores = 0, near_pus = 0;
     for (int i = 0; i < nsel; i++)
-        if (hwloc_bitmap_isset(near, (unsigned)t->pu_pool[t->cores[sel[i]].pu_first]))
+        if (hwloc_bitmap_isset(near, (unsigned)t->pu_pool[t->cores[sel[i]].pu_first])) {
             domset[t->cores[sel[i]].domain] = 1;
+            near_cores++;
+            near_pus += t->cores[sel[i]].npu;
+        }
     hwloc_bitmap_free(near);
     p->in_group = 1;
     place_error rules_err;
@@ -1053,7 +1057,14 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
     gscore rs = {0}, ss = {0};
     if (ok && score_ranks(p, np->r, np->nranks, sel, nsel, domset, &rs) < 0)
         oom = 1;
-    if (!oom && rules_err.code != PLACE_ENOMEM && (G || R <= usable)) {
+    /* the rules' plan is optimal, and the search needless, when it meets every bound:
+     * no remote GPU, none unused, the most GPUs and cores each rank can have, no idle core
+     * next to a GPU */
+    int bound = ok && !G && R <= usable && !rs.remote && !rs.far && !rs.straddle &&
+                rs.unused == p->ngpu_scope - usable && rs.min_gpus == usable / R &&
+                rs.idle == nsel - near_cores &&
+                (p->res.threads || rs.min_share == (R > near_cores ? near_pus : near_cores) / R);
+    if (!oom && !bound && rules_err.code != PLACE_ENOMEM && (G || R <= usable)) {
         place_notes kept, trial;
         int smt_rules = p->smt_used;
         place_notes_cut(&p->notes, mark, &kept);
