@@ -614,6 +614,7 @@ typedef struct search {
     const int *sel;
     int nsel;
     int *gfirst, *glast;  /* per domain: the first and last group with cores there */
+    int *tg, *part;       /* run_parts' scratch, one per group */
     split_eval *ev;       /* ng x (R + 1) */
 } search;
 
@@ -664,6 +665,8 @@ static int run_valid(const search *S, int j, int i, int *gpus, int *cores, int *
     return 1;
 }
 
+static int run_parts(const search *S, int j, int i, int *tg, int *part);
+
 typedef struct dcell {
     int straddle, unused, idle, spans;
     int choice; /* -1 unset; 0 idle; k > 0 split into k; -(j + 2) run from group j */
@@ -695,12 +698,10 @@ static int dp(search *S, int gmin, int m, dcell *tab)
         for (int r = 0; r <= R; r++) {
             dcell *c = &tab[(size_t)i * w + (size_t)r], cand;
             const dcell *p = &tab[(size_t)(i - 1) * w + (size_t)r];
-            if (p->choice >= 0 || (i == 1 && r == 0) || p->straddle != INT_MAX) {
-                if (p->straddle != INT_MAX) {
-                    cand = (dcell){p->straddle, p->unused + g->n, p->idle + g->nsel, p->spans, 0};
-                    if (dless(&cand, c))
-                        *c = cand;
-                }
+            if (p->straddle != INT_MAX) { /* the locality idle */
+                cand = (dcell){p->straddle, p->unused + g->n, p->idle + g->nsel, p->spans, 0};
+                if (dless(&cand, c))
+                    *c = cand;
             }
             /* split into k ranks */
             for (int k = 1; k <= r && g->n > 0; k++) {
@@ -730,11 +731,11 @@ static int dp(search *S, int gmin, int m, dcell *tab)
                     continue;
                 if (S->G ? (gpus < S->G || ngr > S->G) : gpus < gmin)
                     continue;
-                int need = S->T ? (S->T + 0) : 0;
                 if (!S->T && cores < m)
                     continue;
-                if (S->T && (S->T < ngr || cores < need))
+                if (S->T && run_parts(S, j, i - 1, S->tg, S->part) < 0)
                     continue;
+                int need = S->T;
                 int span = S->g[j].dlo != S->g[i - 1].dhi;
                 for (int x = j; x < i && !span; x++)
                     span = S->g[x].dlo != S->g[j].dlo || S->g[x].dhi != S->g[j].dlo;
@@ -748,36 +749,95 @@ static int dp(search *S, int gmin, int m, dcell *tab)
     return tab[(size_t)ng * w + (size_t)R].straddle != INT_MAX;
 }
 
+/* The GPUs a rank holding groups j..i takes from each (tg: all, or G taken one from each
+ * locality in turn) and, with fixed threads, its threads per group (part): at least one in
+ * each group that gave a GPU, the rest in proportion to the GPUs, none beyond a group's
+ * PUs. Returns the GPUs taken, or -1 if the threads cannot be placed so. */
+static int run_parts(const search *S, int j, int i, int *tg, int *part)
+{
+    const place_topo *t = S->p->topo;
+    int n = i - j + 1, gpus = 0, np = 0;
+    for (int x = 0; x < n; x++) {
+        tg[x] = part[x] = 0;
+        gpus += S->g[j + x].n;
+    }
+    int want = S->G ? S->G : gpus;
+    for (int round = 0; np < want && round < gpus; round++)
+        for (int x = 0; x < n && np < want; x++)
+            if (round < S->g[j + x].n) {
+                tg[x]++;
+                np++;
+            }
+    if (np < want)
+        return -1;
+    if (!S->T)
+        return np;
+    int holders = 0, given = 0, T = S->T;
+    for (int x = 0; x < n; x++)
+        holders += tg[x] > 0;
+    if (T < holders)
+        return -1;
+    int *cap = malloc(sizeof(int) * ((size_t)n + 1));
+    if (!cap)
+        return -1;
+    for (int x = 0; x < n; x++) {
+        cap[x] = 0;
+        for (int c = 0; c < S->g[j + x].nsel; c++)
+            cap[x] += t->cores[S->g[j + x].sel[c]].npu;
+        if (tg[x]) {
+            part[x] = 1 + (int)((long)(T - holders) * tg[x] / np);
+            part[x] = part[x] > cap[x] ? cap[x] : part[x];
+            given += part[x];
+        }
+    }
+    for (int progress = 1; given < T && progress;) {
+        progress = 0;
+        for (int x = 0; x < n && given < T; x++)
+            if (tg[x] && part[x] < cap[x]) {
+                part[x]++;
+                given++;
+                progress = 1;
+            }
+    }
+    free(cap);
+    return given == T ? np : -1;
+}
+
 /* One rank holding groups j..i: all their cores (threads left to fill) or its threads
- * spread over its GPU localities, and all their GPUs (auto) or G of them, one from each
- * locality in turn. */
+ * spread over its GPU localities (run_parts), and their GPUs. 0, -1 out of memory, -2 if
+ * it does not fit after all. */
 static int run_rank(search *S, int j, int i, lrank *out)
 {
     place_plan *p = S->p;
     const place_topo *t = p->topo;
-    int total = 0, ngr = 0, gpus = 0;
+    int total = 0, gpus = 0;
     for (int x = j; x <= i; x++) {
         total += S->g[x].nsel;
-        ngr += S->g[x].n > 0;
         gpus += S->g[x].n;
     }
     int *sel = malloc(sizeof(int) * ((size_t)total + 1));
     int *pick = malloc(sizeof(int) * ((size_t)gpus + 1));
     int *tg = calloc((size_t)(i - j + 2), sizeof(int));
-    if (!sel || !pick || !tg) {
+    int *part = calloc((size_t)(i - j + 2), sizeof(int));
+    if (!sel || !pick || !tg || !part) {
         free(sel);
         free(pick);
         free(tg);
+        free(part);
         return -1;
     }
-    /* the GPUs: all, or G taken one from each locality in turn */
-    int np = 0, want = S->G ? S->G : gpus;
-    for (int round = 0; np < want; round++)
-        for (int x = j; x <= i && np < want; x++)
-            if (round < S->g[x].n) {
-                pick[np++] = S->g[x].gpu[round];
-                tg[x - j]++;
-            }
+    int np = run_parts(S, j, i, tg, part);
+    if (np < 0) {
+        free(sel);
+        free(pick);
+        free(tg);
+        free(part);
+        return -2;
+    }
+    np = 0;
+    for (int x = j; x <= i; x++)
+        for (int k = 0; k < tg[x - j]; k++)
+            pick[np++] = S->g[x].gpu[k];
     for (int a = 1; a < np; a++)
         for (int b = a; b > 0 && pick[b] < pick[b - 1]; b--) {
             int v = pick[b];
@@ -797,39 +857,27 @@ static int run_rank(search *S, int j, int i, lrank *out)
                 sel[b] = sel[b - 1];
                 sel[b - 1] = v;
             }
-        rc = plan_try_selection(p, sel, n, 1, &sub) == 1 ? 0 : -1;
+        int res = plan_try_selection(p, sel, n, 1, &sub);
+        rc = res == 1 ? 0 : res < 0 ? -1 : -2;
         if (rc == 0) {
             *out = sub.r[0];
             free(sub.r);
         }
     } else {
-        /* threads over the localities that gave GPUs, in proportion to their GPUs (at
-         * least one each), each part planned on its locality's cores */
-        int holders = 0, T = p->res.threads;
-        for (int x = 0; x <= i - j; x++)
-            holders += tg[x] > 0;
-        int *part = calloc((size_t)(i - j + 2), sizeof(int)), given = 0;
+        /* each part planned on its locality's cores */
+        int T = p->res.threads;
         int *pus = malloc(sizeof(int) * ((size_t)T + 1)), *cores = malloc(sizeof(int) * ((size_t)T + 1));
         hwloc_bitmap_t set = hwloc_bitmap_alloc();
-        rc = part && pus && cores && set && T >= holders ? 0 : -1;
-        for (int x = 0; rc == 0 && x <= i - j; x++)
-            if (tg[x]) {
-                part[x] = 1 + (int)((long)(T - holders) * tg[x] / np);
-                given += part[x];
-            }
-        for (int x = 0; rc == 0 && given < T; x = (x + 1) % (i - j + 1))
-            if (tg[x]) {
-                part[x]++;
-                given++;
-            }
+        rc = pus && cores && set ? 0 : -1;
         int at = 0;
         for (int x = 0; rc == 0 && x <= i - j; x++) {
             if (!part[x])
                 continue;
             p->res.threads = part[x];
             nodeplan one = {0, NULL};
-            if (plan_try_selection(p, S->g[j + x].sel, S->g[j + x].nsel, 1, &one) != 1) {
-                rc = -1;
+            int res = plan_try_selection(p, S->g[j + x].sel, S->g[j + x].nsel, 1, &one);
+            if (res != 1) {
+                rc = res < 0 ? -1 : -2;
             } else {
                 for (int th = 0; th < one.r[0].nthreads; th++) {
                     pus[at] = one.r[0].pu_os[th];
@@ -847,7 +895,6 @@ static int run_rank(search *S, int j, int i, lrank *out)
         memset(out, 0, sizeof *out);
         if (rc == 0)
             rc = plan_fill_rank(t, out, pus, cores, T, set);
-        free(part);
         free(pus);
         free(cores);
         hwloc_bitmap_free(set);
@@ -857,6 +904,7 @@ static int run_rank(search *S, int j, int i, lrank *out)
     free(sel);
     free(pick);
     free(tg);
+    free(part);
     return rc;
 }
 
@@ -897,11 +945,13 @@ static int build(search *S, const dcell *tab, nodeplan *np)
             at++;
             continue;
         }
+        /* a locality the DP found room in must hold its ranks */
         ggroup *g = &S->g[i];
         nodeplan sub = {0, NULL};
-        if (plan_try_selection(p, g->sel, g->nsel, ch, &sub) != 1) {
+        int res = plan_try_selection(p, g->sel, g->nsel, ch, &sub);
+        if (res != 1) {
             plan_nodeplan_free(&sub);
-            rc = -1;
+            rc = res < 0 ? -1 : -2;
             break;
         }
         int *want = malloc(sizeof(int) * ((size_t)ch + 1));
@@ -955,7 +1005,7 @@ static int follow_search(place_plan *p, int R, const int *sel, int nsel, nodepla
 {
     const place_topo *t = p->topo;
     search S = {p, R, p->res.threads, p->res.gpus_per_rank == PLACE_GPUS_AUTO ? 0 : p->res.gpus_per_rank,
-                NULL, 0, sel, nsel, NULL, NULL, NULL};
+                NULL, 0, sel, nsel, NULL, NULL, NULL, NULL, NULL};
     ggroup *g = calloc((size_t)p->ngpu_scope + 1, sizeof *g);
     int widest, dropped, ng = g ? make_groups(p, 0, g, &widest) : -1, rc = -1;
     char ds[8];
@@ -965,8 +1015,10 @@ static int follow_search(place_plan *p, int R, const int *sel, int nsel, nodepla
     S.g = g;
     S.ng = ng;
     S.ev = calloc(((size_t)ng + 1) * ((size_t)R + 1), sizeof *S.ev);
+    S.tg = malloc(sizeof(int) * ((size_t)ng + 1));
+    S.part = malloc(sizeof(int) * ((size_t)ng + 1));
     tab = malloc(sizeof *tab * ((size_t)ng + 1) * ((size_t)R + 1));
-    if (!S.ev || !tab || group_domains(&S) < 0)
+    if (!S.ev || !S.tg || !S.part || !tab || group_domains(&S) < 0)
         goto out;
     size_t last = (size_t)ng * ((size_t)R + 1) + (size_t)R;
     /* the loosest thresholds give the least straddling and unused GPUs; then the smallest
@@ -1003,13 +1055,18 @@ static int follow_search(place_plan *p, int R, const int *sel, int nsel, nodepla
         rc = f;
         goto out;
     }
-    rc = build(&S, tab, np) < 0 ? -1 : 1;
+    rc = build(&S, tab, np);
+    rc = rc == -2 ? 0 : rc < 0 ? -1 : 1; /* -2: a run did not fit after all: no plan */
+    if (rc == 0)
+        plan_nodeplan_free(np);
 out:
     if (g)
         groups_clear(g, ng > 0 ? ng : 0);
     free(g);
     free(S.gfirst);
     free(S.glast);
+    free(S.tg);
+    free(S.part);
     free(S.ev);
     free(tab);
     return rc;
