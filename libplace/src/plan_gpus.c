@@ -289,7 +289,7 @@ typedef struct gscore {
     int straddle;  /* ranks spanning NUMA domains, not alone on a run of consecutive ones */
     int unused;    /* GPUs of the step no rank holds */
     int min_gpus;  /* the fewest GPUs of a rank */
-    int min_share; /* the fewest threads of a rank (threads left to fill), else 0 */
+    int min_share; /* the fewest cores of a rank (threads left to fill), else 0 */
     int idle;      /* selected cores no rank uses */
     int spans;     /* ranks spanning several NUMA domains */
 } gscore;
@@ -360,8 +360,17 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
             gap = has[d] && mark[d] != i;
         s->straddle += n > 1 && !(alone && !gap);
         s->spans += n > 1;
-        if (!p->res.threads && r[i].nthreads < s->min_share)
-            s->min_share = r[i].nthreads;
+        /* a rank's share is its cores (a core shared through SMT siblings counts once
+         * for each rank on it): localities split into ranks per core and per PU compare */
+        int ncores = 0;
+        for (int th = 0; th < r[i].nthreads; th++) {
+            int c = pudom[r[i].pu_os[th]], seen = 0;
+            for (int x = 0; x < th && !seen; x++)
+                seen = pudom[r[i].pu_os[x]] == c;
+            ncores += !seen;
+        }
+        if (!p->res.threads && ncores < s->min_share)
+            s->min_share = ncores;
         if (r[i].ngpu < s->min_gpus)
             s->min_gpus = r[i].ngpu;
         /* the PUs its threads run on: a GPU is near the rank when one of them is */

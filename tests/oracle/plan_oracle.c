@@ -293,6 +293,8 @@ typedef struct score {
 static void score_plan(const mach *m, const place_plan *p, int per_pu, const char *domset,
                        score *s)
 {
+    /* GPU plans (domset given) count a rank's share in cores; CPU plans in threads (cores,
+     * or PUs when ranks outnumber the cores) */
     memset(s, 0, sizeof *s);
     s->ok = 1;
     s->min_gpus = INT_MAX;
@@ -321,8 +323,18 @@ static void score_plan(const mach *m, const place_plan *p, int per_pu, const cha
         }
         for (int d = 0; d < m->nd; d++)
             users[d] += doms[d];
-        if (x->nthreads < s->min_share)
-            s->min_share = x->nthreads;
+        long share = x->nthreads;
+        if (domset) {
+            share = 0;
+            for (int t = 0; t < x->nthreads; t++) {
+                int c = m->pu_core[x->thread_pu_os[t]], seen = 0;
+                for (int y = 0; y < t && !seen; y++)
+                    seen = m->pu_core[x->thread_pu_os[y]] == c;
+                share += !seen;
+            }
+        }
+        if (share < s->min_share)
+            s->min_share = share;
         if (x->ngpus < s->min_gpus)
             s->min_gpus = x->ngpus;
         hwloc_bitmap_t rs = hwloc_bitmap_alloc(), near = hwloc_bitmap_alloc();
@@ -576,10 +588,14 @@ static void memo(gcase *C, int i, int k)
     grp *g = &C->g[i];
     int per_pu = k > g->nc;
     if (!C->T) {
-        if (cpu_fill(per_pu ? g->dp : g->dc, g->nd, k, &C->mshare[i][k], &C->midle[i][k]) < 0)
+        if (cpu_fill(per_pu ? g->dp : g->dc, g->nd, k, &C->mshare[i][k], &C->midle[i][k]) < 0) {
             C->mshare[i][k] = -1;
-        else if (per_pu) /* idle is counted in cores: a core idle when all its PUs are */
+        } else if (per_pu) {
+            /* ranks share cores: idle and shares are counted in cores, and some rank then
+             * has a single core (shared) */
             C->midle[i][k] = 0;
+            C->mshare[i][k] = 1;
+        }
         C->mstr[i][k] = 0;
     } else {
         /* threads on cores, or on PUs when the ranks' threads outnumber the cores */
@@ -724,6 +740,13 @@ static int gpu_best(gcase *C, score *best)
                 if (!bad && (!found || better(C, &s, best) < 0)) {
                     *best = s;
                     found = 1;
+                    if (getenv("ORACLE_DEBUG")) {
+                        fprintf(stderr, "cut %x:", cut);
+                        for (int a = 0; a < nsg; a++)
+                            fprintf(stderr, " g%d k%d share %ld", singles[a], k[a],
+                                    k[a] ? C->mshare[singles[a]][k[a]] : -1L);
+                        fprintf(stderr, " -> share %ld\n", s.min_share);
+                    }
                 }
             }
             int a = 0;
