@@ -117,6 +117,9 @@ static int shim_plan(const options *o, const place_launch *l, shim *s, place_err
                               o->decomp_flags, e) < 0 ||
         place_jobplan_assignment(&s->jp, l, &s->a, e) < 0)
         return exit_code(e);
+    const char *cn = place_topo_cache_note(s->jp.topo);
+    if (cn)
+        fprintf(stderr, "placerun: note: %s\n", cn);
     return 0;
 }
 

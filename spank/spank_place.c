@@ -31,7 +31,8 @@ SPANK_PLUGIN(place, 1);
 /* What a job asked for (site defaults, then --place). */
 static struct {
     int on;
-    int threads_given;
+    int threads_given;   /* by the job's --place (it overrides the user's OMP_*) */
+    int threads_site;    /* a site default from plugstack.conf (the user's OMP_* win) */
     place_request req;
     int grid;
     int64_t n[3];
@@ -158,6 +159,18 @@ static int option_cb(int val, const char *optarg, int remote)
     place_error e;
     defaults();
     cfg.req.spelling = &names;
+    /* srun hands the tasks only the last --place: a second one would drop the first
+     * one's keys without a word */
+    static char first[200];
+    static int seen;
+    if (spank_context() == S_CTX_LOCAL && seen++) {
+        fprintf(stderr, "%s: error: --place given twice ('%.60s', then '%.60s'); give one "
+                "--place with every key, e.g. --place=%.60s,%.60s\n",
+                program_invocation_short_name, first, optarg ? optarg : "", first,
+                optarg ? optarg : "");
+        exit(2);
+    }
+    snprintf(first, sizeof first, "%s", optarg ? optarg : "");
     if (apply_string(optarg, &e) < 0) {
         if (spank_context() != S_CTX_REMOTE) {
             /* srun, sbatch, salloc: one line and a refusal before anything is allocated or
@@ -166,7 +179,7 @@ static int option_cb(int val, const char *optarg, int remote)
             exit(2);
         }
         slurm_error("%s", e.msg);
-        return ESPANK_BAD_ARG;
+        return -ESPANK_BAD_ARG; /* Slurm fails on a negative return only */
     }
     return ESPANK_SUCCESS;
 }
@@ -196,11 +209,15 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
         }
         int was = cfg.on;
         if (apply(av[i], &e) < 0) {
-            slurm_error("place: plugstack.conf argument: %s", e.msg);
-            return ESPANK_ERROR;
+            /* the plugin does not load (negative: Slurm fails only on that), rather than
+             * run with the defaults before the bad one */
+            slurm_error("place: plugstack.conf argument '%s': %s", av[i], e.msg);
+            return -ESPANK_ERROR;
         }
         cfg.on = was; /* a site default is not "on" by itself */
     }
+    cfg.threads_site = cfg.threads_given; /* a site default, not the job's own */
+    cfg.threads_given = 0;
     return ESPANK_SUCCESS;
 }
 
@@ -219,10 +236,14 @@ static void take(spank_t sp, const char *name)
         unsetenv(name);
 }
 
+/* A failure stops the task: one line on its stderr (this process becomes the task), and
+ * a negative return, on which Slurm fails the task and srun exits non-zero. */
 static int fail(uint32_t rank, const place_error *e)
 {
-    slurm_error("place: task %u: %s", rank, e->msg); /* slurmstepd forwards it to srun */
-    return ESPANK_ERROR;
+    fprintf(stderr, "place: task %u: %s\n", rank, e->msg);
+    fflush(stderr);
+    slurm_info("place: task %u: %s", rank, e->msg);
+    return -ESPANK_ERROR;
 }
 
 static int set_env(spank_t sp, char **env, int n, uint32_t rank)
@@ -252,8 +273,9 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
         item(sp, S_TASK_ID, &lid) || item(sp, S_JOB_LOCAL_TASK_COUNT, &lsize) ||
         item(sp, S_JOB_NODEID, &nodeid) || item(sp, S_JOB_ID, &jobid) ||
         item(sp, S_JOB_STEPID, &stepid)) {
-        slurm_error("place: Slurm did not give the task's rank and the job's sizes");
-        return ESPANK_ERROR;
+        place_error e;
+        place_error_set(&e, PLACE_ESYS, "Slurm did not give the task's rank and the job's sizes");
+        return fail(rank, &e);
     }
     place_launch l = {.launcher = "slurm", .rank = (int)rank, .size = (int)size,
                       .local_rank = (int)lid, .local_size = (int)lsize, .node = (int)nodeid};
@@ -265,9 +287,35 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     for (int i = 0; from_job[i]; i++)
         take(sp, from_job[i]);
     place_error e;
+    /* threads: the job's --place threads=, else the user's own OMP_NUM_THREADS, else the
+     * site's default (said when the user's value wins over it) */
+    place_request req = cfg.req;
+    char user_nt[64];
+    int unt = 0;
+    if (!cfg.threads_given && spank_getenv(sp, "OMP_NUM_THREADS", user_nt, sizeof user_nt) ==
+        ESPANK_SUCCESS && place_parse_int("OMP_NUM_THREADS", user_nt, 1, 1 << 20, &unt, NULL) == 0) {
+        if (cfg.threads_site && unt != req.threads && lid == 0)
+            fprintf(stderr, "place: note: the user's OMP_NUM_THREADS=%d wins over the site's "
+                    "default threads=%d; --place threads=T sets it for the job\n", unt,
+                    req.threads);
+        req.threads = unt;
+    }
+    /* the step's CPUs bound every binding: Slurm names the step's cores (its abstract
+     * numbering: cores in socket order, as hwloc's logical index), which a task cgroup may
+     * not confine the task to */
+    char *cores = NULL, allowed[8192] = "";
+    if (spank_get_item(sp, S_STEP_ALLOC_CORES, &cores) == ESPANK_SUCCESS && cores && *cores) {
+        int list[4096], n = 0;
+        if (place_parse_cpulist("the step's cores (S_STEP_ALLOC_CORES)", cores, list, 4096, &n,
+                                &e) < 0)
+            return fail(rank, &e);
+        size_t at = 0;
+        for (int i = 0; i < n && at + 24 < sizeof allowed; i++)
+            at += (size_t)snprintf(allowed + at, sizeof allowed - at, "%score:%d", i ? "," : "", list[i]);
+    }
     place_jobplan jp;
-    if (place_jobplan_compute(&jp, &l, NULL, NULL, &cfg.req, cfg.grid ? cfg.n : NULL,
-                              cfg.decomp_flags, &e) < 0)
+    if (place_jobplan_compute(&jp, &l, NULL, allowed[0] ? allowed : NULL, &req,
+                              cfg.grid ? cfg.n : NULL, cfg.decomp_flags, &e) < 0)
         return fail(rank, &e);
     place_assignment a;
     char *path = NULL, **env = NULL, *places = NULL, *rec = NULL;
@@ -307,18 +355,25 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     const char *vals[3] = {nt, places, "close"};
     const char *sk[3], *sv[3];
     int ns = 0;
+    char *old = malloc(128 * 1024); /* the kernel's limit for one environment string */
+    if (!old) {
+        place_error_set(&e, PLACE_ENOMEM, "out of memory");
+        goto out;
+    }
     for (int i = 0; i < 3; i++) {
-        char old[256];
-        if (!cfg.threads_given && spank_getenv(sp, keys[i], old, sizeof old) == ESPANK_SUCCESS &&
-            strcmp(old, vals[i])) {
+        spank_err_t got = cfg.threads_given ? ESPANK_ENV_NOEXIST
+                                            : spank_getenv(sp, keys[i], old, 128 * 1024);
+        if (got == ESPANK_SUCCESS && strcmp(old, vals[i])) {
             if (lid == 0)
-                fprintf(stderr, "place: note: keeping the user's %s=%.60s (plan: %.60s); "
-                        "--place threads=T overrides it\n", keys[i], old, vals[i]);
+                fprintf(stderr, "place: note: keeping the user's %s=%.60s%s (plan: %.60s); "
+                        "--place threads=T overrides it\n", keys[i], old,
+                        strlen(old) > 60 ? "..." : "", vals[i]);
             continue;
         }
         sk[ns] = keys[i];
         sv[ns++] = vals[i];
     }
+    free(old);
     if (place_env_omp_record(sk, sv, ns, &rec, &e) < 0)
         goto out;
     for (int i = 0; i < ns; i++)

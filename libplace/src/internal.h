@@ -72,6 +72,7 @@ struct place_topo {
 
     int devices_loaded;           /* PLACE_TOPO_DEVICES */
     int from_cache;               /* native, read from the topology cache */
+    char *cache_note;             /* a cache file found damaged or untrusted, and rebuilt */
     int ndev[2];                  /* GPUs, NICs */
     struct place_dev *dev[2];
 };
@@ -94,7 +95,7 @@ int place_private_dir(char *pdir, size_t n, place_error *err);
 /* The topology cache (topocache.c): the file for a key, its checked contents (NULL if
  * none passes), and saving a native topology under its key. */
 int place_topocache_path(const char *key, char *path, size_t n);
-char *place_topocache_read(const char *path, size_t *len);
+char *place_topocache_read(const char *path, size_t *len, const char **why);
 void place_topocache_save(hwloc_topology_t h, const char *key, const char *path);
 
 /* Whether the topology cache is on (PLACE_TOPO_CACHE, default on): 1, 0, or -1 with an

@@ -671,6 +671,8 @@ static void topology_notes(place_plan *p)
                 "GPU runtime places buffers there", t->ndevmem > 1 ? "s" : "", list,
              t->ndevmem > 1 ? "are" : "is");
     }
+    if (t->cache_note)
+        note(p, "%s", t->cache_note);
     if (t->allow_ignored)
         note(p, "HWLOC_ALLOW is set: ignored, the allowed PUs are those the kernel lets this job "
                 "use");

@@ -80,6 +80,7 @@ void place_topo_free(place_topo *t)
     if (t->h)
         hwloc_topology_destroy(t->h);
     free(t->source);
+    free(t->cache_note);
     free(t);
 }
 
@@ -326,6 +327,8 @@ static const char *structure_problem(hwloc_topology_t h)
         hwloc_obj_t pu = hwloc_get_obj_by_type(h, HWLOC_OBJ_PU, (unsigned)i);
         if (pu->arity || pu->memory_arity)
             bad = "a PU with children";
+        else if (pu->os_index > PLACE_MAX_PU_INDEX)
+            bad = "a PU with an OS index above 65535";
         else if (!pu->cpuset || hwloc_bitmap_weight(pu->cpuset) != 1 ||
                  !hwloc_bitmap_isset(pu->cpuset, pu->os_index))
             bad = "a PU whose cpuset is not its own os_index";
@@ -333,6 +336,19 @@ static const char *structure_problem(hwloc_topology_t h)
             bad = "two PUs with one os_index";
         else
             hwloc_bitmap_set(seen, pu->os_index);
+    }
+    /* NUMA nodes: OS indices a kernel can have (each becomes a bit of a nodeset) */
+    int nn = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
+    if (seen)
+        hwloc_bitmap_zero(seen);
+    for (int i = 0; !bad && i < nn; i++) {
+        hwloc_obj_t n = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        if (n->os_index > PLACE_MAX_PU_INDEX)
+            bad = "a NUMA node with an OS index above 65535";
+        else if (hwloc_bitmap_isset(seen, n->os_index))
+            bad = "two NUMA nodes with one os_index";
+        else
+            hwloc_bitmap_set(seen, n->os_index);
     }
     hwloc_bitmap_free(seen);
     return bad;
@@ -724,6 +740,36 @@ static int xml_precheck(const char *xml, unsigned long hf, int io)
     return WEXITSTATUS(st) == 3 ? XML_UNREADABLE : WEXITSTATUS(st) ? SIGABRT : 0;
 }
 
+/* Whether a topology read from the cache disagrees with what the kernel says now: its
+ * PUs are not the online CPUs, the CPUs this process may run on are not all allowed in it,
+ * or its tree is one placement cannot use. NULL if it agrees, else what is wrong. */
+static const char *cache_disagrees(hwloc_topology_t h)
+{
+    char online[4096];
+    FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+    int ok = f && fgets(online, sizeof online, f);
+    if (f)
+        fclose(f);
+    if (!ok)
+        return NULL; /* nothing to compare with */
+    online[strcspn(online, "\n")] = '\0';
+    const char *why = NULL;
+    hwloc_bitmap_t on = hwloc_bitmap_alloc(), aff = hwloc_bitmap_alloc();
+    if (!on || !aff || place_cpulist_syntax(online, NULL) < 0 ||
+        hwloc_bitmap_list_sscanf(on, online) < 0)
+        why = NULL;
+    else if (!hwloc_bitmap_isequal(on, hwloc_topology_get_topology_cpuset(h)))
+        why = "not the online CPUs";
+    else if (hwloc_get_cpubind(h, aff, HWLOC_CPUBIND_PROCESS) == 0 &&
+             !hwloc_bitmap_isincluded(aff, hwloc_topology_get_allowed_cpuset(h)))
+        why = "narrower than the CPUs this process may use";
+    else if (structure_problem(h))
+        why = "a tree placement cannot use";
+    hwloc_bitmap_free(on);
+    hwloc_bitmap_free(aff);
+    return why;
+}
+
 static int topo_load(place_topo **out, const char *spec, unsigned flags, place_error *err)
 {
     *out = NULL;
@@ -744,7 +790,7 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     if (io)
         hwloc_topology_set_io_types_filter(t->h, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
     /* the native machine: from the cache when a file for this very key passes the checks */
-    char key[1400], cpath[PATH_MAX + 64];
+    char key[2000], cpath[PATH_MAX + 64];
     int cache = !strcmp(t->source, "native") ? place_env_topo_cache(err) : 0;
     if (cache < 0)
         goto fail;
@@ -752,15 +798,30 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
                   place_topocache_path(key, cpath, sizeof cpath) < 0))
         cache = 0;
     size_t clen = 0;
-    char *cxml = cache ? place_topocache_read(cpath, &clen) : NULL;
+    const char *why = NULL;
+    char *cxml = cache ? place_topocache_read(cpath, &clen, &why) : NULL;
+    int tried = cxml != NULL;
     if (cxml) { /* into this very handle: no second hwloc init on the common path */
         hwloc_topology_set_flags(t->h, hf | HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
         const char *k = NULL;
-        t->from_cache = hwloc_topology_set_xmlbuffer(t->h, cxml, (int)clen + 1) == 0 &&
-                        hwloc_topology_load(t->h) == 0 &&
-                        (k = hwloc_obj_get_info_by_name(hwloc_get_root_obj(t->h), "PlaceCacheKey")) &&
-                        !strcmp(k, key);
+        if (hwloc_topology_set_xmlbuffer(t->h, cxml, (int)clen + 1) < 0 ||
+            hwloc_topology_load(t->h) < 0)
+            why = "unreadable by hwloc";
+        else if (!(k = hwloc_obj_get_info_by_name(hwloc_get_root_obj(t->h), "PlaceCacheKey")) ||
+                 strcmp(k, key))
+            why = "made for another machine state";
+        else
+            why = cache_disagrees(t->h);
+        t->from_cache = why == NULL;
         free(cxml);
+    }
+    if (why) {
+        char note[PATH_MAX + 200];
+        snprintf(note, sizeof note, "the topology cache %s was %s: not used, the machine was "
+                 "discovered again and the cache rewritten", cpath, why);
+        t->cache_note = place_strdup(note);
+    }
+    if (tried) {
         if (!t->from_cache) { /* refused: a fresh handle for the machine itself */
             hwloc_topology_destroy(t->h);
             t->h = NULL;
@@ -1034,6 +1095,11 @@ void place_topo_get_info(const place_topo *t, place_topo_info *info)
     info->cpukinds = t->nkinds;
     info->max_pus_per_core = t->max_smt;
     info->from_cache = t->from_cache;
+}
+
+const char *place_topo_cache_note(const place_topo *t)
+{
+    return t->cache_note;
 }
 
 const char *place_topo_offline_pus(const place_topo *t) { return t->offline_s; }

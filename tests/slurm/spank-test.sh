@@ -65,6 +65,31 @@ for bad in "threads=x:--place threads 'x': not a whole number" "colour=red:--pla
   echo "ok: --place=$opt refused: $(cat bad.err)"
 done
 
+# a --place given twice: srun would pass only the last to the tasks; refused with one line
+timeout 60 srun -n 1 --place=threads=1 --place=policy=compact sh -c 'echo STARTED' > twice.out 2> twice.err; rc=$?
+[ $rc -ne 0 ] && [ ! -s twice.out ] && [ "$(wc -l < twice.err)" -eq 1 ] && grep -q "given twice" twice.err ||
+  { cat twice.err; fail "--place twice: rc $rc"; }
+echo "ok: --place twice refused: $(cat twice.err)"
+
+# a failure in the task stops it: one line on its stderr, srun non-zero, nothing run
+for case in "threads=64:do not fit" "threads=1:plan directory"; do
+  opt=${case%%:*} want=${case#*:}
+  dir=$base
+  [ "$opt" = threads=1 ] && dir=/nonexistent/plans
+  PLACE_PLAN_DIR=$dir timeout 60 srun -n 1 --place="$opt" sh -c 'echo STARTED' > fail.out 2> fail.err; rc=$?
+  [ $rc -ne 0 ] || { cat fail.err; fail "--place=$opt (plan dir $dir): srun exited 0"; }
+  [ ! -s fail.out ] || fail "--place=$opt (plan dir $dir): the task ran unplaced"
+  grep -q "$want" fail.err || { cat fail.err; fail "--place=$opt: no line saying '$want'"; }
+  [ "$(grep -c '^place: task' fail.err)" -eq 1 ] || { cat fail.err; fail "--place=$opt: not one line"; }
+  echo "ok: a failed task stops with one line: $(grep '^place: task' fail.err)"
+done
+
+# the user's OMP_PLACES, however long, is kept (and said), not replaced
+long=$(python3 -c 'print(",".join("{0}" for _ in range(120)))')
+out=$(OMP_PLACES=$long timeout 60 srun -n 1 --place sh -c 'echo ${#OMP_PLACES}' 2> long.err) || { cat long.err; fail "long OMP_PLACES"; }
+[ "$out" = "${#long}" ] && grep -q "keeping the user's OMP_PLACES" long.err || { cat long.err; fail "OMP_PLACES of ${#long} characters: got ${out} characters"; }
+echo "ok: the user's OMP_PLACES of ${#long} characters is kept"
+
 # without --place the plugin does nothing
 out=$(timeout 60 srun -n 1 sh -c 'echo "${PLACE_RANK:-unset}"')
 [ "$out" = unset ] || fail "without --place: PLACE_RANK=$out"
@@ -78,4 +103,31 @@ out=$(timeout 60 srun -n 2 sh -c 'echo "$SLURM_PROCID $PLACE_CPUSET $OMP_NUM_THR
 out=$(timeout 60 srun -n 1 --place=off sh -c 'echo "${PLACE_RANK:-unset}"')
 [ "$out" = unset ] || fail "--place=off under default=on: PLACE_RANK=$out"
 echo "ok: plugstack.conf default=on threads=1, and --place=off"
+# the user's OMP_NUM_THREADS wins over the site's default (said), --place threads= over both
+out=$(OMP_NUM_THREADS=2 timeout 60 srun -n 1 -c 2 sh -c 'echo "$PLACE_NTHREADS $OMP_NUM_THREADS"' 2> site.err)
+[ "$out" = "2 2" ] && grep -q "wins over the site's default threads=1" site.err || { cat site.err; fail "OMP_NUM_THREADS=2 under site threads=1: '$out'"; }
+out=$(OMP_NUM_THREADS=2 timeout 60 srun -n 1 -c 2 --place=threads=1 sh -c 'echo "$PLACE_NTHREADS $OMP_NUM_THREADS"' 2>/dev/null)
+[ "$out" = "1 1" ] || fail "--place threads=1 over OMP_NUM_THREADS=2: '$out'"
+echo "ok: the user's OMP_NUM_THREADS over the site default, --place threads= over both"
+
+# a bad plugstack.conf argument: the plugin does not load; being required, the node's
+# slurmd does not start (no step can run unplaced), and its log says why
+"$here/stop.sh" "$base"
+export SLURM_CONF=$(PLACE_SPANK="$plugin threads=x" "$here/start.sh" "$base" cgroup 2>/dev/null | tail -1)
+for i in $(seq 50); do grep -q "slurmd initialization failed" "$base"/log/slurmd.log 2>/dev/null && break; sleep 0.1; done
+grep -q "plugstack.conf argument 'threads=x'" "$base"/log/slurmd.log && grep -q "slurmd initialization failed" "$base"/log/slurmd.log ||
+  { tail -5 "$base"/log/slurmd.log; fail "slurmd started with a bad plugstack.conf argument, or its log does not name it"; }
+timeout 20 srun -n 1 --immediate=5 sh -c 'echo STARTED' > bad.out 2>/dev/null
+[ ! -s bad.out ] || fail "a step ran with the plugin not loaded"
+echo "ok: a bad plugstack.conf argument stops the plugin: $(grep -o "place: plugstack.conf argument 'threads=x'.*" "$base"/log/slurmd.log | head -1)"
+
+# without a task cgroup (task/affinity alone) the step's one CPU still bounds the binding
+"$here/stop.sh" "$base"
+conf=$(PLACE_SPANK="$plugin" "$here/start.sh" "$base" affinity | tail -1) || fail "slurm (affinity) did not start"
+export SLURM_CONF=$conf
+out=$(timeout 60 srun -n 1 -c 1 --place sh -c 'echo "$PLACE_CPUSET $(grep Cpus_allowed_list /proc/self/status | cut -f2)"') || fail "srun -c 1 --place without a task cgroup"
+set -- $out
+[ "$1" = "$2" ] && [ "$(python3 -c "import sys; print(len(sys.argv[1].split(',')) if '-' not in sys.argv[1] else 9)" "$1")" = 1 ] ||
+  fail "srun -n 1 -c 1 --place without a task cgroup: planned on '$1', bound to '$2'"
+echo "ok: without a task cgroup, -c 1 binds to one PU ($out)"
 echo "ok: the SPANK plugin places tasks under real Slurm"

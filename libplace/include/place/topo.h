@@ -96,6 +96,11 @@ typedef struct place_topo_info {
 /* Fills *info. Strings point into the handle. */
 PLACE_API void place_topo_get_info(const place_topo *t, place_topo_info *info);
 
+/* When the native topology's cache file was there but damaged or not to be trusted (and
+ * so the machine was discovered again and the file rewritten): one line saying so, for the
+ * caller to show once; else NULL. Points into the handle. */
+PLACE_API const char *place_topo_cache_note(const place_topo *t);
+
 /* Text (hwloc list syntax of OS indices) of the PUs that are offline, disallowed (by a
  * cgroup or place_topo_restrict) and outside the process binding. Empty string if none.
  * The returned strings point into the handle. */
