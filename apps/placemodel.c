@@ -68,7 +68,9 @@ static void usage(FILE *f)
           "                        --cap-us (default: the measured lengths only)\n"
           "  --sync S          barrier (dissemination, default), allreduce (binomial tree),\n"
           "                        halo (6 neighbours on a 3D torus) or none\n"
-          "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n", f);
+          "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n"
+          "  --max-seconds S   refuse a simulation estimated (from a small timed run) to take\n"
+          "                        longer than S seconds (default 600)\n", f);
 }
 
 /* One JSON document on stdout, then freed. */
@@ -311,7 +313,28 @@ typedef struct simopts {
     int threads, steps, threads_given;
     place_sync sync;
     double latency, overhead, shared;
+    double max_seconds; /* the longest run allowed without asking (--max-seconds) */
 } simopts;
+
+/* How long the rows up to maxn will take: a small run timed (256 ranks or fewer, 10 steps)
+ * and scaled by the rank-thread-steps of every row, which the simulation's cost follows.
+ * Seconds, or a negative number if the small run fails (the real run then says why). */
+static double simulate_estimate(place_sim_noise *nz, const simopts *so, double maxn, uint64_t seed)
+{
+    double n0 = maxn < 256 ? maxn : 256, total = 0;
+    int steps0 = 10;
+    place_sim_result r;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (place_simulate(nz, (long)n0, so->threads, steps0, so->sync, so->latency, so->overhead,
+                       seed, &r, NULL) < 0)
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    for (double N = 1; N <= maxn; N *= 2)
+        total += N;
+    return secs / (n0 * steps0) * total * so->steps;
+}
 
 /* --simulate: rows of ranks 1, 2, 4, ... up to maxn, the simulation beside the exact closed
  * form where there is one. */
@@ -332,6 +355,17 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         col = malloc(sizeof(double) * (size_t)nz->trace_rows);
         for (int i = 0; col && i < nz->trace_rows; i++)
             col[m++] = nz->trace[(size_t)i * nz->trace_cols];
+    }
+    double est = simulate_estimate(nz, so, maxn, seed);
+    if (est > so->max_seconds) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "--simulate: about %.0f s for %d steps of up to %.0f ranks "
+                 "(timed on a small run); expected at most --max-seconds %.0f: give a larger "
+                 "--max-seconds to run it, or fewer --steps or a smaller --max-n", est, so->steps,
+                 maxn, so->max_seconds);
+        place_delay_dist_free(&pd);
+        free(col);
+        return fail(msg);
     }
     if (text) {
         printf("# simulation: %s; %d thread%s per rank, %s, latency %g us, overhead %g us, %d steps "
@@ -421,6 +455,7 @@ int main(int argc, char **argv)
                                        {"overhead-us", required_argument, 0, 'o'},
                                        {"steps", required_argument, 0, 'k'},
                                        {"shared", required_argument, 0, 'F'},
+                                       {"max-seconds", required_argument, 0, 'M'},
                                        {"tail", required_argument, 0, 'G'},
                                        {"format", required_argument, 0, 'f'},
                                        {"help", no_argument, 0, 'h'},
@@ -431,7 +466,7 @@ int main(int argc, char **argv)
     int64_t seed = 1;
     const char *jitter = NULL, *format = "text", *trace = NULL;
     int simulate = 0, maxn_given = 0, gpd_tail = 0;
-    simopts so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER};
+    simopts so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER, .max_seconds = 600};
     place_error e;
     opterr = 0;
     int c;
@@ -478,6 +513,7 @@ int main(int argc, char **argv)
         case 'l': rc = place_parse_double("--latency-us", optarg, 0, 1e9, &so.latency, &e); break;
         case 'o': rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &so.overhead, &e); break;
         case 'k': rc = place_parse_int("--steps", optarg, 10, 100000000, &so.steps, &e); break;
+        case 'M': rc = place_parse_double("--max-seconds", optarg, 1, 1e7, &so.max_seconds, &e); break;
         case 'F': rc = place_parse_double("--shared", optarg, 0, 1, &so.shared, &e); break;
         case 'G':
             if (strcmp(optarg, "measured") && strcmp(optarg, "gpd"))

@@ -81,33 +81,37 @@ static int load_hosts(const options *o, int nodes, char ***out, int *n, place_er
             at += len + 1;
         }
     } else if (o->hostfile) {
-        FILE *f = fopen(o->hostfile, "r");
-        if (!f) {
-            place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s': %s", o->hostfile, strerror(errno));
+        /* a regular file of at most 16 MiB, read without blocking (a FIFO hung here) */
+        char *text = NULL;
+        size_t tlen = 0;
+        if (place_read_file("--hostfile", o->hostfile, 16u << 20, &text, &tlen, e) < 0) {
+            e->code = PLACE_EINVAL;
             goto fail;
         }
-        char line[1024];
         int lineno = 0;
-        while (fgets(line, sizeof line, f)) {
+        for (char *line = text, *next; line && *line; line = next) {
             lineno++;
-            if (!strchr(line, '\n') && !feof(f)) {
-                fclose(f);
-                place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s' line %d: longer than %zu "
-                                "characters", o->hostfile, lineno, sizeof line - 2);
+            next = strchr(line, '\n');
+            if (next)
+                *next++ = '\0';
+            if (strlen(line) > 1022) {
+                free(text);
+                place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s' line %d: longer than %d "
+                                "characters", o->hostfile, lineno, 1022);
                 goto fail;
             }
             char *s = line + strspn(line, " \t");
-            if (*s == '#' || *s == '\n' || !*s)
+            if (*s == '#' || !*s)
                 continue;
             size_t len = strcspn(s, " \t\r\n#");
             char what[300];
             snprintf(what, sizeof what, "--hostfile '%.200s' line %d", o->hostfile, lineno);
             if (add_host(&h, n, s, len, what, e) < 0) {
-                fclose(f);
+                free(text);
                 goto fail;
             }
         }
-        fclose(f);
+        free(text);
         if (*n == 0) {
             place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s': no host in it", o->hostfile);
             goto fail;

@@ -8,8 +8,23 @@
  * and a non-zero exit: 2 for bad usage, 1 for a request the machine cannot meet, 127 for
  * an application that cannot be executed.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "placerun.h"
+
+/* What was printed must have been written: a full disk, /dev/full or a closed pipe on
+ * standard output is a failure (exit 1), not a silent success. */
+static int flushed(int rc)
+{
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) { /* else already said */
+        fprintf(stderr, "placerun: standard output: write failed: %s\n",
+                errno ? strerror(errno) : "I/O error");
+        return 1;
+    }
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -20,13 +35,13 @@ int main(int argc, char **argv)
         return placerun_fail(&e, 2);
     if (o.help) {
         placerun_usage(stdout);
-        return 0;
+        return flushed(0);
     }
     if (o.version) {
         printf("placerun (place) %s\n", PLACE_VERSION);
-        return 0;
+        return flushed(0);
     }
     if (o.plan)
-        return placerun_plan_mode(&o);
-    return placerun_run(&o);
+        return flushed(placerun_plan_mode(&o));
+    return flushed(placerun_run(&o));
 }

@@ -12,6 +12,7 @@
  *   place/runenv.h the placerun-application contract: PLACE_* and the node's plan file
  *   place/solver.h a rank's whole placement for a grid solver, in one call
  *   place/wfile.h  atomic, non-clobbering file output
+ *   place/rfile.h  reading an input file nobody vouches for
  *   place/mpi.h    (include it yourself) MPI helpers: Cartesian communicator, job-wide
  *                  step statistics
  */
@@ -32,5 +33,6 @@
 #include "place/runenv.h"
 #include "place/solver.h"
 #include "place/wfile.h"
+#include "place/rfile.h"
 
 #endif

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "internal.h"
+#include "place/rfile.h"
 #include "place/planio.h"
 #include "place/runenv.h"
 #include "place/wfile.h"
@@ -154,6 +155,83 @@ static int read_grid(place_assignment *a, json_t *root, json_t *r, const char *p
     }
     a->has_grid = 1;
     return 0;
+}
+
+/* The boxes of the file's ranks tile the grid: each box is the product of one interval per
+ * axis, the interval of a coordinate the same in every rank that has it, the intervals of
+ * consecutive coordinates adjacent (the first starting at 0, the last ending at the grid's
+ * size), and no two ranks at one coordinate. With every rank in the file (a job's whole
+ * plan), every coordinate must be there: the boxes cover the grid exactly once. A forged
+ * plan of overlapping boxes was taken, and the solver's answer was wrong. */
+static int check_tiling(const place_assignment *a, json_t *ranks, const char *path,
+                        place_error *err)
+{
+    size_t nr = json_array_size(ranks);
+    int dmax = a->dims[0] > a->dims[1] ? a->dims[0] : a->dims[1];
+    dmax = a->dims[2] > dmax ? a->dims[2] : dmax;
+    long long *lo = malloc(sizeof(long long) * 3 * (size_t)dmax);
+    long long *hi = malloc(sizeof(long long) * 3 * (size_t)dmax);
+    long long *key = malloc(sizeof(long long) * (nr + 1));
+    if (!lo || !hi || !key) {
+        free(lo);
+        free(hi);
+        free(key);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    }
+    for (int x = 0; x < 3 * dmax; x++)
+        lo[x] = hi[x] = -1;
+    const char *why = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(ranks, i, r) {
+        long long c[3], l[3], h[3];
+        json_t *box = json_object_get(r, "box");
+        if (get_triple(json_object_get(r, "coords"), 0, PLACE_MAX_RANKS, c) < 0 ||
+            !json_is_object(box) || get_triple(json_object_get(box, "lo"), 0, INT64_MAX, l) < 0 ||
+            get_triple(json_object_get(box, "hi"), 0, INT64_MAX, h) < 0) {
+            why = "a rank's box or coords malformed";
+            break;
+        }
+        for (int ax = 0; ax < 3 && !why; ax++) {
+            if (c[ax] >= a->dims[ax] || l[ax] >= h[ax] || h[ax] > a->global[ax]) {
+                why = "a rank's box is empty or outside the grid, or its coords outside the "
+                      "process grid";
+                break;
+            }
+            long long *pl = &lo[ax * dmax + c[ax]], *ph = &hi[ax * dmax + c[ax]];
+            if (*pl >= 0 && (*pl != l[ax] || *ph != h[ax]))
+                why = "two ranks at one coordinate of an axis have different extents there";
+            *pl = l[ax];
+            *ph = h[ax];
+        }
+        key[i] = (c[0] * a->dims[1] + c[1]) * a->dims[2] + c[2];
+    }
+    for (size_t x = 0; !why && x < nr; x++)
+        for (size_t y = x + 1; !why && y < nr; y++)
+            if (key[x] == key[y])
+                why = "two ranks at the same coordinates";
+    int whole = nr == (size_t)a->size;
+    for (int ax = 0; ax < 3 && !why; ax++) {
+        long long prev_hi = -1;
+        int prev = -1;
+        for (int c = 0; c < a->dims[ax] && !why; c++) {
+            long long l = lo[ax * dmax + c], h = hi[ax * dmax + c];
+            if (l < 0) {
+                if (whole)
+                    why = "the boxes leave part of the grid to no rank";
+                continue;
+            }
+            if ((c == 0 && l != 0) || (c == a->dims[ax] - 1 && h != a->global[ax]) ||
+                (prev >= 0 && (l < prev_hi || (prev == c - 1 && l != prev_hi))))
+                why = "the boxes overlap or leave gaps: they do not tile the grid";
+            prev = c;
+            prev_hi = h;
+        }
+    }
+    free(lo);
+    free(hi);
+    free(key);
+    return why ? bad(err, path, why) : 0;
 }
 
 /* A PCI bus id as hwloc prints it: dddd:bb:dd.f (hex; the domain may be longer). */
@@ -296,7 +374,14 @@ int place_assignment_load_job(place_assignment *a, const char *path, int rank, i
 {
     memset(a, 0, sizeof *a);
     json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    /* a regular file of a plan's size, read without blocking (a FIFO at PLACE_PLAN hung
+     * the solver; a file of 300 MB was read whole) */
+    char *text = NULL;
+    size_t tlen = 0;
+    if (place_read_file("plan file", path, PLACE_PLAN_FILE_MAX_BYTES, &text, &tlen, err) < 0)
+        return -1;
+    json_t *root = json_loadb(text, tlen, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!root)
         return place_error_set(err, PLACE_EINVAL, "plan file '%.200s': %s (line %d); expected a "
                                "plan written by placerun", path, je.text, je.line);
@@ -343,6 +428,8 @@ int place_assignment_load_job(place_assignment *a, const char *path, int rank, i
     a->rank = rank;
     a->local_size = (int)json_array_size(ranks);
     rc = read_rank(a, root, r, path, err);
+    if (rc == 0 && a->has_grid)
+        rc = check_tiling(a, ranks, path, err);
     if (rc == 0 && local) {
         if (a->has_grid) {
             rc = bad(err, path, "a node's own plan (ranks numbered on the node) carries a grid");

@@ -147,6 +147,12 @@ static void test_forged_plan_files_are_refused(void **s)
         {"\"numa\":[0]", "\"numa\":[-3]", "NUMA node"},
         {"\"local_rank\":0", "\"local_rank\":2", "node or local_rank"},
         {"\"rank\":0,", "\"rank\":0,\"rank\":0,", "duplicate"},
+        /* boxes that overlap rank 1's [4,8) or leave a gap: they do not tile the grid */
+        {"\"hi\":[4,4,4]", "\"hi\":[6,4,4]", "do not tile the grid"},
+        {"\"hi\":[4,4,4]", "\"hi\":[3,4,4]", "do not tile the grid"},
+        {"\"lo\":[0,0,0]", "\"lo\":[1,0,0]", "do not tile the grid"},
+        {"\"coords\":[0,0,0]", "\"coords\":[1,0,0]", "different extents"},
+        {"\"hi\":[4,4,4]", "\"hi\":[4,3,4]", "different extents"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char entry[1024];
@@ -166,6 +172,19 @@ static void test_forged_plan_files_are_refused(void **s)
     forged(path, GOOD0);
     assert_int_equal(place_assignment_load(&a, path, 2, &e), -1);
     assert_non_null(strstr(e.msg, "for ranks 0 to 1"));
+    /* a FIFO at the path (it would block until a writer came), a device, a file too large
+     * to be a plan: refused at once, nothing read */
+    char fifo[160];
+    snprintf(fifo, sizeof fifo, "%s/plan.fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(place_assignment_load(&a, fifo, 0, &e), -1);
+    assert_non_null(strstr(e.msg, "a FIFO; expected a regular file"));
+    unlink(fifo);
+    assert_int_equal(place_assignment_load(&a, "/dev/zero", 0, &e), -1);
+    assert_non_null(strstr(e.msg, "a device; expected a regular file"));
+    assert_int_equal(truncate(path, (off_t)PLACE_PLAN_FILE_MAX_BYTES + 1), 0);
+    assert_int_equal(place_assignment_load(&a, path, 0, &e), -1);
+    assert_non_null(strstr(e.msg, "bytes; expected at most"));
 }
 
 static void test_environment_is_read_strictly(void **s)

@@ -12,6 +12,9 @@
 
 #define PLACE_PLAN_SCHEMA "place-plan/1"
 
+/* The largest plan file place reads (a node of 16,384 ranks of 512 threads fits). */
+#define PLACE_PLAN_FILE_MAX_BYTES (64u << 20)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
