@@ -55,6 +55,20 @@ static pthread_barrier_t bar;
 static double nt_freq, nt_len;
 static int nt_sync = 0;
 static volatile int nt_stop;
+/* Every worker waits at this gate until all N have started: one that cannot start (no
+ * memory for its stack, a thread limit) makes the others leave instead of waiting at the
+ * step barrier for ever. 0 wait, 1 go, -1 leave. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate;
+
+static void gate_set(int v)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate = v;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
 
 static double now_us(void)
 {
@@ -85,6 +99,13 @@ static void pin_to(int pu)
 static void *thread(void *arg)
 {
     int t = (int)(long)arg;
+    pthread_mutex_lock(&gate_mu);
+    while (gate == 0)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    int go = gate > 0;
+    pthread_mutex_unlock(&gate_mu);
+    if (!go)
+        return NULL;
     if (pinned)
         pin_to(pus[t]);
     uint64_t rng = seed * 1000003u + (uint64_t)t * 7919u + 1;
@@ -381,10 +402,25 @@ int main(int argc, char **argv)
     int load_ok = place_sysload_read(&l0, &e) == 0;
     pthread_barrier_init(&bar, NULL, (unsigned)N);
     pthread_t th[256];
-    for (int t = 0; t < N; t++)
-        pthread_create(&th[t], NULL, thread, (void *)(long)t);
-    for (int t = 0; t < N; t++)
+    int started = 0, prc = 0;
+    while (started < N && !(prc = pthread_create(&th[started], NULL, thread, (void *)(long)started)))
+        started++;
+    gate_set(started == N ? 1 : -1);
+    for (int t = 0; t < started; t++)
         pthread_join(th[t], NULL);
+    if (started < N) {
+        nt_stop = 1;
+        for (int q = 0; q < nnoise; q++)
+            pthread_join(nth[q], NULL);
+        if (cpid > 0)
+            kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
+        if (trace)
+            place_wfile_free(&wf);
+        fprintf(stderr, "noisebench: --threads %d: thread %d of %d cannot start (%s); expected "
+                "room for %d threads (ulimit -v, -u and the memory limit)\n", N, started, N,
+                strerror(prc), N);
+        return 2;
+    }
     load_ok = load_ok && place_sysload_read(&l1, &e) == 0;
     nt_stop = 1;
     for (int q = 0; q < nnoise; q++)

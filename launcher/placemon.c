@@ -13,6 +13,18 @@
  * It activates only in the process placerun exec'd (PLACE_MONITOR_PID), so that children
  * the application forks do not overwrite the file.
  *
+ * The report is left however the process ends. exit() (or a return from main) writes it
+ * through the destructor, "complete": true. _exit and _Exit (dash ends `sh -c` that way)
+ * are interposed and write it first; SIGTERM, when the application has no handler of its
+ * own, has the sampler write it before the signal takes its default course; and a snapshot
+ * is kept on disk from the first sample on, at most once a second, for the ends nothing
+ * can catch (SIGKILL, the OOM killer). Those reports say "complete": false and "ended_by".
+ *
+ * The table holds 4,096 threads; a thread that has exited gives its slot to a new one
+ * when the table is full (its counters go to "exited_threads_folded"), so a program that
+ * starts threads in waves is followed to its end. Threads beyond 4,096 alive at once are
+ * counted once each (threads_untracked), not once per sample.
+ *
  * A checker on purpose: it reads PLACE_* itself, with its own strict parsing, instead of
  * libplace's contract module (libplace/src/runenv.c). It checks what that code set up, so
  * it must not share its code, and a preloaded library stays free of libplace.
@@ -23,8 +35,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <jansson.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +66,8 @@ static int strict_long(const char *s, long min, long max, long *out)
 #define KEPT_FDS 128 /* descriptors kept open (2 per thread, 64 threads); the rest are opened
                         per sample, so the application keeps its own descriptor budget */
 
+#define PID_BITS (1 << 22) /* the kernel's largest pid_max */
+
 typedef struct rec {
     int tid;
     char comm[32];
@@ -59,28 +75,34 @@ typedef struct rec {
     char affinity[256];
     long migrations, invol, vol;
     long samples;
-    int alive;
+    int alive; /* seen in the sample now under way, or the last one */
+    int gone;  /* missing from a whole sample: exited; its slot may go to a new thread */
     int stat_fd, sched_fd; /* kept open (the first threads): pread at 0 re-reads procfs
                               without a path lookup; -1: opened per sample */
 } rec;
 
 static struct {
     int on;
+    pid_t pid;
     const char *out;
     long interval_us;
     pthread_t thread;
     pid_t sampler_tid;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int stop;
+    int wake[2];              /* a byte here wakes the sampler (stop, or a signal) */
+    int done[2];              /* the sampler's answer to a signal: the report is written */
+    volatile sig_atomic_t stop, term_sig;
+    int finishing;            /* the final report is being written (one writer only) */
     rec *recs;
     int nrecs;
     long samples;
     double start, sampler_cpu;
     int planned[MAX_CPUS], nplanned;
     int kept_fds;           /* descriptors held open now */
-    long untracked;         /* threads beyond MAX_THREADS, seen but not recorded */
-} M = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+    long untracked;         /* threads beyond MAX_THREADS, seen but not recorded: distinct */
+    unsigned char *untracked_bits; /* by tid, made on the first such thread */
+    long folded, folded_mig, folded_invol, folded_vol; /* exited threads whose slot went */
+    int folded_unavailable; /* one of them had no counters */
+} M = {.wake = {-1, -1}, .done = {-1, -1}};
 
 static double mono(void)
 {
@@ -118,16 +140,46 @@ static long sched_field(const char *text, const char *key)
     return p ? strtol(p + 1, NULL, 10) : -1;
 }
 
+/* A slot for a new thread: a free one, else the first exited thread's, whose counters are
+ * folded into the report's totals for exited threads. NULL when all are alive. */
+static rec *new_slot(void)
+{
+    if (M.nrecs < MAX_THREADS)
+        return &M.recs[M.nrecs++];
+    for (int i = 0; i < M.nrecs; i++) {
+        rec *r = &M.recs[i];
+        if (!r->gone)
+            continue;
+        if (r->migrations < 0 || r->invol < 0 || r->vol < 0)
+            M.folded_unavailable = 1;
+        M.folded++;
+        M.folded_mig += r->migrations > 0 ? r->migrations : 0;
+        M.folded_invol += r->invol > 0 ? r->invol : 0;
+        M.folded_vol += r->vol > 0 ? r->vol : 0;
+        return r;
+    }
+    return NULL;
+}
+
 static rec *find(int tid)
 {
     for (int i = 0; i < M.nrecs; i++)
-        if (M.recs[i].tid == tid)
+        if (M.recs[i].tid == tid && !M.recs[i].gone)
             return &M.recs[i];
-    if (M.nrecs == MAX_THREADS) {
-        M.untracked++;
+    rec *r = new_slot();
+    if (!r) {
+        if (!M.untracked_bits)
+            M.untracked_bits = calloc(PID_BITS / 8, 1);
+        if (M.untracked_bits && tid < PID_BITS) {
+            unsigned char *b = &M.untracked_bits[tid / 8], bit = (unsigned char)(1u << (tid % 8));
+            if (!(*b & bit))
+                M.untracked++;
+            *b |= bit;
+        } else {
+            M.untracked++; /* no memory to tell them apart: an upper bound */
+        }
         return NULL;
     }
-    rec *r = &M.recs[M.nrecs++];
     memset(r, 0, sizeof *r);
     r->tid = tid;
     r->migrations = r->invol = r->vol = -1;
@@ -213,6 +265,8 @@ static void sample_all(void)
     }
     closedir(d);
     for (int i = 0; i < M.nrecs; i++)
+        M.recs[i].gone |= !M.recs[i].alive;
+    for (int i = 0; i < M.nrecs; i++)
         if (!M.recs[i].alive && (M.recs[i].stat_fd >= 0 || M.recs[i].sched_fd >= 0)) {
             M.kept_fds -= (M.recs[i].stat_fd >= 0) + (M.recs[i].sched_fd >= 0);
             if (M.recs[i].stat_fd >= 0)
@@ -224,24 +278,50 @@ static void sample_all(void)
     M.samples++;
 }
 
+static void write_report(const char *ended_by, int complete, int final);
+
+static void sampler_cpu_now(void)
+{
+    struct timespec cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    M.sampler_cpu = cpu.tv_sec + cpu.tv_nsec * 1e-9;
+}
+
+/* Samples every interval; keeps a snapshot of the report on disk (the first after the
+ * first sample, then at most once a second, and never more than 2% of the time); answers
+ * SIGTERM (the handler wakes it) with the final report. Every signal is blocked here. */
 static void *sampler(void *arg)
 {
     (void)arg;
     M.sampler_tid = (pid_t)syscall(SYS_gettid);
-    pthread_mutex_lock(&M.lock);
-    while (!M.stop) {
+    double next_snap = 0;
+    while (!M.stop && !M.term_sig) {
         sample_all();
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += M.interval_us * 1000;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&M.wake, &M.lock, &ts);
+        double t = mono();
+        if (t >= next_snap) {
+            sampler_cpu_now();
+            write_report("unknown: the last snapshot taken while the process ran (a process "
+                         "killed without warning, e.g. by SIGKILL, leaves this one)", 0, 0);
+            double took = mono() - t;
+            next_snap = mono() + (took * 50 > 1.0 ? took * 50 : 1.0);
+        }
+        struct pollfd pf = {.fd = M.wake[0], .events = POLLIN};
+        int ms = (int)((M.interval_us + 999) / 1000);
+        if (poll(&pf, 1, ms) > 0) {
+            char buf[16];
+            while (read(M.wake[0], buf, sizeof buf) > 0)
+                ;
+        }
     }
-    struct timespec cpu;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
-    M.sampler_cpu = cpu.tv_sec + cpu.tv_nsec * 1e-9;
-    pthread_mutex_unlock(&M.lock);
+    if (M.term_sig && !M.stop) {
+        sample_all();
+        sampler_cpu_now();
+        write_report(M.term_sig == SIGTERM ? "SIGTERM" : "a signal", 0, 1);
+        char c = 1;
+        (void)!write(M.done[1], &c, 1);
+        return NULL;
+    }
+    sampler_cpu_now();
     return NULL;
 }
 
@@ -275,7 +355,7 @@ static json_t *counter(long v)
     return v < 0 ? json_string("unavailable") : json_integer(v);
 }
 
-static void write_report(void)
+static void write_report(const char *ended_by, int complete, int final)
 {
     double wall = mono() - M.start;
     json_t *threads = json_array();
@@ -303,7 +383,15 @@ static void write_report(void)
                           "threads", threads);
     /* threads beyond the report's capacity are counted, never silently left out */
     json_object_set_new(o, "threads_untracked", json_integer(M.untracked));
-    if (M.untracked)
+    json_t *fold = json_pack("{s:I,s:o,s:o,s:o}", "threads", (json_int_t)M.folded, "migrations",
+                             counter(M.folded_unavailable ? -1 : M.folded_mig),
+                             "involuntary_switches",
+                             counter(M.folded_unavailable ? -1 : M.folded_invol),
+                             "voluntary_switches", counter(M.folded_unavailable ? -1 : M.folded_vol));
+    json_object_set_new(o, "exited_threads_folded", fold);
+    json_object_set_new(o, "complete", json_boolean(complete));
+    json_object_set_new(o, "ended_by", json_string(ended_by));
+    if (M.untracked && final)
         fprintf(stderr, "placemon: %ld threads beyond the first %d were seen but not recorded; "
                 "the report lists %d\n", M.untracked, MAX_THREADS, MAX_THREADS);
     /* a new temporary (O_EXCL, no symlink followed), renamed over the output only if that
@@ -332,6 +420,58 @@ static void write_report(void)
 static void forked_child(void)
 {
     M.on = 0;
+}
+
+/* SIGTERM with the application's default action: the sampler writes the report (this
+ * handler only wakes it and waits, at most 5 s, with async-signal-safe calls), then the
+ * signal ends the process as it would have (SA_RESETHAND restored the default). */
+static void on_term(int sig)
+{
+    int saved = errno;
+    if (M.on && getpid() == M.pid && !__atomic_exchange_n(&M.finishing, 1, __ATOMIC_SEQ_CST)) {
+        M.term_sig = sig;
+        char c = 1;
+        (void)!write(M.wake[1], &c, 1);
+        struct pollfd pf = {.fd = M.done[0], .events = POLLIN};
+        poll(&pf, 1, 5000);
+    }
+    errno = saved;
+    raise(sig);
+}
+
+/* The final report, written by the thread that ends the process (exit's destructor, or
+ * _exit): the sampler stopped, every thread sampled once more as it is now. */
+static void finish(const char *ended_by, int complete)
+{
+    if (!M.on || getpid() != M.pid || __atomic_exchange_n(&M.finishing, 1, __ATOMIC_SEQ_CST))
+        return;
+    M.stop = 1;
+    char c = 1;
+    (void)!write(M.wake[1], &c, 1);
+    pthread_join(M.thread, NULL);
+    sample_all(); /* the threads as they are at the end */
+    M.on = 0;
+    write_report(ended_by, complete, 1);
+}
+
+/* _exit and _Exit skip the destructor (dash ends `sh -c` through _exit, Python's
+ * os._exit too): the report is written first, then the process ends as glibc would. */
+__attribute__((noreturn)) static void real_exit(int status)
+{
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+void _exit(int status)
+{
+    finish("_exit (the destructors and atexit handlers were skipped)", 0);
+    real_exit(status);
+}
+
+void _Exit(int status)
+{
+    finish("_Exit (the destructors and atexit handlers were skipped)", 0);
+    real_exit(status);
 }
 
 __attribute__((constructor)) static void placemon_start(void)
@@ -364,27 +504,40 @@ __attribute__((constructor)) static void placemon_start(void)
         fprintf(stderr, "placemon: PLACE_THREAD_PUS '%.40s': not a list of PUs; threads are "
                 "reported without their planned PU\n", pus);
     M.recs = calloc(MAX_THREADS, sizeof *M.recs);
-    if (!M.recs)
+    if (!M.recs || pipe2(M.wake, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(M.done, O_CLOEXEC) != 0) {
+        fprintf(stderr, "placemon: out of memory or descriptors; no monitor report\n");
         return;
+    }
     M.out = out;
+    M.pid = getpid();
     M.start = mono();
+    /* the sampler starts with every signal blocked: the application's signals go to its
+     * own threads, and SIGTERM's handler can wait for the sampler */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     M.on = pthread_create(&M.thread, NULL, sampler, NULL) == 0;
-    if (!M.on)
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!M.on) {
         fprintf(stderr, "placemon: cannot start the sampler thread; no monitor report\n");
-    else
-        pthread_atfork(NULL, NULL, forked_child);
+        return;
+    }
+    pthread_atfork(NULL, NULL, forked_child);
+    /* SIGTERM: only where the application left the default (its own handler replaces ours
+     * whenever it installs one) */
+    struct sigaction cur;
+    if (sigaction(SIGTERM, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
+        !(cur.sa_flags & SA_SIGINFO)) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_term;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+    }
 }
 
 __attribute__((destructor)) static void placemon_stop(void)
 {
-    if (!M.on)
-        return;
-    pthread_mutex_lock(&M.lock);
-    M.stop = 1;
-    pthread_cond_signal(&M.wake);
-    pthread_mutex_unlock(&M.lock);
-    pthread_join(M.thread, NULL);
-    sample_all(); /* the threads as they are at exit */
-    M.on = 0;
-    write_report();
+    finish("exit", 1);
 }

@@ -119,6 +119,30 @@ static int is_tmp_of(const char *nm, size_t n)
     return !strncmp(nm + n, ".tmp.", 5) && strlen(nm + n) == 11;
 }
 
+/* Another user who can write there could replace the files between runs (or turn them
+ * into links): a checkpoint directory, written or read, must be this user's and closed to
+ * others' writes. Returns a descriptor of the directory. */
+static int open_owned(const char *dir, const char *opt, char *err, size_t errn)
+{
+    struct stat sb;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return fail(err, errn, "%s '%.300s': cannot open it: %s; expected a directory of uid %lu", opt,
+                    dir, strerror(e), (unsigned long)geteuid());
+    }
+    if (sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+        close(fd);
+        return fail(err, errn, "%s '%.300s': owned by uid %lu with mode %03o; expected a "
+                    "directory of uid %lu that others cannot write (chmod go-w, or another directory)",
+                    opt, dir, (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 0777),
+                    (unsigned long)geteuid());
+    }
+    return fd;
+}
+
 int ck_prepare_dir(const char *dir, char *err, size_t errn)
 {
     struct stat sb;
@@ -132,21 +156,9 @@ int ck_prepare_dir(const char *dir, char *err, size_t errn)
     if (access(dir, W_OK | X_OK) != 0)
         return fail(err, errn, "--checkpoint-dir '%.300s': not writable (%s); expected a writable directory",
                     dir, strerror(errno));
-    /* Another user who can write there could replace the files between runs (or turn them
-     * into links): the directory must be this user's and closed to others' writes. */
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return fail(err, errn, "--checkpoint-dir '%.300s': cannot open it: %s", dir, strerror(errno));
-    }
-    if (sb.st_uid != geteuid() || (sb.st_mode & 022)) {
-        close(fd);
-        return fail(err, errn, "--checkpoint-dir '%.300s': owned by uid %lu with mode %03o; expected a "
-                    "directory of uid %lu that others cannot write (chmod go-w, or another directory)",
-                    dir, (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 0777),
-                    (unsigned long)geteuid());
-    }
+    int fd = open_owned(dir, "--checkpoint-dir", err, errn);
+    if (fd < 0)
+        return -1;
     /* One run at a time: a lock held until this process ends (a second run would delete
      * the first one's checkpoints as stale). */
     int lk = openat(fd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -266,8 +278,14 @@ int ck_write(const char *dir, const ck_run *run, const ck_state *st, void *const
     char path[PATH_MAX];
     file_name(path, sizeof path, dir, st->step, run->rank);
     int rc = durable_replace(dir, path, &h, sizeof h, arr, bytes, err, errn);
-    if (agree(rc, err, errn) < 0)
+    /* A checkpoint that fails on any rank leaves nothing of its step behind: the ranks that
+     * wrote their file delete it (unless it is the step the manifest already names). */
+    int wrote = rc == 0;
+    if (agree(rc, err, errn) < 0) {
+        if (wrote && st->step != s_prev)
+            unlink(path);
         return -1;
+    }
     uint32_t *crcs = run->rank == 0 ? malloc(sizeof(uint32_t) * (size_t)run->nranks) : NULL;
     MPI_Gather(&h.payload_crc, 1, MPI_UINT32_T, crcs, 1, MPI_UINT32_T, 0, MPI_COMM_WORLD);
     rc = 0;
@@ -275,8 +293,11 @@ int ck_write(const char *dir, const ck_run *run, const ck_state *st, void *const
         rc = write_manifest(dir, run, st, crcs, sizeof h + 6 * (uint64_t)bytes, err, errn);
         free(crcs);
     }
-    if (agree(rc, err, errn) < 0)
+    if (agree(rc, err, errn) < 0) {
+        if (st->step != s_prev)
+            unlink(path);
         return -1; /* the previous manifest and its files stay */
+    }
     if (s_prev >= 0 && s_prev != st->step) {
         file_name(path, sizeof path, dir, s_prev, run->rank);
         unlink(path);
@@ -372,7 +393,14 @@ int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *ste
 {
     uint32_t *crcs = run->rank == 0 ? calloc((size_t)run->nranks, sizeof(uint32_t)) : NULL;
     int64_t st = -1;
-    int rc = run->rank == 0 ? check_manifest(dir, run, steps, &st, crcs, err, errn) : 0;
+    int rc = 0;
+    if (run->rank == 0) {
+        /* the owner and mode checks of --checkpoint-dir, also when it is another directory */
+        int dfd = open_owned(dir, "--restart", err, errn);
+        rc = dfd < 0 ? -1 : check_manifest(dir, run, steps, &st, crcs, err, errn);
+        if (dfd >= 0)
+            close(dfd);
+    }
     if (agree(rc, err, errn) < 0) {
         free(crcs);
         return -1;

@@ -520,6 +520,16 @@ static void drop_outputs(void) /* at exit or death: temporaries of unfinished ou
         place_wfile_free(&outs[k]);
 }
 
+static char tmp_paths[NOUT][PATH_MAX + 32];
+
+static void on_fatal_signal(int sig) /* async-signal-safe: unlink, raise */
+{
+    for (int k = 0; k < NOUT; k++)
+        if (tmp_paths[k][0])
+            unlink(tmp_paths[k]); /* after a commit's rename: ENOENT, nothing lost */
+    raise(sig);                   /* SA_RESETHAND restored the default: it ends the process */
+}
+
 /* path's directory resolved, with its last component: two spellings of one file agree. */
 static int resolved(const char *path, char *out, size_t n)
 {
@@ -583,6 +593,20 @@ static void open_outputs(const opts *o)
     MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD);
     if (msg[0])
         die("%s", msg);
+    /* A signal that ends the run (SIGTERM, SIGINT, SIGHUP without a checkpoint directory,
+     * whose handler stops the run at a step instead) takes the temporaries with it: the
+     * paths are copied where the handler can read them without the allocator. */
+    for (int k = 0; k < NOUT; k++)
+        if (outs[k].tmp)
+            snprintf(tmp_paths[k], sizeof tmp_paths[k], "%s", outs[k].tmp);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    const int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
+    for (int i = 0; i < 3; i++)
+        sigaction(sigs[i], &sa, NULL);
 }
 
 static void close_out(place_wfile *w)

@@ -50,6 +50,35 @@ void place_devices_free(place_topo *t)
         t->dev[k] = NULL;
         t->ndev[k] = 0;
     }
+    free(t->dev_refused);
+    t->dev_refused = NULL;
+}
+
+/* A name read from the topology, for a message: characters that are not a device name's
+ * shown as '?' (the name may hold control characters or a shell's). */
+static void shown(const char *s, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < n; i++)
+        out[i] = strchr(PLACE_DEVICE_NAME_CHARS, s[i]) ? s[i] : '?';
+    out[i] = '\0';
+}
+
+/* Records a device left out of the plan for its name; said in the plan's notes. */
+static int refuse_dev(place_topo *t, const char *kind, const char *pci, const char *name)
+{
+    char nm[72], line[256];
+    shown(name, nm, sizeof nm);
+    snprintf(line, sizeof line, "%s%s at %s named '%s'", t->dev_refused ? "; " : "", kind, pci, nm);
+    size_t old = t->dev_refused ? strlen(t->dev_refused) : 0;
+    if (old > 4096)
+        return 0;
+    char *r = realloc(t->dev_refused, old + strlen(line) + 1);
+    if (!r)
+        return -1;
+    memcpy(r + old, line, strlen(line) + 1);
+    t->dev_refused = r;
+    return 0;
 }
 
 /* The OS devices under PCI device `pci` (depth first, sub-devices of OS devices included). */
@@ -151,10 +180,12 @@ static char *join_osdevs(const osdev_list *l)
     if (!s)
         return NULL;
     s[0] = '\0';
+    size_t at = 0;
     for (int i = 0; i < l->n; i++) {
         if (i)
-            strcat(s, ",");
-        strcat(s, l->o[i]->name ? l->o[i]->name : "?");
+            s[at++] = ',';
+        shown(l->o[i]->name ? l->o[i]->name : "?", s + at, len - at);
+        at += strlen(s + at);
     }
     return s;
 }
@@ -199,6 +230,10 @@ static int add_gpu(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap
     place_dev *d = new_dev(t, 0, cap, pci, l);
     if (!d)
         return -1;
+    /* a UUID is matched against CUDA_VISIBLE_DEVICES and printed: letters, digits and
+     * dashes only (GPU-3a5b...), else the GPU is known by its index alone */
+    if (uuid && (strlen(uuid) > 64 || strspn(uuid, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") != strlen(uuid)))
+        uuid = NULL;
     d->uuid = uuid ? place_strdup(uuid) : NULL;
     d->info.index = sub_index; /* the runtime's own index if an OS device gave it, else -1 */
     d->info.sub = sub;
@@ -220,6 +255,17 @@ static int add_nic(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap
     }
     if (!of && !net)
         return 0;
+    /* its names go into the environment (PLACE_NICS, UCX_NET_DEVICES, FI_*): a name that
+     * is not a device name (a shell's characters, a space, a control character: a forged or
+     * damaged topology) leaves the NIC out, said */
+    int bad_of = of && !place_device_name_ok(of->name), bad_net = net && !place_device_name_ok(net->name);
+    if (bad_of || bad_net) {
+        const char *nm = bad_of ? of->name : net->name;
+        char *ps = pci_string(pci);
+        int rc = ps ? refuse_dev(t, "NIC", ps, nm ? nm : "") : -1;
+        free(ps);
+        return rc;
+    }
     place_dev *d = new_dev(t, 1, cap, pci, l);
     if (!d)
         return -1;

@@ -73,6 +73,7 @@ struct place_topo {
     int devices_loaded;           /* PLACE_TOPO_DEVICES */
     int from_cache;               /* native, read from the topology cache */
     char *cache_note;             /* a cache file found damaged or untrusted, and rebuilt */
+    char *dev_refused;            /* devices left out for names that are not device names */
     int ndev[2];                  /* GPUs, NICs */
     struct place_dev *dev[2];
 };
@@ -144,6 +145,10 @@ int place_env_thread_pu(int t, int *pu, place_error *err);
 
 /* Duplicates a string or returns NULL; the callers check. */
 char *place_strdup(const char *s);
+/* A device name as place hands it to runtimes and launchers (PLACE_NICS, UCX_NET_DEVICES,
+ * FI_*): 1 to 63 of [A-Za-z0-9_.:-], else 0. The plan reader and device discovery agree. */
+int place_device_name_ok(const char *s);
+#define PLACE_DEVICE_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-"
 
 /* Formats an hwloc bitmap as a list string; returns NULL on allocation failure. */
 char *place_bitmap_list(hwloc_const_bitmap_t b);

@@ -274,6 +274,9 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         }
     }
 nics:
+    if (rq->nics != PLACE_NICS_NONE && t->dev_refused)
+        note(p, "left out of the plan, their names not device names (letters, digits, _ . : -; "
+                "a forged or damaged topology?): %s", t->dev_refused);
     if (rq->nics != PLACE_NICS_NONE) {
         int hs = 0;
         for (int i = 0; i < t->ndev[1]; i++)

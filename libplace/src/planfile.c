@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "internal.h"
@@ -163,6 +164,12 @@ static int read_grid(place_assignment *a, json_t *root, json_t *r, const char *p
  * size), and no two ranks at one coordinate. With every rank in the file (a job's whole
  * plan), every coordinate must be there: the boxes cover the grid exactly once. A forged
  * plan of overlapping boxes was taken, and the solver's answer was wrong. */
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int check_tiling(const place_assignment *a, json_t *ranks, const char *path,
                         place_error *err)
 {
@@ -206,10 +213,12 @@ static int check_tiling(const place_assignment *a, json_t *ranks, const char *pa
         }
         key[i] = (c[0] * a->dims[1] + c[1]) * a->dims[2] + c[2];
     }
-    for (size_t x = 0; !why && x < nr; x++)
-        for (size_t y = x + 1; !why && y < nr; y++)
-            if (key[x] == key[y])
+    if (!why) { /* sorted, not pairwise: a file may hold a whole job's ranks */
+        qsort(key, nr, sizeof *key, cmp_ll);
+        for (size_t x = 1; !why && x < nr; x++)
+            if (key[x] == key[x - 1])
                 why = "two ranks at the same coordinates";
+    }
     int whole = nr == (size_t)a->size;
     for (int ax = 0; ax < 3 && !why; ax++) {
         long long prev_hi = -1;
@@ -260,17 +269,6 @@ static int pci_syntax(const char *s)
     return d >= 4;
 }
 
-static int name_syntax(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 63)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-", s[i]))
-            return 0;
-    return 1;
-}
-
 /* "gpus": [{"pci": .., "sub": ..}], "nics": [{"name": ..}] into PLACE_GPUS / PLACE_NICS
  * form; absent: the plan hands none out. */
 static int read_devices(place_assignment *a, json_t *r, const char *path, place_error *err)
@@ -291,7 +289,7 @@ static int read_devices(place_assignment *a, json_t *r, const char *path, place_
             const char *v = json_string_value(json_object_get(x, k ? "name" : "pci"));
             long long sub = -1;
             json_t *js = k ? NULL : json_object_get(x, "sub");
-            if (!v || !(k ? name_syntax(v) : pci_syntax(v)) ||
+            if (!v || !(k ? place_device_name_ok(v) : pci_syntax(v)) ||
                 (js && !json_is_null(js) && get_int(x, "sub", 0, 65535, &sub) < 0)) {
                 free(out);
                 return bad(err, path, k ? "a NIC's name is missing or not a device name"
@@ -481,9 +479,74 @@ static int private_dir(const char *base, char *out, size_t n, place_error *err)
     return 0;
 }
 
-/* Plan files of this user older than a day: their jobs are long gone. The directory is
- * read at most once an hour (the mtime of a stamp file says when): reading thousands of
- * entries on every start cost placerun tens of milliseconds. */
+/* A job holds its plan file's lock (NAME.lock beside NAME.json, flock shared) from before
+ * the file is written until its last process ends: the descriptor is kept open across
+ * exec, so the solver and whatever it starts hold it too. The sweep deletes only files
+ * whose lock nobody holds. */
+static int lock_name(const char *json, char *out, size_t n)
+{
+    size_t l = strlen(json);
+    if (l < 5 || strcmp(json + l - 5, ".json") || l + 1 > n)
+        return -1;
+    memcpy(out, json, l - 5);
+    memcpy(out + l - 5, ".lock", 6);
+    return 0;
+}
+
+/* Takes the shared lock of plan file NAME and keeps it (a descriptor without FD_CLOEXEC).
+ * A process holds at most one lock per name. A sweep that won the lock first may have
+ * unlinked the lock file while this process waited: then the lock is taken again on the
+ * file now at the path. */
+static int hold_lock(const char *json, place_error *err)
+{
+    static char held[PATH_MAX];
+    static int held_fd = -1;
+    char lk[PATH_MAX];
+    if (lock_name(json, lk, sizeof lk) < 0)
+        return place_error_set(err, PLACE_EINVAL, "plan file '%.200s': too long a name", json);
+    if (held_fd >= 0 && !strcmp(held, lk)) {
+        struct stat a, b;
+        if (fstat(held_fd, &a) == 0 && lstat(lk, &b) == 0 && a.st_ino == b.st_ino &&
+            a.st_dev == b.st_dev)
+            return 0;
+    }
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = open(lk, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (fd < 0)
+            return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': cannot open it: %s",
+                                   lk, strerror(errno));
+        struct stat a, b;
+        if (fstat(fd, &a) != 0 || !S_ISREG(a.st_mode) || a.st_uid != geteuid()) {
+            close(fd);
+            return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': not a regular file "
+                                   "of uid %lu; it is left alone", lk, (unsigned long)geteuid());
+        }
+        int rc;
+        while ((rc = flock(fd, LOCK_SH)) != 0 && errno == EINTR)
+            ;
+        if (rc != 0) {
+            int e = errno;
+            close(fd);
+            return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': %s", lk,
+                                   strerror(e));
+        }
+        if (lstat(lk, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            if (held_fd >= 0 && held_fd != fd)
+                close(held_fd);
+            held_fd = fd;
+            snprintf(held, sizeof held, "%s", lk);
+            return 0;
+        }
+        close(fd); /* swept while we waited: take the new one */
+    }
+    return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': replaced 100 times while "
+                           "taking it", lk);
+}
+
+/* Plan files of this user's jobs that are gone: older than a day and their lock held by no
+ * process (a file without a lock, written by a version before locks, goes by age alone).
+ * The directory is read at most once an hour (the mtime of a stamp file says when):
+ * reading thousands of entries on every start cost placerun tens of milliseconds. */
 static void sweep_stale(const char *dir)
 {
     time_t now = time(NULL);
@@ -493,7 +556,7 @@ static void sweep_stale(const char *dir)
     if (lstat(stamp, &sst) == 0 && S_ISREG(sst.st_mode) && now - sst.st_mtime < 3600 &&
         sst.st_mtime <= now)
         return;
-    int fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (fd >= 0) {
         futimens(fd, NULL);
         close(fd);
@@ -501,15 +564,39 @@ static void sweep_stale(const char *dir)
     DIR *d = opendir(dir);
     if (!d)
         return;
+    int dfd = dirfd(d);
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *nm = de->d_name;
-        if (strncmp(nm, "place-plan-", 11))
+        size_t l = strlen(nm);
+        if (strncmp(nm, "place-plan-", 11) || l < 16)
             continue;
+        int json = !strcmp(nm + l - 5, ".json"), lock = !strcmp(nm + l - 5, ".lock");
         struct stat st;
-        if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-            now - st.st_mtime > 24 * 3600)
-            unlinkat(dirfd(d), nm, 0);
+        if ((!json && !lock) || fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode) || now - st.st_mtime <= 24 * 3600)
+            continue;
+        char other[NAME_MAX + 1];
+        snprintf(other, sizeof other, "%.*s%s", (int)(l - 5), nm, json ? ".lock" : ".json");
+        int lfd = openat(dfd, json ? other : nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (lfd < 0) {
+            if (json && errno == ENOENT)
+                unlinkat(dfd, nm, 0); /* no lock: by age */
+            continue;
+        }
+        struct stat ls;
+        if (fstat(lfd, &ls) == 0 && S_ISREG(ls.st_mode) && flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+            /* nobody holds it; the plan file is checked again under the lock (a job may
+             * have written it since the directory was read) */
+            struct stat js;
+            const char *jn = json ? nm : other, *ln = json ? other : nm;
+            if (fstatat(dfd, jn, &js, AT_SYMLINK_NOFOLLOW) != 0 ||
+                (S_ISREG(js.st_mode) && now - js.st_mtime > 24 * 3600)) {
+                unlinkat(dfd, jn, 0);
+                unlinkat(dfd, ln, 0);
+            }
+        }
+        close(lfd);
     }
     closedir(d);
 }
@@ -571,6 +658,11 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     }
     snprintf(name, n, "%s/place-plan-%s-node%d-%s.json", dir, job, l->node, host);
+    if (hold_lock(name, err) < 0) {
+        free(name);
+        free(buf);
+        return -1;
+    }
     /* Every rank of the node writes the same bytes and renames them onto the shared
      * name: readers never see a partial file and no rank waits for another. */
     place_wfile w;

@@ -24,6 +24,14 @@
 #include <unistd.h>
 #include "internal.h"
 
+int place_device_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 63)
+        return 0;
+    return strspn(s, PLACE_DEVICE_NAME_CHARS) == n;
+}
+
 char *place_strdup(const char *s)
 {
     if (!s)

@@ -8,6 +8,8 @@
 #                  checkpoint left behind restarts and gives identical rows, every time
 #   sigterm        SIGTERM (to the process, or to one rank of two) writes a final
 #                  checkpoint, exits 0, and the restart completes the run identically
+#   sigterm_without_dir  SIGTERM without a checkpoint directory leaves no temporaries
+#   failed_rank    a checkpoint failed on one rank leaves no file of the others
 #   refuse CASE    a corrupt or mismatched checkpoint is refused with one line, exit 2,
 #                  and the checkpoint directory is left as it was
 set -uo pipefail
@@ -124,6 +126,42 @@ sigterm)
     echo "ok: SIGTERM ($launch) stopped at step $S with a checkpoint; the restart completed it identically"
   done
   ;;
+sigterm_without_dir)
+  # without a checkpoint directory SIGTERM ends the run (status 143, or mpirun's failure)
+  # and takes the outputs' temporaries with it: nothing half-written is left
+  for launch in one two; do
+    o=$tmp/out-$launch
+    mkdir -p "$o"
+    L=(); [ $launch = two ] && L=(mpirun -np 2 -x OMP_NUM_THREADS=1)
+    "${L[@]}" "$F" --grid 48x48x48 --probe 20,20,20 --steps 1000000 --probe-out "$o/p.csv" \
+      --energy-out "$o/e.csv" --report "$o/r.json" >/dev/null 2>"$tmp/t.err" &
+    job=$!
+    for _ in $(seq 100); do [ "$(ls -A "$o" | wc -l)" -ge 3 ] && break; sleep 0.1; done
+    [ "$(ls -A "$o" | wc -l)" -ge 3 ] || fail "the outputs' temporaries never appeared ($launch)"
+    sleep 0.5
+    kill -TERM $job
+    wait $job
+    st=$?
+    [ $st -ne 0 ] || fail "SIGTERM without a checkpoint directory: exit 0 ($launch)"
+    [ -z "$(ls -A "$o")" ] || fail "left behind after SIGTERM ($launch): $(ls -A "$o")"
+    echo "ok: SIGTERM ($launch, exit $st) left nothing in the output directory"
+  done
+  ;;
+failed_rank)
+  # a checkpoint that fails on one rank of two (its file's name is taken by a directory)
+  # leaves no file of that step from the other rank; the run goes on and says so
+  d=$tmp/ck
+  mkdir -p "$d/step-0000000012.rank-000001.bin"
+  mpi2 "$F" --grid 16x16x12 --probe 3,3,3 --steps 14 --checkpoint-dir "$d" --checkpoint-every 12 \
+    >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "the run stopped"; }
+  grep -q "^fdtd3d: .*step-0000000012.rank-000001.bin.*the previous checkpoint stays" "$tmp/err" ||
+    { cat "$tmp/err"; fail "the failure was not said"; }
+  [ ! -e "$d/step-0000000012.rank-000000.bin" ] || fail "rank 0's file of the failed step was left"
+  [ ! -e "$d/MANIFEST" ] || fail "a manifest for a failed checkpoint"
+  left=$(ls -A "$d" | grep -v -e '^\.lock$' -e '^step-0000000012.rank-000001.bin$')
+  [ -z "$left" ] || fail "left in the checkpoint directory: $left"
+  echo "ok: a checkpoint failed on rank 1 left no file of rank 0: $(grep '^fdtd3d:' "$tmp/err")"
+  ;;
 refuse)
   case_=$1
   a=(--grid 16x16x12 --probe 3,3,3)
@@ -152,6 +190,8 @@ refuse)
   other_courant) run+=(--courant 0.5); want="checkpoint of another run" ;;
   steps_not_beyond) run=(mpi2 "$F" "${a[@]}" --steps 12 --restart "$d")
                     want="checkpoint is at step 12, --steps 12 leaves nothing to run" ;;
+  restart_dir_open_to_others) chmod 777 "$d"; run+=(--checkpoint-dir "$tmp/elsewhere")
+                              want="owned by uid [0-9]* with mode 777; expected a directory of uid" ;;
   no_checkpoint) run=(mpi2 "$F" "${a[@]}" --steps 40 --restart "$tmp/nothing-here")
                  want="no checkpoint there (MANIFEST: No such file or directory)" ;;
   *) fail "unknown case $case_" ;;

@@ -18,8 +18,8 @@ static void init(void)
     static char dir[64] = "/tmp/place-fuzz-cache.XXXXXX";
     if (!mkdtemp(dir))
         abort();
-    setenv("PLACE_PLAN_DIR", dir, 1);
-    setenv("PLACE_TOPO_CACHE", "off", 1);
+    setenv(place_env_name(PLACE_ENV_PLAN_DIR), dir, 1);
+    setenv(place_env_name(PLACE_ENV_TOPO_CACHE), "off", 1);
     place_topo *t;
     place_error e;
     place_topo_info i;
@@ -29,7 +29,7 @@ static void init(void)
     want_pus = i.usable_pus;
     want_cores = i.usable_cores;
     place_topo_free(t);
-    unsetenv("PLACE_TOPO_CACHE");
+    unsetenv(place_env_name(PLACE_ENV_TOPO_CACHE));
     char key[4096];
     if (place_topo_cache_key(0, key, sizeof key) < 0)
         abort();

@@ -14,6 +14,7 @@ old_sl=$(cat $sl 2>/dev/null) old_rg=$(cat $rg 2>/dev/null)
 restore() {
   [ -n "$old_sl" ] && echo "$old_sl" >$sl 2>/dev/null
   [ -n "$old_rg" ] && echo "$old_rg" >$rg 2>/dev/null
+  pkill -KILL -u 65534 -f "$T/" 2>/dev/null
   rm -rf "$T"
 }
 trap restore EXIT
@@ -88,8 +89,59 @@ out=$(PLACE_RANK=0 PLACE_SIZE=1 PLACE_NTHREADS=1 PLACE_CPUSET=0 PLACE_THREAD_PUS
       "$bin/fdtd3d" --grid 8x8x8 --steps 2 2>&1) && fail "a forged PU was used: $out"
 one_line 2 "a thread's pu is missing or outside its rank's cpuset" "$out"
 
-# 7. the attacker's own runs work in the attacker's own private directory
+# 8. outputs on the attacker's FIFO (with a reader waiting for them, and without one):
+#    refused before any work, never blocking (fs.protected_fifos or not)
+nobody mkfifo -m 666 "$T/out.fifo"
+nobody sh -c "cat '$T/out.fifo' > '$T/stolen' 2>/dev/null" &
+reader=$!
+sleep 0.3
+out=$(timeout 20 "$bin/placerun" --plan -o "$T/out.fifo" 2>&1)
+st=$?
+[ $st -ne 124 ] || fail "-o on the attacker's FIFO hung"
+[ $st -ne 0 ] || fail "-o wrote to the attacker's FIFO"
+one_line 1 "is a FIFO of another user \(uid 65534\); expected a regular file or a FIFO of yours" "$out"
+out=$(timeout 20 "$bin/fdtd3d" --grid 8x8x8 --steps 2 --report "$T/out.fifo" 2>&1)
+st=$?
+[ $st -ne 124 ] || fail "fdtd3d --report on the attacker's FIFO hung"
+[ $st -ne 0 ] || fail "fdtd3d wrote its report to the attacker's FIFO"
+one_line 1 "is a FIFO of another user" "$out"
+pkill -KILL -u 65534 -f "$T/out.fifo" 2>/dev/null
+exec 3<>"$T/out.fifo" && exec 3>&- # a reader still blocked in open: it gets EOF
+wait $reader 2>/dev/null
+[ ! -s "$T/stolen" ] || fail "the attacker read root's output: $(head -c 200 "$T/stolen")"
+
+# 9. the attacker's FIFO (no writer) as root's plan file or host file: refused at once,
+#    not a wait for ever
+nobody mkfifo -m 666 "$T/plan.fifo"
+out=$(PLACE_RANK=0 PLACE_SIZE=1 PLACE_NTHREADS=1 PLACE_CPUSET=0 PLACE_THREAD_PUS=0 PLACE_PLAN=$T/plan.fifo \
+      timeout 20 "$bin/fdtd3d" --grid 8x8x8 --steps 2 2>&1)
+st=$?
+[ $st -ne 124 ] || fail "a FIFO as PLACE_PLAN hung the solver"
+[ $st -ne 0 ] || fail "a FIFO as PLACE_PLAN was read"
+one_line 2 "plan file '$T/plan.fifo': a FIFO; expected a regular file" "$out"
+out=$(timeout 20 "$bin/placerun" --plan --format rankfile --hostfile "$T/plan.fifo" 2>&1)
+st=$?
+[ $st -ne 124 ] || fail "a FIFO as --hostfile hung placerun"
+one_line 2 "--hostfile '$T/plan.fifo': a FIFO; expected a regular file" "$out"
+
+# 10. a forged plan whose two ranks' boxes overlap (each box inside the grid, each rank's
+#     own checks pass): the boxes must tile the grid, so the solver refuses it
+nobody sh -c "printf '%s' '{\"schema\":\"place-plan/1\",\"request\":{\"ranks\":2},\"grid\":{\"global\":[8,8,8],\"dims\":[2,1,1]},\"ranks\":[{\"rank\":0,\"node\":0,\"local_rank\":0,\"cpuset\":\"0\",\"numa\":[0],\"threads\":[{\"thread\":0,\"pu\":0}],\"box\":{\"lo\":[0,0,0],\"hi\":[6,8,8]},\"coords\":[0,0,0],\"neighbors\":[null,1,null,null,null,null]},{\"rank\":1,\"node\":0,\"local_rank\":1,\"cpuset\":\"0\",\"numa\":[0],\"threads\":[{\"thread\":0,\"pu\":0}],\"box\":{\"lo\":[2,0,0],\"hi\":[8,8,8]},\"coords\":[1,0,0],\"neighbors\":[0,null,null,null,null,null]}]}' > '$T/overlap.json'"
+out=$(PLACE_RANK=0 PLACE_SIZE=2 PLACE_NTHREADS=1 PLACE_CPUSET=0 PLACE_THREAD_PUS=0 PLACE_PLAN=$T/overlap.json \
+      "$bin/fdtd3d" --grid 8x8x8 --steps 2 2>&1) && fail "overlapping boxes were used: $out"
+one_line 2 "plan file '$T/overlap.json': .*the boxes overlap or leave gaps: they do not tile the grid" "$out"
+
+# 11. a restart from the attacker's directory, with root's own checkpoint directory: the
+#     checks of --checkpoint-dir apply to --restart's directory too
+mkdir -p "$T/root-ck"
+nobody mkdir -m 777 "$T/their-ck"
+nobody sh -c "echo '{\"schema\": \"fdtd3d-checkpoint/1\"}' > '$T/their-ck/MANIFEST'"
+out=$("$bin/fdtd3d" --grid 8x8x8 --steps 4 --restart "$T/their-ck" --checkpoint-dir "$T/root-ck" 2>&1) &&
+  fail "restarted from the attacker's directory"
+one_line 1 "--restart '$T/their-ck': owned by uid 65534 with mode 777" "$out"
+
+# 12. the attacker's own runs work in the attacker's own private directory
 nobody "$bin/placerun" -t 1 -- true || fail "nobody's own run failed"
 [ "$(stat -c '%a %U' "$T/place-65534")" = "700 nobody" ] || fail "nobody's private directory"
 intact "the end"
-echo "ok: 7 attacks by a second user: every run in its private directory or one line; the victim intact"
+echo "ok: 12 attacks by a second user: every run in its private directory or one line; the victim intact"

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -584,6 +585,49 @@ static void test_single_plan_files_and_the_sweep(void **s)
     assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
     assert_int_equal(access(stale, F_OK), -1); /* the stamp two hours old: swept */
     assert_int_equal(access(a, F_OK), 0);      /* today's files stay */
+    /* a job running for two days keeps its file: its process holds the lock (here a child
+     * that wrote the file and waits); once it is gone, the next sweep deletes the file */
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        close(go[1]);
+        close(ready[0]);
+        place_launch lj = {.launcher = "slurm", .rank = 0, .size = 1, .local_size = 1};
+        snprintf(lj.job, sizeof lj.job, "4242");
+        char *jp = NULL, ch;
+        int ok = place_planfile_write(&lj, p1, 0, NULL, &jp, &e) == 0;
+        if (ok)
+            ok = write(ready[1], jp, strlen(jp) + 1) > 0;
+        ok = ok && read(go[0], &ch, 1) >= 0;
+        _exit(ok ? 0 : 1);
+    }
+    close(go[0]);
+    close(ready[1]);
+    char longjob[320] = "";
+    assert_true(read(ready[0], longjob, sizeof longjob - 1) > 0);
+    assert_non_null(strstr(longjob, "-4242-node0-")); /* its job's file */
+    char longlock[320];
+    snprintf(longlock, sizeof longlock, "%.*s.lock", (int)(strlen(longjob) - 5), longjob);
+    assert_int_equal(access(longlock, F_OK), 0);
+    assert_int_equal(utimensat(AT_FDCWD, longjob, old, 0), 0);
+    assert_int_equal(utimensat(AT_FDCWD, longlock, old, 0), 0);
+    assert_int_equal(utimensat(AT_FDCWD, stamp, hour, 0), 0);
+    free(a);
+    assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
+    assert_int_equal(access(longjob, F_OK), 0); /* its job still runs: kept */
+    close(go[1]);
+    int ws;
+    assert_int_equal(waitpid(kid, &ws, 0), kid);
+    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    close(ready[0]);
+    assert_int_equal(utimensat(AT_FDCWD, stamp, hour, 0), 0);
+    free(a);
+    assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
+    assert_int_equal(access(longjob, F_OK), -1); /* its job is gone: swept, lock and all */
+    assert_int_equal(access(longlock, F_OK), -1);
     free(a);
     free(b);
     free(c);
