@@ -19,7 +19,8 @@ enum {
     OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
     OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
     OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE,
-    OPT_CONFIG, OPT_GPUS, OPT_GPR, OPT_GPU_BIND, OPT_NICS, OPT_HOSTS, OPT_HOSTFILE
+    OPT_CONFIG, OPT_GPUS, OPT_GPR, OPT_GPU_BIND, OPT_NICS, OPT_HOSTS, OPT_HOSTFILE,
+    OPT_PIN_THREADS, OPT_PIN_SKIP
 };
 
 void placerun_usage(FILE *f)
@@ -84,6 +85,13 @@ void placerun_usage(FILE *f)
 "  --monitor FILE       sample every thread of APP (preloaded library) and write JSON\n"
 "                       per thread at exit: PU planned, CPUs seen, migrations, switches\n"
 "                       (FILE.rankN.json per rank when there are several)\n"
+"  --pin-threads        for programs that start their own threads (pthreads, GROMACS\n"
+"                       thread-MPI): a preloaded library puts the Nth thread created on\n"
+"                       the Nth planned PU (the main thread is the first); threads of\n"
+"                       the MPI, UCX, CUDA... runtimes keep the rank's PUs. OMP_* are\n"
+"                       left as the user has them (the program sets its thread counts)\n"
+"  --pin-skip 0xMASK    with --pin-threads: skip the created threads whose bit is set\n"
+"                       (bit 0 the first created), instead of recognising helpers\n"
 "  --launcher L         wrapper mode with mpirun or srun (default: srun inside a Slurm\n"
 "                       allocation, else mpirun)\n"
 "  --best-effort        run APP even if binding fails (say so) instead of refusing\n"
@@ -440,6 +448,8 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         {"report", no_argument, 0, OPT_REPORT},
         {"check", no_argument, 0, OPT_CHECK},
         {"monitor", required_argument, 0, OPT_MONITOR},
+        {"pin-threads", no_argument, 0, OPT_PIN_THREADS},
+        {"pin-skip", required_argument, 0, OPT_PIN_SKIP},
         {"launcher", required_argument, 0, OPT_LAUNCHER},
         {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
         {"jitter", no_argument, 0, OPT_JITTER},
@@ -516,6 +526,15 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             if (!*optarg)
                 rc = place_error_set(e, PLACE_EINVAL, "--monitor: empty file name");
             o->monitor = optarg;
+            break;
+        case OPT_PIN_THREADS: o->pin_threads = 1; break;
+        case OPT_PIN_SKIP:
+            if (optarg[0] != '0' || (optarg[1] != 'x' && optarg[1] != 'X') || !optarg[2] ||
+                strlen(optarg) > 18 || strspn(optarg + 2, "0123456789abcdefABCDEF") != strlen(optarg + 2))
+                rc = place_error_set(e, PLACE_EINVAL, "--pin-skip '%.40s': expected a hexadecimal "
+                                     "mask 0x1 to 0xffffffffffffffff (bit i skips the i-th thread "
+                                     "created)", optarg);
+            o->pin_skip = optarg;
             break;
         case OPT_LAUNCHER:
             rc = one_of("--launcher", optarg, launchers, "mpirun or srun", e);

@@ -72,8 +72,12 @@ typedef struct rec {
     int tid;
     char comm[32];
     unsigned long long seen[MAX_CPUS / 64];
+    unsigned long long seen_since[MAX_CPUS / 64]; /* since its mask last changed */
     char affinity[256];
     long migrations, invol, vol;
+    long mig_at_mask;       /* migrations when its mask was first seen or last changed */
+    int mask_changes;       /* changes of its mask seen while it ran (the program's own?) */
+    long long cpu_ticks;    /* utime + stime */
     long samples;
     int alive; /* seen in the sample now under way, or the last one */
     int gone;  /* missing from a whole sample: exited; its slot may go to a new thread */
@@ -220,16 +224,26 @@ static void sample_one(int tid)
         return;
     if (read_task(r->stat_fd, tid, "stat", buf, sizeof buf) <= 0)
         return; /* exited between readdir and now */
-    /* field 39 (processor): count fields after the ")" that closes the command name */
+    /* fields 14, 15 (utime, stime) and 39 (processor), counted after the ")" that closes
+     * the command name */
     char *p = strrchr(buf, ')');
     int field = 2, cpu = -1;
+    long long ticks = 0;
     for (; p && *p; p++)
-        if (*p == ' ' && ++field == 39) {
+        if (*p == ' ') {
+            ++field;
+            if (field != 14 && field != 15 && field != 39)
+                continue;
             char *end;
-            long v = strtol(p + 1, &end, 10);
-            cpu = end > p + 1 && (*end == ' ' || !*end) && v >= 0 && v < MAX_CPUS ? (int)v : -1;
-            break;
+            long long v = strtoll(p + 1, &end, 10);
+            int ok = end > p + 1 && (*end == ' ' || !*end) && v >= 0;
+            if (field == 39) {
+                cpu = ok && v < MAX_CPUS ? (int)v : -1;
+                break;
+            }
+            ticks += ok ? v : 0;
         }
+    r->cpu_ticks = ticks;
     if (cpu >= 0 && cpu < MAX_CPUS)
         r->seen[cpu / 64] |= 1ULL << (cpu % 64);
     if (read_task(r->sched_fd, tid, "sched", buf, sizeof buf) > 0) {
@@ -239,12 +253,23 @@ static void sample_one(int tid)
     }
     cpu_set_t cs;
     if (sched_getaffinity(tid, sizeof cs, &cs) == 0) {
+        char now[sizeof r->affinity];
         size_t at = 0;
-        r->affinity[0] = '\0';
-        for (int i = 0; i < CPU_SETSIZE && at + 8 < sizeof r->affinity; i++)
+        now[0] = '\0';
+        for (int i = 0; i < CPU_SETSIZE && at + 8 < sizeof now; i++)
             if (CPU_ISSET(i, &cs))
-                at += (size_t)snprintf(r->affinity + at, sizeof r->affinity - at, "%s%d",
-                                       at ? "," : "", i);
+                at += (size_t)snprintf(now + at, sizeof now - at, "%s%d", at ? "," : "", i);
+        /* the mask first seen, or changed: what the thread does from now on is measured
+         * against it (a thread started by a pinned one runs its first instructions on its
+         * creator's CPU: glibc applies the new mask from inside the new thread) */
+        if (r->samples == 0 || strcmp(now, r->affinity)) {
+            r->mask_changes += r->samples > 0;
+            r->mig_at_mask = r->migrations;
+            memset(r->seen_since, 0, sizeof r->seen_since);
+            memcpy(r->affinity, now, sizeof now);
+        }
+        if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &cs))
+            r->seen_since[cpu / 64] |= 1ULL << (cpu % 64);
     }
     r->samples++;
     r->alive = 1;
@@ -325,14 +350,13 @@ static void *sampler(void *arg)
     return NULL;
 }
 
-static char *seen_list(const rec *r)
+static char *seen_list(const unsigned long long *bits, char *buf, size_t n)
 {
-    static char buf[1024];
     size_t at = 0;
     buf[0] = '\0';
-    for (int i = 0; i < MAX_CPUS && at + 8 < sizeof buf; i++)
-        if (r->seen[i / 64] & (1ULL << (i % 64)))
-            at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%d", at ? "," : "", i);
+    for (int i = 0; i < MAX_CPUS && at + 8 < n; i++)
+        if (bits[i / 64] & (1ULL << (i % 64)))
+            at += (size_t)snprintf(buf + at, n - at, "%s%d", at ? "," : "", i);
     return buf;
 }
 
@@ -355,20 +379,140 @@ static json_t *counter(long v)
     return v < 0 ? json_string("unavailable") : json_integer(v);
 }
 
-static void write_report(const char *ended_by, int complete, int final)
+/* A compute thread used at least 5% of the run's time on a CPU; the others (the MPI and
+ * OpenMP runtimes' progress and helper threads, a thread that waits) are helpers: they
+ * take no plan thread and do not count in the verdict. */
+static int is_compute(const rec *r, double wall, double hz)
 {
-    double wall = mono() - M.start;
-    json_t *threads = json_array();
+    return hz > 0 && r->cpu_ticks > 0 && r->cpu_ticks / hz >= 0.05 * wall;
+}
+
+static long since_mask(const rec *r)
+{
+    return r->migrations >= 0 && r->mig_at_mask >= 0 ? r->migrations - r->mig_at_mask : -1;
+}
+
+/* Whether this process loaded an MPI library (a rank of a job of several that did not
+ * runs alone: a thread-MPI program started twice, a serial tool under mpirun). */
+static int loaded_mpi(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return -1;
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, "/libmpi") != NULL;
+    fclose(f);
+    return found;
+}
+
+static void add_word(char *buf, size_t n, const char *w)
+{
+    size_t at = strlen(buf);
+    snprintf(buf + at, n - at, "%s%s", at ? "; " : "", w);
+}
+
+/* The verdict on this rank's threads: ok, or what went wrong, in one line. */
+static json_t *verdict(double wall, int final, long rank)
+{
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    int ncomp = 0, nhelp = 0, nself = 0;
+    static unsigned short on_pu[MAX_CPUS];
+    memset(on_pu, 0, sizeof on_pu);
+    json_t *off = json_array(), *shared = json_array(), *moved = json_array();
+    for (int i = 0; i < M.nrecs; i++) {
+        const rec *r = &M.recs[i];
+        if (!is_compute(r, wall, hz)) {
+            nhelp++;
+            continue;
+        }
+        ncomp++;
+        int t = planned_thread(r);
+        if (t < 0) {
+            json_array_append_new(off, json_pack("{s:i,s:s}", "tid", r->tid, "affinity", r->affinity));
+            nself += r->mask_changes > 0;
+        } else if (M.planned[t] < MAX_CPUS) {
+            on_pu[M.planned[t]]++;
+        }
+        if (since_mask(r) > 0)
+            json_array_append_new(moved, json_pack("{s:i,s:I}", "tid", r->tid, "migrations",
+                                                   (json_int_t)since_mask(r)));
+    }
     for (int i = 0; i < M.nrecs; i++) {
         const rec *r = &M.recs[i];
         int t = planned_thread(r);
-        json_array_append_new(threads, json_pack(
-            "{s:i,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:i,s:b}", "tid", r->tid, "comm", r->comm,
+        if (t >= 0 && M.planned[t] < MAX_CPUS && on_pu[M.planned[t]] > 1 && is_compute(r, wall, hz))
+            json_array_append_new(shared, json_pack("{s:i,s:i}", "tid", r->tid, "pu", M.planned[t]));
+    }
+    long size = 1;
+    int mpi = -1;
+    if (strict_long(getenv("PLACE_SIZE"), 1, INT_MAX, &size) == 0 && size > 1)
+        mpi = loaded_mpi();
+    char sum[512] = "";
+    if (M.nplanned == 0) {
+        snprintf(sum, sizeof sum, "unavailable: no plan (PLACE_THREAD_PUS is not set)");
+    } else {
+        if (json_array_size(off))
+            add_word(sum, sizeof sum, "threads off plan");
+        if (json_array_size(shared))
+            add_word(sum, sizeof sum, "threads sharing a PU");
+        if (json_array_size(moved))
+            add_word(sum, sizeof sum, "threads moved");
+        if (mpi == 0)
+            add_word(sum, sizeof sum, "not an MPI program");
+        if (!sum[0])
+            snprintf(sum, sizeof sum, "ok");
+    }
+    if (final) {
+        char why[512] = "";
+        if (json_array_size(off))
+            snprintf(why + strlen(why), sizeof why - strlen(why), "; %zu compute thread%s not on "
+                     "a planned PU of its own (mask %s)%s", json_array_size(off),
+                     json_array_size(off) == 1 ? "" : "s",
+                     json_string_value(json_object_get(json_array_get(off, 0), "affinity")),
+                     nself ? ", set by the program itself" : "");
+        if (json_array_size(shared))
+            snprintf(why + strlen(why), sizeof why - strlen(why), "; %zu compute threads share "
+                     "planned PUs", json_array_size(shared));
+        if (json_array_size(moved))
+            snprintf(why + strlen(why), sizeof why - strlen(why), "; %zu compute thread%s "
+                     "migrated under a fixed mask", json_array_size(moved),
+                     json_array_size(moved) == 1 ? "" : "s");
+        if (mpi == 0)
+            snprintf(why + strlen(why), sizeof why - strlen(why), "; a job of %ld ranks, but "
+                     "this process loaded no MPI library: each rank ran alone", size);
+        fprintf(stderr, "placemon: rank %ld: %s (%d compute thread%s, %d helper%s)%s\n", rank, sum,
+                ncomp, ncomp == 1 ? "" : "s", nhelp, nhelp == 1 ? "" : "s", why);
+    }
+    return json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:i,s:o}", "summary", sum, "compute_threads",
+                     ncomp, "helper_threads", nhelp, "off_plan", off, "sharing_a_pu", shared,
+                     "moved", moved, "masks_set_by_program", nself, "mpi",
+                     mpi < 0 ? json_null() : json_boolean(mpi));
+}
+
+static void write_report(const char *ended_by, int complete, int final)
+{
+    double wall = mono() - M.start, hz = (double)sysconf(_SC_CLK_TCK);
+    json_t *threads = json_array();
+    for (int i = 0; i < M.nrecs; i++) {
+        const rec *r = &M.recs[i];
+        int comp = is_compute(r, wall, hz);
+        int t = comp ? planned_thread(r) : -1; /* a helper is no plan thread */
+        char seen[1024], since[1024];
+        json_t *o = json_pack(
+            "{s:i,s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:i,s:b}", "tid", r->tid, "comm", r->comm,
+            "role", comp ? "compute" : "helper",
             "plan_thread", t >= 0 ? json_integer(t) : json_null(), "pu_planned",
             t >= 0 ? json_integer(M.planned[t]) : json_null(), "affinity", r->affinity,
-            "cpus_seen", seen_list(r), "migrations", counter(r->migrations),
+            "cpus_seen", seen_list(r->seen, seen, sizeof seen), "migrations", counter(r->migrations),
             "involuntary_switches", counter(r->invol), "voluntary_switches", counter(r->vol),
-            "samples", (int)r->samples, "alive_at_exit", r->alive));
+            "samples", (int)r->samples, "alive_at_exit", r->alive);
+        json_object_set_new(o, "cpu_s", json_real(hz > 0 ? r->cpu_ticks / hz : 0));
+        json_object_set_new(o, "mask_changes", json_integer(r->mask_changes));
+        json_object_set_new(o, "cpus_seen_since_mask", json_string(seen_list(r->seen_since, since, sizeof since)));
+        json_object_set_new(o, "migrations_since_mask", counter(since_mask(r)));
+        json_array_append_new(threads, o);
     }
     long rank = 0;
     if (strict_long(getenv("PLACE_RANK"), 0, INT_MAX, &rank) < 0)
@@ -391,6 +535,7 @@ static void write_report(const char *ended_by, int complete, int final)
     json_object_set_new(o, "exited_threads_folded", fold);
     json_object_set_new(o, "complete", json_boolean(complete));
     json_object_set_new(o, "ended_by", json_string(ended_by));
+    json_object_set_new(o, "verdict", verdict(wall, final, rank));
     if (M.untracked && final)
         fprintf(stderr, "placemon: %ld threads beyond the first %d were seen but not recorded; "
                 "the report lists %d\n", M.untracked, MAX_THREADS, MAX_THREADS);

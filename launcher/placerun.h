@@ -26,6 +26,8 @@ typedef struct options {
                                      wrapper mode is needed anyway; never forces it */
     int in_config;             /* options being applied from a profile */
     const char *monitor;       /* --monitor FILE */
+    int pin_threads;           /* --pin-threads: preload libplacepin */
+    const char *pin_skip;      /* --pin-skip 0xMASK */
     int jitter;                /* --jitter [SECONDS]: run the jitter probe */
     place_jitter_opts jopts;
     int grid;

@@ -200,6 +200,13 @@ static int shim_check_env(const place_assignment *a, place_error *e)
 static int shim_export_omp(const options *o, const place_launch *l, const place_assignment *a,
                            place_error *e)
 {
+    if (o->pin_threads) { /* the program sets its own thread counts; its threads are pinned */
+        if (l->local_rank == 0 && (o->threads_given || o->force_env))
+            fprintf(stderr, "placerun: note: --pin-threads: OMP_NUM_THREADS, OMP_PLACES and "
+                    "OMP_PROC_BIND are left as they are (-t %d plans the PUs the program's "
+                    "threads are pinned to, in the order it creates them)\n", a->nthreads);
+        return 0;
+    }
     char *places = place_omp_places(a->thread_pu_os, a->nthreads);
     if (!places)
         return place_error_set(e, PLACE_ENOMEM, "out of memory"), 1;
@@ -233,15 +240,16 @@ static int shim_export_omp(const options *o, const place_launch *l, const place_
 
 /* What --monitor cannot see, said before the run: a static binary takes no preload, and a
  * script's interpreter is the process sampled (the programs it starts are not). */
-static void monitor_notes(const char *app, const place_launch *l)
+static void monitor_notes(const char *app, const place_launch *l, const char *opt)
 {
     if (l->local_rank != 0)
         return;
     unsigned char h[64];
     int fd = open(app, O_RDONLY | O_CLOEXEC), n = fd >= 0 ? (int)read(fd, h, sizeof h) : -1;
     if (n >= 2 && h[0] == '#' && h[1] == '!') {
-        fprintf(stderr, "placerun: note: --monitor: '%.200s' is a script: its interpreter is the "
-                "process sampled, not the programs it starts\n", app);
+        fprintf(stderr, "placerun: note: %s: '%.200s' is a script: its interpreter is the "
+                "process %s, not the programs it starts\n", opt, app,
+                strcmp(opt, "--monitor") ? "whose threads are pinned" : "sampled");
     } else if (n >= 64 && !memcmp(h, "\177ELF", 4) && h[4] == 2) { /* 64-bit ELF */
         uint64_t phoff;
         uint16_t phentsize, phnum;
@@ -256,33 +264,49 @@ static void monitor_notes(const char *app, const place_launch *l)
             interp |= type == 3; /* PT_INTERP */
         }
         if (!interp)
-            fprintf(stderr, "placerun: note: --monitor: '%.200s' is statically linked: the monitor "
-                    "cannot be preloaded into it, and no report will be written\n", app);
+            fprintf(stderr, "placerun: note: %s: '%.200s' is statically linked: %s\n", opt, app,
+                    strcmp(opt, "--monitor") ? "its threads cannot be pinned (no preload), they "
+                    "keep the rank's PUs" : "the monitor cannot be preloaded into it, and no "
+                    "report will be written");
     }
     if (fd >= 0)
         close(fd);
 }
 
-/* 5. The contract: the node's plan file, PLACE_*, and the monitor's preload. */
+/* A library of place's (beside libplace) put first in LD_PRELOAD. */
+static int shim_preload(const char *name, const char *opt, place_error *e)
+{
+    char lib[PATH_MAX - 32], pre[PATH_MAX];
+    if (lib_dir(lib, sizeof lib) < 0)
+        snprintf(lib, sizeof lib, ".");
+    snprintf(pre, sizeof pre, "%s/%s", lib, name);
+    if (access(pre, R_OK) != 0)
+        return place_error_set(e, PLACE_ENOENT, "%s: the library '%.200s' is missing", opt, pre);
+    const char *old = getenv("LD_PRELOAD");
+    char both[2 * PATH_MAX + 8];
+    snprintf(both, sizeof both, "%s%s%s", pre, old && *old ? ":" : "", old ? old : "");
+    setenv("LD_PRELOAD", both, 1);
+    return 0;
+}
+
+/* 5. The contract: the node's plan file, PLACE_*, the preloads of --pin-threads and
+ *    --monitor. */
 static int shim_contract(const options *o, const place_launch *l, shim *s, place_error *e)
 {
     if (place_jobplan_write(&s->jp, l, &s->plan_path, e) < 0 ||
         place_env_export(l, &s->a, s->plan_path, e) < 0)
         return 1;
+    if (o->pin_threads && shim_preload("libplacepin.so", "--pin-threads", e) < 0)
+        return 1;
+    if (o->pin_threads && place_env_export_pin((long)getpid(), o->pin_skip, e) < 0)
+        return 1;
+    if (o->pin_threads)
+        monitor_notes(s->app, l, "--pin-threads");
     if (!o->monitor)
         return 0;
-    char lib[PATH_MAX - 32], pre[PATH_MAX], out[PATH_MAX];
-    if (lib_dir(lib, sizeof lib) < 0)
-        snprintf(lib, sizeof lib, ".");
-    snprintf(pre, sizeof pre, "%s/libplacemon.so", lib);
-    if (access(pre, R_OK) != 0) {
-        place_error_set(e, PLACE_ENOENT, "--monitor: the monitor library '%.200s' is missing", pre);
+    char out[PATH_MAX];
+    if (shim_preload("libplacemon.so", "--monitor", e) < 0)
         return 1;
-    }
-    const char *old = getenv("LD_PRELOAD");
-    char both[2 * PATH_MAX];
-    snprintf(both, sizeof both, "%s%s%s", pre, old && *old ? ":" : "", old ? old : "");
-    setenv("LD_PRELOAD", both, 1);
     /* relative to where placerun runs, not where the application ends up */
     char abs[PATH_MAX];
     if (o->monitor[0] != '/' && getcwd(abs, sizeof abs - 16)) {
@@ -292,7 +316,7 @@ static int shim_contract(const options *o, const place_launch *l, shim *s, place
         snprintf(abs, sizeof abs, "%s", o->monitor);
     }
     rank_file(abs, l, out, sizeof out);
-    monitor_notes(s->app, l);
+    monitor_notes(s->app, l, "--monitor");
     return place_env_export_monitor(out, (long)getpid(), e) < 0 ? 1 : 0; /* exec keeps the pid */
 }
 

@@ -19,6 +19,8 @@ PKGS=(
   iproute2 slurm-wlm munge qemu-system-x86 busybox-static xz-utils
   # experiments: load for the jitter profile, plots
   stress-ng gnuplot-nox
+  # real applications with their own threads (--pin-threads): GROMACS's thread-MPI build
+  gromacs
 )
 
 missing=()

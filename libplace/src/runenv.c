@@ -34,6 +34,7 @@ static const char *const names[PLACE_ENV_COUNT] = {
     [PLACE_ENV_MONITOR_OUT] = "PLACE_MONITOR_OUT",
     [PLACE_ENV_MONITOR_PID] = "PLACE_MONITOR_PID",
     [PLACE_ENV_MONITOR_INTERVAL_US] = "PLACE_MONITOR_INTERVAL_US",
+    [PLACE_ENV_PIN_THREADS] = "PLACE_PIN_THREADS",
     [PLACE_ENV_PLAN_DIR] = "PLACE_PLAN_DIR",
     [PLACE_ENV_CONFIG] = "PLACE_CONFIG",
     [PLACE_ENV_PAPI_EVENTS] = "PLACE_PAPI_EVENTS",
@@ -223,6 +224,13 @@ int place_env_fits(const place_assignment *a, place_error *err)
     free(pus);
     free(numa);
     return rc;
+}
+
+int place_env_export_pin(long pid, const char *skip, place_error *err)
+{
+    char v[64];
+    snprintf(v, sizeof v, "%ld:%.40s", pid, skip ? skip : "auto");
+    return set(PLACE_ENV_PIN_THREADS, v, err);
 }
 
 int place_env_export_monitor(const char *out, long pid, place_error *err)

@@ -2,7 +2,8 @@
 # owner.sh SOURCE_DIR: the placerun-application contract has one owner.
 #   1. Only libplace/src/runenv.c names PLACE_* variables in C code (string literals,
 #      getenv/setenv); the checkers placecheck, placemon and thread_probe read them on
-#      purpose and must say so ("A checker") at the top.
+#      purpose and must say so ("A checker") at the top, as must libplacepin ("A preloaded
+#      consumer": a preloaded library stays free of libplace).
 #   2. Only libplace/src/planfile.c names the node plan file or writes it.
 #   3. No atoi/atol/atoll/atof anywhere: every number is parsed strictly.
 set -uo pipefail
@@ -11,7 +12,7 @@ cd "$src" || exit 2
 bad=0
 files=$(git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null || find libplace launcher apps tests examples -name '*.[ch]')
 owner=libplace/src/runenv.c
-checkers="apps/placecheck.c launcher/placemon.c tests/runtime/thread_probe.c"
+checkers="apps/placecheck.c launcher/placemon.c tests/runtime/thread_probe.c launcher/placepin.c"
 for f in $files; do
   case " $owner libplace/include/place/runenv.h $checkers " in *" $f "*) continue ;; esac
   if grep -nE '"PLACE_[A-Z_]+|(get|set|unset)env\("PLACE_' "$f"; then
@@ -20,7 +21,7 @@ for f in $files; do
   fi
 done
 for f in $checkers; do
-  head -30 "$f" | grep -q "A checker" || { echo "FAIL: $f reads PLACE_* without saying why (A checker...)"; bad=1; }
+  head -30 "$f" | grep -q "A checker\|A preloaded consumer" || { echo "FAIL: $f reads PLACE_* without saying why (A checker...)"; bad=1; }
 done
 for f in $files; do
   [ "$f" = libplace/src/planfile.c ] && continue

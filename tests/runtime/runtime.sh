@@ -132,6 +132,8 @@ for t in planned.values():
     assert isinstance(t["migrations"], int) and t["migrations"] >= 0, t
     assert isinstance(t["involuntary_switches"], int), t
 assert 0 < d["sampler_us_per_sample"] < 100000
+assert d["verdict"]["summary"] == "ok" and d["verdict"]["compute_threads"] == 2, d["verdict"]
+assert all(t["role"] == "compute" for t in planned.values()), planned
 print("ok: monitor saw %d samples, %.1f us per sample" % (d["samples"], d["sampler_us_per_sample"]))
 EOF
   mpirun -np 2 "$pr" -t 1 --monitor "$tmp/m.json" -- "$bin/placecheck" >/dev/null || fail "monitored mpirun"

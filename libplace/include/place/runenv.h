@@ -52,6 +52,8 @@ typedef enum place_env_var {
     PLACE_ENV_MONITOR_OUT,    /* --monitor: the monitor's output file */
     PLACE_ENV_MONITOR_PID,    /* --monitor: the pid to sample (exec keeps it) */
     PLACE_ENV_MONITOR_INTERVAL_US, /* user: the monitor's sampling interval */
+    PLACE_ENV_PIN_THREADS,    /* --pin-threads: PID:auto or PID:0xMASK (the threads the
+                                 program creates pinned in order; libplacepin) */
     PLACE_ENV_PLAN_DIR,       /* user: where placerun writes plan files */
     PLACE_ENV_CONFIG,         /* user: placerun's profile (like --config) */
     PLACE_ENV_PAPI_EVENTS,    /* user: PAPI event names for the counters */
@@ -137,6 +139,9 @@ PLACE_API int place_env_fits(const place_assignment *a, place_error *err);
 
 /* Exports the monitor's variables: its output file and the pid it samples. */
 PLACE_API int place_env_export_monitor(const char *out, long pid, place_error *err);
+/* --pin-threads: PLACE_PIN_THREADS=PID:SKIP (SKIP auto, or a mask 0x... over the threads
+ * the program creates, bit i the i-th). */
+PLACE_API int place_env_export_pin(long pid, const char *skip, place_error *err);
 
 /* Writes the node's plan file atomically and returns its path in *path (caller frees).
  * The file goes to the user's private directory BASE/place-UID (made 0700, or checked to be
