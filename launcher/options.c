@@ -20,7 +20,7 @@ enum {
     OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
     OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE,
     OPT_CONFIG, OPT_GPUS, OPT_GPR, OPT_GPU_BIND, OPT_NICS, OPT_HOSTS, OPT_HOSTFILE,
-    OPT_PIN_THREADS, OPT_PIN_SKIP
+    OPT_PIN_THREADS, OPT_PIN_SKIP, OPT_LAUNCHER_ARGS
 };
 
 void placerun_usage(FILE *f)
@@ -92,6 +92,10 @@ void placerun_usage(FILE *f)
 "                       left as the user has them (the program sets its thread counts)\n"
 "  --pin-skip 0xMASK    with --pin-threads: skip the created threads whose bit is set\n"
 "                       (bit 0 the first created), instead of recognising helpers\n"
+"  --launcher-args \"A\"  in wrapper mode, words for the launcher (e.g. \"-x FOO=1\n"
+"                       --tag-output\"; quotes group, nothing is expanded); placerun\n"
+"                       gives the rank count and the binding itself. As root, the\n"
+"                       wrapper sets OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) for mpirun (said)\n"
 "  --launcher L         wrapper mode with mpirun or srun (default: srun inside a Slurm\n"
 "                       allocation, else mpirun)\n"
 "  --best-effort        run APP even if binding fails (say so) instead of refusing\n"
@@ -449,6 +453,7 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         {"check", no_argument, 0, OPT_CHECK},
         {"monitor", required_argument, 0, OPT_MONITOR},
         {"pin-threads", no_argument, 0, OPT_PIN_THREADS},
+        {"launcher-args", required_argument, 0, OPT_LAUNCHER_ARGS},
         {"pin-skip", required_argument, 0, OPT_PIN_SKIP},
         {"launcher", required_argument, 0, OPT_LAUNCHER},
         {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
@@ -528,6 +533,10 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             o->monitor = optarg;
             break;
         case OPT_PIN_THREADS: o->pin_threads = 1; break;
+        case OPT_LAUNCHER_ARGS:
+            rc = placerun_launcher_args(optarg, NULL, 0, e) < 0 ? -1 : 0;
+            o->launcher_args = optarg;
+            break;
         case OPT_PIN_SKIP:
             if (optarg[0] != '0' || (optarg[1] != 'x' && optarg[1] != 'X') || !optarg[2] ||
                 strlen(optarg) > 18 || strspn(optarg + 2, "0123456789abcdefABCDEF") != strlen(optarg + 2))
@@ -676,4 +685,56 @@ int placerun_fail(const place_error *e, int code)
 {
     fprintf(stderr, "placerun: %s\n", e->msg);
     return code;
+}
+
+int placerun_launcher_args(const char *s, char **words, int max, place_error *e)
+{
+    static const char *const owned[] = {"-np", "-n", "-c", "--np", "--n", "--ntasks",
+                                        "--bind-to", "--cpu-bind", "--cpu_bind", "--map-by",
+                                        "--nodes", "-N", "--ntasks-per-node", NULL};
+    char *copy = strdup(s); /* kept: the launcher's argv points into it */
+    if (!copy)
+        return place_error_set(e, PLACE_ENOMEM, "out of memory");
+    int n = 0;
+    char *r = copy, *w = copy;
+    while (*r) {
+        while (*r == ' ' || *r == '\t' || *r == '\n')
+            r++;
+        if (!*r)
+            break;
+        char *word = w;
+        char q = 0;
+        for (; *r && (q || (*r != ' ' && *r != '\t' && *r != '\n')); r++) {
+            if (!q && (*r == '\'' || *r == '"'))
+                q = *r;
+            else if (q && *r == q)
+                q = 0;
+            else
+                *w++ = *r;
+        }
+        if (q) {
+            free(copy);
+            return place_error_set(e, PLACE_EINVAL, "--launcher-args '%.80s': an unclosed %c; "
+                                   "expected words, quotes in pairs", s, q);
+        }
+        if (*r)
+            r++;
+        *w++ = '\0';
+        for (int i = 0; owned[i]; i++) {
+            size_t l = strlen(owned[i]);
+            if (!strncmp(word, owned[i], l) && (word[l] == '\0' || word[l] == '=')) {
+                place_error_set(e, PLACE_EINVAL, "--launcher-args: '%.40s' is placerun's to set "
+                                "(-n, -N, --ranks-per-node and the plan's binding); expected the "
+                                "launcher's other options", word);
+                free(copy);
+                return -1;
+            }
+        }
+        if (words && n < max)
+            words[n] = word;
+        n++;
+    }
+    if (!words)
+        free(copy);
+    return n;
 }

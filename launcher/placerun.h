@@ -22,6 +22,8 @@ typedef struct options {
     const char *output;
     const char *membind;       /* local | interleave | none */
     const char *launcher;      /* --launcher: wrapper mode with mpirun | srun */
+    const char *launcher_args; /* --launcher-args "...": words for the launcher the wrapper
+                                  starts (checked in options.c, split in run.c) */
     const char *profile_launcher; /* a profile's launcher: which one the wrapper starts when
                                      wrapper mode is needed anyway; never forces it */
     int in_config;             /* options being applied from a profile */
@@ -51,6 +53,12 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e);
 int placerun_load_config(options *o, const char *path, int must_exist, place_error *e);
 void placerun_config_release(void); /* the kept config values (for the fuzz harness) */
 void placerun_usage(FILE *f);
+
+/* options.c: --launcher-args split into words (single and double quotes group, no
+ * expansion), at most max into words[] (NULL: only checked); the words a wrapper sets
+ * itself (rank counts, binding) are refused. Returns the count, or -1 with *e. The words
+ * point into a copy that lives until exit. */
+int placerun_launcher_args(const char *s, char **words, int max, place_error *e);
 
 /* Prints "placerun: MSG" and returns code. */
 int placerun_fail(const place_error *e, int code);

@@ -442,7 +442,8 @@ static int shim_run(const options *o, const place_launch *l)
 
 static int is_wrapper_option(const char *a)
 {
-    return !strcmp(a, "--launcher") || !strncmp(a, "--launcher=", 11);
+    return !strcmp(a, "--launcher") || !strncmp(a, "--launcher=", 11) ||
+           !strcmp(a, "--launcher-args") || !strncmp(a, "--launcher-args=", 16);
 }
 
 static int wrapper_run(const options *o)
@@ -464,7 +465,15 @@ static int wrapper_run(const options *o)
     }
     self[len] = '\0';
     int N = o->req.ranks ? o->req.ranks : 1;
-    char **args = calloc((size_t)o->argc + 16, sizeof *args);
+    place_error e;
+    int nla = o->launcher_args ? placerun_launcher_args(o->launcher_args, NULL, 0, &e) : 0;
+    if (nla < 0)
+        return placerun_fail(&e, 2);
+    char **args = calloc((size_t)o->argc + (size_t)nla + 16, sizeof *args);
+    if (!args) {
+        place_error_set(&e, PLACE_ENOMEM, "out of memory");
+        return placerun_fail(&e, 1);
+    }
     char np[16], per[48], nodes[16];
     int k = 0;
     args[k++] = (char *)L;
@@ -497,12 +506,21 @@ static int wrapper_run(const options *o)
         }
         args[k++] = "--cpu-bind=none";
     }
+    if (nla > 0)
+        k += placerun_launcher_args(o->launcher_args, args + k, nla, &e);
+    /* Open MPI's mpirun refuses root without these; as root placerun starts it anyway */
+    if (!strcmp(L, "mpirun") && geteuid() == 0 && !getenv("OMPI_ALLOW_RUN_AS_ROOT")) {
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+        fprintf(stderr, "placerun: note: running as root: OMPI_ALLOW_RUN_AS_ROOT=1 and "
+                "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 set for mpirun\n");
+    }
     args[k++] = self;
     /* placerun's own options, minus the wrapper's, then the application */
     int first_app = o->argc - o->app_argc;
     for (int i = 1; i < first_app; i++) {
         if (is_wrapper_option(o->argv[i])) {
-            if (!strcmp(o->argv[i], "--launcher"))
+            if (!strcmp(o->argv[i], "--launcher") || !strcmp(o->argv[i], "--launcher-args"))
                 i++;
             continue;
         }

@@ -267,6 +267,25 @@ print("ok: waves: %d listed, %d exited threads folded, the last wave all listed"
 EOF
   echo "ok: reports after exit, _exit, sh -c, SIGTERM (status 143 kept) and SIGKILL; waves followed"
   ;;
+wrapper_launcher_args_and_root)
+  # wrapper mode passes --launcher-args to the real mpirun (-x exports a variable,
+  # --tag-output labels every line), and as root starts mpirun without the user setting
+  # OMPI_ALLOW_RUN_AS_ROOT by hand (said)
+  out=$(env -u OMPI_ALLOW_RUN_AS_ROOT -u OMPI_ALLOW_RUN_AS_ROOT_CONFIRM "$pr" -n 2 -t 1 --oversubscribe \
+        --launcher-args "-x FOO='bar baz' --tag-output" -- sh -c 'echo "$FOO rank $PLACE_RANK"' 2>"$tmp/err") ||
+    fail "wrapper with --launcher-args: $(cat "$tmp/err")"
+  for r in 0 1; do
+    grep -qx "\[1,$r\]<stdout>:bar baz rank $r" <<<"$out" || fail "rank $r's tagged line missing: $out"
+  done
+  if [ "$(id -u)" -eq 0 ]; then
+    grep -q "^placerun: note: running as root: OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 set for mpirun$" "$tmp/err" ||
+      fail "root not said: $(cat "$tmp/err")"
+  fi
+  # the user's own setting is left alone, and nothing said
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$pr" -n 2 -t 1 --oversubscribe -- true 2>"$tmp/err" || fail "$(cat "$tmp/err")"
+  ! grep -q "running as root" "$tmp/err" || fail "said though the user set it"
+  echo "ok: --launcher-args reached mpirun; root handled"
+  ;;
 mpi_cart_matches_subdomain)
   # place_mpi_cart's coordinates and neighbours are the subdomain's: plain mpirun (4 ranks,
   # a periodic axis), and under placerun --grid (the plan's box and neighbours)
