@@ -18,7 +18,7 @@ static int write_to(const options *o, const place_plan *plan, const place_decomp
         return place_plan_write_json(plan, d, f, e);
     if (!strcmp(o->format, "text"))
         return place_plan_write_text(plan, d, f, e);
-    return placerun_export(o, plan, f, e);
+    return placerun_export(o, plan, d, f, e);
 }
 
 /* --format png|svg: lstopo draws the node from an XML copy of the topology whose PUs (and

@@ -273,6 +273,55 @@ static int write_per_rank(const options *o, const place_plan *p, char **hosts, F
     return 0;
 }
 
+/* --format env: per rank, every variable placerun's shim would set for it (what the
+ * launcher gives aside): PLACE_* of the plan (and of the grid), the vendors' GPU and NIC
+ * variables, and OMP_* as -t sets them with the record of them (PLACE_OMP_SET). */
+static int write_env(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                     FILE *f, place_error *e)
+{
+    const place_request *r = place_plan_resolved(p);
+    fprintf(f, "# placerun --format env: every variable the shim sets for each rank but "
+               "PLACE_PLAN (the plan file, written at run time) and PLACE_LAUNCHER (the launcher "
+               "it finds)%s\n", o->pin_threads ? "; --pin-threads: OMP_* are not set" : "");
+    for (int i = 0; i < r->ranks; i++) {
+        place_assignment a;
+        place_launch l;
+        memset(&l, 0, sizeof l);
+        if (place_assignment_from_plan(&a, p, d, i, e) < 0)
+            return -1;
+        char **env = NULL;
+        int n = 0;
+        if (place_env_exports(&l, &a, NULL, &env, &n, e) < 0) {
+            place_assignment_free(&a);
+            return -1;
+        }
+        fprintf(f, "rank %d %s:", i, hosts[a.node >= 0 ? a.node : 0]);
+        for (int k = 0; k < n; k++)
+            if (strncmp(env[k], "PLACE_LAUNCHER=", 15))
+                fprintf(f, " %s", env[k]);
+        place_env_list_free(env, n);
+        if (!o->pin_threads) {
+            char nt[16], *rec = NULL;
+            char *places = place_omp_places(a.thread_pu_os, a.nthreads);
+            snprintf(nt, sizeof nt, "%d", a.nthreads);
+            const char *k3[3] = {"OMP_NUM_THREADS", "OMP_PLACES", "OMP_PROC_BIND"};
+            const char *v3[3] = {nt, places, "close"};
+            if (!places || place_env_omp_record(k3, v3, 3, &rec, e) < 0) {
+                free(places);
+                place_assignment_free(&a);
+                return places ? -1 : place_error_set(e, PLACE_ENOMEM, "out of memory");
+            }
+            fprintf(f, " OMP_NUM_THREADS=%s OMP_PLACES='%s' OMP_PROC_BIND=close %s='%s'", nt,
+                    places, place_env_name(PLACE_ENV_OMP_SET), rec);
+            free(places);
+            free(rec);
+        }
+        fputc('\n', f);
+        place_assignment_free(&a);
+    }
+    return 0;
+}
+
 /* The map: per package, [PUs of core 0/PUs of core 1/...], a character per PU. */
 static int write_map(const place_plan *p, FILE *f, place_error *e)
 {
@@ -302,7 +351,8 @@ static int write_map(const place_plan *p, FILE *f, place_error *e)
     return 0;
 }
 
-int placerun_export(const options *o, const place_plan *plan, FILE *f, place_error *e)
+int placerun_export(const options *o, const place_plan *plan, const place_decomp *d, FILE *f,
+                    place_error *e)
 {
     if (!strcmp(o->format, "map"))
         return write_map(plan, f, e);
@@ -313,6 +363,7 @@ int placerun_export(const options *o, const place_plan *plan, FILE *f, place_err
     if (load_hosts(o, place_plan_resolved(plan)->nodes, &hosts, &nh, e) < 0)
         return -1;
     int rc = !strcmp(o->format, "rankfile") ? write_rankfile(o, plan, hosts, f)
+             : !strcmp(o->format, "env")    ? write_env(o, plan, d, hosts, f, e)
                                              : write_per_rank(o, plan, hosts, f, e);
     hosts_free(hosts, nh);
     if (rc == 0 && (ferror(f) || fflush(f) != 0))

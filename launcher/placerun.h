@@ -68,7 +68,8 @@ int placerun_plan_mode(const options *o);
 
 /* export.c: --plan in another tool's format (rankfile, slurm, likwid, omp, env) or as a
  * map of the node. */
-int placerun_export(const options *o, const place_plan *plan, FILE *f, place_error *e);
+int placerun_export(const options *o, const place_plan *plan, const place_decomp *d, FILE *f,
+                    place_error *e);
 
 /* run.c: the run-time modes. Each returns an exit status (after printing one line on
  * failure) or does not return (exec). */

@@ -45,10 +45,43 @@ for r in 0 1; do
   echo "ok: omp rank $r: $vars"
 done
 
-# the per-rank environment: what the shim exports (rank 0 alone, 2 threads)
-line=$("$pr" --plan --format env -t 2 | sed -n 's/^rank 0 [^:]*: //p')
-shim=$("$pr" -t 2 -- env)
-for kv in $line; do
-  grep -qx -- "$kv" <<<"$shim" || fail "--format env says $kv; the shim exported $(grep "^${kv%%=*}=" <<<"$shim")"
-done
-echo "ok: env: $line"
+# the per-rank environment: --format env names every variable the shim exports, with its
+# value, and nothing else (but PLACE_PLAN and PLACE_LAUNCHER, which exist only at run time):
+# rank 0 alone with 2 threads, and 2 ranks of 1 thread under the real mpirun with a grid
+check_env() { # PLAN_ARGS -- RUN...
+  local plan=() run=()
+  while [ "$1" != -- ]; do plan+=("$1"); shift; done
+  shift
+  "$pr" --plan --format env "${plan[@]}" >"$tmp/envplan" || fail "--format env ${plan[*]}"
+  "$@" >"$tmp/envrun" 2>"$tmp/enverr" || fail "the shim: $(cat "$tmp/enverr")"
+  env >"$tmp/envhere"
+  python3 - "$tmp/envplan" "$tmp/envrun" "$tmp/envhere" <<'PY' || fail "--format env ${plan[*]} differs from the shim"
+import re, shlex, sys
+here = set(l.rstrip("\n") for l in open(sys.argv[3]))  # inherited as they are: not the shim's
+want = {}
+for line in open(sys.argv[1]):
+    if line.startswith("#"):
+        continue
+    head, _, rest = line.partition(": ")
+    r = int(head.split()[1])
+    want[r] = dict(w.split("=", 1) for w in shlex.split(rest))
+got = {}
+cur = None
+for line in open(sys.argv[2]):
+    line = line.rstrip("\n")
+    k, _, v = line.partition("=")
+    if k == "PLACE_RANK":
+        cur = {}
+        got[int(v)] = cur
+    if cur is not None and line not in here and re.match(r"^(PLACE_|OMP_|CUDA_|ROCR_|HIP_|ZE_|UCX_|FI_)", k) and k not in ("PLACE_PLAN", "PLACE_LAUNCHER"):
+        cur[k] = v
+assert set(want) == set(got), (sorted(want), sorted(got))
+for r in want:
+    assert want[r] == got[r], "rank %d: --format env %s, the shim %s" % (r, want[r], got[r])
+print("ok: env: %d ranks, %d variables each, as the shim exports them" % (len(want), len(want[0])))
+PY
+}
+# (each rank prints PLACE_RANK first, then the rest of its environment)
+show='echo "PLACE_RANK=$PLACE_RANK"; env | grep -v "^PLACE_RANK="'
+check_env -t 2 -- "$pr" -t 2 -- sh -c "$show"
+check_env -n 2 -t 1 --grid 16x8x8 -- sh -c "mpirun -np 2 --oversubscribe --bind-to none \"$pr\" -t 1 --oversubscribe --grid 16x8x8 -- sh -c '{ $show; } > $tmp/rank.\$PLACE_RANK' && cat $tmp/rank.0 $tmp/rank.1"
