@@ -13,6 +13,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,18 +172,137 @@ static char *hex_mask(const char *cpuset)
     return s;
 }
 
+/* With GPUs or NICs, a rankfile cannot carry each rank's device variables: FILE.sh beside
+ * it sets them from Open MPI's rank (OMPI_COMM_WORLD_RANK) and runs the application. */
+static int write_rank_wrapper(const options *o, const place_plan *p, place_error *e)
+{
+    const place_request *r = place_plan_resolved(p);
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s.sh", o->output) >= (int)sizeof path)
+        return place_error_set(e, PLACE_EINVAL, "-o '%.200s': too long a name", o->output);
+    place_wfile w;
+    if (place_wfile_open(&w, "-o (its .sh)", path, e) < 0)
+        return -1;
+    fprintf(w.f, "# %s: the device variables of each rank of the rankfile %s (from placerun\n"
+                 "# --plan --format rankfile), set from Open MPI's rank; then the application.\n"
+                 "#   mpirun -np %d --rankfile %s ... sh %s APP [ARGS]\n"
+                 "case \"${OMPI_COMM_WORLD_RANK:?not set: start this under Open MPI's mpirun}\" in\n",
+            path, o->output, r->ranks, o->output, path);
+    int rc = 0;
+    for (int i = 0; i < r->ranks && rc == 0; i++) {
+        char **env = NULL;
+        int n = 0;
+        if (place_plan_rank_env(p, i, &env, &n, e) < 0) {
+            rc = -1;
+            break;
+        }
+        fprintf(w.f, "%d) export", i);
+        for (int k = 0; k < n; k++) {
+            char *eq = strchr(env[k], '=');
+            if (!eq)
+                continue;
+            /* values are CPU lists, indices, PCI ids and device names (checked charsets):
+             * single quotes hold them as they are */
+            fprintf(w.f, " %.*s='%s'", (int)(eq - env[k]), env[k], eq + 1);
+        }
+        fprintf(w.f, " ;;\n");
+        place_env_list_free(env, n);
+    }
+    fprintf(w.f, "*) echo \"%s: rank $OMPI_COMM_WORLD_RANK is not in the plan's %d\" >&2; exit 2 ;;\n"
+                 "esac\nexec \"$@\"\n", path, r->ranks);
+    if (rc == 0 && place_wfile_commit(&w, e) < 0)
+        rc = -1;
+    place_wfile_free(&w);
+    return rc;
+}
+
 static int write_rankfile(const options *o, const place_plan *p, char **hosts, FILE *f)
 {
     const place_request *r = place_plan_resolved(p);
+    int dev = place_plan_binds_gpus(p) || place_plan_binds_nics(p);
     fprintf(f, "# Open MPI rankfile from placerun: slots are PUs by OS index. Use it with\n"
-               "#   mpirun -np %d --rankfile FILE --use-hwthread-cpus --mca rmaps_rank_file_physical 1 ...\n",
-            r->ranks);
+               "#   mpirun -np %d --rankfile FILE --use-hwthread-cpus --mca rmaps_rank_file_physical 1 %s...\n",
+            r->ranks, dev ? "sh FILE.sh " : "");
+    if (dev)
+        fprintf(f, "# (FILE.sh sets each rank's GPU and NIC variables, which a rankfile cannot carry)\n");
     (void)o;
     for (int i = 0; i < r->ranks; i++) {
         place_rank_info ri;
         place_plan_rank(p, i, &ri, NULL);
         fprintf(f, "rank %d=%s slot=%s\n", i, hosts[ri.node], ri.cpuset);
     }
+    return 0;
+}
+
+/* Slurm's number for GPU g of the plan's topology: its place among the node's GPUs in PCI
+ * order (the order of Slurm's gres with AutoDetect=nvml or rsmi, and of a gres.conf that
+ * lists /dev/nvidia0.. as the driver numbers them). */
+static int slurm_gpu_index(const place_plan *p, int g)
+{
+    const place_topo *t = place_plan_topo(p);
+    place_device_info d, x;
+    if (place_topo_device(t, PLACE_DEVICE_GPU, g, &d) < 0)
+        return -1;
+    int k = 0;
+    for (int i = 0; place_topo_device(t, PLACE_DEVICE_GPU, i, &x) == 0; i++)
+        if (i != g && strcmp(x.pci, d.pci) < 0)
+            k++;
+    return k;
+}
+
+/* srun's GPU options: --gpus-per-task and --gpu-bind map_gpu (one each) or mask_gpu, per
+ * local task, the same on every node; every task the same number of GPUs. */
+static int write_slurm_gpus(const place_plan *p, int first0, int n0, int firstl, int nl, FILE *f,
+                            place_error *e)
+{
+    if (!place_plan_binds_gpus(p)) {
+        fputc('\n', f);
+        return 0;
+    }
+    int G = -1;
+    for (int l = 0; l < n0; l++) {
+        place_rank_info a;
+        place_plan_rank(p, first0 + l, &a, NULL);
+        if (G >= 0 && a.ngpus != G)
+            return place_error_set(e, PLACE_EINFEASIBLE, "--format slurm: srun gives every task "
+                                   "the same number of GPUs (--gpus-per-task), but local task %d "
+                                   "has %d and local task 0 %d; use placerun as the per-task shim "
+                                   "instead", l, a.ngpus, G);
+        G = a.ngpus;
+    }
+    for (int l = 0; l < nl && firstl != first0; l++) {
+        place_rank_info a, b;
+        place_plan_rank(p, first0 + l, &a, NULL);
+        place_plan_rank(p, firstl + l, &b, NULL);
+        for (int k = 0; k < a.ngpus && k < b.ngpus; k++)
+            if (slurm_gpu_index(p, a.gpu[k]) != slurm_gpu_index(p, b.gpu[k]))
+                return place_error_set(e, PLACE_EINFEASIBLE, "--format slurm: srun's GPU binding "
+                                       "is per local task and the same on every node, but local "
+                                       "task %d has other GPUs on the last node; use placerun as "
+                                       "the per-task shim instead", l);
+    }
+    if (G <= 0) {
+        fputc('\n', f);
+        return 0;
+    }
+    fprintf(f, " --gpus-per-task=%d --gpu-bind=%s", G, G == 1 ? "map_gpu:" : "mask_gpu:");
+    for (int l = 0; l < n0; l++) {
+        place_rank_info a;
+        place_plan_rank(p, first0 + l, &a, NULL);
+        unsigned long long m = 0;
+        for (int k = 0; k < a.ngpus; k++) {
+            int s = slurm_gpu_index(p, a.gpu[k]);
+            if (s < 0 || s > 63)
+                return place_error_set(e, PLACE_EINVAL, "--format slurm: a GPU beyond the 64 a "
+                                       "mask_gpu can name");
+            m |= 1ULL << s;
+            if (G == 1)
+                fprintf(f, "%s%d", l ? "," : "", s);
+        }
+        if (G > 1)
+            fprintf(f, "%s0x%llx", l ? "," : "", m);
+    }
+    fputc('\n', f);
     return 0;
 }
 
@@ -229,8 +349,7 @@ static int write_slurm(const place_plan *p, FILE *f, place_error *e)
             free(m);
         }
     }
-    fputc('\n', f);
-    return 0;
+    return write_slurm_gpus(p, first0, n0, firstl, nl, f, e);
 }
 
 static int write_per_rank(const options *o, const place_plan *p, char **hosts, FILE *f,
@@ -362,6 +481,18 @@ int placerun_export(const options *o, const place_plan *plan, const place_decomp
     int nh = 0;
     if (load_hosts(o, place_plan_resolved(plan)->nodes, &hosts, &nh, e) < 0)
         return -1;
+    int rank_dev = !strcmp(o->format, "rankfile") &&
+                   (place_plan_binds_gpus(plan) || place_plan_binds_nics(plan));
+    if (rank_dev && !o->output) {
+        hosts_free(hosts, nh);
+        return place_error_set(e, PLACE_EINVAL, "--format rankfile: the plan gives ranks GPUs or "
+                               "NICs, whose variables a rankfile cannot carry; give -o FILE to write "
+                               "FILE and FILE.sh, a wrapper that sets them");
+    }
+    if (rank_dev && write_rank_wrapper(o, plan, e) < 0) {
+        hosts_free(hosts, nh);
+        return -1;
+    }
     int rc = !strcmp(o->format, "rankfile") ? write_rankfile(o, plan, hosts, f)
              : !strcmp(o->format, "env")    ? write_env(o, plan, d, hosts, f, e)
                                              : write_per_rank(o, plan, hosts, f, e);
