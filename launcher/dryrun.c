@@ -53,7 +53,7 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
     int first, count;
     place_plan_node_range(plan, 0, &first, &count);
     char **argv = calloc((size_t)(2 * count + 16), sizeof(char *));
-    char (*leg)[160] = calloc((size_t)count + 2, sizeof *leg);
+    char (*leg)[256] = calloc((size_t)count + 2, sizeof *leg);
     int ac = 0;
     if (!argv || !leg) {
         free(argv);
@@ -75,20 +75,30 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
         place_rank_info ri;
         place_plan_rank(plan, first + l, &ri, NULL);
         int at = snprintf(leg[l], sizeof leg[l], "rank %d (%s): PUs %.60s", first + l,
-                          place_plan_rank_colour(l), ri.cpuset);
+                          place_plan_rank_colour_name(l), ri.cpuset);
         const place_topo *t = place_plan_topo(plan);
-        for (int g = 0; g < ri.ngpus && at < 120; g++) {
-            place_device_info d;
-            place_topo_device(t, PLACE_DEVICE_GPU, ri.gpu[g], &d);
-            at += snprintf(leg[l] + at, sizeof leg[l] - (size_t)at, "%s%s", g ? "," : ", GPU ", d.name);
-        }
-        for (int g = 0; g < ri.nnics && at < 140; g++) {
-            place_device_info d;
-            place_topo_device(t, PLACE_DEVICE_NIC, ri.nic[g], &d);
-            at += snprintf(leg[l] + at, sizeof leg[l] - (size_t)at, "%s%s", g ? "," : ", NIC ", d.name);
-        }
+        /* devices as the drawing names them: "PCI bb:dd.f" (the domain when not 0000) */
+        for (int k = 0; k < 2; k++)
+            for (int g = 0; g < (k ? ri.nnics : ri.ngpus) && at < 200; g++) {
+                place_device_info d;
+                int idx = k ? ri.nic[g] : ri.gpu[g];
+                place_topo_device(t, k ? PLACE_DEVICE_NIC : PLACE_DEVICE_GPU, idx, &d);
+                int shared = 0;
+                for (int m = 0; m < count; m++) {
+                    place_rank_info rm;
+                    place_plan_rank(plan, first + m, &rm, NULL);
+                    for (int q = 0; q < (k ? rm.nnics : rm.ngpus); q++)
+                        shared += m != l && (k ? rm.nic[q] : rm.gpu[q]) == idx;
+                }
+                at += snprintf(leg[l] + at, sizeof leg[l] - (size_t)at, "%s%s PCI %s (%s)%s",
+                               g ? "," : ";", k ? " NIC" : " GPU",
+                               strncmp(d.pci, "0000:", 5) ? d.pci : d.pci + 5, d.name,
+                               shared ? " shared: grey" : "");
+            }
         argv[ac++] = "--append-legend";
         argv[ac++] = leg[l];
+        if (o->verbose)
+            fprintf(stderr, "placerun: legend: %s\n", leg[l]);
     }
     if (count > 64) {
         snprintf(leg[64 < count ? 64 : count], sizeof leg[0], "... and %d more ranks (colours repeat)", count - 64);

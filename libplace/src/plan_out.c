@@ -567,17 +567,41 @@ static const char *const colours[12] = {"#e6194b", "#3cb44b", "#ffe119", "#4363d
                                         "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4",
                                         "#469990", "#dcbeff"};
 
+static const char *const colour_names[12] = {"red", "green", "yellow", "blue", "orange",
+                                             "purple", "cyan", "magenta", "lime", "pink",
+                                             "teal", "lavender"};
+
 const char *place_plan_rank_colour(int l)
 {
     return colours[(l < 0 ? 0 : l) % 12];
 }
 
+const char *place_plan_rank_colour_name(int l)
+{
+    return colour_names[(l < 0 ? 0 : l) % 12];
+}
+
+/* Rank l's colour, or the shared one (l < 0). */
 static void style(hwloc_topology_t h, hwloc_obj_t o, int l)
 {
     char v[64];
-    snprintf(v, sizeof v, "Background=%s;Text=#000000", place_plan_rank_colour(l));
+    snprintf(v, sizeof v, "Background=%s;Text=#000000",
+             l < 0 ? PLACE_PLAN_SHARED_COLOUR : place_plan_rank_colour(l));
     hwloc_obj_add_info(o, "lstopoStyle", v);
     (void)h;
+}
+
+/* How many of the node's ranks hold device (kind k, index i). */
+static int sharers(const place_plan *p, int first, int count, int k, int i)
+{
+    int n = 0;
+    for (int l = 0; l < count; l++) {
+        place_rank_info ri;
+        place_plan_rank(p, first + l, &ri, NULL);
+        for (int g = 0; g < (k ? ri.nnics : ri.ngpus); g++)
+            n += (k ? ri.nic[g] : ri.gpu[g]) == i;
+    }
+    return n;
 }
 
 int place_plan_styled_xml(const place_plan *p, int node, char **xml, place_error *err)
@@ -604,8 +628,9 @@ int place_plan_styled_xml(const place_plan *p, int node, char **xml, place_error
                 place_device_info d;
                 place_topo_device(t, (place_device_kind)k, k ? ri.nic[g] : ri.gpu[g], &d);
                 hwloc_obj_t o = hwloc_get_pcidev_by_busidstring(h, d.pci);
+                int idx = k ? ri.nic[g] : ri.gpu[g];
                 if (o)
-                    style(h, o, l);
+                    style(h, o, sharers(p, first, count, k, idx) > 1 ? -1 : l);
             }
     }
     free(own);

@@ -36,5 +36,16 @@ for rank in plan["ranks"]:
     assert count.get(c, 0) == npu, "rank %d: colour %s drawn %d times, it has %d PUs" % (rank["rank"], c, count.get(c, 0), npu)
 print("ok: SVG: every rank's %s PUs in its colour" % ", ".join(str(count[c]) for c in palette))
 PY
+# the legend names colours, GPUs as the drawing shows them (PCI bb:dd.f) with the runtime's
+# name, and a NIC two ranks share as shared, drawn grey (#a9a9a9) once per shared NIC
+"$PR" --plan -v --format svg -o "$tmp/gpu.svg" --topology "$FIX/gpu-2s-4nvidia-2nic.xml" --gpus auto 2>"$tmp/legend" ||
+  fail "svg with GPUs"
+grep -q "^placerun: legend: rank 0 (red): PUs 0-7; GPU PCI 31:00.0 (cuda0); NIC PCI 17:00.0 (mlx5_0) shared: grey$" "$tmp/legend" ||
+  fail "legend: $(cat "$tmp/legend")"
+grep -q "^placerun: legend: rank 3 (blue): " "$tmp/legend" || fail "legend: $(cat "$tmp/legend")"
+! grep -q "#[0-9a-f]\{6\}" "$tmp/legend" || fail "hex codes in the legend: $(cat "$tmp/legend")"
+n=$(grep -o "fill:rgb(66.27[0-9]*%,66.27[0-9]*%,66.27[0-9]*%)" "$tmp/gpu.svg" | wc -l)
+[ "$n" -eq 2 ] || fail "shared NICs drawn grey $n times, expected 2"
+echo "ok: legend with colour names, GPUs by PCI and name, the 2 shared NICs grey"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "left behind: $(ls -A "$TMPDIR")"
 echo "ok: nothing left in TMPDIR"

@@ -39,9 +39,12 @@ PLACE_API int place_plan_map_text(const place_plan *p, int node, char **text, pl
 
 /* The node's topology as hwloc XML with each rank's PUs (and its GPUs and NICs) coloured by
  * "lstopoStyle" info attributes, for lstopo to draw; in *xml (caller frees). The colour of
- * local rank l is place_plan_rank_colour(l) ("#rrggbb"). */
+ * local rank l is place_plan_rank_colour(l) ("#rrggbb"), named place_plan_rank_colour_name(l)
+ * ("red"); a GPU or NIC that several ranks share is PLACE_PLAN_SHARED_COLOUR ("grey"). */
 PLACE_API int place_plan_styled_xml(const place_plan *p, int node, char **xml, place_error *err);
 PLACE_API const char *place_plan_rank_colour(int local_rank);
+PLACE_API const char *place_plan_rank_colour_name(int local_rank);
+#define PLACE_PLAN_SHARED_COLOUR "#a9a9a9"
 
 #ifdef __cplusplus
 }
