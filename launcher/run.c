@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 #include <hwloc.h>
 #include "placerun.h"
@@ -140,6 +143,116 @@ static int shim_find_app(const options *o, shim *s, place_error *e)
         return 127;
     }
     return 0;
+}
+
+/* The ELF interpreter app names (PT_INTERP), in buf; -1 for a script, a static binary or
+ * anything unreadable. */
+static int elf_interp(const char *app, char *buf, size_t n)
+{
+    unsigned char h[64];
+    int fd = open(app, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = -1;
+    if (fd < 0)
+        return -1;
+    if (read(fd, h, sizeof h) == (ssize_t)sizeof h && !memcmp(h, "\177ELF", 4) && h[4] == 2) {
+        uint64_t phoff;
+        uint16_t phentsize, phnum;
+        memcpy(&phoff, h + 32, 8);
+        memcpy(&phentsize, h + 54, 2);
+        memcpy(&phnum, h + 56, 2);
+        for (int i = 0; i < phnum && i < 256 && phentsize >= 56 && rc < 0; i++) {
+            unsigned char ph[56];
+            if (pread(fd, ph, sizeof ph, (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof ph)
+                break;
+            uint32_t type;
+            uint64_t off, size;
+            memcpy(&type, ph, 4);
+            memcpy(&off, ph + 8, 8);
+            memcpy(&size, ph + 32, 8);
+            if (type == 3 && size > 1 && size < n && /* PT_INTERP */
+                pread(fd, buf, size, (off_t)off) == (ssize_t)size && buf[size - 1] == '\0' &&
+                buf[0] == '/')
+                rc = 0;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+/* Whether app loads an MPI library: its dynamic loader lists what it would load (ld.so
+ * --list, as ldd; the program itself does not run). 1, 0, or -1 when it cannot be told
+ * (a script, a static binary, a loader that takes more than 2 s). */
+static int links_mpi(const char *app)
+{
+    char interp[256];
+    int pfd[2];
+    if (elf_interp(app, interp, sizeof interp) < 0 || pipe2(pfd, O_CLOEXEC) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, 2);
+        execl(interp, interp, "--list", app, (char *)NULL);
+        _exit(127);
+    }
+    close(pfd[1]);
+    int found = pid > 0 ? 0 : -1;
+    char buf[4096], tail[16] = "";
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        int left = 2000 - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (pid < 0 || left <= 0 || poll(&p, 1, left) <= 0) {
+            found = -1;
+            break;
+        }
+        ssize_t r = read(pfd[0], buf, sizeof buf - 1);
+        if (r <= 0)
+            break;
+        buf[r] = '\0';
+        char joined[sizeof tail + sizeof buf];
+        snprintf(joined, sizeof joined, "%s%s", tail, buf);
+        if (strstr(joined, "/libmpi"))
+            found = 1;
+        snprintf(tail, sizeof tail, "%s", joined + (strlen(joined) > 8 ? strlen(joined) - 8 : 0));
+    }
+    close(pfd[0]);
+    if (pid > 0) {
+        int st;
+        if (found < 0)
+            kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        if (found == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+            found = -1;
+    }
+    return found;
+}
+
+/* Before the run, from rank 0: a job of several ranks of a program that links no MPI
+ * library runs that many copies that do not talk (a thread-MPI GROMACS started twice
+ * overwrites its own files). */
+static void warn_not_mpi(const place_launch *l, const char *app, const options *o)
+{
+    if (l->size <= 1 || l->rank != 0 || o->check)
+        return;
+    /* shells, interpreters and wrappers start the program that matters: not known here */
+    static const char *const starters[] = {"sh", "bash", "dash", "ksh", "zsh", "env", "time",
+                                           "timeout", "nice", "taskset", "numactl", "stdbuf",
+                                           "strace", "valgrind", "perl", "python", "ruby", NULL};
+    const char *b = strrchr(app, '/');
+    b = b ? b + 1 : app;
+    for (int i = 0; starters[i]; i++)
+        if (!strncmp(b, starters[i], strlen(starters[i])) &&
+            (!b[strlen(starters[i])] || (b[strlen(starters[i])] >= '0' && b[strlen(starters[i])] <= '9')))
+            return;
+    if (links_mpi(app) == 0)
+        fprintf(stderr, "placerun: warning: a job of %d ranks, but '%.200s' loads no MPI "
+                "library: each rank runs alone (a program with its own threads, such as "
+                "GROMACS's thread-MPI gmx, runs as one rank: -n 1 -t N --pin-threads)\n",
+                l->size, app);
 }
 
 /* 3. The launcher's binding, if narrower than the plan, is said and replaced; then the
@@ -404,6 +517,8 @@ static int shim_run(const options *o, const place_launch *l)
     }
     if (!code)
         code = shim_find_app(o, &s, &e);
+    if (!code)
+        warn_not_mpi(l, s.app, o);
     if (!code)
         code = shim_check_env(&s.a, &e);
     if (!code)

@@ -81,6 +81,11 @@ probe)
   mpirun -np 2 --oversubscribe --bind-to none "$pr" -t 1 --oversubscribe --monitor "$tmp/v4.json" -- "$probe" pthread 0 >/dev/null 2>"$tmp/err"
   [ "$(grep -c "^placemon: rank [01]: not an MPI program (1 compute thread, 0 helpers); a job of 2 ranks, but this process loaded no MPI library: each rank ran alone$" "$tmp/err")" -eq 2 ] ||
     fail "verdict not MPI: $(cat "$tmp/err")"
+  # and before the run, from rank 0 (the program's loader lists no libmpi)
+  [ "$(grep -c "^placerun: warning: a job of 2 ranks, but '.*pin_probe' loads no MPI library: each rank runs alone" "$tmp/err")" -eq 1 ] ||
+    fail "no warning before the run: $(cat "$tmp/err")"
+  mpirun -np 2 --oversubscribe --bind-to none "$pr" -t 1 --oversubscribe -- "$tdir/cart_probe" 8 8 8 >/dev/null 2>"$tmp/err" || fail "cart_probe"
+  ! grep -q "loads no MPI library" "$tmp/err" || fail "an MPI program warned about: $(cat "$tmp/err")"
   # bad input
   "$pr" -t 2 --pin-threads --pin-skip 12 -- true 2>"$tmp/err" && fail "--pin-skip 12 accepted"
   grep -q "^placerun: --pin-skip '12': expected a hexadecimal mask" "$tmp/err" || fail "$(cat "$tmp/err")"
