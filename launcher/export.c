@@ -252,13 +252,11 @@ static int slurm_gpu_index(const place_plan *p, int g)
 
 /* srun's GPU options: --gpus-per-task and --gpu-bind map_gpu (one each) or mask_gpu, per
  * local task, the same on every node; every task the same number of GPUs. */
-static int write_slurm_gpus(const place_plan *p, int first0, int n0, int firstl, int nl, FILE *f,
+static int check_slurm_gpus(const place_plan *p, int first0, int n0, int firstl, int nl,
                             place_error *e)
 {
-    if (!place_plan_binds_gpus(p)) {
-        fputc('\n', f);
+    if (!place_plan_binds_gpus(p))
         return 0;
-    }
     int G = -1;
     for (int l = 0; l < n0; l++) {
         place_rank_info a;
@@ -281,6 +279,12 @@ static int write_slurm_gpus(const place_plan *p, int first0, int n0, int firstl,
                                        "task %d has other GPUs on the last node; use placerun as "
                                        "the per-task shim instead", l);
     }
+    return G > 0 ? G : 0;
+}
+
+/* After check_slurm_gpus said G GPUs a task (0: none). */
+static int write_slurm_gpus(const place_plan *p, int first0, int n0, int G, FILE *f, place_error *e)
+{
     if (G <= 0) {
         fputc('\n', f);
         return 0;
@@ -325,6 +329,18 @@ static int write_slurm(const place_plan *p, FILE *f, place_error *e)
                                    "over %d nodes); use placerun as the per-task shim instead", l,
                                    a.cpuset, b.cpuset, r->nodes - 1, r->ranks, r->nodes);
     }
+    /* every refusal before the first byte: nothing half-written */
+    int G = check_slurm_gpus(p, first0, n0, firstl, nl, e);
+    if (G < 0)
+        return -1;
+    for (int l = 0; l < n0; l++) {
+        place_rank_info a;
+        place_plan_rank(p, first0 + l, &a, NULL);
+        for (int k = 0; k < a.ngpus; k++)
+            if (slurm_gpu_index(p, a.gpu[k]) < 0 || slurm_gpu_index(p, a.gpu[k]) > 63)
+                return place_error_set(e, PLACE_EINVAL, "--format slurm: a GPU beyond the 64 a "
+                                       "mask_gpu can name");
+    }
     int single = 1, cpus = 1;
     for (int l = 0; l < n0; l++) {
         place_rank_info a;
@@ -349,7 +365,7 @@ static int write_slurm(const place_plan *p, FILE *f, place_error *e)
             free(m);
         }
     }
-    return write_slurm_gpus(p, first0, n0, firstl, nl, f, e);
+    return write_slurm_gpus(p, first0, n0, G, f, e);
 }
 
 static int write_per_rank(const options *o, const place_plan *p, char **hosts, FILE *f,
