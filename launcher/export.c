@@ -415,9 +415,12 @@ static int write_env(const options *o, const place_plan *p, const place_decomp *
                      FILE *f, place_error *e)
 {
     const place_request *r = place_plan_resolved(p);
-    fprintf(f, "# placerun --format env: every variable the shim sets for each rank but "
-               "PLACE_PLAN (the plan file, written at run time) and PLACE_LAUNCHER (the launcher "
-               "it finds)%s\n", o->pin_threads ? "; --pin-threads: OMP_* are not set" : "");
+    const char *launcher = place_env_name(PLACE_ENV_LAUNCHER);
+    size_t ll = strlen(launcher);
+    fprintf(f, "# placerun --format env: every variable the shim sets for each rank but %s (the "
+               "plan file, written at run time) and %s (the launcher it finds)%s\n",
+            place_env_name(PLACE_ENV_PLAN), launcher,
+            o->pin_threads ? "; --pin-threads: OMP_* are not set" : "");
     for (int i = 0; i < r->ranks; i++) {
         place_assignment a;
         place_launch l;
@@ -432,7 +435,7 @@ static int write_env(const options *o, const place_plan *p, const place_decomp *
         }
         fprintf(f, "rank %d %s:", i, hosts[a.node >= 0 ? a.node : 0]);
         for (int k = 0; k < n; k++)
-            if (strncmp(env[k], "PLACE_LAUNCHER=", 15))
+            if (strncmp(env[k], launcher, ll) || env[k][ll] != '=')
                 fprintf(f, " %s", env[k]);
         place_env_list_free(env, n);
         if (!o->pin_threads) {
