@@ -194,10 +194,12 @@ static int cmpd(const void *a, const void *b)
 }
 
 /* The Poisson model with the lengths x (m, sorted), a GPD tail fitted above their 90%
- * quantile and capped: E[max of N] slowdowns for the nn values of Ns into out. Returns -1
- * when the tail cannot be fitted (fewer than 30 exceedances). */
-static int poisson_gpd(const double *x, int m, double rate, double w, double cap, const double *Ns,
-                       int nn, double xi_override, double *out, place_gpd_fit *fit_out)
+ * quantile and capped (or ended by the fit itself, xi < 0): E[max of N] slowdowns for the
+ * nn values of Ns into out. Returns -1 when the tail cannot be fitted (fewer than 30
+ * exceedances), or, with why set, when the fitted tail gives no delay distribution. */
+static int poisson_gpd_why(const double *x, int m, double rate, double w, double cap,
+                           const double *Ns, int nn, double xi_override, double *out,
+                           place_gpd_fit *fit_out, char *why, size_t whyn)
 {
     place_gpd_fit f;
     if (place_gpd_fit_samples(x, m, -1, 0, 1, &f, NULL) < 0)
@@ -209,12 +211,23 @@ static int poisson_gpd(const double *x, int m, double rate, double w, double cap
     place_lengths L = {.kind = PLACE_LEN_GPD_TAIL, .x = x, .m = m, .u = f.u, .xi = f.xi,
                        .sigma = f.sigma, .cap_us = cap, .tail_frac = (double)f.n / m};
     place_delay_dist d;
-    if (place_poisson_delay(&L, rate * w * 1e-6, &d, NULL) < 0)
+    place_error e;
+    if (place_poisson_delay(&L, rate * w * 1e-6, &d, &e) < 0) {
+        if (why)
+            snprintf(why, whyn, "the tail fitted above %.1f us (xi %.3f) gives no delay "
+                     "distribution: %.240s", f.u, f.xi, e.msg);
         return -1;
+    }
     for (int i = 0; i < nn; i++)
         out[i] = place_model_poisson_slowdown(&d, w, Ns[i]);
     place_delay_dist_free(&d);
     return 0;
+}
+
+static int poisson_gpd(const double *x, int m, double rate, double w, double cap, const double *Ns,
+                       int nn, double xi_override, double *out, place_gpd_fit *fit_out)
+{
+    return poisson_gpd_why(x, m, rate, w, cap, Ns, nn, xi_override, out, fit_out, NULL, 0);
 }
 
 /* A step recorder CSV (place_steprec_write_csv: noisebench --trace, fdtd3d): its thread
@@ -675,6 +688,7 @@ int main(int argc, char **argv)
     place_delay_dist pd = {0};
     double *pg = NULL, *plo = NULL, *phi = NULL, *blo = NULL, *bhi = NULL;
     place_gpd_fit fit = {0};
+    char gpd_why[400] = "";
     int have_poisson = 0, have_gpd = 0;
     place_lengths plen = {.kind = exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = L};
     if (kind == 'p') {
@@ -688,10 +702,17 @@ int main(int argc, char **argv)
             have_poisson = 1;
         pg = malloc(sizeof(double) * 64 * 5);
         plo = pg + 64, phi = pg + 128, blo = pg + 192, bhi = pg + 256;
-        if (have_poisson && !cap_low && poisson_gpd(det, ndet, rate, w, cap, Ns, nn, NAN, pg, &fit) == 0) {
+        if (have_poisson && !cap_low &&
+            poisson_gpd_why(det, ndet, rate, w, cap, Ns, nn, NAN, pg, &fit, gpd_why, sizeof gpd_why) == 0) {
             have_gpd = 1;
-            poisson_gpd(det, ndet, rate, w, cap, Ns, nn, fmax(fit.xi_lo, -0.9), plo, NULL);
-            poisson_gpd(det, ndet, rate, w, cap, Ns, nn, fit.xi_hi, phi, NULL);
+            /* the band: the slowdowns at xi's interval ends; an end the model cannot take
+             * leaves that side unavailable, never the memory it would have filled */
+            if (poisson_gpd(det, ndet, rate, w, cap, Ns, nn, fmax(fit.xi_lo, -0.9), plo, NULL) < 0)
+                for (int i = 0; i < nn; i++)
+                    plo[i] = NAN;
+            if (poisson_gpd(det, ndet, rate, w, cap, Ns, nn, fit.xi_hi, phi, NULL) < 0)
+                for (int i = 0; i < nn; i++)
+                    phi[i] = NAN;
             for (int i = 0; i < nn; i++) {
                 if (plo[i] > phi[i]) {
                     double t = plo[i];
@@ -743,7 +764,12 @@ int main(int argc, char **argv)
             if (have_poisson)
                 printf("# Poisson: %d measured detours (largest %.1f us), %.1f per second, work %g "
                        "us per step\n", ndet, biggest, rate, w);
-            if (have_gpd)
+            if (have_gpd && fit.xi < 0 && fit.u + fit.sigma / -fit.xi < cap)
+                printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f]: a bounded tail "
+                       "that ends at %.1f us, below --cap-us %g (the cap does not bind); band: xi "
+                       "at its 95%% ends, and %d bootstrap resamples (95%%)\n", fit.u, fit.n, fit.xi,
+                       fit.xi_lo, fit.xi_hi, fit.u + fit.sigma / -fit.xi, cap, boot);
+            else if (have_gpd)
                 printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f], capped at %g us "
                        "(--cap-us: an assumption, the longest detour thought possible); band: xi at "
                        "its 95%% ends, and %d bootstrap resamples (95%%)\n", fit.u, fit.n, fit.xi,
@@ -751,6 +777,8 @@ int main(int argc, char **argv)
             else if (cap_low)
                 printf("# tail: no fit: --cap-us %g is below the longest detour measured (%.1f us); "
                        "give a cap above it for the tail column\n", cap, biggest);
+            else if (ndet && gpd_why[0])
+                printf("# tail: no fit: %s\n", gpd_why);
             else if (ndet)
                 printf("# tail: no fit (fewer than 30 detours above the 90%% quantile)\n");
         }
@@ -863,10 +891,12 @@ int main(int argc, char **argv)
         if (kind == 'p' || have_poisson)
             json_object_set_new(o, "rate_hz", json_real(rate));
         if (have_gpd)
-            json_object_set_new(o, "tail", json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:i}", "threshold_us",
-                                                     fit.u, "exceedances", fit.n, "xi", fit.xi, "xi_lo95",
-                                                     fit.xi_lo, "xi_hi95", fit.xi_hi, "cap_us", cap,
-                                                     "boot", boot));
+            json_object_set_new(o, "tail", json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:o,s:i}",
+                                                     "threshold_us", fit.u, "exceedances", fit.n,
+                                                     "xi", fit.xi, "xi_lo95", fit.xi_lo, "xi_hi95",
+                                                     fit.xi_hi, "sigma_us", fit.sigma, "cap_us", cap,
+                                                     "ends_at_us", fit.xi < 0 ? json_real(fit.u +
+                                                     fit.sigma / -fit.xi) : json_null(), "boot", boot));
         put_json(o);
     } else {
         json_decref(rows);

@@ -55,6 +55,15 @@ static double gpd_cdf(double xi, double sigma, double y)
     return -expm1(-log(z) / xi);
 }
 
+/* Where a capped GPD tail ends: the cap, or before it the fitted tail's own end when xi < 0
+ * (its support stops at u + sigma / -xi; a cap beyond that does not bind). */
+static double tail_top(const place_lengths *L)
+{
+    if (L->xi < 0 && L->sigma > 0)
+        return fmin(L->cap_us, L->u + L->sigma / -L->xi);
+    return L->cap_us;
+}
+
 /* Samples below the threshold (x sorted ascending): a binary search, as the simulations
  * ask for every draw. */
 static int body_count(const place_lengths *L)
@@ -79,7 +88,8 @@ static double gpd_trunc_mean(double xi, double s, double c)
     else if (fabs(xi - 1) < 1e-12)
         I = s * log1p(c / s);
     else
-        I = s / (1 - xi) * (1 - exp((1 - 1 / xi) * log1p(xi * c / s)));
+        I = s / (1 - xi) * (1 - exp((1 - 1 / xi) * log1p(fmax(xi * c / s, -1)))); /* a bounded
+                                         tail's end, rounded past it, is its end */
     return (I - c * Sc) / (1 - Sc);
 }
 
@@ -100,7 +110,7 @@ double place_lengths_mean(const place_lengths *L)
             s += L->x[i];
         double body = b ? s / b : 0;
         return (1 - L->tail_frac) * body +
-               L->tail_frac * (L->u + gpd_trunc_mean(L->xi, L->sigma, L->cap_us - L->u));
+               L->tail_frac * (L->u + gpd_trunc_mean(L->xi, L->sigma, tail_top(L) - L->u));
     }
     }
     return NAN;
@@ -125,7 +135,7 @@ double place_lengths_quantile(const place_lengths *L, double u)
         }
         double q = L->tail_frac > 0 ? (u - (1 - L->tail_frac)) / L->tail_frac : 0;
         q = q < 0 ? 0 : q;
-        double gc = gpd_cdf(L->xi, L->sigma, L->cap_us - L->u);
+        double gc = gpd_cdf(L->xi, L->sigma, tail_top(L) - L->u);
         return L->u + place_gpd_quantile(L->xi, L->sigma, q * gc);
     }
     }
@@ -150,7 +160,7 @@ static double *length_pmf(const place_lengths *L, double *h_out, int *M_out, pla
         h = mean / 50;
         break;
     default:
-        top = L->cap_us;
+        top = tail_top(L);
         h = mean / 50;
         break;
     }
@@ -188,9 +198,9 @@ static double *length_pmf(const place_lengths *L, double *h_out, int *M_out, pla
             int j = (int)lround(L->x[i] / h);
             f[j < M ? j : M] += (1 - L->tail_frac) / b;
         }
-        double gc = gpd_cdf(L->xi, L->sigma, L->cap_us - L->u);
+        double gc = gpd_cdf(L->xi, L->sigma, tail_top(L) - L->u);
         for (int j = 0; j <= M; j++) {
-            double lo = fmax((j - 0.5) * h, L->u), hi = fmin((j + 0.5) * h, L->cap_us);
+            double lo = fmax((j - 0.5) * h, L->u), hi = fmin((j + 0.5) * h, tail_top(L));
             if (hi > lo)
                 f[j] += L->tail_frac * (gpd_cdf(L->xi, L->sigma, hi - L->u) -
                                         gpd_cdf(L->xi, L->sigma, lo - L->u)) / gc;
