@@ -418,22 +418,36 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         /* a replay cannot pass the longest recorded step: once N ranks draw more rows than
          * the trace has, most steps end at its largest row, and the interval narrows to 0 */
         int sat = nz->kind == PLACE_SIMN_TRACE && N >= nz->trace_rows;
-        if (text)
-            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f%s\n", N, r.slowdown, r.slowdown_ci95,
-                   r.step_us, r.sync0_us, cf, secs, sat ? "  saturated" : "");
-        if (csv)
+        /* saturated: the value is the trace's longest steps, not an estimate of the machine at
+         * N ranks, and its interval only the simulation's: no interval, and the curve stops */
+        if (text && sat)
+            printf("%10.0f %10.4f %10s %12.2f %12.2f %12s %10.2f  saturated at the longest "
+                   "recorded step\n", N, r.slowdown, "-", r.step_us, r.sync0_us, cf, secs);
+        else if (text)
+            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f\n", N, r.slowdown, r.slowdown_ci95,
+                   r.step_us, r.sync0_us, cf, secs);
+        if (csv && sat)
+            printf("%.0f,%d,%.9g,,%.9g,,%.9g,%s,%.3f,%d\n", N, T, r.slowdown, r.step_us, r.sync0_us,
+                   isfinite(closed) ? cf : "", secs, sat);
+        else if (csv)
             printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f,%d\n", N, T, r.slowdown, r.slowdown_ci95,
                    r.step_us, r.ci95_us, r.sync0_us, isfinite(closed) ? cf : "", secs, sat);
-        json_t *row = json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:f}", "ranks", N, "threads", T,
-                                "slowdown", r.slowdown, "ci95", r.slowdown_ci95, "step_us", r.step_us,
-                                "step_ci95_us", r.ci95_us, "sync0_us", r.sync0_us, "seconds", secs);
+        json_t *row = json_pack("{s:f,s:i,s:f,s:o,s:f,s:o,s:f,s:f}", "ranks", N, "threads", T,
+                                "slowdown", r.slowdown, "ci95", sat ? json_null() : json_real(r.slowdown_ci95),
+                                "step_us", r.step_us, "step_ci95_us",
+                                sat ? json_null() : json_real(r.ci95_us), "sync0_us", r.sync0_us,
+                                "seconds", secs);
         json_object_set_new(row, "closed_form", isfinite(closed) ? json_real(closed) : json_null());
         json_object_set_new(row, "saturated", json_boolean(sat));
         json_array_append_new(rows, row);
+        if (sat)
+            break;
     }
     if (!rc && text && nz->kind == PLACE_SIMN_TRACE && maxn >= nz->trace_rows)
-        printf("# saturated: the ranks draw more steps than the trace's %d, so most steps end at its "
-               "largest; a longer trace, or --jitter with --tail gpd, goes further\n", nz->trace_rows);
+        printf("# saturated at the longest recorded step: from %d ranks on (the trace's steps) the "
+               "ranks draw more steps than it has, so most steps end at its largest; the curve "
+               "stops there. A longer trace, or --jitter with its tail, goes further\n",
+               nz->trace_rows);
     if (!rc && !strcmp(format, "json")) {
         json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:f,s:f,s:i,s:o}", "schema", "place-simulation/1",
                               "source", source, "threads", T, "sync", syncs[so->sync], "latency_us",
