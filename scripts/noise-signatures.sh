@@ -123,13 +123,15 @@ for sg in sigs:
     for w in works:
         r1 = [r for r in rows if r["signature"] == sg and float(r["work_us"]) == w and r["threads"] == "1"]
         r2 = [r for r in rows if r["signature"] == sg and float(r["work_us"]) == w and r["threads"] == str(T)]
-        s = [r for r in sim if r["signature"] == sg and float(r["work_us"]) == w and int(r["ranks"]) == big]
+        s = [r for r in sim if r["signature"] == sg and float(r["work_us"]) == w]
+        s = [max(s, key=lambda r: int(r["ranks"]))] if s else []  # the last row (a replay stops where it saturates)
         c1, _, _ = ci([r["noise_cost_us"] for r in r1], "%.1f")
         c2, m2, h2 = ci([r["slowdown"] for r in r2], "%.4f")
         c3, _, _ = ci([r["b2b_noise_cost_us"] for r in r2], "%.1f")
         name = "none" if sg == "none" else "%s Hz x %s us, %s" % tuple(sg.split(":"))
         print("| %s | %g | %s | %s | %s | %s | %s |" % (
-            name, w, c1, c2, c3, "%.3f ± %.3f" % (float(s[0]["slowdown"]), float(s[0]["ci95"])) if s else "-",
+            name, w, c1, c2, c3, ("%.3f ± %.3f" % (float(s[0]["slowdown"]), float(s[0]["ci95"])) if s[0]["ci95"]
+                                  else "%.3f (saturated at %s ranks)" % (float(s[0]["slowdown"]), s[0]["ranks"])) if s else "-",
             "%.3f" % float(s[0]["poisson"]) if s and s[0]["poisson"] else "-"))
         plot[(sg, w)] = (m2, h2)
 # data files for gnuplot
@@ -137,14 +139,15 @@ for sg in sigs:
     tag = sg.replace(":", "_")
     with open(os.path.join(out, "steplen-%s.dat" % tag), "w") as f:
         for w in works:
-            s = [r for r in sim if r["signature"] == sg and float(r["work_us"]) == w and int(r["ranks"]) == big]
+            s = [r for r in sim if r["signature"] == sg and float(r["work_us"]) == w]
+            s = [max(s, key=lambda r: int(r["ranks"]))] if s else []
             m2, h2 = plot[(sg, w)]
-            f.write("%g %.5f %.5f %s %s\n" % (w, m2, h2, s[0]["slowdown"] if s else "nan", s[0]["ci95"] if s else "nan"))
+            f.write("%g %.5f %.5f %s %s\n" % (w, m2, h2, s[0]["slowdown"] if s else "nan", (s[0]["ci95"] or "0") if s else "nan"))
     for w in works:
         with open(os.path.join(out, "scale-%s-w%g.dat" % (tag, w)), "w") as f:
             for r in sim:
                 if r["signature"] == sg and float(r["work_us"]) == w:
-                    f.write("%d %s %s %s\n" % (int(r["ranks"]) * T, r["slowdown"], r["ci95"], r["poisson"] or "nan"))
+                    f.write("%d %s %s %s\n" % (int(r["ranks"]) * T, r["slowdown"], r["ci95"] or "0", r["poisson"] or "nan"))
         with open(os.path.join(out, "meas-%s-w%g.dat" % (tag, w)), "w") as f:
             for n in (1, T):
                 rs = [r for r in rows if r["signature"] == sg and float(r["work_us"]) == w and r["threads"] == str(n)]

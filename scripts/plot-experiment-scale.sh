@@ -58,7 +58,7 @@ for nz in noises:
         with open(os.path.join(out, "scale-sim-%s-%s.dat" % (tag, "lat" if l != "0" else "nolat")), "w") as f:
             for r in sim:
                 if r["noise"] == nz and r["latency_us"] == l:
-                    f.write("%d %s %s\n" % (int(r["ranks"]) * T, r["slowdown"], r["ci95"]))
+                    f.write("%d %s %s\n" % (int(r["ranks"]) * T, r["slowdown"], r["ci95"] or "0"))
     # the closed form of the injected noise, independent threads, at the mean work of the runs
     w = [float(r["work_us"]) for r in exp if r["inject"] == nz and r["ranks"] == "1" and int(r["threads"]) == T]
     w = sum(w) / len(w) if w else 0
@@ -74,9 +74,11 @@ for nz in noises:
                 closed[float(r["n"])] = float(r["closed_form"])
     s0 = [r for r in sim if r["noise"] == nz and r["latency_us"] == "0"][-1]
     s1 = [r for r in sim if r["noise"] == nz and r["latency_us"] == lat][-1]
-    md.append("| %s | %s | %.3f ± %.3f | %.3f ± %.3f | %s |" % (
-        nz, meas, float(s0["slowdown"]), float(s0["ci95"]), float(s1["slowdown"]), float(s1["ci95"]),
-        "%.3f" % closed[max(closed)] if closed else "-"))
+    # a replay that saturated stops at that row: its value, said, without an interval
+    cell = lambda r: ("%.3f ± %.3f" % (float(r["slowdown"]), float(r["ci95"])) if r["ci95"] else
+                      "%.3f (saturated at %s ranks: the longest recorded step)" % (float(r["slowdown"]), r["ranks"]))
+    md.append("| %s | %s | %s | %s | %s |" % (
+        nz, meas, cell(s0), cell(s1), "%.3f" % closed[max(closed)] if closed else "-"))
 open(os.path.join(out, "scale.md"), "w").write("\n".join(md) + "\n")
 open(os.path.join(out, "scale-noises.txt"), "w").write(" ".join(n.replace(":", "_") for n in noises) + "\n")
 PY
