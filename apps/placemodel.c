@@ -896,6 +896,33 @@ int main(int argc, char **argv)
     if (!rc && text && kind == 'c' && have_poisson)
         printf("# beyond = yes: the expected slowest delay is longer than any detour measured; the "
                "measured-length column cannot go there, the GPD column extrapolates (with its band)\n");
+    /* Beyond the measured detours the tail column is set by the cap, an assumption: the
+     * largest N's value over caps from twice the longest detour to 100 ms (and --cap-us). The
+     * bands above hold xi's and the sample's uncertainty at one cap, not the cap's. */
+    json_t *capt = NULL;
+    if (!rc && have_gpd && nn > 0) {
+        double caps[6] = {2 * biggest, 1e4, 3e4, 1e5, cap, 0};
+        int nc = 5;
+        qsort(caps, (size_t)nc, sizeof caps[0], cmpd);
+        capt = json_array();
+        double vals[6], one[64];
+        int kept = 0;
+        for (int c = 0; c < nc; c++) {
+            if ((c > 0 && caps[c] == caps[c - 1]) || caps[c] <= biggest)
+                continue;
+            if (poisson_gpd(det, ndet, rate, w, caps[c], &Ns[nn - 1], 1, NAN, one, NULL) < 0)
+                continue;
+            caps[kept] = caps[c];
+            vals[kept++] = one[0];
+            json_array_append_new(capt, json_pack("{s:f,s:f}", "cap_us", caps[kept - 1], "slowdown", one[0]));
+        }
+        if (text && kept) {
+            printf("# N = %.0f, the tail column over caps (it is set by the cap, an assumption; the "
+                   "bands above are at --cap-us %g only):", Ns[nn - 1], cap);
+            for (int c = 0; c < kept; c++)
+                printf(" %g us %.4f%s", caps[c], vals[c], c + 1 < kept ? "," : "\n");
+        }
+    }
     if (!rc && !strcmp(format, "json")) {
         json_t *o = json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:i,s:o}", "schema", "place-model/1", "model",
                               kind == 'a' ? "exponential" : kind == 'b' ? "hit-probability"
@@ -904,6 +931,8 @@ int main(int argc, char **argv)
                               "rows", rows);
         if (kind == 'p' || have_poisson)
             json_object_set_new(o, "rate_hz", json_real(rate));
+        if (capt)
+            json_object_set_new(o, "cap_sensitivity", capt), capt = NULL;
         if (have_gpd)
             json_object_set_new(o, "tail", json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:o,s:i}",
                                                      "threshold_us", fit.u, "exceedances", fit.n,
@@ -915,6 +944,7 @@ int main(int argc, char **argv)
     } else {
         json_decref(rows);
     }
+    json_decref(capt);
     place_delay_dist_free(&pd);
     free(pg);
     free(scratch);
