@@ -134,57 +134,111 @@ static double *load_jitter(const char *path, int *m, char *err, size_t n)
     return x;
 }
 
-/* The detour lengths of every thread of a place-jitter/1 file, their mean rate per thread
- * and the mean baseline quantum. */
-static double *load_detours(const char *path, int *m, double *rate, double *quantum, char *err,
-                            size_t n)
+/* A length array of a place-jitter/1 thread: every entry a positive number of us. */
+static double *json_lengths(json_t *a, const char *path, size_t thread, const char *key, int *n,
+                            char *err, size_t errn)
+{
+    size_t k, len = json_array_size(a);
+    json_t *v;
+    *n = 0;
+    double *x = malloc(sizeof(double) * (len + 1));
+    if (!x) {
+        snprintf(err, errn, "--jitter '%.200s': out of memory for %zu lengths", path, len);
+        return NULL;
+    }
+    json_array_foreach(a, k, v) {
+        double d = json_number_value(v);
+        if (!(json_is_number(v) && d > 0 && isfinite(d))) {
+            snprintf(err, errn, "--jitter '%.200s': thread %zu %s %zu is not a positive number of us",
+                     path, thread, key, k);
+            free(x);
+            return NULL;
+        }
+        x[(*n)++] = d;
+    }
+    return x;
+}
+
+/* The detours of every thread of a place-jitter/1 file, pooled (place_detour_pool: a uniform
+ * sample of all their lengths and every length above the tail threshold), their mean rate
+ * per thread and the mean baseline quantum. A file whose threads kept a part of their
+ * detours without the largest (an older placerun) is taken as it is, said on stderr. */
+static int load_detours(const char *path, place_detour_pool *pool, double *rate, double *quantum,
+                        char *err, size_t n)
 {
     json_error_t je;
     json_t *o = json_load_file(path, 0, &je), *t;
-    size_t i, total = 0;
-    *m = 0;
+    size_t i;
     *rate = *quantum = 0;
+    memset(pool, 0, sizeof *pool);
     if (!o) {
         snprintf(err, n, "--jitter '%.120s': %.120s", path, je.text);
-        return NULL;
+        return -1;
     }
     json_t *th = json_object_get(o, "threads");
-    json_array_foreach(th, i, t) total += json_array_size(json_object_get(t, "detour_us"));
-    double *x = malloc(sizeof(double) * (total + 1));
-    int nt = 0;
+    size_t nt = json_array_size(th);
+    place_detour_keep *k = calloc(nt + 1, sizeof *k);
+    int rc = k ? 0 : -1, old = 0;
+    if (!k)
+        snprintf(err, n, "--jitter '%.200s': out of memory", path);
     json_array_foreach(th, i, t) {
+        if (rc)
+            break;
         double r = json_number_value(json_object_get(t, "detour_rate_hz"));
         double q = json_number_value(json_object_get(t, "baseline_us"));
+        json_t *cnt = json_object_get(t, "detours");
         if (!(r >= 0 && isfinite(r) && q > 0 && isfinite(q))) {
             snprintf(err, n, "--jitter '%.200s': thread %zu has no valid detour_rate_hz and "
                      "baseline_us; expected numbers from placerun --jitter -o", path, i);
-            free(x);
-            json_decref(o);
-            return NULL;
+            rc = -1;
+            break;
         }
         *rate += r;
         *quantum += q;
-        nt++;
-        size_t k;
-        json_t *v;
-        json_array_foreach(json_object_get(t, "detour_us"), k, v) {
-            double d = json_number_value(v);
-            if (!(json_is_number(v) && d > 0 && isfinite(d))) {
-                snprintf(err, n, "--jitter '%.200s': thread %zu detour %zu is not a positive "
-                         "number of us", path, i, k);
-                free(x);
-                json_decref(o);
-                return NULL;
-            }
-            x[(*m)++] = d;
+        double *s = json_lengths(json_object_get(t, "detour_us"), path, i, "detour", &k[i].nsample,
+                                 err, n);
+        double *big = s ? json_lengths(json_object_get(t, "detour_largest_us"), path, i,
+                                       "largest detour", &k[i].nlargest, err, n) : NULL;
+        k[i].sample = s, k[i].largest = big;
+        if (!s || !big) {
+            rc = -1;
+            break;
+        }
+        k[i].count = k[i].nsample;
+        if (cnt && !(json_is_integer(cnt) && json_integer_value(cnt) >= k[i].nsample)) {
+            snprintf(err, n, "--jitter '%.200s': thread %zu counts %s detours and keeps %d; "
+                     "expected a whole count of at least the lengths kept", path, i,
+                     json_is_integer(cnt) ? "fewer" : "no whole number of", k[i].nsample);
+            rc = -1;
+            break;
+        }
+        if (cnt)
+            k[i].count = json_integer_value(cnt);
+        if (k[i].count > k[i].nsample && k[i].nlargest == 0) {
+            old = 1; /* a part, without the largest: taken as all there is */
+            k[i].count = k[i].nsample;
         }
     }
-    json_decref(o);
-    if (nt) {
-        *rate /= nt;
-        *quantum /= nt;
+    if (!rc && old)
+        fprintf(stderr, "placemodel: note: --jitter '%s' keeps only part of its detours and not "
+                "the largest (written by an older placerun); the lengths kept are taken as all "
+                "there were, so the tail misses the longest\n", path);
+    place_error e;
+    if (!rc && place_detour_pool_build(k, (int)nt, 1, pool, &e) < 0) {
+        snprintf(err, n, "--jitter '%.150s': %.150s", path, e.msg);
+        rc = -1;
     }
-    return x;
+    for (size_t j = 0; k && j < nt; j++) {
+        free((double *)k[j].sample);
+        free((double *)k[j].largest);
+    }
+    free(k);
+    json_decref(o);
+    if (!rc && nt) {
+        *rate /= (double)nt;
+        *quantum /= (double)nt;
+    }
+    return rc;
 }
 
 static int cmpd(const void *a, const void *b)
@@ -193,41 +247,71 @@ static int cmpd(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The Poisson model with the lengths x (m, sorted), a GPD tail fitted above their 90%
- * quantile and capped (or ended by the fit itself, xi < 0): E[max of N] slowdowns for the
- * nn values of Ns into out. Returns -1 when the tail cannot be fitted (fewer than 30
+/* The longest detour measured. */
+static double pool_max(const place_detour_pool *p)
+{
+    return p->ntop ? p->top[p->ntop - 1] : p->nbody ? p->body[p->nbody - 1] : 0;
+}
+
+/* The lengths a GPD-tailed model draws from: the pooled sample up to u, then every length
+ * above it (malloc'd, sorted; *m entries). */
+static double *tail_lengths(const place_detour_pool *p, int *m)
+{
+    int b = 0;
+    while (b < p->nbody && p->body[b] <= p->u)
+        b++;
+    double *x = malloc(sizeof(double) * (size_t)(b + p->ntop + 1));
+    if (!x)
+        return NULL;
+    memcpy(x, p->body, sizeof(double) * (size_t)b);
+    memcpy(x + b, p->top, sizeof(double) * (size_t)p->ntop);
+    *m = b + p->ntop;
+    return x;
+}
+
+/* The Poisson model with the pooled lengths, a GPD tail fitted to every detour above the
+ * pool's threshold and capped (or ended by the fit itself, xi < 0): E[max of N] slowdowns for
+ * the nn values of Ns into out. Returns -1 when the tail cannot be fitted (fewer than 30
  * exceedances), or, with why set, when the fitted tail gives no delay distribution. */
-static int poisson_gpd_why(const double *x, int m, double rate, double w, double cap,
+static int poisson_gpd_why(const place_detour_pool *p, double rate, double w, double cap,
                            const double *Ns, int nn, double xi_override, double *out,
                            place_gpd_fit *fit_out, char *why, size_t whyn)
 {
     place_gpd_fit f;
-    if (place_gpd_fit_samples(x, m, -1, 0, 1, &f, NULL) < 0)
+    if (place_gpd_fit_samples(p->top, p->ntop, p->u, 0, 1, &f, NULL) < 0)
         return -1;
+    f.m = (int)(p->count < INT32_MAX ? p->count : INT32_MAX);
     if (fit_out)
         *fit_out = f;
     if (!isnan(xi_override))
         f.xi = xi_override;
+    int m;
+    double *x = tail_lengths(p, &m);
+    if (!x)
+        return -1;
     place_lengths L = {.kind = PLACE_LEN_GPD_TAIL, .x = x, .m = m, .u = f.u, .xi = f.xi,
-                       .sigma = f.sigma, .cap_us = cap, .tail_frac = (double)f.n / m};
+                       .sigma = f.sigma, .cap_us = cap, .tail_frac = (double)f.n / (double)p->count};
     place_delay_dist d;
     place_error e;
     if (place_poisson_delay(&L, rate * w * 1e-6, &d, &e) < 0) {
         if (why)
             snprintf(why, whyn, "the tail fitted above %.1f us (xi %.3f) gives no delay "
                      "distribution: %.240s", f.u, f.xi, e.msg);
+        free(x);
         return -1;
     }
     for (int i = 0; i < nn; i++)
         out[i] = place_model_poisson_slowdown(&d, w, Ns[i]);
     place_delay_dist_free(&d);
+    free(x);
     return 0;
 }
 
-static int poisson_gpd(const double *x, int m, double rate, double w, double cap, const double *Ns,
-                       int nn, double xi_override, double *out, place_gpd_fit *fit_out)
+static int poisson_gpd(const place_detour_pool *p, double rate, double w, double cap,
+                       const double *Ns, int nn, double xi_override, double *out,
+                       place_gpd_fit *fit_out)
 {
-    return poisson_gpd_why(x, m, rate, w, cap, Ns, nn, xi_override, out, fit_out, NULL, 0);
+    return poisson_gpd_why(p, rate, w, cap, Ns, nn, xi_override, out, fit_out, NULL, 0);
 }
 
 /* A step recorder CSV (place_steprec_write_csv: noisebench --trace, fdtd3d): its thread
@@ -589,6 +673,7 @@ int main(int argc, char **argv)
         place_sim_noise nz = {.w_us = w};
         char src[512], err[400];
         double *tr = NULL, *dets = NULL;
+        place_detour_pool dpool = {0};
         if (kind == 'a') {
             nz.kind = PLACE_SIMN_EXP;
             nz.mu_us = mu;
@@ -602,41 +687,45 @@ int main(int argc, char **argv)
                      "threads, on %g us of work", rate, exp_lengths ? "exponential" : "fixed", L,
                      so.shared, w);
         } else if (kind == 'c') {
-            int nd;
             double q;
-            dets = load_detours(jitter, &nd, &nz.rate_hz, &q, err, sizeof err);
-            if (!dets)
+            if (load_detours(jitter, &dpool, &nz.rate_hz, &q, err, sizeof err) < 0)
                 return fail(err);
-            if (nd < 1) {
-                free(dets);
+            if (dpool.nbody < 1) {
+                place_detour_pool_free(&dpool);
                 return fail("--jitter: the probe saw no detours; nothing to simulate");
             }
-            qsort(dets, (size_t)nd, sizeof *dets, cmpd);
             if (!work_given)
                 nz.w_us = q;
             nz.kind = PLACE_SIMN_POISSON;
-            nz.len = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = dets, .m = nd};
+            nz.len = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = dpool.body, .m = dpool.nbody};
             nz.shared = jitter_shared(jitter);
             char tailtxt[200] = "";
             if (gpd_tail) { /* the measured lengths with a fitted tail, capped */
                 place_gpd_fit f;
-                if (place_gpd_fit_samples(dets, nd, -1, 0, 1, &f, &e) < 0) {
-                    free(dets);
+                int nx;
+                if (place_gpd_fit_samples(dpool.top, dpool.ntop, dpool.u, 0, 1, &f, &e) < 0) {
+                    place_detour_pool_free(&dpool);
                     return fail(e.msg);
                 }
                 if (!(cap > f.max_sample)) {
-                    free(dets);
+                    place_detour_pool_free(&dpool);
                     return fail("--cap-us is below the longest measured detour; expected a cap above it");
                 }
-                nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL, .x = dets, .m = nd, .u = f.u,
+                if (!(dets = tail_lengths(&dpool, &nx))) {
+                    place_detour_pool_free(&dpool);
+                    return fail("out of memory for the detour lengths");
+                }
+                nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL, .x = dets, .m = nx, .u = f.u,
                                          .xi = f.xi, .sigma = f.sigma, .cap_us = cap,
-                                         .tail_frac = (double)f.n / nd};
+                                         .tail_frac = (double)f.n / (double)dpool.count};
                 snprintf(tailtxt, sizeof tailtxt, ", a GPD tail above %.1f us (xi %.3f) capped at %g us",
                          f.u, f.xi, cap);
             }
-            snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %d measured lengths%s, "
-                     "%.2f of them shared by a rank's threads (the chance-corrected coincidence), on "
-                     "%g us of work", jitter, nz.rate_hz, nd, tailtxt, nz.shared, nz.w_us);
+            snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %lld measured lengths "
+                     "(%s)%s, %.2f of them shared by a rank's threads (the chance-corrected "
+                     "coincidence), on %g us of work", jitter, nz.rate_hz, (long long)dpool.count,
+                     dpool.exact ? "all kept" : "a uniform sample and every one above the tail "
+                     "threshold kept", tailtxt, nz.shared, nz.w_us);
         } else {
             int rows, cols;
             tr = load_trace(trace, &rows, &cols, err, sizeof err);
@@ -653,11 +742,13 @@ int main(int argc, char **argv)
         }
         if (nz.kind == PLACE_SIMN_POISSON && nz.rate_hz * nz.w_us * 1e-6 > 500) {
             free(dets);
+            place_detour_pool_free(&dpool);
             return fail("--poisson: more than 500 detours per step (RATE_HZ x --work); expected fewer");
         }
         int rc2 = simulate_main(&nz, &so, maxn, (uint64_t)seed, format, src);
         free(tr);
         free(dets);
+        place_detour_pool_free(&dpool);
         return rc2;
     }
     if ((kind == 'b' && !(w + p * L > 0)) || (kind == 'p' && !(w > 0)))
@@ -667,22 +758,24 @@ int main(int argc, char **argv)
         return fail("--poisson: more than 500 detours per step (RATE_HZ x --work); expected fewer");
     double *x = NULL, *det = NULL, jrate = 0, quantum = 0;
     int m = 0, ndet = 0;
+    place_detour_pool pool = {0};
     if (kind == 'c') {
         char err[400];
         x = load_jitter(jitter, &m, err, sizeof err);
         if (!x)
             return fail(err);
-        det = load_detours(jitter, &ndet, &jrate, &quantum, err, sizeof err);
-        if (!det) {
+        if (load_detours(jitter, &pool, &jrate, &quantum, err, sizeof err) < 0) {
             free(x);
             return fail(err);
         }
         if (!work_given)
             w = quantum;
-        qsort(det, (size_t)ndet, sizeof *det, cmpd);
+        det = pool.body; /* the measured-length model draws from the uniform sample */
+        ndet = pool.nbody;
     }
+    double biggest = pool_max(&pool);
     /* a cap below the longest detour measured cannot bound the tail: no tail column, said */
-    int cap_low = kind == 'c' && ndet && det[ndet - 1] >= cap;
+    int cap_low = kind == 'c' && ndet && biggest >= cap;
     /* the N values: 1, 2, 4, ... and exactly 1,000,000 */
     double Ns[64];
     int nn = 0;
@@ -717,14 +810,14 @@ int main(int argc, char **argv)
         pg = malloc(sizeof(double) * 64 * 5);
         plo = pg + 64, phi = pg + 128, blo = pg + 192, bhi = pg + 256;
         if (have_poisson && !cap_low &&
-            poisson_gpd_why(det, ndet, rate, w, cap, Ns, nn, NAN, pg, &fit, gpd_why, sizeof gpd_why) == 0) {
+            poisson_gpd_why(&pool, rate, w, cap, Ns, nn, NAN, pg, &fit, gpd_why, sizeof gpd_why) == 0) {
             have_gpd = 1;
             /* the band: the slowdowns at xi's interval ends; an end the model cannot take
              * leaves that side unavailable, never the memory it would have filled */
-            if (poisson_gpd(det, ndet, rate, w, cap, Ns, nn, fmax(fit.xi_lo, -0.9), plo, NULL) < 0)
+            if (poisson_gpd(&pool, rate, w, cap, Ns, nn, fmax(fit.xi_lo, -0.9), plo, NULL) < 0)
                 for (int i = 0; i < nn; i++)
                     plo[i] = NAN;
-            if (poisson_gpd(det, ndet, rate, w, cap, Ns, nn, fit.xi_hi, phi, NULL) < 0)
+            if (poisson_gpd(&pool, rate, w, cap, Ns, nn, fit.xi_hi, phi, NULL) < 0)
                 for (int i = 0; i < nn; i++)
                     phi[i] = NAN;
             for (int i = 0; i < nn; i++) {
@@ -734,17 +827,20 @@ int main(int argc, char **argv)
                 }
                 blo[i] = bhi[i] = NAN;
             }
-            if (boot > 0) { /* resample the detours, refit, recompute */
-                double *rs = malloc(sizeof(double) * (size_t)ndet), *bv = malloc(sizeof(double) * (size_t)boot * 64);
+            if (boot > 0) { /* resample the exceedances, refit, recompute */
+                double *rs = malloc(sizeof(double) * (size_t)(pool.ntop + 1));
+                double *bv = malloc(sizeof(double) * (size_t)boot * 64);
                 uint64_t st = (uint64_t)seed * 2654435761u + 17;
                 int ok = 0;
+                place_detour_pool bp = pool;
+                bp.top = rs;
                 for (int b = 0; rs && bv && b < boot; b++) {
-                    for (int i = 0; i < ndet; i++) {
+                    for (int i = 0; i < pool.ntop; i++) {
                         st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-                        rs[i] = det[(st >> 33) % (uint64_t)ndet];
+                        rs[i] = pool.top[(st >> 33) % (uint64_t)pool.ntop];
                     }
-                    qsort(rs, (size_t)ndet, sizeof *rs, cmpd);
-                    if (poisson_gpd(rs, ndet, rate, w, cap, Ns, nn, NAN, bv + (size_t)ok * 64, NULL) == 0)
+                    qsort(rs, (size_t)pool.ntop, sizeof *rs, cmpd);
+                    if (poisson_gpd(&bp, rate, w, cap, Ns, nn, NAN, bv + (size_t)ok * 64, NULL) == 0)
                         ok++;
                 }
                 for (int i = 0; i < nn && ok >= 10; i++) {
@@ -762,7 +858,6 @@ int main(int argc, char **argv)
     }
     json_t *rows = json_array();
     int text = !strcmp(format, "text"), csv = !strcmp(format, "csv");
-    double biggest = ndet ? det[ndet - 1] : 0;
     if (text) {
         if (kind == 'a')
             printf("# (a) exponential delays, mean %g us, work %g us per step\n", mu, w);
@@ -776,17 +871,19 @@ int main(int argc, char **argv)
         else {
             printf("# (c) empirical: %d quantum times from %s\n", m, jitter);
             if (have_poisson)
-                printf("# Poisson: %d measured detours (largest %.1f us), %.1f per second, work %g "
-                       "us per step\n", ndet, biggest, rate, w);
+                printf("# Poisson: %lld measured detours (%s; largest %.1f us), %.1f per second, "
+                       "work %g us per step\n", (long long)pool.count, pool.exact ? "all kept"
+                       : "lengths: a uniform sample of them and every one above the tail threshold",
+                       biggest, rate, w);
             if (have_gpd && fit.xi < 0 && fit.u + fit.sigma / -fit.xi < cap)
                 printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f]: a bounded tail "
                        "that ends at %.1f us, below --cap-us %g (the cap does not bind); band: xi "
-                       "at its 95%% ends, and %d bootstrap resamples (95%%)\n", fit.u, fit.n, fit.xi,
+                       "at its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u, fit.n, fit.xi,
                        fit.xi_lo, fit.xi_hi, fit.u + fit.sigma / -fit.xi, cap, boot);
             else if (have_gpd)
                 printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f], capped at %g us "
                        "(--cap-us: an assumption, the longest detour thought possible); band: xi at "
-                       "its 95%% ends, and %d bootstrap resamples (95%%)\n", fit.u, fit.n, fit.xi,
+                       "its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u, fit.n, fit.xi,
                        fit.xi_lo, fit.xi_hi, cap, boot);
             else if (cap_low)
                 printf("# tail: no fit: --cap-us %g is below the longest detour measured (%.1f us); "
@@ -910,7 +1007,7 @@ int main(int argc, char **argv)
         for (int c = 0; c < nc; c++) {
             if ((c > 0 && caps[c] == caps[c - 1]) || caps[c] <= biggest)
                 continue;
-            if (poisson_gpd(det, ndet, rate, w, caps[c], &Ns[nn - 1], 1, NAN, one, NULL) < 0)
+            if (poisson_gpd(&pool, rate, w, caps[c], &Ns[nn - 1], 1, NAN, one, NULL) < 0)
                 continue;
             caps[kept] = caps[c];
             vals[kept++] = one[0];
@@ -949,6 +1046,6 @@ int main(int argc, char **argv)
     free(pg);
     free(scratch);
     free(x);
-    free(det);
+    place_detour_pool_free(&pool);
     return rc;
 }

@@ -87,7 +87,35 @@ typedef struct worker {
     int err;
 } worker;
 
-static void add_detour(place_jitter_thread *r, double start, double len_us, double *sum_len)
+/* The largest lengths: a min-heap of PLACE_JITTER_KEEP, its smallest at the root. */
+static void keep_largest(place_jitter_thread *r, double len_us)
+{
+    double *h = r->largest_us;
+    int n = r->nlargest, i;
+    if (n < PLACE_JITTER_KEEP) {
+        for (i = r->nlargest++; i > 0 && h[(i - 1) / 2] > len_us; i = (i - 1) / 2)
+            h[i] = h[(i - 1) / 2];
+        h[i] = len_us;
+        return;
+    }
+    if (!(len_us > h[0]))
+        return;
+    for (i = 0;;) {
+        int c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1] < h[c])
+            c++;
+        if (!(h[c] < len_us))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = len_us;
+}
+
+static void add_detour(place_jitter_thread *r, double start, double len_us, double *sum_len,
+                       uint64_t *lcg)
 {
     r->detours++;
     *sum_len += len_us;
@@ -96,6 +124,16 @@ static void add_detour(place_jitter_thread *r, double start, double len_us, doub
         r->starts_s[r->nsamples] = start;
         r->nsamples++;
     }
+    /* a uniform sample of every detour (reservoir sampling), and the largest */
+    if (r->nkept < PLACE_JITTER_KEEP) {
+        r->kept_us[r->nkept++] = len_us;
+    } else {
+        *lcg = *lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t j = (*lcg >> 33) % (uint64_t)r->detours;
+        if (j < PLACE_JITTER_KEEP)
+            r->kept_us[j] = len_us;
+    }
+    keep_largest(r, len_us);
 }
 
 static void *run_thread(void *arg)
@@ -119,7 +157,7 @@ static void *run_thread(void *arg)
         ;
     double base = 1e9, sum_t = 0, sum_len = 0;
     int64_t n = 0;
-    uint64_t lcg = (uint64_t)w->pu * 2654435761u + 1;
+    uint64_t lcg = (uint64_t)w->pu * 2654435761u + 1, dlcg = lcg ^ 0x9e3779b97f4a7c15ULL;
     double prev = now_s();
     for (;;) {
         double t1, dt;
@@ -137,7 +175,7 @@ static void *run_thread(void *arg)
             double thr = o->threshold_us > o->rel_threshold * base ? o->threshold_us
                                                                    : o->rel_threshold * base;
             if (dt - base > thr)
-                add_detour(r, prev - start, dt - base, &sum_len);
+                add_detour(r, prev - start, dt - base, &sum_len, &dlcg);
             sum_t += dt;
             n++;
             /* a uniform sample of quantum times for the empirical model */
@@ -171,21 +209,27 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Length quantiles of one thread from its kept lengths: the sample for the body, the
+ * largest where the quantile lies among them. */
 static void quantiles(place_jitter_thread *r)
 {
-    if (!r->nsamples)
+    if (!r->detours)
         return;
-    double *s = malloc(sizeof(double) * (size_t)r->nsamples);
-    if (!s)
+    place_detour_keep k = {r->kept_us, r->nkept, r->largest_us, r->nlargest, r->detours};
+    place_detour_pool p;
+    if (place_detour_pool_build(&k, 1, 1, &p, NULL) < 0)
         return;
-    memcpy(s, r->samples_us, sizeof(double) * (size_t)r->nsamples);
-    qsort(s, (size_t)r->nsamples, sizeof *s, cmp_double);
-    int n = r->nsamples;
-    r->len_p50_us = s[n / 2];
-    r->len_p90_us = s[(int)(n * 0.9)];
-    r->len_p99_us = s[(int)(n * 0.99)];
-    r->len_max_us = s[n - 1];
-    free(s);
+    const double q[3] = {0.5, 0.9, 0.99};
+    double *out[3] = {&r->len_p50_us, &r->len_p90_us, &r->len_p99_us};
+    for (int i = 0; i < 3; i++) {
+        int64_t above = (int64_t)((1 - q[i]) * (double)r->detours); /* lengths above it */
+        if (p.exact || above >= p.ntop)
+            *out[i] = p.body[(int)(q[i] * p.nbody)];
+        else
+            *out[i] = p.top[p.ntop - 1 - above];
+    }
+    r->len_max_us = p.ntop ? p.top[p.ntop - 1] : p.body[p.nbody - 1];
+    place_detour_pool_free(&p);
 }
 
 /* Share of thread i's detours that overlap a detour of another thread (both lists are
@@ -232,6 +276,8 @@ void place_jitter_free(place_jitter_result *r)
         free(r->t[i].samples_us);
         free(r->t[i].starts_s);
         free(r->t[i].quantum_us);
+        free(r->t[i].kept_us);
+        free(r->t[i].largest_us);
     }
     free(r->t);
     r->t = NULL;
@@ -265,7 +311,9 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
         r->samples_us = malloc(sizeof(double) * MAX_DETOURS);
         r->starts_s = malloc(sizeof(double) * MAX_DETOURS);
         r->quantum_us = malloc(sizeof(double) * QUANTUM_SAMPLES);
-        if (!r->samples_us || !r->starts_s || !r->quantum_us)
+        r->kept_us = malloc(sizeof(double) * PLACE_JITTER_KEEP);
+        r->largest_us = malloc(sizeof(double) * PLACE_JITTER_KEEP);
+        if (!r->samples_us || !r->starts_s || !r->quantum_us || !r->kept_us || !r->largest_us)
             rc = place_error_set(err, PLACE_ENOMEM, "out of memory for the jitter probe");
     }
     int started = 0;
@@ -306,18 +354,16 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
     coincidence(res);
     /* against chance, and the tail */
     place_detour_stream *ds = calloc((size_t)npus, sizeof *ds);
+    place_detour_keep *keep = calloc((size_t)npus, sizeof *keep);
     int64_t total = 0;
     for (int i = 0; i < npus; i++)
-        total += res->t[i].nsamples;
-    double *all = malloc(sizeof(double) * (size_t)(total + 1));
-    if (ds && all) {
+        total += res->t[i].detours;
+    if (ds && keep) {
         double span = o->seconds * 0.9;
-        int64_t k = 0;
         for (int i = 0; i < npus; i++) {
-            ds[i] = (place_detour_stream){res->t[i].starts_s, res->t[i].samples_us,
-                                          res->t[i].nsamples, res->t[i].baseline_us, span};
-            memcpy(all + k, res->t[i].samples_us, sizeof(double) * (size_t)res->t[i].nsamples);
-            k += res->t[i].nsamples;
+            place_jitter_thread *t = &res->t[i];
+            ds[i] = (place_detour_stream){t->starts_s, t->samples_us, t->nsamples, t->baseline_us, span};
+            keep[i] = (place_detour_keep){t->kept_us, t->nkept, t->largest_us, t->nlargest, t->detours};
         }
         place_coincidence c;
         place_coincidence_streams(ds, npus, &c);
@@ -326,27 +372,34 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
         res->coincidence_len_corr = c.len_corr;
         place_gpd_fit f;
         place_error fe;
+        place_detour_pool pool;
         if (total < 300) {
             snprintf(res->tail_note, sizeof res->tail_note, "%lld detours; a tail fit needs 300 "
                      "(a longer probe)", (long long)total);
-        } else if (place_gpd_fit_samples(all, (int)total, -1, 0, 1, &f, &fe) < 0) {
+        } else if (place_detour_pool_build(keep, npus, 1, &pool, &fe) < 0) {
             snprintf(res->tail_note, sizeof res->tail_note, "%.150s", fe.msg);
         } else {
-            res->tail_ok = 1;
-            res->tail_u = f.u;
-            res->tail_n = f.n;
-            res->tail_xi = f.xi;
-            res->tail_xi_lo = f.xi_lo;
-            res->tail_xi_hi = f.xi_hi;
-            res->tail_sigma = f.sigma;
-            res->tail_index = f.tail_index;
+            /* every detour above the threshold, whatever the probe's length */
+            if (place_gpd_fit_samples(pool.top, pool.ntop, pool.u, 0, 1, &f, &fe) < 0) {
+                snprintf(res->tail_note, sizeof res->tail_note, "%.150s", fe.msg);
+            } else {
+                res->tail_ok = 1;
+                res->tail_u = f.u;
+                res->tail_n = f.n;
+                res->tail_xi = f.xi;
+                res->tail_xi_lo = f.xi_lo;
+                res->tail_xi_hi = f.xi_hi;
+                res->tail_sigma = f.sigma;
+                res->tail_index = f.tail_index;
+            }
+            place_detour_pool_free(&pool);
         }
     } else {
         res->coincidence_chance = res->coincidence_kappa = res->coincidence_len_corr = NAN;
         snprintf(res->tail_note, sizeof res->tail_note, "out of memory for the tail fit");
     }
     free(ds);
-    free(all);
+    free(keep);
     return 0;
 }
 
@@ -358,9 +411,23 @@ int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *
         json_t *q = json_array();
         for (int k = 0; k < t->nquantum; k++)
             json_array_append_new(q, json_real(t->quantum_us[k]));
-        json_t *d = json_array();
-        for (int k = 0; k < t->nsamples && k < 10000; k++)
-            json_array_append_new(d, json_real(t->samples_us[k]));
+        /* a uniform sample of the lengths (all of them when detours == its size) and, when
+         * it is not all, the largest, longest first */
+        json_t *d = json_array(), *big = json_array();
+        for (int k = 0; k < t->nkept; k++)
+            json_array_append_new(d, json_real(t->kept_us[k]));
+        if (t->nkept < t->detours) {
+            double *s = malloc(sizeof(double) * (size_t)(t->nlargest + 1));
+            if (!s) {
+                json_decref(q), json_decref(d), json_decref(big), json_decref(th);
+                return place_error_set(err, PLACE_ENOMEM, "out of memory for the jitter report");
+            }
+            memcpy(s, t->largest_us, sizeof(double) * (size_t)t->nlargest);
+            qsort(s, (size_t)t->nlargest, sizeof *s, cmp_double);
+            for (int k = t->nlargest - 1; k >= 0; k--)
+                json_array_append_new(big, json_real(s[k]));
+            free(s);
+        }
         json_array_append_new(th, json_pack(
             "{s:i,s:I,s:f,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o}", "pu", t->pu, "quanta",
             (json_int_t)t->quanta, "baseline_us", t->baseline_us, "detours", (json_int_t)t->detours,
@@ -368,6 +435,7 @@ int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *
             t->len_p50_us, "len_p90_us", t->len_p90_us, "len_p99_us", t->len_p99_us, "len_max_us",
             t->len_max_us, "coincident_fraction", t->coincident_fraction, "quantum_sample_us", q,
             "detour_us", d));
+        json_object_set_new(json_array_get(th, json_array_size(th) - 1), "detour_largest_us", big);
     }
     json_t *tail = r->tail_ok
         ? json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:o}", "threshold_us", r->tail_u, "exceedances",

@@ -156,6 +156,87 @@ int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t s
     return 0;
 }
 
+/* ---- detour lengths kept by a long probe ------------------------------------------------ */
+
+void place_detour_pool_free(place_detour_pool *p)
+{
+    free(p->body);
+    free(p->top);
+    memset(p, 0, sizeof *p);
+}
+
+int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
+                            place_detour_pool *p, place_error *err)
+{
+    memset(p, 0, sizeof *p);
+    int64_t count = 0, room = 0;
+    double frac = 1;
+    p->exact = 1;
+    for (int i = 0; i < nk; i++) {
+        if (k[i].nsample < 0 || k[i].nlargest < 0 || k[i].count < k[i].nsample ||
+            (k[i].nsample < k[i].count && k[i].nlargest < 1))
+            return place_error_set(err, PLACE_EINVAL, "thread %d keeps %d sampled and %d largest "
+                                   "of %lld detours; expected a sample of at most the count, and "
+                                   "the largest ones whenever the sample is not all of them", i,
+                                   k[i].nsample, k[i].nlargest, (long long)k[i].count);
+        count += k[i].count;
+        room += k[i].nsample + k[i].nlargest;
+        if (k[i].nsample < k[i].count) {
+            p->exact = 0;
+            double f = (double)k[i].nsample / (double)k[i].count;
+            frac = f < frac ? f : frac;
+        }
+    }
+    p->count = count;
+    p->body = malloc(sizeof(double) * (size_t)(room + 1));
+    p->top = malloc(sizeof(double) * (size_t)(room + 1));
+    if (!p->body || !p->top) {
+        place_detour_pool_free(p);
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for %lld kept detours",
+                               (long long)room);
+    }
+    /* the body: thread i gives round(frac x count_i) of its sample, chosen at random (a
+     * partial Fisher-Yates shuffle of a copy) */
+    place_rng r;
+    place_rng_seed(&r, seed);
+    for (int i = 0; i < nk; i++) {
+        int take = k[i].nsample == k[i].count ? k[i].nsample
+                                              : (int)llround(frac * (double)k[i].count);
+        take = take > k[i].nsample ? k[i].nsample : take;
+        double *d = p->body + p->nbody;
+        memcpy(d, k[i].sample, sizeof(double) * (size_t)k[i].nsample);
+        for (int j = 0; j < take; j++) {
+            int s = j + (int)(place_rng_uniform(&r) * (k[i].nsample - j));
+            s = s < k[i].nsample ? s : k[i].nsample - 1;
+            double t = d[j];
+            d[j] = d[s], d[s] = t;
+        }
+        p->nbody += take;
+    }
+    qsort(p->body, (size_t)p->nbody, sizeof *p->body, cmp_double);
+    /* the threshold: every length above it known on every thread */
+    double u = p->nbody ? p->body[(int)(0.9 * (p->nbody - 1))] : 0;
+    for (int i = 0; i < nk; i++) {
+        if (k[i].nsample == k[i].count || k[i].nlargest >= k[i].count)
+            continue;
+        double lo = INFINITY;
+        for (int j = 0; j < k[i].nlargest; j++)
+            lo = k[i].largest[j] < lo ? k[i].largest[j] : lo;
+        u = lo > u ? lo : u;
+    }
+    p->u = u;
+    for (int i = 0; i < nk; i++) {
+        int all = k[i].nsample == k[i].count;
+        const double *src = all ? k[i].sample : k[i].largest;
+        int n = all ? k[i].nsample : k[i].nlargest;
+        for (int j = 0; j < n; j++)
+            if (src[j] > u)
+                p->top[p->ntop++] = src[j];
+    }
+    qsort(p->top, (size_t)p->ntop, sizeof *p->top, cmp_double);
+    return 0;
+}
+
 /* ---- coincidence ------------------------------------------------------------------------ */
 
 static double extent_us(const place_detour_stream *s, int k) { return s->len_us[k] + s->pad_us; }

@@ -135,6 +135,80 @@ static void test_gpd_fit_recovers_parameters(void **s)
     assert_non_null(strstr(e.msg, "at least 30"));
 }
 
+/* A long probe's kept lengths (a uniform sample and the largest, per thread) against every
+ * length as the oracle: the pool's tail holds every length above its threshold, exactly, and
+ * the fit to it is the fit to the whole set at that threshold; the body is a fair sample. */
+static void test_detour_pool_keeps_the_tail(void **s)
+{
+    (void)s;
+    enum { N0 = 150000, N1 = 40000, KEEP = 10000 };
+    static double all[N0 + N1], samp[2][KEEP], big[2][KEEP], sorted[N0 + N1];
+    const int n[2] = {N0, N1};
+    for (int i = 0; i < N0 + N1; i++) /* a body of 0..20 us, 10% a Pareto-like tail from 20 */
+        all[i] = unif() < 0.9 ? 20 * unif() + 0.01 : 20 + place_gpd_quantile(0.6, 5, unif());
+    place_detour_keep k[2];
+    for (int t = 0, off = 0; t < 2; off += n[t], t++) {
+        /* the sample: a uniform subset (partial shuffle of a copy); the largest: the top */
+        double *c = malloc(sizeof(double) * (size_t)n[t]);
+        assert_non_null(c);
+        memcpy(c, all + off, sizeof(double) * (size_t)n[t]);
+        for (int j = 0; j < KEEP; j++) {
+            int r = j + (int)(unif() * (n[t] - j));
+            double x = c[j];
+            c[j] = c[r], c[r] = x;
+        }
+        memcpy(samp[t], c, sizeof(double) * KEEP);
+        qsort(c, (size_t)n[t], sizeof *c, cmpd);
+        memcpy(big[t], c + n[t] - KEEP, sizeof(double) * KEEP);
+        free(c);
+        k[t] = (place_detour_keep){samp[t], KEEP, big[t], KEEP, n[t]};
+    }
+    place_detour_pool p;
+    place_error e;
+    assert_int_equal(place_detour_pool_build(k, 2, 3, &p, &e), 0);
+    assert_false(p.exact);
+    assert_true(p.count == N0 + N1);
+    memcpy(sorted, all, sizeof sorted);
+    qsort(sorted, N0 + N1, sizeof *sorted, cmpd);
+    int above = 0;
+    for (int i = 0; i < N0 + N1; i++)
+        above += sorted[i] > p.u;
+    print_message("pool: u %.2f, %d kept above it, %d in all; body %d\n", p.u, p.ntop, above, p.nbody);
+    /* thread 0's 10,000 largest reach down to its 93rd percentile: the 90% threshold is
+     * raised there, and every length above it is kept */
+    assert_int_equal(p.ntop, above);
+    for (int i = 0; i < p.ntop; i++)
+        assert_true(p.top[i] == sorted[N0 + N1 - p.ntop + i]);
+    /* the body: each thread thinned to the smaller fraction (10,000 of 150,000), so thread 1
+     * gives about 2,667, not 10,000 */
+    assert_true(p.nbody >= 12660 && p.nbody <= 12670);
+    double mb = 0, ma = 0;
+    for (int i = 0; i < p.nbody; i++)
+        mb += p.body[i] > 20;
+    for (int i = 0; i < N0 + N1; i++)
+        ma += all[i] > 20;
+    mb /= p.nbody, ma /= N0 + N1;
+    assert_true(fabs(mb - ma) < 4 * sqrt(ma * (1 - ma) / p.nbody));
+    place_gpd_fit fp, fa;
+    assert_int_equal(place_gpd_fit_samples(p.top, p.ntop, p.u, 0, 1, &fp, NULL), 0);
+    assert_int_equal(place_gpd_fit_samples(all, N0 + N1, p.u, 0, 1, &fa, NULL), 0);
+    assert_true(fp.n == fa.n && fp.xi == fa.xi && fp.sigma == fa.sigma);
+    place_detour_pool_free(&p);
+    /* every length kept: exact, the 90% quantile of them all */
+    place_detour_keep one = {all, 5000, NULL, 0, 5000};
+    assert_int_equal(place_detour_pool_build(&one, 1, 3, &p, &e), 0);
+    assert_true(p.exact && p.nbody == 5000);
+    int a2 = 0;
+    for (int i = 0; i < 5000; i++)
+        a2 += all[i] > p.u;
+    assert_int_equal(p.ntop, a2);
+    place_detour_pool_free(&p);
+    /* a part without the largest: refused, said */
+    place_detour_keep bad = {all, 5000, NULL, 0, 9000};
+    assert_int_equal(place_detour_pool_build(&bad, 1, 3, &p, &e), -1);
+    assert_non_null(strstr(e.msg, "largest"));
+}
+
 /* A stream of non-overlapping detours: Poisson arrivals at rate R, exponential lengths. */
 static int stream(double R, double mean_len, double span, double *st, double *len, int cap)
 {
@@ -274,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_poisson_exponential_lengths),
         cmocka_unit_test(test_poisson_empirical_lengths),
         cmocka_unit_test(test_gpd_fit_recovers_parameters),
+        cmocka_unit_test(test_detour_pool_keeps_the_tail),
         cmocka_unit_test(test_coincidence_against_chance),
         cmocka_unit_test(test_mixture_closed_form_against_monte_carlo),
         cmocka_unit_test(test_step_noise_analysis),

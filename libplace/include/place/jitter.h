@@ -43,12 +43,20 @@ typedef struct place_jitter_thread {
     double noise_fraction;     /* time lost to detours / total */
     double len_p50_us, len_p90_us, len_p99_us, len_max_us;
     double coincident_fraction; /* detours overlapping a detour of another thread */
-    int nsamples;              /* detour lengths kept (up to a fixed number) */
-    double *samples_us;        /* detour lengths, in order of occurrence */
+    int nsamples;              /* the first detours (up to 200,000), for the coincidence: */
+    double *samples_us;        /* their lengths, in order of occurrence */
     double *starts_s;          /* and their start times, seconds from the probe's start */
     double *quantum_us;        /* FWQ: a sample of quantum times (fixed count) */
     int nquantum;
+    /* the lengths for the models, however long the probe: a uniform sample of all of them
+     * (every one up to PLACE_JITTER_KEEP) and the PLACE_JITTER_KEEP largest (a min-heap) */
+    double *kept_us;
+    int nkept;
+    double *largest_us;
+    int nlargest;
 } place_jitter_thread;
+
+#define PLACE_JITTER_KEEP 10000
 
 typedef struct place_jitter_result {
     place_jitter_opts opts;

@@ -33,6 +33,36 @@ typedef struct place_gpd_fit {
 PLACE_API int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t seed,
                                     place_gpd_fit *f, place_error *err);
 
+/* ---- Detour lengths kept by a long probe ---------------------------------------------------
+ * A probe keeps, per thread, a uniform sample of its detour lengths (every one while there
+ * are few) and its largest ones, and counts them all. Pooled over threads: body, a uniform
+ * sample of all the lengths (each thread's sample thinned to the smallest thread's sampling
+ * fraction, so no thread weighs more than its count), sorted; u, the 90% quantile of the body
+ * raised to where every longer detour of every thread is known; top, every length above u,
+ * sorted (the exceedances a tail fit takes, tail fraction ntop / count); exact when nothing
+ * was dropped (body is then every length). */
+typedef struct place_detour_keep {
+    const double *sample;    /* a uniform sample of the thread's lengths */
+    int nsample;
+    const double *largest;   /* its largest lengths, any order (may be NULL when exact) */
+    int nlargest;
+    int64_t count;           /* every detour the thread saw (>= nsample) */
+} place_detour_keep;
+
+typedef struct place_detour_pool {
+    double *body;
+    int nbody;
+    double *top;
+    int ntop;
+    double u;
+    int64_t count;
+    int exact;
+} place_detour_pool;
+
+PLACE_API int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
+                                      place_detour_pool *p, place_error *err);
+PLACE_API void place_detour_pool_free(place_detour_pool *p);
+
 /* GPD quantile: the y with P(Y <= y) = q. */
 PLACE_API double place_gpd_quantile(double xi, double sigma, double q);
 
