@@ -878,14 +878,18 @@ int main(int argc, char **argv)
             if (have_gpd && fit.xi < 0 && fit.u + fit.sigma / -fit.xi < cap)
                 printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f]: a bounded tail "
                        "that ends at %.1f us, below --cap-us %g (the cap does not bind); band: xi "
-                       "at its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u, fit.n, fit.xi,
-                       fit.xi_lo, fit.xi_hi, fit.u + fit.sigma / -fit.xi, cap, boot);
+                       "at its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u,
+                       fit.n, fit.xi, fit.xi_lo, fit.xi_hi, fit.u + fit.sigma / -fit.xi, cap, boot);
             else if (have_gpd)
                 printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f], capped at %g us "
                        "(--cap-us: an assumption, the longest detour thought possible); band: xi at "
-                       "its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u, fit.n, fit.xi,
-                       fit.xi_lo, fit.xi_hi, cap, boot);
-            else if (cap_low)
+                       "its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u,
+                       fit.n, fit.xi, fit.xi_lo, fit.xi_hi, cap, boot);
+            char chk[600];
+            if (have_gpd) {
+                place_gpd_checks_text(&fit, chk, sizeof chk);
+                printf("# tail checks: %s\n", chk);
+            } else if (cap_low)
                 printf("# tail: no fit: --cap-us %g is below the longest detour measured (%.1f us); "
                        "give a cap above it for the tail column\n", cap, biggest);
             else if (ndet && gpd_why[0])
@@ -1037,6 +1041,17 @@ int main(int argc, char **argv)
                                                      fit.xi_hi, "sigma_us", fit.sigma, "cap_us", cap,
                                                      "ends_at_us", fit.xi < 0 ? json_real(fit.u +
                                                      fit.sigma / -fit.xi) : json_null(), "boot", boot));
+        if (have_gpd) {
+            json_t *tl = json_object_get(o, "tail"), *st = json_array();
+            for (int i = 0; i < fit.nstab; i++)
+                json_array_append_new(st, json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us",
+                                                    fit.stab_u[i], "exceedances", fit.stab_n[i],
+                                                    "xi", fit.stab_xi[i], "xi_lo95", fit.stab_lo[i],
+                                                    "xi_hi95", fit.stab_hi[i]));
+            json_object_set_new(tl, "stability", st);
+            json_object_set_new(tl, "threshold_stable", json_boolean(fit.stable));
+            json_object_set_new(tl, "xi_second_mode", isnan(fit.xi_alt) ? json_null() : json_real(fit.xi_alt));
+        }
         put_json(o);
     } else {
         json_decref(rows);

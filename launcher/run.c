@@ -487,7 +487,11 @@ static int jitter_run(const options *o, const place_launch *l, const place_assig
         printf("# rank %d: tail above %.1f us (%d detours): xi %.3f [%.3f, %.3f] (95%%), tail index "
                "%.2f\n", l->rank, r.tail_u, r.tail_n, r.tail_xi, r.tail_xi_lo, r.tail_xi_hi,
                r.tail_index);
-    else
+    if (r.tail_ok) {
+        char chk[600];
+        place_gpd_checks_text(&r.tail_fit, chk, sizeof chk);
+        printf("# rank %d: tail checks: %s\n", l->rank, chk);
+    } else
         printf("# rank %d: tail unavailable: %s\n", l->rank, r.tail_note);
     int rc = 0;
     if (o->output) {

@@ -391,6 +391,7 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
                 res->tail_xi_hi = f.xi_hi;
                 res->tail_sigma = f.sigma;
                 res->tail_index = f.tail_index;
+                res->tail_fit = f;
             }
             place_detour_pool_free(&pool);
         }
@@ -455,6 +456,17 @@ int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *
                         ? json_real(r->coincidence_kappa) : json_string("unavailable"));
     json_object_set_new(o, "coincident_length_correlation", isfinite(r->coincidence_len_corr)
                         ? json_real(r->coincidence_len_corr) : json_string("unavailable"));
+    if (r->tail_ok) {
+        const place_gpd_fit *f = &r->tail_fit;
+        json_t *st = json_array();
+        for (int i = 0; i < f->nstab; i++)
+            json_array_append_new(st, json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us", f->stab_u[i],
+                                                "exceedances", f->stab_n[i], "xi", f->stab_xi[i],
+                                                "xi_lo95", f->stab_lo[i], "xi_hi95", f->stab_hi[i]));
+        json_object_set_new(tail, "stability", st);
+        json_object_set_new(tail, "threshold_stable", json_boolean(f->stable));
+        json_object_set_new(tail, "xi_second_mode", isnan(f->xi_alt) ? json_null() : json_real(f->xi_alt));
+    }
     json_object_set_new(o, "tail", tail);
     int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(o);

@@ -45,7 +45,11 @@ static double profile(const double *y, int n, double ybar, double theta, double 
     return -log(sigma) - k - 1;
 }
 
-static void gpd_mle(const double *y, int n, double *xi_out, double *sigma_out)
+/* The maximum-likelihood fit. *xi_alt (when not NULL) gets the xi of a second local maximum
+ * of the profile likelihood that the data cannot tell from the best (within 1.92 of it in
+ * total log-likelihood, the 95% likelihood-ratio bound, and 0.1 or more away in xi), else
+ * NAN. */
+static void gpd_mle(const double *y, int n, double *xi_out, double *sigma_out, double *xi_alt)
 {
     double ybar = 0, ymax = 0;
     for (int i = 0; i < n; i++) {
@@ -63,10 +67,11 @@ static void gpd_mle(const double *y, int n, double *xi_out, double *sigma_out)
     th[G] = 0;
     for (int i = 0; i < G; i++) /* positive side: 10^e / ybar, e from -6 to 6 */
         th[G + 1 + i] = pow(10, -6 + 12.0 * i / (G - 1)) / ybar;
+    double pl[2 * G + 1], px[2 * G + 1];
     for (int i = 0; i < 2 * G + 1; i++) {
-        double x, l = profile(y, n, ybar, th[i], &x);
-        if (l > best) {
-            best = l;
+        pl[i] = profile(y, n, ybar, th[i], &px[i]);
+        if (pl[i] > best) {
+            best = pl[i];
             bi = i;
         }
     }
@@ -91,13 +96,23 @@ static void gpd_mle(const double *y, int n, double *xi_out, double *sigma_out)
         profile(y, n, ybar, t = th[bi], &xi);
     *xi_out = xi;
     *sigma_out = fabs(t) * ybar < 1e-9 ? ybar : xi / t;
+    if (xi_alt) {
+        *xi_alt = NAN;
+        double alt = -INFINITY;
+        for (int i = 1; i < 2 * G; i++) /* other local maxima on the grid */
+            if (i != bi && pl[i] > pl[i - 1] && pl[i] >= pl[i + 1] && fabs(px[i] - xi) >= 0.1 &&
+                pl[i] > alt && n * (l > best ? l - pl[i] : best - pl[i]) < 1.92) {
+                alt = pl[i];
+                *xi_alt = px[i];
+            }
+    }
 }
 
 int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t seed,
                           place_gpd_fit *f, place_error *err)
 {
     memset(f, 0, sizeof *f);
-    f->xi_blo = f->xi_bhi = NAN;
+    f->xi_blo = f->xi_bhi = f->xi_alt = NAN;
     if (m < 1)
         return place_error_set(err, PLACE_EINVAL, "no samples to fit a tail to");
     double *s = malloc(sizeof(double) * (size_t)m);
@@ -127,7 +142,7 @@ int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t s
     f->n = n;
     f->m = m;
     f->max_sample = s[m - 1];
-    gpd_mle(y, n, &f->xi, &f->sigma);
+    gpd_mle(y, n, &f->xi, &f->sigma, &f->xi_alt);
     /* asymptotic normal intervals from the inverse information (valid for xi > -1/2) */
     double sx = (1 + f->xi) / sqrt(n), ss = f->sigma * sqrt(2 * (1 + f->xi) / n);
     f->xi_lo = f->xi - 1.96 * sx;
@@ -135,6 +150,33 @@ int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t s
     f->sigma_lo = f->sigma - 1.96 * ss;
     f->sigma_hi = f->sigma + 1.96 * ss;
     f->tail_index = f->xi > 0 ? 1 / f->xi : INFINITY;
+    /* threshold stability: refitted above the thresholds that leave a half, a quarter and an
+     * eighth of the exceedances (30 at least); a GPD tail keeps its xi above any higher
+     * threshold, so an xi whose interval misses the fit's is a threshold set too low */
+    f->stable = 1;
+    for (int h = 2; h <= 8 && f->nstab < 3; h *= 2) {
+        int k = n / h;
+        if (k < 30)
+            break;
+        double uu = s[m - k - 1];
+        int nk = 0;
+        for (int i = m - k; i < m; i++)
+            if (s[i] > uu)
+                yb[nk++] = s[i] - uu;
+        if (nk < 30)
+            continue;
+        double xk, sk;
+        gpd_mle(yb, nk, &xk, &sk, NULL);
+        double half = 1.96 * (1 + xk) / sqrt(nk);
+        int j = f->nstab++;
+        f->stab_u[j] = uu;
+        f->stab_n[j] = nk;
+        f->stab_xi[j] = xk;
+        f->stab_lo[j] = xk - half;
+        f->stab_hi[j] = xk + half;
+        if (f->stab_hi[j] < f->xi_lo || f->stab_lo[j] > f->xi_hi)
+            f->stable = 0;
+    }
     if (boot > 0) {
         double *bx = malloc(sizeof(double) * (size_t)boot);
         if (bx) {
@@ -144,7 +186,7 @@ int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t s
                 for (int i = 0; i < n; i++)
                     yb[i] = y[(int)(place_rng_uniform(&r) * n) % n];
                 double sg;
-                gpd_mle(yb, n, &bx[b], &sg);
+                gpd_mle(yb, n, &bx[b], &sg, NULL);
             }
             qsort(bx, (size_t)boot, sizeof *bx, cmp_double);
             f->xi_blo = bx[(int)(0.025 * (boot - 1))];
@@ -154,6 +196,25 @@ int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t s
     }
     free(s), free(y), free(yb);
     return 0;
+}
+
+void place_gpd_checks_text(const place_gpd_fit *f, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+#define PUT(...) (k += (size_t)snprintf(buf + (k < n ? k : n), k < n ? n - k : 0, __VA_ARGS__))
+    if (f->nstab == 0)
+        PUT("threshold stability: too few exceedances to refit above a higher threshold");
+    else
+        PUT("threshold %s: xi above", f->stable ? "stable" : "unstable (a GPD keeps its xi above "
+            "higher thresholds; a refit outside the interval says the tail has not begun)");
+    for (int i = 0; i < f->nstab; i++)
+        PUT(" %.1f us (%d) %.3f [%.3f, %.3f]%s", f->stab_u[i], f->stab_n[i], f->stab_xi[i],
+            f->stab_lo[i], f->stab_hi[i], i + 1 < f->nstab ? "," : "");
+    if (!isnan(f->xi_alt))
+        PUT("; xi not determined: the likelihood has a second mode at xi %.3f, within its 95%% "
+            "bound of the best", f->xi_alt);
+#undef PUT
 }
 
 /* ---- detour lengths kept by a long probe ------------------------------------------------ */

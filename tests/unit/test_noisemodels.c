@@ -135,6 +135,46 @@ static void test_gpd_fit_recovers_parameters(void **s)
     assert_non_null(strstr(e.msg, "at least 30"));
 }
 
+/* The fit's checks: a GPD sample is stable over thresholds and has one mode; a tail that
+ * begins above the threshold is unstable (the refits find the heavier tail); two clusters
+ * (exceedances near the threshold and far from it) give a likelihood with two modes that the
+ * data cannot tell apart, said instead of one xi. */
+static void test_gpd_fit_checks(void **s)
+{
+    (void)s;
+    static double y[40000];
+    char line[600];
+    gpd_sample(0.5, 10, y, 4000);
+    place_gpd_fit f;
+    assert_int_equal(place_gpd_fit_samples(y, 4000, 0, 0, 1, &f, NULL), 0);
+    place_gpd_checks_text(&f, line, sizeof line);
+    print_message("GPD(0.5): %s\n", line);
+    assert_true(f.stable && f.nstab == 3 && isnan(f.xi_alt));
+    assert_true(f.stab_n[0] >= 1990 && f.stab_n[0] <= 2000 && f.stab_u[0] < f.stab_u[1]);
+    assert_non_null(strstr(line, "threshold stable"));
+    /* exponential lengths, and 4% from a Pareto tail of xi 1 beyond them: above the 90%
+     * quantile the fit mixes both */
+    for (int i = 0; i < 40000; i++)
+        y[i] = unif() < 0.96 ? -10 * log(unif()) : 30 + place_gpd_quantile(1.0, 10, unif());
+    assert_int_equal(place_gpd_fit_samples(y, 40000, -1, 0, 1, &f, NULL), 0);
+    place_gpd_checks_text(&f, line, sizeof line);
+    print_message("exponential + Pareto: xi %.3f [%.3f, %.3f]; %s\n", f.xi, f.xi_lo, f.xi_hi, line);
+    assert_false(f.stable);
+    assert_non_null(strstr(line, "threshold unstable"));
+    /* two clusters */
+    int n = 0;
+    for (int i = 0; i < 20; i++)
+        y[n++] = 1 + (i + 0.5) / 20;
+    for (int i = 0; i < 28; i++)
+        y[n++] = 1 + 38 * pow((i + 0.5) / 28, -0.2);
+    assert_int_equal(place_gpd_fit_samples(y, n, 1, 0, 1, &f, NULL), 0);
+    place_gpd_checks_text(&f, line, sizeof line);
+    print_message("two clusters: xi %.3f; %s\n", f.xi, line);
+    assert_false(isnan(f.xi_alt));
+    assert_true(fabs(f.xi_alt - f.xi) > 1);
+    assert_non_null(strstr(line, "second mode"));
+}
+
 /* A long probe's kept lengths (a uniform sample and the largest, per thread) against every
  * length as the oracle: the pool's tail holds every length above its threshold, exactly, and
  * the fit to it is the fit to the whole set at that threshold; the body is a fair sample. */
@@ -349,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_poisson_empirical_lengths),
         cmocka_unit_test(test_gpd_fit_recovers_parameters),
         cmocka_unit_test(test_detour_pool_keeps_the_tail),
+        cmocka_unit_test(test_gpd_fit_checks),
         cmocka_unit_test(test_coincidence_against_chance),
         cmocka_unit_test(test_mixture_closed_form_against_monte_carlo),
         cmocka_unit_test(test_step_noise_analysis),

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "place/api.h"
 #include "place/error.h"
+#include "place/noisestats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,6 +73,7 @@ typedef struct place_jitter_result {
     double tail_u, tail_xi, tail_xi_lo, tail_xi_hi, tail_sigma, tail_index;
     int tail_n;
     char tail_note[160];
+    place_gpd_fit tail_fit;    /* the whole fit, with its checks (tail_ok) */
 } place_jitter_result;
 
 /* Runs the probe: one thread pinned to each PU in `pus`, all started together. */

@@ -4,6 +4,7 @@
 #ifndef PLACE_NOISESTATS_H
 #define PLACE_NOISESTATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "place/api.h"
 #include "place/error.h"
@@ -26,6 +27,15 @@ typedef struct place_gpd_fit {
     double xi_blo, xi_bhi;                     /* 95%: bootstrap percentiles (NAN if none) */
     double tail_index;    /* 1 / xi when xi > 0, else INFINITY */
     double max_sample;
+    /* checks: xi refitted above higher thresholds (a half, a quarter, an eighth of the
+     * exceedances, 30 at least), with 95% intervals; stable 0 when one misses the fit's
+     * interval (the threshold is too low for a GPD); xi_alt, a second local maximum of the
+     * likelihood the data cannot tell from the fit (within the 95% likelihood-ratio bound),
+     * else NAN: then xi is not determined by the data */
+    int nstab, stab_n[3];
+    double stab_u[3], stab_xi[3], stab_lo[3], stab_hi[3];
+    int stable;
+    double xi_alt;
 } place_gpd_fit;
 
 /* Fits the m samples x above threshold u (u < 0: the 90% quantile). Needs at least 30
@@ -62,6 +72,11 @@ typedef struct place_detour_pool {
 PLACE_API int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
                                       place_detour_pool *p, place_error *err);
 PLACE_API void place_detour_pool_free(place_detour_pool *p);
+
+/* The fit's checks in one line (no newline): "threshold stable: xi above U1 us X [lo, hi],
+ * ...", or "threshold unstable: ..." naming the refit that misses; and, when the likelihood
+ * has a second mode, "; xi not determined: the likelihood has a second mode at xi X". */
+PLACE_API void place_gpd_checks_text(const place_gpd_fit *f, char *buf, size_t n);
 
 /* GPD quantile: the y with P(Y <= y) = q. */
 PLACE_API double place_gpd_quantile(double xi, double sigma, double q);
