@@ -69,6 +69,10 @@ static void usage(FILE *f)
           "  --sync S          barrier (dissemination, default), allreduce (binomial tree),\n"
           "                        halo (6 neighbours on a 3D torus) or none\n"
           "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n"
+          "  --noise-in-collective   with --poisson or --jitter: the detours also hit the\n"
+          "                        thread handling the collective's messages (each o stretched\n"
+          "                        by detours that arrive first or during it; a late message\n"
+          "                        delays every rank it is forwarded to)\n"
           "  --max-seconds S   refuse a simulation estimated (from a small timed run) to take\n"
           "                        longer than S seconds (default 600)\n", f);
 }
@@ -440,7 +444,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
 {
     static const char *syncs[] = {"barrier", "allreduce", "halo", "none"};
     int T = so->threads, text = !strcmp(format, "text"), csv = !strcmp(format, "csv");
-    int exact = so->latency == 0 && so->overhead == 0 &&
+    int exact = so->latency == 0 && so->overhead == 0 && !nz->in_collective &&
                 (so->sync == PLACE_SYNC_BARRIER || so->sync == PLACE_SYNC_ALLREDUCE);
     place_delay_dist pd = {0};
     if (nz->kind == PLACE_SIMN_POISSON && nz->shared == 0 && /* independent threads */
@@ -468,6 +472,10 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         printf("# simulation: %s; %d thread%s per rank, %s, latency %g us, overhead %g us, %d steps "
                "per N (95%% interval from 10 batch means)\n", source, T, T > 1 ? "s" : "",
                syncs[so->sync], so->latency, so->overhead, so->steps);
+        printf("# noise in the collective: %s\n", nz->in_collective
+               ? "yes, the detours also hit the thread that handles its messages"
+               : "no, the collective costs its noise-free time after the slowest rank "
+                 "(--noise-in-collective puts the detours into it)");
         printf("# slowdown = mean step / (one thread's mean step + the collective without noise); "
                "closed form where exact (no latency or overhead, barrier or allreduce, independent threads)\n");
         printf("%10s %10s %10s %12s %12s %12s %10s\n", "ranks", "slowdown", "ci95", "step_us",
@@ -536,6 +544,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:f,s:f,s:i,s:o}", "schema", "place-simulation/1",
                               "source", source, "threads", T, "sync", syncs[so->sync], "latency_us",
                               so->latency, "overhead_us", so->overhead, "steps", so->steps, "rows", rows);
+        json_object_set_new(o, "noise_in_collective", json_boolean(nz->in_collective));
         put_json(o);
     } else {
         json_decref(rows);
@@ -567,6 +576,7 @@ int main(int argc, char **argv)
                                        {"steps", required_argument, 0, 'k'},
                                        {"shared", required_argument, 0, 'F'},
                                        {"max-seconds", required_argument, 0, 'M'},
+                                       {"noise-in-collective", no_argument, 0, 'Q'},
                                        {"tail", required_argument, 0, 'G'},
                                        {"format", required_argument, 0, 'f'},
                                        {"help", no_argument, 0, 'h'},
@@ -576,7 +586,7 @@ int main(int argc, char **argv)
     int trials = 20000, boot = 40, work_given = 0, exp_lengths = 0;
     int64_t seed = 1;
     const char *jitter = NULL, *format = "text", *trace = NULL;
-    int simulate = 0, maxn_given = 0, gpd_tail = 0;
+    int simulate = 0, maxn_given = 0, gpd_tail = 0, in_coll = 0;
     simopts so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER, .max_seconds = 600};
     place_error e;
     opterr = 0;
@@ -642,6 +652,7 @@ int main(int argc, char **argv)
             break;
         }
         case 'C': rc = place_parse_double("--cap-us", optarg, 1, 1e9, &cap, &e); break;
+        case 'Q': in_coll = 1; break;
         case 'B': rc = place_parse_int("--boot", optarg, 0, 10000, &boot, &e); break;
         case 'f':
             if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "csv"))
@@ -662,6 +673,9 @@ int main(int argc, char **argv)
         return fail("unexpected argument; see placemodel --help");
     if (kind == 't' && !simulate)
         return fail("--trace replays recorded steps in a simulation; expected --simulate with it");
+    if (in_coll && !(simulate && (kind == 'p' || kind == 'c')))
+        return fail("--noise-in-collective needs a detour stream in a simulation; expected "
+                    "--simulate with --poisson or --jitter");
     if (simulate) {
         if (kind == 'b')
             return fail("--simulate takes --exp, --poisson, --jitter or --trace; --detour is the "
@@ -670,7 +684,7 @@ int main(int argc, char **argv)
             maxn = 1048576;
         if (maxn > 16777216)
             return fail("--max-n: at most 16777216 ranks in a simulation");
-        place_sim_noise nz = {.w_us = w};
+        place_sim_noise nz = {.w_us = w, .in_collective = in_coll};
         char src[512], err[400];
         double *tr = NULL, *dets = NULL;
         place_detour_pool dpool = {0};

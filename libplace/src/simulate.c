@@ -8,11 +8,20 @@
  *   allreduce  binomial tree: a reduction to rank 0 then a broadcast back, a message
  *              from child to parent (and back) per tree edge, each round as above
  *   halo       each rank exchanges with its 6 neighbours on a 3D torus of N ranks (no
- *              global synchronisation: delays spread one neighbour per step)
+ *              global synchronisation: delays spread one neighbour per step): its sends
+ *              (one o), then t_i <- max(t_i + o, t_j + o + L over the neighbours) + o
  *   none       no synchronisation (the mean thread time)
  * Noise is independent across ranks; inside a rank the threads' times are correlated as
  * recorded (a trace's rows are barrier-aligned steps of one node, replayed whole) or as
  * modelled (Poisson detours, a fraction `shared` of which hits every thread of the node).
+ *
+ * Noise in the collective (in_collective, Poisson detours): the rank's thread that handles
+ * messages keeps detouring while it does. Each o is CPU work on that rank: a detour that
+ * arrives before the work starts holds the CPU until it ends (one arriving while the rank
+ * waits for a message costs only what outlasts the wait), one that arrives during the work
+ * stretches it, and so does one arriving in that stretch. A late send delays its receiver,
+ * and through it every rank the message is forwarded to, as in LogGOPSim (Hoefler et al.,
+ * SC10). Each collective starts the rank's arrivals afresh (Poisson: memoryless).
  *
  * The mean step time comes from batch means (10 batches of the steps) with a Student-t
  * 95% interval; the slowdown divides it by one thread's mean time plus the collective's
@@ -65,6 +74,37 @@ static double rank_time(const place_sim_noise *nz, int T, const double *rowmax, 
     }
 }
 
+/* The CPUs of the ranks during a collective with noise in it (NULL: none). */
+typedef struct comm_noise {
+    const place_sim_noise *nz;
+    place_rng *r;
+    double *busy;   /* the rank's CPU is taken until then */
+    double *next;   /* its next detour's arrival */
+} comm_noise;
+
+/* Rank i does d us of message handling from time t: when the work ends. */
+static double cpu(comm_noise *c, long i, double t, double d)
+{
+    if (!c)
+        return t + d;
+    const place_sim_noise *nz = c->nz;
+    double start = t > c->busy[i] ? t : c->busy[i];
+    while (c->next[i] <= start) { /* arrived first: takes the CPU from its arrival, or after
+                                      the detour before it */
+        double b = c->next[i] > c->busy[i] ? c->next[i] : c->busy[i];
+        c->busy[i] = b + place_lengths_quantile(&nz->len, place_rng_uniform(c->r));
+        c->next[i] += exp_draw(c->r, 1e6 / nz->rate_hz);
+        start = c->busy[i] > start ? c->busy[i] : start;
+    }
+    double end = start + d;
+    while (c->next[i] < end) { /* arrived during the work, or the stretch: stretches it */
+        end += place_lengths_quantile(&nz->len, place_rng_uniform(c->r));
+        c->next[i] += exp_draw(c->r, 1e6 / nz->rate_hz);
+    }
+    c->busy[i] = end;
+    return end;
+}
+
 /* 3D torus dimensions of n (as near a cube as its factors allow). */
 static void torus(long n, long d[3])
 {
@@ -82,50 +122,57 @@ static void torus(long n, long d[3])
 }
 
 static void sync_step(place_sync sync, long n, double *t, double *u, double L, double o,
-                      const long dims[3])
+                      const long dims[3], comm_noise *c)
 {
     if (n == 1 || sync == PLACE_SYNC_NONE)
         return;
+    if (c) /* the ranks' arrivals start afresh */
+        for (long i = 0; i < n; i++) {
+            c->busy[i] = t[i];
+            c->next[i] = t[i] + exp_draw(c->r, 1e6 / c->nz->rate_hz);
+        }
     if (sync == PLACE_SYNC_BARRIER) {
         for (long k = 1; k < n; k <<= 1) {
-            for (long i = 0; i < n; i++) {
+            for (long i = 0; i < n; i++) /* every rank sends ... */
+                u[i] = cpu(c, i, t[i], o);
+            for (long i = 0; i < n; i++) { /* ... and receives from i - k */
                 long src = (i - k + n) % n;
-                double a = t[i] + o, b = t[src] + o + L;
-                u[i] = (a > b ? a : b) + o;
+                double b = u[src] + L;
+                t[i] = cpu(c, i, u[i] > b ? u[i] : b, o);
             }
-            memcpy(t, u, sizeof(double) * (size_t)n);
         }
     } else if (sync == PLACE_SYNC_ALLREDUCE) {
         long k;
         for (k = 1; k < n; k <<= 1) /* reduce: i with bit k set sends to i - k */
             for (long i = k; i < n; i += 2 * k) {
-                double a = t[i - k] + o, b = t[i] + o + L;
-                t[i - k] = (a > b ? a : b) + o;
-                t[i] += o;
+                double s = cpu(c, i, t[i], o), a = cpu(c, i - k, t[i - k], o);
+                t[i] = s;
+                t[i - k] = cpu(c, i - k, a > s + L ? a : s + L, o);
             }
         for (k >>= 1; k >= 1; k >>= 1) /* broadcast back down the same tree */
             for (long i = k; i < n; i += 2 * k) {
-                double a = t[i] + o, b = t[i - k] + o + L;
-                t[i] = (a > b ? a : b) + o;
-                t[i - k] += o;
+                double s = cpu(c, i - k, t[i - k], o), a = cpu(c, i, t[i], o);
+                t[i - k] = s;
+                t[i] = cpu(c, i, a > s + L ? a : s + L, o);
             }
     } else { /* halo: 6 neighbours on the torus */
-        for (long i = 0; i < n; i++) {
+        for (long i = 0; i < n; i++) /* every rank sends (one o) ... */
+            u[i] = cpu(c, i, t[i], o);
+        for (long i = 0; i < n; i++) { /* ... and receives its neighbours' */
             long x = i % dims[0], y = (i / dims[0]) % dims[1], z = i / (dims[0] * dims[1]);
-            double m = t[i];
+            double m = u[i];
             for (int dir = 0; dir < 6; dir++) {
-                long c[3] = {x, y, z};
+                long cc[3] = {x, y, z};
                 int ax = dir / 2;
                 if (dims[ax] == 1)
                     continue;
-                c[ax] = (c[ax] + (dir % 2 ? dims[ax] - 1 : 1)) % dims[ax];
-                long j = c[0] + dims[0] * (c[1] + dims[1] * c[2]);
-                double v = t[j] + o + L;
+                cc[ax] = (cc[ax] + (dir % 2 ? dims[ax] - 1 : 1)) % dims[ax];
+                long j = cc[0] + dims[0] * (cc[1] + dims[1] * cc[2]);
+                double v = u[j] + L;
                 m = v > m ? v : m;
             }
-            u[i] = m + o;
+            t[i] = cpu(c, i, m, o);
         }
-        memcpy(t, u, sizeof(double) * (size_t)n);
     }
 }
 
@@ -143,12 +190,23 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
         return place_error_set(err, PLACE_EINVAL, "a trace of %d steps x %d threads cannot give %d "
                                "threads per rank; expected at least as many threads recorded",
                                nz->trace_rows, nz->trace_cols, T);
+    if (nz->in_collective && !(nz->kind == PLACE_SIMN_POISSON && nz->rate_hz > 0))
+        return place_error_set(err, PLACE_EINVAL, "noise in the collective needs a detour stream "
+                               "(Poisson detours at a positive rate: --poisson or --jitter)");
     double *t = malloc(sizeof(double) * (size_t)ranks), *u = malloc(sizeof(double) * (size_t)ranks);
-    double *rowmax = NULL;
+    double *rowmax = NULL, *busy = NULL, *next = NULL;
+    if (nz->in_collective) {
+        busy = malloc(sizeof(double) * (size_t)ranks);
+        next = malloc(sizeof(double) * (size_t)ranks);
+        if (!busy || !next) {
+            free(t), free(u), free(busy), free(next);
+            return place_error_set(err, PLACE_ENOMEM, "out of memory for %ld ranks", ranks);
+        }
+    }
     if (nz->kind == PLACE_SIMN_TRACE)
         rowmax = malloc(sizeof(double) * (size_t)nz->trace_rows);
     if (!t || !u || (nz->kind == PLACE_SIMN_TRACE && !rowmax)) {
-        free(t), free(u), free(rowmax);
+        free(t), free(u), free(rowmax), free(busy), free(next);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for %ld ranks", ranks);
     }
     double base;
@@ -173,12 +231,13 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
     torus(ranks, dims);
     /* the collective without noise: one step from equal times */
     memset(t, 0, sizeof(double) * (size_t)ranks);
-    sync_step(sync, ranks, t, u, L, o, dims);
+    sync_step(sync, ranks, t, u, L, o, dims, NULL);
     double sync0 = 0;
     for (long i = 0; i < ranks; i++)
         sync0 = t[i] > sync0 ? t[i] : sync0;
     place_rng r;
     place_rng_seed(&r, seed);
+    comm_noise cn = {nz, &r, busy, next};
     memset(t, 0, sizeof(double) * (size_t)ranks);
     enum { B = 10 };
     double bm[B], last = 0;
@@ -187,7 +246,7 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
         for (int s = 0; s < per; s++) {
             for (long i = 0; i < ranks; i++)
                 t[i] += rank_time(nz, T, rowmax, &r);
-            sync_step(sync, ranks, t, u, L, o, dims);
+            sync_step(sync, ranks, t, u, L, o, dims, nz->in_collective ? &cn : NULL);
         }
         double now = 0;
         if (sync == PLACE_SYNC_NONE) { /* each rank on its own: the mean pace */
@@ -212,6 +271,6 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
     res->slowdown = mean / (base + sync0);
     res->slowdown_ci95 = res->ci95_us / (base + sync0);
     res->steps = per * B;
-    free(t), free(u), free(rowmax);
+    free(t), free(u), free(rowmax), free(busy), free(next);
     return 0;
 }

@@ -96,6 +96,58 @@ static void test_exact_trace(void **s)
     assert_non_null(strstr(e.msg, "at least as many threads"));
 }
 
+/* Noise in the collective, against a closed case: a barrier alone (no work), latency 0, so
+ * every message handling o of every rank is on a critical path (all paths through the
+ * dissemination rounds are equally long) and a detour of length D that arrives while a rank
+ * handles a message delays every rank by D. Rare detours (at most one per step, nearly): the
+ * slowdown is 1 + R N D, R the rate, to first order in R N x the step (here 1.5%). Then
+ * Hoefler et al.'s result (SC10): the same noise overhead costs a collective at scale far
+ * more as rare long detours than as frequent short ones, and a collective with noise in it
+ * slows as the ranks grow, where the model without it saw none. */
+static void test_noise_in_the_collective(void **s)
+{
+    (void)s;
+    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON, .w_us = 0, .rate_hz = 20,
+                          .len = {.kind = PLACE_LEN_FIXED, .len_us = 10}, .in_collective = 1};
+    place_sim_result r;
+    place_error e;
+    assert_int_equal(place_simulate(&nz, 64, 1, 200000, PLACE_SYNC_BARRIER, 0, 1, 11, &r, &e), 0);
+    double closed = 1 + 20 * 64 * 10e-6;
+    print_message("barrier alone, 64 ranks, o 1 us, 20 Hz x 10 us: %.5f +- %.5f, closed (first "
+                  "order) %.5f\n", r.slowdown, r.slowdown_ci95, closed);
+    assert_true(r.sync0_us == 12);
+    assert_true(fabs((r.slowdown - 1) - (closed - 1)) <= Z999 * r.slowdown_ci95 + 0.05 * (closed - 1));
+    /* without noise in the collective the same run costs nothing */
+    nz.in_collective = 0;
+    assert_int_equal(place_simulate(&nz, 64, 1, 1000, PLACE_SYNC_BARRIER, 0, 1, 11, &r, &e), 0);
+    assert_true(fabs(r.slowdown - 1) < 1e-9);
+    /* equal overhead (1% of a CPU), two signatures, 100 us steps, a barrier of 4096 ranks
+     * with o = 1 us, L = 2 us */
+    place_sim_noise fine = {.kind = PLACE_SIMN_POISSON, .w_us = 100, .rate_hz = 1000,
+                            .len = {.kind = PLACE_LEN_FIXED, .len_us = 10}, .in_collective = 1};
+    place_sim_noise coarse = fine;
+    coarse.rate_hz = 10, coarse.len.len_us = 1000;
+    place_sim_result a, b, a0, b64;
+    assert_int_equal(place_simulate(&fine, 4096, 1, 200, PLACE_SYNC_BARRIER, 2, 1, 3, &a, &e), 0);
+    assert_int_equal(place_simulate(&coarse, 4096, 1, 200, PLACE_SYNC_BARRIER, 2, 1, 3, &b, &e), 0);
+    fine.in_collective = 0;
+    assert_int_equal(place_simulate(&fine, 4096, 1, 200, PLACE_SYNC_BARRIER, 2, 1, 3, &a0, &e), 0);
+    print_message("4096 ranks, 1%% overhead: 1 kHz x 10 us %.3f +- %.3f (%.3f without noise in "
+                  "the barrier), 10 Hz x 1 ms %.3f +- %.3f\n", a.slowdown, a.slowdown_ci95,
+                  a0.slowdown, b.slowdown, b.slowdown_ci95);
+    assert_true(b.slowdown > 3 * a.slowdown);
+    assert_true(a.slowdown - Z999 * a.slowdown_ci95 > a0.slowdown + Z999 * a0.slowdown_ci95);
+    /* an allreduce with noise in it slows with the ranks */
+    assert_int_equal(place_simulate(&coarse, 64, 1, 400, PLACE_SYNC_ALLREDUCE, 2, 1, 5, &b64, &e), 0);
+    assert_int_equal(place_simulate(&coarse, 4096, 1, 200, PLACE_SYNC_ALLREDUCE, 2, 1, 5, &b, &e), 0);
+    print_message("allreduce, 10 Hz x 1 ms: 64 ranks %.3f, 4096 ranks %.3f\n", b64.slowdown, b.slowdown);
+    assert_true(b.slowdown - Z999 * b.slowdown_ci95 > b64.slowdown + Z999 * b64.slowdown_ci95);
+    /* refused without a detour stream */
+    place_sim_noise ex = {.kind = PLACE_SIMN_EXP, .w_us = 100, .mu_us = 10, .in_collective = 1};
+    assert_int_equal(place_simulate(&ex, 64, 1, 100, PLACE_SYNC_BARRIER, 0, 1, 1, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "detour stream"));
+}
+
 static void test_collective_costs(void **s)
 {
     (void)s;
@@ -133,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_exact_poisson),
         cmocka_unit_test(test_exact_trace),
         cmocka_unit_test(test_collective_costs),
+        cmocka_unit_test(test_noise_in_the_collective),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

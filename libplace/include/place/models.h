@@ -165,6 +165,8 @@ typedef struct place_sim_noise {
     place_lengths len;
     const double *trace;
     int trace_rows, trace_cols;
+    int in_collective;      /* POISSON: the detours (rate_hz, len) also hit the thread that
+                               handles the collective's messages (simulate.c) */
 } place_sim_noise;
 
 typedef struct place_sim_result {
