@@ -29,6 +29,10 @@ echo "== the barrier-step slowdown experiment (fdtd3d)"
 echo
 cat "$out/experiment/summary.md"
 echo
+echo "== the same runs carried to a million threads (placemodel --simulate)"
+"$pr" --jitter 10 -t "$(nproc)" -o "$out/experiment/jitter.json" >/dev/null
+"$root/scripts/plot-experiment-scale.sh" "$out/experiment" | grep -v '^plot:'
+echo
 echo "== pinning on a node that is not idle: a co-runner, the launcher's default, a reserved core"
 LOADS="quiet corunner" "$root/scripts/corunner.sh" "$out/corunner"
 echo
@@ -37,6 +41,9 @@ echo "  experiment/experiment.csv  every run: slowdown, models (a/b) and (c), mi
 echo "  experiment/slowdown.png    slowdown vs threads, pinned vs unpinned, with the models"
 echo "  experiment/speed.png       Mcells/s vs threads"
 echo "  experiment/reports/*.json  fdtd3d's report of each run"
+echo "  experiment/scale.png       the measured slowdown (N = 1..$(nproc)) beside the same runs' steps"
+echo "                             replayed to 10^6 threads (saturation marked) and the jitter"
+echo "                             probe's detours with a capped tail past it (the cap named)"
 echo "  corunner/corunner.md       pinned vs unpinned vs the launcher's default vs a reserved core,"
 echo "                             quiet and with a co-runner: time per step, migrations (5 reps)"
 echo "  plan-*.txt, plan-*.json    the plans"
