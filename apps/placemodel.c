@@ -53,6 +53,8 @@ static void usage(FILE *f)
           "                        its band: parametric (xi at its 95% ends) and bootstrap\n"
           "                        (--boot resamples, default 40; 0: none); --work defaults to\n"
           "                        the probe's quantum\n"
+          "  --periodic F:LEN  periodic noise: LEN_US every 1/F s on each CPU, computed exactly\n"
+          "                        (--phase-group G: G threads share one phase, aligned ticks)\n"
           "  --work US         work per step per thread (default 100 us)\n"
           "  --trials T        Monte Carlo steps per N (default 20000; fewer where one step of\n"
           "                        N threads draws many numbers, said in the output; none, and\n"
@@ -554,11 +556,82 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
     return rc;
 }
 
+/* --periodic: the exact periodic-noise slowdown (place_model_periodic_slowdowns) beside its
+ * Monte Carlo, and the Poisson model with the same rate and length (random arrivals). */
+static int periodic_main(double w, double freq, double len, int group, const double *Ns, int nn,
+                         int trials, uint64_t seed, const char *format)
+{
+    double ex[64];
+    place_error e;
+    if (!(w > 0))
+        return fail("--work 0: every step takes no time, and no slowdown is defined; expected "
+                    "--work > 0");
+    if (place_model_periodic_slowdowns(w, freq, len, group, Ns, nn, ex, &e) < 0)
+        return fail(e.msg);
+    place_lengths pl = {.kind = PLACE_LEN_FIXED, .len_us = len};
+    place_delay_dist pd;
+    int have_po = freq * w * 1e-6 <= 500 && place_poisson_delay(&pl, freq * w * 1e-6, &pd, NULL) == 0;
+    int text = !strcmp(format, "text"), csv = !strcmp(format, "csv");
+    if (text) {
+        printf("# periodic noise: %g us every %g us (%g Hz, %.3g%% of a CPU) on %g us of work; %s\n",
+               len, 1e6 / freq, freq, 100 * len * freq * 1e-6, w,
+               group > 1 ? "phases shared by groups of threads (aligned ticks), groups independent"
+                         : "every CPU its own phase");
+        if (group > 1)
+            printf("# phase group: %d threads\n", group);
+        printf("# slowdown = E[slowest of N] / one thread's pace alone (w / (1 - len / period));"
+               " phases uniform at the barrier's release (exact as N grows); Monte Carlo 95%%"
+               " interval; poisson: the same rate and length as random arrivals\n");
+        printf("%10s %14s %14s %12s %14s\n", "N", "exact", "monte_carlo", "ci95", "poisson");
+    } else if (csv) {
+        printf("n,exact,monte_carlo,ci95,poisson\n");
+    }
+    json_t *rows = json_array();
+    for (int i = 0; i < nn; i++) {
+        double ci = NAN, mc = NAN;
+        double g = ceil(Ns[i] / group);
+        if (g * trials <= 4e7) /* bound the phases drawn, as the other models do */
+            mc = place_model_periodic_monte_carlo(w, freq, len, group, Ns[i], trials,
+                                                  seed + (uint64_t)i, &ci);
+        else if (g * 10 <= 4e8)
+            mc = place_model_periodic_monte_carlo(w, freq, len, group, Ns[i], (int)fmax(10, 4e7 / g),
+                                                  seed + (uint64_t)i, &ci);
+        double p = have_po ? place_model_poisson_slowdown(&pd, w, Ns[i]) : NAN;
+        if (text) {
+            if (isfinite(mc))
+                printf("%10.0f %14.6f %14.6f %12.6f %14.6f\n", Ns[i], ex[i], mc, ci, p);
+            else
+                printf("%10.0f %14.6f %14s %12s %14.6f\n", Ns[i], ex[i], "skipped", "-", p);
+        } else if (csv) {
+            if (isfinite(mc))
+                printf("%.0f,%.9g,%.9g,%.9g,%.9g\n", Ns[i], ex[i], mc, ci, p);
+            else
+                printf("%.0f,%.9g,,,%.9g\n", Ns[i], ex[i], p);
+        }
+        json_t *r = json_pack("{s:f,s:f}", "n", Ns[i], "exact", ex[i]);
+        json_object_set_new(r, "monte_carlo", isfinite(mc) ? json_real(mc) : json_string("skipped"));
+        json_object_set_new(r, "ci95", isfinite(ci) ? json_real(ci) : json_string("skipped"));
+        json_object_set_new(r, "poisson", isfinite(p) ? json_real(p) : json_string("unavailable"));
+        json_array_append_new(rows, r);
+    }
+    if (have_po)
+        place_delay_dist_free(&pd);
+    if (!strcmp(format, "json"))
+        put_json(json_pack("{s:s,s:s,s:f,s:f,s:f,s:i,s:o}", "schema", "place-model/1", "model",
+                           "periodic", "work_us", w, "freq_hz", freq, "len_us", len, "phase_group",
+                           group, "rows", rows));
+    else
+        json_decref(rows);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"exp", required_argument, 0, 'e'},
                                        {"detour", required_argument, 0, 'd'},
                                        {"poisson", required_argument, 0, 'P'},
+                                       {"periodic", required_argument, 0, 'R'},
+                                       {"phase-group", required_argument, 0, 'g'},
                                        {"lengths", required_argument, 0, 'L'},
                                        {"jitter", required_argument, 0, 'j'},
                                        {"work", required_argument, 0, 'w'},
@@ -583,7 +656,7 @@ int main(int argc, char **argv)
                                        {0, 0, 0, 0}};
     char kind = 0;
     double mu = 0, p = 0, L = 0, w = 100, maxn = 1e6, rate = 0, cap = 10000;
-    int trials = 20000, boot = 40, work_given = 0, exp_lengths = 0;
+    int trials = 20000, boot = 40, work_given = 0, exp_lengths = 0, phase_group = 1;
     int64_t seed = 1;
     const char *jitter = NULL, *format = "text", *trace = NULL;
     int simulate = 0, maxn_given = 0, gpd_tail = 0, in_coll = 0;
@@ -618,6 +691,22 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case 'R': {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", optarg);
+            char *colon = strchr(buf, ':');
+            if (!colon)
+                return fail("--periodic: expected FREQ_HZ:LEN_US, e.g. 250:20");
+            *colon = '\0';
+            kind = 'q';
+            rc = place_parse_double("--periodic FREQ_HZ", buf, 1e-3, 1e6, &rate, &e) ||
+                 place_parse_double("--periodic LEN_US", colon + 1, 0, 1e9, &L, &e);
+            if (!rc && !(L < 1e6 / rate))
+                return fail("--periodic: the length is as long as the period or longer (the CPU "
+                            "would never work); expected LEN_US below 1e6 / FREQ_HZ");
+            break;
+        }
+        case 'g': rc = place_parse_int("--phase-group", optarg, 1, 1 << 30, &phase_group, &e); break;
         case 'L':
             if (strcmp(optarg, "fixed") && strcmp(optarg, "exp"))
                 return fail("--lengths: expected fixed or exp");
@@ -668,7 +757,7 @@ int main(int argc, char **argv)
     }
     if (!kind)
         return fail("no noise given; expected --exp MEAN_US, --detour P:LEN_US, --poisson "
-                    "RATE_HZ:LEN_US or --jitter FILE");
+                    "RATE_HZ:LEN_US, --periodic FREQ_HZ:LEN_US or --jitter FILE");
     if (optind < argc)
         return fail("unexpected argument; see placemodel --help");
     if (kind == 't' && !simulate)
@@ -680,6 +769,9 @@ int main(int argc, char **argv)
         if (kind == 'b')
             return fail("--simulate takes --exp, --poisson, --jitter or --trace; --detour is the "
                         "hit-probability model, a chance and not a noise source");
+        if (kind == 'q')
+            return fail("--simulate takes --exp, --poisson, --jitter or --trace; --periodic is "
+                        "computed exactly, without a simulation");
         if (!maxn_given)
             maxn = 1048576;
         if (maxn > 16777216)
@@ -805,6 +897,8 @@ int main(int argc, char **argv)
         if (N >= maxn)
             break;
     }
+    if (kind == 'q')
+        return periodic_main(w, rate, L, phase_group, Ns, nn, trials, (uint64_t)seed, format);
     /* the Poisson model with measured detours (jitter) or given ones */
     place_delay_dist pd = {0};
     double *pg = NULL, *plo = NULL, *phi = NULL, *blo = NULL, *bhi = NULL;

@@ -209,3 +209,73 @@ double place_noise_draw_us(const place_noise *n, uint64_t *state)
         return -n->mean_us * log(u);
     return u < n->p ? n->len_us : 0;
 }
+
+/* ---- periodic noise ---------------------------------------------------------------------- */
+
+double place_periodic_step(double w, double period_us, double len_us, double phi_us)
+{
+    double gap = period_us - len_us;
+    double b = phi_us > gap ? phi_us - gap : 0;
+    double k = b + w > phi_us ? ceil((b + w - phi_us) / gap) : 0;
+    return b + w + k * len_us;
+}
+
+static int periodic_check(double w, double freq_hz, double len_us, int group, place_error *err)
+{
+    if (!(w > 0 && freq_hz > 0 && len_us >= 0 && len_us < 1e6 / freq_hz && group >= 1 &&
+          isfinite(w)))
+        return place_error_set(err, PLACE_EINVAL, "periodic noise of %g us every %g us on %g us "
+                               "of work, phases shared by %d; expected work > 0 and a length "
+                               "shorter than the period", len_us, 1e6 / freq_hz, w, group);
+    return 0;
+}
+
+int place_model_periodic_slowdowns(double w, double freq_hz, double len_us, int group,
+                                   const double *Ns, int nn, double *out, place_error *err)
+{
+    if (periodic_check(w, freq_hz, len_us, group, err) < 0)
+        return -1;
+    enum { M = 1 << 20 };
+    double P = 1e6 / freq_hz, base = w / (1 - len_us / P);
+    double *t = malloc(sizeof(double) * M);
+    if (!t)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory for %d phases", M);
+    for (int j = 0; j < M; j++)
+        t[j] = place_periodic_step(w, P, len_us, (j + 0.5) * P / M);
+    for (int i = 0; i < nn; i++) {
+        /* one group: every CPU at one phase, and the slowest (which sets the release) never
+         * starts inside a tick: the pace of one thread */
+        double g = ceil(Ns[i] / group);
+        out[i] = g <= 1 ? 1 : place_model_empirical_emax(t, M, g) / base;
+    }
+    free(t);
+    return 0;
+}
+
+double place_model_periodic_monte_carlo(double w, double freq_hz, double len_us, int group,
+                                        double N, int trials, uint64_t seed, double *ci)
+{
+    *ci = NAN;
+    if (periodic_check(w, freq_hz, len_us, group, NULL) < 0 || trials < 2)
+        return NAN;
+    long g = (long)ceil(N / group);
+    if (g <= 1) {
+        *ci = 0;
+        return 1;
+    }
+    double P = 1e6 / freq_hz, base = w / (1 - len_us / P), s = 0, s2 = 0;
+    place_rng r;
+    place_rng_seed(&r, seed);
+    for (int k = 0; k < trials; k++) {
+        double mx = 0;
+        for (long i = 0; i < g; i++) {
+            double v = place_periodic_step(w, P, len_us, place_rng_uniform(&r) * P);
+            mx = v > mx ? v : mx;
+        }
+        s += mx / base;
+        s2 += (mx / base) * (mx / base);
+    }
+    double m = s / trials, var = (s2 - trials * m * m) / (trials - 1);
+    *ci = 1.96 * sqrt(var > 0 ? var / trials : 0);
+    return m;
+}

@@ -135,6 +135,59 @@ static void test_gpd_fit_recovers_parameters(void **s)
     assert_non_null(strstr(e.msg, "at least 30"));
 }
 
+/* A CPU's timeline walked in small steps: the oracle for the periodic step time. */
+static double periodic_walk(double w, double P, double D, double phi)
+{
+    const double dt = 0.002;
+    double t = 0, done = 0;
+    while (done < w - 1e-9) {
+        /* in a tick when t lies in [phi + nP, phi + nP + D) for some n >= -1 */
+        double x = fmod(t - phi + P, P);
+        if (!(x < D))
+            done += dt;
+        t += dt;
+    }
+    return t;
+}
+
+/* Periodic noise: the step time against a walked timeline; the exact slowdown against its
+ * Monte Carlo and against an independent check's figures (200 us steps, 2.5% of a CPU, 2^21
+ * threads: 1.01 / 1.10 / 2.2 / 13.2); a node of aligned CPUs pays once. */
+static void test_periodic_exact(void **s)
+{
+    (void)s;
+    for (int k = 0; k < 60; k++) {
+        double P = 20 + 200 * unif(), D = P * 0.3 * unif(), w = 5 + 300 * unif(), phi = P * unif();
+        double a = place_periodic_step(w, P, D, phi), b = periodic_walk(w, P, D, phi);
+        if (fabs(a - b) > 0.01)
+            print_message("w %g P %g D %g phi %g: %g, walked %g\n", w, P, D, phi, a, b);
+        assert_true(fabs(a - b) <= 0.01);
+    }
+    const double f[] = {10000, 1000, 100, 10}, want[] = {1.0116, 1.0969, 2.1938, 13.1625};
+    const double Ns[] = {1, 2, 64, 4096, 2097152};
+    for (int i = 0; i < 4; i++) {
+        double out[5], ci;
+        place_error e;
+        assert_int_equal(place_model_periodic_slowdowns(200, f[i], 25000 / f[i], 1, Ns, 5, out, &e), 0);
+        print_message("%g Hz x %g us: %.4f %.4f %.4f %.4f %.4f\n", f[i], 25000 / f[i], out[0], out[1],
+                      out[2], out[3], out[4]);
+        assert_true(out[0] == 1 && fabs(out[4] - want[i]) < 5e-4);
+        for (int j = 1; j < 4; j++) {
+            double mc = place_model_periodic_monte_carlo(200, f[i], 25000 / f[i], 1, Ns[j], 2000,
+                                                         7 + j, &ci);
+            assert_true(fabs(mc - out[j]) <= Z999 * ci + 1e-3 * out[j]);
+        }
+        /* aligned in pairs: 2 threads are one group, 4096 threads 2048 groups */
+        double o2[5];
+        assert_int_equal(place_model_periodic_slowdowns(200, f[i], 25000 / f[i], 2, Ns, 5, o2, &e), 0);
+        assert_true(o2[1] == 1 && o2[3] <= out[3] + 1e-12);
+    }
+    place_error e;
+    double o;
+    assert_int_equal(place_model_periodic_slowdowns(200, 10, 1e5, 1, Ns, 1, &o, &e), -1);
+    assert_non_null(strstr(e.msg, "shorter than the period"));
+}
+
 /* The fit's checks: a GPD sample is stable over thresholds and has one mode; a tail that
  * begins above the threshold is unstable (the refits find the heavier tail); two clusters
  * (exceedances near the threshold and far from it) give a likelihood with two modes that the
@@ -390,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_gpd_fit_recovers_parameters),
         cmocka_unit_test(test_detour_pool_keeps_the_tail),
         cmocka_unit_test(test_gpd_fit_checks),
+        cmocka_unit_test(test_periodic_exact),
         cmocka_unit_test(test_coincidence_against_chance),
         cmocka_unit_test(test_mixture_closed_form_against_monte_carlo),
         cmocka_unit_test(test_step_noise_analysis),

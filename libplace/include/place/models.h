@@ -46,6 +46,31 @@ PLACE_API int place_model_migrate(double remaining_s, double sigma, double cost_
 PLACE_API int place_model_migrate_barrier(double steps, const double *t_now, const double *t_after,
                                           int n, double cost_s, double *gain_s);
 
+/* ---- Periodic noise, exactly -------------------------------------------------------------
+ * A timer on every CPU takes it for len_us every period P = 1e6 / freq_hz us (len < P), at
+ * the CPU's own phase, or at one phase shared by a group of `group` CPUs (a node whose
+ * ticks are aligned; groups independent). A thread needs w us of work; phi, the time from
+ * the step's start to its CPU's next tick, is uniform on [0, P) at a barrier's release (the
+ * release is set by the slowest thread and says nothing of the other CPUs' phases: exact as
+ * N grows). A tick running at the start takes b = max(0, phi - (P - len)) first; then
+ * K = max(0, ceil((b + w - phi) / (P - len))) ticks fall into the work, and the step takes
+ * T(phi) = b + w + K len. slowdown(N) = E[max of the N / group groups' T] / (w / (1 - len /
+ * P)), the pace of one thread alone, running back to back (it never starts inside a tick:
+ * slowdown(1) = 1). */
+PLACE_API double place_periodic_step(double w, double period_us, double len_us, double phi_us);
+
+/* The nn slowdowns at thread counts Ns: E[max] over the sorted T of 2^20 phases evenly
+ * spaced (their empirical max, as in (c)). -1 with err for len >= P or w <= 0 or group < 1. */
+PLACE_API int place_model_periodic_slowdowns(double w, double freq_hz, double len_us, int group,
+                                             const double *Ns, int nn, double *out,
+                                             place_error *err);
+
+/* The same by Monte Carlo, from uniform phases drawn for N / group groups per trial (an
+ * independent route to the integral); the 95% half-width in *ci. */
+PLACE_API double place_model_periodic_monte_carlo(double w, double freq_hz, double len_us,
+                                                  int group, double N, int trials, uint64_t seed,
+                                                  double *ci);
+
 /* ---- Detours in time: the Poisson model ------------------------------------------------
  * Detours arrive as a Poisson process of rate R per second while a thread works w us,
  * so a step holds K ~ Poisson(lambda = R w) detours (a detour brings no further ones);
