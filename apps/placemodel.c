@@ -434,8 +434,11 @@ static double simulate_estimate(place_sim_noise *nz, const simopts *so, double m
         return -1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    for (double N = 1; N <= maxn; N *= 2)
+    for (double N = 1; N <= maxn; N *= 2) {
         total += N;
+        if (nz->kind == PLACE_SIMN_TRACE && N >= nz->trace_rows)
+            break; /* a replay stops where it saturates */
+    }
     return secs / (n0 * steps0) * total * so->steps;
 }
 

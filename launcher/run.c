@@ -487,6 +487,15 @@ static int jitter_run(const options *o, const place_launch *l, const place_assig
         printf("# rank %d: tail above %.1f us (%d detours): xi %.3f [%.3f, %.3f] (95%%), tail index "
                "%.2f\n", l->rank, r.tail_u, r.tail_n, r.tail_xi, r.tail_xi_lo, r.tail_xi_hi,
                r.tail_index);
+    if (r.tick.found)
+        printf("# rank %d: a timer tick: detours cluster at a %.1f us period (%.0f Hz, p %.2g), %.0f%% "
+               "of them within 5%% of its phase; the CPUs' phases %s\n", l->rank, r.tick.period_us,
+               r.tick.hz, r.tick.p_value, 100 * r.tick.near_fraction, r.tick.nthreads < 2 ? "(one CPU)"
+               : r.tick.aligned ? "aligned (the CPUs tick at once: shared noise, as without skew_tick=1)"
+               : "staggered (each CPU ticks at its own phase)");
+    else
+        printf("# rank %d: no timer tick in the detours (100, 250, 300, 1000 Hz: p %.2g)\n", l->rank,
+               r.tick.p_value);
     if (r.tail_ok) {
         char chk[600];
         place_gpd_checks_text(&r.tail_fit, chk, sizeof chk);

@@ -367,6 +367,7 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
         }
         place_coincidence c;
         place_coincidence_streams(ds, npus, &c);
+        place_tick_analyze(ds, npus, &res->tick);
         res->coincidence_chance = c.expected;
         res->coincidence_kappa = c.kappa;
         res->coincidence_len_corr = c.len_corr;
@@ -468,6 +469,14 @@ int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *
         json_object_set_new(tail, "xi_second_mode", isnan(f->xi_alt) ? json_null() : json_real(f->xi_alt));
     }
     json_object_set_new(o, "tail", tail);
+    const place_tick *tk = &r->tick;
+    json_t *ph = json_array();
+    for (int i = 0; i < tk->nthreads; i++)
+        json_array_append_new(ph, json_pack("{s:f,s:f}", "phase_us", tk->phase_us[i], "R", tk->R[i]));
+    json_object_set_new(o, "tick", json_pack("{s:b,s:f,s:f,s:f,s:b,s:f,s:o}", "found", tk->found,
+                                             "hz", tk->hz, "period_us", tk->period_us, "p_value",
+                                             tk->p_value, "aligned", tk->aligned, "near_fraction",
+                                             tk->near_fraction, "threads", ph));
     int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (rc < 0 || fputc('\n', f) == EOF)

@@ -217,6 +217,101 @@ void place_gpd_checks_text(const place_gpd_fit *f, char *buf, size_t n)
 #undef PUT
 }
 
+/* ---- a timer tick ----------------------------------------------------------------------- */
+
+/* Per thread: the resultant of the detours' phases at period P (us). */
+static void fold(const place_detour_stream *s, double P, double *c, double *sn)
+{
+    *c = *sn = 0;
+    for (int k = 0; k < s->n; k++) {
+        double ph = 2 * M_PI * fmod(s->start_s[k] * 1e6, P) / P;
+        *c += cos(ph);
+        *sn += sin(ph);
+    }
+}
+
+/* log of the chi-square tail with 2m degrees of freedom at 2z: e^-z sum_{k<m} z^k / k! */
+static double log_chi2_tail(double z, int m)
+{
+    double term = 0, lsum = -INFINITY; /* log of the sum, by log-sum-exp */
+    for (int k = 0; k < m; k++) {
+        term = k ? term + log(z) - log((double)k) : 0;
+        lsum = lsum > term ? lsum + log1p(exp(term - lsum)) : term + log1p(exp(lsum - term));
+    }
+    return -z + lsum;
+}
+
+void place_tick_analyze(const place_detour_stream *s, int nstreams, place_tick *t)
+{
+    memset(t, 0, sizeof *t);
+    t->p_value = 1;
+    int idx[PLACE_TICK_MAX_THREADS], m = 0;
+    for (int i = 0; i < nstreams && m < PLACE_TICK_MAX_THREADS; i++)
+        if (s[i].n >= 10)
+            idx[m++] = i;
+    if (m == 0)
+        return;
+    static const double hz[] = {100, 250, 300, 1000};
+    enum { NH = sizeof hz / sizeof *hz, REFINE = 20 }; /* +-0.2% in steps of 0.01% */
+    double hz_z[NH], hz_P[NH], maxz = 0;
+    int tried = 0;
+    for (int h = 0; h < NH; h++) {
+        hz_z[h] = -1;
+        for (int d = -REFINE; d <= REFINE; d++) {
+            double P = 1e6 / hz[h] * (1 + 1e-4 * d), z = 0;
+            tried++;
+            for (int j = 0; j < m; j++) {
+                double c, sn;
+                fold(&s[idx[j]], P, &c, &sn);
+                z += (c * c + sn * sn) / s[idx[j]].n;
+            }
+            if (z > hz_z[h]) {
+                hz_z[h] = z;
+                hz_P[h] = P;
+            }
+        }
+        maxz = hz_z[h] > maxz ? hz_z[h] : maxz;
+    }
+    /* a tick of period P also lines up at P / k (4 ms ticks fold onto one phase at 1 ms
+     * too), but a 1 ms tick spreads over four phases at 4 ms: the longest period that keeps
+     * most of the best Z is the tick's own */
+    double bestz = -1, bestP = 0;
+    for (int h = 0; h < NH && bestz < 0; h++)
+        if (hz_z[h] >= 0.8 * maxz) {
+            bestz = hz_z[h];
+            bestP = hz_P[h];
+            t->hz = hz[h];
+        }
+    t->period_us = bestP;
+    t->nthreads = m;
+    double lp = log_chi2_tail(bestz, m) + log((double)tried);
+    t->p_value = lp >= 0 ? 1 : exp(lp);
+    t->found = t->p_value < 1e-3;
+    int64_t near = 0, all = 0;
+    t->aligned = 1;
+    for (int j = 0; j < m; j++) {
+        const place_detour_stream *st = &s[idx[j]];
+        double c, sn;
+        fold(st, bestP, &c, &sn);
+        double mean = atan2(sn, c);
+        t->R[j] = sqrt(c * c + sn * sn) / st->n;
+        t->phase_us[j] = fmod(mean / (2 * M_PI) * bestP + bestP, bestP);
+        double dj = fabs(t->phase_us[j] - t->phase_us[0]);
+        dj = dj > bestP / 2 ? bestP - dj : dj;
+        if (dj > 0.05 * bestP)
+            t->aligned = 0;
+        for (int k = 0; k < st->n; k++) {
+            double d = fabs(fmod(st->start_s[k] * 1e6, bestP) - t->phase_us[j]);
+            d = d > bestP / 2 ? bestP - d : d;
+            near += d <= 0.05 * bestP;
+        }
+        all += st->n;
+    }
+    t->near_fraction = all ? (double)near / (double)all : 0;
+    if (!t->found)
+        t->aligned = 0;
+}
+
 /* ---- detour lengths kept by a long probe ------------------------------------------------ */
 
 void place_detour_pool_free(place_detour_pool *p)

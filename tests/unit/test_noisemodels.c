@@ -135,6 +135,64 @@ static void test_gpd_fit_recovers_parameters(void **s)
     assert_non_null(strstr(e.msg, "at least 30"));
 }
 
+/* Detour streams for the tick analysis: a tick every P us at phase ph (each with
+ * probability keep) mixed with Poisson detours at rate R, over 10 s, in time order. */
+static int tick_stream(double P, double ph, double keep, double R, double *st, double *len, int cap)
+{
+    int n = 0;
+    double next_tick = ph, next_r = R > 0 ? -log(unif()) / R * 1e6 : 1e18;
+    while (n < cap) {
+        double t = next_tick < next_r ? next_tick : next_r;
+        if (t > 10e6)
+            break;
+        if (next_tick <= next_r) {
+            next_tick += P;
+            if (unif() >= keep)
+                continue;
+        } else {
+            next_r += -log(unif()) / R * 1e6;
+        }
+        st[n] = t * 1e-6;
+        len[n++] = 5;
+    }
+    return n;
+}
+
+/* The tick analysis: a 250 Hz tick aligned on two CPUs, the same staggered, a 1 kHz tick
+ * (not taken for 250 Hz, whose period it divides), and random detours (no tick). */
+static void test_tick_analysis(void **s)
+{
+    (void)s;
+    enum { CAP = 40000 };
+    static double st[2][CAP], ln[2][CAP];
+    struct { double P, ph1, keep, R; int found, aligned; double hz; } c[] = {
+        {4000, 1200, 0.3, 300, 1, 1, 250},
+        {4000, 3200, 0.3, 300, 1, 0, 250},
+        {1000, 1200 - 1000, 0.3, 300, 1, 1, 1000},
+        {4000, 1200, 0, 600, 0, 0, 0},
+    };
+    for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+        place_detour_stream ds[2];
+        int n0 = tick_stream(c[k].P, 1200 - (c[k].P == 1000 ? 1000 : 0), c[k].keep, c[k].R, st[0], ln[0], CAP);
+        int n1 = tick_stream(c[k].P, c[k].ph1, c[k].keep, c[k].R, st[1], ln[1], CAP);
+        ds[0] = (place_detour_stream){st[0], ln[0], n0, 50, 10};
+        ds[1] = (place_detour_stream){st[1], ln[1], n1, 50, 10};
+        place_tick t;
+        place_tick_analyze(ds, 2, &t);
+        print_message("case %zu: found %d, %.0f Hz, p %.3g, aligned %d, phases %.0f %.0f us, R %.2f "
+                      "%.2f, near %.2f\n", k, t.found, t.hz, t.p_value, t.aligned, t.phase_us[0],
+                      t.phase_us[1], t.R[0], t.R[1], t.near_fraction);
+        assert_int_equal(t.found, c[k].found);
+        assert_int_equal(t.aligned, c[k].aligned);
+        if (c[k].found) {
+            assert_true(t.hz == c[k].hz);
+            assert_true(fabs(t.phase_us[0] - fmod(1200, c[k].P)) < 0.02 * c[k].P);
+        } else {
+            assert_true(t.p_value > 1e-3);
+        }
+    }
+}
+
 /* A CPU's timeline walked in small steps: the oracle for the periodic step time. */
 static double periodic_walk(double w, double P, double D, double phi)
 {
@@ -444,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_detour_pool_keeps_the_tail),
         cmocka_unit_test(test_gpd_fit_checks),
         cmocka_unit_test(test_periodic_exact),
+        cmocka_unit_test(test_tick_analysis),
         cmocka_unit_test(test_coincidence_against_chance),
         cmocka_unit_test(test_mixture_closed_form_against_monte_carlo),
         cmocka_unit_test(test_step_noise_analysis),

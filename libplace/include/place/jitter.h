@@ -74,6 +74,7 @@ typedef struct place_jitter_result {
     int tail_n;
     char tail_note[160];
     place_gpd_fit tail_fit;    /* the whole fit, with its checks (tail_ok) */
+    place_tick tick;           /* a timer tick in the detours' start times (noisestats.h) */
 } place_jitter_result;
 
 /* Runs the probe: one thread pinned to each PU in `pus`, all started together. */

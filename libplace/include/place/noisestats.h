@@ -106,6 +106,26 @@ typedef struct place_coincidence {
 PLACE_API void place_coincidence_streams(const place_detour_stream *s, int nstreams,
                                          place_coincidence *c);
 
+/* ---- A timer tick in the detours ---------------------------------------------------------
+ * Detours a periodic timer starts (the kernel's tick) fall at one phase of its period. For
+ * each candidate frequency (CONFIG_HZ's 100, 250, 300 and 1000 Hz, each refined within
+ * +-0.2% for the clocks' drift) the detours' start times are folded at its period: per
+ * thread the mean phase and the mean resultant length R (0: no preferred phase, 1: every
+ * detour at one phase) and Rayleigh's Z = n R^2. The best frequency is the largest sum of
+ * Z; under no periodicity 2 sum Z is chi-square with 2 x threads degrees of freedom, and
+ * p_value is its tail times the periods tried. found: p_value < 1e-3. aligned: every
+ * thread's mean phase within 5% of the period of the first thread's (the CPUs tick at once,
+ * as without skew_tick=1); near_fraction: the detours within 5% of the period of their
+ * thread's mean phase. */
+#define PLACE_TICK_MAX_THREADS 64
+typedef struct place_tick {
+    int found, aligned, nthreads;       /* nthreads: analysed (the first 64 with detours) */
+    double hz, period_us, p_value, near_fraction;
+    double phase_us[PLACE_TICK_MAX_THREADS], R[PLACE_TICK_MAX_THREADS];
+} place_tick;
+
+PLACE_API void place_tick_analyze(const place_detour_stream *s, int nstreams, place_tick *t);
+
 /* ---- Barrier-aligned steps ---------------------------------------------------------------
  * From per-thread step times (steps x threads, row-major, us): the noise-free reference
  * (the 5% quantile of all the times), each time's delay over it, a hit where the delay
