@@ -3,15 +3,21 @@
 # swept against the step length (Petrini et al., SC03), measured for N = 1 and 2 threads and
 # carried to 1,048,576 ranks by the trace-driven simulation.
 #   Timer-driven noise (noisebench --noise-thread, SCHED_FIFO: needs root or CAP_SYS_NICE):
-#   FRACTION (default 0.025) of each CPU taken as frequent short or rare long detours
+#   FRACTION (default 0.05, measured) of each CPU taken as frequent short or rare long detours
 #   (10 kHz, 1 kHz, 100 Hz, 10 Hz), each with every CPU's detours at the same instants
 #   (sync) or at its own phase (unsync), and no injected noise; fixed work per step of
 #   WORKS us (default "200 2000 20000"); REPS repetitions (default 5), alternating.
 #   Each 2-thread run writes its steps (--trace); the repetitions' traces pooled are replayed
 #   by placemodel --simulate for ranks of 2 threads (the node's own correlation, nodes
 #   independent) through a dissemination barrier with no latency, to 1,048,576 ranks.
-#   Beside them the Poisson model with the same rate and length (periodic noise treated as
-#   random arrivals, and independent across threads: where that is wrong shows).
+#   Equal overhead is measured, not nominal: each wake-up costs more than its LEN (a context
+#   switch, cold caches), so before the sweep every frequency is run on one thread at its
+#   nominal length against no noise (CAL_REPS, default 3, at 2000 us steps), its cost per
+#   wake-up beyond LEN is taken out of LEN, and the target overhead is raised (said) where
+#   the wake-ups alone would pass FRACTION: OUTDIR/calibration.csv.
+#   Beside them the exact periodic model (placemodel --periodic: each CPU its own phase, or
+#   one per node for sync) and the Poisson model with the same rate, both with the measured
+#   length per wake-up (LEN plus its cost).
 # -> OUTDIR/signatures.csv (every run), OUTDIR/simulated.csv, OUTDIR/signatures.md,
 #    OUTDIR/signatures.png (slowdown vs N at each step length), OUTDIR/steplength.png
 #    (slowdown vs step length at N = 2 measured and at 10^6 simulated)
@@ -23,7 +29,7 @@ export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: in
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/signatures}
 reps=${REPS:-5}
-frac=${FRACTION:-0.025}
+frac=${FRACTION:-0.05}
 works=${WORKS:-200 2000 20000}
 freqs=${FREQS:-10000 1000 100 10}
 maxn=${MAX_RANKS:-1048576}
@@ -39,11 +45,54 @@ if [ "${SKIP_MEASURE:-0}" = 1 ]; then  # replay and report what an earlier run m
   [ -s "$csv" ] || { echo "noise-signatures: SKIP_MEASURE=1 but no $csv" >&2; exit 2; }
   reps_run=0
 else
-  echo "signature,freq_hz,len_us,phase,work_us,threads,rep,slowdown,noise_cost_us,b2b_noise_cost_us,skew_us,other_cpus" > "$csv"
+  echo "signature,freq_hz,len_us,phase,work_us,threads,rep,slowdown,noise_cost_us,b2b_noise_cost_us,skew_us,other_cpus,mean_us" > "$csv"
 fi
+# calibration: each wake-up's cost beyond its length, measured on one thread: the share of
+# the CPU the noise takes is 1 - (mean step without) / (mean step with), at 2000 us steps,
+# for at least 300 wake-ups (at most 7500 steps); its cost per wake-up beyond LEN is that
+# share's time per period less LEN. A frequency whose wake-ups alone take the target share
+# cannot run at it here: left out, said.
+cal=$out/calibration.csv
+if [ "${SKIP_MEASURE:-0}" != 1 ]; then
+  mstep() { # steps seed [noise args]: the median over CAL_REPS runs of the mean step
+    for r in $(seq 1 "${CAL_REPS:-3}"); do
+      "$bin/noisebench" --threads 1 --steps "$1" --work 2000 --seed "$r" "${@:3}" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["mean_mean_us"])'
+    done | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  }
+  echo "freq_hz,nominal_len_us,share_measured,wake_cost_us,len_us,target_fraction" > "$cal"
+  base=$(mstep 1000 x)
+  for f in $freqs; do
+    nominal=$(python3 -c "print('%g' % ($frac * 1e6 / $f))")
+    st=$(python3 -c "import math; print(min(7500, max(500, math.ceil(300 / ($f * 2000e-6)))))")
+    # CAL_PASSES (default 2): measure at the current length, take the wake-up's cost out of
+    # the target's length, again at the new length (the cost is not quite a constant)
+    len=$nominal share=0 cost=0
+    for pass in $(seq 1 "${CAL_PASSES:-2}"); do
+      m=$(mstep "$st" x --noise-thread "$f:$len")
+      read -r share cost len < <(python3 -c "import sys
+f, l, m, b, frac = map(float, sys.argv[1:])
+share = max(0.0, 1 - b / m)
+c = max(0.0, share * 1e6 / f - l)
+ln = frac * 1e6 / f - c
+print('%.5f %.3f %s' % (share, c, '%.3f' % ln if ln >= 0.1 else 'none'))" "$f" "$len" "$m" "$base" "$frac")
+      [ "$len" = none ] && break
+    done
+    [ "$len" = none ] && len=
+    echo "$f,$nominal,$share,$cost,$len,$frac" >> "$cal"
+  done
+  cat "$cal" >&2
+fi
+[ -s "$cal" ] || { echo "noise-signatures: no $cal (run without SKIP_MEASURE=1 first)" >&2; exit 2; }
 sigs="none"
 for f in $freqs; do
-  len=$(python3 -c "print('%g' % ($frac * 1e6 / $f))")
+  row=$(awk -F, -v f="$f" 'NR > 1 && $1 == f' "$cal")
+  [ -n "$row" ] || { echo "noise-signatures: $cal has no row for $f Hz" >&2; exit 2; }
+  IFS=, read -r _ _ share cost len _ <<< "$row"
+  if [ -z "$len" ]; then
+    echo "noise-signatures: $f Hz left out: its wake-ups alone take $(python3 -c "print('%.1f' % (100 * $f * $cost * 1e-6))")% of a CPU here, more than the target $frac" >&2
+    continue
+  fi
   sigs="$sigs $f:$len:unsync $f:$len:sync"
 done
 t0=$(date +%s)
@@ -61,7 +110,8 @@ d = json.loads(sys.stdin.read()); sg = sys.argv[1]
 f, l, ph = (sg.split(":") + ["", "", ""])[:3] if sg != "none" else ("", "", "")
 ld = d["machine_load"]["other_cpus"] if isinstance(d["machine_load"], dict) else ""
 print(",".join(map(str, [sg, f, l, ph, d["work_us"], d["threads"], sys.argv[2], "%.5f" % d["measured_slowdown"],
-      "%.2f" % d["noise_cost_us"], "%.2f" % d["b2b_noise_cost_us"], "%.2f" % d["mean_skew_us"], ld])))' "$sg" "$rep" >> "$csv"
+      "%.2f" % d["noise_cost_us"], "%.2f" % d["b2b_noise_cost_us"], "%.2f" % d["mean_skew_us"], ld,
+      "%.2f" % d["mean_mean_us"]])))' "$sg" "$rep" >> "$csv"
       done
     done
   done
@@ -71,7 +121,7 @@ done
 # the simulation from the pooled 2-thread traces, and the Poisson model beside it
 sim=$out/simulated.csv
 [ "${SKIP_SIM:-0}" = 1 ] && [ -s "$sim" ] && works_sim="" || works_sim=$works  # SKIP_SIM=1: redraw only
-[ -z "$works_sim" ] || echo "signature,work_us,ranks,threads,slowdown,ci95,poisson" > "$sim"
+[ -z "$works_sim" ] || echo "signature,work_us,ranks,threads,slowdown,ci95,poisson,periodic,poisson_at_max" > "$sim"
 for w in $works_sim; do
   for sg in $sigs; do
     pooled="$out/traces/pooled-${sg//:/_}-w$w.csv"
@@ -80,30 +130,36 @@ for w in $works_sim; do
       f="$out/traces/${sg//:/_}-w$w-n$n_max-$rep.csv"
       if [ $first = 1 ]; then grep -v '^#' "$f" > "$pooled"; first=0; else grep '^[0-9]' "$f" >> "$pooled"; fi
     done
-    pcol=()
+    pcol=() per=""
     if [ "$sg" != none ]; then
-      IFS=: read -r fq ln _ <<< "$sg"
-      pcol=("$bin/placemodel" --poisson "$fq:$ln" --work "$w" --max-n "$maxn" --trials 2000 --format csv)
+      IFS=: read -r fq ln ph <<< "$sg"
+      # the models take the measured length per wake-up: LEN plus its cost
+      leff=$(awk -F, -v f="$fq" 'NR > 1 && $1 == f {print $5 + $4}' "$cal")
+      pcol=("$bin/placemodel" --poisson "$fq:$leff" --work "$w" --max-n $((maxn * n_max)) --trials 2000 --format csv)
+      grp=1; [ "$ph" = sync ] && grp=$n_max
+      per=$("$bin/placemodel" --periodic "$fq:$leff" --work "$w" --phase-group "$grp" \
+            --max-n $((maxn * n_max)) --trials 10 --format csv | tail -1 | cut -d, -f2)
     fi
     "$bin/placemodel" --simulate --trace "$pooled" --threads "$n_max" --max-n "$maxn" --steps 100 --format csv |
       python3 -c 'import csv, subprocess, sys
 sg, w, T = sys.argv[1], sys.argv[2], int(sys.argv[3])
 pois = {}
-if len(sys.argv) > 4:
-    for r in csv.DictReader(subprocess.run(sys.argv[4:], capture_output=True, text=True, check=True).stdout.splitlines()):
+if len(sys.argv) > 5:
+    for r in csv.DictReader(subprocess.run(sys.argv[5:], capture_output=True, text=True, check=True).stdout.splitlines()):
         pois[float(r["n"])] = r["closed_form"]
 for r in csv.DictReader(sys.stdin):
     n = float(r["ranks"]) * T
     p = pois.get(n, "")
     if not p and pois:  # the Poisson rows are 1, 2, 4, ... and 10^6: the nearest
         p = pois[min(pois, key=lambda k: abs(k - n))]
-    print(",".join([sg, w, r["ranks"], str(T), r["slowdown"], r["ci95"], p]))' "$sg" "$w" "$n_max" "${pcol[@]}" >> "$sim"
+    print(",".join([sg, w, r["ranks"], str(T), r["slowdown"], r["ci95"], p, sys.argv[4] if pois else "",
+                    pois[max(pois)] if pois else ""]))' "$sg" "$w" "$n_max" "$per" "${pcol[@]}" >> "$sim"
   done
 done
 
-python3 - "$out" "$n_max" > "$out/signatures.md" <<'PY'
+python3 - "$out" "$n_max" "$maxn" > "$out/signatures.md" <<'PY'
 import csv, math, os, sys
-out, T = sys.argv[1], int(sys.argv[2])
+out, T, maxn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rows = list(csv.DictReader(open(os.path.join(out, "signatures.csv"))))
 sim = list(csv.DictReader(open(os.path.join(out, "simulated.csv"))))
 from stats import mean_half, pm
@@ -116,8 +172,9 @@ for r in rows:
         sigs.append(r["signature"])
 works = sorted({float(r["work_us"]) for r in rows})
 big = max(int(r["ranks"]) for r in sim)
-print("| noise (fraction of a CPU) | step (us) | N=1 noise cost (us) | N=%d slowdown | N=%d barrier-to-barrier cost (us) | simulated, %d ranks x %d | Poisson model, same rate |" % (T, T, big, T))
-print("|---|---|---|---|---|---|---|")
+cal = {float(r["freq_hz"]): r for r in csv.DictReader(open(os.path.join(out, "calibration.csv")))}
+print("| noise (measured per wake-up) | step (us) | N=1 share of the CPU taken (measured) | N=1 noise cost (us) | N=%d slowdown | N=%d barrier-to-barrier cost (us) | replayed ranks x %d (the last, or where it saturates) | periodic model (exact), %d threads | Poisson model, same rate and length |" % (T, T, T, maxn * T))
+print("|---|---|---|---|---|---|---|---|---|")
 plot = {}
 for sg in sigs:
     for w in works:
@@ -126,13 +183,23 @@ for sg in sigs:
         s = [r for r in sim if r["signature"] == sg and float(r["work_us"]) == w]
         s = [max(s, key=lambda r: int(r["ranks"]))] if s else []  # the last row (a replay stops where it saturates)
         c1, _, _ = ci([r["noise_cost_us"] for r in r1], "%.1f")
+        # the share the noise takes: 1 - mean step without / with (means over repetitions)
+        r0 = [r for r in rows if r["signature"] == "none" and float(r["work_us"]) == w and r["threads"] == "1"]
+        m0, m1 = mean_half([r.get("mean_us", "") for r in r0])[0], mean_half([r.get("mean_us", "") for r in r1])[0]
+        share = "-" if sg == "none" or not (m0 == m0 and m1 == m1) else "%.1f%%" % (100 * (1 - m0 / m1))
         c2, m2, h2 = ci([r["slowdown"] for r in r2], "%.4f")
         c3, _, _ = ci([r["b2b_noise_cost_us"] for r in r2], "%.1f")
-        name = "none" if sg == "none" else "%s Hz x %s us, %s" % tuple(sg.split(":"))
-        print("| %s | %g | %s | %s | %s | %s | %s |" % (
-            name, w, c1, c2, c3, ("%.3f ± %.3f" % (float(s[0]["slowdown"]), float(s[0]["ci95"])) if s[0]["ci95"]
+        if sg == "none":
+            name = "none"
+        else:
+            f_, l_, ph_ = sg.split(":")
+            c_ = cal[float(f_)]
+            name = "%s Hz x %s us (+%s us a wake-up), %s" % (f_, l_, c_["wake_cost_us"], ph_)
+        print("| %s | %g | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, w, share, c1, c2, c3, ("%.3f ± %.3f at %s ranks" % (float(s[0]["slowdown"]), float(s[0]["ci95"]), s[0]["ranks"]) if s[0]["ci95"]
                                   else "%.3f (saturated at %s ranks)" % (float(s[0]["slowdown"]), s[0]["ranks"])) if s else "-",
-            "%.3f" % float(s[0]["poisson"]) if s and s[0]["poisson"] else "-"))
+            "%.3f" % float(s[0]["periodic"]) if s and s[0].get("periodic") else "-",
+            "%.3f" % float(s[0]["poisson_at_max"]) if s and s[0].get("poisson_at_max") else "-"))
         plot[(sg, w)] = (m2, h2)
 # data files for gnuplot
 for sg in sigs:
