@@ -167,8 +167,11 @@ fi
 
 # 3. extrapolation of the long probe, at the step of the noisebench runs (200 us)
 if stage 3; then
-"$bin/placemodel" --jitter "$out/jitter-long.json" --work 200 --format csv > "$out/extrapolation.csv"
-"$bin/placemodel" --jitter "$out/jitter-long.json" --work 200 > "$out/extrapolation.txt"
+# the cap (CAP_US, default 100 ms: above the longest detours seen here) sets the tail column
+# at large N: printed with it, and over other caps in the text
+"$bin/placemodel" --jitter "$out/jitter-long.json" --work 200 --cap-us "${CAP_US:-100000}" --format csv > "$out/extrapolation.csv"
+"$bin/placemodel" --jitter "$out/jitter-long.json" --work 200 --cap-us "${CAP_US:-100000}" > "$out/extrapolation.txt"
+echo "${CAP_US:-100000}" > "$out/extrapolation-cap.txt"
 fi
 
 # 4. the machine's own noise as noisebench and fdtd3d see it, at the same step length:
