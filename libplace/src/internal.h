@@ -103,6 +103,11 @@ void place_topocache_save(hwloc_topology_t h, const char *key, const char *path)
  * error for a malformed value. */
 int place_env_topo_cache(place_error *err);
 
+/* The PLACE_* names, indexed by place_env_var (envnames.c), and appending "NAME=VALUE" to a
+ * NULL-terminated list (0, or -1 out of memory). */
+extern const char *const place_env_names[];
+int place_env_push(char ***env, int *n, const char *name, const char *value);
+
 /* A rank's PLACE_GPUS and PLACE_NICS values (NULL when the plan hands none out) and its
  * vendors' variables ("NAME=VALUE", appended to *env). 0, or -1 out of memory. */
 int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gpus, char **nics,

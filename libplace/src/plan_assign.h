@@ -154,6 +154,10 @@ int plan_dev_prepare(place_plan *p, place_error *err);
 int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err);
 int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err);
 void plan_dev_free(place_plan *p);
+/* The name of request field F in messages: the caller's spelling, else "request.F"
+ * (plan_core.c). */
+extern const place_spelling plan_c_names;
+#define NAME(p, F) ((p)->req.spelling && (p)->req.spelling->F ? (p)->req.spelling->F : plan_c_names.F)
 const char *plan_dev_name(const place_plan *p, int which); /* 0 gpus, 1 gpu_bind, 2 nics,
                                                               3 threads, 4 gpus_auto */
 /* How the request asked for GPUs, in the caller's spelling: "--gpus auto" or

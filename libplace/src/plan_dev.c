@@ -113,16 +113,6 @@ int plan_gpu_in_scope(const place_plan *p, int g)
     return 0;
 }
 
-const char *plan_gpu_list_text(const place_plan *p, char *buf, size_t n)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < p->ngpu_scope && at + 24 < n; i++)
-        at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? "," : "",
-                               p->topo->dev[0][p->gpu_scope[i]].name);
-    return buf;
-}
-
 int plan_dev_prepare(place_plan *p, place_error *err)
 {
     const place_topo *t = p->topo;

@@ -13,56 +13,12 @@
 #include "place/parse.h"
 #include "place/runenv.h"
 
-static const char *const names[PLACE_ENV_COUNT] = {
-    [PLACE_ENV_RANK] = "PLACE_RANK",
-    [PLACE_ENV_SIZE] = "PLACE_SIZE",
-    [PLACE_ENV_LOCAL_RANK] = "PLACE_LOCAL_RANK",
-    [PLACE_ENV_LOCAL_SIZE] = "PLACE_LOCAL_SIZE",
-    [PLACE_ENV_NODE] = "PLACE_NODE",
-    [PLACE_ENV_LAUNCHER] = "PLACE_LAUNCHER",
-    [PLACE_ENV_CPUSET] = "PLACE_CPUSET",
-    [PLACE_ENV_NUMA] = "PLACE_NUMA",
-    [PLACE_ENV_THREAD_PUS] = "PLACE_THREAD_PUS",
-    [PLACE_ENV_NTHREADS] = "PLACE_NTHREADS",
-    [PLACE_ENV_PLAN] = "PLACE_PLAN",
-    [PLACE_ENV_DIMS] = "PLACE_DIMS",
-    [PLACE_ENV_COORDS] = "PLACE_COORDS",
-    [PLACE_ENV_BOX] = "PLACE_BOX",
-    [PLACE_ENV_OMP_SET] = "PLACE_OMP_SET",
-    [PLACE_ENV_GPUS] = "PLACE_GPUS",
-    [PLACE_ENV_NICS] = "PLACE_NICS",
-    [PLACE_ENV_MONITOR_OUT] = "PLACE_MONITOR_OUT",
-    [PLACE_ENV_MONITOR_PID] = "PLACE_MONITOR_PID",
-    [PLACE_ENV_MONITOR_INTERVAL_US] = "PLACE_MONITOR_INTERVAL_US",
-    [PLACE_ENV_PIN_THREADS] = "PLACE_PIN_THREADS",
-    [PLACE_ENV_PLAN_DIR] = "PLACE_PLAN_DIR",
-    [PLACE_ENV_CONFIG] = "PLACE_CONFIG",
-    [PLACE_ENV_PAPI_EVENTS] = "PLACE_PAPI_EVENTS",
-    [PLACE_ENV_TOPO_CACHE] = "PLACE_TOPO_CACHE",
-};
-
-const char *place_env_name(place_env_var v)
-{
-    return (unsigned)v < PLACE_ENV_COUNT ? names[v] : "PLACE_?";
-}
-
-const char *place_env_get(place_env_var v)
-{
-    return (unsigned)v < PLACE_ENV_COUNT ? getenv(names[v]) : NULL;
-}
-
-int place_env_placed(void)
-{
-    const char *r = getenv(names[PLACE_ENV_RANK]);
-    return r && *r;
-}
-
 /* ---- export ------------------------------------------------------------------------ */
 
 static int set(place_env_var v, const char *value, place_error *err)
 {
-    if (setenv(names[v], value, 1) != 0)
-        return place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", names[v]);
+    if (setenv(place_env_names[v], value, 1) != 0)
+        return place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", place_env_names[v]);
     return 0;
 }
 
@@ -73,13 +29,11 @@ static int set_long(place_env_var v, long x, place_error *err)
     return set(v, b, err);
 }
 
-static int push(char ***env, int *n, const char *name, const char *value);
-
 static int push_long(char ***env, int *n, place_env_var v, long x)
 {
     char b[32];
     snprintf(b, sizeof b, "%ld", x);
-    return push(env, n, names[v], b);
+    return place_env_push(env, n, place_env_names[v], b);
 }
 
 int place_env_exports(const place_launch *l, const place_assignment *a, const char *plan_path,
@@ -94,34 +48,34 @@ int place_env_exports(const place_launch *l, const place_assignment *a, const ch
              push_long(env, n, PLACE_ENV_LOCAL_RANK, a->local_rank) == 0 &&
              push_long(env, n, PLACE_ENV_LOCAL_SIZE, a->local_size) == 0 &&
              push_long(env, n, PLACE_ENV_NODE, a->node) == 0 &&
-             push(env, n, names[PLACE_ENV_LAUNCHER], l->launcher) == 0 &&
-             push(env, n, names[PLACE_ENV_CPUSET], a->cpuset) == 0 &&
-             push(env, n, names[PLACE_ENV_NUMA], numa) == 0 &&
-             push(env, n, names[PLACE_ENV_THREAD_PUS], pus) == 0 &&
+             place_env_push(env, n, place_env_names[PLACE_ENV_LAUNCHER], l->launcher) == 0 &&
+             place_env_push(env, n, place_env_names[PLACE_ENV_CPUSET], a->cpuset) == 0 &&
+             place_env_push(env, n, place_env_names[PLACE_ENV_NUMA], numa) == 0 &&
+             place_env_push(env, n, place_env_names[PLACE_ENV_THREAD_PUS], pus) == 0 &&
              push_long(env, n, PLACE_ENV_NTHREADS, a->nthreads) == 0 &&
-             (!plan_path || push(env, n, names[PLACE_ENV_PLAN], plan_path) == 0);
+             (!plan_path || place_env_push(env, n, place_env_names[PLACE_ENV_PLAN], plan_path) == 0);
     if (ok && a->has_grid) {
         char s[200];
         const place_box *b = &a->box;
         snprintf(s, sizeof s, "%d,%d,%d", a->dims[0], a->dims[1], a->dims[2]);
-        ok = push(env, n, names[PLACE_ENV_DIMS], s) == 0;
+        ok = place_env_push(env, n, place_env_names[PLACE_ENV_DIMS], s) == 0;
         snprintf(s, sizeof s, "%d,%d,%d", b->coords[0], b->coords[1], b->coords[2]);
-        ok = ok && push(env, n, names[PLACE_ENV_COORDS], s) == 0;
+        ok = ok && place_env_push(env, n, place_env_names[PLACE_ENV_COORDS], s) == 0;
         snprintf(s, sizeof s, "%lld:%lld,%lld:%lld,%lld:%lld", (long long)b->lo[0],
                  (long long)b->hi[0], (long long)b->lo[1], (long long)b->hi[1], (long long)b->lo[2],
                  (long long)b->hi[2]);
-        ok = ok && push(env, n, names[PLACE_ENV_BOX], s) == 0;
+        ok = ok && place_env_push(env, n, place_env_names[PLACE_ENV_BOX], s) == 0;
     }
     if (ok && a->gpus)
-        ok = push(env, n, names[PLACE_ENV_GPUS], a->gpus) == 0;
+        ok = place_env_push(env, n, place_env_names[PLACE_ENV_GPUS], a->gpus) == 0;
     if (ok && a->nics)
-        ok = push(env, n, names[PLACE_ENV_NICS], a->nics) == 0;
+        ok = place_env_push(env, n, place_env_names[PLACE_ENV_NICS], a->nics) == 0;
     for (int i = 0; ok && i < a->ndevenv; i++) {
         char *eq = strchr(a->devenv[i], '=');
         if (!eq)
             continue;
         *eq = '\0';
-        ok = push(env, n, a->devenv[i], eq + 1) == 0;
+        ok = place_env_push(env, n, a->devenv[i], eq + 1) == 0;
         *eq = '=';
     }
     free(numa);
@@ -193,7 +147,7 @@ int place_env_export_omp(const char *const *names, const char *const *values, in
 
 int place_env_omp_by_placerun(const char *name, const char *value)
 {
-    const char *rec = getenv(names[PLACE_ENV_OMP_SET]);
+    const char *rec = getenv(place_env_names[PLACE_ENV_OMP_SET]);
     size_t nl = strlen(name), vl = strlen(value);
     for (const char *p = rec; p && *p;) {
         size_t len = strcspn(p, ";");
@@ -214,13 +168,13 @@ int place_env_fits(const place_assignment *a, place_error *err)
     int rc = 0;
     if (!pus || !numa)
         rc = place_error_set(err, PLACE_ENOMEM, "out of memory");
-    else if (strlen(names[PLACE_ENV_THREAD_PUS]) + strlen(pus) + 2 > ENV_STRING_MAX ||
-             strlen(names[PLACE_ENV_CPUSET]) + strlen(a->cpuset) + 2 > ENV_STRING_MAX ||
-             strlen(names[PLACE_ENV_NUMA]) + strlen(numa) + 2 > ENV_STRING_MAX)
+    else if (strlen(place_env_names[PLACE_ENV_THREAD_PUS]) + strlen(pus) + 2 > ENV_STRING_MAX ||
+             strlen(place_env_names[PLACE_ENV_CPUSET]) + strlen(a->cpuset) + 2 > ENV_STRING_MAX ||
+             strlen(place_env_names[PLACE_ENV_NUMA]) + strlen(numa) + 2 > ENV_STRING_MAX)
         rc = place_error_set(err, PLACE_EINVAL, "%d threads on PUs %.60s...: %s or %s would exceed "
                              "the kernel's %d bytes for one environment string; expected fewer "
                              "threads per rank", a->nthreads, a->cpuset,
-                             names[PLACE_ENV_THREAD_PUS], names[PLACE_ENV_CPUSET], ENV_STRING_MAX);
+                             place_env_names[PLACE_ENV_THREAD_PUS], place_env_names[PLACE_ENV_CPUSET], ENV_STRING_MAX);
     free(pus);
     free(numa);
     return rc;
@@ -242,31 +196,20 @@ int place_env_export_monitor(const char *out, long pid, place_error *err)
 
 /* ---- strict reading ------------------------------------------------------------------ */
 
-int place_env_topo_cache(place_error *err)
-{
-    const char *v = getenv(names[PLACE_ENV_TOPO_CACHE]);
-    if (!v || !strcmp(v, "on"))
-        return 1;
-    if (!strcmp(v, "off"))
-        return 0;
-    return place_error_set(err, PLACE_EINVAL, "%s='%.40s': expected on or off",
-                           names[PLACE_ENV_TOPO_CACHE], v);
-}
-
 static int env_int(place_env_var v, long min, long max, int *out, place_error *err)
 {
-    const char *s = getenv(names[v]);
+    const char *s = getenv(place_env_names[v]);
     if (!s)
         return place_error_set(err, PLACE_EINVAL, "%s is not set, though PLACE_RANK is; expected "
-                               "every variable placerun exports", names[v]);
-    return place_parse_int(names[v], s, min, max, out, err);
+                               "every variable placerun exports", place_env_names[v]);
+    return place_parse_int(place_env_names[v], s, min, max, out, err);
 }
 
 static int differs(place_env_var v, const char *path, place_error *err)
 {
     return place_error_set(err, PLACE_EINVAL, "%s='%.60s' differs from the plan file '%.200s'; "
-                           "expected the values placerun exported with it", names[v],
-                           getenv(names[v]), path);
+                           "expected the values placerun exported with it", place_env_names[v],
+                           getenv(place_env_names[v]), path);
 }
 
 int place_assignment_from_env(place_assignment *a, place_error *err)
@@ -278,13 +221,13 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
     int rank, size, nthreads, local_rank = -1, local_size = -1, job = -1;
     if (env_int(PLACE_ENV_RANK, 0, PLACE_MAX_RANKS - 1, &rank, err) < 0)
         return -1;
-    const char *path = getenv(names[PLACE_ENV_PLAN]);
+    const char *path = getenv(place_env_names[PLACE_ENV_PLAN]);
     if (!path || !*path)
         return place_error_set(err, PLACE_EINVAL, "PLACE_PLAN is not set, though PLACE_RANK is; "
                                "expected the node's plan file from placerun");
     /* a node's own plan (ranks not in node blocks) is numbered by local rank */
-    if (getenv(names[PLACE_ENV_LOCAL_RANK]) && getenv(names[PLACE_ENV_LOCAL_SIZE]) &&
-        getenv(names[PLACE_ENV_SIZE]) &&
+    if (getenv(place_env_names[PLACE_ENV_LOCAL_RANK]) && getenv(place_env_names[PLACE_ENV_LOCAL_SIZE]) &&
+        getenv(place_env_names[PLACE_ENV_SIZE]) &&
         (env_int(PLACE_ENV_LOCAL_RANK, 0, PLACE_MAX_RANKS - 1, &local_rank, err) < 0 ||
          env_int(PLACE_ENV_LOCAL_SIZE, 1, PLACE_MAX_RANKS, &local_size, err) < 0 ||
          env_int(PLACE_ENV_SIZE, 1, PLACE_MAX_RANKS, &job, err) < 0))
@@ -297,7 +240,7 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
         return -1;
     }
     /* the variables and the file must tell the same story */
-    const char *cpuset = getenv(names[PLACE_ENV_CPUSET]);
+    const char *cpuset = getenv(place_env_names[PLACE_ENV_CPUSET]);
     int *pus = malloc(sizeof(int) * (size_t)nthreads), npus = 0;
     int rc = -1;
     if (!pus) {
@@ -312,7 +255,7 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
         differs(PLACE_ENV_CPUSET, path, err);
         goto out;
     }
-    if (place_parse_int_list(names[PLACE_ENV_THREAD_PUS], getenv(names[PLACE_ENV_THREAD_PUS]), 0,
+    if (place_parse_int_list(place_env_names[PLACE_ENV_THREAD_PUS], getenv(place_env_names[PLACE_ENV_THREAD_PUS]), 0,
                    PLACE_MAX_PU_INDEX, pus, nthreads, &npus, err) < 0)
         goto out;
     if (npus != a->nthreads || memcmp(pus, a->thread_pu_os, sizeof(int) * (size_t)npus)) {
@@ -321,13 +264,13 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
     }
     for (int k = 0; k < 2; k++) {
         place_env_var v = k ? PLACE_ENV_NICS : PLACE_ENV_GPUS;
-        const char *e = getenv(names[v]), *f = k ? a->nics : a->gpus;
+        const char *e = getenv(place_env_names[v]), *f = k ? a->nics : a->gpus;
         if ((e || f) && (!e || !f || strcmp(e, f))) {
             if (e)
                 differs(v, path, err);
             else
                 place_error_set(err, PLACE_EINVAL, "%s is not set, though the plan file '%.200s' "
-                                "hands out %s", names[v], path, k ? "NICs" : "GPUs");
+                                "hands out %s", place_env_names[v], path, k ? "NICs" : "GPUs");
             goto out;
         }
     }
@@ -346,11 +289,11 @@ int place_env_thread_pu(int t, int *pu, place_error *err)
         return place_error_set(err, PLACE_ENOTPLACED, "PLACE_RANK is not set: not running under "
                                "placerun; pass the place_subdomain of place_subdomain_get, which "
                                "plans threads with or without placerun");
-    const char *v = getenv(names[PLACE_ENV_THREAD_PUS]);
+    const char *v = getenv(place_env_names[PLACE_ENV_THREAD_PUS]);
     int cap = 4096, n = 0, *pus = malloc(sizeof(int) * (size_t)cap);
     if (!pus)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
-    int rc = place_parse_int_list(names[PLACE_ENV_THREAD_PUS], v, 0, PLACE_MAX_PU_INDEX, pus, cap, &n, err);
+    int rc = place_parse_int_list(place_env_names[PLACE_ENV_THREAD_PUS], v, 0, PLACE_MAX_PU_INDEX, pus, cap, &n, err);
     if (rc == 0 && (t < 0 || t >= n))
         rc = place_error_set(err, PLACE_EINVAL, "thread %d: the plan has threads 0 to %d "
                              "(PLACE_THREAD_PUS=%.60s)", t, n - 1, v);
@@ -391,181 +334,6 @@ char *place_omp_places(const int *pu, int n)
         return NULL;
     }
     return s;
-}
-
-/* ---- GPUs and NICs: the vendors' variables ------------------------------------------- */
-
-static int push(char ***env, int *n, const char *name, const char *value)
-{
-    char *kv = NULL;
-    if (asprintf(&kv, "%s=%s", name, value) < 0)
-        return -1;
-    char **v = realloc(*env, sizeof(char *) * (size_t)(*n + 2));
-    if (!v) {
-        free(kv);
-        return -1;
-    }
-    *env = v;
-    v[(*n)++] = kv;
-    v[*n] = NULL;
-    return 0;
-}
-
-void place_env_list_free(char **env, int n)
-{
-    for (int i = 0; env && i < n; i++)
-        free(env[i]);
-    free(env);
-}
-
-/* Appends `item` to a comma list held in a growing buffer. */
-static int append(char **buf, const char *item)
-{
-    size_t old = *buf ? strlen(*buf) : 0, add = strlen(item);
-    char *b = realloc(*buf, old + add + 2);
-    if (!b)
-        return -1;
-    if (old)
-        b[old++] = ',';
-    memcpy(b + old, item, add + 1);
-    *buf = b;
-    return 0;
-}
-
-static char *or_empty(char *s)
-{
-    return s ? s : place_strdup("");
-}
-
-/* The rank's PLACE_GPUS, PLACE_NICS and vendor variables from its plan line. */
-int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gpus, char **nics,
-                       char ***env, int *nenv)
-{
-    const place_topo *t = place_plan_topo(p);
-    *gpus = *nics = NULL;
-    int ok = 1;
-    if (place_plan_binds_gpus(p)) {
-        /* which runtimes the node's GPUs need, and this rank's names in each */
-        static const char *const rt[3] = {"cuda", "rocm", "ze"};
-        char *list[3] = {NULL, NULL, NULL};
-        int present[3] = {0, 0, 0}, sub = 0;
-        for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
-            place_device_info d;
-            place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
-            for (int k = 0; k < 3; k++)
-                present[k] |= !strcmp(d.runtime, rt[k]);
-        }
-        char *pcis = NULL;
-        for (int i = 0; i < ri->ngpus && ok; i++) {
-            place_device_info d;
-            place_topo_device(t, PLACE_DEVICE_GPU, ri->gpu[i], &d);
-            char id[48];
-            if (d.sub >= 0)
-                snprintf(id, sizeof id, "%s/%d", d.pci, d.sub);
-            else
-                snprintf(id, sizeof id, "%s", d.pci);
-            ok = append(&pcis, id) == 0;
-            const char *tok = place_plan_gpu_token(p, ri->gpu[i]);
-            for (int k = 0; k < 3 && ok; k++)
-                if (!strcmp(d.runtime, rt[k])) {
-                    ok = tok && append(&list[k], tok) == 0;
-                    sub |= k == 2 && d.sub >= 0;
-                }
-        }
-        *gpus = or_empty(pcis);
-        ok = ok && *gpus;
-        for (int k = 0; k < 3; k++)
-            list[k] = present[k] ? or_empty(list[k]) : list[k];
-        if (ok && present[0]) {
-            ok = push(env, nenv, "CUDA_VISIBLE_DEVICES", list[0]) == 0 &&
-                 push(env, nenv, "CUDA_DEVICE_ORDER", "PCI_BUS_ID") == 0;
-        }
-        if (ok && present[1]) {
-            char hip[256] = "";
-            size_t at = 0;
-            int k = 0;
-            for (const char *c = list[1]; *list[1] && c; c = strchr(c + 1, ','), k++)
-                if (at + 12 < sizeof hip)
-                    at += (size_t)snprintf(hip + at, sizeof hip - at, "%s%d", k ? "," : "", k);
-            ok = push(env, nenv, "ROCR_VISIBLE_DEVICES", list[1]) == 0 &&
-                 push(env, nenv, "HIP_VISIBLE_DEVICES", hip) == 0;
-        }
-        if (ok && present[2]) {
-            ok = push(env, nenv, "ZE_AFFINITY_MASK", list[2]) == 0 &&
-                 (!sub || push(env, nenv, "ZE_FLAT_DEVICE_HIERARCHY", "COMPOSITE") == 0);
-        }
-        for (int k = 0; k < 3; k++)
-            free(list[k]);
-    }
-    if (ok && place_plan_binds_nics(p)) {
-        char *names_l = NULL, *ucx = NULL, *cxi = NULL, *ifaces = NULL, *tcp = NULL;
-        for (int i = 0; i < ri->nnics && ok; i++) {
-            place_device_info d;
-            place_topo_device(t, PLACE_DEVICE_NIC, ri->nic[i], &d);
-            ok = append(&names_l, d.name) == 0 && append(&ucx, d.ucx) == 0;
-            if (ok && !strncmp(d.name, "cxi", 3))
-                ok = append(&cxi, d.name) == 0;
-            if (ok && d.netdev && strcmp(d.runtime, "Ethernet") && strcmp(d.runtime, "Slingshot"))
-                ok = append(&ifaces, d.netdev) == 0;
-            if (ok && d.netdev && !strcmp(d.runtime, "Ethernet"))
-                ok = append(&tcp, d.netdev) == 0;
-        }
-        *nics = or_empty(names_l);
-        ok = ok && *nics;
-        if (ok && ucx)
-            ok = push(env, nenv, "UCX_NET_DEVICES", ucx) == 0;
-        if (ok && cxi)
-            ok = push(env, nenv, "FI_CXI_DEVICE_NAME", cxi) == 0;
-        if (ok && ifaces)
-            ok = push(env, nenv, "FI_VERBS_IFACE", ifaces) == 0;
-        if (ok && tcp)
-            ok = push(env, nenv, "OMPI_MCA_btl_tcp_if_include", tcp) == 0 &&
-                 push(env, nenv, "FI_TCP_IFACE", tcp) == 0;
-        free(ucx);
-        free(cxi);
-        free(ifaces);
-        free(tcp);
-    }
-    return ok ? 0 : -1;
-}
-
-int place_plan_rank_env(const place_plan *p, int rank, char ***env, int *n, place_error *err)
-{
-    *env = NULL;
-    *n = 0;
-    place_rank_info ri;
-    if (place_plan_rank(p, rank, &ri, err) < 0)
-        return -1;
-    char *numa = place_int_list_string(ri.numa_os, ri.nnuma, "", ""),
-         *pus = place_int_list_string(ri.thread_pu_os, ri.nthreads, "", ""), nt[16];
-    char *gpus = NULL, *nics = NULL, **dev = NULL;
-    int ndev = 0;
-    snprintf(nt, sizeof nt, "%d", ri.nthreads);
-    int ok = numa && pus && push(env, n, names[PLACE_ENV_CPUSET], ri.cpuset) == 0 &&
-             push(env, n, names[PLACE_ENV_NUMA], numa) == 0 &&
-             push(env, n, names[PLACE_ENV_THREAD_PUS], pus) == 0 &&
-             push(env, n, names[PLACE_ENV_NTHREADS], nt) == 0 &&
-             place_rank_devices(p, &ri, &gpus, &nics, &dev, &ndev) == 0 &&
-             (!gpus || push(env, n, names[PLACE_ENV_GPUS], gpus) == 0) &&
-             (!nics || push(env, n, names[PLACE_ENV_NICS], nics) == 0);
-    for (int i = 0; ok && i < ndev; i++) {
-        char *eq = strchr(dev[i], '=');
-        *eq = '\0';
-        ok = push(env, n, dev[i], eq + 1) == 0;
-        *eq = '=';
-    }
-    free(numa);
-    free(pus);
-    free(gpus);
-    free(nics);
-    place_env_list_free(dev, ndev);
-    if (!ok) {
-        place_env_list_free(*env, *n);
-        *env = NULL;
-        *n = 0;
-        return place_error_set(err, PLACE_ENOMEM, "out of memory");
-    }
-    return 0;
 }
 
 /* ---- the GPU scope ------------------------------------------------------------------- */

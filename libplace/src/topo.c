@@ -24,33 +24,6 @@
 #include <unistd.h>
 #include "internal.h"
 
-int place_device_name_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > 63)
-        return 0;
-    return strspn(s, PLACE_DEVICE_NAME_CHARS) == n;
-}
-
-char *place_strdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-char *place_bitmap_list(hwloc_const_bitmap_t b)
-{
-    char *s = NULL;
-    if (hwloc_bitmap_list_asprintf(&s, b) < 0)
-        return NULL;
-    return s;
-}
-
 static void derived_free(place_topo *t)
 {
     free(t->cores);

@@ -1,0 +1,32 @@
+/* util.c (base): small helpers every layer may use: string duplication, hwloc bitmaps as
+ * lists, the device-name check shared by discovery and the plan reader. */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+int place_device_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 63)
+        return 0;
+    return strspn(s, PLACE_DEVICE_NAME_CHARS) == n;
+}
+
+char *place_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+char *place_bitmap_list(hwloc_const_bitmap_t b)
+{
+    char *s = NULL;
+    if (hwloc_bitmap_list_asprintf(&s, b) < 0)
+        return NULL;
+    return s;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""layers.py LAYERS.txt OBJDIR SRCDIR: libplace's layers, from the objects' symbols.
+
+Every libplace/src/*.c is in exactly one layer of LAYERS.txt; every call from one object to
+a function or datum defined in another (nm: U in one, T/D/B/R in the other) goes to its own
+layer or one it may use; and the files' call graph has no circle (a circle is printed with
+the symbols on each of its arrows). Exit 0 and a summary, or 1 with every violation."""
+import collections, glob, os, subprocess, sys
+
+table, objdir, srcdir = sys.argv[1], sys.argv[2], sys.argv[3]
+layer_of, uses = {}, {}
+bad = []
+for line in open(table):
+    if not line.strip() or line.lstrip().startswith("#"):
+        continue
+    name, may, files = (x.strip() for x in line.split("|"))
+    uses[name] = set(may.split())
+    for f in files.split():
+        if f in layer_of:
+            bad.append("%s.c is in two layers (%s, %s)" % (f, layer_of[f], name))
+        layer_of[f] = name
+for l, u in uses.items():
+    for x in u - set(uses):
+        bad.append("layer %s may use '%s', which is no layer" % (l, x))
+srcs = {os.path.basename(p)[:-2] for p in glob.glob(os.path.join(srcdir, "*.c"))}
+for f in sorted(srcs - set(layer_of)):
+    bad.append("%s.c is in no layer: add it to %s" % (f, table))
+for f in sorted(set(layer_of) - srcs):
+    bad.append("%s is listed but there is no %s.c" % (f, f))
+objs = {}
+for o in glob.glob(os.path.join(objdir, "**", "*.c.o"), recursive=True):
+    objs[os.path.basename(o)[:-4]] = o
+for f in sorted(srcs - set(objs)):
+    bad.append("no object for %s.c under %s (build first)" % (f, objdir))
+defs, und = {}, collections.defaultdict(set)
+for f, o in objs.items():
+    if f not in srcs:
+        continue
+    out = subprocess.run(["nm", o], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) == 3 and p[1] in "TDBRC":
+            defs[p[2]] = f
+        elif len(p) == 2 and p[0] == "U":
+            und[f].add(p[1])
+edges = collections.defaultdict(lambda: collections.defaultdict(set))
+for f, syms in und.items():
+    for s in syms:
+        g = defs.get(s)
+        if g and g != f:
+            edges[f][g].add(s)
+for f in sorted(edges):
+    for g in sorted(edges[f]):
+        lf, lg = layer_of.get(f), layer_of.get(g)
+        if lf and lg and lf != lg and lg not in uses[lf]:
+            bad.append("%s.c (%s) calls %s.c (%s), a layer %s may not use: %s" % (
+                f, lf, g, lg, lf, ", ".join(sorted(edges[f][g]))))
+# circles: strongly connected components of more than one file
+index, low, stack, on, comps, n = {}, {}, [], set(), [], [0]
+def strong(v):
+    index[v] = low[v] = n[0]; n[0] += 1; stack.append(v); on.add(v)
+    for w in edges[v]:
+        if w not in index:
+            strong(w); low[v] = min(low[v], low[w])
+        elif w in on:
+            low[v] = min(low[v], index[w])
+    if low[v] == index[v]:
+        c = []
+        while True:
+            w = stack.pop(); on.discard(w); c.append(w)
+            if w == v:
+                break
+        comps.append(c)
+sys.setrecursionlimit(10000)
+for v in sorted(srcs):
+    if v not in index:
+        strong(v)
+for c in comps:
+    if len(c) > 1:
+        cs = set(c)
+        arrows = ["%s -> %s (%s)" % (f, g, ", ".join(sorted(edges[f][g]))) for f in sorted(c)
+                  for g in sorted(edges[f]) if g in cs]
+        bad.append("a circle of %d files: %s" % (len(c), "; ".join(arrows)))
+for b in bad:
+    print("FAIL:", b)
+if bad:
+    sys.exit(1)
+print("ok: %d files in %d layers, %d arrows between files, no circle, none against the order"
+      % (len(srcs), len(uses), sum(len(v) for v in edges.values())))
