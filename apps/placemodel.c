@@ -18,7 +18,7 @@
  *              [--threads T] [--sync barrier|allreduce|halo|none] [--latency-us L]
  *              [--overhead-us O] [--steps S] [--max-n RANKS]
  *       simulates N = 1, 2, 4, ... ranks of T threads (to 1,048,576 by default) through a
- *       modelled collective (libplace/src/simulate.c), beside the closed form where it is
+ *       modelled collective (libplace/src/models/simulate.c), beside the closed form where it is
  *       exact (no latency and overhead, a barrier or allreduce, independent threads)
  *
  * Slowdown = E[step time of the slowest of N threads] / E[step time of one thread].

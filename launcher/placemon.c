@@ -26,7 +26,7 @@
  * counted once each (threads_untracked), not once per sample.
  *
  * A checker on purpose: it reads PLACE_* itself, with its own strict parsing, instead of
- * libplace's contract module (libplace/src/runenv.c). It checks what that code set up, so
+ * libplace's contract module (libplace/src/contract/runenv.c). It checks what that code set up, so
  * it must not share its code, and a preloaded library stays free of libplace.
  */
 #define _GNU_SOURCE

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """layers.py LAYERS.txt OBJDIR SRCDIR: libplace's layers, from the objects' symbols.
 
-Every libplace/src/*.c is in exactly one layer of LAYERS.txt; every call from one object to
+Every libplace/src/LAYER/*.c is in exactly one layer of LAYERS.txt, the one its folder is
+named after (no source outside a layer's folder); every call from one object to
 a function or datum defined in another (nm: U in one, T/D/B/R in the other) goes to its own
 layer or one it may use; and the files' call graph has no circle (a circle is printed with
 the symbols on each of its arrows). Exit 0 and a summary, or 1 with every violation."""
@@ -22,14 +23,23 @@ for line in open(table):
 for l, u in uses.items():
     for x in u - set(uses):
         bad.append("layer %s may use '%s', which is no layer" % (l, x))
-srcs = {os.path.basename(p)[:-2] for p in glob.glob(os.path.join(srcdir, "*.c"))}
+srcs = set()
+for p in glob.glob(os.path.join(srcdir, "*.c")):
+    bad.append("%s is outside the layers' folders" % os.path.relpath(p, srcdir))
+for p in glob.glob(os.path.join(srcdir, "*", "*.c")):
+    f, folder = os.path.basename(p)[:-2], os.path.basename(os.path.dirname(p))
+    srcs.add(f)
+    if f in layer_of and layer_of[f] != folder:
+        bad.append("%s.c lies in %s/ but is listed in layer %s" % (f, folder, layer_of[f]))
 for f in sorted(srcs - set(layer_of)):
     bad.append("%s.c is in no layer: add it to %s" % (f, table))
 for f in sorted(set(layer_of) - srcs):
     bad.append("%s is listed but there is no %s.c" % (f, f))
 objs = {}
 for o in glob.glob(os.path.join(objdir, "**", "*.c.o"), recursive=True):
-    objs[os.path.basename(o)[:-4]] = o
+    f = os.path.basename(o)[:-4]
+    if layer_of.get(f) == os.path.basename(os.path.dirname(o)):  # not a stale object
+        objs[f] = o
 for f in sorted(srcs - set(objs)):
     bad.append("no object for %s.c under %s (build first)" % (f, objdir))
 defs, und = {}, collections.defaultdict(set)
