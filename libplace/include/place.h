@@ -20,6 +20,9 @@
 #define PLACE_H
 
 #define PLACE_VERSION "0.1.0"
+/* The same as a number, major * 10000 + minor * 100 + patch, for #if; place_api_version()
+ * (place/api.h) says which the library a program runs with was built as. */
+#define PLACE_API_VERSION 100
 
 #include "place/error.h"
 #include "place/parse.h"

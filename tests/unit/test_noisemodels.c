@@ -354,6 +354,13 @@ static void test_detour_pool_keeps_the_tail(void **s)
         a2 += all[i] > p.u;
     assert_int_equal(p.ntop, a2);
     place_detour_pool_free(&p);
+    /* a thread that kept all of its 4,000 lengths beside one that kept 10,000 of 150,000:
+     * thinned to the same fraction, it gives about 267 of them to the body, not 4,000 */
+    place_detour_keep mix[2] = {k[0], {all + N0, 4000, NULL, 0, 4000}};
+    assert_int_equal(place_detour_pool_build(mix, 2, 3, &p, &e), 0);
+    print_message("one thread complete beside one sampled: body %d\n", p.nbody);
+    assert_true(p.nbody >= 10265 && p.nbody <= 10268);
+    place_detour_pool_free(&p);
     /* a part without the largest: refused, said */
     place_detour_keep bad = {all, 5000, NULL, 0, 9000};
     assert_int_equal(place_detour_pool_build(&bad, 1, 3, &p, &e), -1);

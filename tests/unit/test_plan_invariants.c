@@ -340,7 +340,7 @@ static void test_invariants_on_every_machine(void **state)
         }
         for (size_t ir = 0; ir < sizeof ranks / sizeof *ranks; ir++)
         for (size_t it = 0; it < sizeof threads / sizeof *threads; it++)
-        for (int pol = 0; pol <= PLACE_POLICY_SPREAD; pol++)
+        for (int pol = 0; pol < PLACE_POLICY_COUNT; pol++)
         for (size_t is = 0; is < sizeof smts / sizeof *smts; is++)
         for (int reserve = 0; reserve <= 1; reserve++)
         for (int over = 0; over <= 1; over++)

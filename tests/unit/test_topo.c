@@ -170,10 +170,19 @@ static void test_memory_only_node_at_machine_level(void **s)
     place_topo_free(t);
 }
 
+/* The library a test runs with was built as the header it was compiled against says. */
+static void test_api_version(void **s)
+{
+    (void)s;
+    assert_int_equal(place_api_version(), PLACE_API_VERSION);
+    assert_true(PLACE_API_VERSION >= 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_native_machine_loads_with_its_cores),
+        cmocka_unit_test(test_api_version),
         cmocka_unit_test(test_synthetic_counts_every_level),
         cmocka_unit_test(test_xml_by_path_and_by_environment_agree),
         cmocka_unit_test(test_missing_xml_in_environment_is_an_error_not_a_fallback),

@@ -9,4 +9,8 @@
 #define PLACE_API
 #endif
 
+/* The library's PLACE_API_VERSION (place.h) as it was built: a program compiled against one
+ * version can check the one it runs with. */
+PLACE_API int place_api_version(void);
+
 #endif

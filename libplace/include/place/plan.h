@@ -30,14 +30,16 @@ typedef enum place_policy {
                               their usable cores, consecutive ranks on one node, equal
                               contiguous core sets that never straddle when they fit */
     PLACE_POLICY_COMPACT,  /* fill cores in order, node by node; just the cores needed */
-    PLACE_POLICY_SPREAD    /* rank i on NUMA domain (i mod D), round-robin */
+    PLACE_POLICY_SPREAD,   /* rank i on NUMA domain (i mod D), round-robin */
+    PLACE_POLICY_COUNT     /* how many there are: loops and bounds end here */
 } place_policy;
 
 typedef enum place_kinds {
     PLACE_KINDS_AUTO = 0,  /* on hybrid CPUs use only the most efficient kind when the
                               request fits there, else all kinds (and say so) */
     PLACE_KINDS_ALL,       /* use every kind of core */
-    PLACE_KINDS_BEST       /* only the most efficient kind; infeasible if it does not fit */
+    PLACE_KINDS_BEST,      /* only the most efficient kind; infeasible if it does not fit */
+    PLACE_KINDS_COUNT      /* how many there are */
 } place_kinds;
 
 /* How messages and notes name the request's fields: a front end gives its own spelling

@@ -1,8 +1,9 @@
 /* util.c (base): small helpers every layer may use: string duplication, hwloc bitmaps as
- * lists, the device-name check shared by discovery and the plan reader. */
+ * lists, the device-name check shared by discovery and the plan reader, the API version. */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "place.h"
 
 int place_device_name_ok(const char *s)
 {
@@ -29,4 +30,9 @@ char *place_bitmap_list(hwloc_const_bitmap_t b)
     if (hwloc_bitmap_list_asprintf(&s, b) < 0)
         return NULL;
     return s;
+}
+
+int place_api_version(void)
+{
+    return PLACE_API_VERSION;
 }

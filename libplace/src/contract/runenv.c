@@ -446,8 +446,12 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
     memset(s, 0, sizeof *s);
     static const char *const rt[3] = {"cuda", "rocm", "ze"};
     static const char *const var[3] = {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "ZE_AFFINITY_MASK"};
-    static char items[256][128], steps[256][128];
-    int present[3] = {0, 0, 0};
+    /* the lists, on the heap: 64 KiB of statics made the function neither reentrant nor
+     * thread-safe */
+    char(*items)[128] = malloc(sizeof(char[256][128])), (*steps)[128] = malloc(sizeof(char[256][128]));
+    int present[3] = {0, 0, 0}, rc = -1;
+    if (!items || !steps)
+        goto oom;
     for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
         place_device_info d;
         place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
@@ -457,7 +461,7 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
     const char *step = getenv("SLURM_STEP_GPUS");
     int nstep = 0;
     if (step && split_list("SLURM_STEP_GPUS", step, steps, &nstep, err) < 0)
-        return -1;
+        goto fail;
     int limited = 0;
     for (int k = 0; k < 3; k++) {
         const char *name = var[k], *v = getenv(name);
@@ -506,10 +510,14 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
                 goto oom;
         }
     }
-    return 0;
+    rc = 0;
+    goto done;
 oom:
     place_error_set(err, PLACE_ENOMEM, "out of memory");
 fail:
     place_gpu_scope_free(s);
-    return -1;
+done:
+    free(items);
+    free(steps);
+    return rc;
 }

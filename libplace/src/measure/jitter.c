@@ -129,7 +129,7 @@ static void add_detour(place_jitter_thread *r, double start, double len_us, doub
         r->kept_us[r->nkept++] = len_us;
     } else {
         *lcg = *lcg * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint64_t j = (*lcg >> 33) % (uint64_t)r->detours;
+        uint64_t j = (*lcg >> 11) % (uint64_t)r->detours; /* 53 bits: no bias below 2^40 */
         if (j < PLACE_JITTER_KEEP)
             r->kept_us[j] = len_us;
     }

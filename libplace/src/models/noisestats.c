@@ -356,8 +356,9 @@ int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
     place_rng r;
     place_rng_seed(&r, seed);
     for (int i = 0; i < nk; i++) {
-        int take = k[i].nsample == k[i].count ? k[i].nsample
-                                              : (int)llround(frac * (double)k[i].count);
+        /* every thread thinned to the same fraction, one that kept all of its lengths too
+         * (frac is 1 when every thread did) */
+        int take = (int)llround(frac * (double)k[i].count);
         take = take > k[i].nsample ? k[i].nsample : take;
         double *d = p->body + p->nbody;
         memcpy(d, k[i].sample, sizeof(double) * (size_t)k[i].nsample);

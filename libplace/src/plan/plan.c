@@ -31,22 +31,24 @@ void place_request_init(place_request *req)
     req->kinds = PLACE_KINDS_AUTO;
 }
 
-static const char *policy_names[] = {"numa", "compact", "spread"};
-static const char *kinds_names[] = {"auto", "all", "best"};
+static const char *const policy_names[PLACE_POLICY_COUNT] = {
+    [PLACE_POLICY_NUMA] = "numa", [PLACE_POLICY_COMPACT] = "compact", [PLACE_POLICY_SPREAD] = "spread"};
+static const char *const kinds_names[PLACE_KINDS_COUNT] = {
+    [PLACE_KINDS_AUTO] = "auto", [PLACE_KINDS_ALL] = "all", [PLACE_KINDS_BEST] = "best"};
 
 const char *place_policy_name(place_policy p)
 {
-    return (p >= 0 && p <= PLACE_POLICY_SPREAD) ? policy_names[p] : "?";
+    return (p >= 0 && p < PLACE_POLICY_COUNT) ? policy_names[p] : "?";
 }
 
 const char *place_kinds_name(place_kinds k)
 {
-    return (k >= 0 && k <= PLACE_KINDS_BEST) ? kinds_names[k] : "?";
+    return (k >= 0 && k < PLACE_KINDS_COUNT) ? kinds_names[k] : "?";
 }
 
 int place_policy_parse(const char *what, const char *s, place_policy *out, place_error *err)
 {
-    for (int i = 0; i <= PLACE_POLICY_SPREAD; i++)
+    for (int i = 0; i < PLACE_POLICY_COUNT; i++)
         if (s && !strcmp(s, policy_names[i])) {
             *out = (place_policy)i;
             return 0;
@@ -67,7 +69,7 @@ int place_policy_parse(const char *what, const char *s, place_policy *out, place
 
 int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_error *err)
 {
-    for (int i = 0; i <= PLACE_KINDS_BEST; i++)
+    for (int i = 0; i < PLACE_KINDS_COUNT; i++)
         if (s && !strcmp(s, kinds_names[i])) {
             *out = (place_kinds)i;
             return 0;
