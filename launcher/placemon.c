@@ -222,6 +222,12 @@ static void sample_one(int tid)
     rec *r = find(tid);
     if (!r)
         return;
+    /* the mask before the counters: a thread that sets its own mask is moved inside that
+     * call, so a mask read first is never newer than the migration count read after it
+     * (read the other way round, the move could fall between the two reads and count as a
+     * migration under the new mask) */
+    cpu_set_t cs;
+    int have_mask = sched_getaffinity(tid, sizeof cs, &cs) == 0;
     if (read_task(r->stat_fd, tid, "stat", buf, sizeof buf) <= 0)
         return; /* exited between readdir and now */
     /* fields 14, 15 (utime, stime) and 39 (processor), counted after the ")" that closes
@@ -251,8 +257,7 @@ static void sample_one(int tid)
         r->invol = sched_field(buf, "nr_involuntary_switches");
         r->vol = sched_field(buf, "nr_voluntary_switches");
     }
-    cpu_set_t cs;
-    if (sched_getaffinity(tid, sizeof cs, &cs) == 0) {
+    if (have_mask) {
         char now[sizeof r->affinity];
         size_t at = 0;
         now[0] = '\0';
@@ -268,8 +273,16 @@ static void sample_one(int tid)
             memset(r->seen_since, 0, sizeof r->seen_since);
             memcpy(r->affinity, now, sizeof now);
         }
+        int seen_inside = 0;
+        for (size_t i = 0; i < sizeof r->seen_since / sizeof r->seen_since[0]; i++)
+            seen_inside |= r->seen_since[i] != 0;
         if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &cs))
             r->seen_since[cpu / 64] |= 1ULL << (cpu % 64);
+        /* until the thread is seen on a CPU of its mask, the move into the mask is still to
+         * come (a thread asleep when its mask changed moves when it wakes): the count starts
+         * once it has run inside */
+        if (!seen_inside)
+            r->mig_at_mask = r->migrations;
     }
     r->samples++;
     r->alive = 1;
