@@ -273,16 +273,8 @@ static void sample_one(int tid)
             memset(r->seen_since, 0, sizeof r->seen_since);
             memcpy(r->affinity, now, sizeof now);
         }
-        int seen_inside = 0;
-        for (size_t i = 0; i < sizeof r->seen_since / sizeof r->seen_since[0]; i++)
-            seen_inside |= r->seen_since[i] != 0;
         if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &cs))
             r->seen_since[cpu / 64] |= 1ULL << (cpu % 64);
-        /* until the thread is seen on a CPU of its mask, the move into the mask is still to
-         * come (a thread asleep when its mask changed moves when it wakes): the count starts
-         * once it has run inside */
-        if (!seen_inside)
-            r->mig_at_mask = r->migrations;
     }
     r->samples++;
     r->alive = 1;

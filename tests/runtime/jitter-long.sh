@@ -24,9 +24,10 @@ assert len(kept) == 10000 and len(big) == 10000, (len(kept), len(big))
 assert big == sorted(big, reverse=True) and big[0] == t["len_max_us"], big[:3]
 assert max(kept) <= big[0]
 # the probe's own fit: every detour above the threshold, about a tenth of all (the 90%
-# quantile, or higher where the 10,000 largest do not reach down to it)
+# quantile), or, where the 10,000 largest do not reach down to it, those above the smallest
+# of them (fewer where lengths tie at it: clock ticks make equal lengths)
 ex = j["tail"]["exceedances"]
-assert min(10000, 0.07 * n) <= ex <= max(0.13 * n, 10000) or ex == 10000, (ex, n)
+assert 0.07 * n <= ex <= 0.13 * n or 9000 <= ex <= 10000, (ex, n)
 assert ex > 1500, ex   # the first 10,000 detours gave about 1,000
 m = open(sys.argv[2]).read()
 print(m[:600])
