@@ -46,20 +46,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "strictnum.h"
 
-/* A whole decimal number in [min, max] and nothing else ("12abc", " 12", "" fail). */
-static int strict_long(const char *s, long min, long max, long *out)
-{
-    if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
-        return -1;
-    errno = 0;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end || errno == ERANGE || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 #define MAX_THREADS 4096
 #define MAX_CPUS 1024

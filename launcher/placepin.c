@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "strictnum.h"
 
 #define MAX_PUS 4096
 
@@ -59,19 +60,6 @@ static struct {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A whole decimal number in [min, max] and nothing else. */
-static int strict_long(const char *s, long min, long max, long *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end || errno == ERANGE || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 /* Binds thread tid (0: the caller) to PU pu, or to the rank's PUs when pu < 0. */
 static void bind_tid(pid_t tid, int pu)
@@ -232,6 +220,15 @@ __attribute__((constructor)) static void placepin_start(void)
                 strerror(errno));
         return;
     }
+    /* the plan's PUs against the CPUs the process may use: a variable that lies (or a plan
+     * for another cpuset) pins nothing */
+    for (int i = 0; i < P.npus; i++)
+        if (!CPU_ISSET(P.pus[i], &P.rank_set)) {
+            fprintf(stderr, "placepin: PLACE_THREAD_PUS '%.60s': PU %d is not one of the "
+                    "process's CPUs; threads are not pinned\n", pus, P.pus[i]);
+            P.npus = 0;
+            return;
+        }
     if (pthread_key_create(&P.slot_key, release_slot) != 0) {
         fprintf(stderr, "placepin: no thread-specific key left; threads are not pinned\n");
         return;
