@@ -342,15 +342,6 @@ static int assign_unequal(attempt *a, dominfo *d, int nd)
     return 1;
 }
 
-typedef struct piece {
-    int first, n; /* units [first, first + n) of one domain */
-} piece;
-
-static int piece_cmp(const void *x, const void *y)
-{
-    const piece *p = x, *q = y;
-    return p->n != q->n ? q->n - p->n : p->first - q->first;
-}
 
 /* T threads per rank do not fit inside the NUMA nodes: as many ranks as fit stay inside
  * one domain each (`need` units), and the rest (the fewest possible) are made of the
@@ -387,27 +378,7 @@ static int assign_fewest_straddlers(attempt *a, dominfo *d, int nd, int need)
     }
     a->straddled = rank < R;
     while (rank < R) {
-        /* a straddler: the largest leftover, then the smallest piece that completes it
-         * (or, if none does, the largest), so that it spans as few NUMA nodes as it can */
-        int got = 0, start = at;
-        while (got < need && np > 0) {
-            qsort(pc, (size_t)np, sizeof *pc, piece_cmp);
-            int pick = 0, rem = need - got;
-            if (got > 0)
-                for (int i = np - 1; i >= 0; i--)
-                    if (pc[i].n >= rem) {
-                        pick = i;
-                        break;
-                    }
-            int take = pc[pick].n < rem ? pc[pick].n : rem;
-            memcpy(perm + at, a->u + pc[pick].first, sizeof(unit) * (size_t)take);
-            at += take;
-            got += take;
-            pc[pick].first += take;
-            pc[pick].n -= take;
-            if (pc[pick].n == 0)
-                pc[pick] = pc[--np];
-        }
+        int start = at, got = plan_fill_straddler(pc, &np, need, a->u, perm, &at);
         a->out[rank].first = start;
         a->out[rank].n = got;
         a->group[rank] = -2;

@@ -158,6 +158,15 @@ void plan_dev_free(place_plan *p);
  * (plan_core.c). */
 extern const place_spelling plan_c_names;
 #define NAME(p, F) ((p)->req.spelling && (p)->req.spelling->F ? (p)->req.spelling->F : plan_c_names.F)
+/* A run of units a domain has left: [first, first + n) of an attempt's units. */
+typedef struct piece {
+    int first, n; /* units [first, first + n) of one domain */
+} piece;
+/* Fills one straddling rank of `need` units from the np pieces: the largest leftover, then
+ * the smallest piece that completes it (or, if none does, the largest), so that it spans as
+ * few NUMA nodes as it can. The units are copied from src to perm at *at (advanced); pieces
+ * used up leave the list. Returns the units it got (plan_optimum.c; plan_assign.c uses it too). */
+int plan_fill_straddler(piece *pc, int *np, int need, const unit *src, unit *perm, int *at);
 const char *plan_dev_name(const place_plan *p, int which); /* 0 gpus, 1 gpu_bind, 2 nics,
                                                               3 threads, 4 gpus_auto */
 /* How the request asked for GPUs, in the caller's spelling: "--gpus auto" or

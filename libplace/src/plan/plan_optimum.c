@@ -399,14 +399,34 @@ static int choose_runs(const seq *s, long need, long slack, int want, int *run)
     return best;
 }
 
-typedef struct piece2 {
-    int first, n;
-} piece2;
-
-static int piece2_cmp(const void *x, const void *y)
+static int piece_cmp(const void *x, const void *y)
 {
-    const piece2 *p = x, *q = y;
+    const piece *p = x, *q = y;
     return p->n != q->n ? q->n - p->n : p->first - q->first;
+}
+
+int plan_fill_straddler(piece *pc, int *np, int need, const unit *src, unit *perm, int *at)
+{
+    int got = 0;
+    while (got < need && *np > 0) {
+        qsort(pc, (size_t)*np, sizeof *pc, piece_cmp);
+        int pick = 0, rem = need - got;
+        if (got > 0)
+            for (int i = *np - 1; i >= 0; i--)
+                if (pc[i].n >= rem) {
+                    pick = i;
+                    break;
+                }
+        int take = pc[pick].n < rem ? pc[pick].n : rem;
+        memcpy(perm + *at, src + pc[pick].first, sizeof(unit) * (size_t)take);
+        *at += take;
+        got += take;
+        pc[pick].first += take;
+        pc[pick].n -= take;
+        if (pc[pick].n == 0)
+            pc[pick] = pc[--*np];
+    }
+    return got;
 }
 
 /* Lays out runs, inside ranks and straddlers into a reordered copy of the units. */
@@ -414,7 +434,7 @@ static int fixed_layout(attempt *a, const seq *s, long need, const int *run, int
 {
     int D = s->D, R = a->R;
     unit *perm = malloc(sizeof(unit) * (size_t)a->nu);
-    piece2 *pc = malloc(sizeof(piece2) * ((size_t)D + 1));
+    piece *pc = malloc(sizeof(piece) * ((size_t)D + 1));
     if (!perm || !pc) {
         free(perm);
         free(pc);
@@ -443,28 +463,10 @@ static int fixed_layout(attempt *a, const seq *s, long need, const int *run, int
         }
         inside_left -= (int)c;
         if (s->n[i] > c * need)
-            pc[np++] = (piece2){s->first[i] + (int)(c * need), (int)(s->n[i] - c * need)};
+            pc[np++] = (piece){s->first[i] + (int)(c * need), (int)(s->n[i] - c * need)};
     }
     while (rank < R) { /* straddlers: the largest leftover, then the smallest that completes */
-        int got = 0, start = at;
-        while (got < need && np > 0) {
-            qsort(pc, (size_t)np, sizeof *pc, piece2_cmp);
-            int pick = 0, rem = (int)need - got;
-            if (got > 0)
-                for (int i = np - 1; i >= 0; i--)
-                    if (pc[i].n >= rem) {
-                        pick = i;
-                        break;
-                    }
-            int take = pc[pick].n < rem ? pc[pick].n : rem;
-            memcpy(perm + at, a->base + pc[pick].first, sizeof(unit) * (size_t)take);
-            at += take;
-            got += take;
-            pc[pick].first += take;
-            pc[pick].n -= take;
-            if (pc[pick].n == 0)
-                pc[pick] = pc[--np];
-        }
+        int start = at, got = plan_fill_straddler(pc, &np, (int)need, a->base, perm, &at);
         a->out[rank] = (range){start, got};
         a->group[rank] = -2;
         rank++;
