@@ -314,17 +314,9 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
             maxpu = t->pu_pool[t->cores[i].pu_first + q] > maxpu ? t->pu_pool[t->cores[i].pu_first + q] : maxpu;
     int *pucore = malloc(sizeof(int) * ((size_t)maxpu + 1));
     pudom = pucore;
-    if (!users || !mark || !has || !held || !coreused || !rs || !near || !pucore) {
-        free(users);
-        free(mark);
-        free(has);
-        free(held);
-        free(coreused);
-        free(pucore);
-        hwloc_bitmap_free(rs);
-        hwloc_bitmap_free(near);
-        return -1;
-    }
+    int rc = -1;
+    if (!users || !mark || !has || !held || !coreused || !rs || !near || !pucore)
+        goto out;
     for (int i = 0; i < t->ncores; i++)
         for (int q = 0; q < t->cores[i].npu; q++)
             pucore[t->pu_pool[t->cores[i].pu_first + q]] = i;
@@ -393,6 +385,8 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
         s->min_gpus = 0;
     if (s->min_share == INT_MAX)
         s->min_share = 0;
+    rc = 0;
+out:
     free(users);
     free(mark);
     free(has);
@@ -401,7 +395,7 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
     free(pucore);
     hwloc_bitmap_free(rs);
     hwloc_bitmap_free(near);
-    return 0;
+    return rc;
 }
 
 /* -1, 0, 1: whether a is worse, equal, better than b for the request's criteria. */
