@@ -852,8 +852,12 @@ int main(int argc, char **argv)
             nz.trace_cols = cols;
             if (!so.threads_given)
                 so.threads = cols;
-            snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, replayed whole", trace,
-                     rows, cols);
+            if (so.threads >= cols)
+                snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, replayed whole",
+                         trace, rows, cols);
+            else /* a rank of fewer threads replays the row's first ones */
+                snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, each rank "
+                         "replaying the first %d of a row", trace, rows, cols, so.threads);
         }
         if (nz.kind == PLACE_SIMN_POISSON && nz.rate_hz * nz.w_us * 1e-6 > 500) {
             free(dets);
