@@ -280,12 +280,18 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     place_launch l = {.launcher = "slurm", .rank = (int)rank, .size = (int)size,
                       .local_rank = (int)lid, .local_size = (int)lsize, .node = (int)nodeid};
     snprintf(l.job, sizeof l.job, "slurm-%u.%u", jobid, stepid);
-    /* where the plan file goes, and the GPUs Slurm gave the step: the job's own values */
-    const char *from_job[] = {place_env_name(PLACE_ENV_PLAN_DIR), "TMPDIR", "SLURM_STEP_GPUS",
-                              "CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
-                              "HIP_VISIBLE_DEVICES", "ZE_AFFINITY_MASK", NULL};
+    /* where the plan file goes, and the GPUs Slurm gave the step (SLURM_STEP_GPUS and each
+     * GPU runtime's variables): the job's own values */
+    const char *from_job[] = {place_env_name(PLACE_ENV_PLAN_DIR), "TMPDIR", "SLURM_STEP_GPUS", NULL};
     for (int i = 0; from_job[i]; i++)
         take(sp, from_job[i]);
+    int nrt;
+    const place_gpu_runtime *rt = place_gpu_runtimes(&nrt);
+    for (int k = 0; k < nrt; k++) {
+        take(sp, rt[k].visible);
+        if (rt[k].also)
+            take(sp, rt[k].also);
+    }
     place_error e;
     /* threads: the job's --place threads=, else the user's own OMP_NUM_THREADS, else the
      * site's default (said when the user's value wins over it) */

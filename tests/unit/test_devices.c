@@ -4,7 +4,8 @@
  * is none, ROCm's numbering kept, GPU memory attached by PCIBusID or by order), a job plan
  * computed as a launcher's rank does with the environment exported and read back through
  * the node's plan file, a forged plan file refused, and a restriction that moves devices'
- * localities. */
+ * localities; every row of the GPU runtimes' table (topo/gpurt.c) with a fixture of its GPUs,
+ * the names, the variables and the scope its row says. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "place.h"
@@ -241,12 +243,112 @@ static void test_forged_devices(void **s)
     place_topo_free(t);
 }
 
+/* Each GPU runtime's row: found by its vendor id and its name, a fixture with its GPUs
+ * (a new vendor comes with one), each GPU named and numbered as the row says, a rank given
+ * the row's variables, and the row's variable read back as a scope. */
+static void test_every_gpu_runtime(void **s)
+{
+    (void)s;
+    int nrt;
+    const place_gpu_runtime *rt = place_gpu_runtimes(&nrt);
+    assert_true(nrt >= 3);
+    assert_int_equal(place_gpu_runtime_of_vendor(0x15b3), -1); /* a NIC vendor is no row */
+    assert_int_equal(place_gpu_runtime_named("gpu"), -1);
+    for (int k = 0; k < nrt; k++) {
+        assert_int_equal(place_gpu_runtime_of_vendor(rt[k].pci_vendor), k);
+        assert_int_equal(place_gpu_runtime_named(rt[k].runtime), k);
+        assert_non_null(rt[k].visible);
+        assert_non_null(rt[k].index_osdev);
+        assert_non_null(rt[k].uuid_info);
+        /* the first fixture (in name order) with this runtime's GPUs */
+        struct dirent **ents;
+        int nent = scandir(PLACE_FIXTURES, &ents, NULL, alphasort), found = 0;
+        assert_true(nent > 0);
+        for (int i = 0; i < nent; i++) {
+            size_t len = strlen(ents[i]->d_name);
+            if (!found && len > 4 && !strcmp(ents[i]->d_name + len - 4, ".xml")) {
+                char name[256];
+                snprintf(name, sizeof name, "%.*s", (int)(len - 4), ents[i]->d_name);
+                place_topo *t = NULL;
+                place_error e;
+                if (place_topo_load(&t, fx(name), PLACE_TOPO_DEVICES, &e) == 0) {
+                    int mine = 0;
+                    for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
+                        place_device_info d;
+                        place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
+                        if (strcmp(d.runtime, rt[k].runtime))
+                            continue;
+                        mine++;
+                        assert_string_equal(d.vendor, rt[k].vendor);
+                        assert_int_equal(strncmp(d.name, rt[k].runtime, strlen(rt[k].runtime)), 0);
+                    }
+                    if (mine) {
+                        found = 1;
+                        place_request req;
+                        place_request_init(&req);
+                        req.ranks = 1;
+                        req.gpus_per_rank = 1;
+                        place_plan *p = NULL;
+                        if (place_plan_compute(&p, t, &req, &e))
+                            fail_msg("%s: %s", name, e.msg);
+                        char **env = NULL;
+                        int n = 0;
+                        assert_int_equal(place_plan_rank_env(p, 0, &env, &n, &e), 0);
+                        int vis = 0, comp = !rt[k].companion;
+                        for (int v = 0; v < n; v++) {
+                            size_t l = strlen(rt[k].visible);
+                            vis |= !strncmp(env[v], rt[k].visible, l) && env[v][l] == '=' && env[v][l + 1];
+                            if (rt[k].companion) {
+                                char want[128];
+                                snprintf(want, sizeof want, "%s=%s", rt[k].companion, rt[k].companion_value);
+                                comp |= !strcmp(env[v], want);
+                            }
+                        }
+                        if (!vis || !comp)
+                            fail_msg("%s: the rank is not given %s (and its companion)", name, rt[k].visible);
+                        place_env_list_free(env, n);
+                        place_plan_free(p);
+                        /* the row's variable limits the GPUs: its first GPU only */
+                        place_device_info d0;
+                        int g0 = 0;
+                        for (; g0 < place_topo_ndevices(t, PLACE_DEVICE_GPU); g0++) {
+                            place_topo_device(t, PLACE_DEVICE_GPU, g0, &d0);
+                            if (!strcmp(d0.runtime, rt[k].runtime) && d0.index >= 0)
+                                break;
+                        }
+                        char tok[32];
+                        if (d0.sub >= 0)
+                            snprintf(tok, sizeof tok, "%d.%d", d0.index, d0.sub);
+                        else
+                            snprintf(tok, sizeof tok, "%d", d0.index);
+                        setenv(rt[k].visible, tok, 1);
+                        place_gpu_scope sc;
+                        if (place_gpu_scope_from_env(&sc, t, &e))
+                            fail_msg("%s: %s=%s: %s", name, rt[k].visible, tok, e.msg);
+                        unsetenv(rt[k].visible);
+                        assert_int_equal(sc.n, 1);
+                        assert_int_equal(sc.gpu[0], g0);
+                        place_gpu_scope_free(&sc);
+                    }
+                    place_topo_free(t);
+                }
+            }
+            free(ents[i]);
+        }
+        free(ents);
+        if (!found)
+            fail_msg("no fixture in %s has %s GPUs (%s): a GPU runtime comes with one",
+                     PLACE_FIXTURES, rt[k].vendor, rt[k].runtime);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_discovery),
         cmocka_unit_test(test_export_round_trip),
         cmocka_unit_test(test_forged_devices),
+        cmocka_unit_test(test_every_gpu_runtime),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -136,6 +136,39 @@ PLACE_API int place_topo_cpukind(const place_topo *t, int k, const char **pus, i
  * separately (Level Zero "ze0.1") are separate GPUs. Listed in PCI bus order.
  * NICs: PCI devices with an OpenFabrics (InfiniBand, RoCE, Omni-Path, BXI, Slingshot CXI)
  * or network interface OS device; the interfaces of one PCI function are one NIC. */
+/* ---- GPU runtimes -----------------------------------------------------------------------
+ * One row per GPU vendor: how hwloc names its devices, and the variables its runtime reads.
+ * place_gpu_runtimes gives the table (its row count in *count); a device's `runtime` is a
+ * row's. */
+typedef struct place_gpu_runtime {
+    unsigned pci_vendor;        /* PCI vendor id: 0x10de */
+    const char *vendor;         /* "NVIDIA" */
+    const char *runtime;        /* place_device_info.runtime: "cuda" */
+    const char *index_osdev;    /* OS devices "<prefix><index>" in the runtime's numbering:
+                                   the management library's ("nvml", "rsmi") or the runtime's
+                                   own ("ze") */
+    const char *index_library;  /* what a note calls them: "NVML", "RSMI", "Level Zero" */
+    const char *alt_osdev;      /* a second such prefix, of lower priority ("cuda"), or NULL */
+    const char *sub_osdev;      /* OS devices "<prefix><index>.<sub>" naming sub-devices
+                                   ("ze0.1", each a GPU of its own), or NULL */
+    const char *uuid_info;      /* the hwloc info key of an OS device's UUID */
+    const char *visible;        /* the variable that lists a process's GPUs */
+    const char *also;           /* a second one (HIP_VISIBLE_DEVICES): read where `visible`
+                                   is unset, given 0..k-1 beside it (it numbers within what
+                                   `visible` leaves), or NULL */
+    const char *companion;      /* given with `visible`, set to companion_value, or NULL */
+    const char *companion_value;
+    const char *sub_companion;  /* given when a rank has a sub-device, or NULL */
+    const char *sub_companion_value;
+    int pci_order_is_runtimes;  /* 1: without index OS devices, PCI order is the runtime's
+                                   (CUDA, with the companion CUDA_DEVICE_ORDER=PCI_BUS_ID) */
+} place_gpu_runtime;
+
+PLACE_API const place_gpu_runtime *place_gpu_runtimes(int *count);
+/* The row of a PCI vendor id / of a runtime name, -1 if none. */
+PLACE_API int place_gpu_runtime_of_vendor(unsigned pci_vendor);
+PLACE_API int place_gpu_runtime_named(const char *runtime);
+
 typedef enum place_device_kind { PLACE_DEVICE_GPU = 0, PLACE_DEVICE_NIC = 1 } place_device_kind;
 
 typedef struct place_device_info {

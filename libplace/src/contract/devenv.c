@@ -38,15 +38,19 @@ int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gp
     *gpus = *nics = NULL;
     int ok = 1;
     if (place_plan_binds_gpus(p)) {
-        /* which runtimes the node's GPUs need, and this rank's names in each */
-        static const char *const rt[3] = {"cuda", "rocm", "ze"};
-        char *list[3] = {NULL, NULL, NULL};
-        int present[3] = {0, 0, 0}, sub = 0;
-        for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
+        /* which runtimes the node's GPUs need (rows of topo/gpurt.c), and this rank's names
+         * in each */
+        int nrt;
+        const place_gpu_runtime *rt = place_gpu_runtimes(&nrt);
+        char **list = calloc((size_t)nrt, sizeof(char *));
+        int *present = calloc((size_t)nrt, sizeof(int)), *sub = calloc((size_t)nrt, sizeof(int));
+        ok = list && present && sub;
+        for (int g = 0; ok && g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
             place_device_info d;
             place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
-            for (int k = 0; k < 3; k++)
-                present[k] |= !strcmp(d.runtime, rt[k]);
+            int k = place_gpu_runtime_named(d.runtime);
+            if (k >= 0)
+                present[k] = 1;
         }
         char *pcis = NULL;
         for (int i = 0; i < ri->ngpus && ok; i++) {
@@ -59,36 +63,36 @@ int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gp
                 snprintf(id, sizeof id, "%s", d.pci);
             ok = append(&pcis, id) == 0;
             const char *tok = place_plan_gpu_token(p, ri->gpu[i]);
-            for (int k = 0; k < 3 && ok; k++)
-                if (!strcmp(d.runtime, rt[k])) {
-                    ok = tok && append(&list[k], tok) == 0;
-                    sub |= k == 2 && d.sub >= 0;
-                }
+            int k = place_gpu_runtime_named(d.runtime);
+            if (ok && k >= 0) {
+                ok = tok && append(&list[k], tok) == 0;
+                sub[k] |= d.sub >= 0;
+            }
         }
         *gpus = or_empty(pcis);
         ok = ok && *gpus;
-        for (int k = 0; k < 3; k++)
-            list[k] = present[k] ? or_empty(list[k]) : list[k];
-        if (ok && present[0]) {
-            ok = place_env_push(env, nenv, "CUDA_VISIBLE_DEVICES", list[0]) == 0 &&
-                 place_env_push(env, nenv, "CUDA_DEVICE_ORDER", "PCI_BUS_ID") == 0;
+        for (int k = 0; ok && k < nrt; k++) {
+            if (!present[k])
+                continue;
+            list[k] = or_empty(list[k]);
+            ok = list[k] && place_env_push(env, nenv, rt[k].visible, list[k]) == 0;
+            if (ok && rt[k].companion)
+                ok = place_env_push(env, nenv, rt[k].companion, rt[k].companion_value) == 0;
+            if (ok && rt[k].also) { /* numbered within what `visible` leaves: 0..k-1 */
+                char also[256] = "";
+                size_t at = 0;
+                int j = 0;
+                for (const char *c = list[k]; *list[k] && c; c = strchr(c + 1, ','), j++)
+                    if (at + 12 < sizeof also)
+                        at += (size_t)snprintf(also + at, sizeof also - at, "%s%d", j ? "," : "", j);
+                ok = place_env_push(env, nenv, rt[k].also, also) == 0;
+            }
+            if (ok && sub[k] && rt[k].sub_companion)
+                ok = place_env_push(env, nenv, rt[k].sub_companion, rt[k].sub_companion_value) == 0;
         }
-        if (ok && present[1]) {
-            char hip[256] = "";
-            size_t at = 0;
-            int k = 0;
-            for (const char *c = list[1]; *list[1] && c; c = strchr(c + 1, ','), k++)
-                if (at + 12 < sizeof hip)
-                    at += (size_t)snprintf(hip + at, sizeof hip - at, "%s%d", k ? "," : "", k);
-            ok = place_env_push(env, nenv, "ROCR_VISIBLE_DEVICES", list[1]) == 0 &&
-                 place_env_push(env, nenv, "HIP_VISIBLE_DEVICES", hip) == 0;
-        }
-        if (ok && present[2]) {
-            ok = place_env_push(env, nenv, "ZE_AFFINITY_MASK", list[2]) == 0 &&
-                 (!sub || place_env_push(env, nenv, "ZE_FLAT_DEVICE_HIERARCHY", "COMPOSITE") == 0);
-        }
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; list && k < nrt; k++)
             free(list[k]);
+        free(list), free(present), free(sub);
     }
     if (ok && place_plan_binds_nics(p)) {
         char *names_l = NULL, *ucx = NULL, *cxi = NULL, *ifaces = NULL, *tcp = NULL;

@@ -444,29 +444,31 @@ static int split_list(const char *name, const char *v, char items[][128], int *n
 int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_error *err)
 {
     memset(s, 0, sizeof *s);
-    static const char *const rt[3] = {"cuda", "rocm", "ze"};
-    static const char *const var[3] = {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "ZE_AFFINITY_MASK"};
+    /* the runtimes (topo/gpurt.c) and their variables */
+    int nrt;
+    const place_gpu_runtime *rt = place_gpu_runtimes(&nrt);
     /* the lists, on the heap: 64 KiB of statics made the function neither reentrant nor
      * thread-safe */
     char(*items)[128] = malloc(sizeof(char[256][128])), (*steps)[128] = malloc(sizeof(char[256][128]));
-    int present[3] = {0, 0, 0}, rc = -1;
-    if (!items || !steps)
+    int *present = calloc((size_t)nrt, sizeof(int)), rc = -1;
+    if (!items || !steps || !present)
         goto oom;
     for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
         place_device_info d;
         place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
-        for (int k = 0; k < 3; k++)
-            present[k] |= !strcmp(d.runtime, rt[k]);
+        int k = place_gpu_runtime_named(d.runtime);
+        if (k >= 0)
+            present[k] = 1;
     }
     const char *step = getenv("SLURM_STEP_GPUS");
     int nstep = 0;
     if (step && split_list("SLURM_STEP_GPUS", step, steps, &nstep, err) < 0)
         goto fail;
     int limited = 0;
-    for (int k = 0; k < 3; k++) {
-        const char *name = var[k], *v = getenv(name);
-        if (k == 1 && !v && (v = getenv("HIP_VISIBLE_DEVICES")))
-            name = "HIP_VISIBLE_DEVICES";
+    for (int k = 0; k < nrt; k++) {
+        const char *name = rt[k].visible, *v = getenv(name);
+        if (!v && rt[k].also && (v = getenv(rt[k].also)))
+            name = rt[k].also;
         if (!v || !present[k])
             continue;
         int n;
@@ -480,12 +482,12 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
         int by_step = step && nstep == n;
         for (int i = 0; i < n; i++) {
             const char *key = by_step ? steps[i] : items[i];
-            int g = gpu_by_token(t, rt[k], key);
+            int g = gpu_by_token(t, rt[k].runtime, key);
             if (g < 0) {
                 place_error_set(err, PLACE_EINVAL, "%s entry '%.60s' names no %s GPU of this node; "
                                 "expected indices of the runtime's numbering (as placerun --plan "
                                 "--gpus auto lists them) or UUIDs", by_step ? "SLURM_STEP_GPUS" : name,
-                                key, rt[k]);
+                                key, rt[k].runtime);
                 goto fail;
             }
             if (scope_add(s, g, items[i]) < 0)
@@ -498,9 +500,9 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
             goto oom;
         for (int i = 0; i < nstep; i++) {
             int g = -1;
-            for (int k = 0; k < 3 && g < 0; k++)
+            for (int k = 0; k < nrt && g < 0; k++)
                 if (present[k])
-                    g = gpu_by_token(t, rt[k], steps[i]);
+                    g = gpu_by_token(t, rt[k].runtime, steps[i]);
             if (g < 0) {
                 place_error_set(err, PLACE_EINVAL, "SLURM_STEP_GPUS entry '%.60s' names no GPU of "
                                 "this node", steps[i]);
@@ -519,5 +521,6 @@ fail:
 done:
     free(items);
     free(steps);
+    free(present);
     return rc;
 }

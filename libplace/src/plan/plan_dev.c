@@ -240,9 +240,10 @@ int plan_dev_prepare(place_plan *p, place_error *err)
     for (int g = 0; g < ng; g++) {
         const place_device_info *d = &t->dev[0][g].info;
         if (!d->index_from_runtime && plan_gpu_in_scope(p, g)) {
+            int nrt;
             note(p, "%s GPUs: no %s OS device in the topology gives the runtime's numbering, so "
                     "it is taken to be PCI order", d->vendor,
-                 !strcmp(d->runtime, "rocm") ? "RSMI" : "Level Zero");
+                 place_gpu_runtimes(&nrt)[place_gpu_runtime_named(d->runtime)].index_library);
             break;
         }
     }

@@ -16,14 +16,17 @@
 static const struct {
     int id;
     const char *name;
-} vendors[] = {{0x10de, "NVIDIA"}, {0x1002, "AMD"},      {0x8086, "Intel"},
-               {0x15b3, "Mellanox"}, {0x17db, "HPE"},    {0x1077, "QLogic"},
+} vendors[] = {{0x15b3, "Mellanox"}, {0x17db, "HPE"},    {0x1077, "QLogic"},
                {0x14e4, "Broadcom"}, {0x1924, "Solarflare"}, {0x1fc1, "Cornelis"},
                {0x1cf0, "Atos"},    {0x1af4, "Red Hat (virtio)"}, {0x1d0f, "Amazon"}};
 
+/* A vendor's name: the GPU runtimes' table's (gpurt.c), else the one above, else the id. */
 static char *vendor_name(int id)
 {
     char buf[16];
+    int n, k = place_gpu_runtime_of_vendor((unsigned)id);
+    if (k >= 0)
+        return place_strdup(place_gpu_runtimes(&n)[k].vendor);
     for (size_t i = 0; i < sizeof vendors / sizeof vendors[0]; i++)
         if (vendors[i].id == id)
             return place_strdup(vendors[i].name);
@@ -317,13 +320,13 @@ static int cmp_dev(const void *a, const void *b)
     return 0;
 }
 
-/* A GPU vendor's display controller (0x03xx) or processing accelerator (0x1200), or one of
- * its devices with a GPU OS device: a BMC's VGA (ASPEED, Matrox; a DRM card of its own) or a
- * virtual display is not a GPU. */
+/* A GPU vendor's (a row of gpurt.c) display controller (0x03xx) or processing accelerator
+ * (0x1200), or one of its devices with a GPU OS device: a BMC's VGA (ASPEED, Matrox; a DRM
+ * card of its own) or a virtual display is not a GPU. */
 static int is_gpu_pci(hwloc_obj_t pci, const osdev_list *l)
 {
     unsigned cls = pci->attr->pcidev.class_id, v = pci->attr->pcidev.vendor_id;
-    if (v != 0x10de && v != 0x1002 && v != 0x8086)
+    if (place_gpu_runtime_of_vendor(v) < 0)
         return 0;
     for (int i = 0; i < l->n; i++)
         if (is_gpu_osdev(l->o[i]))
@@ -344,47 +347,51 @@ static int opencl_device(const char *name)
     return *end || dev > 65535 ? -1 : (int)dev;
 }
 
-/* The runtime of a GPU vendor and, from the OS devices, the runtime's own index. */
+/* The runtime of a GPU vendor (its row's name). */
 static const char *gpu_runtime(int vendor)
 {
-    return vendor == 0x10de ? "cuda" : vendor == 0x1002 ? "rocm" : vendor == 0x8086 ? "ze" : "gpu";
+    int n, k = place_gpu_runtime_of_vendor((unsigned)vendor);
+    return k >= 0 ? place_gpu_runtimes(&n)[k].runtime : "gpu";
 }
 
+/* A GPU (is_gpu_pci) and, from its OS devices, the runtime's own index. */
 static int discover_pci(place_topo *t, hwloc_obj_t pci, int *cap)
 {
     osdev_list l = {.n = 0};
     collect_osdevs(pci, &l);
     if (!is_gpu_pci(pci, &l))
         return add_nic(t, pci, &l, &cap[1]);
-    int v = pci->attr->pcidev.vendor_id;
-    /* sub-devices a runtime names separately: ze0.0, ze0.1 */
+    int nrt;
+    const place_gpu_runtime *rts = place_gpu_runtimes(&nrt);
+    const place_gpu_runtime *rt = &rts[place_gpu_runtime_of_vendor(pci->attr->pcidev.vendor_id)];
+    /* sub-devices the runtime names separately: ze0.0, ze0.1 */
     int nsub = 0;
-    for (int i = 0; i < l.n; i++) {
+    for (int i = 0; i < l.n && rt->sub_osdev; i++) {
         int s;
-        if (name_index(l.o[i]->name ? l.o[i]->name : "", "ze", &s) >= 0 && s >= 0)
+        if (name_index(l.o[i]->name ? l.o[i]->name : "", rt->sub_osdev, &s) >= 0 && s >= 0)
             nsub++;
     }
     if (nsub >= 2) {
         for (int i = 0; i < l.n; i++) {
-            int s, idx = name_index(l.o[i]->name ? l.o[i]->name : "", "ze", &s);
+            int s, idx = name_index(l.o[i]->name ? l.o[i]->name : "", rt->sub_osdev, &s);
             if (idx >= 0 && s >= 0 &&
-                add_gpu(t, pci, &l, &cap[0], s, idx, hwloc_obj_get_info_by_name(l.o[i], "LevelZeroUUID")) < 0)
+                add_gpu(t, pci, &l, &cap[0], s, idx, hwloc_obj_get_info_by_name(l.o[i], rt->uuid_info)) < 0)
                 return -1;
         }
         return 0;
     }
     /* the runtime's index from its OS device: the management library's (NVML, RSMI) or
-     * Level Zero's, else CUDA's, else OpenCL's device number (opencl0d1: device 1) */
+     * Level Zero's, else the second prefix (CUDA's), else OpenCL's device number
+     * (opencl0d1: device 1); the UUID from the first OS device holding one of the
+     * runtimes' UUID keys */
     int idx = -1, prio = 0;
     const char *uuid = NULL;
     for (int i = 0; i < l.n; i++) {
         const char *nm = l.o[i]->name ? l.o[i]->name : "";
         int k, pr = 0;
-        if ((v == 0x10de && (k = name_index(nm, "nvml", NULL)) >= 0) ||
-            (v == 0x1002 && (k = name_index(nm, "rsmi", NULL)) >= 0) ||
-            (v == 0x8086 && (k = name_index(nm, "ze", NULL)) >= 0))
+        if ((k = name_index(nm, rt->index_osdev, NULL)) >= 0)
             pr = 3;
-        else if (v == 0x10de && (k = name_index(nm, "cuda", NULL)) >= 0)
+        else if (rt->alt_osdev && (k = name_index(nm, rt->alt_osdev, NULL)) >= 0)
             pr = 2;
         else if ((k = opencl_device(nm)) >= 0)
             pr = 1;
@@ -392,11 +399,9 @@ static int discover_pci(place_topo *t, hwloc_obj_t pci, int *cap)
             prio = pr;
             idx = k;
         }
-        const char *u = hwloc_obj_get_info_by_name(l.o[i], "NVIDIAUUID");
-        if (!u)
-            u = hwloc_obj_get_info_by_name(l.o[i], "AMDUUID");
-        if (!u)
-            u = hwloc_obj_get_info_by_name(l.o[i], "LevelZeroUUID");
+        const char *u = NULL;
+        for (int r = 0; r < nrt && !u; r++)
+            u = hwloc_obj_get_info_by_name(l.o[i], rts[r].uuid_info);
         if (u && !uuid)
             uuid = u;
     }
@@ -450,16 +455,22 @@ int place_devices_discover(place_topo *t, place_error *err)
      * topology was written, or not working) has none: it is not handed out. Without
      * any, PCI order is assumed: CUDA's with CUDA_DEVICE_ORDER=PCI_BUS_ID (which place
      * exports), said by the plan for ROCm and Level Zero. */
-    int count[3] = {0, 0, 0}, named[3] = {0, 0, 0};
-    for (int i = 0; i < t->ndev[0]; i++) {
-        place_dev *d = &t->dev[0][i];
-        named[d->vendor_id == 0x10de ? 0 : d->vendor_id == 0x1002 ? 1 : 2] |= d->info.index >= 0;
+    int nrt;
+    const place_gpu_runtime *rts = place_gpu_runtimes(&nrt);
+    int *count = calloc((size_t)nrt, sizeof(int)), *named = calloc((size_t)nrt, sizeof(int));
+    if (!count || !named) {
+        free(count), free(named);
+        goto oom;
     }
     for (int i = 0; i < t->ndev[0]; i++) {
         place_dev *d = &t->dev[0][i];
-        int vi = d->vendor_id == 0x10de ? 0 : d->vendor_id == 0x1002 ? 1 : 2;
+        named[place_gpu_runtime_of_vendor((unsigned)d->vendor_id)] |= d->info.index >= 0;
+    }
+    for (int i = 0; i < t->ndev[0]; i++) {
+        place_dev *d = &t->dev[0][i];
+        int vi = place_gpu_runtime_of_vendor((unsigned)d->vendor_id);
         if (!named[vi]) {
-            d->info.index_from_runtime = d->vendor_id == 0x10de;
+            d->info.index_from_runtime = rts[vi].pci_order_is_runtimes;
             if (d->info.sub < 0 || d->info.sub == 0)
                 d->info.index = count[vi]++;
             else
@@ -479,9 +490,12 @@ int place_devices_discover(place_topo *t, place_error *err)
         else
             snprintf(nm, sizeof nm, "%s%d", gpu_runtime(d->vendor_id), d->info.index);
         d->name = place_strdup(nm);
-        if (!d->name)
+        if (!d->name) {
+            free(count), free(named);
             goto oom;
+        }
     }
+    free(count), free(named);
     attach_memory(t);
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < t->ndev[k]; i++) {
