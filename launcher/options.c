@@ -237,10 +237,9 @@ static int one_of(const char *opt, const char *v, const char *const *valid, cons
 
 static int apply_options(options *o, int argc, char **argv, place_error *e);
 
-static const char *const config_keys[] = {"topology", "policy", "smt", "reserve-cores",
-                                          "cpu-kinds", "allowed", "oversubscribe", "membind",
-                                          "launcher", "gpus", "gpus-per-rank", "gpu-bind",
-                                          "nics", NULL};
+/* a profile's keys: the request's (place_request_key, PLACE_KEY_PROFILE) and these */
+static const char *const config_keys[] = {"topology", "allowed", "oversubscribe", "membind",
+                                          "launcher", NULL};
 
 typedef struct config_ctx {
     options *o;
@@ -271,7 +270,7 @@ static int config_entry(void *user, const char *section, const char *name, const
         place_error_set(c->e, PLACE_EINVAL, "section [%.40s] unknown; expected [placerun]", section);
         goto bad;
     }
-    int known = 0;
+    int known = place_request_key(name, PLACE_KEY_PROFILE);
     for (int i = 0; config_keys[i]; i++)
         known |= !strcmp(name, config_keys[i]);
     if (!known) {
@@ -487,26 +486,26 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_PLAN: o->plan = 1; break;
         case OPT_TOPOLOGY: o->topology = optarg; break;
         case 'n':
-            rc = place_parse_int("-n", optarg, 1, 1 << 30, &o->req.ranks, e);
+            rc = place_request_set(&o->req, "np", optarg, "-n", e);
             o->ranks_given = 1;
             break;
         case 'N':
-            rc = place_parse_int("-N", optarg, 1, 1 << 24, &o->req.nodes, e);
+            rc = place_request_set(&o->req, "nodes", optarg, "-N", e);
             o->nodes_given = 1;
             break;
         case OPT_RPN:
-            rc = place_parse_int("--ranks-per-node", optarg, 1, 1 << 20, &o->req.ranks_per_node, e);
+            rc = place_request_set(&o->req, "ranks-per-node", optarg, "--ranks-per-node", e);
             break;
         case 't':
-            rc = place_parse_int("-t", optarg, 1, 1 << 20, &o->req.threads, e);
+            rc = place_request_set(&o->req, "threads", optarg, "-t", e);
             o->threads_given = 1;
             break;
-        case OPT_POLICY: rc = place_policy_parse("--policy", optarg, &o->req.policy, e); break;
-        case OPT_SMT: rc = place_parse_int("--smt", optarg, 1, 64, &o->req.smt, e); break;
+        case OPT_POLICY: rc = place_request_set(&o->req, "policy", optarg, "--policy", e); break;
+        case OPT_SMT: rc = place_request_set(&o->req, "smt", optarg, "--smt", e); break;
         case OPT_RESERVE:
-            rc = place_parse_int("--reserve-cores", optarg, 0, 1 << 20, &o->req.reserve_cores, e);
+            rc = place_request_set(&o->req, "reserve-cores", optarg, "--reserve-cores", e);
             break;
-        case OPT_KINDS: rc = place_kinds_parse("--cpu-kinds", optarg, &o->req.kinds, e); break;
+        case OPT_KINDS: rc = place_request_set(&o->req, "cpu-kinds", optarg, "--cpu-kinds", e); break;
         case OPT_ALLOWED: o->allowed = optarg; break;
         case OPT_OVERSUB: o->req.oversubscribe = 1; break;
         case OPT_FORMAT:
@@ -582,15 +581,11 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_CONFIG: break; /* applied before the command line */
         case OPT_HOSTS: o->hosts = optarg; break;
         case OPT_HOSTFILE: o->hostfile = optarg; break;
-        case OPT_GPUS: rc = place_gpus_parse("--gpus", optarg, &o->req.gpus_per_rank, e); break;
-        case OPT_GPR:
-            rc = place_parse_int("--gpus-per-rank", optarg, 1, 1024, &o->req.gpus_per_rank, e);
-            break;
-        case OPT_GPU_BIND:
-            rc = place_gpu_bind_parse("--gpu-bind", optarg, &o->req.gpu_bind, &o->req.gpu_map, e);
-            break;
+        case OPT_GPUS: rc = place_request_set(&o->req, "gpus", optarg, "--gpus", e); break;
+        case OPT_GPR: rc = place_request_set(&o->req, "gpus-per-rank", optarg, "--gpus-per-rank", e); break;
+        case OPT_GPU_BIND: rc = place_request_set(&o->req, "gpu-bind", optarg, "--gpu-bind", e); break;
         case OPT_NICS:
-            rc = place_nics_parse("--nics", optarg, &o->req.nics, &o->req.nic_list, e);
+            rc = place_request_set(&o->req, "nics", optarg, "--nics", e);
             o->nics_given = 1;
             break;
         case ':':

@@ -73,18 +73,26 @@ static int apply(const char *kv, place_error *e)
     }
     if (!v || !*v)
         return place_error_set(e, PLACE_EINVAL, "--place: '%s' needs a value (%s=...)", key, key);
-    if (!strcmp(key, "threads")) {
-        cfg.threads_given = 1;
-        return place_parse_int("--place threads", v, 1, 1 << 20, &cfg.req.threads, e);
+    char label[48];
+    snprintf(label, sizeof label, "--place %s", key);
+    const char *val = v;
+    if (!strcmp(key, "nics")) { /* the list points into the value: kept */
+        if (strlen(v) >= sizeof cfg.nics)
+            return place_error_set(e, PLACE_EINVAL, "--place nics: longer than %zu characters",
+                                   sizeof cfg.nics - 1);
+        snprintf(cfg.nics, sizeof cfg.nics, "%s", v);
+        val = cfg.nics;
     }
-    if (!strcmp(key, "smt"))
-        return place_parse_int("--place smt", v, 1, 64, &cfg.req.smt, e);
-    if (!strcmp(key, "reserve-cores"))
-        return place_parse_int("--place reserve-cores", v, 0, 1 << 20, &cfg.req.reserve_cores, e);
-    if (!strcmp(key, "policy"))
-        return place_policy_parse("--place policy", v, &cfg.req.policy, e);
-    if (!strcmp(key, "cpu-kinds"))
-        return place_kinds_parse("--place cpu-kinds", v, &cfg.req.kinds, e);
+    if (place_request_key(key, PLACE_KEY_SPANK)) { /* the request's keys: libplace's parser */
+        if (place_request_set(&cfg.req, key, val, label, e) < 0)
+            return -1;
+        cfg.threads_given |= !strcmp(key, "threads");
+        /* GPUs asked for: their NICs too, unless nics= said otherwise */
+        if ((!strcmp(key, "gpus") || !strcmp(key, "gpus-per-rank")) &&
+            cfg.req.nics == PLACE_NICS_NONE && cfg.req.gpus_per_rank)
+            cfg.req.nics = PLACE_NICS_AUTO;
+        return 0;
+    }
     if (!strcmp(key, "grid")) {
         cfg.grid = 1;
         return place_grid_parse("--place grid", v, cfg.n, e);
@@ -95,26 +103,6 @@ static int apply(const char *kv, place_error *e)
                                    "interleave or none", v);
         snprintf(cfg.membind, sizeof cfg.membind, "%s", v);
         return 0;
-    }
-    if (!strcmp(key, "gpus")) {
-        if (place_gpus_parse("--place gpus", v, &cfg.req.gpus_per_rank, e) < 0)
-            return -1;
-        if (cfg.req.nics == PLACE_NICS_NONE && cfg.req.gpus_per_rank)
-            cfg.req.nics = PLACE_NICS_AUTO;
-        return 0;
-    }
-    if (!strcmp(key, "gpus-per-rank")) {
-        int rc = place_parse_int("--place gpus-per-rank", v, 1, 1024, &cfg.req.gpus_per_rank, e);
-        if (rc == 0 && cfg.req.nics == PLACE_NICS_NONE)
-            cfg.req.nics = PLACE_NICS_AUTO;
-        return rc;
-    }
-    if (!strcmp(key, "nics")) {
-        if (strlen(v) >= sizeof cfg.nics)
-            return place_error_set(e, PLACE_EINVAL, "--place nics: longer than %zu characters",
-                                   sizeof cfg.nics - 1);
-        snprintf(cfg.nics, sizeof cfg.nics, "%s", v);
-        return place_nics_parse("--place nics", cfg.nics, &cfg.req.nics, &cfg.req.nic_list, e);
     }
     return place_error_set(e, PLACE_EINVAL, "--place: '%s' unknown; expected threads, policy, "
                            "smt, reserve-cores, cpu-kinds, grid, membind, gpus, gpus-per-rank, "

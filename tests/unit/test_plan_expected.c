@@ -533,6 +533,60 @@ static void test_device_memory_and_reserved_pus_are_named(void **s)
     place_topo_free(t);
 }
 
+/* One parser for the request's keys (placerun's command line and profiles, the SPANK
+ * plugin): each key sets its field, its bounds and errors as the label names them, and a
+ * front end takes only its own keys. */
+static void test_request_keys_set_their_fields(void **state)
+{
+    (void)state;
+    place_request q;
+    place_request_init(&q);
+    place_error e;
+    char nics[] = "mlx5_0,cxi1", map[] = "map:1,0";
+    assert_int_equal(place_request_set(&q, "np", "12", "-n", &e), 0);
+    assert_int_equal(place_request_set(&q, "nodes", "3", "-N", &e), 0);
+    assert_int_equal(place_request_set(&q, "ranks-per-node", "4", "--ranks-per-node", &e), 0);
+    assert_int_equal(place_request_set(&q, "threads", "2", "-t", &e), 0);
+    assert_int_equal(place_request_set(&q, "policy", "scatter", "--policy", &e), 0);
+    assert_int_equal(place_request_set(&q, "smt", "2", "--smt", &e), 0);
+    assert_int_equal(place_request_set(&q, "reserve-cores", "0", "--reserve-cores", &e), 0);
+    assert_int_equal(place_request_set(&q, "cpu-kinds", "best", "--cpu-kinds", &e), 0);
+    assert_int_equal(place_request_set(&q, "gpus-per-rank", "2", "--gpus-per-rank", &e), 0);
+    assert_int_equal(place_request_set(&q, "gpu-bind", map, "--gpu-bind", &e), 0);
+    assert_int_equal(place_request_set(&q, "nics", nics, "--nics", &e), 0);
+    assert_int_equal(q.ranks, 12);
+    assert_int_equal(q.nodes, 3);
+    assert_int_equal(q.ranks_per_node, 4);
+    assert_int_equal(q.threads, 2);
+    assert_int_equal(q.policy, PLACE_POLICY_SPREAD);
+    assert_int_equal(q.smt, 2);
+    assert_int_equal(q.kinds, PLACE_KINDS_BEST);
+    assert_int_equal(q.gpus_per_rank, 2);
+    assert_int_equal(q.gpu_bind, PLACE_GPU_BIND_MAP);
+    assert_ptr_equal(q.gpu_map, map + 4);
+    assert_int_equal(q.nics, PLACE_NICS_LIST);
+    assert_ptr_equal(q.nic_list, nics);
+    assert_int_equal(place_request_set(&q, "gpus", "auto", "--gpus", &e), 0);
+    assert_int_equal(q.gpus_per_rank, PLACE_GPUS_AUTO);
+    /* bounds and labels: the value is refused and the field kept */
+    assert_int_equal(place_request_set(&q, "smt", "65", "--place smt", &e), -1);
+    assert_non_null(strstr(e.msg, "--place smt"));
+    assert_int_equal(q.smt, 2);
+    assert_int_equal(place_request_set(&q, "reserve-cores", "-1", "--reserve-cores", &e), -1);
+    assert_int_equal(place_request_set(&q, "policy", "fast", "--policy", &e), -1);
+    assert_non_null(strstr(e.msg, "--policy 'fast': unknown"));
+    assert_int_equal(place_request_set(&q, "grid", "8x8x8", "--grid", &e), -1);
+    /* each front end its own keys */
+    assert_true(place_request_key("np", PLACE_KEY_CLI));
+    assert_false(place_request_key("np", PLACE_KEY_PROFILE | PLACE_KEY_SPANK));
+    assert_true(place_request_key("threads", PLACE_KEY_SPANK));
+    assert_false(place_request_key("threads", PLACE_KEY_PROFILE));
+    assert_true(place_request_key("gpu-bind", PLACE_KEY_PROFILE));
+    assert_false(place_request_key("gpu-bind", PLACE_KEY_SPANK));
+    assert_true(place_request_key("nics", PLACE_KEY_ALL));
+    assert_false(place_request_key("membind", PLACE_KEY_ALL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_oversubscribe_deals_threads_round_robin_and_says_so),
         cmocka_unit_test(test_million_ranks_map_to_nodes_arithmetically),
         cmocka_unit_test(test_infeasible_requests_name_the_numbers),
+        cmocka_unit_test(test_request_keys_set_their_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

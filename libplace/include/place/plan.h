@@ -106,6 +106,21 @@ PLACE_API int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bi
 PLACE_API int place_nics_parse(const char *what, const char *s, place_nics *out,
                                const char **list, place_error *err);
 
+/* A request's settings by key: one parser for placerun's command line (its long options
+ * without "--"), its profiles and the SPANK plugin's --place KEY=VALUE. Keys: np, nodes,
+ * ranks-per-node (command line), threads (and --place), policy, smt, reserve-cores,
+ * cpu-kinds, gpus, gpus-per-rank, nics (all three), gpu-bind (command line, profiles).
+ * place_request_key says whether `key` is one of the front end's (`where`, PLACE_KEY_*);
+ * place_request_set parses `value` into its field, an error naming `label` ("--smt",
+ * "--place smt"). List values (gpu-bind map:, nics) point into `value`. */
+#define PLACE_KEY_CLI 1u
+#define PLACE_KEY_PROFILE 2u
+#define PLACE_KEY_SPANK 4u
+#define PLACE_KEY_ALL 7u
+PLACE_API int place_request_key(const char *key, unsigned where);
+PLACE_API int place_request_set(place_request *req, const char *key, const char *value,
+                                const char *label, place_error *err);
+
 /* Fills *req with the defaults: 1 rank, 1 node, auto threads, NUMA policy. */
 PLACE_API void place_request_init(place_request *req);
 

@@ -1,0 +1,61 @@
+/* request.c (plan): a request's settings by key, the one parser placerun's command line,
+ * its profiles and the SPANK plugin's --place share (a key is spelled here once, with its
+ * bounds and its parser, and the front ends that take it). */
+#include <stddef.h>
+#include <string.h>
+#include "internal.h"
+#include "place/parse.h"
+
+enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS };
+
+static const struct request_key {
+    const char *key;  /* placerun's long option without "--", a profile's or --place's key */
+    unsigned where;   /* PLACE_KEY_* */
+    int type;
+    size_t field;     /* K_INT: the int field of place_request */
+    int lo, hi;       /* K_INT: its bounds */
+} keys[] = {
+    {"np", PLACE_KEY_CLI, K_INT, offsetof(place_request, ranks), 1, 1 << 30},
+    {"nodes", PLACE_KEY_CLI, K_INT, offsetof(place_request, nodes), 1, 1 << 24},
+    {"ranks-per-node", PLACE_KEY_CLI, K_INT, offsetof(place_request, ranks_per_node), 1, 1 << 20},
+    {"threads", PLACE_KEY_CLI | PLACE_KEY_SPANK, K_INT, offsetof(place_request, threads), 1, 1 << 20},
+    {"policy", PLACE_KEY_ALL, K_POLICY, 0, 0, 0},
+    {"smt", PLACE_KEY_ALL, K_INT, offsetof(place_request, smt), 1, 64},
+    {"reserve-cores", PLACE_KEY_ALL, K_INT, offsetof(place_request, reserve_cores), 0, 1 << 20},
+    {"cpu-kinds", PLACE_KEY_ALL, K_KINDS, 0, 0, 0},
+    {"gpus", PLACE_KEY_ALL, K_GPUS, 0, 0, 0},
+    {"gpus-per-rank", PLACE_KEY_ALL, K_INT, offsetof(place_request, gpus_per_rank), 1, 1024},
+    {"gpu-bind", PLACE_KEY_CLI | PLACE_KEY_PROFILE, K_GPU_BIND, 0, 0, 0},
+    {"nics", PLACE_KEY_ALL, K_NICS, 0, 0, 0},
+};
+
+static const struct request_key *find(const char *key)
+{
+    for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(keys[i].key, key))
+            return &keys[i];
+    return NULL;
+}
+
+int place_request_key(const char *key, unsigned where)
+{
+    const struct request_key *k = find(key);
+    return k && (k->where & where);
+}
+
+int place_request_set(place_request *req, const char *key, const char *value, const char *label,
+                      place_error *err)
+{
+    const struct request_key *k = find(key);
+    if (!k)
+        return place_error_set(err, PLACE_EINVAL, "%s: no request setting of that name", label);
+    switch (k->type) {
+    case K_INT:
+        return place_parse_int(label, value, k->lo, k->hi, (int *)((char *)req + k->field), err);
+    case K_POLICY: return place_policy_parse(label, value, &req->policy, err);
+    case K_KINDS: return place_kinds_parse(label, value, &req->kinds, err);
+    case K_GPUS: return place_gpus_parse(label, value, &req->gpus_per_rank, err);
+    case K_GPU_BIND: return place_gpu_bind_parse(label, value, &req->gpu_bind, &req->gpu_map, err);
+    default: return place_nics_parse(label, value, &req->nics, &req->nic_list, err);
+    }
+}
