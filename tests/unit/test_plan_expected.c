@@ -585,6 +585,30 @@ static void test_request_keys_set_their_fields(void **state)
     assert_false(place_request_key("gpu-bind", PLACE_KEY_SPANK));
     assert_true(place_request_key("nics", PLACE_KEY_ALL));
     assert_false(place_request_key("membind", PLACE_KEY_ALL));
+    /* every policy's name and names it is known by, from the table the parser reads */
+    for (int i = 0; i < PLACE_POLICY_COUNT; i++) {
+        place_policy pol = PLACE_POLICY_COUNT;
+        assert_int_equal(place_policy_parse("--policy", place_policy_name((place_policy)i), &pol, &e), 0);
+        assert_int_equal(pol, i);
+    }
+    place_policy pol;
+    assert_int_equal(place_policy_parse("--policy", "close", &pol, &e), 0);
+    assert_int_equal(pol, PLACE_POLICY_COMPACT);
+    assert_int_equal(place_policy_parse("--policy", "spread_numa", &pol, &e), 0);
+    assert_int_equal(pol, PLACE_POLICY_SPREAD);
+    /* a C caller's policy or kinds out of the enum is refused, not taken for numa */
+    place_topo *t = NULL;
+    assert_int_equal(place_topo_load(&t, "synthetic:pack:2 core:2 pu:1", 0, &e), 0);
+    place_request_init(&q);
+    q.policy = (place_policy)PLACE_POLICY_COUNT;
+    place_plan *p = NULL;
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_non_null(strstr(e.msg, "no such policy"));
+    place_request_init(&q);
+    q.kinds = (place_kinds)-1;
+    assert_int_equal(place_plan_compute(&p, t, &q, &e), -1);
+    assert_non_null(strstr(e.msg, "no such choice"));
+    place_topo_free(t);
 }
 
 int main(void)

@@ -31,14 +31,12 @@ void place_request_init(place_request *req)
     req->kinds = PLACE_KINDS_AUTO;
 }
 
-static const char *const policy_names[PLACE_POLICY_COUNT] = {
-    [PLACE_POLICY_NUMA] = "numa", [PLACE_POLICY_COMPACT] = "compact", [PLACE_POLICY_SPREAD] = "spread"};
 static const char *const kinds_names[PLACE_KINDS_COUNT] = {
     [PLACE_KINDS_AUTO] = "auto", [PLACE_KINDS_ALL] = "all", [PLACE_KINDS_BEST] = "best"};
 
 const char *place_policy_name(place_policy p)
 {
-    return (p >= 0 && p < PLACE_POLICY_COUNT) ? policy_names[p] : "?";
+    return (p >= 0 && p < PLACE_POLICY_COUNT) ? plan_policies[p].name : "?";
 }
 
 const char *place_kinds_name(place_kinds k)
@@ -48,23 +46,28 @@ const char *place_kinds_name(place_kinds k)
 
 int place_policy_parse(const char *what, const char *s, place_policy *out, place_error *err)
 {
-    for (int i = 0; i < PLACE_POLICY_COUNT; i++)
-        if (s && !strcmp(s, policy_names[i])) {
+    /* the names, then those users know from OMP_PROC_BIND and KMP_AFFINITY (same meaning) */
+    for (int i = 0; s && i < PLACE_POLICY_COUNT; i++) {
+        int hit = !strcmp(s, plan_policies[i].name);
+        for (int k = 0; !hit && plan_policies[i].aliases[k]; k++)
+            hit = !strcmp(s, plan_policies[i].aliases[k]);
+        if (hit) {
             *out = (place_policy)i;
             return 0;
         }
-    /* names users know from OpenMP's OMP_PROC_BIND and Intel's KMP_AFFINITY, same meaning */
-    if (s && (!strcmp(s, "scatter") || !strcmp(s, "spread_numa"))) {
-        *out = PLACE_POLICY_SPREAD;
-        return 0;
     }
-    if (s && !strcmp(s, "close")) {
-        *out = PLACE_POLICY_COMPACT;
-        return 0;
+    /* "numa, compact (or close) or spread (or scatter)" */
+    char names[256] = "";
+    size_t at = 0;
+    for (int i = 0; i < PLACE_POLICY_COUNT && at < sizeof names; i++) {
+        const char *alias = plan_policies[i].aliases[0];
+        at += (size_t)snprintf(names + at, sizeof names - at, "%s%s%s%s%s",
+                               i == 0 ? "" : i == PLACE_POLICY_COUNT - 1 ? " or " : ", ",
+                               plan_policies[i].name, alias ? " (or " : "", alias ? alias : "",
+                               alias ? ")" : "");
     }
-    return place_error_set(err, PLACE_EINVAL,
-                           "%s '%.40s': unknown; expected numa, compact (or close) or spread (or "
-                           "scatter)", what, s ? s : "");
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", what,
+                           s ? s : "", names);
 }
 
 int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_error *err)
@@ -215,6 +218,13 @@ static int resolve_layout(place_plan *p, place_error *err)
     if (r->threads < 0 || r->smt < 0 || r->reserve_cores < 0)
         return place_error_set(err, PLACE_EINVAL, "%s, %s and %s must not be negative",
                                NAME(p, threads), NAME(p, smt), NAME(p, reserve_cores));
+    /* a C caller's value out of the enums: refused (it was taken for numa, silently) */
+    if ((int)r->policy < 0 || r->policy >= PLACE_POLICY_COUNT)
+        return place_error_set(err, PLACE_EINVAL, "%s %d: no such policy; expected 0 to %d "
+                               "(place_policy)", NAME(p, policy), (int)r->policy, PLACE_POLICY_COUNT - 1);
+    if ((int)r->kinds < 0 || r->kinds >= PLACE_KINDS_COUNT)
+        return place_error_set(err, PLACE_EINVAL, "%s %d: no such choice; expected 0 to %d "
+                               "(place_kinds)", NAME(p, kinds), (int)r->kinds, PLACE_KINDS_COUNT - 1);
     if (r->ranks == 0 && r->ranks_per_node == 0)
         r->ranks = 1;
     if (r->ranks == 0) {
@@ -319,10 +329,10 @@ static void idle_notes(place_plan *p)
         else if (p->follow)
             note(p, "%d of %d usable cores run no thread on %s: no GPU of the step is next to "
                     "them (%s none plans ranks on every core)", idle, nsel, who, NAME(p, gpu_bind));
-        else if (rq->policy == PLACE_POLICY_COMPACT)
-            note(p, "%d of %d usable cores run no thread on %s: the compact policy takes only "
-                    "the cores the ranks need (%s numa fills the node)", idle, nsel, who,
-                 NAME(p, policy));
+        else if (plan_policies[rq->policy].packs)
+            note(p, "%d of %d usable cores run no thread on %s: the %s policy takes only "
+                    "the cores the ranks need (%s %s fills the node)", idle, nsel, who,
+                 plan_policies[rq->policy].name, NAME(p, policy), plan_policies[PLACE_POLICY_NUMA].name);
     }
     free(used);
     free(sel);

@@ -587,6 +587,36 @@ static int assign_balanced(attempt *a)
     return ok;
 }
 
+static int rule_numa(attempt *a, int *smt_in_use)
+{
+    (void)smt_in_use;
+    return assign_numa(a);
+}
+
+static int rule_spread(attempt *a, int *smt_in_use)
+{
+    (void)smt_in_use;
+    return assign_spread(a);
+}
+
+static int rule_compact(attempt *a, int *smt_in_use)
+{
+    int ok = assign_compact(a);
+    if (ok && *smt_in_use) {
+        /* Compact packs only what it needs; with siblings in use, take every core. */
+        a->idle = a->nu - a->out[a->R - 1].first - a->out[a->R - 1].n;
+        widen(a);
+        *smt_in_use = 2; /* widened already */
+    }
+    return ok;
+}
+
+const plan_policy plan_policies[PLACE_POLICY_COUNT] = {
+    [PLACE_POLICY_NUMA] = {"numa", {NULL}, rule_numa, 0, 1},
+    [PLACE_POLICY_COMPACT] = {"compact", {"close", NULL}, rule_compact, 1, 0},
+    [PLACE_POLICY_SPREAD] = {"spread", {"scatter", "spread_numa", NULL}, rule_spread, 0, 0},
+};
+
 int plan_assign(attempt *a, int smt_in_use)
 {
     a->straddled = 0;
@@ -596,27 +626,11 @@ int plan_assign(attempt *a, int smt_in_use)
     a->smt_in_use = smt_in_use;
     if (a->R > a->nu)
         return 0;
-    int ok;
-    switch (a->policy) {
-    case PLACE_POLICY_COMPACT:
-        ok = assign_compact(a);
-        if (ok && smt_in_use) {
-            /* Compact packs only what it needs; with siblings in use, take every core. */
-            a->idle = a->nu - a->out[a->R - 1].first - a->out[a->R - 1].n;
-            widen(a);
-            smt_in_use = 2; /* widened already */
-        }
-        break;
-    case PLACE_POLICY_SPREAD:
-        ok = assign_spread(a);
-        break;
-    default:
-        ok = assign_numa(a);
-        break;
-    }
+    const plan_policy *pol = &plan_policies[a->policy];
+    int ok = pol->assign(a, &smt_in_use);
     if (ok && smt_in_use == 1)
         widen(a);
-    if (a->policy == PLACE_POLICY_NUMA && ok >= 0)
+    if (pol->objective && ok >= 0)
         ok = objective(a, ok);
     if (smt_in_use && a->T && a->k > 1 && (!ok || siblings_while_free(a))) {
         /* The domains' shares would leave a core free beside a doubled-up one (or do not

@@ -77,6 +77,21 @@ int plan_slots_in(const attempt *a, range r);
  * -1 out of memory. */
 int plan_assign(attempt *a, int smt_in_use);
 
+/* The policies, one row each, in place_policy's order (PLACE_POLICY_COUNT rows): the name
+ * and the names users know it by from OMP_PROC_BIND and KMP_AFFINITY (the first one is
+ * the one messages mention), the rule that gives each rank its range (it may widen the
+ * ranges itself and then sets *smt_in_use to 2), whether it takes only the cores the ranks
+ * need (a note says so when cores stay idle), and whether the objective (plan_optimum.c)
+ * may replace its ranges. A new policy is a row and its rule. */
+typedef struct plan_policy {
+    const char *name;
+    const char *aliases[3]; /* NULL-ended */
+    int (*assign)(attempt *a, int *smt_in_use);
+    int packs;
+    int objective;
+} plan_policy;
+extern const plan_policy plan_policies[PLACE_POLICY_COUNT];
+
 /* plan_optimum.c: the numa policy's objective. plan_range_straddlers counts the ranks of
  * an attempt that straddle (span several domains without being the only rank on a run of
  * consecutive ones), -1 out of memory. plan_optimum_fill (threads left to fill) and
