@@ -11,16 +11,6 @@
 #include <unistd.h>
 #include "placerun.h"
 
-static int write_to(const options *o, const place_plan *plan, const place_decomp *d, FILE *f,
-                    place_error *e)
-{
-    if (!strcmp(o->format, "json"))
-        return place_plan_write_json(plan, d, f, e);
-    if (!strcmp(o->format, "text"))
-        return place_plan_write_text(plan, d, f, e);
-    return placerun_export(o, plan, d, f, e);
-}
-
 /* --format png|svg: lstopo draws the node from an XML copy of the topology whose PUs (and
  * GPUs, NICs) carry each rank's colour; both files live in a private directory (mkdtemp,
  * 0700) until the picture is copied to -o atomically. */
@@ -164,14 +154,15 @@ out:
 static int write_plan(const options *o, const place_plan *plan, const place_decomp *d,
                       place_error *e)
 {
-    if (!strcmp(o->format, "png") || !strcmp(o->format, "svg"))
+    const placerun_format *fmt = placerun_format_named(o->format);
+    if (fmt && fmt->picture)
         return picture(o, plan, e);
     if (!o->output)
-        return write_to(o, plan, d, stdout, e);
+        return placerun_export(o, plan, d, stdout, e);
     place_wfile w;
     if (place_wfile_open(&w, "-o", o->output, e) < 0)
         return -1;
-    int rc = write_to(o, plan, d, w.f, e);
+    int rc = placerun_export(o, plan, d, w.f, e);
     if (rc == 0)
         return place_wfile_commit(&w, e);
     place_wfile_free(&w);

@@ -489,32 +489,92 @@ static int write_map(const place_plan *p, FILE *f, place_error *e)
     return 0;
 }
 
+/* The writers, as the table calls them. */
+static int fmt_text(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                    FILE *f, place_error *e)
+{
+    (void)o, (void)hosts;
+    return place_plan_write_text(p, d, f, e);
+}
+
+static int fmt_json(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                    FILE *f, place_error *e)
+{
+    (void)o, (void)hosts;
+    return place_plan_write_json(p, d, f, e);
+}
+
+static int fmt_map(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                   FILE *f, place_error *e)
+{
+    (void)o, (void)d, (void)hosts;
+    return write_map(p, f, e);
+}
+
+static int fmt_slurm(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                     FILE *f, place_error *e)
+{
+    (void)o, (void)d, (void)hosts;
+    return write_slurm(p, f, e);
+}
+
+/* With GPUs or NICs, the rankfile needs -o FILE: FILE.sh beside it sets their variables. */
+static int fmt_rankfile(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                        FILE *f, place_error *e)
+{
+    (void)d;
+    int rank_dev = place_plan_binds_gpus(p) || place_plan_binds_nics(p);
+    if (rank_dev && !o->output)
+        return place_error_set(e, PLACE_EINVAL, "--format rankfile: the plan gives ranks GPUs or "
+                               "NICs, whose variables a rankfile cannot carry; give -o FILE to write "
+                               "FILE and FILE.sh, a wrapper that sets them");
+    if (rank_dev && write_rank_wrapper(o, p, e) < 0)
+        return -1;
+    return write_rankfile(o, p, hosts, f);
+}
+
+static int fmt_per_rank(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                        FILE *f, place_error *e)
+{
+    (void)d;
+    return write_per_rank(o, p, hosts, f, e);
+}
+
+const placerun_format placerun_formats[] = {
+    {"text", 0, 0, 0, fmt_text},
+    {"json", 0, 0, 0, fmt_json},
+    {"map", 1, 0, 0, fmt_map},
+    {"png", 1, 1, 0, NULL},
+    {"svg", 1, 1, 0, NULL},
+    {"rankfile", 1, 0, 1, fmt_rankfile},
+    {"slurm", 1, 0, 0, fmt_slurm},
+    {"likwid", 1, 0, 1, fmt_per_rank},
+    {"omp", 1, 0, 1, fmt_per_rank},
+    {"env", 1, 0, 1, write_env},
+};
+const int placerun_nformats = (int)(sizeof placerun_formats / sizeof placerun_formats[0]);
+
+const placerun_format *placerun_format_named(const char *name)
+{
+    for (int i = 0; name && i < placerun_nformats; i++)
+        if (!strcmp(placerun_formats[i].name, name))
+            return &placerun_formats[i];
+    return NULL;
+}
+
 int placerun_export(const options *o, const place_plan *plan, const place_decomp *d, FILE *f,
                     place_error *e)
 {
-    if (!strcmp(o->format, "map"))
-        return write_map(plan, f, e);
-    if (!strcmp(o->format, "slurm"))
-        return write_slurm(plan, f, e);
+    const placerun_format *fmt = placerun_format_named(o->format);
+    if (!fmt || !fmt->write)
+        return place_error_set(e, PLACE_EINVAL, "--format %s: no writer", o->format);
+    if (!fmt->hosts)
+        return fmt->write(o, plan, d, NULL, f, e);
     char **hosts = NULL;
     int nh = 0;
     if (load_hosts(o, place_plan_resolved(plan)->nodes, &hosts, &nh, e) < 0)
         return -1;
-    int rank_dev = !strcmp(o->format, "rankfile") &&
-                   (place_plan_binds_gpus(plan) || place_plan_binds_nics(plan));
-    if (rank_dev && !o->output) {
-        hosts_free(hosts, nh);
-        return place_error_set(e, PLACE_EINVAL, "--format rankfile: the plan gives ranks GPUs or "
-                               "NICs, whose variables a rankfile cannot carry; give -o FILE to write "
-                               "FILE and FILE.sh, a wrapper that sets them");
-    }
-    if (rank_dev && write_rank_wrapper(o, plan, e) < 0) {
-        hosts_free(hosts, nh);
-        return -1;
-    }
-    int rc = !strcmp(o->format, "rankfile") ? write_rankfile(o, plan, hosts, f)
-             : !strcmp(o->format, "env")    ? write_env(o, plan, d, hosts, f, e)
-                                             : write_per_rank(o, plan, hosts, f, e);
+    int rc = fmt->write(o, plan, d, hosts, f, e);
     hosts_free(hosts, nh);
     if (rc == 0 && (ferror(f) || fflush(f) != 0))
         rc = place_error_set(e, PLACE_ESYS, "writing the plan failed: %s", strerror(errno));

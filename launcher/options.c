@@ -473,8 +473,6 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         {"hosts", required_argument, 0, OPT_HOSTS},
         {"hostfile", required_argument, 0, OPT_HOSTFILE},
         {0, 0, 0, 0}};
-    static const char *const formats[] = {"text", "json", "map", "png", "svg", "rankfile",
-                                          "slurm", "likwid", "omp", "env", NULL};
     static const char *const membinds[] = {"local", "interleave", "none", NULL};
     static const char *const launchers[] = {"mpirun", "srun", NULL};
     opterr = 0; /* our own one-line messages */
@@ -509,8 +507,16 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_ALLOWED: o->allowed = optarg; break;
         case OPT_OVERSUB: o->req.oversubscribe = 1; break;
         case OPT_FORMAT:
-            rc = one_of("--format", optarg, formats, "text, json, map, png, svg, rankfile, slurm, "
-                        "likwid, omp or env", e);
+            if (!placerun_format_named(optarg)) { /* "text, json, ... or env" from the table */
+                char names[512] = "";
+                size_t at = 0;
+                for (int i = 0; i < placerun_nformats && at < sizeof names; i++)
+                    at += (size_t)snprintf(names + at, sizeof names - at, "%s%s",
+                                           i == 0 ? "" : i == placerun_nformats - 1 ? " or " : ", ",
+                                           placerun_formats[i].name);
+                rc = place_error_set(e, PLACE_EINVAL, "--format '%.40s': unknown; expected %s",
+                                     optarg, names);
+            }
             o->format = optarg;
             break;
         case OPT_GRID:
@@ -639,11 +645,13 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
                                o->jopts.seconds * 1e3);
     if (o->output && !o->plan && !o->jitter)
         return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
-    int picture = !strcmp(o->format, "png") || !strcmp(o->format, "svg");
-    if (picture && !o->output)
+    const placerun_format *fmt = placerun_format_named(o->format);
+    if (!fmt) /* the parser let no other through */
+        return place_error_set(e, PLACE_EINVAL, "--format '%.40s': unknown", o->format);
+    if (fmt->picture && !o->output)
         return place_error_set(e, PLACE_EINVAL, "--format %s draws a picture: give the file with "
                                "-o FILE.%s", o->format, o->format);
-    if (strcmp(o->format, "text") && strcmp(o->format, "json") && !o->plan)
+    if (fmt->plan_only && !o->plan)
         return place_error_set(e, PLACE_EINVAL, "--format %s goes with --plan", o->format);
     if (o->hosts && o->hostfile)
         return place_error_set(e, PLACE_EINVAL, "--hosts and --hostfile: choose one");

@@ -16,7 +16,7 @@ typedef struct options {
     int help, version;         /* --help, --version: print and exit 0 (in main) */
     const char *topology;
     const char *allowed;
-    const char *format;        /* text, json, map, png, svg, rankfile, slurm, likwid, omp, env */
+    const char *format;        /* a row of placerun_formats (export.c) */
     const char *hosts;         /* --hosts h1,h2,...: the plan's nodes' names (exports) */
     const char *hostfile;      /* --hostfile FILE */
     const char *output;
@@ -66,8 +66,22 @@ int placerun_fail(const place_error *e, int code);
 /* dryrun.c: --plan. Returns the exit status. */
 int placerun_plan_mode(const options *o);
 
-/* export.c: --plan in another tool's format (rankfile, slurm, likwid, omp, env) or as a
- * map of the node. */
+/* export.c: --format, one row per format: its name, whether it goes with --plan only
+ * (every format but text and json), whether lstopo draws it (png, svg: to -o FILE), whether
+ * it takes the nodes' host names (--hosts, --hostfile), and its writer (NULL for a
+ * picture). A new format is a row, its writer, its line in --help and its tests. */
+typedef struct placerun_format {
+    const char *name;
+    int plan_only, picture, hosts;
+    int (*write)(const options *o, const place_plan *p, const place_decomp *d, char **hosts,
+                 FILE *f, place_error *e);
+} placerun_format;
+extern const placerun_format placerun_formats[];
+extern const int placerun_nformats;
+/* The row of `name`, NULL if none. */
+const placerun_format *placerun_format_named(const char *name);
+
+/* export.c: the plan in o->format to f (with the host names if the format takes them). */
 int placerun_export(const options *o, const place_plan *plan, const place_decomp *d, FILE *f,
                     place_error *e);
 
