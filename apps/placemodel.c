@@ -634,7 +634,21 @@ static int periodic_main(double w, double freq, double len, int group, const dou
     return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for (parse_options). kind: 'a' --exp, 'b' --detour, 'p'
+ * --poisson, 'q' --periodic, 'c' --jitter, 't' --trace. */
+typedef struct mopts {
+    char kind;
+    double mu, p, L, w, maxn, rate, cap;
+    int trials, boot, work_given, exp_lengths, phase_group;
+    int64_t seed;
+    const char *jitter, *format, *trace;
+    int simulate, maxn_given, gpd_tail, in_coll;
+    simopts so;
+} mopts;
+
+/* Parses and checks the command line into *o. Returns -1 to go on, else the exit status (0
+ * after --help, 2 after one line on standard error). */
+static int parse_options(int argc, char **argv, mopts *o)
 {
     static const struct option lo[] = {{"exp", required_argument, 0, 'e'},
                                        {"detour", required_argument, 0, 'd'},
@@ -663,13 +677,9 @@ int main(int argc, char **argv)
                                        {"format", required_argument, 0, 'f'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-    char kind = 0;
-    double mu = 0, p = 0, L = 0, w = 100, maxn = 1e6, rate = 0, cap = 10000;
-    int trials = 20000, boot = 40, work_given = 0, exp_lengths = 0, phase_group = 1;
-    int64_t seed = 1;
-    const char *jitter = NULL, *format = "text", *trace = NULL;
-    int simulate = 0, maxn_given = 0, gpd_tail = 0, in_coll = 0;
-    simopts so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER, .max_seconds = 600};
+    *o = (mopts){.w = 100, .maxn = 1e6, .cap = 10000, .trials = 20000, .boot = 40,
+                 .phase_group = 1, .seed = 1, .format = "text",
+                 .so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER, .max_seconds = 600}};
     place_error e;
     opterr = 0;
     int c;
@@ -677,8 +687,8 @@ int main(int argc, char **argv)
         int rc = 0;
         switch (c) {
         case 'e':
-            kind = 'a';
-            rc = place_parse_double("--exp", optarg, 1e-9, 1e12, &mu, &e);
+            o->kind = 'a';
+            rc = place_parse_double("--exp", optarg, 1e-9, 1e12, &o->mu, &e);
             break;
         case 'd':
         case 'P': {
@@ -690,13 +700,13 @@ int main(int argc, char **argv)
                                      : "--poisson: expected RATE_HZ:LEN_US, e.g. 1400:36");
             *colon = '\0';
             if (c == 'd') {
-                kind = 'b';
-                rc = place_parse_double("--detour P", buf, 0, 1, &p, &e) ||
-                     place_parse_double("--detour LEN_US", colon + 1, 0, 1e12, &L, &e);
+                o->kind = 'b';
+                rc = place_parse_double("--detour P", buf, 0, 1, &o->p, &e) ||
+                     place_parse_double("--detour LEN_US", colon + 1, 0, 1e12, &o->L, &e);
             } else {
-                kind = 'p';
-                rc = place_parse_double("--poisson RATE_HZ", buf, 0, 1e9, &rate, &e) ||
-                     place_parse_double("--poisson LEN_US", colon + 1, 0, 1e12, &L, &e);
+                o->kind = 'p';
+                rc = place_parse_double("--poisson RATE_HZ", buf, 0, 1e9, &o->rate, &e) ||
+                     place_parse_double("--poisson LEN_US", colon + 1, 0, 1e12, &o->L, &e);
             }
             break;
         }
@@ -707,37 +717,37 @@ int main(int argc, char **argv)
             if (!colon)
                 return fail("--periodic: expected FREQ_HZ:LEN_US, e.g. 250:20");
             *colon = '\0';
-            kind = 'q';
-            rc = place_parse_double("--periodic FREQ_HZ", buf, 1e-3, 1e6, &rate, &e) ||
-                 place_parse_double("--periodic LEN_US", colon + 1, 0, 1e9, &L, &e);
-            if (!rc && !(L < 1e6 / rate))
+            o->kind = 'q';
+            rc = place_parse_double("--periodic FREQ_HZ", buf, 1e-3, 1e6, &o->rate, &e) ||
+                 place_parse_double("--periodic LEN_US", colon + 1, 0, 1e9, &o->L, &e);
+            if (!rc && !(o->L < 1e6 / o->rate))
                 return fail("--periodic: the length is as long as the period or longer (the CPU "
                             "would never work); expected LEN_US below 1e6 / FREQ_HZ");
             break;
         }
-        case 'g': rc = place_parse_int("--phase-group", optarg, 1, 1 << 30, &phase_group, &e); break;
+        case 'g': rc = place_parse_int("--phase-group", optarg, 1, 1 << 30, &o->phase_group, &e); break;
         case 'L':
             if (strcmp(optarg, "fixed") && strcmp(optarg, "exp"))
                 return fail("--lengths: expected fixed or exp");
-            exp_lengths = !strcmp(optarg, "exp");
+            o->exp_lengths = !strcmp(optarg, "exp");
             break;
-        case 'j': kind = 'c'; jitter = optarg; break;
-        case 'w': rc = place_parse_double("--work", optarg, 0, 1e12, &w, &e); work_given = 1; break;
-        case 't': rc = place_parse_int("--trials", optarg, 10, 100000000, &trials, &e); break;
-        case 's': rc = place_parse_i64("--seed", optarg, 0, INT64_MAX, &seed, &e); break;
-        case 'n': rc = place_parse_double("--max-n", optarg, 1, 1e9, &maxn, &e); maxn_given = 1; break;
-        case 'X': simulate = 1; break;
-        case 'r': kind = 't'; trace = optarg; break;
-        case 'T': rc = place_parse_int("--threads", optarg, 1, 4096, &so.threads, &e); so.threads_given = 1; break;
-        case 'l': rc = place_parse_double("--latency-us", optarg, 0, 1e9, &so.latency, &e); break;
-        case 'o': rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &so.overhead, &e); break;
-        case 'k': rc = place_parse_int("--steps", optarg, 10, 100000000, &so.steps, &e); break;
-        case 'M': rc = place_parse_double("--max-seconds", optarg, 1, 1e7, &so.max_seconds, &e); break;
-        case 'F': rc = place_parse_double("--shared", optarg, 0, 1, &so.shared, &e); break;
+        case 'j': o->kind = 'c'; o->jitter = optarg; break;
+        case 'w': rc = place_parse_double("--work", optarg, 0, 1e12, &o->w, &e); o->work_given = 1; break;
+        case 't': rc = place_parse_int("--trials", optarg, 10, 100000000, &o->trials, &e); break;
+        case 's': rc = place_parse_i64("--seed", optarg, 0, INT64_MAX, &o->seed, &e); break;
+        case 'n': rc = place_parse_double("--max-n", optarg, 1, 1e9, &o->maxn, &e); o->maxn_given = 1; break;
+        case 'X': o->simulate = 1; break;
+        case 'r': o->kind = 't'; o->trace = optarg; break;
+        case 'T': rc = place_parse_int("--threads", optarg, 1, 4096, &o->so.threads, &e); o->so.threads_given = 1; break;
+        case 'l': rc = place_parse_double("--latency-us", optarg, 0, 1e9, &o->so.latency, &e); break;
+        case 'o': rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &o->so.overhead, &e); break;
+        case 'k': rc = place_parse_int("--steps", optarg, 10, 100000000, &o->so.steps, &e); break;
+        case 'M': rc = place_parse_double("--max-seconds", optarg, 1, 1e7, &o->so.max_seconds, &e); break;
+        case 'F': rc = place_parse_double("--shared", optarg, 0, 1, &o->so.shared, &e); break;
         case 'G':
             if (strcmp(optarg, "measured") && strcmp(optarg, "gpd"))
                 return fail("--tail: expected measured or gpd");
-            gpd_tail = !strcmp(optarg, "gpd");
+            o->gpd_tail = !strcmp(optarg, "gpd");
             break;
         case 'y': {
             static const char *names[] = {"barrier", "allreduce", "halo", "none"};
@@ -746,16 +756,16 @@ int main(int argc, char **argv)
                 k++;
             if (k == 4)
                 return fail("--sync: expected barrier, allreduce, halo or none");
-            so.sync = (place_sync)k;
+            o->so.sync = (place_sync)k;
             break;
         }
-        case 'C': rc = place_parse_double("--cap-us", optarg, 1, 1e9, &cap, &e); break;
-        case 'Q': in_coll = 1; break;
-        case 'B': rc = place_parse_int("--boot", optarg, 0, 10000, &boot, &e); break;
+        case 'C': rc = place_parse_double("--cap-us", optarg, 1, 1e9, &o->cap, &e); break;
+        case 'Q': o->in_coll = 1; break;
+        case 'B': rc = place_parse_int("--boot", optarg, 0, 10000, &o->boot, &e); break;
         case 'f':
             if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "csv"))
                 return fail("--format: expected text, json or csv");
-            format = optarg;
+            o->format = optarg;
             break;
         case 'h': usage(stdout); return 0;
         case ':': fprintf(stderr, "placemodel: %s needs a value; see placemodel --help\n", argv[optind - 1]); return 2;
@@ -764,312 +774,311 @@ int main(int argc, char **argv)
         if (rc)
             return fail(e.msg);
     }
-    if (!kind)
+    if (!o->kind)
         return fail("no noise given; expected --exp MEAN_US, --detour P:LEN_US, --poisson "
                     "RATE_HZ:LEN_US, --periodic FREQ_HZ:LEN_US or --jitter FILE");
     if (optind < argc)
         return fail("unexpected argument; see placemodel --help");
-    if (kind == 't' && !simulate)
+    if (o->kind == 't' && !o->simulate)
         return fail("--trace replays recorded steps in a simulation; expected --simulate with it");
-    if (in_coll && !(simulate && (kind == 'p' || kind == 'c')))
+    if (o->in_coll && !(o->simulate && (o->kind == 'p' || o->kind == 'c')))
         return fail("--noise-in-collective needs a detour stream in a simulation; expected "
                     "--simulate with --poisson or --jitter");
-    if (simulate) {
-        if (kind == 'b')
-            return fail("--simulate takes --exp, --poisson, --jitter or --trace; --detour is the "
-                        "hit-probability model, a chance and not a noise source");
-        if (kind == 'q')
-            return fail("--simulate takes --exp, --poisson, --jitter or --trace; --periodic is "
-                        "computed exactly, without a simulation");
-        if (!maxn_given)
-            maxn = 1048576;
-        if (maxn > 16777216)
-            return fail("--max-n: at most 16777216 ranks in a simulation");
-        place_sim_noise nz = {.w_us = w, .in_collective = in_coll};
-        char src[512], err[400];
-        double *tr = NULL, *dets = NULL;
-        place_detour_pool dpool = {0};
-        if (kind == 'a') {
-            nz.kind = PLACE_SIMN_EXP;
-            nz.mu_us = mu;
-            snprintf(src, sizeof src, "exponential delays of mean %g us on %g us of work", mu, w);
-        } else if (kind == 'p') {
-            nz.kind = PLACE_SIMN_POISSON;
-            nz.rate_hz = rate;
-            nz.shared = so.shared;
-            nz.len = (place_lengths){.kind = exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = L};
-            snprintf(src, sizeof src, "Poisson detours, %g per second of %s %g us, %g shared by a rank's "
-                     "threads, on %g us of work", rate, exp_lengths ? "exponential" : "fixed", L,
-                     so.shared, w);
-        } else if (kind == 'c') {
-            double q;
-            if (load_detours(jitter, &dpool, &nz.rate_hz, &q, err, sizeof err) < 0)
-                return fail(err);
-            if (dpool.nbody < 1) {
-                place_detour_pool_free(&dpool);
-                return fail("--jitter: the probe saw no detours; nothing to simulate");
-            }
-            if (!work_given)
-                nz.w_us = q;
-            nz.kind = PLACE_SIMN_POISSON;
-            nz.len = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = dpool.body, .m = dpool.nbody};
-            nz.shared = jitter_shared(jitter);
-            char tailtxt[200] = "";
-            if (gpd_tail) { /* the measured lengths with a fitted tail, capped */
-                place_gpd_fit f;
-                int nx;
-                if (place_gpd_fit_samples(dpool.top, dpool.ntop, dpool.u, 0, 1, &f, &e) < 0) {
-                    place_detour_pool_free(&dpool);
-                    return fail(e.msg);
-                }
-                if (!(cap > f.max_sample)) {
-                    place_detour_pool_free(&dpool);
-                    return fail("--cap-us is below the longest measured detour; expected a cap above it");
-                }
-                if (!(dets = tail_lengths(&dpool, &nx))) {
-                    place_detour_pool_free(&dpool);
-                    return fail("out of memory for the detour lengths");
-                }
-                nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL, .x = dets, .m = nx, .u = f.u,
-                                         .xi = f.xi, .sigma = f.sigma, .cap_us = cap,
-                                         .tail_frac = (double)f.n / (double)dpool.count};
-                snprintf(tailtxt, sizeof tailtxt, ", a GPD tail above %.1f us (xi %.3f) capped at %g us",
-                         f.u, f.xi, cap);
-            }
-            snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %lld measured lengths "
-                     "(%s)%s, %.2f of them shared by a rank's threads (the chance-corrected "
-                     "coincidence), on %g us of work", jitter, nz.rate_hz, (long long)dpool.count,
-                     dpool.exact ? "all kept" : "a uniform sample and every one above the tail "
-                     "threshold kept", tailtxt, nz.shared, nz.w_us);
-        } else {
-            int rows, cols;
-            tr = load_trace(trace, &rows, &cols, err, sizeof err);
-            if (!tr)
-                return fail(err);
-            nz.kind = PLACE_SIMN_TRACE;
-            nz.trace = tr;
-            nz.trace_rows = rows;
-            nz.trace_cols = cols;
-            if (!so.threads_given)
-                so.threads = cols;
-            if (so.threads >= cols)
-                snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, replayed whole",
-                         trace, rows, cols);
-            else /* a rank of fewer threads replays the row's first ones */
-                snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, each rank "
-                         "replaying the first %d of a row", trace, rows, cols, so.threads);
-        }
-        if (nz.kind == PLACE_SIMN_POISSON && nz.rate_hz * nz.w_us * 1e-6 > 500) {
-            free(dets);
+    return -1;
+}
+
+/* --simulate: the noise source (exponential, Poisson, a jitter file's detours or a step
+ * trace) handed to the simulator. */
+static int simulate_mode(mopts *o)
+{
+    place_error e;
+    if (o->kind == 'b')
+        return fail("--simulate takes --exp, --poisson, --jitter or --trace; --detour is the "
+                    "hit-probability model, a chance and not a noise source");
+    if (o->kind == 'q')
+        return fail("--simulate takes --exp, --poisson, --jitter or --trace; --periodic is "
+                    "computed exactly, without a simulation");
+    if (!o->maxn_given)
+        o->maxn = 1048576;
+    if (o->maxn > 16777216)
+        return fail("--max-n: at most 16777216 ranks in a simulation");
+    place_sim_noise nz = {.w_us = o->w, .in_collective = o->in_coll};
+    char src[512], err[400];
+    double *tr = NULL, *dets = NULL;
+    place_detour_pool dpool = {0};
+    if (o->kind == 'a') {
+        nz.kind = PLACE_SIMN_EXP;
+        nz.mu_us = o->mu;
+        snprintf(src, sizeof src, "exponential delays of mean %g us on %g us of work", o->mu, o->w);
+    } else if (o->kind == 'p') {
+        nz.kind = PLACE_SIMN_POISSON;
+        nz.rate_hz = o->rate;
+        nz.shared = o->so.shared;
+        nz.len = (place_lengths){.kind = o->exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = o->L};
+        snprintf(src, sizeof src, "Poisson detours, %g per second of %s %g us, %g shared by a rank's "
+                 "threads, on %g us of work", o->rate, o->exp_lengths ? "exponential" : "fixed", o->L,
+                 o->so.shared, o->w);
+    } else if (o->kind == 'c') {
+        double q;
+        if (load_detours(o->jitter, &dpool, &nz.rate_hz, &q, err, sizeof err) < 0)
+            return fail(err);
+        if (dpool.nbody < 1) {
             place_detour_pool_free(&dpool);
-            return fail("--poisson: more than 500 detours per step (RATE_HZ x --work); expected fewer");
+            return fail("--jitter: the probe saw no detours; nothing to simulate");
         }
-        int rc2 = simulate_main(&nz, &so, maxn, (uint64_t)seed, format, src);
-        free(tr);
+        if (!o->work_given)
+            nz.w_us = q;
+        nz.kind = PLACE_SIMN_POISSON;
+        nz.len = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = dpool.body, .m = dpool.nbody};
+        nz.shared = jitter_shared(o->jitter);
+        char tailtxt[200] = "";
+        if (o->gpd_tail) { /* the measured lengths with a fitted tail, capped */
+            place_gpd_fit f;
+            int nx;
+            if (place_gpd_fit_samples(dpool.top, dpool.ntop, dpool.u, 0, 1, &f, &e) < 0) {
+                place_detour_pool_free(&dpool);
+                return fail(e.msg);
+            }
+            if (!(o->cap > f.max_sample)) {
+                place_detour_pool_free(&dpool);
+                return fail("--cap-us is below the longest measured detour; expected a cap above it");
+            }
+            if (!(dets = tail_lengths(&dpool, &nx))) {
+                place_detour_pool_free(&dpool);
+                return fail("out of memory for the detour lengths");
+            }
+            nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL, .x = dets, .m = nx, .u = f.u,
+                                     .xi = f.xi, .sigma = f.sigma, .cap_us = o->cap,
+                                     .tail_frac = (double)f.n / (double)dpool.count};
+            snprintf(tailtxt, sizeof tailtxt, ", a GPD tail above %.1f us (xi %.3f) capped at %g us",
+                     f.u, f.xi, o->cap);
+        }
+        snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %lld measured lengths "
+                 "(%s)%s, %.2f of them shared by a rank's threads (the chance-corrected "
+                 "coincidence), on %g us of work", o->jitter, nz.rate_hz, (long long)dpool.count,
+                 dpool.exact ? "all kept" : "a uniform sample and every one above the tail "
+                 "threshold kept", tailtxt, nz.shared, nz.w_us);
+    } else {
+        int rows, cols;
+        tr = load_trace(o->trace, &rows, &cols, err, sizeof err);
+        if (!tr)
+            return fail(err);
+        nz.kind = PLACE_SIMN_TRACE;
+        nz.trace = tr;
+        nz.trace_rows = rows;
+        nz.trace_cols = cols;
+        if (!o->so.threads_given)
+            o->so.threads = cols;
+        if (o->so.threads >= cols)
+            snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, replayed whole",
+                     o->trace, rows, cols);
+        else /* a rank of fewer threads replays the row's first ones */
+            snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, each rank "
+                     "replaying the first %d of a row", o->trace, rows, cols, o->so.threads);
+    }
+    if (nz.kind == PLACE_SIMN_POISSON && nz.rate_hz * nz.w_us * 1e-6 > 500) {
         free(dets);
         place_detour_pool_free(&dpool);
-        return rc2;
-    }
-    if ((kind == 'b' && !(w + p * L > 0)) || (kind == 'p' && !(w > 0)))
-        return fail("--work 0 with detours of mean 0: every step takes no time, and no slowdown "
-                    "is defined; expected --work > 0 or detours of positive mean");
-    if (kind == 'p' && rate * w * 1e-6 > 500)
         return fail("--poisson: more than 500 detours per step (RATE_HZ x --work); expected fewer");
-    double *x = NULL, *det = NULL, jrate = 0, quantum = 0;
-    int m = 0, ndet = 0;
-    place_detour_pool pool = {0};
-    if (kind == 'c') {
-        char err[400];
-        x = load_jitter(jitter, &m, err, sizeof err);
-        if (!x)
-            return fail(err);
-        if (load_detours(jitter, &pool, &jrate, &quantum, err, sizeof err) < 0) {
-            free(x);
-            return fail(err);
-        }
-        if (!work_given)
-            w = quantum;
-        det = pool.body; /* the measured-length model draws from the uniform sample */
-        ndet = pool.nbody;
     }
-    double biggest = pool_max(&pool);
-    /* a cap below the longest detour measured cannot bound the tail: no tail column, said */
-    int cap_low = kind == 'c' && ndet && biggest >= cap;
-    /* the N values: 1, 2, 4, ... and exactly 1,000,000 */
-    double Ns[64];
-    int nn = 0;
-    for (double N = 1; nn < 64; N = N < 1e6 ? N * 2 : N * 10) {
-        if (N > maxn)
-            N = maxn;
-        if (N < 1e6 && N * 2 > 1e6 && maxn >= 1e6 && N != 1e6) {
-            Ns[nn++] = N;
-            N = 1e6 / 2;
-            continue;
-        }
-        Ns[nn++] = N;
-        if (N >= maxn)
-            break;
-    }
-    if (kind == 'q')
-        return periodic_main(w, rate, L, phase_group, Ns, nn, trials, (uint64_t)seed, format);
+    int rc2 = simulate_main(&nz, &o->so, o->maxn, (uint64_t)o->seed, o->format, src);
+    free(tr);
+    free(dets);
+    place_detour_pool_free(&dpool);
+    return rc2;
+}
+
+/* The table's inputs and results, shared by its parts (table_mode). */
+typedef struct tctx {
+    mopts *o;
+    double *x, *det, jrate, quantum, biggest; /* x: a jitter file's quantum times (m) */
+    int m, ndet, cap_low, nn;
+    place_detour_pool pool;
+    double Ns[64]; /* the N values (nn) */
+    place_delay_dist pd;
+    double *pg, *plo, *phi, *blo, *bhi; /* the tail column and its bands */
+    place_gpd_fit fit;
+    char gpd_why[400];
+    int have_poisson, have_gpd;
+    place_lengths plen;
+    json_t *rows, *capt;
+    int text, csv;
+} tctx;
+
+/* The Poisson model (given detours, or a jitter file's) and its fitted tail with the bands.
+ * Returns -1 to go on, else the exit status. */
+static int fit_models(tctx *t)
+{
+    mopts *o = t->o;
     /* the Poisson model with measured detours (jitter) or given ones */
-    place_delay_dist pd = {0};
-    double *pg = NULL, *plo = NULL, *phi = NULL, *blo = NULL, *bhi = NULL;
-    place_gpd_fit fit = {0};
-    char gpd_why[400] = "";
-    int have_poisson = 0, have_gpd = 0;
-    place_lengths plen = {.kind = exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = L};
-    if (kind == 'p') {
-        if (place_poisson_delay(&plen, rate * w * 1e-6, &pd, &e) < 0)
+    place_error e;
+    t->plen = (place_lengths){.kind = o->exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = o->L};
+    if (o->kind == 'p') {
+        if (place_poisson_delay(&t->plen, o->rate * o->w * 1e-6, &t->pd, &e) < 0)
             return fail(e.msg);
-        have_poisson = 1;
-    } else if (kind == 'c' && ndet > 0) {
-        plen = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = det, .m = ndet};
-        rate = jrate;
-        if (rate * w * 1e-6 <= 500 && place_poisson_delay(&plen, rate * w * 1e-6, &pd, &e) == 0)
-            have_poisson = 1;
-        pg = malloc(sizeof(double) * 64 * 5);
-        plo = pg + 64, phi = pg + 128, blo = pg + 192, bhi = pg + 256;
-        if (have_poisson && !cap_low &&
-            poisson_gpd_why(&pool, rate, w, cap, Ns, nn, NAN, pg, &fit, gpd_why, sizeof gpd_why) == 0) {
-            have_gpd = 1;
+        t->have_poisson = 1;
+    } else if (o->kind == 'c' && t->ndet > 0) {
+        t->plen = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = t->det, .m = t->ndet};
+        o->rate = t->jrate;
+        if (o->rate * o->w * 1e-6 <= 500 && place_poisson_delay(&t->plen, o->rate * o->w * 1e-6, &t->pd, &e) == 0)
+            t->have_poisson = 1;
+        t->pg = malloc(sizeof(double) * 64 * 5);
+        t->plo = t->pg + 64, t->phi = t->pg + 128, t->blo = t->pg + 192, t->bhi = t->pg + 256;
+        if (t->have_poisson && !t->cap_low &&
+            poisson_gpd_why(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, NAN, t->pg, &t->fit, t->gpd_why, sizeof t->gpd_why) == 0) {
+            t->have_gpd = 1;
             /* the band: the slowdowns at xi's interval ends; an end the model cannot take
              * leaves that side unavailable, never the memory it would have filled */
-            if (poisson_gpd(&pool, rate, w, cap, Ns, nn, fmax(fit.xi_lo, -0.9), plo, NULL) < 0)
-                for (int i = 0; i < nn; i++)
-                    plo[i] = NAN;
-            if (poisson_gpd(&pool, rate, w, cap, Ns, nn, fit.xi_hi, phi, NULL) < 0)
-                for (int i = 0; i < nn; i++)
-                    phi[i] = NAN;
-            for (int i = 0; i < nn; i++) {
-                if (plo[i] > phi[i]) {
-                    double t = plo[i];
-                    plo[i] = phi[i], phi[i] = t;
+            if (poisson_gpd(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, fmax(t->fit.xi_lo, -0.9), t->plo, NULL) < 0)
+                for (int i = 0; i < t->nn; i++)
+                    t->plo[i] = NAN;
+            if (poisson_gpd(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, t->fit.xi_hi, t->phi, NULL) < 0)
+                for (int i = 0; i < t->nn; i++)
+                    t->phi[i] = NAN;
+            for (int i = 0; i < t->nn; i++) {
+                if (t->plo[i] > t->phi[i]) {
+                    double lo = t->plo[i];
+                    t->plo[i] = t->phi[i], t->phi[i] = lo;
                 }
-                blo[i] = bhi[i] = NAN;
+                t->blo[i] = t->bhi[i] = NAN;
             }
-            if (boot > 0) { /* resample the exceedances, refit, recompute */
-                double *rs = malloc(sizeof(double) * (size_t)(pool.ntop + 1));
-                double *bv = malloc(sizeof(double) * (size_t)boot * 64);
-                uint64_t st = (uint64_t)seed * 2654435761u + 17;
+            if (o->boot > 0) { /* resample the exceedances, refit, recompute */
+                double *rs = malloc(sizeof(double) * (size_t)(t->pool.ntop + 1));
+                double *bv = malloc(sizeof(double) * (size_t)o->boot * 64);
+                uint64_t st = (uint64_t)o->seed * 2654435761u + 17;
                 int ok = 0;
-                place_detour_pool bp = pool;
+                place_detour_pool bp = t->pool;
                 bp.top = rs;
-                for (int b = 0; rs && bv && b < boot; b++) {
-                    for (int i = 0; i < pool.ntop; i++) {
+                for (int b = 0; rs && bv && b < o->boot; b++) {
+                    for (int i = 0; i < t->pool.ntop; i++) {
                         st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-                        rs[i] = pool.top[(st >> 33) % (uint64_t)pool.ntop];
+                        rs[i] = t->pool.top[(st >> 33) % (uint64_t)t->pool.ntop];
                     }
-                    qsort(rs, (size_t)pool.ntop, sizeof *rs, cmpd);
-                    if (poisson_gpd(&bp, rate, w, cap, Ns, nn, NAN, bv + (size_t)ok * 64, NULL) == 0)
+                    qsort(rs, (size_t)t->pool.ntop, sizeof *rs, cmpd);
+                    if (poisson_gpd(&bp, o->rate, o->w, o->cap, t->Ns, t->nn, NAN, bv + (size_t)ok * 64, NULL) == 0)
                         ok++;
                 }
-                for (int i = 0; i < nn && ok >= 10; i++) {
+                for (int i = 0; i < t->nn && ok >= 10; i++) {
                     double col[10000];
                     for (int b = 0; b < ok; b++)
                         col[b] = bv[(size_t)b * 64 + i];
                     qsort(col, (size_t)ok, sizeof *col, cmpd);
-                    blo[i] = col[(int)(0.025 * (ok - 1))];
-                    bhi[i] = col[(int)ceil(0.975 * (ok - 1))];
+                    t->blo[i] = col[(int)(0.025 * (ok - 1))];
+                    t->bhi[i] = col[(int)ceil(0.975 * (ok - 1))];
                 }
                 free(rs);
                 free(bv);
             }
         }
     }
-    json_t *rows = json_array();
-    int text = !strcmp(format, "text"), csv = !strcmp(format, "csv");
-    if (text) {
-        if (kind == 'a')
-            printf("# (a) exponential delays, mean %g us, work %g us per step\n", mu, w);
-        else if (kind == 'b')
+    return -1;
+}
+
+/* The table's header: what the models were given, the tail fit, the columns. */
+static void print_header(tctx *t)
+{
+    const mopts *o = t->o;
+    t->rows = json_array();
+    t->text = !strcmp(o->format, "text");
+    t->csv = !strcmp(o->format, "csv");
+    if (t->text) {
+        if (o->kind == 'a')
+            printf("# (a) exponential delays, mean %g us, work %g us per step\n", o->mu, o->w);
+        else if (o->kind == 'b')
             printf("# (b) hit probability: at most one detour of %g us per step with probability %g, "
-                   "work %g us per step\n", L, p, w);
-        else if (kind == 'p')
+                   "work %g us per step\n", o->L, o->p, o->w);
+        else if (o->kind == 'p')
             printf("# Poisson detours: %g per second, %s lengths of %g us, work %g us per step (%.4g "
-                   "detours per step)\n", rate, exp_lengths ? "exponential" : "fixed", L, w,
-                   rate * w * 1e-6);
+                   "detours per step)\n", o->rate, o->exp_lengths ? "exponential" : "fixed", o->L, o->w,
+                   o->rate * o->w * 1e-6);
         else {
-            printf("# (c) empirical: %d quantum times from %s\n", m, jitter);
-            if (have_poisson)
+            printf("# (c) empirical: %d quantum times from %s\n", t->m, o->jitter);
+            if (t->have_poisson)
                 printf("# Poisson: %lld measured detours (%s; largest %.1f us), %.1f per second, "
-                       "work %g us per step\n", (long long)pool.count, pool.exact ? "all kept"
+                       "work %g us per step\n", (long long)t->pool.count, t->pool.exact ? "all kept"
                        : "lengths: a uniform sample of them and every one above the tail threshold",
-                       biggest, rate, w);
-            if (have_gpd && fit.xi < 0 && fit.u + fit.sigma / -fit.xi < cap)
+                       t->biggest, o->rate, o->w);
+            if (t->have_gpd && t->fit.xi < 0 && t->fit.u + t->fit.sigma / -t->fit.xi < o->cap)
                 printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f]: a bounded tail "
                        "that ends at %.1f us, below --cap-us %g (the cap does not bind); band: xi "
-                       "at its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u,
-                       fit.n, fit.xi, fit.xi_lo, fit.xi_hi, fit.u + fit.sigma / -fit.xi, cap, boot);
-            else if (have_gpd)
+                       "at its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", t->fit.u,
+                       t->fit.n, t->fit.xi, t->fit.xi_lo, t->fit.xi_hi, t->fit.u + t->fit.sigma / -t->fit.xi, o->cap, o->boot);
+            else if (t->have_gpd)
                 printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f], capped at %g us "
                        "(--cap-us: an assumption, the longest detour thought possible); band: xi at "
-                       "its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", fit.u,
-                       fit.n, fit.xi, fit.xi_lo, fit.xi_hi, cap, boot);
+                       "its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", t->fit.u,
+                       t->fit.n, t->fit.xi, t->fit.xi_lo, t->fit.xi_hi, o->cap, o->boot);
             char chk[600];
-            if (have_gpd) {
-                place_gpd_checks_text(&fit, chk, sizeof chk);
+            if (t->have_gpd) {
+                place_gpd_checks_text(&t->fit, chk, sizeof chk);
                 printf("# tail checks: %s\n", chk);
-            } else if (cap_low)
+            } else if (t->cap_low)
                 printf("# tail: no fit: --cap-us %g is below the longest detour measured (%.1f us); "
-                       "give a cap above it for the tail column\n", cap, biggest);
-            else if (ndet && gpd_why[0])
-                printf("# tail: no fit: %s\n", gpd_why);
-            else if (ndet)
+                       "give a cap above it for the tail column\n", o->cap, t->biggest);
+            else if (t->ndet && t->gpd_why[0])
+                printf("# tail: no fit: %s\n", t->gpd_why);
+            else if (t->ndet)
                 printf("# tail: no fit (fewer than 30 detours above the 90%% quantile)\n");
         }
         printf("# slowdown = E[slowest of N] / E[one thread]; Monte Carlo 95%% interval\n");
-        if (kind == 'c')
+        if (o->kind == 'c')
             printf("%10s %10s %10s %9s %10s %10s %10s %10s %10s %10s %s\n", "N", "c_closed", "c_mc",
                    "c_ci95", "poisson", "pois_gpd", "param_lo", "param_hi", "boot_lo", "boot_hi",
                    "beyond");
-        else if (kind == 'p')
+        else if (o->kind == 'p')
             printf("%10s %14s %14s %12s %8s %14s\n", "N", "closed_form", "monte_carlo", "ci95",
                    "trials", "b_hit_prob");
         else
             printf("%10s %14s %14s %12s\n", "N", "closed_form", "monte_carlo", "ci95");
-    } else if (csv) {
-        if (kind == 'c')
+    } else if (t->csv) {
+        if (o->kind == 'c')
             printf("n,closed_form,monte_carlo,ci95,poisson,poisson_gpd,param_lo,param_hi,boot_lo,"
                    "boot_hi,beyond_sample\n");
-        else if (kind == 'p')
+        else if (o->kind == 'p')
             printf("n,closed_form,monte_carlo,ci95,trials,b_hit_probability\n");
         else
             printf("n,closed_form,monte_carlo,ci95\n");
     }
-    double *scratch = x ? malloc(sizeof(double) * (size_t)m) : NULL;
+}
+
+/* One row per N: the closed form, the Monte Carlo estimate and the model's columns; 1 (said)
+ * if a value is not a finite slowdown of at least 1. */
+static int print_rows(tctx *t)
+{
+    const mopts *o = t->o;
+    double *scratch = t->x ? malloc(sizeof(double) * (size_t)t->m) : NULL;
     int rc = 0;
-    for (int i = 0; i < nn; i++) {
-        double N = Ns[i], closed, ci, mc;
-        int tr = trials;
-        if (kind == 'a')
-            closed = place_model_exp_slowdown(w, mu, N);
-        else if (kind == 'b')
-            closed = place_model_detour_slowdown(w, p, L, N);
-        else if (kind == 'p')
-            closed = place_model_poisson_slowdown(&pd, w, N);
+    for (int i = 0; i < t->nn; i++) {
+        double N = t->Ns[i], closed, ci, mc;
+        int tr = o->trials;
+        if (o->kind == 'a')
+            closed = place_model_exp_slowdown(o->w, o->mu, N);
+        else if (o->kind == 'b')
+            closed = place_model_detour_slowdown(o->w, o->p, o->L, N);
+        else if (o->kind == 'p')
+            closed = place_model_poisson_slowdown(&t->pd, o->w, N);
         else {
-            memcpy(scratch, x, sizeof(double) * (size_t)m);
-            closed = place_model_empirical_slowdown(scratch, m, N);
+            memcpy(scratch, t->x, sizeof(double) * (size_t)t->m);
+            closed = place_model_empirical_slowdown(scratch, t->m, N);
         }
-        if (kind == 'p') { /* bound the numbers drawn: threads (or arrivals) x trials */
-            double per = N <= 4096 ? N * (1 + rate * w * 1e-6) : N * rate * w * 1e-6 + 1;
+        if (o->kind == 'p') { /* bound the numbers drawn: threads (or arrivals) x trials */
+            double per = N <= 4096 ? N * (1 + o->rate * o->w * 1e-6) : N * o->rate * o->w * 1e-6 + 1;
             if (per * tr > 4e7)
                 tr = (int)fmax(10, 4e7 / per);
             if (per * tr > 4e8) { /* not even 10 steps in 4e8 draws: no estimate, said */
                 tr = 0;
                 mc = ci = NAN;
             } else {
-                mc = place_model_poisson_monte_carlo(&plen, rate, w, N, tr, (uint64_t)seed + (uint64_t)i, &ci);
+                mc = place_model_poisson_monte_carlo(&t->plen, o->rate, o->w, N, tr, (uint64_t)o->seed + (uint64_t)i, &ci);
             }
         } else {
-            mc = place_model_monte_carlo(kind, w, kind == 'a' ? mu : p, L, x, m, N, trials,
-                                         (uint64_t)seed + (uint64_t)i, &ci);
+            mc = place_model_monte_carlo(o->kind, o->w, o->kind == 'a' ? o->mu : o->p, o->L, t->x, t->m, N, o->trials,
+                                         (uint64_t)o->seed + (uint64_t)i, &ci);
         }
         /* a closed form is finite and at least 1 (to rounding), an estimate finite: anything
          * else is a bug, said and not printed. (An estimate may fall below 1: with few
          * trials of rare detours every drawn step can be detour-free, and its interval 0.) */
-        if (!isfinite(closed) || ((!isfinite(mc) || !isfinite(ci)) && !(kind == 'p' && tr == 0)) ||
+        if (!isfinite(closed) || ((!isfinite(mc) || !isfinite(ci)) && !(o->kind == 'p' && tr == 0)) ||
             closed < 1 - 1e-9) {
             fprintf(stderr, "placemodel: N = %.0f gave closed form %g, Monte Carlo %g +- %g; "
                     "expected finite slowdowns of at least 1\n", N, closed, mc, ci);
@@ -1079,28 +1088,28 @@ int main(int argc, char **argv)
         json_t *row = json_pack("{s:f,s:f}", "n", N, "closed_form", closed);
         json_object_set_new(row, "monte_carlo", isfinite(mc) ? json_real(mc) : json_string("skipped"));
         json_object_set_new(row, "ci95", isfinite(ci) ? json_real(ci) : json_string("skipped"));
-        if (kind == 'p') {
-            double bh = place_model_detour_slowdown(w, -expm1(-rate * w * 1e-6), L, N);
-            if (text && tr)
+        if (o->kind == 'p') {
+            double bh = place_model_detour_slowdown(o->w, -expm1(-o->rate * o->w * 1e-6), o->L, N);
+            if (t->text && tr)
                 printf("%10.0f %14.6f %14.6f %12.6f %8d %14.6f\n", N, closed, mc, ci, tr, bh);
-            else if (text) /* too many draws for a Monte Carlo: the closed form alone */
+            else if (t->text) /* too many draws for a Monte Carlo: the closed form alone */
                 printf("%10.0f %14.6f %14s %12s %8s %14.6f\n", N, closed, "skipped", "-", "0", bh);
-            else if (csv && tr)
+            else if (t->csv && tr)
                 printf("%.0f,%.9g,%.9g,%.9g,%d,%.9g\n", N, closed, mc, ci, tr, bh);
-            else if (csv)
+            else if (t->csv)
                 printf("%.0f,%.9g,,,0,%.9g\n", N, closed, bh);
             json_object_set_new(row, "trials", json_integer(tr));
             json_object_set_new(row, "b_hit_probability", json_real(bh));
-        } else if (kind == 'c') {
-            double po = have_poisson ? place_model_poisson_slowdown(&pd, w, N) : NAN;
+        } else if (o->kind == 'c') {
+            double po = t->have_poisson ? place_model_poisson_slowdown(&t->pd, o->w, N) : NAN;
             /* beyond: the expected slowest delay passes the longest detour measured */
-            int beyond = have_poisson && (po - 1) * (w + pd.mean_us) > biggest;
-            double g = have_gpd ? pg[i] : NAN, a1 = have_gpd ? plo[i] : NAN, a2 = have_gpd ? phi[i] : NAN;
-            double b1 = have_gpd ? blo[i] : NAN, b2 = have_gpd ? bhi[i] : NAN;
-            if (text)
+            int beyond = t->have_poisson && (po - 1) * (o->w + t->pd.mean_us) > t->biggest;
+            double g = t->have_gpd ? t->pg[i] : NAN, a1 = t->have_gpd ? t->plo[i] : NAN, a2 = t->have_gpd ? t->phi[i] : NAN;
+            double b1 = t->have_gpd ? t->blo[i] : NAN, b2 = t->have_gpd ? t->bhi[i] : NAN;
+            if (t->text)
                 printf("%10.0f %10.4f %10.4f %9.4f %10.4f %10.4f %10.4f %10.4f %10.4f %10.4f %s\n", N,
                        closed, mc, ci, po, g, a1, a2, b1, b2, beyond ? "yes" : "no");
-            else if (csv)
+            else if (t->csv)
                 printf("%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%d\n", N, closed, mc, ci, po,
                        g, a1, a2, b1, b2, beyond);
             const char *k[] = {"poisson", "poisson_gpd", "param_lo", "param_hi", "boot_lo", "boot_hi"};
@@ -1108,80 +1117,144 @@ int main(int argc, char **argv)
             for (int q = 0; q < 6; q++)
                 json_object_set_new(row, k[q], isfinite(v[q]) ? json_real(v[q]) : json_string("unavailable"));
             json_object_set_new(row, "beyond_sample", json_boolean(beyond));
-        } else if (text) {
+        } else if (t->text) {
             printf("%10.0f %14.6f %14.6f %12.6f\n", N, closed, mc, ci);
-        } else if (csv) {
+        } else if (t->csv) {
             printf("%.0f,%.9g,%.9g,%.9g\n", N, closed, mc, ci);
         }
-        json_array_append_new(rows, row);
+        json_array_append_new(t->rows, row);
     }
-    if (!rc && text && kind == 'c' && have_poisson)
+    if (!rc && t->text && o->kind == 'c' && t->have_poisson)
         printf("# beyond = yes: the expected slowest delay is longer than any detour measured; the "
                "measured-length column cannot go there, the GPD column extrapolates (with its band)\n");
+    free(scratch);
+    return rc;
+}
+
     /* Beyond the measured detours the tail column is set by the cap, an assumption: the
      * largest N's value over caps from twice the longest detour to 100 ms (and --cap-us). The
      * bands above hold xi's and the sample's uncertainty at one cap, not the cap's. */
-    json_t *capt = NULL;
-    if (!rc && have_gpd && nn > 0) {
-        double caps[6] = {2 * biggest, 1e4, 3e4, 1e5, cap, 0};
+static void cap_sensitivity(tctx *t)
+{
+    const mopts *o = t->o;
+    if (t->have_gpd && t->nn > 0) {
+        double caps[6] = {2 * t->biggest, 1e4, 3e4, 1e5, o->cap, 0};
         int nc = 5;
         qsort(caps, (size_t)nc, sizeof caps[0], cmpd);
-        capt = json_array();
+        t->capt = json_array();
         double vals[6], one[64];
         int kept = 0;
         for (int c = 0; c < nc; c++) {
-            if ((c > 0 && caps[c] == caps[c - 1]) || caps[c] <= biggest)
+            if ((c > 0 && caps[c] == caps[c - 1]) || caps[c] <= t->biggest)
                 continue;
-            if (poisson_gpd(&pool, rate, w, caps[c], &Ns[nn - 1], 1, NAN, one, NULL) < 0)
+            if (poisson_gpd(&t->pool, o->rate, o->w, caps[c], &t->Ns[t->nn - 1], 1, NAN, one, NULL) < 0)
                 continue;
             caps[kept] = caps[c];
             vals[kept++] = one[0];
-            json_array_append_new(capt, json_pack("{s:f,s:f}", "cap_us", caps[kept - 1], "slowdown", one[0]));
+            json_array_append_new(t->capt, json_pack("{s:f,s:f}", "cap_us", caps[kept - 1], "slowdown", one[0]));
         }
-        if (text && kept) {
+        if (t->text && kept) {
             printf("# N = %.0f, the tail column over caps (it is set by the cap, an assumption; the "
-                   "bands above are at --cap-us %g only):", Ns[nn - 1], cap);
+                   "bands above are at --cap-us %g only):", t->Ns[t->nn - 1], o->cap);
             for (int c = 0; c < kept; c++)
                 printf(" %g us %.4f%s", caps[c], vals[c], c + 1 < kept ? "," : "\n");
         }
     }
-    if (!rc && !strcmp(format, "json")) {
-        json_t *o = json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:i,s:o}", "schema", "place-model/1", "model",
-                              kind == 'a' ? "exponential" : kind == 'b' ? "hit-probability"
-                              : kind == 'p' ? "poisson" : "empirical",
-                              "work_us", w, "mean_us", mu, "p", p, "len_us", L, "trials", trials,
-                              "rows", rows);
-        if (kind == 'p' || have_poisson)
-            json_object_set_new(o, "rate_hz", json_real(rate));
-        if (capt)
-            json_object_set_new(o, "cap_sensitivity", capt), capt = NULL;
-        if (have_gpd)
-            json_object_set_new(o, "tail", json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:o,s:i}",
-                                                     "threshold_us", fit.u, "exceedances", fit.n,
-                                                     "xi", fit.xi, "xi_lo95", fit.xi_lo, "xi_hi95",
-                                                     fit.xi_hi, "sigma_us", fit.sigma, "cap_us", cap,
-                                                     "ends_at_us", fit.xi < 0 ? json_real(fit.u +
-                                                     fit.sigma / -fit.xi) : json_null(), "boot", boot));
-        if (have_gpd) {
-            json_t *tl = json_object_get(o, "tail"), *st = json_array();
-            for (int i = 0; i < fit.nstab; i++)
-                json_array_append_new(st, json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us",
-                                                    fit.stab_u[i], "exceedances", fit.stab_n[i],
-                                                    "xi", fit.stab_xi[i], "xi_lo95", fit.stab_lo[i],
-                                                    "xi_hi95", fit.stab_hi[i]));
-            json_object_set_new(tl, "stability", st);
-            json_object_set_new(tl, "threshold_stable", json_boolean(fit.stable));
-            json_object_set_new(tl, "xi_second_mode", isnan(fit.xi_alt) ? json_null() : json_real(fit.xi_alt));
+}
+
+/* Models (a), (b), (c), Poisson and periodic: a table over N, closed forms beside Monte Carlo. */
+static int table_mode(mopts *o)
+{
+    tctx tc = {.o = o}, *t = &tc;
+    if ((o->kind == 'b' && !(o->w + o->p * o->L > 0)) || (o->kind == 'p' && !(o->w > 0)))
+        return fail("--work 0 with detours of mean 0: every step takes no time, and no slowdown "
+                    "is defined; expected --work > 0 or detours of positive mean");
+    if (o->kind == 'p' && o->rate * o->w * 1e-6 > 500)
+        return fail("--poisson: more than 500 detours per step (RATE_HZ x --work); expected fewer");
+    if (o->kind == 'c') {
+        char err[400];
+        t->x = load_jitter(o->jitter, &t->m, err, sizeof err);
+        if (!t->x)
+            return fail(err);
+        if (load_detours(o->jitter, &t->pool, &t->jrate, &t->quantum, err, sizeof err) < 0) {
+            free(t->x);
+            return fail(err);
         }
-        put_json(o);
-    } else {
-        json_decref(rows);
+        if (!o->work_given)
+            o->w = t->quantum;
+        t->det = t->pool.body; /* the measured-length model draws from the uniform sample */
+        t->ndet = t->pool.nbody;
     }
-    json_decref(capt);
-    place_delay_dist_free(&pd);
-    free(pg);
-    free(scratch);
-    free(x);
-    place_detour_pool_free(&pool);
+    t->biggest = pool_max(&t->pool);
+    /* a cap below the longest detour measured cannot bound the tail: no tail column, said */
+    t->cap_low = o->kind == 'c' && t->ndet && t->biggest >= o->cap;
+    /* the N values: 1, 2, 4, ... and exactly 1,000,000 */
+    for (double N = 1; t->nn < 64; N = N < 1e6 ? N * 2 : N * 10) {
+        if (N > o->maxn)
+            N = o->maxn;
+        if (N < 1e6 && N * 2 > 1e6 && o->maxn >= 1e6 && N != 1e6) {
+            t->Ns[t->nn++] = N;
+            N = 1e6 / 2;
+            continue;
+        }
+        t->Ns[t->nn++] = N;
+        if (N >= o->maxn)
+            break;
+    }
+    if (o->kind == 'q')
+        return periodic_main(o->w, o->rate, o->L, o->phase_group, t->Ns, t->nn, o->trials, (uint64_t)o->seed, o->format);
+    int rc = fit_models(t);
+    if (rc >= 0)
+        return rc;
+    print_header(t);
+    rc = print_rows(t);
+    if (!rc)
+        cap_sensitivity(t);
+    if (!rc && !strcmp(o->format, "json")) {
+        json_t *rep = json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:i,s:o}", "schema", "place-model/1", "model",
+                              o->kind == 'a' ? "exponential" : o->kind == 'b' ? "hit-probability"
+                              : o->kind == 'p' ? "poisson" : "empirical",
+                              "work_us", o->w, "mean_us", o->mu, "p", o->p, "len_us", o->L, "trials", o->trials,
+                              "rows", t->rows);
+        if (o->kind == 'p' || t->have_poisson)
+            json_object_set_new(rep, "rate_hz", json_real(o->rate));
+        if (t->capt)
+            json_object_set_new(rep, "cap_sensitivity", t->capt), t->capt = NULL;
+        if (t->have_gpd)
+            json_object_set_new(rep, "tail", json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:o,s:i}",
+                                                     "threshold_us", t->fit.u, "exceedances", t->fit.n,
+                                                     "xi", t->fit.xi, "xi_lo95", t->fit.xi_lo, "xi_hi95",
+                                                     t->fit.xi_hi, "sigma_us", t->fit.sigma, "cap_us", o->cap,
+                                                     "ends_at_us", t->fit.xi < 0 ? json_real(t->fit.u +
+                                                     t->fit.sigma / -t->fit.xi) : json_null(), "boot", o->boot));
+        if (t->have_gpd) {
+            json_t *tl = json_object_get(rep, "tail"), *st = json_array();
+            for (int i = 0; i < t->fit.nstab; i++)
+                json_array_append_new(st, json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us",
+                                                    t->fit.stab_u[i], "exceedances", t->fit.stab_n[i],
+                                                    "xi", t->fit.stab_xi[i], "xi_lo95", t->fit.stab_lo[i],
+                                                    "xi_hi95", t->fit.stab_hi[i]));
+            json_object_set_new(tl, "stability", st);
+            json_object_set_new(tl, "threshold_stable", json_boolean(t->fit.stable));
+            json_object_set_new(tl, "xi_second_mode", isnan(t->fit.xi_alt) ? json_null() : json_real(t->fit.xi_alt));
+        }
+        put_json(rep);
+    } else {
+        json_decref(t->rows);
+    }
+    json_decref(t->capt);
+    place_delay_dist_free(&t->pd);
+    free(t->pg);
+    free(t->x);
+    place_detour_pool_free(&t->pool);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    mopts o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    return o.simulate ? simulate_mode(&o) : table_mode(&o);
 }
