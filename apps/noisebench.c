@@ -224,7 +224,16 @@ static int predict(const double *t, int k, predicted *pr, place_step_noise *sn_o
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_string("unavailable"); }
 
-int main(int argc, char **argv)
+/* The options beside the globals: the injected noise, the PUs given, the co-runner (its
+ * share of a CPU and its PU), the trace file. */
+typedef struct nbopts {
+    const char *inject, *puslist, *corun, *trace;
+    double cfrac;
+    int cpu_c;
+} nbopts;
+
+/* The command line. Returns -1 to go on, else the exit status (said). */
+static int parse_options(int argc, char **argv, nbopts *o)
 {
     static const struct option lo[] = {{"threads", 1, 0, 'n'},  {"steps", 1, 0, 's'},
                                        {"work", 1, 0, 'w'},     {"inject", 1, 0, 'i'},
@@ -232,7 +241,7 @@ int main(int argc, char **argv)
                                        {"unpinned", 0, 0, 'u'}, {"corunner", 1, 0, 'c'},
                                        {"trace", 1, 0, 'T'},    {"noise-thread", 1, 0, 'N'},
                                        {0, 0, 0, 0}};
-    const char *inject = "none", *puslist = NULL, *corun = NULL, *trace = NULL;
+    *o = (nbopts){.inject = "none"};
     place_error e;
     int c;
     int64_t sd = 1;
@@ -243,11 +252,11 @@ int main(int argc, char **argv)
         case 'n': rc = place_parse_int("--threads", optarg, 1, 256, &N, &e); break;
         case 's': rc = place_parse_int("--steps", optarg, 1, 100000000, &S, &e); break;
         case 'w': rc = place_parse_double("--work", optarg, 1, 1e9, &W, &e); break;
-        case 'i': inject = optarg; break;
-        case 'p': puslist = optarg; break;
+        case 'i': o->inject = optarg; break;
+        case 'p': o->puslist = optarg; break;
         case 'u': pinned = 0; break;
-        case 'c': corun = optarg; break;
-        case 'T': trace = optarg; break;
+        case 'c': o->corun = optarg; break;
+        case 'T': o->trace = optarg; break;
         case 'N': {
             char buf[96], *f2, *f3;
             snprintf(buf, sizeof buf, "%s", optarg);
@@ -287,28 +296,35 @@ int main(int argc, char **argv)
     if (optind < argc)
         return die("unexpected argument; see the options in noisebench's header");
     seed = (uint64_t)sd;
-    if (place_noise_parse("--inject", inject, &nz, &e) < 0)
+    if (place_noise_parse("--inject", o->inject, &nz, &e) < 0)
         return die(e.msg);
     nz.window_us = W;
-    if (puslist && !pinned)
+    if (o->puslist && !pinned)
         return die("--pus and --unpinned: expected one of them");
-    cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) < 0)
+    return -1;
+}
+
+/* The PUs of the threads (--pus, the plan under placerun, else the allowed ones in order)
+ * and the co-runner's. Returns -1 to go on, else the exit status (said). */
+static int choose_pus(nbopts *o, cpu_set_t *allowed)
+{
+    place_error e;
+    if (sched_getaffinity(0, sizeof *allowed, allowed) < 0)
         return die("cannot read this process's allowed CPUs");
     int nallowed = 0, allowed_list[CPU_SETSIZE];
     for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-        if (CPU_ISSET(cpu, &allowed))
+        if (CPU_ISSET(cpu, allowed))
             allowed_list[nallowed++] = cpu;
     for (int t = 0; t < N; t++) /* default: the allowed PUs in order, wrapping */
         pus[t] = allowed_list[t % nallowed];
-    if (puslist) {
+    if (o->puslist) {
         int n;
-        if (place_parse_int_list("--pus", puslist, 0, CPU_SETSIZE - 1, pus, 256, &n, &e) < 0)
+        if (place_parse_int_list("--pus", o->puslist, 0, CPU_SETSIZE - 1, pus, 256, &n, &e) < 0)
             return die(e.msg);
         if (n < N)
             return die("--pus: fewer PUs than threads");
         for (int t = 0; t < N; t++)
-            if (!CPU_ISSET(pus[t], &allowed)) {
+            if (!CPU_ISSET(pus[t], allowed)) {
                 fprintf(stderr, "noisebench: --pus: PU %d is not allowed to this process\n", pus[t]);
                 return 2;
             }
@@ -323,41 +339,35 @@ int main(int argc, char **argv)
         memcpy(pus, a.thread_pu_os, sizeof(int) * (size_t)N);
         place_assignment_free(&a);
     }
-    double cfrac = 0;
-    int cpu_c = pus[0];
-    if (corun) {
+    o->cpu_c = pus[0];
+    if (o->corun) {
         char buf[64];
-        snprintf(buf, sizeof buf, "%s", corun);
+        snprintf(buf, sizeof buf, "%s", o->corun);
         char *at = strchr(buf, '@');
         if (at) {
             *at = '\0';
-            if (place_parse_int("--corunner PU", at + 1, 0, CPU_SETSIZE - 1, &cpu_c, &e) < 0)
+            if (place_parse_int("--corunner PU", at + 1, 0, CPU_SETSIZE - 1, &o->cpu_c, &e) < 0)
                 return die(e.msg);
-            if (!CPU_ISSET(cpu_c, &allowed))
+            if (!CPU_ISSET(o->cpu_c, allowed))
                 return die("--corunner: that PU is not allowed to this process");
         }
-        if (place_parse_double("--corunner FRACTION", buf, 0.01, 1, &cfrac, &e) < 0)
+        if (place_parse_double("--corunner FRACTION", buf, 0.01, 1, &o->cfrac, &e) < 0)
             return die(e.msg);
     }
-    int ring = S < 100000 ? S : 100000;
-    place_wfile wf; /* opened before the run: a path that cannot be written stops it first */
-    if (trace && place_wfile_open(&wf, "--trace", trace, &e) < 0)
-        return die(e.msg);
-    if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e)) {
-        if (trace)
-            place_wfile_free(&wf); /* nothing half-done left behind */
-        return die(e.msg);
-    }
-    /* calibrate once, on the first thread's PU */
-    cpu_set_t saved = allowed;
-    if (pinned)
-        pin_to(pus[0]);
-    iters = place_fwq_calibrate(W);
-    sched_setaffinity(0, sizeof saved, &saved);
-    pid_t cpid = corun ? corunner_start(cfrac, cpu_c) : 0;
+    return -1;
+}
+
+/* The run: the co-runner and the noise threads started, the workers through their steps,
+ * all stopped; the machine's load around it. Returns -1 to go on, else the exit status
+ * (said; the trace's temporary dropped). */
+static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_sysload_snap *l1,
+               int *load_ok)
+{
+    place_error e;
+    pid_t cpid = o->corun ? corunner_start(o->cfrac, o->cpu_c) : 0;
     if (cpid < 0) {
-        if (trace)
-            place_wfile_free(&wf);
+        if (o->trace)
+            place_wfile_free(wf);
         return die("cannot start the co-runner");
     }
     pthread_t nth[256];
@@ -387,8 +397,8 @@ int main(int argc, char **argv)
                     pthread_join(nth[q], NULL);
                 if (cpid > 0)
                     kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
-                if (trace)
-                    place_wfile_free(&wf);
+                if (o->trace)
+                    place_wfile_free(wf);
                 fprintf(stderr, "noisebench: --noise-thread: cannot start a SCHED_FIFO thread (%s); "
                         "timer-driven noise needs the right to real-time priority (root or "
                         "CAP_SYS_NICE)\n", strerror(prc));
@@ -398,8 +408,7 @@ int main(int argc, char **argv)
         }
         pthread_attr_destroy(&at);
     }
-    place_sysload_snap l0, l1;
-    int load_ok = place_sysload_read(&l0, &e) == 0;
+    *load_ok = place_sysload_read(l0, &e) == 0;
     pthread_barrier_init(&bar, NULL, (unsigned)N);
     pthread_t th[256];
     int started = 0, prc = 0;
@@ -414,14 +423,14 @@ int main(int argc, char **argv)
             pthread_join(nth[q], NULL);
         if (cpid > 0)
             kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
-        if (trace)
-            place_wfile_free(&wf);
+        if (o->trace)
+            place_wfile_free(wf);
         fprintf(stderr, "noisebench: --threads %d: thread %d of %d cannot start (%s); expected "
                 "room for %d threads (ulimit -v, -u and the memory limit)\n", N, started, N,
                 strerror(prc), N);
         return 2;
     }
-    load_ok = load_ok && place_sysload_read(&l1, &e) == 0;
+    *load_ok = *load_ok && place_sysload_read(l1, &e) == 0;
     nt_stop = 1;
     for (int q = 0; q < nnoise; q++)
         pthread_join(nth[q], NULL);
@@ -429,64 +438,19 @@ int main(int argc, char **argv)
         kill(cpid, SIGKILL);
         waitpid(cpid, NULL, 0);
     }
+    return -1;
+}
 
-    if (trace) {
-        if (place_steprec_write_csv(rec, wf.f, &e) < 0 || place_wfile_commit(&wf, &e) < 0) {
-            place_wfile_free(&wf);
-            return die(e.msg);
-        }
-    }
-    place_step_stats st;
-    place_steprec_stats(rec, &st);
-    /* the ring as steps x threads */
-    int k = 0;
-    double *col = malloc(sizeof(double) * (size_t)ring);
-    double *t = malloc(sizeof(double) * (size_t)ring * (size_t)N);
-    for (int i = 0; i < N; i++) {
-        k = place_steprec_samples(rec, i, col, ring);
-        for (int s = 0; s < k; s++)
-            t[(size_t)s * N + i] = col[s];
-    }
-    free(col);
-    double *x = malloc(sizeof(double) * (size_t)k * (size_t)N);
-    memcpy(x, t, sizeof(double) * (size_t)k * (size_t)N);
-    double model_c = place_model_empirical_slowdown(x, k * N, N);
-    free(x);
-    json_t *o = json_pack("{s:i,s:i,s:f,s:s,s:s,s:b,s:f,s:f,s:f,s:f,s:f,s:f}", "threads", N, "steps", S,
-                          "work_us", W, "work", "fixed: calibrated floating-point chain", "inject",
-                          inject, "pinned", pinned, "mean_max_us", st.mean_max_us, "mean_mean_us",
-                          st.mean_mean_us, "measured_slowdown", st.slowdown, "max_p99_us",
-                          st.max_p99_us, "mean_wait_us", st.mean_wait_us, "model_c_empirical", model_c);
-    json_object_set_new(o, "fwq_iterations", json_integer(iters));
-    {   /* the metrics beside the slowdown, in the recorder's names */
-        const char *k[PLACE_STEP_METRICS];
-        double v[PLACE_STEP_METRICS];
-        int nm = place_step_stats_metrics(&st, k, v, PLACE_STEP_METRICS);
-        for (int i = 0; i < nm; i++)
-            json_object_set_new(o, k[i], num(v[i]));
-        json_object_set_new(o, "ref_rule", json_string(PLACE_STEP_REF_RULE));
-    }
-    if (nt_freq > 0)
-        json_object_set_new(o, "noise_thread", json_pack("{s:f,s:f,s:s,s:f,s:s}", "freq_hz", nt_freq,
-                                                         "len_us", nt_len, "phase", nt_sync ? "sync" : "unsync",
-                                                         "fraction", nt_freq * nt_len * 1e-6,
-                                                         "policy", "SCHED_FIFO"));
-    if (corun)
-        json_object_set_new(o, "corunner", json_pack("{s:f,s:i}", "fraction", cfrac, "pu", cpu_c));
-    if (load_ok) {
-        place_sysload ld;
-        place_sysload_between(&l0, &l1, &ld);
-        json_object_set_new(o, "machine_load", json_pack("{s:o,s:o,s:f}", "other_cpus",
-                                                         num(ld.other_cpus), "steal_fraction",
-                                                         num(ld.steal_fraction), "elapsed_s", ld.elapsed_s));
-    } else {
-        json_object_set_new(o, "machine_load", json_string("unavailable"));
-    }
+/* The models of the injected noise and those fitted on the measured steps (t: k steps x N
+ * threads), beside the measurement. */
+static void report_models(json_t *o, const place_step_stats *st, const double *t, int k)
+{
+    place_error e;
     /* the injected parameters' models */
     double inj_mean = nz.kind == PLACE_NOISE_EXP ? nz.mean_us
                       : nz.kind == PLACE_NOISE_DETOUR ? nz.p * nz.len_us
                       : nz.kind == PLACE_NOISE_POISSON ? nz.rate_hz * W * 1e-6 * nz.len_us : 0;
-    double w_eff = st.mean_mean_us - inj_mean; /* the work as measured, noise of the machine in */
+    double w_eff = st->mean_mean_us - inj_mean; /* the work as measured, noise of the machine in */
     if (nz.kind == PLACE_NOISE_EXP)
         json_object_set_new(o, "model_a_exponential", json_real(place_model_exp_slowdown(w_eff, nz.mean_us, N)));
     if (nz.kind == PLACE_NOISE_DETOUR)
@@ -537,14 +501,105 @@ int main(int argc, char **argv)
                 num(pa.c_empirical / m), "mixture", num(pa.mixture / m)));
         }
     }
-    json_object_set_new(o, "migrations", st.migrations == PLACE_UNAVAILABLE
+}
+
+/* The JSON report on standard output. */
+static void report(const nbopts *o, int ring, int load_ok, const place_sysload_snap *l0,
+                   const place_sysload_snap *l1)
+{
+    place_step_stats st;
+    place_steprec_stats(rec, &st);
+    /* the ring as steps x threads */
+    int k = 0;
+    double *col = malloc(sizeof(double) * (size_t)ring);
+    double *t = malloc(sizeof(double) * (size_t)ring * (size_t)N);
+    for (int i = 0; i < N; i++) {
+        k = place_steprec_samples(rec, i, col, ring);
+        for (int s = 0; s < k; s++)
+            t[(size_t)s * N + i] = col[s];
+    }
+    free(col);
+    double *x = malloc(sizeof(double) * (size_t)k * (size_t)N);
+    memcpy(x, t, sizeof(double) * (size_t)k * (size_t)N);
+    double model_c = place_model_empirical_slowdown(x, k * N, N);
+    free(x);
+    json_t *rep = json_pack("{s:i,s:i,s:f,s:s,s:s,s:b,s:f,s:f,s:f,s:f,s:f,s:f}", "threads", N, "steps", S,
+                          "work_us", W, "work", "fixed: calibrated floating-point chain", "inject",
+                          o->inject, "pinned", pinned, "mean_max_us", st.mean_max_us, "mean_mean_us",
+                          st.mean_mean_us, "measured_slowdown", st.slowdown, "max_p99_us",
+                          st.max_p99_us, "mean_wait_us", st.mean_wait_us, "model_c_empirical", model_c);
+    json_object_set_new(rep, "fwq_iterations", json_integer(iters));
+    {   /* the metrics beside the slowdown, in the recorder's names */
+        const char *k[PLACE_STEP_METRICS];
+        double v[PLACE_STEP_METRICS];
+        int nm = place_step_stats_metrics(&st, k, v, PLACE_STEP_METRICS);
+        for (int i = 0; i < nm; i++)
+            json_object_set_new(rep, k[i], num(v[i]));
+        json_object_set_new(rep, "ref_rule", json_string(PLACE_STEP_REF_RULE));
+    }
+    if (nt_freq > 0)
+        json_object_set_new(rep, "noise_thread", json_pack("{s:f,s:f,s:s,s:f,s:s}", "freq_hz", nt_freq,
+                                                         "len_us", nt_len, "phase", nt_sync ? "sync" : "unsync",
+                                                         "fraction", nt_freq * nt_len * 1e-6,
+                                                         "policy", "SCHED_FIFO"));
+    if (o->corun)
+        json_object_set_new(rep, "corunner", json_pack("{s:f,s:i}", "fraction", o->cfrac, "pu", o->cpu_c));
+    if (load_ok) {
+        place_sysload ld;
+        place_sysload_between(l0, l1, &ld);
+        json_object_set_new(rep, "machine_load", json_pack("{s:o,s:o,s:f}", "other_cpus",
+                                                         num(ld.other_cpus), "steal_fraction",
+                                                         num(ld.steal_fraction), "elapsed_s", ld.elapsed_s));
+    } else {
+        json_object_set_new(rep, "machine_load", json_string("unavailable"));
+    }
+    report_models(rep, &st, t, k);
+    json_object_set_new(rep, "migrations", st.migrations == PLACE_UNAVAILABLE
                                              ? json_string("unavailable") : json_integer(st.migrations));
-    json_object_set_new(o, "switches", st.switches == PLACE_UNAVAILABLE
+    json_object_set_new(rep, "switches", st.switches == PLACE_UNAVAILABLE
                                            ? json_string("unavailable") : json_integer(st.switches));
-    json_dumpf(o, stdout, JSON_COMPACT);
+    json_dumpf(rep, stdout, JSON_COMPACT);
     putchar('\n');
-    json_decref(o);
+    json_decref(rep);
     free(t);
+}
+
+int main(int argc, char **argv)
+{
+    nbopts o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    cpu_set_t allowed;
+    if ((rc = choose_pus(&o, &allowed)) >= 0)
+        return rc;
+    place_error e;
+    int ring = S < 100000 ? S : 100000;
+    place_wfile wf; /* opened before the run: a path that cannot be written stops it first */
+    if (o.trace && place_wfile_open(&wf, "--trace", o.trace, &e) < 0)
+        return die(e.msg);
+    if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e)) {
+        if (o.trace)
+            place_wfile_free(&wf); /* nothing half-done left behind */
+        return die(e.msg);
+    }
+    /* calibrate once, on the first thread's PU */
+    cpu_set_t saved = allowed;
+    if (pinned)
+        pin_to(pus[0]);
+    iters = place_fwq_calibrate(W);
+    sched_setaffinity(0, sizeof saved, &saved);
+    place_sysload_snap l0, l1;
+    int load_ok = 0;
+    if ((rc = run(&o, &wf, &l0, &l1, &load_ok)) >= 0)
+        return rc;
+    if (o.trace) {
+        if (place_steprec_write_csv(rec, wf.f, &e) < 0 || place_wfile_commit(&wf, &e) < 0) {
+            place_wfile_free(&wf);
+            return die(e.msg);
+        }
+    }
+    report(&o, ring, load_ok, &l0, &l1);
     place_steprec_free(rec);
     return 0;
 }
