@@ -108,7 +108,7 @@ static double locality(const char *name, double *min_part)
     if (min_part)
         *min_part = mn;
     double lf = l.local_fraction;
-    place_locality_free(&l);
+    place_locality_fini(&l);
     return lf;
 }
 
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
         }
         for (T = 0; T < a.nthreads && T < 256; T++)
             cpu[T] = a.thread_pu_os[T];
-        place_assignment_free(&a);
+        place_assignment_fini(&a);
     } else {
         cpu_set_t cs;
         sched_getaffinity(0, sizeof cs, &cs);
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
         printf("ASSERT: first touch left a part %.2f%% local (< 99%%)\n", 100 * worst);
         bad++;
     }
-    place_array_free(&A);
+    place_array_fini(&A);
     place_array_alloc(&A, n * sizeof(double), 0, &e);
 
     run(1);
@@ -195,7 +195,7 @@ int main(int argc, char **argv)
         printf("ASSERT: one thread's pages are not all on node %d\n", node[0]);
         bad++;
     }
-    place_locality_free(&l);
+    place_locality_fini(&l);
 
     /* The decision comes first: the remote slowdown is measured (one thread vs first
      * touch), the migration bandwidth by moving a 4 MiB trial array between two nodes. */
@@ -215,18 +215,18 @@ int main(int argc, char **argv)
         place_migration tm;
         if (place_migrate_parts(&tr, &tp, &tm, &e) == 0)
             trial_gbs = tm.bandwidth_gbs;
-        place_partition_free(&tp);
-        place_array_free(&tr);
+        place_partition_fini(&tp);
+        place_array_fini(&tr);
     }
     place_locality_query(&A, &P, &l, &e);
     char line[400];
     int go = place_migration_decide(l.remote, A.page, trial_gbs, 100 * t_remote, sigma < 0 ? 0 : sigma,
                                     line, sizeof line);
-    place_locality_free(&l);
+    place_locality_fini(&l);
     printf("# decision for 100 more sweeps (trial migration %.2f GB/s): %s\n", trial_gbs, line);
     if (!go && !check && !force) {
-        place_partition_free(&P);
-        place_array_free(&A);
+        place_partition_fini(&P);
+        place_array_fini(&A);
         return 0;
     }
     if (!go)
@@ -253,7 +253,7 @@ int main(int argc, char **argv)
     }
     if (check)
         printf("%s\n", bad ? "FIRSTTOUCH ASSERTIONS FAILED" : "FIRSTTOUCH OK");
-    place_partition_free(&P);
-    place_array_free(&A);
+    place_partition_fini(&P);
+    place_array_fini(&A);
     return bad ? 1 : 0;
 }

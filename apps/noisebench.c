@@ -111,7 +111,7 @@ static void *thread(void *arg)
     uint64_t rng = seed * 1000003u + (uint64_t)t * 7919u + 1;
     for (int step = -100; step < S; step++) { /* 100 warm-up steps, not recorded */
         place_steprec_work_begin(rec, t);
-        place_fwq_work(iters);
+        place_jitter_fwq_work(iters);
         double d = place_noise_draw_us(&nz, &rng);
         if (d > 0)
             spin(d);
@@ -214,7 +214,7 @@ static int predict(const double *t, int k, predicted *pr, place_step_noise *sn_o
         place_delay_dist dd;
         if (place_poisson_delay(&len, -log1p(-sn.p), &dd, &e) == 0) {
             pr->poisson = place_delay_emax(&dd, N) - dd.mean_us;
-            place_delay_dist_free(&dd);
+            place_delay_dist_fini(&dd);
         }
         pr->mixture = place_model_mixture_emax(sn.q_g, sn.q_l, N, 1, hits, nh) - sn.p * L;
     }
@@ -333,11 +333,11 @@ static int choose_pus(nbopts *o, cpu_set_t *allowed)
         if (place_assignment_from_env(&a, &e) < 0)
             return die(e.msg);
         if (a.nthreads < N) {
-            place_assignment_free(&a);
+            place_assignment_fini(&a);
             return die("the plan has fewer PUs than --threads");
         }
         memcpy(pus, a.thread_pu_os, sizeof(int) * (size_t)N);
-        place_assignment_free(&a);
+        place_assignment_fini(&a);
     }
     o->cpu_c = pus[0];
     if (o->corun) {
@@ -367,7 +367,7 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
     pid_t cpid = o->corun ? corunner_start(o->cfrac, o->cpu_c) : 0;
     if (cpid < 0) {
         if (o->trace)
-            place_wfile_free(wf);
+            place_wfile_fini(wf);
         return die("cannot start the co-runner");
     }
     pthread_t nth[256];
@@ -398,7 +398,7 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
                 if (cpid > 0)
                     kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
                 if (o->trace)
-                    place_wfile_free(wf);
+                    place_wfile_fini(wf);
                 fprintf(stderr, "noisebench: --noise-thread: cannot start a SCHED_FIFO thread (%s); "
                         "timer-driven noise needs the right to real-time priority (root or "
                         "CAP_SYS_NICE)\n", strerror(prc));
@@ -424,7 +424,7 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
         if (cpid > 0)
             kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
         if (o->trace)
-            place_wfile_free(wf);
+            place_wfile_fini(wf);
         fprintf(stderr, "noisebench: --threads %d: thread %d of %d cannot start (%s); expected "
                 "room for %d threads (ulimit -v, -u and the memory limit)\n", N, started, N,
                 strerror(prc), N);
@@ -461,7 +461,7 @@ static void report_models(json_t *o, const place_step_stats *st, const double *t
         place_delay_dist dd;
         if (place_poisson_delay(&len, nz.rate_hz * W * 1e-6, &dd, &e) == 0) {
             json_object_set_new(o, "model_poisson", json_real(place_model_poisson_slowdown(&dd, w_eff, N)));
-            place_delay_dist_free(&dd);
+            place_delay_dist_fini(&dd);
         }
         json_object_set_new(o, "model_b_hit_probability",
                             json_real(place_model_detour_slowdown(w_eff, -expm1(-nz.rate_hz * W * 1e-6),
@@ -580,14 +580,14 @@ int main(int argc, char **argv)
         return die(e.msg);
     if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e)) {
         if (o.trace)
-            place_wfile_free(&wf); /* nothing half-done left behind */
+            place_wfile_fini(&wf); /* nothing half-done left behind */
         return die(e.msg);
     }
     /* calibrate once, on the first thread's PU */
     cpu_set_t saved = allowed;
     if (pinned)
         pin_to(pus[0]);
-    iters = place_fwq_calibrate(W);
+    iters = place_jitter_fwq_calibrate(W);
     sched_setaffinity(0, sizeof saved, &saved);
     place_sysload_snap l0, l1;
     int load_ok = 0;
@@ -595,7 +595,7 @@ int main(int argc, char **argv)
         return rc;
     if (o.trace) {
         if (place_steprec_write_csv(rec, wf.f, &e) < 0 || place_wfile_commit(&wf, &e) < 0) {
-            place_wfile_free(&wf);
+            place_wfile_fini(&wf);
             return die(e.msg);
         }
     }

@@ -308,7 +308,7 @@ static int poisson_gpd_why(const place_detour_pool *p, double rate, double w, do
     }
     for (int i = 0; i < nn; i++)
         out[i] = place_model_poisson_slowdown(&d, w, Ns[i]);
-    place_delay_dist_free(&d);
+    place_delay_dist_fini(&d);
     free(x);
     return 0;
 }
@@ -475,7 +475,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
                  "(timed on a small run); expected at most --max-seconds %.0f: give a larger "
                  "--max-seconds to run it, or fewer --steps or a smaller --max-n", est, so->steps,
                  maxn, so->max_seconds);
-        place_delay_dist_free(&pd);
+        place_delay_dist_fini(&pd);
         free(col);
         return fail(msg);
     }
@@ -560,7 +560,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
     } else {
         json_decref(rows);
     }
-    place_delay_dist_free(&pd);
+    place_delay_dist_fini(&pd);
     free(col);
     return rc;
 }
@@ -624,7 +624,7 @@ static int periodic_main(double w, double freq, double len, int group, const dou
         json_array_append_new(rows, r);
     }
     if (have_po)
-        place_delay_dist_free(&pd);
+        place_delay_dist_fini(&pd);
     if (!strcmp(format, "json"))
         put_json(json_pack("{s:s,s:s,s:f,s:f,s:f,s:i,s:o}", "schema", "place-model/1", "model",
                            "periodic", "work_us", w, "freq_hz", freq, "len_us", len, "phase_group",
@@ -823,7 +823,7 @@ static int simulate_mode(mopts *o)
         if (load_detours(o->jitter, &dpool, &nz.rate_hz, &q, err, sizeof err) < 0)
             return fail(err);
         if (dpool.nbody < 1) {
-            place_detour_pool_free(&dpool);
+            place_detour_pool_fini(&dpool);
             return fail("--jitter: the probe saw no detours; nothing to simulate");
         }
         if (!o->work_given)
@@ -836,15 +836,15 @@ static int simulate_mode(mopts *o)
             place_gpd_fit f;
             int nx;
             if (place_gpd_fit_samples(dpool.top, dpool.ntop, dpool.u, 0, 1, &f, &e) < 0) {
-                place_detour_pool_free(&dpool);
+                place_detour_pool_fini(&dpool);
                 return fail(e.msg);
             }
             if (!(o->cap > f.max_sample)) {
-                place_detour_pool_free(&dpool);
+                place_detour_pool_fini(&dpool);
                 return fail("--cap-us is below the longest measured detour; expected a cap above it");
             }
             if (!(dets = tail_lengths(&dpool, &nx))) {
-                place_detour_pool_free(&dpool);
+                place_detour_pool_fini(&dpool);
                 return fail("out of memory for the detour lengths");
             }
             nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL, .x = dets, .m = nx, .u = f.u,
@@ -878,13 +878,13 @@ static int simulate_mode(mopts *o)
     }
     if (nz.kind == PLACE_SIMN_POISSON && nz.rate_hz * nz.w_us * 1e-6 > 500) {
         free(dets);
-        place_detour_pool_free(&dpool);
+        place_detour_pool_fini(&dpool);
         return fail("--poisson: more than 500 detours per step (RATE_HZ x --work); expected fewer");
     }
     int rc2 = simulate_main(&nz, &o->so, o->maxn, (uint64_t)o->seed, o->format, src);
     free(tr);
     free(dets);
-    place_detour_pool_free(&dpool);
+    place_detour_pool_fini(&dpool);
     return rc2;
 }
 
@@ -1243,10 +1243,10 @@ static int table_mode(mopts *o)
         json_decref(t->rows);
     }
     json_decref(t->capt);
-    place_delay_dist_free(&t->pd);
+    place_delay_dist_fini(&t->pd);
     free(t->pg);
     free(t->x);
-    place_detour_pool_free(&t->pool);
+    place_detour_pool_fini(&t->pool);
     return rc;
 }
 

@@ -137,7 +137,7 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
         bad = fwrite(buf, 1, n, w.f) != n;
     fclose(src);
     if (bad) {
-        place_wfile_free(&w);
+        place_wfile_fini(&w);
         place_error_set(e, PLACE_ESYS, "-o '%.200s': write failed", o->output);
         goto out;
     }
@@ -165,7 +165,7 @@ static int write_plan(const options *o, const place_plan *plan, const place_deco
     int rc = placerun_export(o, plan, d, w.f, e);
     if (rc == 0)
         return place_wfile_commit(&w, e);
-    place_wfile_free(&w);
+    place_wfile_fini(&w);
     return -1;
 }
 
@@ -199,7 +199,7 @@ int placerun_plan_mode(const options *o)
         rc = placerun_fail(&e, e.code == PLACE_EINVAL ? 2 : 1);
     place_decomp_free(d);
     place_plan_free(plan);
-    place_gpu_scope_free(&scope);
+    place_gpu_scope_fini(&scope);
     place_topo_free(topo);
     return rc;
 }

@@ -212,7 +212,7 @@ static int write_rank_wrapper(const options *o, const place_plan *p, place_error
                  "esac\nexec \"$@\"\n", path, r->ranks);
     if (rc == 0 && place_wfile_commit(&w, e) < 0)
         rc = -1;
-    place_wfile_free(&w);
+    place_wfile_fini(&w);
     return rc;
 }
 
@@ -430,7 +430,7 @@ static int write_env(const options *o, const place_plan *p, const place_decomp *
         char **env = NULL;
         int n = 0;
         if (place_env_exports(&l, &a, NULL, &env, &n, e) < 0) {
-            place_assignment_free(&a);
+            place_assignment_fini(&a);
             return -1;
         }
         fprintf(f, "rank %d %s:", i, hosts[a.node >= 0 ? a.node : 0]);
@@ -446,7 +446,7 @@ static int write_env(const options *o, const place_plan *p, const place_decomp *
             const char *v3[3] = {nt, places, "close"};
             if (!places || place_env_omp_record(k3, v3, 3, &rec, e) < 0) {
                 free(places);
-                place_assignment_free(&a);
+                place_assignment_fini(&a);
                 return places ? -1 : place_error_set(e, PLACE_ENOMEM, "out of memory");
             }
             fprintf(f, " OMP_NUM_THREADS=%s OMP_PLACES='%s' OMP_PROC_BIND=close %s='%s'", nt,
@@ -455,7 +455,7 @@ static int write_env(const options *o, const place_plan *p, const place_decomp *
             free(rec);
         }
         fputc('\n', f);
-        place_assignment_free(&a);
+        place_assignment_fini(&a);
     }
     return 0;
 }

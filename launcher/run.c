@@ -103,8 +103,8 @@ typedef struct shim {
 
 static void shim_free(shim *s)
 {
-    place_assignment_free(&s->a);
-    place_jobplan_free(&s->jp);
+    place_assignment_fini(&s->a);
+    place_jobplan_fini(&s->jp);
     free(s->plan_path);
 }
 
@@ -509,11 +509,11 @@ static int jitter_run(const options *o, const place_launch *l, const place_assig
         rank_file(o->output, l, path, sizeof path);
         if (place_wfile_open(&w, "-o", path, &e) < 0 || place_jitter_write_json(&r, w.f, &e) < 0 ||
             place_wfile_commit(&w, &e) < 0) {
-            place_wfile_free(&w);
+            place_wfile_fini(&w);
             rc = placerun_fail(&e, 1);
         }
     }
-    place_jitter_free(&r);
+    place_jitter_fini(&r);
     return rc;
 }
 

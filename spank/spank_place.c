@@ -315,7 +315,7 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     char *path = NULL, **env = NULL, *places = NULL, *rec = NULL;
     int n = 0, rc = ESPANK_ERROR;
     if (place_jobplan_assignment(&jp, &l, &a, &e) < 0) {
-        place_jobplan_free(&jp);
+        place_jobplan_fini(&jp);
         return fail(rank, &e);
     }
     places = place_omp_places(a.thread_pu_os, a.nthreads);
@@ -388,7 +388,7 @@ done:
     free(places);
     free(path);
     place_env_list_free(env, n);
-    place_assignment_free(&a);
-    place_jobplan_free(&jp);
+    place_assignment_fini(&a);
+    place_jobplan_fini(&jp);
     return rc;
 }

@@ -105,7 +105,7 @@ static int durable_replace(const char *dir, const char *path, const void *head, 
         ok = fwrite(arr[c], 1, bytes, w.f) == bytes;
     if (!ok) {
         int en = errno;
-        place_wfile_free(&w);
+        place_wfile_fini(&w);
         return fail(err, errn, "checkpoint: cannot write '%.300s': %s", path, strerror(en));
     }
     if (place_wfile_commit(&w, &e) < 0)

@@ -329,7 +329,7 @@ int main(int argc, char **argv)
                     strsignal(ck.sig), r.last, o.steps, ck.dir, ck.dir);
     }
     place_steprec_free(r.rec);
-    place_locality_free(&r.loc);
+    place_locality_fini(&r.loc);
     free(r.ti);
     free(r.probe);
     free(r.energy);

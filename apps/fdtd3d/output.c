@@ -19,7 +19,7 @@ static place_wfile outs[NOUT];
 void drop_outputs(void) /* at exit or death: temporaries of unfinished outputs go */
 {
     for (int k = 0; k < NOUT; k++)
-        place_wfile_free(&outs[k]);
+        place_wfile_fini(&outs[k]);
 }
 
 static char tmp_paths[NOUT][PATH_MAX + 32];

@@ -92,8 +92,8 @@ int main(int argc, char **argv)
         place_error be;
         if (place_bind_self_thread(s, t, &be) < 0 && t == 0 && rank == 0)
             fprintf(stderr, "jacobi: note: %s\n", be.msg);
-        place_touch_part(&A, &part, t); /* first touch: each page by the thread using it */
-        place_touch_part(&B, &part_b, t);
+        place_array_touch_part(&A, &part, t); /* first touch: each page by the thread using it */
+        place_array_touch_part(&B, &part_b, t);
         place_box slab;
         place_subdomain_slab(s, t, &slab);
         int64_t i0 = slab.lo[0] - s->box.lo[0] + 1, i1 = slab.hi[0] - s->box.lo[0] + 1;
@@ -155,10 +155,10 @@ int main(int argc, char **argv)
         for (int w = 0; w < 4; w++)
             MPI_Type_free(&pl[a][w]);
     place_steprec_free(rec);
-    place_partition_free(&part);
-    place_partition_free(&part_b);
-    place_array_free(&A);
-    place_array_free(&B);
+    place_partition_fini(&part);
+    place_partition_fini(&part_b);
+    place_array_fini(&A);
+    place_array_fini(&B);
     place_subdomain_free(s);
     MPI_Finalize();
     return 0;

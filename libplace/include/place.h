@@ -20,9 +20,12 @@
 #define PLACE_H
 
 #define PLACE_VERSION "0.1.0"
-/* The same as a number, major * 10000 + minor * 100 + patch, for #if; place_api_version()
- * (place/api.h) says which the library a program runs with was built as. */
-#define PLACE_API_VERSION 100
+/* The API as a number for #if; place_api_version() (place/api.h) says which the library a
+ * program runs with was built as. 101: a function that clears a caller's struct is
+ * place_X_fini (place_X_free frees a handle the library allocated), and module names
+ * (place_decomp_split, place_model_harmonic, place_jitter_fwq_work and _calibrate,
+ * place_array_touch_part); the 100 names remain as deprecated aliases. */
+#define PLACE_API_VERSION 101
 
 #include "place/error.h"
 #include "place/parse.h"

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int i = 0; a.has_grid && i < 6; i++)
             if (a.box.neighbor[i] < -1 || a.box.neighbor[i] >= a.size)
                 abort();
-        place_assignment_free(&a);
+        place_assignment_fini(&a);
     }
     return 0;
 }

@@ -81,6 +81,6 @@ int main(void)
         printf("rank %d: binding thread %d beyond the plan was not refused: MISMATCH\n", A.rank, T);
         bad++;
     }
-    place_assignment_free(&A);
+    place_assignment_fini(&A);
     return bad ? 1 : 0;
 }

@@ -176,7 +176,7 @@ static void test_export_round_trip(void **s)
     assert_int_equal(place_assignment_from_env(&b, &e), 0);
     assert_string_equal(b.gpus, "0000:b1:00.0");
     assert_string_equal(b.nics, "mlx5_1");
-    place_assignment_free(&b);
+    place_assignment_fini(&b);
     /* a PLACE_GPUS that the file does not say is refused */
     setenv(place_env_name(PLACE_ENV_GPUS), "0000:31:00.0", 1);
     assert_int_equal(place_assignment_from_env(&b, &e), -1);
@@ -196,9 +196,9 @@ static void test_export_round_trip(void **s)
     for (int v = 0; v < PLACE_ENV_COUNT; v++)
         if (v != PLACE_ENV_PLAN_DIR)
             unsetenv(place_env_name((place_env_var)v));
-    place_assignment_free(&a);
+    place_assignment_fini(&a);
     free(path);
-    place_jobplan_free(&jp);
+    place_jobplan_fini(&jp);
 }
 
 /* Plan files whose GPU or NIC entries are forged are refused with their reason. */
@@ -223,7 +223,7 @@ static void test_forged_devices(void **s)
     assert_int_equal(place_assignment_load(&a, good, 6, &e), 0);
     assert_string_equal(a.gpus, "0000:d9:00.0");
     assert_string_equal(a.nics, "cxi3");
-    place_assignment_free(&a);
+    place_assignment_fini(&a);
     const char *forgeries[][3] = {
         {"0000:d9:00.0", "0000:d9:00.0; rm -rf", "not a PCI bus id"},
         {"\"cxi3\"", "\"cxi3 $(id)\"", "not a device name"},
@@ -328,7 +328,7 @@ static void test_every_gpu_runtime(void **s)
                         unsetenv(rt[k].visible);
                         assert_int_equal(sc.n, 1);
                         assert_int_equal(sc.gpu[0], g0);
-                        place_gpu_scope_free(&sc);
+                        place_gpu_scope_fini(&sc);
                     }
                     place_topo_free(t);
                 }

@@ -27,8 +27,8 @@ static void test_untouched_pages_are_reported_as_untouched(void **s)
     assert_int_equal(l.untouched, 11);
     assert_int_equal(l.on_node[0], 0); /* not node 0 */
     assert_int_equal(l.max_node, -1);
-    place_locality_free(&l);
-    place_array_free(&a);
+    place_locality_fini(&l);
+    place_array_fini(&a);
 }
 
 static void test_touched_pages_land_on_node_0_and_parts_are_counted_exactly(void **s)
@@ -42,8 +42,8 @@ static void test_touched_pages_land_on_node_0_and_parts_are_counted_exactly(void
     assert_int_equal(place_partition_static(&p, 64, page, 4, owner, NULL), 0);
     for (int i = 0; i <= 4; i++)
         assert_int_equal(p.off[i], (size_t)i * 16 * page);
-    place_touch_part(&a, &p, 1);
-    place_touch_part(&a, &p, 3);
+    place_array_touch_part(&a, &p, 1);
+    place_array_touch_part(&a, &p, 3);
     place_locality l;
     assert_int_equal(place_locality_query(&a, &p, &l, NULL), 0);
     assert_int_equal(l.on_node[0], 32);
@@ -55,7 +55,7 @@ static void test_touched_pages_land_on_node_0_and_parts_are_counted_exactly(void
     assert_int_equal(l.part_local[1], 16);
     assert_int_equal(l.part_untouched[2], 16);
     assert_int_equal(l.part_local[3], 16);
-    place_locality_free(&l);
+    place_locality_fini(&l);
     /* on one node nothing is misplaced, so nothing moves */
     place_migration m;
     assert_int_equal(place_migrate_parts(&a, &p, &m, NULL), 0);
@@ -65,8 +65,8 @@ static void test_touched_pages_land_on_node_0_and_parts_are_counted_exactly(void
     ((char *)a.ptr)[16 * page] = 42;
     assert_int_equal(place_bind_parts(&a, &p, NULL), 0);
     assert_int_equal(((char *)a.ptr)[16 * page], 42);
-    place_partition_free(&p);
-    place_array_free(&a);
+    place_partition_fini(&p);
+    place_array_fini(&a);
 }
 
 static void test_uneven_static_partition_matches_openmp(void **s)
@@ -79,7 +79,7 @@ static void test_uneven_static_partition_matches_openmp(void **s)
     assert_int_equal(p.off[2], 56);
     assert_int_equal(p.off[3], 80);
     assert_int_equal(place_partition_check(&p, 80, NULL), 0);
-    place_partition_free(&p);
+    place_partition_fini(&p);
 }
 
 static void test_bad_partitions_are_refused_and_the_array_stays_usable(void **s)
@@ -98,20 +98,20 @@ static void test_bad_partitions_are_refused_and_the_array_stays_usable(void **s)
     assert_non_null(strstr(e.msg, "expected exactly 0 to"));
     place_migration m;
     assert_int_equal(place_migrate_parts(&a, &p, &m, &e), -1);
-    place_partition_free(&p);
+    place_partition_fini(&p);
     /* a node that does not exist */
     int bad[2] = {0, 63};
     assert_int_equal(place_partition_static(&p, 8, page, 2, bad, NULL), 0);
     assert_int_equal(place_migrate_parts(&a, &p, &m, &e), -1);
     assert_non_null(strstr(e.msg, "NUMA node 63 does not exist"));
     assert_int_equal(place_bind_parts(&a, &p, &e), -1);
-    place_partition_free(&p);
+    place_partition_fini(&p);
     /* the array is intact */
     for (size_t i = 0; i < 8 * page; i++)
         if (((unsigned char *)a.ptr)[i] != 7)
             fail();
     assert_int_equal(place_partition_static(&p, 1, 1, 0, owner, &e), -1);
-    place_array_free(&a);
+    place_array_fini(&a);
     assert_int_equal(place_array_alloc(&a, 0, 0, &e), -1);
 }
 
@@ -136,7 +136,7 @@ static void test_huge_pages_are_asked_for_and_reported(void **s)
     long long huge = place_array_huge_bytes(&a);
     print_message("huge pages granted for %lld of %zu bytes\n", huge, bytes);
     assert_true(huge >= 0 && huge <= (long long)a.mapped); /* readable; granted or not */
-    place_array_free(&a);
+    place_array_fini(&a);
     assert_true(place_vmstat_pgmigrate_success() >= 0);
 }
 

@@ -43,7 +43,7 @@ static void poisson_against_mc(const place_lengths *L, double rate, double w, do
                       closed, mc, ci);
         assert_true(fabs(mc - closed) <= Z999 * ci + rel_tol * closed + 1e-12);
     }
-    place_delay_dist_free(&d);
+    place_delay_dist_fini(&d);
 }
 
 static void test_poisson_fixed_lengths(void **s)
@@ -63,7 +63,7 @@ static void test_poisson_fixed_lengths(void **s)
     assert_true(fabs(d.mean_us - 0.07 * 36) < 1e-9);
     /* one thread's E[max K] is the mean, lambda */
     assert_true(fabs(place_poisson_emax_count(0.07, 1) - 0.07) < 1e-12);
-    place_delay_dist_free(&d);
+    place_delay_dist_fini(&d);
     poisson_against_mc(&L, 1400, 50, 0);
     place_lengths L2 = {.kind = PLACE_LEN_FIXED, .len_us = 200};
     poisson_against_mc(&L2, 300, 1000, 0); /* lambda 0.3: several detours per step are common */
@@ -344,7 +344,7 @@ static void test_detour_pool_keeps_the_tail(void **s)
     assert_int_equal(place_gpd_fit_samples(p.top, p.ntop, p.u, 0, 1, &fp, NULL), 0);
     assert_int_equal(place_gpd_fit_samples(all, N0 + N1, p.u, 0, 1, &fa, NULL), 0);
     assert_true(fp.n == fa.n && fp.xi == fa.xi && fp.sigma == fa.sigma);
-    place_detour_pool_free(&p);
+    place_detour_pool_fini(&p);
     /* every length kept: exact, the 90% quantile of them all */
     place_detour_keep one = {all, 5000, NULL, 0, 5000};
     assert_int_equal(place_detour_pool_build(&one, 1, 3, &p, &e), 0);
@@ -353,14 +353,14 @@ static void test_detour_pool_keeps_the_tail(void **s)
     for (int i = 0; i < 5000; i++)
         a2 += all[i] > p.u;
     assert_int_equal(p.ntop, a2);
-    place_detour_pool_free(&p);
+    place_detour_pool_fini(&p);
     /* a thread that kept all of its 4,000 lengths beside one that kept 10,000 of 150,000:
      * thinned to the same fraction, it gives about 267 of them to the body, not 4,000 */
     place_detour_keep mix[2] = {k[0], {all + N0, 4000, NULL, 0, 4000}};
     assert_int_equal(place_detour_pool_build(mix, 2, 3, &p, &e), 0);
     print_message("one thread complete beside one sampled: body %d\n", p.nbody);
     assert_true(p.nbody >= 10265 && p.nbody <= 10268);
-    place_detour_pool_free(&p);
+    place_detour_pool_fini(&p);
     /* a part without the largest: refused, said */
     place_detour_keep bad = {all, 5000, NULL, 0, 9000};
     assert_int_equal(place_detour_pool_build(&bad, 1, 3, &p, &e), -1);

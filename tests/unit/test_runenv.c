@@ -86,9 +86,9 @@ static void test_long_cpuset_round_trips(void **s)
     assert_int_equal(place_assignment_from_env(&c, &e), 0);
     assert_string_equal(c.cpuset, a.cpuset);
     assert_int_equal(c.nthreads, 512);
-    place_assignment_free(&a);
-    place_assignment_free(&b);
-    place_assignment_free(&c);
+    place_assignment_fini(&a);
+    place_assignment_fini(&b);
+    place_assignment_fini(&c);
     clear_env();
     unlink(path);
     free(path);
@@ -133,7 +133,7 @@ static void test_forged_plan_files_are_refused(void **s)
     assert_int_equal(place_assignment_load(&a, path, 0, &e), 0);
     assert_int_equal(a.box.hi[0], 4);
     assert_int_equal(a.box.neighbor[1], 1);
-    place_assignment_free(&a);
+    place_assignment_fini(&a);
     static const struct {
         const char *from, *to, *why;
     } cases[] = {
@@ -209,7 +209,7 @@ static void test_environment_is_read_strictly(void **s)
     assert_string_equal(place_env_get(PLACE_ENV_DIMS), "2,1,1");
     assert_int_equal(place_assignment_from_env(&a, &e), 0);
     assert_int_equal(a.box.neighbor[1], 1);
-    place_assignment_free(&a);
+    place_assignment_fini(&a);
     static const struct {
         place_env_var v;
         const char *value, *why;
@@ -236,7 +236,7 @@ static void test_environment_is_read_strictly(void **s)
         setenv(name, keep, 1);
         free(keep);
     }
-    place_assignment_free(&good);
+    place_assignment_fini(&good);
     clear_env();
 }
 
@@ -270,9 +270,9 @@ static void test_node_plan_of_a_round_robin_layout(void **s)
     assert_int_equal(b.rank, 5);
     assert_int_equal(b.size, 8);
     assert_string_equal(b.cpuset, "2-3");
-    place_assignment_free(&a);
-    place_assignment_free(&b);
-    place_jobplan_free(&jp);
+    place_assignment_fini(&a);
+    place_assignment_fini(&b);
+    place_jobplan_fini(&jp);
     unlink(path);
     free(path);
     clear_env();
@@ -405,16 +405,16 @@ static void test_subdomain_under_a_launcher_matches_the_shim(void **s)
     place_box sl;
     place_subdomain_slab(sd, 1, &sl);
     assert_int_equal(part.off[1], plane * (size_t)(2 + sl.lo[0] - sd->box.lo[0]));
-    place_partition_free(&part);
-    place_array_free(&arr);
+    place_partition_fini(&part);
+    place_array_fini(&arr);
     /* MPI's view must agree with the launcher's */
     place_subdomain *bad;
     q.rank = 4;
     q.size = 8;
     assert_int_equal(place_subdomain_get(&bad, &q, &e), -1);
     assert_non_null(strstr(e.msg, "MPI says rank 4 of 8"));
-    place_assignment_free(&a);
-    place_jobplan_free(&jp);
+    place_assignment_fini(&a);
+    place_jobplan_fini(&jp);
     place_subdomain_free(sd);
     clear_env();
 }
@@ -494,7 +494,7 @@ static void test_atomic_output_never_clobbers(void **s)
     /* a failed write leaves the old file */
     assert_int_equal(place_wfile_open(&w, "-o", path, &e), 0);
     fputs("second, abandoned\n", w.f);
-    place_wfile_free(&w);
+    place_wfile_fini(&w);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_size, 6);
     /* a directory or a symlink at the target is left alone */

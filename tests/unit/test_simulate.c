@@ -58,7 +58,7 @@ static void test_exact_poisson(void **s)
                           .len = {.kind = PLACE_LEN_FIXED, .len_us = 36}};
     assert_int_equal(place_poisson_delay(&nz.len, 0.07, &g_pd, NULL), 0);
     check(&nz, 2, PLACE_SYNC_BARRIER, pois_closed);
-    place_delay_dist_free(&g_pd);
+    place_delay_dist_fini(&g_pd);
     /* all detours shared inside a rank: T threads cost what one does */
     place_sim_result a, b;
     nz.shared = 1;

@@ -175,7 +175,20 @@ static void test_api_version(void **s)
 {
     (void)s;
     assert_int_equal(place_api_version(), PLACE_API_VERSION);
-    assert_true(PLACE_API_VERSION >= 100);
+    assert_true(PLACE_API_VERSION >= 101);
+    /* the names of version 100 still link and do what the new ones do */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    int64_t lo, hi, lo2, hi2;
+    place_split(1000, 7, 3, &lo, &hi);
+    place_decomp_split(1000, 7, 3, &lo2, &hi2);
+    assert_true(lo == lo2 && hi == hi2 && hi > lo);
+    assert_true(place_harmonic(10) == place_model_harmonic(10));
+    place_gpu_scope sc = {0};
+    sc.from = strdup("CUDA_VISIBLE_DEVICES=0");
+    place_gpu_scope_free(&sc);
+    assert_null(sc.from);
+#pragma GCC diagnostic pop
 }
 
 int main(void)

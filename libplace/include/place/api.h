@@ -9,6 +9,14 @@
 #define PLACE_API
 #endif
 
+/* A name kept for programs written against an earlier PLACE_API_VERSION: the same function
+ * as its new name (an alias in the library), which the compiler's warning gives. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PLACE_DEPRECATED(use) __attribute__((deprecated("the old name; use " use)))
+#else
+#define PLACE_DEPRECATED(use)
+#endif
+
 /* The library's PLACE_API_VERSION (place.h) as it was built: a program compiled against one
  * version can check the one it runs with. */
 PLACE_API int place_api_version(void);

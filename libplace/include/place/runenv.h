@@ -104,7 +104,8 @@ PLACE_API int place_assignment_load(place_assignment *a, const char *path, int r
  * placerun (PLACE_RANK unset); PLACE_EINVAL when a variable or the file is malformed. */
 PLACE_API int place_assignment_from_env(place_assignment *a, place_error *err);
 
-PLACE_API void place_assignment_free(place_assignment *a);
+PLACE_API void place_assignment_fini(place_assignment *a);
+PLACE_API void place_assignment_free(place_assignment *a) PLACE_DEPRECATED("place_assignment_fini");
 
 /* ---- writing the contract (placerun, plugins) ----------------------------------------- */
 
@@ -171,7 +172,8 @@ PLACE_API int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, 
 /* Sets the request's gpu_scope fields to point into s (which must outlive the plan's
  * computation; the plan copies them). */
 PLACE_API void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req);
-PLACE_API void place_gpu_scope_free(place_gpu_scope *s);
+PLACE_API void place_gpu_scope_fini(place_gpu_scope *s);
+PLACE_API void place_gpu_scope_free(place_gpu_scope *s) PLACE_DEPRECATED("place_gpu_scope_fini");
 
 /* Rank `rank`'s exported environment as a plan gives it (no launcher variables, no OMP_*,
  * which depend on the environment at run time): PLACE_CPUSET, PLACE_NUMA,
@@ -211,7 +213,8 @@ PLACE_API int place_jobplan_assignment(const place_jobplan *jp, const place_laun
 PLACE_API int place_jobplan_write(const place_jobplan *jp, const place_launch *l, char **path,
                                   place_error *err);
 
-PLACE_API void place_jobplan_free(place_jobplan *jp);
+PLACE_API void place_jobplan_fini(place_jobplan *jp);
+PLACE_API void place_jobplan_free(place_jobplan *jp) PLACE_DEPRECATED("place_jobplan_fini");
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@
  *     #pragma omp parallel
  *     { int t = omp_get_thread_num();
  *       place_bind_self_thread(sd, t, NULL);
- *       place_touch_part(&arr, &part, t); }
+ *       place_array_touch_part(&arr, &part, t); }
  *
  * The answer is the same whichever way the job was started:
  *   - under placerun: the rank's entry of placerun's plan file (what placerun bound), and
@@ -100,7 +100,7 @@ PLACE_API int place_bind_self_thread(const place_subdomain *s, int t, place_erro
 /* An array of the box with its ghost layers: alloc[0] x alloc[1] x alloc[2] elements of
  * elem_bytes, x slowest, page-aligned and untouched, and its partition by thread slab
  * (thread 0 also holds the lower ghost planes, the last thread the upper ones), each part
- * owned by its thread's NUMA node. First touch: place_touch_part(a, part, t) from thread
+ * owned by its thread's NUMA node. First touch: place_array_touch_part(a, part, t) from thread
  * t; where pages are: place_locality_query(a, part, ...). */
 PLACE_API int place_subdomain_alloc(const place_subdomain *s, size_t elem_bytes,
                                     place_array *a, place_partition *part, place_error *err);

@@ -71,7 +71,7 @@ static int wfail(place_wfile *w, place_error *err, const char *what, const char 
     place_error_set(err, PLACE_ESYS, "%s '%.200s': %s: %s", what, path, doing, strerror(e));
     if (err)
         err->sys_errno = e;
-    place_wfile_free(w);
+    place_wfile_fini(w);
     return -1;
 }
 
@@ -128,7 +128,7 @@ int place_wfile_open(place_wfile *w, const char *what, const char *path, place_e
     w->path = place_strdup(path);
     w->tmp = malloc(n + 16);
     if (!w->path || !w->tmp) {
-        place_wfile_free(w);
+        place_wfile_fini(w);
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     }
     snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
@@ -158,7 +158,7 @@ int place_wfile_commit(place_wfile *w, place_error *err)
         w->f = NULL;
         int bad = fflush(f) != 0 || ferror(f);
         bad |= fclose(f) != 0;
-        place_wfile_free(w);
+        place_wfile_fini(w);
         return bad ? place_error_set(err, PLACE_ESYS, "%s: write failed", what) : 0;
     }
     mode_t mask = umask(0);
@@ -192,11 +192,11 @@ int place_wfile_commit(place_wfile *w, place_error *err)
         }
         free(dir);
     }
-    place_wfile_free(w);
+    place_wfile_fini(w);
     return 0;
 }
 
-void place_wfile_free(place_wfile *w)
+void place_wfile_fini(place_wfile *w)
 {
     if (!w)
         return;
@@ -208,3 +208,4 @@ void place_wfile_free(place_wfile *w)
     free(w->path);
     memset(w, 0, sizeof *w);
 }
+void place_wfile_free(place_wfile *w) __attribute__((alias("place_wfile_fini")));

@@ -25,7 +25,7 @@
 #include "place/runenv.h"
 #include "place/wfile.h"
 
-void place_assignment_free(place_assignment *a)
+void place_assignment_fini(place_assignment *a)
 {
     if (!a)
         return;
@@ -37,6 +37,7 @@ void place_assignment_free(place_assignment *a)
     place_env_list_free(a->devenv, a->ndevenv);
     memset(a, 0, sizeof *a);
 }
+void place_assignment_free(place_assignment *a) __attribute__((alias("place_assignment_fini")));
 
 static int alloc_arrays(place_assignment *a, int nnuma, int nthreads, place_error *err)
 {
@@ -63,13 +64,13 @@ int place_assignment_from_plan(place_assignment *a, const place_plan *p, const p
     a->node = ri.node;
     a->cpuset = place_strdup(ri.cpuset);
     if (!a->cpuset || alloc_arrays(a, ri.nnuma, ri.nthreads, err) < 0) {
-        place_assignment_free(a);
+        place_assignment_fini(a);
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     }
     memcpy(a->numa_os, ri.numa_os, sizeof(int) * (size_t)ri.nnuma);
     memcpy(a->thread_pu_os, ri.thread_pu_os, sizeof(int) * (size_t)ri.nthreads);
     if (place_rank_devices(p, &ri, &a->gpus, &a->nics, &a->devenv, &a->ndevenv) < 0) {
-        place_assignment_free(a);
+        place_assignment_fini(a);
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     }
     if (d) {
@@ -438,7 +439,7 @@ int place_assignment_load_job(place_assignment *a, const char *path, int rank, i
     }
 out:
     if (rc)
-        place_assignment_free(a);
+        place_assignment_fini(a);
     json_decref(root);
     return rc;
 }
@@ -634,7 +635,7 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
         place_error_set(err, PLACE_ESYS, "writing the plan file failed");
     free(buf);
     if (bad || place_wfile_commit(&w, err) < 0) {
-        place_wfile_free(&w);
+        place_wfile_fini(&w);
         free(name);
         return -1;
     }

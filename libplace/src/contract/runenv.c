@@ -236,7 +236,7 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
         return -1;
     if (env_int(PLACE_ENV_SIZE, 1, PLACE_MAX_RANKS, &size, err) < 0 ||
         env_int(PLACE_ENV_NTHREADS, 1, PLACE_MAX_PU_INDEX + 1, &nthreads, err) < 0) {
-        place_assignment_free(a);
+        place_assignment_fini(a);
         return -1;
     }
     /* the variables and the file must tell the same story */
@@ -278,7 +278,7 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
 out:
     free(pus);
     if (rc)
-        place_assignment_free(a);
+        place_assignment_fini(a);
     return rc;
 }
 
@@ -338,7 +338,7 @@ char *place_omp_places(const int *pu, int n)
 
 /* ---- the GPU scope ------------------------------------------------------------------- */
 
-void place_gpu_scope_free(place_gpu_scope *s)
+void place_gpu_scope_fini(place_gpu_scope *s)
 {
     for (int i = 0; s->token && i < s->n; i++)
         free(s->token[i]);
@@ -347,6 +347,7 @@ void place_gpu_scope_free(place_gpu_scope *s)
     free(s->from);
     memset(s, 0, sizeof *s);
 }
+void place_gpu_scope_free(place_gpu_scope *s) __attribute__((alias("place_gpu_scope_fini")));
 
 void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req)
 {
@@ -517,7 +518,7 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
 oom:
     place_error_set(err, PLACE_ENOMEM, "out of memory");
 fail:
-    place_gpu_scope_free(s);
+    place_gpu_scope_fini(s);
 done:
     free(items);
     free(steps);

@@ -74,12 +74,14 @@ int64_t place_halo_faces(const int64_t n[3], const int dims[3])
     return f > INT64_MAX ? INT64_MAX : (int64_t)f;
 }
 
-void place_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi)
+void place_decomp_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi)
 {
     int64_t q = n / p, r = n % p;
     *lo = i * q + (i < r ? i : r);
     *hi = *lo + q + (i < r);
 }
+void place_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi)
+    __attribute__((alias("place_decomp_split")));
 
 static __int128 max_box(const int64_t n[3], const int dims[3])
 {
@@ -348,7 +350,7 @@ static int count_levels(place_decomp *d, const place_plan *plan)
         int c[3];
         cell_coords(d->dims, cell, c);
         for (int a = 0; a < 3; a++)
-            place_split(d->n[a], d->dims[a], c[a], &ext[a][0], &ext[a][1]);
+            place_decomp_split(d->n[a], d->dims[a], c[a], &ext[a][0], &ext[a][1]);
         for (int a = 0; a < 3; a++) {
             if (c[a] + 1 >= d->dims[a])
                 continue;
@@ -448,7 +450,7 @@ int place_decomp_rank(const place_decomp *d, int rank, place_box *b, place_error
                                "ranks 0 to %d", rank, d->P - 1);
     cell_coords(d->dims, d->cell_of[rank], b->coords);
     for (int a = 0; a < 3; a++) {
-        place_split(d->n[a], d->dims[a], b->coords[a], &b->lo[a], &b->hi[a]);
+        place_decomp_split(d->n[a], d->dims[a], b->coords[a], &b->lo[a], &b->hi[a]);
         for (int s = 0; s < 2; s++) {
             int c[3] = {b->coords[0], b->coords[1], b->coords[2]};
             c[a] += s ? 1 : -1;
@@ -469,7 +471,7 @@ void place_box_thread_slab(const place_box *box, int T, int t, place_box *slab)
 {
     *slab = *box;
     int64_t lo, hi;
-    place_split(box->hi[0] - box->lo[0], T, t, &lo, &hi);
+    place_decomp_split(box->hi[0] - box->lo[0], T, t, &lo, &hi);
     slab->lo[0] = box->lo[0] + lo;
     slab->hi[0] = box->lo[0] + hi;
 }

@@ -48,16 +48,17 @@ static inline double now_s(void)
 
 static volatile double sink;
 
-void place_fwq_work(long iters)
+void place_jitter_fwq_work(long iters)
 {
     double x = 1.0;
     for (long i = 0; i < iters; i++)
         x = x * 1.0000001 + 1e-9;
     sink = x;
 }
-#define work place_fwq_work
+void place_fwq_work(long iters) __attribute__((alias("place_jitter_fwq_work")));
+#define work place_jitter_fwq_work
 
-long place_fwq_calibrate(double quantum_us)
+long place_jitter_fwq_calibrate(double quantum_us)
 {
     long iters = 1000;
     for (int round = 0; round < 20; round++) {
@@ -77,6 +78,7 @@ long place_fwq_calibrate(double quantum_us)
     }
     return iters;
 }
+long place_fwq_calibrate(double quantum_us) __attribute__((alias("place_jitter_fwq_calibrate")));
 
 typedef struct worker {
     const place_jitter_opts *o;
@@ -150,7 +152,7 @@ static void *run_thread(void *arg)
         struct sched_param sp = {0};
         sched_setscheduler(0, SCHED_IDLE, &sp);
     }
-    long iters = o->mode == PLACE_JITTER_FWQ ? place_fwq_calibrate(o->quantum_us) : 0;
+    long iters = o->mode == PLACE_JITTER_FWQ ? place_jitter_fwq_calibrate(o->quantum_us) : 0;
     pthread_barrier_wait(w->bar);
     double start = w->t0, end = start + o->seconds, calib_end = start + 0.1 * o->seconds;
     while (now_s() < start)
@@ -229,7 +231,7 @@ static void quantiles(place_jitter_thread *r)
             *out[i] = p.top[p.ntop - 1 - above];
     }
     r->len_max_us = p.ntop ? p.top[p.ntop - 1] : p.body[p.nbody - 1];
-    place_detour_pool_free(&p);
+    place_detour_pool_fini(&p);
 }
 
 /* Share of thread i's detours that overlap a detour of another thread (both lists are
@@ -268,7 +270,7 @@ static void coincidence(place_jitter_result *res)
     res->coincident_fraction = total ? (double)hit_all / total : 0;
 }
 
-void place_jitter_free(place_jitter_result *r)
+void place_jitter_fini(place_jitter_result *r)
 {
     if (!r || !r->t)
         return;
@@ -282,6 +284,7 @@ void place_jitter_free(place_jitter_result *r)
     free(r->t);
     r->t = NULL;
 }
+void place_jitter_free(place_jitter_result *r) __attribute__((alias("place_jitter_fini")));
 
 int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
                      place_jitter_result *res, place_error *err)
@@ -302,7 +305,7 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
     if (!res->t || !w || !th || pthread_barrier_init(&bar, NULL, (unsigned)npus + 1)) {
         free(w);
         free(th);
-        place_jitter_free(res);
+        place_jitter_fini(res);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for the jitter probe");
     }
     int rc = 0;
@@ -344,7 +347,7 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
     free(w);
     free(th);
     if (rc) {
-        place_jitter_free(res);
+        place_jitter_fini(res);
         return -1;
     }
     for (int i = 0; i < npus; i++) {
@@ -394,7 +397,7 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
                 res->tail_index = f.tail_index;
                 res->tail_fit = f;
             }
-            place_detour_pool_free(&pool);
+            place_detour_pool_fini(&pool);
         }
     } else {
         res->coincidence_chance = res->coincidence_kappa = res->coincidence_len_corr = NAN;

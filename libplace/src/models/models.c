@@ -22,7 +22,7 @@
 #include "place/parse.h"
 #include "place/measure.h"
 
-double place_harmonic(double N)
+double place_model_harmonic(double N)
 {
     if (N < 1)
         return 0;
@@ -35,10 +35,11 @@ double place_harmonic(double N)
     /* Euler-Maclaurin: ln N + gamma + 1/2N - 1/12N^2 + 1/120N^4 */
     return log(N) + 0.57721566490153286 + 0.5 / N - 1.0 / (12 * N * N) + 1.0 / (120 * N * N * N * N);
 }
+double place_harmonic(double N) __attribute__((alias("place_model_harmonic")));
 
 double place_model_exp_slowdown(double w, double mu, double N)
 {
-    return (w + mu * place_harmonic(N)) / (w + mu);
+    return (w + mu * place_model_harmonic(N)) / (w + mu);
 }
 
 double place_model_detour_slowdown(double w, double p, double L, double N)

@@ -213,13 +213,14 @@ static double *length_pmf(const place_lengths *L, double *h_out, int *M_out, pla
     return f;
 }
 
-void place_delay_dist_free(place_delay_dist *d)
+void place_delay_dist_fini(place_delay_dist *d)
 {
     if (d) {
         free(d->pmf);
         d->pmf = NULL;
     }
 }
+void place_delay_dist_free(place_delay_dist *d) __attribute__((alias("place_delay_dist_fini")));
 
 int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist *d, place_error *err)
 {
@@ -292,7 +293,7 @@ double place_poisson_emax_count(double lambda, double N)
     if (place_poisson_delay(&one, lambda, &d, NULL) < 0)
         return NAN;
     double e = place_delay_emax(&d, N);
-    place_delay_dist_free(&d);
+    place_delay_dist_fini(&d);
     return e;
 }
 

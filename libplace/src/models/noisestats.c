@@ -314,12 +314,13 @@ void place_tick_analyze(const place_detour_stream *s, int nstreams, place_tick *
 
 /* ---- detour lengths kept by a long probe ------------------------------------------------ */
 
-void place_detour_pool_free(place_detour_pool *p)
+void place_detour_pool_fini(place_detour_pool *p)
 {
     free(p->body);
     free(p->top);
     memset(p, 0, sizeof *p);
 }
+void place_detour_pool_free(place_detour_pool *p) __attribute__((alias("place_detour_pool_fini")));
 
 int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
                             place_detour_pool *p, place_error *err)
@@ -347,7 +348,7 @@ int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
     p->body = malloc(sizeof(double) * (size_t)(room + 1));
     p->top = malloc(sizeof(double) * (size_t)(room + 1));
     if (!p->body || !p->top) {
-        place_detour_pool_free(p);
+        place_detour_pool_fini(p);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for %lld kept detours",
                                (long long)room);
     }

@@ -6,7 +6,7 @@
 #include "internal.h"
 #include "place/runenv.h"
 
-void place_jobplan_free(place_jobplan *jp)
+void place_jobplan_fini(place_jobplan *jp)
 {
     if (!jp)
         return;
@@ -15,6 +15,7 @@ void place_jobplan_free(place_jobplan *jp)
     place_topo_free(jp->topo);
     memset(jp, 0, sizeof *jp);
 }
+void place_jobplan_free(place_jobplan *jp) __attribute__((alias("place_jobplan_fini")));
 
 int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *topology,
                           const char *allowed, const place_request *req, const int64_t *grid,
@@ -50,14 +51,14 @@ int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *
         goto fail;
     place_gpu_scope_apply(&scope, &q);
     int rc = place_plan_compute(&jp->plan, jp->topo, &q, err);
-    place_gpu_scope_free(&scope);
+    place_gpu_scope_fini(&scope);
     if (rc < 0)
         goto fail;
     if (grid && place_decomp_compute(&jp->d, grid, jp->plan, 0, decomp_flags, err) < 0)
         goto fail;
     return 0;
 fail:
-    place_jobplan_free(jp);
+    place_jobplan_fini(jp);
     return -1;
 }
 

@@ -73,13 +73,14 @@ int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error 
     return 0;
 }
 
-void place_array_free(place_array *a)
+void place_array_fini(place_array *a)
 {
     if (a && a->ptr)
         munmap(a->ptr, a->mapped + a->page);
     if (a)
         a->ptr = NULL;
 }
+void place_array_free(place_array *a) __attribute__((alias("place_array_fini")));
 
 long long place_array_huge_bytes(const place_array *a)
 {
@@ -115,7 +116,7 @@ int place_partition_static(place_partition *p, size_t nitems, size_t item_bytes,
     p->off = malloc(sizeof(size_t) * (size_t)(nparts + 1));
     p->owner = malloc(sizeof(int) * (size_t)nparts);
     if (!p->off || !p->owner) {
-        place_partition_free(p);
+        place_partition_fini(p);
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     }
     p->nparts = nparts;
@@ -129,7 +130,7 @@ int place_partition_static(place_partition *p, size_t nitems, size_t item_bytes,
     return 0;
 }
 
-void place_partition_free(place_partition *p)
+void place_partition_fini(place_partition *p)
 {
     if (!p)
         return;
@@ -139,6 +140,7 @@ void place_partition_free(place_partition *p)
     p->owner = NULL;
     p->nparts = 0;
 }
+void place_partition_free(place_partition *p) __attribute__((alias("place_partition_fini")));
 
 int place_partition_check(const place_partition *p, size_t bytes, place_error *err)
 {
@@ -161,7 +163,7 @@ int place_partition_check(const place_partition *p, size_t bytes, place_error *e
     return 0;
 }
 
-void place_touch_part(const place_array *a, const place_partition *p, int t)
+void place_array_touch_part(const place_array *a, const place_partition *p, int t)
 {
     if (t < 0 || t >= p->nparts)
         return;
@@ -172,6 +174,8 @@ void place_touch_part(const place_array *a, const place_partition *p, int t)
     for (size_t b = first; b < hi; b += a->page)
         c[b] = 0;
 }
+void place_touch_part(const place_array *a, const place_partition *p, int t)
+    __attribute__((alias("place_array_touch_part")));
 
 int place_bind_parts(const place_array *a, const place_partition *p, place_error *err)
 {
@@ -206,7 +210,7 @@ static int part_of(const place_partition *p, size_t byte, int hint)
     return i;
 }
 
-void place_locality_free(place_locality *l)
+void place_locality_fini(place_locality *l)
 {
     if (!l)
         return;
@@ -215,6 +219,7 @@ void place_locality_free(place_locality *l)
     free(l->part_untouched);
     l->part_local = l->part_remote = l->part_untouched = NULL;
 }
+void place_locality_free(place_locality *l) __attribute__((alias("place_locality_fini")));
 
 int place_locality_query(const place_array *a, const place_partition *p, place_locality *l,
                          place_error *err)
@@ -230,7 +235,7 @@ int place_locality_query(const place_array *a, const place_partition *p, place_l
         l->part_remote = calloc((size_t)p->nparts, sizeof(int64_t));
         l->part_untouched = calloc((size_t)p->nparts, sizeof(int64_t));
         if (!l->part_local || !l->part_remote || !l->part_untouched) {
-            place_locality_free(l);
+            place_locality_fini(l);
             return place_error_set(err, PLACE_ENOMEM, "out of memory");
         }
     }
@@ -243,7 +248,7 @@ int place_locality_query(const place_array *a, const place_partition *p, place_l
             pages[i] = (char *)a->ptr + (size_t)(first + i) * a->page;
         if (move_pages(0, (unsigned long)n, pages, NULL, status, 0) < 0) {
             int e = errno;
-            place_locality_free(l);
+            place_locality_fini(l);
             place_error_set(err, PLACE_ESYS, "move_pages (query) failed: %s", strerror(e));
             if (err)
                 err->sys_errno = e;

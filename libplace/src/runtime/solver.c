@@ -183,7 +183,7 @@ static int from_placerun(place_subdomain *s, const place_solver_req *q, place_er
     }
     rc = 0;
 out:
-    place_assignment_free(&a);
+    place_assignment_fini(&a);
     return rc;
 }
 
@@ -223,10 +223,10 @@ static int computed(place_subdomain *s, const place_solver_req *q, place_topo **
         rc = take_assignment(s, &a, 0, err);
     if (rc == 0)
         set_box(s, a.global, a.dims, &a.box, q->ghost);
-    place_assignment_free(&a);
+    place_assignment_fini(&a);
     *topo = jp.topo; /* kept for the NUMA nodes */
     jp.topo = NULL;
-    place_jobplan_free(&jp);
+    place_jobplan_fini(&jp);
     return rc;
 }
 
@@ -300,7 +300,7 @@ int place_subdomain_alloc(const place_subdomain *s, size_t elem_bytes, place_arr
         return -1;
     int *owner = malloc(sizeof(int) * (size_t)s->nthreads);
     if (!owner) {
-        place_array_free(a);
+        place_array_fini(a);
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     }
     for (int t = 0; t < s->nthreads; t++)
@@ -308,7 +308,7 @@ int place_subdomain_alloc(const place_subdomain *s, size_t elem_bytes, place_arr
     int rc = place_partition_static(part, (size_t)s->n[0], plane, s->nthreads, owner, err);
     free(owner);
     if (rc < 0) {
-        place_array_free(a);
+        place_array_fini(a);
         return -1;
     }
     /* the owned planes start after the lower ghosts; the ghosts go to the end threads */

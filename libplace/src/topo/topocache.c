@@ -300,7 +300,7 @@ void place_topocache_save(hwloc_topology_t h, const char *key, const char *path)
             fwrite(xml, 1, n, w.f) == n)
             place_wfile_commit(&w, NULL);
         else
-            place_wfile_free(&w);
+            place_wfile_fini(&w);
     }
     hwloc_free_xmlbuffer(h, xml);
 }
