@@ -4,8 +4,12 @@
 Every libplace/src/LAYER/*.c is in exactly one layer of LAYERS.txt, the one its folder is
 named after (no source outside a layer's folder); every call from one object to
 a function or datum defined in another (nm: U in one, T/D/B/R in the other) goes to its own
-layer or one it may use; and the files' call graph has no circle (a circle is printed with
-the symbols on each of its arrows). Exit 0 and a summary, or 1 with every violation."""
+layer or one it may use; the files' call graph has no circle (a circle is printed with
+the symbols on each of its arrows); and the private headers follow the same order: no
+header in src/ itself, at most one per folder (FOLDER/*.h), and a file or header includes
+only its own folder's private header and those of the layers its layer may use. Exit 0
+and a summary, or 1 with every violation."""
+import re
 import collections, glob, os, subprocess, sys
 
 table, objdir, srcdir = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -91,9 +95,35 @@ for c in comps:
         arrows = ["%s -> %s (%s)" % (f, g, ", ".join(sorted(edges[f][g]))) for f in sorted(c)
                   for g in sorted(edges[f]) if g in cs]
         bad.append("a circle of %d files: %s" % (len(c), "; ".join(arrows)))
+# private headers: one per folder at most, includes down the order only
+nhdr = 0
+for p in glob.glob(os.path.join(srcdir, "*.h")):
+    bad.append("%s: a private header outside the layers' folders" % os.path.relpath(p, srcdir))
+for folder in sorted(uses):
+    hs = glob.glob(os.path.join(srcdir, folder, "*.h"))
+    nhdr += len(hs)
+    if len(hs) > 1:
+        bad.append("%s/ has %d private headers (%s); one per folder" % (
+            folder, len(hs), ", ".join(os.path.basename(h) for h in sorted(hs))))
+for p in glob.glob(os.path.join(srcdir, "*", "*.[ch]")):
+    folder = os.path.basename(os.path.dirname(p))
+    if folder not in uses:
+        continue
+    for m in re.finditer(r'^#include "([^"/]+)/([^"]+)"', open(p).read(), re.M):
+        inc = m.group(1)
+        if inc == "place" or inc == folder:
+            continue
+        if inc not in uses[folder]:
+            bad.append("%s includes %s/%s: layer %s may not use %s" % (
+                os.path.relpath(p, srcdir), inc, m.group(2), folder, inc))
+    for m in re.finditer(r'^#include "([^"/]+)"', open(p).read(), re.M):
+        if m.group(1) != "place.h":
+            bad.append('%s includes "%s": private headers are named by their folder '
+                       '("FOLDER/NAME.h")' % (os.path.relpath(p, srcdir), m.group(1)))
 for b in bad:
     print("FAIL:", b)
 if bad:
     sys.exit(1)
-print("ok: %d files in %d layers, %d arrows between files, no circle, none against the order"
-      % (len(srcs), len(uses), sum(len(v) for v in edges.values())))
+print("ok: %d files in %d layers, %d arrows between files, no circle, none against the order; "
+      "%d private headers, included down the order" % (len(srcs), len(uses),
+                                                         sum(len(v) for v in edges.values()), nhdr))

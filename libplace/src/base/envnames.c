@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/runenv.h"
 
 const char *const place_env_names[PLACE_ENV_COUNT] = {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "base/base.h"
 
 void place_notes_add(place_notes *n, const char *fmt, ...)
 {

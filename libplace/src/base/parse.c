@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include "place/parse.h"
 #include "place/topo.h"
-#include "internal.h"
+#include "base/base.h"
 
 /* Messages quote at most this many characters of the user's text: hostile input of a
  * megabyte must still give one readable line. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/runenv.h"
 
 /* The user's private directory for plan files, BASE/place-UID: made 0700, or, when it

@@ -2,7 +2,7 @@
  * lists, the device-name check shared by discovery and the plan reader, the API version. */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place.h"
 
 int place_device_name_ok(const char *s)

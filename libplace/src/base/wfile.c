@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/wfile.h"
 
 /* Writing to a pipe without ever blocking for long or dying of SIGPIPE: the descriptor is

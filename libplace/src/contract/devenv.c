@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/parse.h"
 #include "place/runenv.h"
 

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/planio.h"
 #include "place/runenv.h"
 

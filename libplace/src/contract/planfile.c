@@ -19,7 +19,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/rfile.h"
 #include "place/planio.h"
 #include "place/runenv.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <stdio.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/parse.h"
 #include "place/runenv.h"
 

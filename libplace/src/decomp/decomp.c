@@ -17,7 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "topo/topo_private.h"
 #include "place/parse.h"
 #include "place/decomp.h"
 

@@ -24,7 +24,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/counters.h"
 #include "place/runenv.h"
 #include "place/measure.h"

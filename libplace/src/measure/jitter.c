@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/jitter.h"
 #include "place/measure.h"
 #include "place/noisestats.h"

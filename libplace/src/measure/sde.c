@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/sde.h"
 #include "place/measure.h"
 #ifdef PLACE_HAVE_PAPI

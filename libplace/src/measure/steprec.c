@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/measure.h"
 
 typedef struct slot {

@@ -15,7 +15,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/noisestats.h"
 #include "place/models.h"
 

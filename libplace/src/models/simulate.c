@@ -32,7 +32,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "base/base.h"
 #include "place/models.h"
 
 static double exp_draw(place_rng *r, double mean) { return -mean * log(place_rng_uniform(r)); }

@@ -20,7 +20,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plan_assign.h"
+#include "plan/plan_private.h"
 
 /* ---- request ---------------------------------------------------------------- */
 
@@ -161,7 +161,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
         if (nsel > 0)
             result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && nsel < t->ncores)
-            note(p, "hybrid CPU: only the most efficient kind (PUs %s) is used; the other %d "
+            plan_note(p, "hybrid CPU: only the most efficient kind (PUs %s) is used; the other %d "
                     "cores are left idle (%s all to use them)",
                  t->kinds[bk].pus, t->ncores - nsel, NAME(p, kinds));
     }
@@ -169,7 +169,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
         nsel = plan_select_cores(t, req->reserve_cores, -1, sel);
         result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && kinds_filter)
-            note(p, "hybrid CPU: the request does not fit on the most efficient cores alone, so "
+            plan_note(p, "hybrid CPU: the request does not fit on the most efficient cores alone, so "
                     "cores of every kind are mixed (ranks may wait for slower cores)");
     }
     if (result == 0 && req->oversubscribe) {
@@ -179,7 +179,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
         if (result == 1) {
             p->oversub = 1;
             p->smt_used = t->max_smt;
-            note(p, "oversubscribed: %d ranks x %d threads = %ld threads on %d PUs, up to %d "
+            plan_note(p, "oversubscribed: %d ranks x %d threads = %ld threads on %d PUs, up to %d "
                     "per PU", R, T, (long)R * T, t->npus_usable, per);
             plan_span_notes(p, np);
         }
@@ -319,18 +319,18 @@ static void idle_notes(place_plan *p)
         if (p->res.nodes > 1 && (p->rlo == 0 || p->rlo == p->rhi))
             who = "each node";
         if (rq->threads)
-            note(p, "%d of %d usable cores run no thread on %s: %s %d fixes %d thread%s per rank "
+            plan_note(p, "%d of %d usable cores run no thread on %s: %s %d fixes %d thread%s per rank "
                     "(without it, threads fill each rank's share)", idle, nsel, who,
                  NAME(p, threads), rq->threads, rq->threads, rq->threads == 1 ? "" : "s");
         else if (p->follow && near)
-            note(p, "%d of %d usable cores run no thread on %s: %d of them are next to GPUs no "
+            plan_note(p, "%d of %d usable cores run no thread on %s: %d of them are next to GPUs no "
                     "rank holds (%s auto hands every GPU out, with its cores)", idle, nsel, who,
                  near, NAME(p, gpus_auto));
         else if (p->follow)
-            note(p, "%d of %d usable cores run no thread on %s: no GPU of the step is next to "
+            plan_note(p, "%d of %d usable cores run no thread on %s: no GPU of the step is next to "
                     "them (%s none plans ranks on every core)", idle, nsel, who, NAME(p, gpu_bind));
         else if (plan_policies[rq->policy].packs)
-            note(p, "%d of %d usable cores run no thread on %s: the %s policy takes only "
+            plan_note(p, "%d of %d usable cores run no thread on %s: the %s policy takes only "
                     "the cores the ranks need (%s %s fills the node)", idle, nsel, who,
                  plan_policies[rq->policy].name, NAME(p, policy), plan_policies[PLACE_POLICY_NUMA].name);
     }
@@ -345,20 +345,20 @@ static void topology_notes(place_plan *p)
 {
     const place_topo *t = p->topo;
     if (*t->disallowed_s)
-        note(p, "PUs %s are not allowed (cgroup, batch system or %s) and are not used",
+        plan_note(p, "PUs %s are not allowed (cgroup, batch system or %s) and are not used",
              t->disallowed_s, NAME(p, allowed));
     /* hwloc's Linux discovery leaves only offline PUs out of the topology (disallowed ones
      * stay, as not allowed); a written topology also lacks the PUs that were not allowed
      * to the process that wrote it, unless it was written with them (lstopo --disallowed) */
     if (*t->offline_s && !strcmp(t->source, "native"))
-        note(p, "PUs %s are offline and are not used", t->offline_s);
+        plan_note(p, "PUs %s are offline and are not used", t->offline_s);
     else if (*t->offline_s)
-        note(p, "PUs %s are absent from the topology (offline, or not allowed to the process "
+        plan_note(p, "PUs %s are absent from the topology (offline, or not allowed to the process "
                 "that wrote it) and are not used", t->offline_s);
     if (t->unbound_s && *t->unbound_s)
-        note(p, "PUs %s are outside this process's binding and are not used", t->unbound_s);
+        plan_note(p, "PUs %s are outside this process's binding and are not used", t->unbound_s);
     for (int i = 0; i < t->nmemonly; i++)
-        note(p, "NUMA node P#%d has no cores of its own (memory-only): no rank is local to it; "
+        plan_note(p, "NUMA node P#%d has no cores of its own (memory-only): no rank is local to it; "
                 "bind memory there explicitly", t->memonly_os[i]);
     if (t->ndevmem) {
         char list[256];
@@ -366,18 +366,18 @@ static void topology_notes(place_plan *p)
         for (int i = 0; i < t->ndevmem && at < (int)sizeof list - 12; i++)
             at += snprintf(list + at, sizeof list - (size_t)at, "%sP#%d", i ? ", " : "",
                            t->devmem_os[i]);
-        note(p, "NUMA node%s %s %s device memory (GPUMemory): kept out of rank placement; the "
+        plan_note(p, "NUMA node%s %s %s device memory (GPUMemory): kept out of rank placement; the "
                 "GPU runtime places buffers there", t->ndevmem > 1 ? "s" : "", list,
              t->ndevmem > 1 ? "are" : "is");
     }
     if (t->cache_note)
-        note(p, "%s", t->cache_note);
+        plan_note(p, "%s", t->cache_note);
     if (t->allow_ignored)
-        note(p, "HWLOC_ALLOW is set: ignored, the allowed PUs are those the kernel lets this job "
+        plan_note(p, "HWLOC_ALLOW is set: ignored, the allowed PUs are those the kernel lets this job "
                 "use");
     if (t->nomem_s && *t->nomem_s) {
         int several = strchr(t->nomem_s, ',') || strchr(t->nomem_s, '-');
-        note(p, "NUMA node%s P#%s %s not in the allowed memory (cpuset.mems) and %s not used",
+        plan_note(p, "NUMA node%s P#%s %s not in the allowed memory (cpuset.mems) and %s not used",
              several ? "s" : "", t->nomem_s, several ? "are" : "is", several ? "are" : "is");
     }
     for (int d = 0; d < t->ndom; d++) {
@@ -390,7 +390,7 @@ static void topology_notes(place_plan *p)
         char own[64] = "no NUMA node in the topology";
         if (t->dom[d].own_os >= 0)
             snprintf(own, sizeof own, "NUMA node P#%d is not allowed", t->dom[d].own_os);
-        note(p, "cores L#%s have no allowed memory of their own (%s): their memory comes from "
+        plan_note(p, "cores L#%s have no allowed memory of their own (%s): their memory comes from "
                 "NUMA node P#%d, the nearest allowed, and their ranks' memory policy follows it",
              cl ? cl : "?", own, t->dom[d].numa_os);
         free(cl);
@@ -424,17 +424,17 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
                 goto fail;
             }
         }
-        note(p, "%d cores per package reserved for the OS (the last ones)", req->reserve_cores);
+        plan_note(p, "%d cores per package reserved for the OS (the last ones)", req->reserve_cores);
     }
     if (node_plan(p, p->rhi, &p->np[0], err) < 0)
         goto fail;
     if (p->rlo > 0 && p->rlo != p->rhi && node_plan(p, p->rlo, &p->np[1], err) < 0)
         goto fail;
     if (p->rlo > 0 && p->rlo != p->rhi && p->nhi == 1)
-        note(p, "%d ranks do not divide over %d nodes: node 0 runs %d ranks, the others %d",
+        plan_note(p, "%d ranks do not divide over %d nodes: node 0 runs %d ranks, the others %d",
              p->res.ranks, p->res.nodes, p->rhi, p->rlo);
     else if (p->rlo > 0 && p->rlo != p->rhi)
-        note(p, "%d ranks do not divide over %d nodes: nodes 0 to %d run %d ranks, the others %d",
+        plan_note(p, "%d ranks do not divide over %d nodes: nodes 0 to %d run %d ranks, the others %d",
              p->res.ranks, p->res.nodes, p->nhi - 1, p->rhi, p->rlo);
     /* Resolve what was automatic, so the request printed is the one applied. */
     if (!p->res.threads) {
@@ -446,7 +446,7 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
                 hi = n > hi ? n : hi;
             }
         if (lo != hi)
-            note(p, "threads fill each rank's share: %d to %d per rank", lo, hi);
+            plan_note(p, "threads fill each rank's share: %d to %d per rank", lo, hi);
         p->res.threads = lo;
     }
     if (!p->res.smt)

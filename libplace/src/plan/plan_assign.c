@@ -1,5 +1,5 @@
 /* plan_assign.c: the numa, compact and spread policies: which range of units each rank of
- * a node gets (plan_assign.h). The numa policy apportions ranks to domains in proportion
+ * a node gets (plan_private.h). The numa policy apportions ranks to domains in proportion
  * to their units and keeps equal shares when they fit inside NUMA nodes; otherwise the
  * largest share inside each rank's NUMA node(s) (threads left to fill), or the fewest
  * straddling ranks (fixed threads). docs/real-nodes.md has the rules.
@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plan_assign.h"
+#include "plan/plan_private.h"
 
 /* ---- units -------------------------------------------------------------------- */
 

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plan_assign.h"
+#include "plan/plan_private.h"
 
 /* The name of request field F in messages: the caller's spelling, else "request.F". */
 const place_spelling plan_c_names = {
@@ -214,9 +214,9 @@ void plan_span_notes(place_plan *p, const nodeplan *np)
             n++;
         }
         if (buf && n && kind == 0)
-            note(p, "%ss straddling NUMA nodes they share with other ranks: %s", who, buf);
+            plan_note(p, "%ss straddling NUMA nodes they share with other ranks: %s", who, buf);
         else if (buf && n)
-            note(p, "%ss spanning several whole NUMA nodes (no other rank on them): %s", who, buf);
+            plan_note(p, "%ss spanning several whole NUMA nodes (no other rank on them): %s", who, buf);
         free(buf);
     }
     free(users);
@@ -266,47 +266,47 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
                     if (k > p->smt_used)
                         p->smt_used = k;
                     if (per_pu && kmax > 1)
-                        note(p, "%d ranks exceed the %d usable cores: ranks share cores through "
+                        plan_note(p, "%d ranks exceed the %d usable cores: ranks share cores through "
                                 "SMT siblings", R, nsel);
                     else if (k > 1 && !req->smt)
-                        note(p, "threads exceed the cores: using %d PUs per core (SMT)", k);
+                        plan_note(p, "threads exceed the cores: using %d PUs per core (SMT)", k);
                     const char *what = per_pu ? "PUs" : "cores";
                     if (a.rule == RULE_STRADDLE)
-                        note(p, "%d ranks of %d threads do not fit inside NUMA nodes: as many as "
+                        plan_note(p, "%d ranks of %d threads do not fit inside NUMA nodes: as many as "
                                 "fit stay inside one, the fewest straddle", R, req->threads);
                     if (a.rule == RULE_EQUAL_UNEQUAL_NODES)
-                        note(p, "NUMA nodes of %d to %d usable %s: equal shares of %d %s fit "
+                        plan_note(p, "NUMA nodes of %d to %d usable %s: equal shares of %d %s fit "
                                 "inside them, so every rank gets %d", a.lo, a.hi, what, a.equal_q,
                              what, a.equal_q);
                     if (a.rule == RULE_RUNS)
-                        note(p, "%d ranks of %d threads do not fit inside NUMA nodes: %d hold runs "
+                        plan_note(p, "%d ranks of %d threads do not fit inside NUMA nodes: %d hold runs "
                                 "of small NUMA nodes alone, %d straddle (the fewest possible)",
                              R, req->threads, a.lo, a.hi);
                     if (a.rule == RULE_OPTIMAL && R == 1 && !p->in_group)
-                        note(p, "one rank takes every usable %s (%d) across NUMA nodes: memory "
+                        plan_note(p, "one rank takes every usable %s (%d) across NUMA nodes: memory "
                                 "policy local keeps each thread's first touch on its own NUMA "
                                 "node", per_pu ? "PU" : "core", a.hi);
                     else if (a.rule == RULE_OPTIMAL && R == 1)
                         ; /* a GPU plan's rank holding several localities: said there */
                     else if (a.rule == RULE_OPTIMAL && a.idle)
-                        note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
+                        plan_note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
                                 "smallest share, then the fewest idle %s); %d %s idle in NUMA "
                                 "nodes smaller than a share", a.lo, a.hi, what, what, a.idle, what);
                     else if (a.rule == RULE_OPTIMAL)
-                        note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
+                        plan_note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
                                 "smallest share, then the fewest idle %s): every %s is used",
                              a.lo, a.hi, what, what, per_pu ? "PU" : "core");
                     if (a.rule == RULE_UNEQUAL)
-                        note(p, "equal shares of %d %s would straddle NUMA nodes, so each rank "
+                        plan_note(p, "equal shares of %d %s would straddle NUMA nodes, so each rank "
                                 "takes the largest share inside its NUMA node(s): %d to %d %s; %d "
                                 "%s idle", a.equal_q, what, a.lo, a.hi, what, a.idle, what);
                     else if (a.idle && !a.T)
-                        note(p, "%d of %d %s left idle so that every rank gets an equal share",
+                        plan_note(p, "%d of %d %s left idle so that every rank gets an equal share",
                              a.idle, a.nu, what);
                     if (!p->in_group)
                         plan_span_notes(p, np);
                     if (a.widened)
-                        note(p, "SMT siblings are in use, so no core is left idle: cpusets differ "
+                        plan_note(p, "SMT siblings are in use, so no core is left idle: cpusets differ "
                                 "by up to one %s", per_pu ? "PU" : "core");
                 }
             }

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plan_assign.h"
+#include "plan/plan_private.h"
 
 #define NAME_DEV(p, w) plan_dev_name((p), (w))
 
@@ -205,20 +205,20 @@ int plan_dev_prepare(place_plan *p, place_error *err)
     }
     p->ngpu_scope -= nhidden;
     if (nhidden && want_gpus && rq->gpu_bind != PLACE_GPU_BIND_NONE)
-        note(p, "GPU%s at %s %s no runtime device in the topology (no nvml, cuda, rsmi, ze or "
+        plan_note(p, "GPU%s at %s %s no runtime device in the topology (no nvml, cuda, rsmi, ze or "
                 "opencl OS device, where other GPUs of %s vendor have one): not handed out",
              nhidden > 1 ? "s" : "", hidden, nhidden > 1 ? "have" : "has", nhidden > 1 ? "their" : "its");
     if (!want_gpus)
         goto nics;
     if (rq->gpu_bind == PLACE_GPU_BIND_NONE) {
         if (ng)
-            note(p, "GPUs are not handed out (%s none): every rank sees all %d GPUs of its node",
+            plan_note(p, "GPUs are not handed out (%s none): every rank sees all %d GPUs of its node",
                  NAME_DEV(p, 1), rq->ngpu_scope != 0 ? p->ngpu_scope : ng);
         goto nics;
     }
     if (p->ngpu_scope == 0) {
         if (rq->gpus_per_rank == PLACE_GPUS_AUTO && rq->gpu_bind != PLACE_GPU_BIND_MAP && ng == 0) {
-            note(p, "GPUs asked for (auto), but the node has none (topology %s): none is handed "
+            plan_note(p, "GPUs asked for (auto), but the node has none (topology %s): none is handed "
                     "out", t->source);
             goto nics;
         }
@@ -234,14 +234,14 @@ int plan_dev_prepare(place_plan *p, place_error *err)
     p->gpus_bound = 1;
     if (rq->ngpu_scope != 0) {
         char buf[512];
-        note(p, "GPUs limited by %s: planning within %s", rq->gpu_scope_from ? rq->gpu_scope_from : "the batch system",
+        plan_note(p, "GPUs limited by %s: planning within %s", rq->gpu_scope_from ? rq->gpu_scope_from : "the batch system",
              plan_gpu_list_text(p, buf, sizeof buf));
     }
     for (int g = 0; g < ng; g++) {
         const place_device_info *d = &t->dev[0][g].info;
         if (!d->index_from_runtime && plan_gpu_in_scope(p, g)) {
             int nrt;
-            note(p, "%s GPUs: no %s OS device in the topology gives the runtime's numbering, so "
+            plan_note(p, "%s GPUs: no %s OS device in the topology gives the runtime's numbering, so "
                     "it is taken to be PCI order", d->vendor,
                  place_gpu_runtimes(&nrt)[place_gpu_runtime_named(d->runtime)].index_library);
             break;
@@ -260,13 +260,13 @@ int plan_dev_prepare(place_plan *p, place_error *err)
                                        "usable core next to %s", asked, near, near == 1 ? "" : "s",
                                        near == 1 ? "it" : "them");
             p->res.ranks_per_node = near / G;
-            note(p, "one rank per %s: %d rank%s per node", G == 1 ? "GPU" : "GPU share",
+            plan_note(p, "one rank per %s: %d rank%s per node", G == 1 ? "GPU" : "GPU share",
                  p->res.ranks_per_node, p->res.ranks_per_node == 1 ? "" : "s");
         }
     }
 nics:
     if (rq->nics != PLACE_NICS_NONE && t->dev_refused)
-        note(p, "left out of the plan, their names not device names (letters, digits, _ . : -; "
+        plan_note(p, "left out of the plan, their names not device names (letters, digits, _ . : -; "
                 "a forged or damaged topology?): %s", t->dev_refused);
     if (rq->nics != PLACE_NICS_NONE) {
         int hs = 0;
@@ -278,14 +278,14 @@ nics:
             for (int i = 0; i < t->ndev[1] && at + 70 < sizeof other; i++)
                 at += (size_t)snprintf(other + at, sizeof other - at, "%s%s", at ? ", " : "",
                                        t->dev[1][i].name);
-            note(p, "%s auto: no high-speed NIC (OpenFabrics, Slingshot, InfiniBand) on the node%s%s%s",
+            plan_note(p, "%s auto: no high-speed NIC (OpenFabrics, Slingshot, InfiniBand) on the node%s%s%s",
                  NAME_DEV(p, 2), at ? "; not used: " : "", other,
                  at ? " (Ethernet; name it in the list to use it)" : "");
         } else {
             p->nics_bound = 1;
             for (int i = 0; rq->nics == PLACE_NICS_AUTO && i < t->ndev[1]; i++)
                 if (!t->dev[1][i].info.high_speed)
-                    note(p, "NIC %s (%s, Ethernet) is not used by %s auto; name it to use it",
+                    plan_note(p, "NIC %s (%s, Ethernet) is not used by %s auto; name it to use it",
                          t->dev[1][i].name, t->dev[1][i].pci, NAME_DEV(p, 2));
         }
     }
@@ -357,7 +357,7 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         }
         hwloc_bitmap_free(rs);
         if (remote)
-            note(p, "%s map: %d of %d local ranks get a GPU that is not local to their cores "
+            plan_note(p, "%s map: %d of %d local ranks get a GPU that is not local to their cores "
                     "(the first: local rank %d, GPU %s at %s); %s closest avoids it",
                  NAME_DEV(p, 1), remote, np->nranks, first, t->dev[0][map[first % n]].name,
                  t->dev[0][map[first % n]].pci, NAME_DEV(p, 1));
@@ -434,7 +434,7 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         far += bd > 0;
     }
     if (far)
-        note(p, "%d of %d local ranks have no NIC local to all of their cores: each gets the "
+        plan_note(p, "%d of %d local ranks have no NIC local to all of their cores: each gets the "
                 "nearest (by NUMA distance from its first NUMA node), balanced over equals",
              far, np->nranks);
     hwloc_bitmap_free(rs);

@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plan_assign.h"
+#include "plan/plan_private.h"
 
 #define NAME_DEV(p, w) plan_dev_name((p), (w))
 
@@ -460,7 +460,7 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
         level++;
     }
     if (level > 0)
-        note(p, "%d GPUs per rank do not fit inside single GPU localities: ranks take GPUs of "
+        plan_note(p, "%d GPUs per rank do not fit inside single GPU localities: ranks take GPUs of "
                 "neighbouring ones (%d level%s up the topology)", G, level, level == 1 ? "" : "s");
     if ((ng = claim_cores(p, g, ng, sel, nsel, &dropped, dropped_s, dn)) < 0)
         goto oom;
@@ -579,14 +579,14 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
             idle += g[k].n - r[k] * G;
         at += r[k];
     }
-    note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality",
+    plan_note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality",
          G == 1 ? "GPU's" : "GPUs'");
     if (idle)
-        note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", idle + dropped,
+        plan_note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", idle + dropped,
              p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "", G ? NAME_DEV(p, 4) : "",
              G ? " auto hands every GPU out)" : " (ranks go to localities in proportion to their GPUs)");
     if (shared)
-        note(p, "more ranks than GPUs in a locality: ranks there share a GPU");
+        plan_note(p, "more ranks than GPUs in a locality: ranks there share a GPU");
     rc = 1;
     goto out;
 oom:
@@ -1139,11 +1139,11 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
             plan_nodeplan_free(np);
             *np = alt;
             ok = 1;
-            note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality%s",
+            plan_note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality%s",
                  G == 1 ? "GPU's" : "GPUs'", ss.spans ? " (a rank holding several localities "
                  "takes their cores)" : "");
             if (ss.unused)
-                note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", ss.unused,
+                plan_note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", ss.unused,
                      p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "", G ? NAME_DEV(p, 4) : "",
                      G ? " auto hands every GPU out)" : "");
         } else {
@@ -1189,7 +1189,7 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
     if (ok)
         plan_span_notes(p, np);
     if (usable < p->ngpu_scope)
-        note(p, "GPU%s %s %s no usable core in %s locality: not handed out",
+        plan_note(p, "GPU%s %s %s no usable core in %s locality: not handed out",
              usable + 1 < p->ngpu_scope ? "s" : "", dropped_s,
              usable + 1 < p->ngpu_scope ? "have" : "has", usable + 1 < p->ngpu_scope ? "their" : "its");
     if (!ok) {

@@ -17,7 +17,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plan_assign.h"
+#include "plan/plan_private.h"
 
 /* ---- scoring a candidate ---------------------------------------------------------- */
 

@@ -3,7 +3,7 @@
  * bounds and its parser, and the front ends that take it). */
 #include <stddef.h>
 #include <string.h>
-#include "internal.h"
+#include "plan/plan_private.h"
 #include "place/parse.h"
 
 enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS };

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/launch.h"
 
 int place_bind_process(const place_topo *t, const char *cpulist, place_error *err)

@@ -3,7 +3,7 @@
  * place_subdomain_get (a solver without placerun) both take their placement from here,
  * so that the two cannot disagree. */
 #include <string.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/runenv.h"
 
 void place_jobplan_fini(place_jobplan *jp)

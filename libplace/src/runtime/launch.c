@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/parse.h"
 #include "place/launch.h"
 

@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/memory.h"
 #include "place/measure.h"
 

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "contract/contract_private.h"
 #include "place/runenv.h"
 #include "place/solver.h"
 

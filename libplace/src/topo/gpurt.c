@@ -5,7 +5,7 @@
  * plugin). A new vendor is a new row, a fixture with its GPUs, and its line in
  * docs/gpus.md. */
 #include <string.h>
-#include "internal.h"
+#include "topo/topo_private.h"
 
 static const place_gpu_runtime rows[] = {
     {.pci_vendor = 0x10de,

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "internal.h"
+#include "topo/topo_private.h"
 
 static void derived_free(place_topo *t)
 {

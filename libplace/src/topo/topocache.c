@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "internal.h"
+#include "topo/topo_private.h"
 #include "place/wfile.h"
 
 extern char **environ;

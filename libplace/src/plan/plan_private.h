@@ -1,15 +1,20 @@
-/* plan_assign.h: what the plan's two halves share (plan.c builds node plans from what
- * plan_assign.c decides). Private to libplace.
+/* plan/plan_private.h: the plan layer's private header (for it and the layers above:
+ * decomp, contract, runtime): what the plan's two halves share (plan.c builds node plans
+ * from what plan_assign.c decides), the plan's own struct and a node's ranks.
  *
  * Units: a core carrying its first k usable PUs (k = PUs per core in use), or, when ranks
  * outnumber cores, a single PU, listed in NUMA-domain order, so that a contiguous range of
  * units is a compact set of cores that straddles a domain boundary only where it crosses
  * one. An attempt gives each rank a range of units.
  */
-#ifndef PLACE_PLAN_ASSIGN_H
-#define PLACE_PLAN_ASSIGN_H
+#ifndef PLACE_PLAN_PRIVATE_H
+#define PLACE_PLAN_PRIVATE_H
 
-#include "internal.h"
+#include "topo/topo_private.h"
+
+/* The ranks of node `node` of a plan: [*first, *first + *count), from the block layout
+ * (no scan over ranks). Returns -1 with an error if the node is out of range. */
+int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count, place_error *err);
 
 typedef struct unit {
     int domain;
@@ -143,7 +148,7 @@ struct place_plan {
 };
 
 
-#define note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
+#define plan_note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
 
 int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np);
 /* A rank's cpuset, NUMA list and threads from its PUs (thread t on pus[t], core cores[t]:
