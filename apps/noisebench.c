@@ -447,25 +447,15 @@ static void report_models(json_t *o, const place_step_stats *st, const double *t
 {
     place_error e;
     /* the injected parameters' models */
-    double inj_mean = nz.kind == PLACE_NOISE_EXP ? nz.mean_us
-                      : nz.kind == PLACE_NOISE_DETOUR ? nz.p * nz.len_us
-                      : nz.kind == PLACE_NOISE_POISSON ? nz.rate_hz * W * 1e-6 * nz.len_us : 0;
-    double w_eff = st->mean_mean_us - inj_mean; /* the work as measured, noise of the machine in */
-    if (nz.kind == PLACE_NOISE_EXP)
-        json_object_set_new(o, "model_a_exponential", json_real(place_model_exp_slowdown(w_eff, nz.mean_us, N)));
-    if (nz.kind == PLACE_NOISE_DETOUR)
-        json_object_set_new(o, "model_b_hit_probability",
-                            json_real(place_model_detour_slowdown(w_eff, nz.p, nz.len_us, N)));
-    if (nz.kind == PLACE_NOISE_POISSON) {
-        place_lengths len = {.kind = PLACE_LEN_FIXED, .len_us = nz.len_us};
-        place_delay_dist dd;
-        if (place_poisson_delay(&len, nz.rate_hz * W * 1e-6, &dd, &e) == 0) {
-            json_object_set_new(o, "model_poisson", json_real(place_model_poisson_slowdown(&dd, w_eff, N)));
-            place_delay_dist_fini(&dd);
-        }
-        json_object_set_new(o, "model_b_hit_probability",
-                            json_real(place_model_detour_slowdown(w_eff, -expm1(-nz.rate_hz * W * 1e-6),
-                                                                  nz.len_us, N)));
+    /* the work as measured, noise of the machine in */
+    double w_eff = st->mean_mean_us - place_noise_mean_us(&nz);
+    const char *mk[4];
+    double mv[4];
+    int nm = place_noise_models(&nz, w_eff, N, mk, mv, 4);
+    for (int i = 0; i < nm; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "model_%s", mk[i]);
+        json_object_set_new(o, key, json_real(mv[i]));
     }
     /* the measured steps: noise analysis and the models fitted on all of them */
     predicted all;

@@ -138,15 +138,17 @@ void parse_args(int argc, char **argv, opts *o)
             else if (strcmp(optarg, "single"))
                 die("--precision '%.40s': unknown; expected single or double", optarg);
             break;
-        case 'i':
-            /* poisson needs a fixed work window, which a field update has not */
-            if (strcmp(optarg, "none") && strncmp(optarg, "exp:", 4) && strncmp(optarg, "detour:", 7))
+        case 'i': {
+            /* a kind that needs a fixed work window (poisson) is not for a field update */
+            int k = place_noise_kind_of(optarg);
+            if (k < 0 || place_noise_needs_window((place_noise_kind)k))
                 rc = place_error_set(&e, PLACE_EINVAL, "--inject '%.40s': expected none, exp:MEAN_US "
                                      "or detour:P:LEN_US (noisebench also takes poisson:RATE_HZ:LEN_US)",
                                      optarg);
             else
                 rc = place_noise_parse("--inject", optarg, &o->noise, &e);
             break;
+        }
         case 'h': if (rank == 0) usage(); MPI_Finalize(); exit(0);
         case ':': die("%s needs a value; see fdtd3d --help", argv[optind - 1]);
         default: die("'%.60s': unknown option; see fdtd3d --help", argv[optind - 1]);

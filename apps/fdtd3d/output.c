@@ -237,17 +237,17 @@ void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck,
     json_object_set_new(models, "c_empirical", json_real(m ? place_model_empirical_slowdown(x, m, r->nthreads) : 1));
     json_object_set_new(models, "job_c_empirical", json_real(job_model_c));
     const place_noise *nz = &o->noise;
-    double w = st.mean_mean_us - (nz->kind == PLACE_NOISE_EXP ? nz->mean_us
-                                  : nz->kind == PLACE_NOISE_DETOUR ? nz->p * nz->len_us : 0);
-    if (nz->kind == PLACE_NOISE_EXP) {
-        json_object_set_new(models, "a_exponential", json_real(place_model_exp_slowdown(w, nz->mean_us, r->nthreads)));
-        json_object_set_new(models, "job_a_exponential", json_real(place_model_exp_slowdown(w, nz->mean_us, NT)));
-    }
-    if (nz->kind == PLACE_NOISE_DETOUR) {
-        json_object_set_new(models, "b_hit_probability",
-                            json_real(place_model_detour_slowdown(w, nz->p, nz->len_us, r->nthreads)));
-        json_object_set_new(models, "job_b_hit_probability",
-                            json_real(place_model_detour_slowdown(w, nz->p, nz->len_us, NT)));
+    double w = st.mean_mean_us - place_noise_mean_us(nz);
+    /* the injected noise's models (place/noise.h), for the rank's threads and the job's */
+    const char *mk[4], *jk[4];
+    double mv[4], jv[4];
+    int nm = place_noise_models(nz, w, r->nthreads, mk, mv, 4);
+    int nj = place_noise_models(nz, w, NT, jk, jv, 4);
+    for (int i = 0; i < nm && i < nj; i++) {
+        char key[64];
+        json_object_set_new(models, mk[i], json_real(mv[i]));
+        snprintf(key, sizeof key, "job_%s", jk[i]);
+        json_object_set_new(models, key, json_real(jv[i]));
     }
     json_object_set_new(models, "work_us", json_real(w));
     free(x);

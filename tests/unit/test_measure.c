@@ -328,6 +328,77 @@ static void test_noise_specifications_parse_strictly(void **s)
         assert_int_equal(place_noise_parse("--inject", bad[i], &n, &e), -1);
         assert_non_null(strstr(e.msg, "--inject"));
     }
+    /* every kind's row: its name, the spelling it is known by, its window */
+    for (int k = 0; k < PLACE_NOISE_COUNT; k++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "%s%s", place_noise_name((place_noise_kind)k),
+                 k == PLACE_NOISE_NONE ? "" : k == PLACE_NOISE_EXP ? ":7" : ":0.5:9");
+        assert_int_equal(place_noise_kind_of(spec), k);
+        assert_int_equal(place_noise_parse("--inject", spec, &n, &e), 0);
+        assert_int_equal(n.kind, k);
+        assert_int_equal(place_noise_needs_window((place_noise_kind)k), k == PLACE_NOISE_POISSON);
+    }
+    assert_int_equal(place_noise_kind_of("nonesuch"), -1);
+    assert_int_equal(place_noise_kind_of("exp"), -1);
+}
+
+/* The draws follow the stream place/noise.h documents (Knuth's MMIX LCG, one uniform number
+ * for exp and detour, one per arrival gap for poisson), computed here independently; the
+ * mean and the models are the closed forms of place/models.h. */
+static double ref_u(uint64_t *st)
+{
+    *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return ((double)(*st >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static void test_noise_draws_and_models_follow_their_definitions(void **s)
+{
+    (void)s;
+    place_noise n;
+    place_error e;
+    uint64_t a = 12345, b = 12345;
+    assert_int_equal(place_noise_parse("--inject", "exp:40", &n, &e), 0);
+    for (int i = 0; i < 1000; i++)
+        assert_true(place_noise_draw_us(&n, &a) == -40 * log(ref_u(&b)));
+    assert_int_equal(place_noise_parse("--inject", "detour:0.3:200", &n, &e), 0);
+    for (int i = 0; i < 1000; i++)
+        assert_true(place_noise_draw_us(&n, &a) == (ref_u(&b) < 0.3 ? 200 : 0));
+    assert_int_equal(place_noise_parse("--inject", "poisson:5000:20", &n, &e), 0);
+    n.window_us = 300;
+    for (int i = 0; i < 1000; i++) {
+        double at = -log(ref_u(&b)) * 1e6 / 5000, d = 0;
+        while (at < 300) {
+            d += 20;
+            at += -log(ref_u(&b)) * 1e6 / 5000;
+        }
+        assert_true(place_noise_draw_us(&n, &a) == d);
+    }
+    assert_true(a == b);
+    /* means and models */
+    const char *k[4];
+    double v[4];
+    assert_true(fabs(place_noise_mean_us(&n) - 5000 * 300e-6 * 20) < 1e-12);
+    assert_int_equal(place_noise_models(&n, 300, 64, k, v, 4), 2);
+    assert_string_equal(k[0], "poisson");
+    assert_string_equal(k[1], "b_hit_probability");
+    assert_true(v[1] == place_model_detour_slowdown(300, -expm1(-1.5), 20, 64));
+    place_lengths len = {.kind = PLACE_LEN_FIXED, .len_us = 20};
+    place_delay_dist dd;
+    assert_int_equal(place_poisson_delay(&len, 1.5, &dd, &e), 0);
+    assert_true(v[0] == place_model_poisson_slowdown(&dd, 300, 64));
+    place_delay_dist_fini(&dd);
+    assert_int_equal(place_noise_parse("--inject", "exp:40", &n, &e), 0);
+    assert_int_equal(place_noise_models(&n, 300, 64, k, v, 4), 1);
+    assert_string_equal(k[0], "a_exponential");
+    assert_true(v[0] == place_model_exp_slowdown(300, 40, 64));
+    assert_true(place_noise_mean_us(&n) == 40);
+    assert_int_equal(place_noise_parse("--inject", "detour:0.3:200", &n, &e), 0);
+    assert_int_equal(place_noise_models(&n, 300, 64, k, v, 4), 1);
+    assert_true(v[0] == place_model_detour_slowdown(300, 0.3, 200, 64));
+    assert_true(place_noise_mean_us(&n) == 0.3 * 200);
+    assert_int_equal(place_noise_parse("--inject", "none", &n, &e), 0);
+    assert_int_equal(place_noise_models(&n, 300, 64, k, v, 4), 0);
+    assert_true(place_noise_draw_us(&n, &a) == 0 && place_noise_mean_us(&n) == 0);
 }
 
 int main(void)
@@ -341,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_step_recorder_takes_the_max_and_keeps_a_fixed_ring),
         cmocka_unit_test(test_jitter_probe_reports_consistent_statistics),
         cmocka_unit_test(test_noise_specifications_parse_strictly),
+        cmocka_unit_test(test_noise_draws_and_models_follow_their_definitions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

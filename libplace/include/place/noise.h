@@ -20,7 +20,8 @@ typedef enum place_noise_kind {
     PLACE_NOISE_NONE = 0,
     PLACE_NOISE_EXP,     /* exponential delay of mean mean_us */
     PLACE_NOISE_DETOUR,  /* len_us with probability p */
-    PLACE_NOISE_POISSON  /* len_us at rate_hz over window_us */
+    PLACE_NOISE_POISSON, /* len_us at rate_hz over window_us */
+    PLACE_NOISE_COUNT    /* how many kinds there are (models.c has a row for each) */
 } place_noise_kind;
 
 typedef struct place_noise {
@@ -32,8 +33,22 @@ typedef struct place_noise {
 
 PLACE_API int place_noise_parse(const char *what, const char *s, place_noise *n, place_error *err);
 
-/* The kind's name as the CLIs spell it: "none", "exp", "detour", "poisson". */
+/* The kind's name as the CLIs spell it: "none", "exp", "detour", "poisson"; whether it
+ * needs window_us (the step's work: poisson), which a caller without a fixed window of
+ * work refuses. */
 PLACE_API const char *place_noise_name(place_noise_kind k);
+PLACE_API int place_noise_needs_window(place_noise_kind k);
+/* The kind a spelling names ("exp:..." is exp, "none" none), -1 if none: its numbers are
+ * place_noise_parse's to check. */
+PLACE_API int place_noise_kind_of(const char *s);
+
+/* Its mean delay per step in us (poisson: RATE x window x LEN), and the closed-form models
+ * of N threads' barrier slowdown on work w_us with it, as the reports name them
+ * ("a_exponential"; "b_hit_probability"; "poisson" then "b_hit_probability" at the chance
+ * of a detour in the window): up to max names and values, the count returned (0 for none). */
+PLACE_API double place_noise_mean_us(const place_noise *n);
+PLACE_API int place_noise_models(const place_noise *n, double w_us, double N, const char **names,
+                                 double *values, int max);
 
 /* One draw: the delay in us for one thread and step, from the generator *state (a 64-bit
  * LCG, Knuth's MMIX constants), so a seeded run repeats. EXP and DETOUR take exactly one

@@ -15,6 +15,7 @@
  * independent route for the tests to compare.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,71 +145,203 @@ double place_model_monte_carlo(char kind, double w, double a, double b, const do
     return mean / denom;
 }
 
+/* ---- injected noise: one row per kind ---------------------------------------------------
+ * A kind's name and numbers as the CLIs spell them (with their bounds), the delay it draws
+ * (the step's first uniform number u given, further ones from *state), its mean delay per
+ * step, and the closed-form models of N threads' slowdown on work w, named as the reports
+ * name them. A new kind is a row, its functions, and its tests. */
+
+static double lcg_uniform(uint64_t *state) /* Knuth's MMIX LCG: seeded runs repeat */
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return ((double)(*state >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static double draw_exp(const place_noise *n, double u, uint64_t *state)
+{
+    (void)state;
+    return -n->mean_us * log(u);
+}
+
+static double draw_detour(const place_noise *n, double u, uint64_t *state)
+{
+    (void)state;
+    return u < n->p ? n->len_us : 0;
+}
+
+static double draw_poisson(const place_noise *n, double u, uint64_t *state)
+{
+    /* arrivals by exponential gaps over the window */
+    double at = -log(u) * 1e6 / n->rate_hz, d = 0;
+    while (at < n->window_us) {
+        d += n->len_us;
+        at += -log(lcg_uniform(state)) * 1e6 / n->rate_hz;
+    }
+    return d;
+}
+
+static double mean_exp(const place_noise *n) { return n->mean_us; }
+static double mean_detour(const place_noise *n) { return n->p * n->len_us; }
+static double mean_poisson(const place_noise *n)
+{
+    return n->rate_hz * n->window_us * 1e-6 * n->len_us;
+}
+
+static int models_exp(const place_noise *n, double w, double N, const char **k, double *v, int max)
+{
+    if (max < 1)
+        return 0;
+    k[0] = "a_exponential";
+    v[0] = place_model_exp_slowdown(w, n->mean_us, N);
+    return 1;
+}
+
+static int models_detour(const place_noise *n, double w, double N, const char **k, double *v,
+                         int max)
+{
+    if (max < 1)
+        return 0;
+    k[0] = "b_hit_probability";
+    v[0] = place_model_detour_slowdown(w, n->p, n->len_us, N);
+    return 1;
+}
+
+/* the Poisson model (fixed lengths), then the hit-probability model at the chance of at
+ * least one detour in the window */
+static int models_poisson(const place_noise *n, double w, double N, const char **k, double *v,
+                          int max)
+{
+    int m = 0;
+    double lambda = n->rate_hz * n->window_us * 1e-6;
+    place_lengths len = {.kind = PLACE_LEN_FIXED, .len_us = n->len_us};
+    place_delay_dist dd;
+    if (m < max && place_poisson_delay(&len, lambda, &dd, NULL) == 0) {
+        k[m] = "poisson";
+        v[m++] = place_model_poisson_slowdown(&dd, w, N);
+        place_delay_dist_fini(&dd);
+    }
+    if (m < max) {
+        k[m] = "b_hit_probability";
+        v[m++] = place_model_detour_slowdown(w, -expm1(-lambda), n->len_us, N);
+    }
+    return m;
+}
+
+static const struct noise_row {
+    const char *name;
+    int nnum;                 /* numbers after the name, ':'-separated */
+    const char *num[2];       /* their names in messages */
+    double lo[2], hi[2];
+    size_t field[2];          /* where they go in place_noise */
+    const char *example;
+    int needs_window;         /* the caller sets window_us (the step's work) */
+    double (*draw)(const place_noise *n, double u, uint64_t *state);
+    double (*mean)(const place_noise *n);
+    int (*models)(const place_noise *n, double w, double N, const char **k, double *v, int max);
+} noise_rows[PLACE_NOISE_COUNT] = {
+    [PLACE_NOISE_NONE] = {"none", 0, {NULL}, {0}, {0}, {0}, "none", 0, NULL, NULL, NULL},
+    [PLACE_NOISE_EXP] = {"exp", 1, {"MEAN_US"}, {0}, {1e9}, {offsetof(place_noise, mean_us)},
+                         "exp:50", 0, draw_exp, mean_exp, models_exp},
+    [PLACE_NOISE_DETOUR] = {"detour", 2, {"P", "LEN_US"}, {0, 0}, {1, 1e9},
+                            {offsetof(place_noise, p), offsetof(place_noise, len_us)},
+                            "detour:0.01:500", 0, draw_detour, mean_detour, models_detour},
+    [PLACE_NOISE_POISSON] = {"poisson", 2, {"RATE_HZ", "LEN_US"}, {1e-6, 0}, {1e7, 1e9},
+                             {offsetof(place_noise, rate_hz), offsetof(place_noise, len_us)},
+                             "poisson:1000:30", 1, draw_poisson, mean_poisson, models_poisson},
+};
+
 int place_noise_parse(const char *what, const char *s, place_noise *n, place_error *err)
 {
     memset(n, 0, sizeof *n);
-    char label[96];
-    if (s && !strcmp(s, "none"))
-        return 0;
-    if (s && !strncmp(s, "exp:", 4)) {
-        n->kind = PLACE_NOISE_EXP;
-        snprintf(label, sizeof label, "%s exp MEAN_US", what);
-        return place_parse_double(label, s + 4, 0, 1e9, &n->mean_us, err);
-    }
-    /* KIND:A:B forms: detour P:LEN_US, poisson RATE_HZ:LEN_US */
-    static const struct {
-        const char *kind, *a;
-        place_noise_kind k;
-        double lo;
-        double hi;
-    } pairs[] = {{"detour", "P", PLACE_NOISE_DETOUR, 0, 1},
-                 {"poisson", "RATE_HZ", PLACE_NOISE_POISSON, 1e-6, 1e7}};
-    for (size_t i = 0; s && i < sizeof pairs / sizeof *pairs; i++) {
-        size_t kl = strlen(pairs[i].kind);
-        char buf[64], *colon;
-        if (strncmp(s, pairs[i].kind, kl) || s[kl] != ':')
+    for (int k = 0; s && k < PLACE_NOISE_COUNT; k++) {
+        const struct noise_row *r = &noise_rows[k];
+        size_t kl = strlen(r->name);
+        if (!r->nnum) {
+            if (!strcmp(s, r->name)) {
+                n->kind = (place_noise_kind)k;
+                return 0;
+            }
             continue;
+        }
+        if (strncmp(s, r->name, kl) || s[kl] != ':')
+            continue;
+        char buf[64], *at = buf, label[96];
         snprintf(buf, sizeof buf, "%s", s + kl + 1);
-        if (!(colon = strchr(buf, ':')))
-            break;
-        *colon = '\0';
-        n->kind = pairs[i].k;
-        snprintf(label, sizeof label, "%s %s %s", what, pairs[i].kind, pairs[i].a);
-        if (place_parse_double(label, buf, pairs[i].lo, pairs[i].hi,
-                               n->kind == PLACE_NOISE_DETOUR ? &n->p : &n->rate_hz, err) < 0)
-            return -1;
-        snprintf(label, sizeof label, "%s %s LEN_US", what, pairs[i].kind);
-        return place_parse_double(label, colon + 1, 0, 1e9, &n->len_us, err);
+        char *colon = r->nnum > 1 ? strchr(buf, ':') : NULL;
+        if (r->nnum > 1 && !colon)
+            break; /* too few numbers: the message below */
+        if (colon)
+            *colon = '\0';
+        n->kind = (place_noise_kind)k;
+        for (int i = 0; i < r->nnum; i++) {
+            snprintf(label, sizeof label, "%s %s %s", what, r->name, r->num[i]);
+            if (place_parse_double(label, at, r->lo[i], r->hi[i],
+                                   (double *)((char *)n + r->field[i]), err) < 0)
+                return -1;
+            at = colon + 1;
+        }
+        return 0;
     }
-    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected none, exp:MEAN_US, "
-                           "detour:P:LEN_US or poisson:RATE_HZ:LEN_US (e.g. exp:50, "
-                           "detour:0.01:500, poisson:1000:30)", what, s ? s : "");
+    /* "none, exp:MEAN_US, detour:P:LEN_US or poisson:RATE_HZ:LEN_US (e.g. exp:50, ...)" */
+    char forms[256] = "", examples[160] = "";
+    size_t fa = 0, ea = 0;
+    for (int k = 0; k < PLACE_NOISE_COUNT; k++) {
+        const struct noise_row *r = &noise_rows[k];
+        fa += (size_t)snprintf(forms + fa, sizeof forms - fa, "%s%s%s%s%s%s",
+                               k == 0 ? "" : k == PLACE_NOISE_COUNT - 1 ? " or " : ", ", r->name,
+                               r->nnum > 0 ? ":" : "", r->nnum > 0 ? r->num[0] : "",
+                               r->nnum > 1 ? ":" : "", r->nnum > 1 ? r->num[1] : "");
+        if (r->nnum)
+            ea += (size_t)snprintf(examples + ea, sizeof examples - ea, "%s%s", ea ? ", " : "",
+                                   r->example);
+        if (fa >= sizeof forms || ea >= sizeof examples)
+            break;
+    }
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected %s (e.g. %s)", what,
+                           s ? s : "", forms, examples);
 }
 
 const char *place_noise_name(place_noise_kind k)
 {
-    return k == PLACE_NOISE_EXP ? "exp" : k == PLACE_NOISE_DETOUR ? "detour"
-           : k == PLACE_NOISE_POISSON ? "poisson" : "none";
+    return (unsigned)k < PLACE_NOISE_COUNT ? noise_rows[k].name : "none";
+}
+
+int place_noise_kind_of(const char *s)
+{
+    for (int k = 0; s && k < PLACE_NOISE_COUNT; k++) {
+        size_t kl = strlen(noise_rows[k].name);
+        if (noise_rows[k].nnum ? !strncmp(s, noise_rows[k].name, kl) && s[kl] == ':'
+                               : !strcmp(s, noise_rows[k].name))
+            return k;
+    }
+    return -1;
+}
+
+int place_noise_needs_window(place_noise_kind k)
+{
+    return (unsigned)k < PLACE_NOISE_COUNT && noise_rows[k].needs_window;
 }
 
 double place_noise_draw_us(const place_noise *n, uint64_t *state)
 {
-    if (n->kind == PLACE_NOISE_NONE)
+    if ((unsigned)n->kind >= PLACE_NOISE_COUNT || !noise_rows[n->kind].draw)
         return 0;
-    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-    double u = ((double)(*state >> 11) + 0.5) * 0x1.0p-53;
-    if (n->kind == PLACE_NOISE_POISSON) { /* arrivals by exponential gaps over the window */
-        double at = -log(u) * 1e6 / n->rate_hz, d = 0;
-        while (at < n->window_us) {
-            d += n->len_us;
-            *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-            at += -log(((double)(*state >> 11) + 0.5) * 0x1.0p-53) * 1e6 / n->rate_hz;
-        }
-        return d;
-    }
-    if (n->kind == PLACE_NOISE_EXP)
-        return -n->mean_us * log(u);
-    return u < n->p ? n->len_us : 0;
+    return noise_rows[n->kind].draw(n, lcg_uniform(state), state);
+}
+
+double place_noise_mean_us(const place_noise *n)
+{
+    if ((unsigned)n->kind >= PLACE_NOISE_COUNT || !noise_rows[n->kind].mean)
+        return 0;
+    return noise_rows[n->kind].mean(n);
+}
+
+int place_noise_models(const place_noise *n, double w, double N, const char **names,
+                       double *values, int max)
+{
+    if ((unsigned)n->kind >= PLACE_NOISE_COUNT || !noise_rows[n->kind].models)
+        return 0;
+    return noise_rows[n->kind].models(n, w, N, names, values, max);
 }
 
 /* ---- periodic noise ---------------------------------------------------------------------- */
