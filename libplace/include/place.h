@@ -36,6 +36,7 @@
 #include "place/launch.h"
 #include "place/measure.h"
 #include "place/memory.h"
+#include "place/gpuscope.h"
 #include "place/runenv.h"
 #include "place/solver.h"
 #include "place/wfile.h"

@@ -35,7 +35,7 @@ if grep -nE '\bato(i|l|ll|f)\(' $files; then
   echo "FAIL: atoi/atol/atof above: parse strictly (place/parse.h)"
   bad=1
 fi
-n=$(grep -c '\[PLACE_ENV_[A-Z_]*\] = "PLACE_' "$owner")
+n=$(grep -c '\[PLACE_ENV_[A-Z_]*\] = {"PLACE_' "$owner")
 [ "$n" -ge 15 ] || { echo "FAIL: $owner's table has $n variables; expected every PLACE_* variable"; bad=1; }
 [ $bad = 0 ] && echo "ok: PLACE_* in $owner only ($n variables), the plan file in planfile.c only, no ato*"
 exit $bad

@@ -243,6 +243,93 @@ static void test_forged_devices(void **s)
     place_topo_free(t);
 }
 
+/* The PLACE_* table's flags against what the contract does: every variable set by one side
+ * only; what place_env_exports gives a rank is placerun's, never the user's; and, on a rank
+ * with GPUs and NICs read back through its plan file, a changed value of each variable
+ * flagged PLACE_ENV_CHECKED is refused by place_assignment_from_env naming it, while one
+ * the reader does not use (node, launcher, NUMA list) is not. */
+static void test_env_flags_match_the_contract(void **s)
+{
+    (void)s;
+    place_launch l = {.launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2,
+                      .local_size = 4, .node = 0};
+    place_request req;
+    place_request_init(&req);
+    req.gpus_per_rank = PLACE_GPUS_AUTO;
+    req.nics = PLACE_NICS_AUTO;
+    place_jobplan jp;
+    place_error e;
+    assert_int_equal(place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
+    place_assignment a;
+    assert_int_equal(place_jobplan_assignment(&jp, &l, &a, &e), 0);
+    char *path = NULL;
+    assert_int_equal(place_jobplan_write(&jp, &l, &path, &e), 0);
+    char **env = NULL;
+    int n = 0;
+    assert_int_equal(place_env_exports(&l, &a, path, &env, &n, &e), 0);
+    for (int v = 0; v < PLACE_ENV_COUNT; v++) {
+        unsigned f = place_env_flags((place_env_var)v);
+        const char *name = place_env_name((place_env_var)v);
+        assert_true(!(f & PLACE_ENV_FROM_PLACERUN) != !(f & PLACE_ENV_FROM_USER));
+        assert_true(!(f & PLACE_ENV_CHECKED) || (f & PLACE_ENV_FROM_PLACERUN));
+        size_t len = strlen(name);
+        for (int i = 0; i < n; i++)
+            if (!strncmp(env[i], name, len) && env[i][len] == '=' && !(f & PLACE_ENV_FROM_PLACERUN))
+                fail_msg("%s is exported for a rank but flagged as the user's", name);
+    }
+    assert_int_equal(place_env_flags(PLACE_ENV_COUNT), 0);
+    place_env_list_free(env, n);
+    assert_int_equal(place_env_export(&l, &a, path, &e), 0);
+    place_assignment b;
+    assert_int_equal(place_assignment_from_env(&b, &e), 0);
+    place_assignment_fini(&b);
+    static const struct {
+        place_env_var v;
+        const char *other; /* a well-formed value the plan file contradicts */
+    } tamper[] = {
+        {PLACE_ENV_SIZE, "3"},          {PLACE_ENV_CPUSET, "0"},
+        {PLACE_ENV_THREAD_PUS, "0"},    {PLACE_ENV_GPUS, "0000:31:00.0"},
+        {PLACE_ENV_NICS, "mlx5_0"},     {PLACE_ENV_NODE, "3"},
+        {PLACE_ENV_LAUNCHER, "mpich"},  {PLACE_ENV_NUMA, "0"},
+    };
+    int checked = 0;
+    for (size_t i = 0; i < sizeof tamper / sizeof *tamper; i++) {
+        const char *name = place_env_name(tamper[i].v);
+        const char *was = getenv(name);
+        assert_non_null(was);
+        assert_string_not_equal(was, tamper[i].other);
+        char *keep = strdup(was);
+        setenv(name, tamper[i].other, 1);
+        place_error_clear(&e);
+        int rc = place_assignment_from_env(&b, &e);
+        if (place_env_flags(tamper[i].v) & PLACE_ENV_CHECKED) {
+            checked++;
+            if (rc == 0)
+                fail_msg("%s=%s accepted, though flagged as checked", name, tamper[i].other);
+            if (!strstr(e.msg, name))
+                fail_msg("%s=%s refused without naming it: %s", name, tamper[i].other, e.msg);
+        } else {
+            if (rc != 0)
+                fail_msg("%s=%s refused (%s), though not flagged as checked", name,
+                         tamper[i].other, e.msg);
+            place_assignment_fini(&b);
+        }
+        setenv(name, keep, 1);
+        free(keep);
+    }
+    /* every variable flagged as checked was tried */
+    int flagged = 0;
+    for (int v = 0; v < PLACE_ENV_COUNT; v++)
+        flagged += !!(place_env_flags((place_env_var)v) & PLACE_ENV_CHECKED);
+    assert_int_equal(checked, flagged);
+    for (int v = 0; v < PLACE_ENV_COUNT; v++)
+        if (v != PLACE_ENV_PLAN_DIR)
+            unsetenv(place_env_name((place_env_var)v));
+    place_assignment_fini(&a);
+    free(path);
+    place_jobplan_fini(&jp);
+}
+
 /* Each GPU runtime's row: found by its vendor id and its name, a fixture with its GPUs
  * (a new vendor comes with one), each GPU named and numbered as the row says, a rank given
  * the row's variables, and the row's variable read back as a scope. */
@@ -349,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_export_round_trip),
         cmocka_unit_test(test_forged_devices),
         cmocka_unit_test(test_every_gpu_runtime),
+        cmocka_unit_test(test_env_flags_match_the_contract),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,6 +21,7 @@
 #include "place/decomp.h"
 #include "place/launch.h"
 #include "place/plan.h"
+#include "place/gpuscope.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,6 +64,15 @@ typedef enum place_env_var {
 
 /* The variable's name ("PLACE_RANK"), and its value in the environment or NULL. */
 PLACE_API const char *place_env_name(place_env_var v);
+/* Who sets it and whether a rank's reader checks it: PLACE_ENV_FROM_PLACERUN (placerun or
+ * the SPANK plugin exports it for the rank) or PLACE_ENV_FROM_USER (the user sets it for
+ * place to read), and PLACE_ENV_CHECKED (the node's plan file holds it too, and
+ * place_assignment_from_env refuses a value the file contradicts: a PLACE_SIZE above the
+ * file's ranks is a job larger than the node, not a contradiction). 0 for no variable. */
+#define PLACE_ENV_FROM_PLACERUN 1u
+#define PLACE_ENV_FROM_USER 2u
+#define PLACE_ENV_CHECKED 4u
+PLACE_API unsigned place_env_flags(place_env_var v);
 PLACE_API const char *place_env_get(place_env_var v);
 
 /* Whether this process runs under placerun (PLACE_RANK is set). */
@@ -152,28 +162,7 @@ PLACE_API int place_env_export_pin(long pid, const char *skip, place_error *err)
 PLACE_API int place_planfile_write(const place_launch *l, const place_plan *p, int node,
                                    const place_decomp *d, char **path, place_error *err);
 
-/* ---- GPUs a batch system left to the step ----------------------------------------------
- * Inside a Slurm step with GPUs (or any job whose environment limits them), SLURM_STEP_GPUS
- * names the step's GPUs in the node's numbering, and CUDA_VISIBLE_DEVICES,
- * ROCR_VISIBLE_DEVICES (or HIP_VISIBLE_DEVICES) and ZE_AFFINITY_MASK name them as the
- * runtime will (indices, which a cgroup may have renumbered from 0, or UUIDs). The scope
- * holds the node's GPUs (place's indices) that these leave, each with the name the
- * variable gave it, which is what a rank's own variable then lists. Every entry is checked
- * against the node's GPUs; one that names none is an error. n = 0 and from = NULL: no
- * limit; n = 0 with from set: the variables leave no GPU. */
-typedef struct place_gpu_scope {
-    int n;
-    int *gpu;
-    char **token;
-    char *from;              /* "SLURM_STEP_GPUS=0,1", "CUDA_VISIBLE_DEVICES=2,3" */
-} place_gpu_scope;
-
-PLACE_API int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_error *err);
-/* Sets the request's gpu_scope fields to point into s (which must outlive the plan's
- * computation; the plan copies them). */
-PLACE_API void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req);
-PLACE_API void place_gpu_scope_fini(place_gpu_scope *s);
-PLACE_API void place_gpu_scope_free(place_gpu_scope *s) PLACE_DEPRECATED("place_gpu_scope_fini");
+/* The GPUs a batch system left to the step: place/gpuscope.h (included here). */
 
 /* Rank `rank`'s exported environment as a plan gives it (no launcher variables, no OMP_*,
  * which depend on the environment at run time): PLACE_CPUSET, PLACE_NUMA,

@@ -30,9 +30,8 @@ int place_private_dir(char *pdir, size_t n, place_error *err);
  * error for a malformed value. */
 int place_env_topo_cache(place_error *err);
 
-/* The PLACE_* names, indexed by place_env_var (envnames.c), and appending "NAME=VALUE" to a
- * NULL-terminated list (0, or -1 out of memory). */
-extern const char *const place_env_names[];
+/* Appends "NAME=VALUE" to a NULL-terminated list (0, or -1 out of memory); the PLACE_*
+ * names are place_env_name's (envnames.c). */
 int place_env_push(char ***env, int *n, const char *name, const char *value);
 
 /* A CPU list's syntax: N or N-M items (N <= M <= PLACE_MAX_PU_INDEX, decimal) separated by

@@ -19,4 +19,10 @@ int place_assignment_load_job(struct place_assignment *a, const char *path, int 
 /* Thread t's PU from PLACE_THREAD_PUS, strictly parsed (runenv.c). */
 int place_env_thread_pu(int t, int *pu, place_error *err);
 
+/* A write of the plan failed: PLACE_ESYS with errno's reason (plan_out.c), -1. */
+int contract_write_failed(place_error *err);
+/* A rank's NUMA and thread arrays, zeroed (planjson.c). 0, or -1 out of memory. */
+int contract_assignment_alloc(struct place_assignment *a, int nnuma, int nthreads,
+                              place_error *err);
+
 #endif

@@ -138,13 +138,13 @@ int place_plan_rank_env(const place_plan *p, int rank, char ***env, int *n, plac
     char *gpus = NULL, *nics = NULL, **dev = NULL;
     int ndev = 0;
     snprintf(nt, sizeof nt, "%d", ri.nthreads);
-    int ok = numa && pus && place_env_push(env, n, place_env_names[PLACE_ENV_CPUSET], ri.cpuset) == 0 &&
-             place_env_push(env, n, place_env_names[PLACE_ENV_NUMA], numa) == 0 &&
-             place_env_push(env, n, place_env_names[PLACE_ENV_THREAD_PUS], pus) == 0 &&
-             place_env_push(env, n, place_env_names[PLACE_ENV_NTHREADS], nt) == 0 &&
+    int ok = numa && pus && place_env_push(env, n, place_env_name(PLACE_ENV_CPUSET), ri.cpuset) == 0 &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_NUMA), numa) == 0 &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_THREAD_PUS), pus) == 0 &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_NTHREADS), nt) == 0 &&
              place_rank_devices(p, &ri, &gpus, &nics, &dev, &ndev) == 0 &&
-             (!gpus || place_env_push(env, n, place_env_names[PLACE_ENV_GPUS], gpus) == 0) &&
-             (!nics || place_env_push(env, n, place_env_names[PLACE_ENV_NICS], nics) == 0);
+             (!gpus || place_env_push(env, n, place_env_name(PLACE_ENV_GPUS), gpus) == 0) &&
+             (!nics || place_env_push(env, n, place_env_name(PLACE_ENV_NICS), nics) == 0);
     for (int i = 0; ok && i < ndev; i++) {
         char *eq = strchr(dev[i], '=');
         *eq = '\0';

@@ -1,8 +1,9 @@
 /* runenv.c: the PLACE_* environment, written by placerun and read by applications.
  *
- * The one table of variables, their export, and their strict reading. The plan file
- * they point to is planfile.c's; together they are the whole placerun-application
- * contract (docs/design.md, "The launcher environment").
+ * Their export and their strict reading (the table of names is base/envnames.c, a rank's
+ * device variables devenv.c, the GPUs a batch system left gpuscope.c). The plan file they
+ * point to is planfile.c's; together they are the whole placerun-application contract
+ * (docs/design.md, "The launcher environment").
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -17,8 +18,8 @@
 
 static int set(place_env_var v, const char *value, place_error *err)
 {
-    if (setenv(place_env_names[v], value, 1) != 0)
-        return place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", place_env_names[v]);
+    if (setenv(place_env_name(v), value, 1) != 0)
+        return place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", place_env_name(v));
     return 0;
 }
 
@@ -33,7 +34,7 @@ static int push_long(char ***env, int *n, place_env_var v, long x)
 {
     char b[32];
     snprintf(b, sizeof b, "%ld", x);
-    return place_env_push(env, n, place_env_names[v], b);
+    return place_env_push(env, n, place_env_name(v), b);
 }
 
 int place_env_exports(const place_launch *l, const place_assignment *a, const char *plan_path,
@@ -48,28 +49,28 @@ int place_env_exports(const place_launch *l, const place_assignment *a, const ch
              push_long(env, n, PLACE_ENV_LOCAL_RANK, a->local_rank) == 0 &&
              push_long(env, n, PLACE_ENV_LOCAL_SIZE, a->local_size) == 0 &&
              push_long(env, n, PLACE_ENV_NODE, a->node) == 0 &&
-             place_env_push(env, n, place_env_names[PLACE_ENV_LAUNCHER], l->launcher) == 0 &&
-             place_env_push(env, n, place_env_names[PLACE_ENV_CPUSET], a->cpuset) == 0 &&
-             place_env_push(env, n, place_env_names[PLACE_ENV_NUMA], numa) == 0 &&
-             place_env_push(env, n, place_env_names[PLACE_ENV_THREAD_PUS], pus) == 0 &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_LAUNCHER), l->launcher) == 0 &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_CPUSET), a->cpuset) == 0 &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_NUMA), numa) == 0 &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_THREAD_PUS), pus) == 0 &&
              push_long(env, n, PLACE_ENV_NTHREADS, a->nthreads) == 0 &&
-             (!plan_path || place_env_push(env, n, place_env_names[PLACE_ENV_PLAN], plan_path) == 0);
+             (!plan_path || place_env_push(env, n, place_env_name(PLACE_ENV_PLAN), plan_path) == 0);
     if (ok && a->has_grid) {
         char s[200];
         const place_box *b = &a->box;
         snprintf(s, sizeof s, "%d,%d,%d", a->dims[0], a->dims[1], a->dims[2]);
-        ok = place_env_push(env, n, place_env_names[PLACE_ENV_DIMS], s) == 0;
+        ok = place_env_push(env, n, place_env_name(PLACE_ENV_DIMS), s) == 0;
         snprintf(s, sizeof s, "%d,%d,%d", b->coords[0], b->coords[1], b->coords[2]);
-        ok = ok && place_env_push(env, n, place_env_names[PLACE_ENV_COORDS], s) == 0;
+        ok = ok && place_env_push(env, n, place_env_name(PLACE_ENV_COORDS), s) == 0;
         snprintf(s, sizeof s, "%lld:%lld,%lld:%lld,%lld:%lld", (long long)b->lo[0],
                  (long long)b->hi[0], (long long)b->lo[1], (long long)b->hi[1], (long long)b->lo[2],
                  (long long)b->hi[2]);
-        ok = ok && place_env_push(env, n, place_env_names[PLACE_ENV_BOX], s) == 0;
+        ok = ok && place_env_push(env, n, place_env_name(PLACE_ENV_BOX), s) == 0;
     }
     if (ok && a->gpus)
-        ok = place_env_push(env, n, place_env_names[PLACE_ENV_GPUS], a->gpus) == 0;
+        ok = place_env_push(env, n, place_env_name(PLACE_ENV_GPUS), a->gpus) == 0;
     if (ok && a->nics)
-        ok = place_env_push(env, n, place_env_names[PLACE_ENV_NICS], a->nics) == 0;
+        ok = place_env_push(env, n, place_env_name(PLACE_ENV_NICS), a->nics) == 0;
     for (int i = 0; ok && i < a->ndevenv; i++) {
         char *eq = strchr(a->devenv[i], '=');
         if (!eq)
@@ -147,7 +148,7 @@ int place_env_export_omp(const char *const *names, const char *const *values, in
 
 int place_env_omp_by_placerun(const char *name, const char *value)
 {
-    const char *rec = getenv(place_env_names[PLACE_ENV_OMP_SET]);
+    const char *rec = getenv(place_env_name(PLACE_ENV_OMP_SET));
     size_t nl = strlen(name), vl = strlen(value);
     for (const char *p = rec; p && *p;) {
         size_t len = strcspn(p, ";");
@@ -168,13 +169,13 @@ int place_env_fits(const place_assignment *a, place_error *err)
     int rc = 0;
     if (!pus || !numa)
         rc = place_error_set(err, PLACE_ENOMEM, "out of memory");
-    else if (strlen(place_env_names[PLACE_ENV_THREAD_PUS]) + strlen(pus) + 2 > ENV_STRING_MAX ||
-             strlen(place_env_names[PLACE_ENV_CPUSET]) + strlen(a->cpuset) + 2 > ENV_STRING_MAX ||
-             strlen(place_env_names[PLACE_ENV_NUMA]) + strlen(numa) + 2 > ENV_STRING_MAX)
+    else if (strlen(place_env_name(PLACE_ENV_THREAD_PUS)) + strlen(pus) + 2 > ENV_STRING_MAX ||
+             strlen(place_env_name(PLACE_ENV_CPUSET)) + strlen(a->cpuset) + 2 > ENV_STRING_MAX ||
+             strlen(place_env_name(PLACE_ENV_NUMA)) + strlen(numa) + 2 > ENV_STRING_MAX)
         rc = place_error_set(err, PLACE_EINVAL, "%d threads on PUs %.60s...: %s or %s would exceed "
                              "the kernel's %d bytes for one environment string; expected fewer "
                              "threads per rank", a->nthreads, a->cpuset,
-                             place_env_names[PLACE_ENV_THREAD_PUS], place_env_names[PLACE_ENV_CPUSET], ENV_STRING_MAX);
+                             place_env_name(PLACE_ENV_THREAD_PUS), place_env_name(PLACE_ENV_CPUSET), ENV_STRING_MAX);
     free(pus);
     free(numa);
     return rc;
@@ -198,18 +199,18 @@ int place_env_export_monitor(const char *out, long pid, place_error *err)
 
 static int env_int(place_env_var v, long min, long max, int *out, place_error *err)
 {
-    const char *s = getenv(place_env_names[v]);
+    const char *s = getenv(place_env_name(v));
     if (!s)
         return place_error_set(err, PLACE_EINVAL, "%s is not set, though PLACE_RANK is; expected "
-                               "every variable placerun exports", place_env_names[v]);
-    return place_parse_int(place_env_names[v], s, min, max, out, err);
+                               "every variable placerun exports", place_env_name(v));
+    return place_parse_int(place_env_name(v), s, min, max, out, err);
 }
 
 static int differs(place_env_var v, const char *path, place_error *err)
 {
     return place_error_set(err, PLACE_EINVAL, "%s='%.60s' differs from the plan file '%.200s'; "
-                           "expected the values placerun exported with it", place_env_names[v],
-                           getenv(place_env_names[v]), path);
+                           "expected the values placerun exported with it", place_env_name(v),
+                           getenv(place_env_name(v)), path);
 }
 
 int place_assignment_from_env(place_assignment *a, place_error *err)
@@ -221,13 +222,13 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
     int rank, size, nthreads, local_rank = -1, local_size = -1, job = -1;
     if (env_int(PLACE_ENV_RANK, 0, PLACE_MAX_RANKS - 1, &rank, err) < 0)
         return -1;
-    const char *path = getenv(place_env_names[PLACE_ENV_PLAN]);
+    const char *path = getenv(place_env_name(PLACE_ENV_PLAN));
     if (!path || !*path)
         return place_error_set(err, PLACE_EINVAL, "PLACE_PLAN is not set, though PLACE_RANK is; "
                                "expected the node's plan file from placerun");
     /* a node's own plan (ranks not in node blocks) is numbered by local rank */
-    if (getenv(place_env_names[PLACE_ENV_LOCAL_RANK]) && getenv(place_env_names[PLACE_ENV_LOCAL_SIZE]) &&
-        getenv(place_env_names[PLACE_ENV_SIZE]) &&
+    if (getenv(place_env_name(PLACE_ENV_LOCAL_RANK)) && getenv(place_env_name(PLACE_ENV_LOCAL_SIZE)) &&
+        getenv(place_env_name(PLACE_ENV_SIZE)) &&
         (env_int(PLACE_ENV_LOCAL_RANK, 0, PLACE_MAX_RANKS - 1, &local_rank, err) < 0 ||
          env_int(PLACE_ENV_LOCAL_SIZE, 1, PLACE_MAX_RANKS, &local_size, err) < 0 ||
          env_int(PLACE_ENV_SIZE, 1, PLACE_MAX_RANKS, &job, err) < 0))
@@ -240,7 +241,7 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
         return -1;
     }
     /* the variables and the file must tell the same story */
-    const char *cpuset = getenv(place_env_names[PLACE_ENV_CPUSET]);
+    const char *cpuset = getenv(place_env_name(PLACE_ENV_CPUSET));
     int *pus = malloc(sizeof(int) * (size_t)nthreads), npus = 0;
     int rc = -1;
     if (!pus) {
@@ -255,7 +256,7 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
         differs(PLACE_ENV_CPUSET, path, err);
         goto out;
     }
-    if (place_parse_int_list(place_env_names[PLACE_ENV_THREAD_PUS], getenv(place_env_names[PLACE_ENV_THREAD_PUS]), 0,
+    if (place_parse_int_list(place_env_name(PLACE_ENV_THREAD_PUS), getenv(place_env_name(PLACE_ENV_THREAD_PUS)), 0,
                    PLACE_MAX_PU_INDEX, pus, nthreads, &npus, err) < 0)
         goto out;
     if (npus != a->nthreads || memcmp(pus, a->thread_pu_os, sizeof(int) * (size_t)npus)) {
@@ -264,13 +265,13 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
     }
     for (int k = 0; k < 2; k++) {
         place_env_var v = k ? PLACE_ENV_NICS : PLACE_ENV_GPUS;
-        const char *e = getenv(place_env_names[v]), *f = k ? a->nics : a->gpus;
+        const char *e = getenv(place_env_name(v)), *f = k ? a->nics : a->gpus;
         if ((e || f) && (!e || !f || strcmp(e, f))) {
             if (e)
                 differs(v, path, err);
             else
                 place_error_set(err, PLACE_EINVAL, "%s is not set, though the plan file '%.200s' "
-                                "hands out %s", place_env_names[v], path, k ? "NICs" : "GPUs");
+                                "hands out %s", place_env_name(v), path, k ? "NICs" : "GPUs");
             goto out;
         }
     }
@@ -289,11 +290,11 @@ int place_env_thread_pu(int t, int *pu, place_error *err)
         return place_error_set(err, PLACE_ENOTPLACED, "PLACE_RANK is not set: not running under "
                                "placerun; pass the place_subdomain of place_subdomain_get, which "
                                "plans threads with or without placerun");
-    const char *v = getenv(place_env_names[PLACE_ENV_THREAD_PUS]);
+    const char *v = getenv(place_env_name(PLACE_ENV_THREAD_PUS));
     int cap = 4096, n = 0, *pus = malloc(sizeof(int) * (size_t)cap);
     if (!pus)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
-    int rc = place_parse_int_list(place_env_names[PLACE_ENV_THREAD_PUS], v, 0, PLACE_MAX_PU_INDEX, pus, cap, &n, err);
+    int rc = place_parse_int_list(place_env_name(PLACE_ENV_THREAD_PUS), v, 0, PLACE_MAX_PU_INDEX, pus, cap, &n, err);
     if (rc == 0 && (t < 0 || t >= n))
         rc = place_error_set(err, PLACE_EINVAL, "thread %d: the plan has threads 0 to %d "
                              "(PLACE_THREAD_PUS=%.60s)", t, n - 1, v);
@@ -334,194 +335,4 @@ char *place_omp_places(const int *pu, int n)
         return NULL;
     }
     return s;
-}
-
-/* ---- the GPU scope ------------------------------------------------------------------- */
-
-void place_gpu_scope_fini(place_gpu_scope *s)
-{
-    for (int i = 0; s->token && i < s->n; i++)
-        free(s->token[i]);
-    free(s->token);
-    free(s->gpu);
-    free(s->from);
-    memset(s, 0, sizeof *s);
-}
-void place_gpu_scope_free(place_gpu_scope *s) __attribute__((alias("place_gpu_scope_fini")));
-
-void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req)
-{
-    req->ngpu_scope = s->from && s->n == 0 ? -1 : s->n;
-    req->gpu_scope = s->gpu;
-    req->gpu_scope_token = (const char *const *)s->token;
-    req->gpu_scope_from = s->from;
-}
-
-/* The GPU of runtime `rt` that entry `tok` of a visibility variable names: an index in the
- * runtime's numbering ("2", Level Zero "0.1") or a UUID (CUDA's "GPU-...", ROCm's). */
-static int gpu_by_token(const place_topo *t, const char *rt, const char *tok)
-{
-    int ng = place_topo_ndevices(t, PLACE_DEVICE_GPU);
-    int idx = -1, sub = -1;
-    const char *c = tok;
-    if (*c >= '0' && *c <= '9') {
-        long v = 0;
-        for (; *c >= '0' && *c <= '9' && v < 100000; c++)
-            v = v * 10 + (*c - '0');
-        idx = (int)v;
-        if (*c == '.' && c[1] >= '0' && c[1] <= '9') {
-            long w = 0;
-            for (c++; *c >= '0' && *c <= '9' && w < 100000; c++)
-                w = w * 10 + (*c - '0');
-            sub = (int)w;
-        }
-        if (*c)
-            return -1;
-    }
-    for (int g = 0; g < ng; g++) {
-        place_device_info d;
-        place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
-        if (strcmp(d.runtime, rt))
-            continue;
-        if (idx >= 0 && d.index == idx && (d.sub == sub || (sub < 0 && d.sub <= 0)))
-            return g;
-        if (idx < 0 && d.uuid && (!strcasecmp(d.uuid, tok) ||
-                                  (!strncasecmp(tok, "GPU-", 4) && !strcasecmp(d.uuid, tok + 4))))
-            return g;
-    }
-    return -1;
-}
-
-static int scope_add(place_gpu_scope *s, int g, const char *tok)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->gpu[i] == g)
-            return 0;
-    int *ng = realloc(s->gpu, sizeof(int) * (size_t)(s->n + 1));
-    if (!ng)
-        return -1;
-    s->gpu = ng;
-    char **nt = realloc(s->token, sizeof(char *) * (size_t)(s->n + 1));
-    if (!nt)
-        return -1;
-    s->token = nt;
-    s->token[s->n] = tok ? place_strdup(tok) : NULL;
-    if (tok && !s->token[s->n])
-        return -1;
-    s->gpu[s->n++] = g;
-    return 0;
-}
-
-static int scope_from(place_gpu_scope *s, const char *name, const char *value)
-{
-    if (asprintf(&s->from, "%s=%.80s", name, value) < 0) {
-        s->from = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* The items of a visibility list: at most 256 of at most 127 characters, no empty one. */
-static int split_list(const char *name, const char *v, char items[][128], int *n, place_error *err)
-{
-    *n = 0;
-    if (!*v)
-        return 0;
-    const char *at = v;
-    for (;;) {
-        size_t len = strcspn(at, ",");
-        if (len == 0 || len > 127 || *n == 256)
-            return place_error_set(err, PLACE_EINVAL, "%s='%.80s': not a list of GPU indices or "
-                                   "UUIDs separated by commas", name, v);
-        memcpy(items[*n], at, len);
-        items[(*n)++][len] = '\0';
-        if (!at[len])
-            break;
-        at += len + 1;
-    }
-    return 0;
-}
-
-int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_error *err)
-{
-    memset(s, 0, sizeof *s);
-    /* the runtimes (topo/gpurt.c) and their variables */
-    int nrt;
-    const place_gpu_runtime *rt = place_gpu_runtimes(&nrt);
-    /* the lists, on the heap: 64 KiB of statics made the function neither reentrant nor
-     * thread-safe */
-    char(*items)[128] = malloc(sizeof(char[256][128])), (*steps)[128] = malloc(sizeof(char[256][128]));
-    int *present = calloc((size_t)nrt, sizeof(int)), rc = -1;
-    if (!items || !steps || !present)
-        goto oom;
-    for (int g = 0; g < place_topo_ndevices(t, PLACE_DEVICE_GPU); g++) {
-        place_device_info d;
-        place_topo_device(t, PLACE_DEVICE_GPU, g, &d);
-        int k = place_gpu_runtime_named(d.runtime);
-        if (k >= 0)
-            present[k] = 1;
-    }
-    const char *step = getenv("SLURM_STEP_GPUS");
-    int nstep = 0;
-    if (step && split_list("SLURM_STEP_GPUS", step, steps, &nstep, err) < 0)
-        goto fail;
-    int limited = 0;
-    for (int k = 0; k < nrt; k++) {
-        const char *name = rt[k].visible, *v = getenv(name);
-        if (!v && rt[k].also && (v = getenv(rt[k].also)))
-            name = rt[k].also;
-        if (!v || !present[k])
-            continue;
-        int n;
-        if (split_list(name, v, items, &n, err) < 0)
-            goto fail;
-        limited = 1;
-        if (!s->from && scope_from(s, name, v) < 0)
-            goto oom;
-        /* Slurm with ConstrainDevices renumbers the visible GPUs from 0; its
-         * SLURM_STEP_GPUS keeps the node's numbering, position by position */
-        int by_step = step && nstep == n;
-        for (int i = 0; i < n; i++) {
-            const char *key = by_step ? steps[i] : items[i];
-            int g = gpu_by_token(t, rt[k].runtime, key);
-            if (g < 0) {
-                place_error_set(err, PLACE_EINVAL, "%s entry '%.60s' names no %s GPU of this node; "
-                                "expected indices of the runtime's numbering (as placerun --plan "
-                                "--gpus auto lists them) or UUIDs", by_step ? "SLURM_STEP_GPUS" : name,
-                                key, rt[k].runtime);
-                goto fail;
-            }
-            if (scope_add(s, g, items[i]) < 0)
-                goto oom;
-        }
-    }
-    if (!limited && step) {
-        /* only Slurm's list: its numbers are the runtime's (one GPU vendor per node) */
-        if (scope_from(s, "SLURM_STEP_GPUS", step) < 0)
-            goto oom;
-        for (int i = 0; i < nstep; i++) {
-            int g = -1;
-            for (int k = 0; k < nrt && g < 0; k++)
-                if (present[k])
-                    g = gpu_by_token(t, rt[k].runtime, steps[i]);
-            if (g < 0) {
-                place_error_set(err, PLACE_EINVAL, "SLURM_STEP_GPUS entry '%.60s' names no GPU of "
-                                "this node", steps[i]);
-                goto fail;
-            }
-            if (scope_add(s, g, NULL) < 0)
-                goto oom;
-        }
-    }
-    rc = 0;
-    goto done;
-oom:
-    place_error_set(err, PLACE_ENOMEM, "out of memory");
-fail:
-    place_gpu_scope_fini(s);
-done:
-    free(items);
-    free(steps);
-    free(present);
-    return rc;
 }
