@@ -99,8 +99,8 @@ static double locality(const char *name, double *min_part)
         mn = f < mn ? f : mn;
     }
     run(2);
-    printf("%-12s  local %6.2f%%  (worst part %6.2f%%)  pages per node:", name, 100 * l.local_fraction,
-           100 * mn);
+    printf("%-12s  local %6.2f%%  (worst part %6.2f%%)  pages per node:", name,
+           100 * l.local_fraction, 100 * mn);
     for (int n = 0; n <= l.max_node; n++)
         printf(" %d:%lld", n, (long long)l.on_node[n]);
     double gbs = 2.0 * (double)A.bytes / sweep_s * 1e-9;
@@ -128,13 +128,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "firsttouch: %s\n", pe.msg);
                 return 2;
             }
-        }
-        else if (!strcmp(argv[i], "--assert"))
+        } else if (!strcmp(argv[i], "--assert"))
             check = 1;
         else if (!strcmp(argv[i], "--repair"))
             force = 1;
         else {
-            fprintf(stderr, "firsttouch: '%s': unknown; expected --mib M, --sweeps S, --repair, --assert\n", argv[i]);
+            fprintf(stderr,
+                    "firsttouch: '%s': unknown; expected --mib M, --sweeps S, --repair, --assert\n",
+                    argv[i]);
             return 2;
         }
     }
@@ -220,8 +221,8 @@ int main(int argc, char **argv)
     }
     place_locality_query(&A, &P, &l, &e);
     char line[400];
-    int go = place_migration_decide(l.remote, A.page, trial_gbs, 100 * t_remote, sigma < 0 ? 0 : sigma,
-                                    line, sizeof line);
+    int go = place_migration_decide(l.remote, A.page, trial_gbs, 100 * t_remote,
+                                    sigma < 0 ? 0 : sigma, line, sizeof line);
     place_locality_fini(&l);
     printf("# decision for 100 more sweeps (trial migration %.2f GB/s): %s\n", trial_gbs, line);
     if (!go && !check && !force) {
@@ -239,8 +240,9 @@ int main(int argc, char **argv)
     }
     long long after = place_vmstat_pgmigrate_success();
     printf("# migrated %lld of %lld misplaced pages (%lld refused) in %.4f s, %.2f GB/s; "
-           "pgmigrate_success +%lld\n", (long long)m.moved, (long long)m.misplaced,
-           (long long)m.failed, m.seconds, m.bandwidth_gbs, after - before);
+           "pgmigrate_success +%lld\n",
+           (long long)m.moved, (long long)m.misplaced, (long long)m.failed, m.seconds,
+           m.bandwidth_gbs, after - before);
     locality("repaired", &worst);
     if (check && worst < 0.99) {
         printf("ASSERT: after repair a part is %.2f%% local (< 99%%)\n", 100 * worst);

@@ -222,7 +222,10 @@ static int predict(const double *t, int k, predicted *pr, place_step_noise *sn_o
     return 0;
 }
 
-static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_string("unavailable"); }
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_string("unavailable");
+}
 
 /* The options beside the globals: the injected noise, the PUs given, the co-runner (its
  * share of a CPU and its PU), the trace file. */
@@ -235,11 +238,16 @@ typedef struct nbopts {
 /* The command line. Returns -1 to go on, else the exit status (said). */
 static int parse_options(int argc, char **argv, nbopts *o)
 {
-    static const struct option lo[] = {{"threads", 1, 0, 'n'},  {"steps", 1, 0, 's'},
-                                       {"work", 1, 0, 'w'},     {"inject", 1, 0, 'i'},
-                                       {"pus", 1, 0, 'p'},      {"seed", 1, 0, 'r'},
-                                       {"unpinned", 0, 0, 'u'}, {"corunner", 1, 0, 'c'},
-                                       {"trace", 1, 0, 'T'},    {"noise-thread", 1, 0, 'N'},
+    static const struct option lo[] = {{"threads", 1, 0, 'n'},
+                                       {"steps", 1, 0, 's'},
+                                       {"work", 1, 0, 'w'},
+                                       {"inject", 1, 0, 'i'},
+                                       {"pus", 1, 0, 'p'},
+                                       {"seed", 1, 0, 'r'},
+                                       {"unpinned", 0, 0, 'u'},
+                                       {"corunner", 1, 0, 'c'},
+                                       {"trace", 1, 0, 'T'},
+                                       {"noise-thread", 1, 0, 'N'},
                                        {0, 0, 0, 0}};
     *o = (nbopts){.inject = "none"};
     place_error e;
@@ -262,8 +270,10 @@ static int parse_options(int argc, char **argv, nbopts *o)
             snprintf(buf, sizeof buf, "%s", optarg);
             f2 = strchr(buf, ':');
             if (!f2) {
-                rc = place_error_set(&e, PLACE_EINVAL, "--noise-thread '%.40s': expected "
-                                     "FREQ_HZ:LEN_US[:sync|unsync], e.g. 1000:25", optarg);
+                rc = place_error_set(&e, PLACE_EINVAL,
+                                     "--noise-thread '%.40s': expected "
+                                     "FREQ_HZ:LEN_US[:sync|unsync], e.g. 1000:25",
+                                     optarg);
                 break;
             }
             *f2++ = '\0';
@@ -271,8 +281,10 @@ static int parse_options(int argc, char **argv, nbopts *o)
             if (f3) {
                 *f3++ = '\0';
                 if (strcmp(f3, "sync") && strcmp(f3, "unsync")) {
-                    rc = place_error_set(&e, PLACE_EINVAL, "--noise-thread '%.40s': expected sync or "
-                                         "unsync after the length", optarg);
+                    rc = place_error_set(&e, PLACE_EINVAL,
+                                         "--noise-thread '%.40s': expected sync or "
+                                         "unsync after the length",
+                                         optarg);
                     break;
                 }
                 nt_sync = !strcmp(f3, "sync");
@@ -280,15 +292,18 @@ static int parse_options(int argc, char **argv, nbopts *o)
             rc = place_parse_double("--noise-thread FREQ_HZ", buf, 0.1, 100000, &nt_freq, &e) ||
                  place_parse_double("--noise-thread LEN_US", f2, 0.1, 1e6, &nt_len, &e);
             if (!rc && nt_freq * nt_len > 0.5e6)
-                rc = place_error_set(&e, PLACE_EINVAL, "--noise-thread '%.40s': takes %.0f%% of a "
-                                     "CPU; expected at most 50%%", optarg, nt_freq * nt_len * 1e-4);
+                rc = place_error_set(&e, PLACE_EINVAL,
+                                     "--noise-thread '%.40s': takes %.0f%% of a "
+                                     "CPU; expected at most 50%%",
+                                     optarg, nt_freq * nt_len * 1e-4);
             break;
         }
         case 'r': rc = place_parse_i64("--seed", optarg, 0, INT64_MAX, &sd, &e); break;
         default:
-            return die("unknown option or missing value; expected --threads N --steps S --work US "
-                       "--inject NOISE --pus LIST --unpinned --corunner FRACTION[@PU] --seed S --trace FILE "
-                       "--noise-thread FREQ_HZ:LEN_US[:sync|unsync]");
+            return die(
+                "unknown option or missing value; expected --threads N --steps S --work US "
+                "--inject NOISE --pus LIST --unpinned --corunner FRACTION[@PU] --seed S --trace FILE "
+                "--noise-thread FREQ_HZ:LEN_US[:sync|unsync]");
         }
         if (rc)
             return die(e.msg);
@@ -325,7 +340,8 @@ static int choose_pus(nbopts *o, cpu_set_t *allowed)
             return die("--pus: fewer PUs than threads");
         for (int t = 0; t < N; t++)
             if (!CPU_ISSET(pus[t], allowed)) {
-                fprintf(stderr, "noisebench: --pus: PU %d is not allowed to this process\n", pus[t]);
+                fprintf(stderr, "noisebench: --pus: PU %d is not allowed to this process\n",
+                        pus[t]);
                 return 2;
             }
     } else if (pinned && place_env_placed()) { /* under placerun: the plan's PUs */
@@ -389,7 +405,8 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
             if (dup)
                 continue;
             ph = ph * 6364136223846793005ULL + 1442695040888963407ULL;
-            na[nnoise] = (noise_arg){pus[t], t0, nt_sync ? 0 : ((double)(ph >> 11) * 0x1.0p-53) * period};
+            na[nnoise] =
+                (noise_arg){pus[t], t0, nt_sync ? 0 : ((double)(ph >> 11) * 0x1.0p-53) * period};
             int prc = pthread_create(&nth[nnoise], &at, noise_thread, &na[nnoise]);
             if (prc) {
                 nt_stop = 1;
@@ -399,9 +416,11 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
                     kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
                 if (o->trace)
                     place_wfile_fini(wf);
-                fprintf(stderr, "noisebench: --noise-thread: cannot start a SCHED_FIFO thread (%s); "
+                fprintf(stderr,
+                        "noisebench: --noise-thread: cannot start a SCHED_FIFO thread (%s); "
                         "timer-driven noise needs the right to real-time priority (root or "
-                        "CAP_SYS_NICE)\n", strerror(prc));
+                        "CAP_SYS_NICE)\n",
+                        strerror(prc));
                 return 2;
             }
             nnoise++;
@@ -412,7 +431,8 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
     pthread_barrier_init(&bar, NULL, (unsigned)N);
     pthread_t th[256];
     int started = 0, prc = 0;
-    while (started < N && !(prc = pthread_create(&th[started], NULL, thread, (void *)(long)started)))
+    while (started < N &&
+           !(prc = pthread_create(&th[started], NULL, thread, (void *)(long)started)))
         started++;
     gate_set(started == N ? 1 : -1);
     for (int t = 0; t < started; t++)
@@ -425,9 +445,10 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
             kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
         if (o->trace)
             place_wfile_fini(wf);
-        fprintf(stderr, "noisebench: --threads %d: thread %d of %d cannot start (%s); expected "
-                "room for %d threads (ulimit -v, -u and the memory limit)\n", N, started, N,
-                strerror(prc), N);
+        fprintf(stderr,
+                "noisebench: --threads %d: thread %d of %d cannot start (%s); expected "
+                "room for %d threads (ulimit -v, -u and the memory limit)\n",
+                N, started, N, strerror(prc), N);
         return 2;
     }
     *load_ok = *load_ok && place_sysload_read(l1, &e) == 0;
@@ -461,18 +482,21 @@ static void report_models(json_t *o, const place_step_stats *st, const double *t
     predicted all;
     place_step_noise sn;
     if (k >= 2 && predict(t, k, &all, &sn) == 0) {
-        json_object_set_new(o, "step_noise", json_pack(
-            "{s:f,s:f,s:f,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:f,s:f,s:b}", "ref_us", sn.ref_us,
-            "threshold_us", sn.threshold_us, "hit_probability", sn.p, "pair_hit_probability",
-            num(sn.p2), "hit_mean_us", sn.hit_mean_us, "coincidence_observed", num(sn.co.observed),
-            "coincidence_chance", num(sn.co.expected), "coincidence_excess", num(sn.co.excess),
-            "coincidence_kappa", num(sn.co.kappa), "length_correlation", num(sn.co.len_corr),
-            "mixture_q_g", sn.q_g, "mixture_q_l", sn.q_l, "mixture_fits", sn.mixture_ok));
+        json_object_set_new(o, "step_noise",
+                            json_pack("{s:f,s:f,s:f,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:f,s:f,s:b}",
+                                      "ref_us", sn.ref_us, "threshold_us", sn.threshold_us,
+                                      "hit_probability", sn.p, "pair_hit_probability", num(sn.p2),
+                                      "hit_mean_us", sn.hit_mean_us, "coincidence_observed",
+                                      num(sn.co.observed), "coincidence_chance",
+                                      num(sn.co.expected), "coincidence_excess", num(sn.co.excess),
+                                      "coincidence_kappa", num(sn.co.kappa), "length_correlation",
+                                      num(sn.co.len_corr), "mixture_q_g", sn.q_g, "mixture_q_l",
+                                      sn.q_l, "mixture_fits", sn.mixture_ok));
         json_object_set_new(o, "measured_excess_us", json_real(sn.excess_us));
-        json_object_set_new(o, "fitted_excess_us", json_pack("{s:o,s:o,s:o,s:o}", "b_hit_probability",
-                                                             num(all.b_hit), "poisson", num(all.poisson),
-                                                             "c_empirical", num(all.c_empirical),
-                                                             "mixture", num(all.mixture)));
+        json_object_set_new(o, "fitted_excess_us",
+                            json_pack("{s:o,s:o,s:o,s:o}", "b_hit_probability", num(all.b_hit),
+                                      "poisson", num(all.poisson), "c_empirical",
+                                      num(all.c_empirical), "mixture", num(all.mixture)));
     }
     /* half/half: fit on the first half, predict the second */
     if (N >= 2 && k >= 200) {
@@ -482,13 +506,15 @@ static void report_models(json_t *o, const place_step_stats *st, const double *t
         if (predict(t, h, &pa, NULL) == 0 &&
             place_step_noise_analyze(t + (size_t)h * N, k - h, N, &sb, NULL, NULL, &e) == 0) {
             double m = sb.excess_us;
-            json_object_set_new(o, "halves", json_pack(
-                "{s:i,s:f,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o}}", "steps_each", h,
-                "measured_excess_second_us", m, "predicted_excess_us", "b_hit_probability",
-                num(pa.b_hit), "poisson", num(pa.poisson), "c_empirical", num(pa.c_empirical),
-                "mixture", num(pa.mixture), "ratio_predicted_measured", "b_hit_probability",
-                num(pa.b_hit / m), "poisson", num(pa.poisson / m), "c_empirical",
-                num(pa.c_empirical / m), "mixture", num(pa.mixture / m)));
+            json_object_set_new(
+                o, "halves",
+                json_pack("{s:i,s:f,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o}}", "steps_each", h,
+                          "measured_excess_second_us", m, "predicted_excess_us",
+                          "b_hit_probability", num(pa.b_hit), "poisson", num(pa.poisson),
+                          "c_empirical", num(pa.c_empirical), "mixture", num(pa.mixture),
+                          "ratio_predicted_measured", "b_hit_probability", num(pa.b_hit / m),
+                          "poisson", num(pa.poisson / m), "c_empirical", num(pa.c_empirical / m),
+                          "mixture", num(pa.mixture / m)));
         }
     }
 }
@@ -513,13 +539,14 @@ static void report(const nbopts *o, int ring, int load_ok, const place_sysload_s
     memcpy(x, t, sizeof(double) * (size_t)k * (size_t)N);
     double model_c = place_model_empirical_slowdown(x, k * N, N);
     free(x);
-    json_t *rep = json_pack("{s:i,s:i,s:f,s:s,s:s,s:b,s:f,s:f,s:f,s:f,s:f,s:f}", "threads", N, "steps", S,
-                          "work_us", W, "work", "fixed: calibrated floating-point chain", "inject",
-                          o->inject, "pinned", pinned, "mean_max_us", st.mean_max_us, "mean_mean_us",
-                          st.mean_mean_us, "measured_slowdown", st.slowdown, "max_p99_us",
-                          st.max_p99_us, "mean_wait_us", st.mean_wait_us, "model_c_empirical", model_c);
+    json_t *rep =
+        json_pack("{s:i,s:i,s:f,s:s,s:s,s:b,s:f,s:f,s:f,s:f,s:f,s:f}", "threads", N, "steps", S,
+                  "work_us", W, "work", "fixed: calibrated floating-point chain", "inject",
+                  o->inject, "pinned", pinned, "mean_max_us", st.mean_max_us, "mean_mean_us",
+                  st.mean_mean_us, "measured_slowdown", st.slowdown, "max_p99_us", st.max_p99_us,
+                  "mean_wait_us", st.mean_wait_us, "model_c_empirical", model_c);
     json_object_set_new(rep, "fwq_iterations", json_integer(iters));
-    {   /* the metrics beside the slowdown, in the recorder's names */
+    { /* the metrics beside the slowdown, in the recorder's names */
         const char *k[PLACE_STEP_METRICS];
         double v[PLACE_STEP_METRICS];
         int nm = place_step_stats_metrics(&st, k, v, PLACE_STEP_METRICS);
@@ -528,26 +555,30 @@ static void report(const nbopts *o, int ring, int load_ok, const place_sysload_s
         json_object_set_new(rep, "ref_rule", json_string(PLACE_STEP_REF_RULE));
     }
     if (nt_freq > 0)
-        json_object_set_new(rep, "noise_thread", json_pack("{s:f,s:f,s:s,s:f,s:s}", "freq_hz", nt_freq,
-                                                         "len_us", nt_len, "phase", nt_sync ? "sync" : "unsync",
-                                                         "fraction", nt_freq * nt_len * 1e-6,
-                                                         "policy", "SCHED_FIFO"));
+        json_object_set_new(rep, "noise_thread",
+                            json_pack("{s:f,s:f,s:s,s:f,s:s}", "freq_hz", nt_freq, "len_us", nt_len,
+                                      "phase", nt_sync ? "sync" : "unsync", "fraction",
+                                      nt_freq * nt_len * 1e-6, "policy", "SCHED_FIFO"));
     if (o->corun)
-        json_object_set_new(rep, "corunner", json_pack("{s:f,s:i}", "fraction", o->cfrac, "pu", o->cpu_c));
+        json_object_set_new(rep, "corunner",
+                            json_pack("{s:f,s:i}", "fraction", o->cfrac, "pu", o->cpu_c));
     if (load_ok) {
         place_sysload ld;
         place_sysload_between(l0, l1, &ld);
-        json_object_set_new(rep, "machine_load", json_pack("{s:o,s:o,s:f}", "other_cpus",
-                                                         num(ld.other_cpus), "steal_fraction",
-                                                         num(ld.steal_fraction), "elapsed_s", ld.elapsed_s));
+        json_object_set_new(rep, "machine_load",
+                            json_pack("{s:o,s:o,s:f}", "other_cpus", num(ld.other_cpus),
+                                      "steal_fraction", num(ld.steal_fraction), "elapsed_s",
+                                      ld.elapsed_s));
     } else {
         json_object_set_new(rep, "machine_load", json_string("unavailable"));
     }
     report_models(rep, &st, t, k);
-    json_object_set_new(rep, "migrations", st.migrations == PLACE_UNAVAILABLE
-                                             ? json_string("unavailable") : json_integer(st.migrations));
-    json_object_set_new(rep, "switches", st.switches == PLACE_UNAVAILABLE
-                                           ? json_string("unavailable") : json_integer(st.switches));
+    json_object_set_new(rep, "migrations",
+                        st.migrations == PLACE_UNAVAILABLE ? json_string("unavailable")
+                                                           : json_integer(st.migrations));
+    json_object_set_new(rep, "switches",
+                        st.switches == PLACE_UNAVAILABLE ? json_string("unavailable")
+                                                         : json_integer(st.switches));
     json_dumpf(rep, stdout, JSON_COMPACT);
     putchar('\n');
     json_decref(rep);

@@ -169,7 +169,8 @@ static int check_gpus(int rank, const char *gpus, const int *planned, int nplann
             for (int k = 0; k < ns; k++) {
                 const char *sv = seen[k];
                 size_t ls = strlen(sv), lw = strlen(want[i]);
-                if (ls >= lw - 5 && !strcmp(sv + (ls > lw ? ls - lw : 0), want[i] + (lw > ls ? lw - ls : 0)))
+                if (ls >= lw - 5 &&
+                    !strcmp(sv + (ls > lw ? ls - lw : 0), want[i] + (lw > ls ? lw - ls : 0)))
                     at = k;
             }
             ok = ok && at == i;
@@ -198,13 +199,17 @@ static int check_gpus(int rank, const char *gpus, const int *planned, int nplann
                     snprintf(dpath, sizeof dpath, "/sys/devices/system/node/node%d/distance",
                              planned[0] >= 0 ? numa_of_cpu(planned[0]) : 0);
                     read_line(dpath, row, sizeof row);
-                    snprintf(dist, sizeof dist, "not local to the threads' PUs (GPU NUMA %s; "
-                             "distances from the first thread's node: %s)", numa, *row ? row : "?");
+                    snprintf(dist, sizeof dist,
+                             "not local to the threads' PUs (GPU NUMA %s; "
+                             "distances from the first thread's node: %s)",
+                             numa, *row ? row : "?");
                 }
             }
         }
         printf("rank %d gpu %d: %s, %s, NUMA %s, %s: %s\n", rank, i, want[i], how, numa, dist,
-               ok ? "ok" : present ? "MISMATCH" : "MISMATCH (no such PCI device)");
+               ok        ? "ok"
+               : present ? "MISMATCH"
+                         : "MISMATCH (no such PCI device)");
         bad += !ok;
     }
     return bad;
@@ -249,7 +254,7 @@ int main(void)
     const char *pus = getenv("PLACE_THREAD_PUS"), *rank_s = getenv("PLACE_RANK");
     if (!pus || !rank_s) {
         fprintf(stderr, "placecheck: PLACE_THREAD_PUS and PLACE_RANK are not set; run it as "
-                "placerun --check\n");
+                        "placerun --check\n");
         return 2;
     }
     int planned[1024], nplanned = 0, rank;
@@ -286,25 +291,29 @@ int main(void)
         }
         long moved = migrations(tid) - m0;
         int want = t < nplanned ? planned[t] : -1;
-        int ok = want >= 0 && CPU_COUNT(&cs) == 1 && CPU_ISSET(want, &cs) && CPU_COUNT(&seen) == 1 &&
-                 CPU_ISSET(want, &seen) && moved == 0;
+        int ok = want >= 0 && CPU_COUNT(&cs) == 1 && CPU_ISSET(want, &cs) &&
+                 CPU_COUNT(&seen) == 1 && CPU_ISSET(want, &seen) && moved == 0;
         char m[128], s[128];
         mask_list(&cs, m, sizeof m);
         mask_list(&seen, s, sizeof s);
         if (t < 1024)
-            snprintf(lines[t], sizeof lines[t], "rank %d thread %d: planned PU %d, mask %s, ran on %s, "
-                     "migrations %ld: %s", rank, t, want, m, s, moved, ok ? "ok" : "MISMATCH");
+            snprintf(lines[t], sizeof lines[t],
+                     "rank %d thread %d: planned PU %d, mask %s, ran on %s, "
+                     "migrations %ld: %s",
+                     rank, t, want, m, s, moved, ok ? "ok" : "MISMATCH");
         bad += !ok;
     }
     for (int t = 0; t < nthreads && t < 1024; t++)
         printf("%s\n", lines[t]);
     if (nthreads != nplanned) {
-        printf("rank %d: %d threads started, the plan has %d: MISMATCH\n", rank, nthreads, nplanned);
+        printf("rank %d: %d threads started, the plan has %d: MISMATCH\n", rank, nthreads,
+               nplanned);
         bad++;
     }
     const char *gpus = getenv("PLACE_GPUS");
     if (gpus && *gpus)
         bad += check_gpus(rank, gpus, planned, nplanned);
-    printf("rank %d: %s (%d threads checked)\n", rank, bad ? "placement differs from the plan" : "placement as planned", nthreads);
+    printf("rank %d: %s (%d threads checked)\n", rank,
+           bad ? "placement differs from the plan" : "placement as planned", nthreads);
     return bad ? 1 : 0;
 }

@@ -34,49 +34,51 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: placemodel (--exp MEAN_US | --detour P:LEN_US | --poisson RATE_HZ:LEN_US |\n"
-          "                   --jitter FILE.json) [--work US] [--lengths fixed|exp] [--trials T]\n"
-          "                  [--seed S] [--max-n N] [--cap-us US] [--boot B] [--format text|json|csv]\n"
-          "Prints the expected barrier-step slowdown of N threads, N = 1, 2, 4, ... up to\n"
-          "--max-n (default 1000000), by closed form and by Monte Carlo (95% interval).\n"
-          "  --exp MEAN_US     (a) each thread, each step, an exponential delay of this mean\n"
-          "  --detour P:LEN_US (b) the hit-probability model: at most one detour of LEN_US per\n"
-          "                        step, with probability P (the chance of a hit, not the cost\n"
-          "                        of noise that arrives in time)\n"
-          "  --poisson RATE_HZ:LEN_US  detours arriving at RATE_HZ while a thread works --work\n"
-          "                        us, of length LEN_US (--lengths fixed, the default) or of\n"
-          "                        exponential lengths of that mean (--lengths exp)\n"
-          "  --jitter FILE     (c) the per-quantum times measured by placerun --jitter -o FILE\n"
-          "                        (all threads' samples pooled), and the Poisson model with\n"
-          "                        the measured rate and detour lengths, as measured and with a\n"
-          "                        generalized Pareto tail up to --cap-us (default 10000), with\n"
-          "                        its band: parametric (xi at its 95% ends) and bootstrap\n"
-          "                        (--boot resamples, default 40; 0: none); --work defaults to\n"
-          "                        the probe's quantum\n"
-          "  --periodic F:LEN  periodic noise: LEN_US every 1/F s on each CPU, computed exactly\n"
-          "                        (--phase-group G: G threads share one phase, aligned ticks)\n"
-          "  --work US         work per step per thread (default 100 us)\n"
-          "  --trials T        Monte Carlo steps per N (default 20000; fewer where one step of\n"
-          "                        N threads draws many numbers, said in the output; none, and\n"
-          "                        'skipped', where not even 10 steps fit in 4e8 draws)\n"
-          "Simulation (--simulate): N = 1, 2, 4, ... ranks (--max-n, default 1048576) of\n"
-          "--threads T threads run --steps S (default 100) bulk-synchronous steps through a\n"
-          "modelled collective; noise from --exp, --poisson (--shared F: the fraction of\n"
-          "detours that hit every thread of a rank), --jitter FILE (measured rate and lengths,\n"
-          "shared as the chance-corrected coincidence) or --trace FILE.csv (steps recorded by\n"
-          "noisebench --trace, each rank replaying whole rows: the node's own correlation;\n"
-          "beyond as many ranks as the trace has steps a replay saturates, said per row)\n"
-          "  --tail gpd        with --jitter: the detour lengths with a fitted GPD tail up to\n"
-          "                        --cap-us (default: the measured lengths only)\n"
-          "  --sync S          barrier (dissemination, default), allreduce (binomial tree),\n"
-          "                        halo (6 neighbours on a 3D torus) or none\n"
-          "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n"
-          "  --noise-in-collective   with --poisson or --jitter: the detours also hit the\n"
-          "                        thread handling the collective's messages (each o stretched\n"
-          "                        by detours that arrive first or during it; a late message\n"
-          "                        delays every rank it is forwarded to)\n"
-          "  --max-seconds S   refuse a simulation estimated (from a small timed run) to take\n"
-          "                        longer than S seconds (default 600)\n", f);
+    fputs(
+        "usage: placemodel (--exp MEAN_US | --detour P:LEN_US | --poisson RATE_HZ:LEN_US |\n"
+        "                   --jitter FILE.json) [--work US] [--lengths fixed|exp] [--trials T]\n"
+        "                  [--seed S] [--max-n N] [--cap-us US] [--boot B] [--format text|json|csv]\n"
+        "Prints the expected barrier-step slowdown of N threads, N = 1, 2, 4, ... up to\n"
+        "--max-n (default 1000000), by closed form and by Monte Carlo (95% interval).\n"
+        "  --exp MEAN_US     (a) each thread, each step, an exponential delay of this mean\n"
+        "  --detour P:LEN_US (b) the hit-probability model: at most one detour of LEN_US per\n"
+        "                        step, with probability P (the chance of a hit, not the cost\n"
+        "                        of noise that arrives in time)\n"
+        "  --poisson RATE_HZ:LEN_US  detours arriving at RATE_HZ while a thread works --work\n"
+        "                        us, of length LEN_US (--lengths fixed, the default) or of\n"
+        "                        exponential lengths of that mean (--lengths exp)\n"
+        "  --jitter FILE     (c) the per-quantum times measured by placerun --jitter -o FILE\n"
+        "                        (all threads' samples pooled), and the Poisson model with\n"
+        "                        the measured rate and detour lengths, as measured and with a\n"
+        "                        generalized Pareto tail up to --cap-us (default 10000), with\n"
+        "                        its band: parametric (xi at its 95% ends) and bootstrap\n"
+        "                        (--boot resamples, default 40; 0: none); --work defaults to\n"
+        "                        the probe's quantum\n"
+        "  --periodic F:LEN  periodic noise: LEN_US every 1/F s on each CPU, computed exactly\n"
+        "                        (--phase-group G: G threads share one phase, aligned ticks)\n"
+        "  --work US         work per step per thread (default 100 us)\n"
+        "  --trials T        Monte Carlo steps per N (default 20000; fewer where one step of\n"
+        "                        N threads draws many numbers, said in the output; none, and\n"
+        "                        'skipped', where not even 10 steps fit in 4e8 draws)\n"
+        "Simulation (--simulate): N = 1, 2, 4, ... ranks (--max-n, default 1048576) of\n"
+        "--threads T threads run --steps S (default 100) bulk-synchronous steps through a\n"
+        "modelled collective; noise from --exp, --poisson (--shared F: the fraction of\n"
+        "detours that hit every thread of a rank), --jitter FILE (measured rate and lengths,\n"
+        "shared as the chance-corrected coincidence) or --trace FILE.csv (steps recorded by\n"
+        "noisebench --trace, each rank replaying whole rows: the node's own correlation;\n"
+        "beyond as many ranks as the trace has steps a replay saturates, said per row)\n"
+        "  --tail gpd        with --jitter: the detour lengths with a fitted GPD tail up to\n"
+        "                        --cap-us (default: the measured lengths only)\n"
+        "  --sync S          barrier (dissemination, default), allreduce (binomial tree),\n"
+        "                        halo (6 neighbours on a 3D torus) or none\n"
+        "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n"
+        "  --noise-in-collective   with --poisson or --jitter: the detours also hit the\n"
+        "                        thread handling the collective's messages (each o stretched\n"
+        "                        by detours that arrive first or during it; a late message\n"
+        "                        delays every rank it is forwarded to)\n"
+        "  --max-seconds S   refuse a simulation estimated (from a small timed run) to take\n"
+        "                        longer than S seconds (default 600)\n",
+        f);
 }
 
 /* One JSON document on stdout, then freed. */
@@ -99,7 +101,8 @@ static double *load_jitter(const char *path, int *m, char *err, size_t n)
     json_error_t je;
     json_t *o = json_load_file(path, 0, &je);
     if (!o) {
-        snprintf(err, n, "--jitter '%.120s': %.120s; expected a file from placerun --jitter -o", path, je.text);
+        snprintf(err, n, "--jitter '%.120s': %.120s; expected a file from placerun --jitter -o",
+                 path, je.text);
         return NULL;
     }
     json_t *th = json_object_get(o, "threads");
@@ -108,8 +111,10 @@ static double *load_jitter(const char *path, int *m, char *err, size_t n)
     json_t *t;
     json_array_foreach(th, i, t) total += json_array_size(json_object_get(t, "quantum_sample_us"));
     if (!schema || strcmp(schema, "place-jitter/1") || total == 0) {
-        snprintf(err, n, "--jitter '%.200s': no place-jitter/1 quantum samples (run the probe in "
-                 "fwq mode)", path);
+        snprintf(err, n,
+                 "--jitter '%.200s': no place-jitter/1 quantum samples (run the probe in "
+                 "fwq mode)",
+                 path);
         json_decref(o);
         return NULL;
     }
@@ -120,15 +125,18 @@ static double *load_jitter(const char *path, int *m, char *err, size_t n)
         return NULL;
     }
     *m = 0;
-    json_array_foreach(th, i, t) {
+    json_array_foreach(th, i, t)
+    {
         size_t k;
         json_t *v;
-        json_array_foreach(json_object_get(t, "quantum_sample_us"), k, v) {
+        json_array_foreach(json_object_get(t, "quantum_sample_us"), k, v)
+        {
             double s = json_is_number(v) ? json_number_value(v) : NAN;
             if (!(s > 0 && isfinite(s))) { /* a step time is positive and finite */
-                snprintf(err, n, "--jitter '%.200s': thread %zu sample %zu is %s; expected "
-                         "quantum times in us, each a positive number", path, i, k,
-                         json_is_number(v) ? "not positive" : "not a number");
+                snprintf(err, n,
+                         "--jitter '%.200s': thread %zu sample %zu is %s; expected "
+                         "quantum times in us, each a positive number",
+                         path, i, k, json_is_number(v) ? "not positive" : "not a number");
                 free(x);
                 json_decref(o);
                 return NULL;
@@ -152,11 +160,13 @@ static double *json_lengths(json_t *a, const char *path, size_t thread, const ch
         snprintf(err, errn, "--jitter '%.200s': out of memory for %zu lengths", path, len);
         return NULL;
     }
-    json_array_foreach(a, k, v) {
+    json_array_foreach(a, k, v)
+    {
         double d = json_number_value(v);
         if (!(json_is_number(v) && d > 0 && isfinite(d))) {
-            snprintf(err, errn, "--jitter '%.200s': thread %zu %s %zu is not a positive number of us",
-                     path, thread, key, k);
+            snprintf(err, errn,
+                     "--jitter '%.200s': thread %zu %s %zu is not a positive number of us", path,
+                     thread, key, k);
             free(x);
             return NULL;
         }
@@ -187,24 +197,28 @@ static int load_detours(const char *path, place_detour_pool *pool, double *rate,
     int rc = k ? 0 : -1, old = 0;
     if (!k)
         snprintf(err, n, "--jitter '%.200s': out of memory", path);
-    json_array_foreach(th, i, t) {
+    json_array_foreach(th, i, t)
+    {
         if (rc)
             break;
         double r = json_number_value(json_object_get(t, "detour_rate_hz"));
         double q = json_number_value(json_object_get(t, "baseline_us"));
         json_t *cnt = json_object_get(t, "detours");
         if (!(r >= 0 && isfinite(r) && q > 0 && isfinite(q))) {
-            snprintf(err, n, "--jitter '%.200s': thread %zu has no valid detour_rate_hz and "
-                     "baseline_us; expected numbers from placerun --jitter -o", path, i);
+            snprintf(err, n,
+                     "--jitter '%.200s': thread %zu has no valid detour_rate_hz and "
+                     "baseline_us; expected numbers from placerun --jitter -o",
+                     path, i);
             rc = -1;
             break;
         }
         *rate += r;
         *quantum += q;
-        double *s = json_lengths(json_object_get(t, "detour_us"), path, i, "detour", &k[i].nsample,
-                                 err, n);
+        double *s =
+            json_lengths(json_object_get(t, "detour_us"), path, i, "detour", &k[i].nsample, err, n);
         double *big = s ? json_lengths(json_object_get(t, "detour_largest_us"), path, i,
-                                       "largest detour", &k[i].nlargest, err, n) : NULL;
+                                       "largest detour", &k[i].nlargest, err, n)
+                        : NULL;
         k[i].sample = s, k[i].largest = big;
         if (!s || !big) {
             rc = -1;
@@ -212,9 +226,10 @@ static int load_detours(const char *path, place_detour_pool *pool, double *rate,
         }
         k[i].count = k[i].nsample;
         if (cnt && !(json_is_integer(cnt) && json_integer_value(cnt) >= k[i].nsample)) {
-            snprintf(err, n, "--jitter '%.200s': thread %zu counts %s detours and keeps %d; "
-                     "expected a whole count of at least the lengths kept", path, i,
-                     json_is_integer(cnt) ? "fewer" : "no whole number of", k[i].nsample);
+            snprintf(err, n,
+                     "--jitter '%.200s': thread %zu counts %s detours and keeps %d; "
+                     "expected a whole count of at least the lengths kept",
+                     path, i, json_is_integer(cnt) ? "fewer" : "no whole number of", k[i].nsample);
             rc = -1;
             break;
         }
@@ -226,9 +241,11 @@ static int load_detours(const char *path, place_detour_pool *pool, double *rate,
         }
     }
     if (!rc && old)
-        fprintf(stderr, "placemodel: note: --jitter '%s' keeps only part of its detours and not "
+        fprintf(stderr,
+                "placemodel: note: --jitter '%s' keeps only part of its detours and not "
                 "the largest (written by an older placerun); the lengths kept are taken as all "
-                "there were, so the tail misses the longest\n", path);
+                "there were, so the tail misses the longest\n",
+                path);
     place_error e;
     if (!rc && place_detour_pool_build(k, (int)nt, 1, pool, &e) < 0) {
         snprintf(err, n, "--jitter '%.150s': %.150s", path, e.msg);
@@ -295,14 +312,22 @@ static int poisson_gpd_why(const place_detour_pool *p, double rate, double w, do
     double *x = tail_lengths(p, &m);
     if (!x)
         return -1;
-    place_lengths L = {.kind = PLACE_LEN_GPD_TAIL, .x = x, .m = m, .u = f.u, .xi = f.xi,
-                       .sigma = f.sigma, .cap_us = cap, .tail_frac = (double)f.n / (double)p->count};
+    place_lengths L = {.kind = PLACE_LEN_GPD_TAIL,
+                       .x = x,
+                       .m = m,
+                       .u = f.u,
+                       .xi = f.xi,
+                       .sigma = f.sigma,
+                       .cap_us = cap,
+                       .tail_frac = (double)f.n / (double)p->count};
     place_delay_dist d;
     place_error e;
     if (place_poisson_delay(&L, rate * w * 1e-6, &d, &e) < 0) {
         if (why)
-            snprintf(why, whyn, "the tail fitted above %.1f us (xi %.3f) gives no delay "
-                     "distribution: %.240s", f.u, f.xi, e.msg);
+            snprintf(why, whyn,
+                     "the tail fitted above %.1f us (xi %.3f) gives no delay "
+                     "distribution: %.240s",
+                     f.u, f.xi, e.msg);
         free(x);
         return -1;
     }
@@ -326,8 +351,10 @@ static double *load_trace(const char *path, int *rows, int *cols, char *err, siz
 {
     FILE *f = fopen(path, "re");
     if (!f) {
-        snprintf(err, n, "--trace '%.200s': cannot open it; expected a step CSV from noisebench "
-                 "--trace", path);
+        snprintf(err, n,
+                 "--trace '%.200s': cannot open it; expected a step CSV from noisebench "
+                 "--trace",
+                 path);
         return NULL;
     }
     char line[65536];
@@ -340,15 +367,18 @@ static double *load_trace(const char *path, int *rows, int *cols, char *err, siz
         if (line[0] == '#')
             continue;
         if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(err, n, "--trace '%.200s' line %ld: longer than %zu bytes", path, lineno, sizeof line);
+            snprintf(err, n, "--trace '%.200s' line %ld: longer than %zu bytes", path, lineno,
+                     sizeof line);
             goto bad;
         }
         line[strcspn(line, "\r\n")] = '\0';
         if (!header) {
             static const char hdr[] = "step,max_us,mean_us,migrations,switches,t0_us";
             if (strncmp(line, hdr, sizeof hdr - 1)) {
-                snprintf(err, n, "--trace '%.200s': no header 'step,max_us,mean_us,migrations,"
-                         "switches,t0_us,...'; expected a step CSV from noisebench --trace", path);
+                snprintf(err, n,
+                         "--trace '%.200s': no header 'step,max_us,mean_us,migrations,"
+                         "switches,t0_us,...'; expected a step CSV from noisebench --trace",
+                         path);
                 goto bad;
             }
             for (char *c = line; *c; c++)
@@ -375,8 +405,10 @@ static double *load_trace(const char *path, int *rows, int *cols, char *err, siz
                 char *e2;
                 double v = strtod(p, &e2);
                 if (e2 == p || *e2 || !(v > 0 && isfinite(v))) {
-                    snprintf(err, n, "--trace '%.200s' line %ld column %d: '%.20s' is not a positive "
-                             "time in us", path, lineno, k + 1, p);
+                    snprintf(err, n,
+                             "--trace '%.200s' line %ld column %d: '%.20s' is not a positive "
+                             "time in us",
+                             path, lineno, k + 1, p);
                     goto bad;
                 }
                 x[(size_t)*rows * *cols + (k - first)] = v;
@@ -392,7 +424,8 @@ static double *load_trace(const char *path, int *rows, int *cols, char *err, siz
     }
     fclose(f);
     if (!header || *rows < 1 || *cols < 1) {
-        snprintf(err, n, "--trace '%.200s': no steps; expected a step CSV from noisebench --trace", path);
+        snprintf(err, n, "--trace '%.200s': no steps; expected a step CSV from noisebench --trace",
+                 path);
         free(x);
         return NULL;
     }
@@ -471,28 +504,33 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
     double est = simulate_estimate(nz, so, maxn, seed);
     if (est > so->max_seconds) {
         char msg[400];
-        snprintf(msg, sizeof msg, "--simulate: about %.0f s for %d steps of up to %.0f ranks "
+        snprintf(msg, sizeof msg,
+                 "--simulate: about %.0f s for %d steps of up to %.0f ranks "
                  "(timed on a small run); expected at most --max-seconds %.0f: give a larger "
-                 "--max-seconds to run it, or fewer --steps or a smaller --max-n", est, so->steps,
-                 maxn, so->max_seconds);
+                 "--max-seconds to run it, or fewer --steps or a smaller --max-n",
+                 est, so->steps, maxn, so->max_seconds);
         place_delay_dist_fini(&pd);
         free(col);
         return fail(msg);
     }
     if (text) {
-        printf("# simulation: %s; %d thread%s per rank, %s, latency %g us, overhead %g us, %d steps "
-               "per N (95%% interval from 10 batch means)\n", source, T, T > 1 ? "s" : "",
-               syncs[so->sync], so->latency, so->overhead, so->steps);
-        printf("# noise in the collective: %s\n", nz->in_collective
-               ? "yes, the detours also hit the thread that handles its messages"
-               : "no, the collective costs its noise-free time after the slowest rank "
-                 "(--noise-in-collective puts the detours into it)");
-        printf("# slowdown = mean step / (one thread's mean step + the collective without noise); "
-               "closed form where exact (no latency or overhead, barrier or allreduce, independent threads)\n");
+        printf(
+            "# simulation: %s; %d thread%s per rank, %s, latency %g us, overhead %g us, %d steps "
+            "per N (95%% interval from 10 batch means)\n",
+            source, T, T > 1 ? "s" : "", syncs[so->sync], so->latency, so->overhead, so->steps);
+        printf("# noise in the collective: %s\n",
+               nz->in_collective
+                   ? "yes, the detours also hit the thread that handles its messages"
+                   : "no, the collective costs its noise-free time after the slowest rank "
+                     "(--noise-in-collective puts the detours into it)");
+        printf(
+            "# slowdown = mean step / (one thread's mean step + the collective without noise); "
+            "closed form where exact (no latency or overhead, barrier or allreduce, independent threads)\n");
         printf("%10s %10s %10s %12s %12s %12s %10s\n", "ranks", "slowdown", "ci95", "step_us",
                "sync0_us", "closed_form", "seconds");
     } else if (csv) {
-        printf("ranks,threads,slowdown,ci95,step_us,step_ci95_us,sync0_us,closed_form,seconds,saturated\n");
+        printf(
+            "ranks,threads,slowdown,ci95,step_us,step_ci95_us,sync0_us,closed_form,seconds,saturated\n");
     }
     json_t *rows = json_array();
     int rc = 0;
@@ -525,21 +563,23 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
          * N ranks, and its interval only the simulation's: no interval, and the curve stops */
         if (text && sat)
             printf("%10.0f %10.4f %10s %12.2f %12.2f %12s %10.2f  saturated at the longest "
-                   "recorded step\n", N, r.slowdown, "-", r.step_us, r.sync0_us, cf, secs);
+                   "recorded step\n",
+                   N, r.slowdown, "-", r.step_us, r.sync0_us, cf, secs);
         else if (text)
-            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f\n", N, r.slowdown, r.slowdown_ci95,
-                   r.step_us, r.sync0_us, cf, secs);
+            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f\n", N, r.slowdown,
+                   r.slowdown_ci95, r.step_us, r.sync0_us, cf, secs);
         if (csv && sat)
             printf("%.0f,%d,%.9g,,%.9g,,%.9g,%s,%.3f,%d\n", N, T, r.slowdown, r.step_us, r.sync0_us,
                    isfinite(closed) ? cf : "", secs, sat);
         else if (csv)
-            printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f,%d\n", N, T, r.slowdown, r.slowdown_ci95,
-                   r.step_us, r.ci95_us, r.sync0_us, isfinite(closed) ? cf : "", secs, sat);
-        json_t *row = json_pack("{s:f,s:i,s:f,s:o,s:f,s:o,s:f,s:f}", "ranks", N, "threads", T,
-                                "slowdown", r.slowdown, "ci95", sat ? json_null() : json_real(r.slowdown_ci95),
-                                "step_us", r.step_us, "step_ci95_us",
-                                sat ? json_null() : json_real(r.ci95_us), "sync0_us", r.sync0_us,
-                                "seconds", secs);
+            printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f,%d\n", N, T, r.slowdown,
+                   r.slowdown_ci95, r.step_us, r.ci95_us, r.sync0_us, isfinite(closed) ? cf : "",
+                   secs, sat);
+        json_t *row =
+            json_pack("{s:f,s:i,s:f,s:o,s:f,s:o,s:f,s:f}", "ranks", N, "threads", T, "slowdown",
+                      r.slowdown, "ci95", sat ? json_null() : json_real(r.slowdown_ci95), "step_us",
+                      r.step_us, "step_ci95_us", sat ? json_null() : json_real(r.ci95_us),
+                      "sync0_us", r.sync0_us, "seconds", secs);
         json_object_set_new(row, "closed_form", isfinite(closed) ? json_real(closed) : json_null());
         json_object_set_new(row, "saturated", json_boolean(sat));
         json_array_append_new(rows, row);
@@ -552,9 +592,10 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
                "stops there. A longer trace, or --jitter with its tail, goes further\n",
                nz->trace_rows);
     if (!rc && !strcmp(format, "json")) {
-        json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:f,s:f,s:i,s:o}", "schema", "place-simulation/1",
-                              "source", source, "threads", T, "sync", syncs[so->sync], "latency_us",
-                              so->latency, "overhead_us", so->overhead, "steps", so->steps, "rows", rows);
+        json_t *o =
+            json_pack("{s:s,s:s,s:i,s:s,s:f,s:f,s:i,s:o}", "schema", "place-simulation/1", "source",
+                      source, "threads", T, "sync", syncs[so->sync], "latency_us", so->latency,
+                      "overhead_us", so->overhead, "steps", so->steps, "rows", rows);
         json_object_set_new(o, "noise_in_collective", json_boolean(nz->in_collective));
         put_json(o);
     } else {
@@ -579,13 +620,15 @@ static int periodic_main(double w, double freq, double len, int group, const dou
         return fail(e.msg);
     place_lengths pl = {.kind = PLACE_LEN_FIXED, .len_us = len};
     place_delay_dist pd;
-    int have_po = freq * w * 1e-6 <= 500 && place_poisson_delay(&pl, freq * w * 1e-6, &pd, NULL) == 0;
+    int have_po =
+        freq * w * 1e-6 <= 500 && place_poisson_delay(&pl, freq * w * 1e-6, &pd, NULL) == 0;
     int text = !strcmp(format, "text"), csv = !strcmp(format, "csv");
     if (text) {
-        printf("# periodic noise: %g us every %g us (%g Hz, %.3g%% of a CPU) on %g us of work; %s\n",
-               len, 1e6 / freq, freq, 100 * len * freq * 1e-6, w,
-               group > 1 ? "phases shared by groups of threads (aligned ticks), groups independent"
-                         : "every CPU its own phase");
+        printf(
+            "# periodic noise: %g us every %g us (%g Hz, %.3g%% of a CPU) on %g us of work; %s\n",
+            len, 1e6 / freq, freq, 100 * len * freq * 1e-6, w,
+            group > 1 ? "phases shared by groups of threads (aligned ticks), groups independent"
+                      : "every CPU its own phase");
         if (group > 1)
             printf("# phase group: %d threads\n", group);
         printf("# slowdown = E[slowest of N] / one thread's pace alone (w / (1 - len / period));"
@@ -603,8 +646,8 @@ static int periodic_main(double w, double freq, double len, int group, const dou
             mc = place_model_periodic_monte_carlo(w, freq, len, group, Ns[i], trials,
                                                   seed + (uint64_t)i, &ci);
         else if (g * 10 <= 4e8)
-            mc = place_model_periodic_monte_carlo(w, freq, len, group, Ns[i], (int)fmax(10, 4e7 / g),
-                                                  seed + (uint64_t)i, &ci);
+            mc = place_model_periodic_monte_carlo(w, freq, len, group, Ns[i],
+                                                  (int)fmax(10, 4e7 / g), seed + (uint64_t)i, &ci);
         double p = have_po ? place_model_poisson_slowdown(&pd, w, Ns[i]) : NAN;
         if (text) {
             if (isfinite(mc))
@@ -618,7 +661,8 @@ static int periodic_main(double w, double freq, double len, int group, const dou
                 printf("%.0f,%.9g,,,%.9g\n", Ns[i], ex[i], p);
         }
         json_t *r = json_pack("{s:f,s:f}", "n", Ns[i], "exact", ex[i]);
-        json_object_set_new(r, "monte_carlo", isfinite(mc) ? json_real(mc) : json_string("skipped"));
+        json_object_set_new(r, "monte_carlo",
+                            isfinite(mc) ? json_real(mc) : json_string("skipped"));
         json_object_set_new(r, "ci95", isfinite(ci) ? json_real(ci) : json_string("skipped"));
         json_object_set_new(r, "poisson", isfinite(p) ? json_real(p) : json_string("unavailable"));
         json_array_append_new(rows, r);
@@ -677,9 +721,16 @@ static int parse_options(int argc, char **argv, mopts *o)
                                        {"format", required_argument, 0, 'f'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-    *o = (mopts){.w = 100, .maxn = 1e6, .cap = 10000, .trials = 20000, .boot = 40,
-                 .phase_group = 1, .seed = 1, .format = "text",
-                 .so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER, .max_seconds = 600}};
+    *o =
+        (mopts){.w = 100,
+                .maxn = 1e6,
+                .cap = 10000,
+                .trials = 20000,
+                .boot = 40,
+                .phase_group = 1,
+                .seed = 1,
+                .format = "text",
+                .so = {.threads = 1, .steps = 100, .sync = PLACE_SYNC_BARRIER, .max_seconds = 600}};
     place_error e;
     opterr = 0;
     int c;
@@ -725,24 +776,47 @@ static int parse_options(int argc, char **argv, mopts *o)
                             "would never work); expected LEN_US below 1e6 / FREQ_HZ");
             break;
         }
-        case 'g': rc = place_parse_int("--phase-group", optarg, 1, 1 << 30, &o->phase_group, &e); break;
+        case 'g':
+            rc = place_parse_int("--phase-group", optarg, 1, 1 << 30, &o->phase_group, &e);
+            break;
         case 'L':
             if (strcmp(optarg, "fixed") && strcmp(optarg, "exp"))
                 return fail("--lengths: expected fixed or exp");
             o->exp_lengths = !strcmp(optarg, "exp");
             break;
-        case 'j': o->kind = 'c'; o->jitter = optarg; break;
-        case 'w': rc = place_parse_double("--work", optarg, 0, 1e12, &o->w, &e); o->work_given = 1; break;
+        case 'j':
+            o->kind = 'c';
+            o->jitter = optarg;
+            break;
+        case 'w':
+            rc = place_parse_double("--work", optarg, 0, 1e12, &o->w, &e);
+            o->work_given = 1;
+            break;
         case 't': rc = place_parse_int("--trials", optarg, 10, 100000000, &o->trials, &e); break;
         case 's': rc = place_parse_i64("--seed", optarg, 0, INT64_MAX, &o->seed, &e); break;
-        case 'n': rc = place_parse_double("--max-n", optarg, 1, 1e9, &o->maxn, &e); o->maxn_given = 1; break;
+        case 'n':
+            rc = place_parse_double("--max-n", optarg, 1, 1e9, &o->maxn, &e);
+            o->maxn_given = 1;
+            break;
         case 'X': o->simulate = 1; break;
-        case 'r': o->kind = 't'; o->trace = optarg; break;
-        case 'T': rc = place_parse_int("--threads", optarg, 1, 4096, &o->so.threads, &e); o->so.threads_given = 1; break;
-        case 'l': rc = place_parse_double("--latency-us", optarg, 0, 1e9, &o->so.latency, &e); break;
-        case 'o': rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &o->so.overhead, &e); break;
+        case 'r':
+            o->kind = 't';
+            o->trace = optarg;
+            break;
+        case 'T':
+            rc = place_parse_int("--threads", optarg, 1, 4096, &o->so.threads, &e);
+            o->so.threads_given = 1;
+            break;
+        case 'l':
+            rc = place_parse_double("--latency-us", optarg, 0, 1e9, &o->so.latency, &e);
+            break;
+        case 'o':
+            rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &o->so.overhead, &e);
+            break;
         case 'k': rc = place_parse_int("--steps", optarg, 10, 100000000, &o->so.steps, &e); break;
-        case 'M': rc = place_parse_double("--max-seconds", optarg, 1, 1e7, &o->so.max_seconds, &e); break;
+        case 'M':
+            rc = place_parse_double("--max-seconds", optarg, 1, 1e7, &o->so.max_seconds, &e);
+            break;
         case 'F': rc = place_parse_double("--shared", optarg, 0, 1, &o->so.shared, &e); break;
         case 'G':
             if (strcmp(optarg, "measured") && strcmp(optarg, "gpd"))
@@ -768,8 +842,14 @@ static int parse_options(int argc, char **argv, mopts *o)
             o->format = optarg;
             break;
         case 'h': usage(stdout); return 0;
-        case ':': fprintf(stderr, "placemodel: %s needs a value; see placemodel --help\n", argv[optind - 1]); return 2;
-        default: fprintf(stderr, "placemodel: '%s': unknown option; see placemodel --help\n", argv[optind - 1]); return 2;
+        case ':':
+            fprintf(stderr, "placemodel: %s needs a value; see placemodel --help\n",
+                    argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "placemodel: '%s': unknown option; see placemodel --help\n",
+                    argv[optind - 1]);
+            return 2;
         }
         if (rc)
             return fail(e.msg);
@@ -814,10 +894,12 @@ static int simulate_mode(mopts *o)
         nz.kind = PLACE_SIMN_POISSON;
         nz.rate_hz = o->rate;
         nz.shared = o->so.shared;
-        nz.len = (place_lengths){.kind = o->exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = o->L};
-        snprintf(src, sizeof src, "Poisson detours, %g per second of %s %g us, %g shared by a rank's "
-                 "threads, on %g us of work", o->rate, o->exp_lengths ? "exponential" : "fixed", o->L,
-                 o->so.shared, o->w);
+        nz.len = (place_lengths){.kind = o->exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED,
+                                 .len_us = o->L};
+        snprintf(src, sizeof src,
+                 "Poisson detours, %g per second of %s %g us, %g shared by a rank's "
+                 "threads, on %g us of work",
+                 o->rate, o->exp_lengths ? "exponential" : "fixed", o->L, o->so.shared, o->w);
     } else if (o->kind == 'c') {
         double q;
         if (load_detours(o->jitter, &dpool, &nz.rate_hz, &q, err, sizeof err) < 0)
@@ -841,23 +923,33 @@ static int simulate_mode(mopts *o)
             }
             if (!(o->cap > f.max_sample)) {
                 place_detour_pool_fini(&dpool);
-                return fail("--cap-us is below the longest measured detour; expected a cap above it");
+                return fail(
+                    "--cap-us is below the longest measured detour; expected a cap above it");
             }
             if (!(dets = tail_lengths(&dpool, &nx))) {
                 place_detour_pool_fini(&dpool);
                 return fail("out of memory for the detour lengths");
             }
-            nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL, .x = dets, .m = nx, .u = f.u,
-                                     .xi = f.xi, .sigma = f.sigma, .cap_us = o->cap,
+            nz.len = (place_lengths){.kind = PLACE_LEN_GPD_TAIL,
+                                     .x = dets,
+                                     .m = nx,
+                                     .u = f.u,
+                                     .xi = f.xi,
+                                     .sigma = f.sigma,
+                                     .cap_us = o->cap,
                                      .tail_frac = (double)f.n / (double)dpool.count};
-            snprintf(tailtxt, sizeof tailtxt, ", a GPD tail above %.1f us (xi %.3f) capped at %g us",
-                     f.u, f.xi, o->cap);
+            snprintf(tailtxt, sizeof tailtxt,
+                     ", a GPD tail above %.1f us (xi %.3f) capped at %g us", f.u, f.xi, o->cap);
         }
-        snprintf(src, sizeof src, "%s: Poisson detours at %.1f per second, %lld measured lengths "
+        snprintf(src, sizeof src,
+                 "%s: Poisson detours at %.1f per second, %lld measured lengths "
                  "(%s)%s, %.2f of them shared by a rank's threads (the chance-corrected "
-                 "coincidence), on %g us of work", o->jitter, nz.rate_hz, (long long)dpool.count,
-                 dpool.exact ? "all kept" : "a uniform sample and every one above the tail "
-                 "threshold kept", tailtxt, nz.shared, nz.w_us);
+                 "coincidence), on %g us of work",
+                 o->jitter, nz.rate_hz, (long long)dpool.count,
+                 dpool.exact ? "all kept"
+                             : "a uniform sample and every one above the tail "
+                               "threshold kept",
+                 tailtxt, nz.shared, nz.w_us);
     } else {
         int rows, cols;
         tr = load_trace(o->trace, &rows, &cols, err, sizeof err);
@@ -873,8 +965,10 @@ static int simulate_mode(mopts *o)
             snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, replayed whole",
                      o->trace, rows, cols);
         else /* a rank of fewer threads replays the row's first ones */
-            snprintf(src, sizeof src, "%s: %d recorded steps of %d threads, each rank "
-                     "replaying the first %d of a row", o->trace, rows, cols, o->so.threads);
+            snprintf(src, sizeof src,
+                     "%s: %d recorded steps of %d threads, each rank "
+                     "replaying the first %d of a row",
+                     o->trace, rows, cols, o->so.threads);
     }
     if (nz.kind == PLACE_SIMN_POISSON && nz.rate_hz * nz.w_us * 1e-6 > 500) {
         free(dets);
@@ -912,7 +1006,8 @@ static int fit_models(tctx *t)
     mopts *o = t->o;
     /* the Poisson model with measured detours (jitter) or given ones */
     place_error e;
-    t->plen = (place_lengths){.kind = o->exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = o->L};
+    t->plen =
+        (place_lengths){.kind = o->exp_lengths ? PLACE_LEN_EXP : PLACE_LEN_FIXED, .len_us = o->L};
     if (o->kind == 'p') {
         if (place_poisson_delay(&t->plen, o->rate * o->w * 1e-6, &t->pd, &e) < 0)
             return fail(e.msg);
@@ -920,19 +1015,23 @@ static int fit_models(tctx *t)
     } else if (o->kind == 'c' && t->ndet > 0) {
         t->plen = (place_lengths){.kind = PLACE_LEN_EMPIRICAL, .x = t->det, .m = t->ndet};
         o->rate = t->jrate;
-        if (o->rate * o->w * 1e-6 <= 500 && place_poisson_delay(&t->plen, o->rate * o->w * 1e-6, &t->pd, &e) == 0)
+        if (o->rate * o->w * 1e-6 <= 500 &&
+            place_poisson_delay(&t->plen, o->rate * o->w * 1e-6, &t->pd, &e) == 0)
             t->have_poisson = 1;
         t->pg = malloc(sizeof(double) * 64 * 5);
         t->plo = t->pg + 64, t->phi = t->pg + 128, t->blo = t->pg + 192, t->bhi = t->pg + 256;
         if (t->have_poisson && !t->cap_low &&
-            poisson_gpd_why(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, NAN, t->pg, &t->fit, t->gpd_why, sizeof t->gpd_why) == 0) {
+            poisson_gpd_why(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, NAN, t->pg, &t->fit,
+                            t->gpd_why, sizeof t->gpd_why) == 0) {
             t->have_gpd = 1;
             /* the band: the slowdowns at xi's interval ends; an end the model cannot take
              * leaves that side unavailable, never the memory it would have filled */
-            if (poisson_gpd(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, fmax(t->fit.xi_lo, -0.9), t->plo, NULL) < 0)
+            if (poisson_gpd(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, fmax(t->fit.xi_lo, -0.9),
+                            t->plo, NULL) < 0)
                 for (int i = 0; i < t->nn; i++)
                     t->plo[i] = NAN;
-            if (poisson_gpd(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, t->fit.xi_hi, t->phi, NULL) < 0)
+            if (poisson_gpd(&t->pool, o->rate, o->w, o->cap, t->Ns, t->nn, t->fit.xi_hi, t->phi,
+                            NULL) < 0)
                 for (int i = 0; i < t->nn; i++)
                     t->phi[i] = NAN;
             for (int i = 0; i < t->nn; i++) {
@@ -955,7 +1054,8 @@ static int fit_models(tctx *t)
                         rs[i] = t->pool.top[(st >> 33) % (uint64_t)t->pool.ntop];
                     }
                     qsort(rs, (size_t)t->pool.ntop, sizeof *rs, cmpd);
-                    if (poisson_gpd(&bp, o->rate, o->w, o->cap, t->Ns, t->nn, NAN, bv + (size_t)ok * 64, NULL) == 0)
+                    if (poisson_gpd(&bp, o->rate, o->w, o->cap, t->Ns, t->nn, NAN,
+                                    bv + (size_t)ok * 64, NULL) == 0)
                         ok++;
                 }
                 for (int i = 0; i < t->nn && ok >= 10; i++) {
@@ -985,36 +1085,49 @@ static void print_header(tctx *t)
         if (o->kind == 'a')
             printf("# (a) exponential delays, mean %g us, work %g us per step\n", o->mu, o->w);
         else if (o->kind == 'b')
-            printf("# (b) hit probability: at most one detour of %g us per step with probability %g, "
-                   "work %g us per step\n", o->L, o->p, o->w);
+            printf(
+                "# (b) hit probability: at most one detour of %g us per step with probability %g, "
+                "work %g us per step\n",
+                o->L, o->p, o->w);
         else if (o->kind == 'p')
-            printf("# Poisson detours: %g per second, %s lengths of %g us, work %g us per step (%.4g "
-                   "detours per step)\n", o->rate, o->exp_lengths ? "exponential" : "fixed", o->L, o->w,
-                   o->rate * o->w * 1e-6);
+            printf(
+                "# Poisson detours: %g per second, %s lengths of %g us, work %g us per step (%.4g "
+                "detours per step)\n",
+                o->rate, o->exp_lengths ? "exponential" : "fixed", o->L, o->w,
+                o->rate * o->w * 1e-6);
         else {
             printf("# (c) empirical: %d quantum times from %s\n", t->m, o->jitter);
             if (t->have_poisson)
-                printf("# Poisson: %lld measured detours (%s; largest %.1f us), %.1f per second, "
-                       "work %g us per step\n", (long long)t->pool.count, t->pool.exact ? "all kept"
-                       : "lengths: a uniform sample of them and every one above the tail threshold",
-                       t->biggest, o->rate, o->w);
+                printf(
+                    "# Poisson: %lld measured detours (%s; largest %.1f us), %.1f per second, "
+                    "work %g us per step\n",
+                    (long long)t->pool.count,
+                    t->pool.exact
+                        ? "all kept"
+                        : "lengths: a uniform sample of them and every one above the tail threshold",
+                    t->biggest, o->rate, o->w);
             if (t->have_gpd && t->fit.xi < 0 && t->fit.u + t->fit.sigma / -t->fit.xi < o->cap)
-                printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f]: a bounded tail "
-                       "that ends at %.1f us, below --cap-us %g (the cap does not bind); band: xi "
-                       "at its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", t->fit.u,
-                       t->fit.n, t->fit.xi, t->fit.xi_lo, t->fit.xi_hi, t->fit.u + t->fit.sigma / -t->fit.xi, o->cap, o->boot);
+                printf(
+                    "# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f]: a bounded tail "
+                    "that ends at %.1f us, below --cap-us %g (the cap does not bind); band: xi "
+                    "at its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n",
+                    t->fit.u, t->fit.n, t->fit.xi, t->fit.xi_lo, t->fit.xi_hi,
+                    t->fit.u + t->fit.sigma / -t->fit.xi, o->cap, o->boot);
             else if (t->have_gpd)
-                printf("# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f], capped at %g us "
-                       "(--cap-us: an assumption, the longest detour thought possible); band: xi at "
-                       "its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n", t->fit.u,
-                       t->fit.n, t->fit.xi, t->fit.xi_lo, t->fit.xi_hi, o->cap, o->boot);
+                printf(
+                    "# tail: GPD above %.1f us (%d detours), xi %.3f [%.3f, %.3f], capped at %g us "
+                    "(--cap-us: an assumption, the longest detour thought possible); band: xi at "
+                    "its 95%% ends, and %d bootstrap resamples of the exceedances (95%%)\n",
+                    t->fit.u, t->fit.n, t->fit.xi, t->fit.xi_lo, t->fit.xi_hi, o->cap, o->boot);
             char chk[600];
             if (t->have_gpd) {
                 place_gpd_checks_text(&t->fit, chk, sizeof chk);
                 printf("# tail checks: %s\n", chk);
             } else if (t->cap_low)
-                printf("# tail: no fit: --cap-us %g is below the longest detour measured (%.1f us); "
-                       "give a cap above it for the tail column\n", o->cap, t->biggest);
+                printf(
+                    "# tail: no fit: --cap-us %g is below the longest detour measured (%.1f us); "
+                    "give a cap above it for the tail column\n",
+                    o->cap, t->biggest);
             else if (t->ndet && t->gpd_why[0])
                 printf("# tail: no fit: %s\n", t->gpd_why);
             else if (t->ndet)
@@ -1062,31 +1175,37 @@ static int print_rows(tctx *t)
             closed = place_model_empirical_slowdown(scratch, t->m, N);
         }
         if (o->kind == 'p') { /* bound the numbers drawn: threads (or arrivals) x trials */
-            double per = N <= 4096 ? N * (1 + o->rate * o->w * 1e-6) : N * o->rate * o->w * 1e-6 + 1;
+            double per =
+                N <= 4096 ? N * (1 + o->rate * o->w * 1e-6) : N * o->rate * o->w * 1e-6 + 1;
             if (per * tr > 4e7)
                 tr = (int)fmax(10, 4e7 / per);
             if (per * tr > 4e8) { /* not even 10 steps in 4e8 draws: no estimate, said */
                 tr = 0;
                 mc = ci = NAN;
             } else {
-                mc = place_model_poisson_monte_carlo(&t->plen, o->rate, o->w, N, tr, (uint64_t)o->seed + (uint64_t)i, &ci);
+                mc = place_model_poisson_monte_carlo(&t->plen, o->rate, o->w, N, tr,
+                                                     (uint64_t)o->seed + (uint64_t)i, &ci);
             }
         } else {
-            mc = place_model_monte_carlo(o->kind, o->w, o->kind == 'a' ? o->mu : o->p, o->L, t->x, t->m, N, o->trials,
-                                         (uint64_t)o->seed + (uint64_t)i, &ci);
+            mc = place_model_monte_carlo(o->kind, o->w, o->kind == 'a' ? o->mu : o->p, o->L, t->x,
+                                         t->m, N, o->trials, (uint64_t)o->seed + (uint64_t)i, &ci);
         }
         /* a closed form is finite and at least 1 (to rounding), an estimate finite: anything
          * else is a bug, said and not printed. (An estimate may fall below 1: with few
          * trials of rare detours every drawn step can be detour-free, and its interval 0.) */
-        if (!isfinite(closed) || ((!isfinite(mc) || !isfinite(ci)) && !(o->kind == 'p' && tr == 0)) ||
+        if (!isfinite(closed) ||
+            ((!isfinite(mc) || !isfinite(ci)) && !(o->kind == 'p' && tr == 0)) ||
             closed < 1 - 1e-9) {
-            fprintf(stderr, "placemodel: N = %.0f gave closed form %g, Monte Carlo %g +- %g; "
-                    "expected finite slowdowns of at least 1\n", N, closed, mc, ci);
+            fprintf(stderr,
+                    "placemodel: N = %.0f gave closed form %g, Monte Carlo %g +- %g; "
+                    "expected finite slowdowns of at least 1\n",
+                    N, closed, mc, ci);
             rc = 1;
             break;
         }
         json_t *row = json_pack("{s:f,s:f}", "n", N, "closed_form", closed);
-        json_object_set_new(row, "monte_carlo", isfinite(mc) ? json_real(mc) : json_string("skipped"));
+        json_object_set_new(row, "monte_carlo",
+                            isfinite(mc) ? json_real(mc) : json_string("skipped"));
         json_object_set_new(row, "ci95", isfinite(ci) ? json_real(ci) : json_string("skipped"));
         if (o->kind == 'p') {
             double bh = place_model_detour_slowdown(o->w, -expm1(-o->rate * o->w * 1e-6), o->L, N);
@@ -1104,18 +1223,21 @@ static int print_rows(tctx *t)
             double po = t->have_poisson ? place_model_poisson_slowdown(&t->pd, o->w, N) : NAN;
             /* beyond: the expected slowest delay passes the longest detour measured */
             int beyond = t->have_poisson && (po - 1) * (o->w + t->pd.mean_us) > t->biggest;
-            double g = t->have_gpd ? t->pg[i] : NAN, a1 = t->have_gpd ? t->plo[i] : NAN, a2 = t->have_gpd ? t->phi[i] : NAN;
+            double g = t->have_gpd ? t->pg[i] : NAN, a1 = t->have_gpd ? t->plo[i] : NAN,
+                   a2 = t->have_gpd ? t->phi[i] : NAN;
             double b1 = t->have_gpd ? t->blo[i] : NAN, b2 = t->have_gpd ? t->bhi[i] : NAN;
             if (t->text)
-                printf("%10.0f %10.4f %10.4f %9.4f %10.4f %10.4f %10.4f %10.4f %10.4f %10.4f %s\n", N,
-                       closed, mc, ci, po, g, a1, a2, b1, b2, beyond ? "yes" : "no");
+                printf("%10.0f %10.4f %10.4f %9.4f %10.4f %10.4f %10.4f %10.4f %10.4f %10.4f %s\n",
+                       N, closed, mc, ci, po, g, a1, a2, b1, b2, beyond ? "yes" : "no");
             else if (t->csv)
-                printf("%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%d\n", N, closed, mc, ci, po,
-                       g, a1, a2, b1, b2, beyond);
-            const char *k[] = {"poisson", "poisson_gpd", "param_lo", "param_hi", "boot_lo", "boot_hi"};
+                printf("%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%d\n", N, closed, mc, ci,
+                       po, g, a1, a2, b1, b2, beyond);
+            const char *k[] = {"poisson",  "poisson_gpd", "param_lo",
+                               "param_hi", "boot_lo",     "boot_hi"};
             double v[] = {po, g, a1, a2, b1, b2};
             for (int q = 0; q < 6; q++)
-                json_object_set_new(row, k[q], isfinite(v[q]) ? json_real(v[q]) : json_string("unavailable"));
+                json_object_set_new(row, k[q],
+                                    isfinite(v[q]) ? json_real(v[q]) : json_string("unavailable"));
             json_object_set_new(row, "beyond_sample", json_boolean(beyond));
         } else if (t->text) {
             printf("%10.0f %14.6f %14.6f %12.6f\n", N, closed, mc, ci);
@@ -1125,13 +1247,14 @@ static int print_rows(tctx *t)
         json_array_append_new(t->rows, row);
     }
     if (!rc && t->text && o->kind == 'c' && t->have_poisson)
-        printf("# beyond = yes: the expected slowest delay is longer than any detour measured; the "
-               "measured-length column cannot go there, the GPD column extrapolates (with its band)\n");
+        printf(
+            "# beyond = yes: the expected slowest delay is longer than any detour measured; the "
+            "measured-length column cannot go there, the GPD column extrapolates (with its band)\n");
     free(scratch);
     return rc;
 }
 
-    /* Beyond the measured detours the tail column is set by the cap, an assumption: the
+/* Beyond the measured detours the tail column is set by the cap, an assumption: the
      * largest N's value over caps from twice the longest detour to 100 ms (and --cap-us). The
      * bands above hold xi's and the sample's uncertainty at one cap, not the cap's. */
 static void cap_sensitivity(tctx *t)
@@ -1147,15 +1270,19 @@ static void cap_sensitivity(tctx *t)
         for (int c = 0; c < nc; c++) {
             if ((c > 0 && caps[c] == caps[c - 1]) || caps[c] <= t->biggest)
                 continue;
-            if (poisson_gpd(&t->pool, o->rate, o->w, caps[c], &t->Ns[t->nn - 1], 1, NAN, one, NULL) < 0)
+            if (poisson_gpd(&t->pool, o->rate, o->w, caps[c], &t->Ns[t->nn - 1], 1, NAN, one,
+                            NULL) < 0)
                 continue;
             caps[kept] = caps[c];
             vals[kept++] = one[0];
-            json_array_append_new(t->capt, json_pack("{s:f,s:f}", "cap_us", caps[kept - 1], "slowdown", one[0]));
+            json_array_append_new(
+                t->capt, json_pack("{s:f,s:f}", "cap_us", caps[kept - 1], "slowdown", one[0]));
         }
         if (t->text && kept) {
-            printf("# N = %.0f, the tail column over caps (it is set by the cap, an assumption; the "
-                   "bands above are at --cap-us %g only):", t->Ns[t->nn - 1], o->cap);
+            printf(
+                "# N = %.0f, the tail column over caps (it is set by the cap, an assumption; the "
+                "bands above are at --cap-us %g only):",
+                t->Ns[t->nn - 1], o->cap);
             for (int c = 0; c < kept; c++)
                 printf(" %g us %.4f%s", caps[c], vals[c], c + 1 < kept ? "," : "\n");
         }
@@ -1202,7 +1329,8 @@ static int table_mode(mopts *o)
             break;
     }
     if (o->kind == 'q')
-        return periodic_main(o->w, o->rate, o->L, o->phase_group, t->Ns, t->nn, o->trials, (uint64_t)o->seed, o->format);
+        return periodic_main(o->w, o->rate, o->L, o->phase_group, t->Ns, t->nn, o->trials,
+                             (uint64_t)o->seed, o->format);
     int rc = fit_models(t);
     if (rc >= 0)
         return rc;
@@ -1211,32 +1339,38 @@ static int table_mode(mopts *o)
     if (!rc)
         cap_sensitivity(t);
     if (!rc && !strcmp(o->format, "json")) {
-        json_t *rep = json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:i,s:o}", "schema", "place-model/1", "model",
-                              o->kind == 'a' ? "exponential" : o->kind == 'b' ? "hit-probability"
-                              : o->kind == 'p' ? "poisson" : "empirical",
-                              "work_us", o->w, "mean_us", o->mu, "p", o->p, "len_us", o->L, "trials", o->trials,
-                              "rows", t->rows);
+        json_t *rep =
+            json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:i,s:o}", "schema", "place-model/1", "model",
+                      o->kind == 'a'   ? "exponential"
+                      : o->kind == 'b' ? "hit-probability"
+                      : o->kind == 'p' ? "poisson"
+                                       : "empirical",
+                      "work_us", o->w, "mean_us", o->mu, "p", o->p, "len_us", o->L, "trials",
+                      o->trials, "rows", t->rows);
         if (o->kind == 'p' || t->have_poisson)
             json_object_set_new(rep, "rate_hz", json_real(o->rate));
         if (t->capt)
             json_object_set_new(rep, "cap_sensitivity", t->capt), t->capt = NULL;
         if (t->have_gpd)
-            json_object_set_new(rep, "tail", json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:o,s:i}",
-                                                     "threshold_us", t->fit.u, "exceedances", t->fit.n,
-                                                     "xi", t->fit.xi, "xi_lo95", t->fit.xi_lo, "xi_hi95",
-                                                     t->fit.xi_hi, "sigma_us", t->fit.sigma, "cap_us", o->cap,
-                                                     "ends_at_us", t->fit.xi < 0 ? json_real(t->fit.u +
-                                                     t->fit.sigma / -t->fit.xi) : json_null(), "boot", o->boot));
+            json_object_set_new(
+                rep, "tail",
+                json_pack(
+                    "{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:o,s:i}", "threshold_us", t->fit.u,
+                    "exceedances", t->fit.n, "xi", t->fit.xi, "xi_lo95", t->fit.xi_lo, "xi_hi95",
+                    t->fit.xi_hi, "sigma_us", t->fit.sigma, "cap_us", o->cap, "ends_at_us",
+                    t->fit.xi < 0 ? json_real(t->fit.u + t->fit.sigma / -t->fit.xi) : json_null(),
+                    "boot", o->boot));
         if (t->have_gpd) {
             json_t *tl = json_object_get(rep, "tail"), *st = json_array();
             for (int i = 0; i < t->fit.nstab; i++)
-                json_array_append_new(st, json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us",
-                                                    t->fit.stab_u[i], "exceedances", t->fit.stab_n[i],
-                                                    "xi", t->fit.stab_xi[i], "xi_lo95", t->fit.stab_lo[i],
-                                                    "xi_hi95", t->fit.stab_hi[i]));
+                json_array_append_new(
+                    st, json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us", t->fit.stab_u[i],
+                                  "exceedances", t->fit.stab_n[i], "xi", t->fit.stab_xi[i],
+                                  "xi_lo95", t->fit.stab_lo[i], "xi_hi95", t->fit.stab_hi[i]));
             json_object_set_new(tl, "stability", st);
             json_object_set_new(tl, "threshold_stable", json_boolean(t->fit.stable));
-            json_object_set_new(tl, "xi_second_mode", isnan(t->fit.xi_alt) ? json_null() : json_real(t->fit.xi_alt));
+            json_object_set_new(tl, "xi_second_mode",
+                                isnan(t->fit.xi_alt) ? json_null() : json_real(t->fit.xi_alt));
         }
         put_json(rep);
     } else {

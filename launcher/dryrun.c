@@ -43,7 +43,7 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
     int first, count;
     place_plan_node_range(plan, 0, &first, &count);
     char **argv = calloc((size_t)(2 * count + 16), sizeof(char *));
-    char (*leg)[256] = calloc((size_t)count + 2, sizeof *leg);
+    char(*leg)[256] = calloc((size_t)count + 2, sizeof *leg);
     int ac = 0;
     if (!argv || !leg) {
         free(argv);
@@ -91,7 +91,8 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
             fprintf(stderr, "placerun: legend: %s\n", leg[l]);
     }
     if (count > 64) {
-        snprintf(leg[64 < count ? 64 : count], sizeof leg[0], "... and %d more ranks (colours repeat)", count - 64);
+        snprintf(leg[64 < count ? 64 : count], sizeof leg[0],
+                 "... and %d more ranks (colours repeat)", count - 64);
         argv[ac++] = "--append-legend";
         argv[ac++] = leg[64];
     }
@@ -114,9 +115,13 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
     free(argv);
     free(leg);
     if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        place_error_set(e, PLACE_ESYS, "--format %s: lstopo (Debian's hwloc package, built with "
-                        "cairo) %s", o->format, pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127
-                        ? "is not installed" : "could not draw the node");
+        place_error_set(e, PLACE_ESYS,
+                        "--format %s: lstopo (Debian's hwloc package, built with "
+                        "cairo) %s",
+                        o->format,
+                        pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127
+                            ? "is not installed"
+                            : "could not draw the node");
         goto out;
     }
     /* copy the picture to -o atomically */
@@ -203,4 +208,3 @@ int placerun_plan_mode(const options *o)
     place_topo_free(topo);
     return rc;
 }
-

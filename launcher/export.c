@@ -45,14 +45,16 @@ static int add_host(char ***h, int *n, const char *name, size_t len, const char 
 {
     char buf[256];
     if (len == 0 || len > 253) {
-        return place_error_set(e, PLACE_EINVAL, "%s: a host name of %zu characters; expected 1 to 253",
-                               what, len);
+        return place_error_set(e, PLACE_EINVAL,
+                               "%s: a host name of %zu characters; expected 1 to 253", what, len);
     }
     memcpy(buf, name, len);
     buf[len] = '\0';
     if (!host_ok(buf))
-        return place_error_set(e, PLACE_EINVAL, "%s: '%.60s' is not a host name (letters, digits, "
-                               "'-', '.', '_')", what, buf);
+        return place_error_set(e, PLACE_EINVAL,
+                               "%s: '%.60s' is not a host name (letters, digits, "
+                               "'-', '.', '_')",
+                               what, buf);
     if (*n == MAX_HOSTS)
         return place_error_set(e, PLACE_EINVAL, "%s: more than %d hosts", what, MAX_HOSTS);
     char **v = realloc(*h, sizeof(char *) * (size_t)(*n + 1));
@@ -97,8 +99,10 @@ static int load_hosts(const options *o, int nodes, char ***out, int *n, place_er
                 *next++ = '\0';
             if (strlen(line) > 1022) {
                 free(text);
-                place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s' line %d: longer than %d "
-                                "characters", o->hostfile, lineno, 1022);
+                place_error_set(e, PLACE_EINVAL,
+                                "--hostfile '%.200s' line %d: longer than %d "
+                                "characters",
+                                o->hostfile, lineno, 1022);
                 goto fail;
             }
             char *s = line + strspn(line, " \t");
@@ -124,13 +128,17 @@ static int load_hosts(const options *o, int nodes, char ***out, int *n, place_er
         if (add_host(&h, n, me, strlen(me), "this host", e) < 0)
             goto fail;
     } else {
-        place_error_set(e, PLACE_EINVAL, "--format %s: the plan has %d nodes; name them with "
-                        "--hosts h1,h2,... or --hostfile FILE", o->format, nodes);
+        place_error_set(e, PLACE_EINVAL,
+                        "--format %s: the plan has %d nodes; name them with "
+                        "--hosts h1,h2,... or --hostfile FILE",
+                        o->format, nodes);
         goto fail;
     }
     if (*n < nodes) {
-        place_error_set(e, PLACE_EINVAL, "the plan has %d nodes, but %s names %d host%s; expected "
-                        "one per node", nodes, o->hosts ? "--hosts" : "--hostfile", *n, *n == 1 ? "" : "s");
+        place_error_set(e, PLACE_EINVAL,
+                        "the plan has %d nodes, but %s names %d host%s; expected "
+                        "one per node",
+                        nodes, o->hosts ? "--hosts" : "--hostfile", *n, *n == 1 ? "" : "s");
         goto fail;
     }
     *out = h;
@@ -183,10 +191,11 @@ static int write_rank_wrapper(const options *o, const place_plan *p, place_error
     place_wfile w;
     if (place_wfile_open(&w, "-o (its .sh)", path, e) < 0)
         return -1;
-    fprintf(w.f, "# %s: the device variables of each rank of the rankfile %s (from placerun\n"
-                 "# --plan --format rankfile), set from Open MPI's rank; then the application.\n"
-                 "#   mpirun -np %d --rankfile %s ... sh %s APP [ARGS]\n"
-                 "case \"${OMPI_COMM_WORLD_RANK:?not set: start this under Open MPI's mpirun}\" in\n",
+    fprintf(w.f,
+            "# %s: the device variables of each rank of the rankfile %s (from placerun\n"
+            "# --plan --format rankfile), set from Open MPI's rank; then the application.\n"
+            "#   mpirun -np %d --rankfile %s ... sh %s APP [ARGS]\n"
+            "case \"${OMPI_COMM_WORLD_RANK:?not set: start this under Open MPI's mpirun}\" in\n",
             path, o->output, r->ranks, o->output, path);
     int rc = 0;
     for (int i = 0; i < r->ranks && rc == 0; i++) {
@@ -208,8 +217,10 @@ static int write_rank_wrapper(const options *o, const place_plan *p, place_error
         fprintf(w.f, " ;;\n");
         place_env_list_free(env, n);
     }
-    fprintf(w.f, "*) echo \"%s: rank $OMPI_COMM_WORLD_RANK is not in the plan's %d\" >&2; exit 2 ;;\n"
-                 "esac\nexec \"$@\"\n", path, r->ranks);
+    fprintf(w.f,
+            "*) echo \"%s: rank $OMPI_COMM_WORLD_RANK is not in the plan's %d\" >&2; exit 2 ;;\n"
+            "esac\nexec \"$@\"\n",
+            path, r->ranks);
     if (rc == 0 && place_wfile_commit(&w, e) < 0)
         rc = -1;
     place_wfile_fini(&w);
@@ -220,11 +231,15 @@ static int write_rankfile(const options *o, const place_plan *p, char **hosts, F
 {
     const place_request *r = place_plan_resolved(p);
     int dev = place_plan_binds_gpus(p) || place_plan_binds_nics(p);
-    fprintf(f, "# Open MPI rankfile from placerun: slots are PUs by OS index. Use it with\n"
-               "#   mpirun -np %d --rankfile FILE --use-hwthread-cpus --mca rmaps_rank_file_physical 1 %s...\n",
-            r->ranks, dev ? "sh FILE.sh " : "");
+    fprintf(
+        f,
+        "# Open MPI rankfile from placerun: slots are PUs by OS index. Use it with\n"
+        "#   mpirun -np %d --rankfile FILE --use-hwthread-cpus --mca rmaps_rank_file_physical 1 %s...\n",
+        r->ranks, dev ? "sh FILE.sh " : "");
     if (dev)
-        fprintf(f, "# (FILE.sh sets each rank's GPU and NIC variables, which a rankfile cannot carry)\n");
+        fprintf(
+            f,
+            "# (FILE.sh sets each rank's GPU and NIC variables, which a rankfile cannot carry)\n");
     (void)o;
     for (int i = 0; i < r->ranks; i++) {
         place_rank_info ri;
@@ -262,10 +277,12 @@ static int check_slurm_gpus(const place_plan *p, int first0, int n0, int firstl,
         place_rank_info a;
         place_plan_rank(p, first0 + l, &a, NULL);
         if (G >= 0 && a.ngpus != G)
-            return place_error_set(e, PLACE_EINFEASIBLE, "--format slurm: srun gives every task "
+            return place_error_set(e, PLACE_EINFEASIBLE,
+                                   "--format slurm: srun gives every task "
                                    "the same number of GPUs (--gpus-per-task), but local task %d "
                                    "has %d and local task 0 %d; use placerun as the per-task shim "
-                                   "instead", l, a.ngpus, G);
+                                   "instead",
+                                   l, a.ngpus, G);
         G = a.ngpus;
     }
     for (int l = 0; l < nl && firstl != first0; l++) {
@@ -274,10 +291,12 @@ static int check_slurm_gpus(const place_plan *p, int first0, int n0, int firstl,
         place_plan_rank(p, firstl + l, &b, NULL);
         for (int k = 0; k < a.ngpus && k < b.ngpus; k++)
             if (slurm_gpu_index(p, a.gpu[k]) != slurm_gpu_index(p, b.gpu[k]))
-                return place_error_set(e, PLACE_EINFEASIBLE, "--format slurm: srun's GPU binding "
+                return place_error_set(e, PLACE_EINFEASIBLE,
+                                       "--format slurm: srun's GPU binding "
                                        "is per local task and the same on every node, but local "
                                        "task %d has other GPUs on the last node; use placerun as "
-                                       "the per-task shim instead", l);
+                                       "the per-task shim instead",
+                                       l);
     }
     return G > 0 ? G : 0;
 }
@@ -297,7 +316,8 @@ static int write_slurm_gpus(const place_plan *p, int first0, int n0, int G, FILE
         for (int k = 0; k < a.ngpus; k++) {
             int s = slurm_gpu_index(p, a.gpu[k]);
             if (s < 0 || s > 63)
-                return place_error_set(e, PLACE_EINVAL, "--format slurm: a GPU beyond the 64 a "
+                return place_error_set(e, PLACE_EINVAL,
+                                       "--format slurm: a GPU beyond the 64 a "
                                        "mask_gpu can name");
             m |= 1ULL << s;
             if (G == 1)
@@ -323,11 +343,12 @@ static int write_slurm(const place_plan *p, FILE *f, place_error *e)
         place_plan_rank(p, first0 + l, &a, NULL);
         place_plan_rank(p, firstl + l, &b, NULL);
         if (strcmp(a.cpuset, b.cpuset))
-            return place_error_set(e, PLACE_EINFEASIBLE, "--format slurm: srun's masks are per "
+            return place_error_set(e, PLACE_EINFEASIBLE,
+                                   "--format slurm: srun's masks are per "
                                    "local task and the same on every node, but local task %d has "
                                    "PUs %s on node 0 and %s on node %d (%d ranks do not divide "
-                                   "over %d nodes); use placerun as the per-task shim instead", l,
-                                   a.cpuset, b.cpuset, r->nodes - 1, r->ranks, r->nodes);
+                                   "over %d nodes); use placerun as the per-task shim instead",
+                                   l, a.cpuset, b.cpuset, r->nodes - 1, r->ranks, r->nodes);
     }
     /* every refusal before the first byte: nothing half-written */
     int G = check_slurm_gpus(p, first0, n0, firstl, nl, e);
@@ -338,7 +359,8 @@ static int write_slurm(const place_plan *p, FILE *f, place_error *e)
         place_plan_rank(p, first0 + l, &a, NULL);
         for (int k = 0; k < a.ngpus; k++)
             if (slurm_gpu_index(p, a.gpu[k]) < 0 || slurm_gpu_index(p, a.gpu[k]) > 63)
-                return place_error_set(e, PLACE_EINVAL, "--format slurm: a GPU beyond the 64 a "
+                return place_error_set(e, PLACE_EINVAL,
+                                       "--format slurm: a GPU beyond the 64 a "
                                        "mask_gpu can name");
     }
     int single = 1, cpus = 1;
@@ -349,8 +371,9 @@ static int write_slurm(const place_plan *p, FILE *f, place_error *e)
         cpus = a.ncpus > cpus ? a.ncpus : cpus;
     }
     /* --cpus-per-task: the step's allocation must hold every rank's PUs */
-    fprintf(f, "--nodes=%d --ntasks=%d --ntasks-per-node=%d --cpus-per-task=%d "
-               "--distribution=block:block --cpu-bind=%s",
+    fprintf(f,
+            "--nodes=%d --ntasks=%d --ntasks-per-node=%d --cpus-per-task=%d "
+            "--distribution=block:block --cpu-bind=%s",
             r->nodes, r->ranks, n0, cpus, single ? "map_cpu:" : "mask_cpu:");
     for (int l = 0; l < n0; l++) {
         place_rank_info a;
@@ -389,8 +412,8 @@ static int write_per_rank(const options *o, const place_plan *p, char **hosts, F
             if (likwid)
                 fprintf(f, "rank %d %s: likwid-pin -q -c %s\n", i, hosts[ri.node], list);
             else
-                fprintf(f, "rank %d %s: OMP_NUM_THREADS=%d OMP_PLACES='%s' OMP_PROC_BIND=close\n", i,
-                        hosts[ri.node], ri.nthreads, places);
+                fprintf(f, "rank %d %s: OMP_NUM_THREADS=%d OMP_PLACES='%s' OMP_PROC_BIND=close\n",
+                        i, hosts[ri.node], ri.nthreads, places);
             free(list);
             free(places);
             continue;
@@ -417,8 +440,9 @@ static int write_env(const options *o, const place_plan *p, const place_decomp *
     const place_request *r = place_plan_resolved(p);
     const char *launcher = place_env_name(PLACE_ENV_LAUNCHER);
     size_t ll = strlen(launcher);
-    fprintf(f, "# placerun --format env: every variable the shim sets for each rank but %s (the "
-               "plan file, written at run time) and %s (the launcher it finds)%s\n",
+    fprintf(f,
+            "# placerun --format env: every variable the shim sets for each rank but %s (the "
+            "plan file, written at run time) and %s (the launcher it finds)%s\n",
             place_env_name(PLACE_ENV_PLAN), launcher,
             o->pin_threads ? "; --pin-threads: OMP_* are not set" : "");
     for (int i = 0; i < r->ranks; i++) {
@@ -480,8 +504,8 @@ static int write_map(const place_plan *p, FILE *f, place_error *e)
         if (place_plan_map_text(p, node, &text, e) < 0)
             return -1;
         if (r->nodes > 1)
-            fprintf(f, "node %d%s (ranks %d-%d):\n", node, node == 0 && r->nodes > 1 ? " and those like it" : "",
-                    first, first + n - 1);
+            fprintf(f, "node %d%s (ranks %d-%d):\n", node,
+                    node == 0 && r->nodes > 1 ? " and those like it" : "", first, first + n - 1);
         fputs(text, f);
         free(text);
         shown++;
@@ -525,9 +549,11 @@ static int fmt_rankfile(const options *o, const place_plan *p, const place_decom
     (void)d;
     int rank_dev = place_plan_binds_gpus(p) || place_plan_binds_nics(p);
     if (rank_dev && !o->output)
-        return place_error_set(e, PLACE_EINVAL, "--format rankfile: the plan gives ranks GPUs or "
-                               "NICs, whose variables a rankfile cannot carry; give -o FILE to write "
-                               "FILE and FILE.sh, a wrapper that sets them");
+        return place_error_set(
+            e, PLACE_EINVAL,
+            "--format rankfile: the plan gives ranks GPUs or "
+            "NICs, whose variables a rankfile cannot carry; give -o FILE to write "
+            "FILE and FILE.sh, a wrapper that sets them");
     if (rank_dev && write_rank_wrapper(o, p, e) < 0)
         return -1;
     return write_rankfile(o, p, hosts, f);
@@ -541,16 +567,11 @@ static int fmt_per_rank(const options *o, const place_plan *p, const place_decom
 }
 
 const placerun_format placerun_formats[] = {
-    {"text", 0, 0, 0, fmt_text},
-    {"json", 0, 0, 0, fmt_json},
-    {"map", 1, 0, 0, fmt_map},
-    {"png", 1, 1, 0, NULL},
-    {"svg", 1, 1, 0, NULL},
-    {"rankfile", 1, 0, 1, fmt_rankfile},
-    {"slurm", 1, 0, 0, fmt_slurm},
-    {"likwid", 1, 0, 1, fmt_per_rank},
-    {"omp", 1, 0, 1, fmt_per_rank},
-    {"env", 1, 0, 1, write_env},
+    {"text", 0, 0, 0, fmt_text},    {"json", 0, 0, 0, fmt_json},
+    {"map", 1, 0, 0, fmt_map},      {"png", 1, 1, 0, NULL},
+    {"svg", 1, 1, 0, NULL},         {"rankfile", 1, 0, 1, fmt_rankfile},
+    {"slurm", 1, 0, 0, fmt_slurm},  {"likwid", 1, 0, 1, fmt_per_rank},
+    {"omp", 1, 0, 1, fmt_per_rank}, {"env", 1, 0, 1, write_env},
 };
 const int placerun_nformats = (int)(sizeof placerun_formats / sizeof placerun_formats[0]);
 

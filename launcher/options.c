@@ -15,118 +15,150 @@
 #include "placerun.h"
 
 enum {
-    OPT_PLAN = 256, OPT_TOPOLOGY, OPT_RPN, OPT_POLICY, OPT_SMT, OPT_RESERVE, OPT_OVERSUB,
-    OPT_FORMAT, OPT_ALLOWED, OPT_KINDS, OPT_VERSION, OPT_GRID, OPT_PERIODIC, OPT_LINEAR,
-    OPT_MEMBIND, OPT_FORCE_ENV, OPT_REPORT, OPT_CHECK, OPT_MONITOR, OPT_LAUNCHER, OPT_VERBOSE,
-    OPT_BEST_EFFORT, OPT_JITTER, OPT_JITTER_MODE, OPT_QUANTUM, OPT_THRESHOLD, OPT_SCHED_IDLE,
-    OPT_CONFIG, OPT_GPUS, OPT_GPR, OPT_GPU_BIND, OPT_NICS, OPT_HOSTS, OPT_HOSTFILE,
-    OPT_PIN_THREADS, OPT_PIN_SKIP, OPT_LAUNCHER_ARGS
+    OPT_PLAN = 256,
+    OPT_TOPOLOGY,
+    OPT_RPN,
+    OPT_POLICY,
+    OPT_SMT,
+    OPT_RESERVE,
+    OPT_OVERSUB,
+    OPT_FORMAT,
+    OPT_ALLOWED,
+    OPT_KINDS,
+    OPT_VERSION,
+    OPT_GRID,
+    OPT_PERIODIC,
+    OPT_LINEAR,
+    OPT_MEMBIND,
+    OPT_FORCE_ENV,
+    OPT_REPORT,
+    OPT_CHECK,
+    OPT_MONITOR,
+    OPT_LAUNCHER,
+    OPT_VERBOSE,
+    OPT_BEST_EFFORT,
+    OPT_JITTER,
+    OPT_JITTER_MODE,
+    OPT_QUANTUM,
+    OPT_THRESHOLD,
+    OPT_SCHED_IDLE,
+    OPT_CONFIG,
+    OPT_GPUS,
+    OPT_GPR,
+    OPT_GPU_BIND,
+    OPT_NICS,
+    OPT_HOSTS,
+    OPT_HOSTFILE,
+    OPT_PIN_THREADS,
+    OPT_PIN_SKIP,
+    OPT_LAUNCHER_ARGS
 };
 
 void placerun_usage(FILE *f)
 {
     fputs(
-"usage: placerun [options] [--] APP [ARGS...]     run APP placed (shim, single, wrapper)\n"
-"       placerun --check [options]                 verify placement with a built-in probe\n"
-"       placerun --plan [options]                  print the plan, run nothing\n"
-"\n"
-"Places every rank and thread of an MPI/OpenMP job. Under a launcher\n"
-"(mpirun -np 8 placerun -t 4 -- ./app, srun -n 8 placerun -- ./app) each rank finds\n"
-"itself from the launcher's environment, binds to its part of the node's plan, sets the\n"
-"memory policy, exports OMP_* and PLACE_* and execs APP. Without a launcher and with\n"
-"-n > 1 (or --launcher), placerun starts mpirun or srun itself with their binding off.\n"
-"\n"
-"Machine and request:\n"
-"  --topology SPEC      native (default; HWLOC_XMLFILE and HWLOC_SYNTHETIC are honoured),\n"
-"                       FILE.xml (lstopo --of xml) or synthetic:\"pack:2 numa:2 core:8 pu:2\"\n"
-"  -n, -np RANKS        total ranks (under a launcher: must match it)\n"
-"  -N, --nodes NODES    nodes; ranks are spread over them in blocks (default 1)\n"
-"  --ranks-per-node R   ranks on each node (the last node takes the remainder)\n"
-"  -t, --threads T      threads per rank (default: fill the rank's share of cores)\n"
-"  --policy P           numa (default): ranks over NUMA nodes in proportion to their\n"
-"                       cores, equal contiguous cpusets that never straddle NUMA nodes\n"
-"                       when they fit; compact: fill cores in order, only what is needed;\n"
-"                       spread: rank i on NUMA node i mod D\n"
-"  --smt K              PUs per core to use (default 1; more only if threads need it)\n"
-"  --reserve-cores C    leave the last C cores of each package to the OS\n"
-"  --cpu-kinds K        hybrid CPUs: auto (default: most efficient kind if it fits),\n"
-"                       all, or best (only the most efficient kind)\n"
-"  --allowed CPUS       use only these PUs (OS indices, e.g. 0-15,32-47), as a cgroup\n"
-"                       or taskset would\n"
-"  --oversubscribe      allow several threads per PU instead of failing\n"
-"\n"
-"GPUs and NICs (found with hwloc's PCI discovery; no vendor library needed):\n"
-"  --gpus auto|none     auto: ranks follow the node's GPUs (one rank per GPU unless -n or\n"
-"                       --ranks-per-node say otherwise), each rank's cores from its\n"
-"                       GPUs' locality, the GPUs of a locality spread over its ranks\n"
-"  --gpus-per-rank G    G GPUs per rank, ranks following them (default ranks: GPUs / G)\n"
-"  --gpu-bind B         closest (default), none (every rank sees all GPUs) or map:LIST\n"
-"                       (local rank l gets GPU LIST[l mod n], indices as --plan lists)\n"
-"  --nics N             auto (each rank the nearest high-speed NIC, balanced; the default\n"
-"                       with --gpus), none, or a list of NIC names, interfaces, PCI ids\n"
-"  A rank's GPUs are exported in the vendor's variables (CUDA_VISIBLE_DEVICES with\n"
-"  CUDA_DEVICE_ORDER=PCI_BUS_ID, ROCR_VISIBLE_DEVICES/HIP_VISIBLE_DEVICES,\n"
-"  ZE_AFFINITY_MASK), its NIC in UCX_NET_DEVICES and libfabric's, and PLACE_GPUS,\n"
-"  PLACE_NICS. Inside a Slurm step that limited the GPUs, only those are used.\n"
-"\n"
-"  --grid NXxNYxNZ      decompose a 3D grid of cells over the ranks: the process grid\n"
-"                       with the least halo, node and NUMA blocks kept compact\n"
-"  --periodic AXES      neighbours wrap along these axes (any of x, y, z, e.g. xz)\n"
-"  --linear-mapping     number subdomains row-major (as MPI_Cart_create) instead of\n"
-"                       mapping node and NUMA blocks\n"
-"\n"
-"Running:\n"
-"  --membind M          memory policy: local (default: first touch on the toucher's\n"
-"                       node), interleave (over the rank's NUMA nodes), none\n"
-"  --force-env          overwrite OMP_NUM_THREADS/OMP_PLACES/OMP_PROC_BIND set by the user\n"
-"  --report             print the binding each rank applied (on stderr)\n"
-"  --check              run the built-in probe instead of APP: every thread's mask, CPU\n"
-"                       and migrations against the plan; exit 1 on any mismatch\n"
-"  --monitor FILE       sample every thread of APP (preloaded library) and write JSON\n"
-"                       per thread at exit: PU planned, CPUs seen, migrations, switches\n"
-"                       (FILE.rankN.json per rank when there are several)\n"
-"  --pin-threads        for programs that start their own threads (pthreads, GROMACS\n"
-"                       thread-MPI): a preloaded library puts the Nth thread created on\n"
-"                       the Nth planned PU (the main thread is the first); threads of\n"
-"                       the MPI, UCX, CUDA... runtimes keep the rank's PUs. OMP_* are\n"
-"                       left as the user has them (the program sets its thread counts)\n"
-"  --pin-skip 0xMASK    with --pin-threads: skip the created threads whose bit is set\n"
-"                       (bit 0 the first created), instead of recognising helpers\n"
-"  --launcher-args \"A\"  in wrapper mode, words for the launcher (e.g. \"-x FOO=1\";\n"
-"                       quotes group, nothing is expanded); placerun\n"
-"                       gives the rank count and the binding itself. As root, the\n"
-"                       wrapper sets OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) for mpirun (said)\n"
-"  --launcher L         wrapper mode with mpirun or srun (default: srun inside a Slurm\n"
-"                       allocation, else mpirun)\n"
-"  --best-effort        run APP even if binding fails (say so) instead of refusing\n"
-"\n"
-"Jitter probe (on the rank's planned PUs, one pinned thread each):\n"
-"  --jitter [SECONDS]   measure OS noise instead of running APP (default 2 s); text\n"
-"                       summary per thread, JSON with -o FILE (FILE.rankN.json per rank)\n"
-"  --jitter-mode M      fwq (fixed work quantum, default) or selfish (clock-read loop)\n"
-"  --quantum US         fwq quantum (default 50 us)\n"
-"  --threshold US       a detour exceeds the baseline by more than this (default 5 us)\n"
-"                       and by 10% of the baseline\n"
-"  --sched-idle         run the probe threads at SCHED_IDLE\n"
-"  -v, --verbose        say what placerun does (the launcher command, in wrapper mode)\n"
-"\n"
-"Dry run:\n"
-"  --plan               print the plan and run nothing\n"
-"  --format F           text (default: one line per rank), json (schema place-plan/1),\n"
-"                       map (a character per PU: the rank owning it), png or svg (-o FILE:\n"
-"                       the node drawn by lstopo, each rank's PUs, GPUs, NICs coloured),\n"
-"                       rankfile (Open MPI), slurm (srun options), likwid (likwid-pin per\n"
-"                       rank), omp (OMP_* per rank), env (the variables of each rank)\n"
-"  --hosts H1,H2,...    the nodes' host names for rankfile, likwid, omp, env (node i is\n"
-"                       host i); --hostfile FILE: one per line (Open MPI's hostfiles do)\n"
-"  -o, --output FILE    write the plan to FILE instead of standard output (atomically)\n"
-"  --config FILE        a site or machine profile (INI, [placerun] section) applied\n"
-"                       before the command line; also read: /etc/place/placerun.conf,\n"
-"                       ~/.config/place/placerun.conf, $PLACE_CONFIG (docs/configs.md)\n"
-"  -h, --help           this help\n"
-"  --version            print the version\n"
-"\n"
-"Text output names OS indices as P# and logical indices as L#.\n", f);
+        "usage: placerun [options] [--] APP [ARGS...]     run APP placed (shim, single, wrapper)\n"
+        "       placerun --check [options]                 verify placement with a built-in probe\n"
+        "       placerun --plan [options]                  print the plan, run nothing\n"
+        "\n"
+        "Places every rank and thread of an MPI/OpenMP job. Under a launcher\n"
+        "(mpirun -np 8 placerun -t 4 -- ./app, srun -n 8 placerun -- ./app) each rank finds\n"
+        "itself from the launcher's environment, binds to its part of the node's plan, sets the\n"
+        "memory policy, exports OMP_* and PLACE_* and execs APP. Without a launcher and with\n"
+        "-n > 1 (or --launcher), placerun starts mpirun or srun itself with their binding off.\n"
+        "\n"
+        "Machine and request:\n"
+        "  --topology SPEC      native (default; HWLOC_XMLFILE and HWLOC_SYNTHETIC are honoured),\n"
+        "                       FILE.xml (lstopo --of xml) or synthetic:\"pack:2 numa:2 core:8 pu:2\"\n"
+        "  -n, -np RANKS        total ranks (under a launcher: must match it)\n"
+        "  -N, --nodes NODES    nodes; ranks are spread over them in blocks (default 1)\n"
+        "  --ranks-per-node R   ranks on each node (the last node takes the remainder)\n"
+        "  -t, --threads T      threads per rank (default: fill the rank's share of cores)\n"
+        "  --policy P           numa (default): ranks over NUMA nodes in proportion to their\n"
+        "                       cores, equal contiguous cpusets that never straddle NUMA nodes\n"
+        "                       when they fit; compact: fill cores in order, only what is needed;\n"
+        "                       spread: rank i on NUMA node i mod D\n"
+        "  --smt K              PUs per core to use (default 1; more only if threads need it)\n"
+        "  --reserve-cores C    leave the last C cores of each package to the OS\n"
+        "  --cpu-kinds K        hybrid CPUs: auto (default: most efficient kind if it fits),\n"
+        "                       all, or best (only the most efficient kind)\n"
+        "  --allowed CPUS       use only these PUs (OS indices, e.g. 0-15,32-47), as a cgroup\n"
+        "                       or taskset would\n"
+        "  --oversubscribe      allow several threads per PU instead of failing\n"
+        "\n"
+        "GPUs and NICs (found with hwloc's PCI discovery; no vendor library needed):\n"
+        "  --gpus auto|none     auto: ranks follow the node's GPUs (one rank per GPU unless -n or\n"
+        "                       --ranks-per-node say otherwise), each rank's cores from its\n"
+        "                       GPUs' locality, the GPUs of a locality spread over its ranks\n"
+        "  --gpus-per-rank G    G GPUs per rank, ranks following them (default ranks: GPUs / G)\n"
+        "  --gpu-bind B         closest (default), none (every rank sees all GPUs) or map:LIST\n"
+        "                       (local rank l gets GPU LIST[l mod n], indices as --plan lists)\n"
+        "  --nics N             auto (each rank the nearest high-speed NIC, balanced; the default\n"
+        "                       with --gpus), none, or a list of NIC names, interfaces, PCI ids\n"
+        "  A rank's GPUs are exported in the vendor's variables (CUDA_VISIBLE_DEVICES with\n"
+        "  CUDA_DEVICE_ORDER=PCI_BUS_ID, ROCR_VISIBLE_DEVICES/HIP_VISIBLE_DEVICES,\n"
+        "  ZE_AFFINITY_MASK), its NIC in UCX_NET_DEVICES and libfabric's, and PLACE_GPUS,\n"
+        "  PLACE_NICS. Inside a Slurm step that limited the GPUs, only those are used.\n"
+        "\n"
+        "  --grid NXxNYxNZ      decompose a 3D grid of cells over the ranks: the process grid\n"
+        "                       with the least halo, node and NUMA blocks kept compact\n"
+        "  --periodic AXES      neighbours wrap along these axes (any of x, y, z, e.g. xz)\n"
+        "  --linear-mapping     number subdomains row-major (as MPI_Cart_create) instead of\n"
+        "                       mapping node and NUMA blocks\n"
+        "\n"
+        "Running:\n"
+        "  --membind M          memory policy: local (default: first touch on the toucher's\n"
+        "                       node), interleave (over the rank's NUMA nodes), none\n"
+        "  --force-env          overwrite OMP_NUM_THREADS/OMP_PLACES/OMP_PROC_BIND set by the user\n"
+        "  --report             print the binding each rank applied (on stderr)\n"
+        "  --check              run the built-in probe instead of APP: every thread's mask, CPU\n"
+        "                       and migrations against the plan; exit 1 on any mismatch\n"
+        "  --monitor FILE       sample every thread of APP (preloaded library) and write JSON\n"
+        "                       per thread at exit: PU planned, CPUs seen, migrations, switches\n"
+        "                       (FILE.rankN.json per rank when there are several)\n"
+        "  --pin-threads        for programs that start their own threads (pthreads, GROMACS\n"
+        "                       thread-MPI): a preloaded library puts the Nth thread created on\n"
+        "                       the Nth planned PU (the main thread is the first); threads of\n"
+        "                       the MPI, UCX, CUDA... runtimes keep the rank's PUs. OMP_* are\n"
+        "                       left as the user has them (the program sets its thread counts)\n"
+        "  --pin-skip 0xMASK    with --pin-threads: skip the created threads whose bit is set\n"
+        "                       (bit 0 the first created), instead of recognising helpers\n"
+        "  --launcher-args \"A\"  in wrapper mode, words for the launcher (e.g. \"-x FOO=1\";\n"
+        "                       quotes group, nothing is expanded); placerun\n"
+        "                       gives the rank count and the binding itself. As root, the\n"
+        "                       wrapper sets OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) for mpirun (said)\n"
+        "  --launcher L         wrapper mode with mpirun or srun (default: srun inside a Slurm\n"
+        "                       allocation, else mpirun)\n"
+        "  --best-effort        run APP even if binding fails (say so) instead of refusing\n"
+        "\n"
+        "Jitter probe (on the rank's planned PUs, one pinned thread each):\n"
+        "  --jitter [SECONDS]   measure OS noise instead of running APP (default 2 s); text\n"
+        "                       summary per thread, JSON with -o FILE (FILE.rankN.json per rank)\n"
+        "  --jitter-mode M      fwq (fixed work quantum, default) or selfish (clock-read loop)\n"
+        "  --quantum US         fwq quantum (default 50 us)\n"
+        "  --threshold US       a detour exceeds the baseline by more than this (default 5 us)\n"
+        "                       and by 10% of the baseline\n"
+        "  --sched-idle         run the probe threads at SCHED_IDLE\n"
+        "  -v, --verbose        say what placerun does (the launcher command, in wrapper mode)\n"
+        "\n"
+        "Dry run:\n"
+        "  --plan               print the plan and run nothing\n"
+        "  --format F           text (default: one line per rank), json (schema place-plan/1),\n"
+        "                       map (a character per PU: the rank owning it), png or svg (-o FILE:\n"
+        "                       the node drawn by lstopo, each rank's PUs, GPUs, NICs coloured),\n"
+        "                       rankfile (Open MPI), slurm (srun options), likwid (likwid-pin per\n"
+        "                       rank), omp (OMP_* per rank), env (the variables of each rank)\n"
+        "  --hosts H1,H2,...    the nodes' host names for rankfile, likwid, omp, env (node i is\n"
+        "                       host i); --hostfile FILE: one per line (Open MPI's hostfiles do)\n"
+        "  -o, --output FILE    write the plan to FILE instead of standard output (atomically)\n"
+        "  --config FILE        a site or machine profile (INI, [placerun] section) applied\n"
+        "                       before the command line; also read: /etc/place/placerun.conf,\n"
+        "                       ~/.config/place/placerun.conf, $PLACE_CONFIG (docs/configs.md)\n"
+        "  -h, --help           this help\n"
+        "  --version            print the version\n"
+        "\n"
+        "Text output names OS indices as P# and logical indices as L#.\n",
+        f);
 }
 
 /* "-np" is mpirun's spelling; getopt_long cannot take a two-letter single-dash option,
@@ -135,26 +167,32 @@ void placerun_usage(FILE *f)
  * says what placerun calls it. */
 static const struct {
     const char *flag;
-    const char *same;   /* placerun's option with the same meaning, or NULL */
-    const char *hint;   /* else: what to use */
+    const char *same; /* placerun's option with the same meaning, or NULL */
+    const char *hint; /* else: what to use */
 } habits[] = {
     {"--ntasks", "--np", NULL},
     {"--ntasks-per-node", "--ranks-per-node", NULL},
     {"--report-bindings", "--report", NULL},
-    {"--map-by", NULL, "placerun maps ranks itself: --policy numa (by NUMA node), compact (fill "
-                       "cores in order, Open MPI's --map-by core) or spread (round-robin over NUMA "
-                       "nodes, --map-by numa); run mpirun with --bind-to none"},
-    {"--bind-to", NULL, "placerun binds every rank and thread itself (one thread per PU); run "
-                        "mpirun with --bind-to none, and --smt K for hardware threads"},
-    {"--cpu-bind", NULL, "placerun binds every rank and thread itself; run srun with "
-                         "--cpu-bind=none (placerun --plan --format slurm prints srun's own "
-                         "--cpu-bind for a plan)"},
-    {"--distribution", NULL, "placerun lays ranks out in blocks per node (-N, --ranks-per-node) "
-                             "and over NUMA nodes by --policy numa|compact|spread"},
-    {"--cpus-per-task", NULL, "placerun calls it -t/--threads: threads per rank, each on its "
-                              "own PU"},
-    {"-c", NULL, "placerun calls it -t/--threads: threads per rank, each on its own PU "
-                 "(Slurm's -c/--cpus-per-task)"},
+    {"--map-by", NULL,
+     "placerun maps ranks itself: --policy numa (by NUMA node), compact (fill "
+     "cores in order, Open MPI's --map-by core) or spread (round-robin over NUMA "
+     "nodes, --map-by numa); run mpirun with --bind-to none"},
+    {"--bind-to", NULL,
+     "placerun binds every rank and thread itself (one thread per PU); run "
+     "mpirun with --bind-to none, and --smt K for hardware threads"},
+    {"--cpu-bind", NULL,
+     "placerun binds every rank and thread itself; run srun with "
+     "--cpu-bind=none (placerun --plan --format slurm prints srun's own "
+     "--cpu-bind for a plan)"},
+    {"--distribution", NULL,
+     "placerun lays ranks out in blocks per node (-N, --ranks-per-node) "
+     "and over NUMA nodes by --policy numa|compact|spread"},
+    {"--cpus-per-task", NULL,
+     "placerun calls it -t/--threads: threads per rank, each on its "
+     "own PU"},
+    {"-c", NULL,
+     "placerun calls it -t/--threads: threads per rank, each on its own PU "
+     "(Slurm's -c/--cpus-per-task)"},
     {"--npernode", "--ranks-per-node", NULL},
     {"-npernode", "--ranks-per-node", NULL},
 };
@@ -203,16 +241,18 @@ static void rewrite_np(int argc, char **argv)
     }
 }
 
-
 static int parse_periodic(options *o, const char *arg, place_error *e)
 {
     if (!*arg)
-        return place_error_set(e, PLACE_EINVAL, "--periodic: empty; expected axes among x, y "
+        return place_error_set(e, PLACE_EINVAL,
+                               "--periodic: empty; expected axes among x, y "
                                "and z, e.g. xz");
     for (const char *c = arg; *c; c++) {
         if (*c < 'x' || *c > 'z')
-            return place_error_set(e, PLACE_EINVAL, "--periodic '%.20s': expected axes among "
-                                   "x, y and z, e.g. xz", arg);
+            return place_error_set(e, PLACE_EINVAL,
+                                   "--periodic '%.20s': expected axes among "
+                                   "x, y and z, e.g. xz",
+                                   arg);
         o->decomp_flags |= PLACE_DECOMP_PERIODIC_X << (*c - 'x');
     }
     return 0;
@@ -238,8 +278,8 @@ static int one_of(const char *opt, const char *v, const char *const *valid, cons
 static int apply_options(options *o, int argc, char **argv, place_error *e);
 
 /* a profile's keys: the request's (place_request_key, PLACE_KEY_PROFILE) and these */
-static const char *const config_keys[] = {"topology", "allowed", "oversubscribe", "membind",
-                                          "launcher", NULL};
+static const char *const config_keys[] = {"topology", "allowed",  "oversubscribe",
+                                          "membind",  "launcher", NULL};
 
 typedef struct config_ctx {
     options *o;
@@ -267,16 +307,20 @@ static int config_entry(void *user, const char *section, const char *name, const
     if (c->failed)
         return 0;
     if (strcmp(section, "placerun")) {
-        place_error_set(c->e, PLACE_EINVAL, "section [%.40s] unknown; expected [placerun]", section);
+        place_error_set(c->e, PLACE_EINVAL, "section [%.40s] unknown; expected [placerun]",
+                        section);
         goto bad;
     }
     int known = place_request_key(name, PLACE_KEY_PROFILE);
     for (int i = 0; config_keys[i]; i++)
         known |= !strcmp(name, config_keys[i]);
     if (!known) {
-        place_error_set(c->e, PLACE_EINVAL, "key '%.40s' unknown; expected topology, policy, smt, "
-                        "reserve-cores, cpu-kinds, allowed, oversubscribe, membind, launcher, gpus, "
-                        "gpus-per-rank, gpu-bind or nics", name);
+        place_error_set(
+            c->e, PLACE_EINVAL,
+            "key '%.40s' unknown; expected topology, policy, smt, "
+            "reserve-cores, cpu-kinds, allowed, oversubscribe, membind, launcher, gpus, "
+            "gpus-per-rank, gpu-bind or nics",
+            name);
         goto bad;
     }
     char *arg = malloc(strlen(name) + strlen(value) + PATH_MAX + 8);
@@ -292,7 +336,8 @@ static int config_entry(void *user, const char *section, const char *name, const
             arg[0] = '\0';
         else {
             free(arg);
-            place_error_set(c->e, PLACE_EINVAL, "oversubscribe = '%.20s': expected yes or no", value);
+            place_error_set(c->e, PLACE_EINVAL, "oversubscribe = '%.20s': expected yes or no",
+                            value);
             goto bad;
         }
     } else if (!strcmp(name, "topology") && value[0] != '/' && strcmp(value, "native") &&
@@ -331,15 +376,20 @@ static int read_config_text(const char *path, char **out, place_error *e)
         int en = errno;
         if (fd >= 0)
             close(fd);
-        return place_error_set(e, en == ENOENT ? PLACE_ENOENT : PLACE_ESYS, "config '%.200s': %s; "
+        return place_error_set(e, en == ENOENT ? PLACE_ENOENT : PLACE_ESYS,
+                               "config '%.200s': %s; "
                                "expected an INI file with a [placerun] section (docs/configs.md)",
                                path, strerror(en));
     }
     if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
         close(fd);
-        return place_error_set(e, PLACE_EINVAL, "config '%.200s': %s; expected an INI file of at "
-                               "most %d bytes", path, S_ISREG(st.st_mode) ? "too large"
-                               : S_ISDIR(st.st_mode) ? "a directory" : "not a regular file",
+        return place_error_set(e, PLACE_EINVAL,
+                               "config '%.200s': %s; expected an INI file of at "
+                               "most %d bytes",
+                               path,
+                               S_ISREG(st.st_mode)   ? "too large"
+                               : S_ISDIR(st.st_mode) ? "a directory"
+                                                     : "not a regular file",
                                CONFIG_MAX_BYTES);
     }
     char *text = malloc((size_t)st.st_size + 1);
@@ -355,16 +405,20 @@ static int read_config_text(const char *path, char **out, place_error *e)
     text[n] = '\0';
     if (strlen(text) != n) {
         free(text);
-        return place_error_set(e, PLACE_EINVAL, "config '%.200s': holds a NUL byte; expected "
-                               "an INI text file", path);
+        return place_error_set(e, PLACE_EINVAL,
+                               "config '%.200s': holds a NUL byte; expected "
+                               "an INI text file",
+                               path);
     }
     int line = 1;
     for (const char *p = text; *p; line++) {
         size_t len = strcspn(p, "\n");
         if (len >= 199) {
             free(text);
-            return place_error_set(e, PLACE_EINVAL, "config '%.200s' line %d: %zu characters; "
-                                   "expected lines of at most 198", path, line, len);
+            return place_error_set(e, PLACE_EINVAL,
+                                   "config '%.200s' line %d: %zu characters; "
+                                   "expected lines of at most 198",
+                                   path, line, len);
         }
         p += len + (p[len] == '\n');
     }
@@ -503,7 +557,9 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_RESERVE:
             rc = place_request_set(&o->req, "reserve-cores", optarg, "--reserve-cores", e);
             break;
-        case OPT_KINDS: rc = place_request_set(&o->req, "cpu-kinds", optarg, "--cpu-kinds", e); break;
+        case OPT_KINDS:
+            rc = place_request_set(&o->req, "cpu-kinds", optarg, "--cpu-kinds", e);
+            break;
         case OPT_ALLOWED: o->allowed = optarg; break;
         case OPT_OVERSUB: o->req.oversubscribe = 1; break;
         case OPT_FORMAT:
@@ -512,7 +568,9 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
                 size_t at = 0;
                 for (int i = 0; i < placerun_nformats && at < sizeof names; i++)
                     at += (size_t)snprintf(names + at, sizeof names - at, "%s%s",
-                                           i == 0 ? "" : i == placerun_nformats - 1 ? " or " : ", ",
+                                           i == 0                       ? ""
+                                           : i == placerun_nformats - 1 ? " or "
+                                                                        : ", ",
                                            placerun_formats[i].name);
                 rc = place_error_set(e, PLACE_EINVAL, "--format '%.40s': unknown; expected %s",
                                      optarg, names);
@@ -544,10 +602,13 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             break;
         case OPT_PIN_SKIP:
             if (optarg[0] != '0' || (optarg[1] != 'x' && optarg[1] != 'X') || !optarg[2] ||
-                strlen(optarg) > 18 || strspn(optarg + 2, "0123456789abcdefABCDEF") != strlen(optarg + 2))
-                rc = place_error_set(e, PLACE_EINVAL, "--pin-skip '%.40s': expected a hexadecimal "
+                strlen(optarg) > 18 ||
+                strspn(optarg + 2, "0123456789abcdefABCDEF") != strlen(optarg + 2))
+                rc = place_error_set(e, PLACE_EINVAL,
+                                     "--pin-skip '%.40s': expected a hexadecimal "
                                      "mask 0x1 to 0xffffffffffffffff (bit i skips the i-th thread "
-                                     "created)", optarg);
+                                     "created)",
+                                     optarg);
             o->pin_skip = optarg;
             break;
         case OPT_LAUNCHER:
@@ -562,7 +623,8 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             o->jitter = 1;
             /* an optional duration: the next word, if it is a number */
             if (optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
-                rc = place_parse_double("--jitter", argv[optind++], 0.01, 86400, &o->jopts.seconds, e);
+                rc = place_parse_double("--jitter", argv[optind++], 0.01, 86400, &o->jopts.seconds,
+                                        e);
             break;
         case OPT_JITTER_MODE:
             if (!strcmp(optarg, "fwq"))
@@ -570,8 +632,10 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             else if (!strcmp(optarg, "selfish"))
                 o->jopts.mode = PLACE_JITTER_SELFISH;
             else
-                rc = place_error_set(e, PLACE_EINVAL, "--jitter-mode '%.40s': unknown; expected fwq "
-                                     "or selfish", optarg);
+                rc = place_error_set(e, PLACE_EINVAL,
+                                     "--jitter-mode '%.40s': unknown; expected fwq "
+                                     "or selfish",
+                                     optarg);
             break;
         case OPT_QUANTUM:
             rc = place_parse_double("--quantum", optarg, 0.1, 1e6, &o->jopts.quantum_us, e);
@@ -582,14 +646,18 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_SCHED_IDLE: o->jopts.sched_idle = 1; break;
         case 'v': o->verbose = 1; break;
         case 'o': o->output = optarg; break;
-        case 'h': o->help = 1; return 0;     /* main prints it: parsing never exits */
+        case 'h': o->help = 1; return 0; /* main prints it: parsing never exits */
         case OPT_VERSION: o->version = 1; return 0;
         case OPT_CONFIG: break; /* applied before the command line */
         case OPT_HOSTS: o->hosts = optarg; break;
         case OPT_HOSTFILE: o->hostfile = optarg; break;
         case OPT_GPUS: rc = place_request_set(&o->req, "gpus", optarg, "--gpus", e); break;
-        case OPT_GPR: rc = place_request_set(&o->req, "gpus-per-rank", optarg, "--gpus-per-rank", e); break;
-        case OPT_GPU_BIND: rc = place_request_set(&o->req, "gpu-bind", optarg, "--gpu-bind", e); break;
+        case OPT_GPR:
+            rc = place_request_set(&o->req, "gpus-per-rank", optarg, "--gpus-per-rank", e);
+            break;
+        case OPT_GPU_BIND:
+            rc = place_request_set(&o->req, "gpu-bind", optarg, "--gpu-bind", e);
+            break;
         case OPT_NICS:
             rc = place_request_set(&o->req, "nics", optarg, "--nics", e);
             o->nics_given = 1;
@@ -600,10 +668,12 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
             break;
         default:
             if (optopt)
-                rc = place_error_set(e, PLACE_EINVAL, "-%c: unknown option; see placerun --help", optopt);
+                rc = place_error_set(e, PLACE_EINVAL, "-%c: unknown option; see placerun --help",
+                                     optopt);
             else
-                rc = place_error_set(e, PLACE_EINVAL, "'%.60s': unknown option; see placerun --help",
-                                     argv[optind - 1]);
+                rc =
+                    place_error_set(e, PLACE_EINVAL, "'%.60s': unknown option; see placerun --help",
+                                    argv[optind - 1]);
             break;
         }
         if (rc)
@@ -635,22 +705,26 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
     if (o->plan + o->check + o->jitter > 1)
         return place_error_set(e, PLACE_EINVAL, "--plan, --check and --jitter: choose one");
     if (!o->plan && !o->check && !o->jitter && o->app_argc == 0)
-        return place_error_set(e, PLACE_EINVAL, "nothing to do: give an application after --, or "
+        return place_error_set(e, PLACE_EINVAL,
+                               "nothing to do: give an application after --, or "
                                "--plan, --check or --jitter (see placerun --help)");
     if (o->jitter && o->jopts.mode == PLACE_JITTER_FWQ &&
         o->jopts.quantum_us * 1000 > o->jopts.seconds * 1e6)
-        return place_error_set(e, PLACE_EINVAL, "--quantum %g us: the --jitter run of %g s holds "
+        return place_error_set(e, PLACE_EINVAL,
+                               "--quantum %g us: the --jitter run of %g s holds "
                                "fewer than 1,000 quanta; expected a quantum of at most %g us or "
-                               "a longer run", o->jopts.quantum_us, o->jopts.seconds,
-                               o->jopts.seconds * 1e3);
+                               "a longer run",
+                               o->jopts.quantum_us, o->jopts.seconds, o->jopts.seconds * 1e3);
     if (o->output && !o->plan && !o->jitter)
         return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
     const placerun_format *fmt = placerun_format_named(o->format);
     if (!fmt) /* the parser let no other through */
         return place_error_set(e, PLACE_EINVAL, "--format '%.40s': unknown", o->format);
     if (fmt->picture && !o->output)
-        return place_error_set(e, PLACE_EINVAL, "--format %s draws a picture: give the file with "
-                               "-o FILE.%s", o->format, o->format);
+        return place_error_set(e, PLACE_EINVAL,
+                               "--format %s draws a picture: give the file with "
+                               "-o FILE.%s",
+                               o->format, o->format);
     if (fmt->plan_only && !o->plan)
         return place_error_set(e, PLACE_EINVAL, "--format %s goes with --plan", o->format);
     if (o->hosts && o->hostfile)
@@ -669,10 +743,11 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
 
 /* placerun's names for the request's fields, in libplace's messages and notes (the flag
  * names live here, not in the library). */
-static const place_spelling flags = {"-n", "-N", "--ranks-per-node", "-t", "--policy", "--smt",
-                                     "--reserve-cores", "--oversubscribe", "--cpu-kinds",
-                                     "--allowed", "--gpus-per-rank", "--gpu-bind", "--nics",
-                                     "--gpus"};
+static const place_spelling flags = {
+    "-n",          "-N",        "--ranks-per-node", "-t",
+    "--policy",    "--smt",     "--reserve-cores",  "--oversubscribe",
+    "--cpu-kinds", "--allowed", "--gpus-per-rank",  "--gpu-bind",
+    "--nics",      "--gpus"};
 
 void placerun_options_init(options *o)
 {
@@ -692,9 +767,9 @@ int placerun_fail(const place_error *e, int code)
 
 int placerun_launcher_args(const char *s, char **words, int max, place_error *e)
 {
-    static const char *const owned[] = {"-np", "-n", "-c", "--np", "--n", "--ntasks",
-                                        "--bind-to", "--cpu-bind", "--cpu_bind", "--map-by",
-                                        "--nodes", "-N", "--ntasks-per-node", NULL};
+    static const char *const owned[] = {
+        "-np",        "-n",         "-c",       "--np",    "--n", "--ntasks",          "--bind-to",
+        "--cpu-bind", "--cpu_bind", "--map-by", "--nodes", "-N",  "--ntasks-per-node", NULL};
     char *copy = strdup(s); /* kept: the launcher's argv points into it */
     if (!copy)
         return place_error_set(e, PLACE_ENOMEM, "out of memory");
@@ -717,8 +792,10 @@ int placerun_launcher_args(const char *s, char **words, int max, place_error *e)
         }
         if (q) {
             free(copy);
-            return place_error_set(e, PLACE_EINVAL, "--launcher-args '%.80s': an unclosed %c; "
-                                   "expected words, quotes in pairs", s, q);
+            return place_error_set(e, PLACE_EINVAL,
+                                   "--launcher-args '%.80s': an unclosed %c; "
+                                   "expected words, quotes in pairs",
+                                   s, q);
         }
         if (*r)
             r++;
@@ -726,9 +803,11 @@ int placerun_launcher_args(const char *s, char **words, int max, place_error *e)
         for (int i = 0; owned[i]; i++) {
             size_t l = strlen(owned[i]);
             if (!strncmp(word, owned[i], l) && (word[l] == '\0' || word[l] == '=')) {
-                place_error_set(e, PLACE_EINVAL, "--launcher-args: '%.40s' is placerun's to set "
+                place_error_set(e, PLACE_EINVAL,
+                                "--launcher-args: '%.40s' is placerun's to set "
                                 "(-n, -N, --ranks-per-node and the plan's binding); expected the "
-                                "launcher's other options", word);
+                                "launcher's other options",
+                                word);
                 free(copy);
                 return -1;
             }

@@ -48,10 +48,10 @@
 #include <unistd.h>
 #include "strictnum.h"
 
-
 #define MAX_THREADS 4096
 #define MAX_CPUS 1024
-#define KEPT_FDS 128 /* descriptors kept open (2 per thread, 64 threads); the rest are opened
+#define KEPT_FDS                                                                                   \
+    128 /* descriptors kept open (2 per thread, 64 threads); the rest are opened
                         per sample, so the application keeps its own descriptor budget */
 
 #define PID_BITS (1 << 22) /* the kernel's largest pid_max */
@@ -63,9 +63,9 @@ typedef struct rec {
     unsigned long long seen_since[MAX_CPUS / 64]; /* since its mask last changed */
     char affinity[256];
     long migrations, invol, vol;
-    long mig_at_mask;       /* migrations when its mask was first seen or last changed */
-    int mask_changes;       /* changes of its mask seen while it ran (the program's own?) */
-    long long cpu_ticks;    /* utime + stime */
+    long mig_at_mask;    /* migrations when its mask was first seen or last changed */
+    int mask_changes;    /* changes of its mask seen while it ran (the program's own?) */
+    long long cpu_ticks; /* utime + stime */
     long samples;
     int alive; /* seen in the sample now under way, or the last one */
     int gone;  /* missing from a whole sample: exited; its slot may go to a new thread */
@@ -80,20 +80,20 @@ static struct {
     long interval_us;
     pthread_t thread;
     pid_t sampler_tid;
-    int wake[2];              /* a byte here wakes the sampler (stop, or a signal) */
-    int done[2];              /* the sampler's answer to a signal: the report is written */
+    int wake[2]; /* a byte here wakes the sampler (stop, or a signal) */
+    int done[2]; /* the sampler's answer to a signal: the report is written */
     volatile sig_atomic_t stop, term_sig;
-    int finishing;            /* the final report is being written (one writer only) */
+    int finishing; /* the final report is being written (one writer only) */
     rec *recs;
     int nrecs;
     long samples;
     double start, sampler_cpu;
     int planned[MAX_CPUS], nplanned;
-    int kept_fds;           /* descriptors held open now */
-    long untracked;         /* threads beyond MAX_THREADS, seen but not recorded: distinct */
+    int kept_fds;                  /* descriptors held open now */
+    long untracked;                /* threads beyond MAX_THREADS, seen but not recorded: distinct */
     unsigned char *untracked_bits; /* by tid, made on the first such thread */
     long folded, folded_mig, folded_invol, folded_vol; /* exited threads whose slot went */
-    int folded_unavailable; /* one of them had no counters */
+    int folded_unavailable;                            /* one of them had no counters */
 } M = {.wake = {-1, -1}, .done = {-1, -1}};
 
 static double mono(void)
@@ -319,7 +319,8 @@ static void *sampler(void *arg)
         if (t >= next_snap) {
             sampler_cpu_now();
             write_report("unknown: the last snapshot taken while the process ran (a process "
-                         "killed without warning, e.g. by SIGKILL, leaves this one)", 0, 0);
+                         "killed without warning, e.g. by SIGKILL, leaves this one)",
+                         0, 0);
             double took = mono() - t;
             next_snap = mono() + (took * 50 > 1.0 ? took * 50 : 1.0);
         }
@@ -423,7 +424,8 @@ static json_t *verdict(double wall, int final, long rank)
         ncomp++;
         int t = planned_thread(r);
         if (t < 0) {
-            json_array_append_new(off, json_pack("{s:i,s:s}", "tid", r->tid, "affinity", r->affinity));
+            json_array_append_new(off,
+                                  json_pack("{s:i,s:s}", "tid", r->tid, "affinity", r->affinity));
             nself += r->mask_changes > 0;
         } else if (M.planned[t] < MAX_CPUS) {
             on_pu[M.planned[t]]++;
@@ -436,7 +438,8 @@ static json_t *verdict(double wall, int final, long rank)
         const rec *r = &M.recs[i];
         int t = planned_thread(r);
         if (t >= 0 && M.planned[t] < MAX_CPUS && on_pu[M.planned[t]] > 1 && is_compute(r, wall, hz))
-            json_array_append_new(shared, json_pack("{s:i,s:i}", "tid", r->tid, "pu", M.planned[t]));
+            json_array_append_new(shared,
+                                  json_pack("{s:i,s:i}", "tid", r->tid, "pu", M.planned[t]));
     }
     long size = 1;
     int mpi = -1;
@@ -460,27 +463,33 @@ static json_t *verdict(double wall, int final, long rank)
     if (final) {
         char why[512] = "";
         if (json_array_size(off))
-            snprintf(why + strlen(why), sizeof why - strlen(why), "; %zu compute thread%s not on "
-                     "a planned PU of its own (mask %s)%s", json_array_size(off),
-                     json_array_size(off) == 1 ? "" : "s",
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     "; %zu compute thread%s not on "
+                     "a planned PU of its own (mask %s)%s",
+                     json_array_size(off), json_array_size(off) == 1 ? "" : "s",
                      json_string_value(json_object_get(json_array_get(off, 0), "affinity")),
                      nself ? ", set by the program itself" : "");
         if (json_array_size(shared))
-            snprintf(why + strlen(why), sizeof why - strlen(why), "; %zu compute threads share "
-                     "planned PUs", json_array_size(shared));
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     "; %zu compute threads share "
+                     "planned PUs",
+                     json_array_size(shared));
         if (json_array_size(moved))
-            snprintf(why + strlen(why), sizeof why - strlen(why), "; %zu compute thread%s "
-                     "migrated under a fixed mask", json_array_size(moved),
-                     json_array_size(moved) == 1 ? "" : "s");
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     "; %zu compute thread%s "
+                     "migrated under a fixed mask",
+                     json_array_size(moved), json_array_size(moved) == 1 ? "" : "s");
         if (mpi == 0)
-            snprintf(why + strlen(why), sizeof why - strlen(why), "; a job of %ld ranks, but "
-                     "this process loaded no MPI library: each rank ran alone", size);
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     "; a job of %ld ranks, but "
+                     "this process loaded no MPI library: each rank ran alone",
+                     size);
         fprintf(stderr, "placemon: rank %ld: %s (%d compute thread%s, %d helper%s)%s\n", rank, sum,
                 ncomp, ncomp == 1 ? "" : "s", nhelp, nhelp == 1 ? "" : "s", why);
     }
-    return json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:i,s:o}", "summary", sum, "compute_threads",
-                     ncomp, "helper_threads", nhelp, "off_plan", off, "sharing_a_pu", shared,
-                     "moved", moved, "masks_set_by_program", nself, "mpi",
+    return json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:i,s:o}", "summary", sum, "compute_threads", ncomp,
+                     "helper_threads", nhelp, "off_plan", off, "sharing_a_pu", shared, "moved",
+                     moved, "masks_set_by_program", nself, "mpi",
                      mpi < 0 ? json_null() : json_boolean(mpi));
 }
 
@@ -493,17 +502,18 @@ static void write_report(const char *ended_by, int complete, int final)
         int comp = is_compute(r, wall, hz);
         int t = comp ? planned_thread(r) : -1; /* a helper is no plan thread */
         char seen[1024], since[1024];
-        json_t *o = json_pack(
-            "{s:i,s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:i,s:b}", "tid", r->tid, "comm", r->comm,
-            "role", comp ? "compute" : "helper",
-            "plan_thread", t >= 0 ? json_integer(t) : json_null(), "pu_planned",
-            t >= 0 ? json_integer(M.planned[t]) : json_null(), "affinity", r->affinity,
-            "cpus_seen", seen_list(r->seen, seen, sizeof seen), "migrations", counter(r->migrations),
-            "involuntary_switches", counter(r->invol), "voluntary_switches", counter(r->vol),
-            "samples", (int)r->samples, "alive_at_exit", r->alive);
+        json_t *o = json_pack("{s:i,s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:i,s:b}", "tid", r->tid,
+                              "comm", r->comm, "role", comp ? "compute" : "helper", "plan_thread",
+                              t >= 0 ? json_integer(t) : json_null(), "pu_planned",
+                              t >= 0 ? json_integer(M.planned[t]) : json_null(), "affinity",
+                              r->affinity, "cpus_seen", seen_list(r->seen, seen, sizeof seen),
+                              "migrations", counter(r->migrations), "involuntary_switches",
+                              counter(r->invol), "voluntary_switches", counter(r->vol), "samples",
+                              (int)r->samples, "alive_at_exit", r->alive);
         json_object_set_new(o, "cpu_s", json_real(hz > 0 ? r->cpu_ticks / hz : 0));
         json_object_set_new(o, "mask_changes", json_integer(r->mask_changes));
-        json_object_set_new(o, "cpus_seen_since_mask", json_string(seen_list(r->seen_since, since, sizeof since)));
+        json_object_set_new(o, "cpus_seen_since_mask",
+                            json_string(seen_list(r->seen_since, since, sizeof since)));
         json_object_set_new(o, "migrations_since_mask", counter(since_mask(r)));
         json_array_append_new(threads, o);
     }
@@ -512,26 +522,27 @@ static void write_report(const char *ended_by, int complete, int final)
         rank = 0;
     json_t *o = json_pack("{s:s,s:i,s:i,s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:o}", "schema",
                           "place-monitor/1", "rank", (int)rank, "pid", (int)getpid(),
-                          "counters_from", "/proc/self/task/TID/sched and stat",
-                          "interval_us", (json_int_t)M.interval_us, "samples", (json_int_t)M.samples,
-                          "wall_s", wall, "sampler_cpu_s", M.sampler_cpu,
-                          "sampler_us_per_sample", M.samples ? 1e6 * M.sampler_cpu / M.samples : 0.0,
-                          "sampler_cpu_fraction", wall > 0 ? M.sampler_cpu / wall : 0.0,
-                          "threads", threads);
+                          "counters_from", "/proc/self/task/TID/sched and stat", "interval_us",
+                          (json_int_t)M.interval_us, "samples", (json_int_t)M.samples, "wall_s",
+                          wall, "sampler_cpu_s", M.sampler_cpu, "sampler_us_per_sample",
+                          M.samples ? 1e6 * M.sampler_cpu / M.samples : 0.0, "sampler_cpu_fraction",
+                          wall > 0 ? M.sampler_cpu / wall : 0.0, "threads", threads);
     /* threads beyond the report's capacity are counted, never silently left out */
     json_object_set_new(o, "threads_untracked", json_integer(M.untracked));
-    json_t *fold = json_pack("{s:I,s:o,s:o,s:o}", "threads", (json_int_t)M.folded, "migrations",
-                             counter(M.folded_unavailable ? -1 : M.folded_mig),
-                             "involuntary_switches",
-                             counter(M.folded_unavailable ? -1 : M.folded_invol),
-                             "voluntary_switches", counter(M.folded_unavailable ? -1 : M.folded_vol));
+    json_t *fold =
+        json_pack("{s:I,s:o,s:o,s:o}", "threads", (json_int_t)M.folded, "migrations",
+                  counter(M.folded_unavailable ? -1 : M.folded_mig), "involuntary_switches",
+                  counter(M.folded_unavailable ? -1 : M.folded_invol), "voluntary_switches",
+                  counter(M.folded_unavailable ? -1 : M.folded_vol));
     json_object_set_new(o, "exited_threads_folded", fold);
     json_object_set_new(o, "complete", json_boolean(complete));
     json_object_set_new(o, "ended_by", json_string(ended_by));
     json_object_set_new(o, "verdict", verdict(wall, final, rank));
     if (M.untracked && final)
-        fprintf(stderr, "placemon: %ld threads beyond the first %d were seen but not recorded; "
-                "the report lists %d\n", M.untracked, MAX_THREADS, MAX_THREADS);
+        fprintf(stderr,
+                "placemon: %ld threads beyond the first %d were seen but not recorded; "
+                "the report lists %d\n",
+                M.untracked, MAX_THREADS, MAX_THREADS);
     /* a new temporary (O_EXCL, no symlink followed), renamed over the output only if that
      * is absent or a regular file */
     char tmp[4200];
@@ -621,8 +632,10 @@ __attribute__((constructor)) static void placemon_start(void)
     const char *iv = getenv("PLACE_MONITOR_INTERVAL_US");
     M.interval_us = 10000;
     if (iv && strict_long(iv, 100, 10000000, &v) < 0)
-        fprintf(stderr, "placemon: PLACE_MONITOR_INTERVAL_US '%.40s': expected a whole number of "
-                "us from 100 to 10000000; sampling every %ld us\n", iv, (long)M.interval_us);
+        fprintf(stderr,
+                "placemon: PLACE_MONITOR_INTERVAL_US '%.40s': expected a whole number of "
+                "us from 100 to 10000000; sampling every %ld us\n",
+                iv, (long)M.interval_us);
     else if (iv)
         M.interval_us = v;
     const char *pus = getenv("PLACE_THREAD_PUS");
@@ -639,8 +652,10 @@ __attribute__((constructor)) static void placemon_start(void)
         p += len + (p[len] == ',');
     }
     if (pus && M.nplanned == 0)
-        fprintf(stderr, "placemon: PLACE_THREAD_PUS '%.40s': not a list of PUs; threads are "
-                "reported without their planned PU\n", pus);
+        fprintf(stderr,
+                "placemon: PLACE_THREAD_PUS '%.40s': not a list of PUs; threads are "
+                "reported without their planned PU\n",
+                pus);
     M.recs = calloc(MAX_THREADS, sizeof *M.recs);
     if (!M.recs || pipe2(M.wake, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(M.done, O_CLOEXEC) != 0) {
         fprintf(stderr, "placemon: out of memory or descriptors; no monitor report\n");

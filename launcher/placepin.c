@@ -49,17 +49,16 @@ static struct {
     int pus[MAX_PUS], npus;
     int explicit_mask;
     unsigned long long mask;
-    int created;      /* threads created so far (the mask's bit index) */
+    int created;                 /* threads created so far (the mask's bit index) */
     unsigned char busy[MAX_PUS]; /* plan threads held by a live thread (0: the main one) */
     pthread_key_t slot_key;      /* a pinned thread's plan thread + 1, released at its exit */
     int main_bound;
     int said_beyond;
-    cpu_set_t rank_set;  /* the process's CPUs at start (the rank's, as placerun bound it) */
+    cpu_set_t rank_set; /* the process's CPUs at start (the rank's, as placerun bound it) */
     create_fn real;
 } P;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
 
 /* Binds thread tid (0: the caller) to PU pu, or to the rank's PUs when pu < 0. */
 static void bind_tid(pid_t tid, int pu)
@@ -84,11 +83,12 @@ static int helper_creator(const void *addr)
     const char *b = strrchr(di.dli_fname, '/');
     b = b ? b + 1 : di.dli_fname;
     static const char *const helpers[] = {
-        "libmpi", "libopen-pal", "libopen-rte", "libpmix", "libpmi", "libprrte", "libmpich",
-        "libucs", "libucp", "libuct", "libfabric", "libpsm", "libibverbs", "libmlx",
-        "librdmacm", "libcuda", "libcudart", "libnccl", "libnvidia", "libhsa", "libamdhip",
-        "librccl", "libze_", "libigc", "libevent", "libc.so", "libc-", "librt", "libanl",
-        "libplacemon", NULL};
+        "libmpi",     "libopen-pal", "libopen-rte", "libpmix", "libpmi",    "libprrte",
+        "libmpich",   "libucs",      "libucp",      "libuct",  "libfabric", "libpsm",
+        "libibverbs", "libmlx",      "librdmacm",   "libcuda", "libcudart", "libnccl",
+        "libnvidia",  "libhsa",      "libamdhip",   "librccl", "libze_",    "libigc",
+        "libevent",   "libc.so",     "libc-",       "librt",   "libanl",    "libplacemon",
+        NULL};
     for (int i = 0; helpers[i]; i++)
         if (!strncmp(b, helpers[i], strlen(helpers[i])))
             return 1;
@@ -153,8 +153,10 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
             }
         } else if (!P.said_beyond) {
             P.said_beyond = 1;
-            fprintf(stderr, "placepin: the program runs more threads at once than the plan's %d; "
-                    "the others keep the rank's PUs (plan more with -t)\n", P.npus);
+            fprintf(stderr,
+                    "placepin: the program runs more threads at once than the plan's %d; "
+                    "the others keep the rank's PUs (plan more with -t)\n",
+                    P.npus);
         }
     }
     pthread_mutex_unlock(&lock);
@@ -224,8 +226,10 @@ __attribute__((constructor)) static void placepin_start(void)
      * for another cpuset) pins nothing */
     for (int i = 0; i < P.npus; i++)
         if (!CPU_ISSET(P.pus[i], &P.rank_set)) {
-            fprintf(stderr, "placepin: PLACE_THREAD_PUS '%.60s': PU %d is not one of the "
-                    "process's CPUs; threads are not pinned\n", pus, P.pus[i]);
+            fprintf(stderr,
+                    "placepin: PLACE_THREAD_PUS '%.60s': PU %d is not one of the "
+                    "process's CPUs; threads are not pinned\n",
+                    pus, P.pus[i]);
             P.npus = 0;
             return;
         }
@@ -239,10 +243,14 @@ __attribute__((constructor)) static void placepin_start(void)
     P.on = 1;
     return;
 bad:
-    fprintf(stderr, "placepin: PLACE_PIN_THREADS '%.60s': expected PID:auto or PID:0xMASK; "
-            "threads are not pinned\n", v);
+    fprintf(stderr,
+            "placepin: PLACE_PIN_THREADS '%.60s': expected PID:auto or PID:0xMASK; "
+            "threads are not pinned\n",
+            v);
     return;
 bad_pus:
-    fprintf(stderr, "placepin: PLACE_THREAD_PUS '%.60s': not a list of PUs; threads are not "
-            "pinned\n", pus ? pus : "");
+    fprintf(stderr,
+            "placepin: PLACE_THREAD_PUS '%.60s': not a list of PUs; threads are not "
+            "pinned\n",
+            pus ? pus : "");
 }

@@ -7,42 +7,42 @@
 #include "place.h"
 
 typedef struct options {
-    int plan;                  /* --plan: print, run nothing */
-    int check;                 /* --check: run the built-in affinity probe */
-    int report;                /* --report: print the binding applied */
+    int plan;   /* --plan: print, run nothing */
+    int check;  /* --check: run the built-in affinity probe */
+    int report; /* --report: print the binding applied */
     int verbose;
     int force_env;
     int best_effort;
-    int help, version;         /* --help, --version: print and exit 0 (in main) */
+    int help, version; /* --help, --version: print and exit 0 (in main) */
     const char *topology;
     const char *allowed;
-    const char *format;        /* a row of placerun_formats (export.c) */
-    const char *hosts;         /* --hosts h1,h2,...: the plan's nodes' names (exports) */
-    const char *hostfile;      /* --hostfile FILE */
+    const char *format;   /* a row of placerun_formats (export.c) */
+    const char *hosts;    /* --hosts h1,h2,...: the plan's nodes' names (exports) */
+    const char *hostfile; /* --hostfile FILE */
     const char *output;
-    const char *membind;       /* local | interleave | none */
-    const char *launcher;      /* --launcher: wrapper mode with mpirun | srun */
-    const char *launcher_args; /* --launcher-args "...": words for the launcher the wrapper
+    const char *membind;          /* local | interleave | none */
+    const char *launcher;         /* --launcher: wrapper mode with mpirun | srun */
+    const char *launcher_args;    /* --launcher-args "...": words for the launcher the wrapper
                                   starts (checked in options.c, split in run.c) */
     const char *profile_launcher; /* a profile's launcher: which one the wrapper starts when
                                      wrapper mode is needed anyway; never forces it */
-    int in_config;             /* options being applied from a profile */
-    const char *monitor;       /* --monitor FILE */
-    int pin_threads;           /* --pin-threads: preload libplacepin */
-    const char *pin_skip;      /* --pin-skip 0xMASK */
-    int jitter;                /* --jitter [SECONDS]: run the jitter probe */
+    int in_config;                /* options being applied from a profile */
+    const char *monitor;          /* --monitor FILE */
+    int pin_threads;              /* --pin-threads: preload libplacepin */
+    const char *pin_skip;         /* --pin-skip 0xMASK */
+    int jitter;                   /* --jitter [SECONDS]: run the jitter probe */
     place_jitter_opts jopts;
     int grid;
     int64_t n[3];
     unsigned decomp_flags;
     int ranks_given, nodes_given;
-    int threads_given;         /* -t on the command line: it beats inherited OMP_* */
+    int threads_given; /* -t on the command line: it beats inherited OMP_* */
     int nics_given;
-    int devices;               /* GPUs or NICs asked for: load the topology's devices */
+    int devices; /* GPUs or NICs asked for: load the topology's devices */
     place_request req;
-    int app_argc;              /* the application: argv[app_first ...] */
+    int app_argc; /* the application: argv[app_first ...] */
     char **app_argv;
-    int argc;                  /* placerun's own arguments, for the wrapper to pass on */
+    int argc; /* placerun's own arguments, for the wrapper to pass on */
     char **argv;
 } options;
 

@@ -93,8 +93,8 @@ static void rank_file(const char *file, const place_launch *l, char *out, size_t
 
 typedef struct shim {
     place_jobplan jp;
-    place_assignment a;        /* this rank's line of the plan */
-    char app[PATH_MAX];        /* the program to exec, and its argv */
+    place_assignment a; /* this rank's line of the plan */
+    char app[PATH_MAX]; /* the program to exec, and its argv */
     char probe[PATH_MAX];
     char *check_argv[2];
     char **argv;
@@ -139,7 +139,8 @@ static int shim_find_app(const options *o, shim *s, place_error *e)
         s->argv = s->check_argv;
     }
     if (find_executable(s->argv[0], s->app, sizeof s->app) < 0) {
-        place_error_set(e, PLACE_ENOENT, "cannot execute '%.200s': %s", s->argv[0], strerror(errno));
+        place_error_set(e, PLACE_ENOENT, "cannot execute '%.200s': %s", s->argv[0],
+                        strerror(errno));
         return 127;
     }
     return 0;
@@ -161,7 +162,8 @@ static int elf_interp(const char *app, char *buf, size_t n)
         memcpy(&phnum, h + 56, 2);
         for (int i = 0; i < phnum && i < 256 && phentsize >= 56 && rc < 0; i++) {
             unsigned char ph[56];
-            if (pread(fd, ph, sizeof ph, (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof ph)
+            if (pread(fd, ph, sizeof ph, (off_t)(phoff + (uint64_t)i * phentsize)) !=
+                (ssize_t)sizeof ph)
                 break;
             uint32_t type;
             uint64_t off, size;
@@ -239,17 +241,19 @@ static void warn_not_mpi(const place_launch *l, const char *app, const options *
     if (l->size <= 1 || l->rank != 0 || o->check)
         return;
     /* shells, interpreters and wrappers start the program that matters: not known here */
-    static const char *const starters[] = {"sh", "bash", "dash", "ksh", "zsh", "env", "time",
-                                           "timeout", "nice", "taskset", "numactl", "stdbuf",
-                                           "strace", "valgrind", "perl", "python", "ruby", NULL};
+    static const char *const starters[] = {
+        "sh",      "bash",    "dash",   "ksh",    "zsh",      "env",  "time",   "timeout", "nice",
+        "taskset", "numactl", "stdbuf", "strace", "valgrind", "perl", "python", "ruby",    NULL};
     const char *b = strrchr(app, '/');
     b = b ? b + 1 : app;
     for (int i = 0; starters[i]; i++)
         if (!strncmp(b, starters[i], strlen(starters[i])) &&
-            (!b[strlen(starters[i])] || (b[strlen(starters[i])] >= '0' && b[strlen(starters[i])] <= '9')))
+            (!b[strlen(starters[i])] ||
+             (b[strlen(starters[i])] >= '0' && b[strlen(starters[i])] <= '9')))
             return;
     if (links_mpi(app) == 0)
-        fprintf(stderr, "placerun: warning: a job of %d ranks, but '%.200s' loads no MPI "
+        fprintf(stderr,
+                "placerun: warning: a job of %d ranks, but '%.200s' loads no MPI "
                 "library: each rank runs alone (a program with its own threads, such as "
                 "GROMACS's thread-MPI gmx, runs as one rank: -n 1 -t N --pin-threads)\n",
                 l->size, app);
@@ -265,10 +269,11 @@ static int shim_bind(const options *o, const place_launch *l, shim *s, place_err
         hwloc_bitmap_list_sscanf(want, s->a.cpuset);
         hwloc_bitmap_list_sscanf(have, before);
         if (!hwloc_bitmap_isincluded(want, have))
-            fprintf(stderr, "placerun: note: rank %d: the launcher bound this process to PUs %s, "
+            fprintf(stderr,
+                    "placerun: note: rank %d: the launcher bound this process to PUs %s, "
                     "narrower than the plan's %s; placerun rebinds it (turn the launcher's binding "
-                    "off: mpirun --bind-to none, srun --cpu-bind=none)\n", l->rank, before,
-                    s->a.cpuset);
+                    "off: mpirun --bind-to none, srun --cpu-bind=none)\n",
+                    l->rank, before, s->a.cpuset);
         hwloc_bitmap_free(want);
         hwloc_bitmap_free(have);
     }
@@ -299,7 +304,8 @@ static int shim_check_env(const place_assignment *a, place_error *e)
 {
     char *places = place_omp_places(a->thread_pu_os, a->nthreads);
     int rc = places ? place_env_fits(a, e)
-                    : place_error_set(e, PLACE_EINVAL, "%d threads on PUs %.60s...: their "
+                    : place_error_set(e, PLACE_EINVAL,
+                                      "%d threads on PUs %.60s...: their "
                                       "OMP_PLACES would exceed the kernel's %d bytes for one "
                                       "environment string; expected fewer threads per rank",
                                       a->nthreads, a->cpuset, ENV_STRING_MAX);
@@ -315,9 +321,11 @@ static int shim_export_omp(const options *o, const place_launch *l, const place_
 {
     if (o->pin_threads) { /* the program sets its own thread counts; its threads are pinned */
         if (l->local_rank == 0 && (o->threads_given || o->force_env))
-            fprintf(stderr, "placerun: note: --pin-threads: OMP_NUM_THREADS, OMP_PLACES and "
+            fprintf(stderr,
+                    "placerun: note: --pin-threads: OMP_NUM_THREADS, OMP_PLACES and "
                     "OMP_PROC_BIND are left as they are (-t %d plans the PUs the program's "
-                    "threads are pinned to, in the order it creates them)\n", a->nthreads);
+                    "threads are pinned to, in the order it creates them)\n",
+                    a->nthreads);
         return 0;
     }
     char *places = place_omp_places(a->thread_pu_os, a->nthreads);
@@ -335,13 +343,17 @@ static int shim_export_omp(const options *o, const place_launch *l, const place_
         if (users && strcmp(old, vals[i]) && !o->force_env) {
             if (!o->threads_given) {
                 if (l->local_rank == 0)
-                    fprintf(stderr, "placerun: note: keeping the user's %s=%.60s (plan: %.60s); "
-                            "-t or --force-env overrides it\n", keys[i], old, vals[i]);
+                    fprintf(stderr,
+                            "placerun: note: keeping the user's %s=%.60s (plan: %.60s); "
+                            "-t or --force-env overrides it\n",
+                            keys[i], old, vals[i]);
                 continue;
             }
             if (l->local_rank == 0)
-                fprintf(stderr, "placerun: note: -t %d overrides the inherited %s=%.60s (now "
-                        "%.60s)\n", a->nthreads, keys[i], old, vals[i]);
+                fprintf(stderr,
+                        "placerun: note: -t %d overrides the inherited %s=%.60s (now "
+                        "%.60s)\n",
+                        a->nthreads, keys[i], old, vals[i]);
         }
         set_k[nset] = keys[i];
         set_v[nset++] = vals[i];
@@ -360,9 +372,10 @@ static void monitor_notes(const char *app, const place_launch *l, const char *op
     unsigned char h[64];
     int fd = open(app, O_RDONLY | O_CLOEXEC), n = fd >= 0 ? (int)read(fd, h, sizeof h) : -1;
     if (n >= 2 && h[0] == '#' && h[1] == '!') {
-        fprintf(stderr, "placerun: note: %s: '%.200s' is a script: its interpreter is the "
-                "process %s, not the programs it starts\n", opt, app,
-                strcmp(opt, "--monitor") ? "whose threads are pinned" : "sampled");
+        fprintf(stderr,
+                "placerun: note: %s: '%.200s' is a script: its interpreter is the "
+                "process %s, not the programs it starts\n",
+                opt, app, strcmp(opt, "--monitor") ? "whose threads are pinned" : "sampled");
     } else if (n >= 64 && !memcmp(h, "\177ELF", 4) && h[4] == 2) { /* 64-bit ELF */
         uint64_t phoff;
         uint16_t phentsize, phnum;
@@ -379,8 +392,9 @@ static void monitor_notes(const char *app, const place_launch *l, const char *op
         if (!interp)
             fprintf(stderr, "placerun: note: %s: '%.200s' is statically linked: %s\n", opt, app,
                     strcmp(opt, "--monitor") ? "its threads cannot be pinned (no preload), they "
-                    "keep the rank's PUs" : "the monitor cannot be preloaded into it, and no "
-                    "report will be written");
+                                               "keep the rank's PUs"
+                                             : "the monitor cannot be preloaded into it, and no "
+                                               "report will be written");
     }
     if (fd >= 0)
         close(fd);
@@ -445,10 +459,11 @@ static void shim_report(const options *o, const place_launch *l, const place_ass
         at += snprintf(threads + at, sizeof threads - (size_t)at, "%s%d=P#%d", t ? " " : "", t,
                        a->thread_pu_os[t]);
     char *numa = place_int_list_string(a->numa_os, a->nnuma, "", "");
-    fprintf(stderr, "placerun: rank %d/%d (%s, node %d %s, local %d/%d): bound to PUs %s, NUMA %s, "
-            "memory %s; threads %s\n", l->rank, l->size, l->launcher, l->node, host,
-            l->local_rank, l->local_size, bound ? bound : "?", numa ? numa : "?", o->membind,
-            threads);
+    fprintf(stderr,
+            "placerun: rank %d/%d (%s, node %d %s, local %d/%d): bound to PUs %s, NUMA %s, "
+            "memory %s; threads %s\n",
+            l->rank, l->size, l->launcher, l->node, host, l->local_rank, l->local_size,
+            bound ? bound : "?", numa ? numa : "?", o->membind, threads);
     if (a->gpus || a->nics) {
         char dev[1024];
         int at2 = 0;
@@ -470,7 +485,8 @@ static int jitter_run(const options *o, const place_launch *l, const place_assig
     if (place_jitter_run(a->thread_pu_os, a->nthreads, &o->jopts, &r, &e) < 0)
         return placerun_fail(&e, 1);
     printf("# rank %d: %s probe, %.2f s, threshold %.1f us; detour lengths in us\n", l->rank,
-           o->jopts.mode == PLACE_JITTER_FWQ ? "fwq" : "selfish", o->jopts.seconds, o->jopts.threshold_us);
+           o->jopts.mode == PLACE_JITTER_FWQ ? "fwq" : "selfish", o->jopts.seconds,
+           o->jopts.threshold_us);
     printf("%5s %4s %10s %9s %8s %8s %8s %8s %8s %9s %7s\n", "rank", "pu", "baseline_us", "detours",
            "rate_hz", "noise_%", "p50", "p90", "p99", "max", "coinc");
     for (int i = 0; i < r.nthreads; i++) {
@@ -481,21 +497,25 @@ static int jitter_run(const options *o, const place_launch *l, const place_assig
     }
     if (r.nthreads > 1)
         printf("# rank %d: coincident %.2f, by chance alone %.2f, kappa %.2f (0 independent, 1 "
-               "identical)\n", l->rank, r.coincident_fraction, r.coincidence_chance,
-               r.coincidence_kappa);
+               "identical)\n",
+               l->rank, r.coincident_fraction, r.coincidence_chance, r.coincidence_kappa);
     if (r.tail_ok)
-        printf("# rank %d: tail above %.1f us (%d detours): xi %.3f [%.3f, %.3f] (95%%), tail index "
-               "%.2f\n", l->rank, r.tail_u, r.tail_n, r.tail_xi, r.tail_xi_lo, r.tail_xi_hi,
-               r.tail_index);
+        printf(
+            "# rank %d: tail above %.1f us (%d detours): xi %.3f [%.3f, %.3f] (95%%), tail index "
+            "%.2f\n",
+            l->rank, r.tail_u, r.tail_n, r.tail_xi, r.tail_xi_lo, r.tail_xi_hi, r.tail_index);
     if (r.tick.found)
-        printf("# rank %d: a timer tick: detours cluster at a %.1f us period (%.0f Hz, p %.2g), %.0f%% "
-               "of them within 5%% of its phase; the CPUs' phases %s\n", l->rank, r.tick.period_us,
-               r.tick.hz, r.tick.p_value, 100 * r.tick.near_fraction, r.tick.nthreads < 2 ? "(one CPU)"
-               : r.tick.aligned ? "aligned (the CPUs tick at once: shared noise, as without skew_tick=1)"
-               : "staggered (each CPU ticks at its own phase)");
+        printf(
+            "# rank %d: a timer tick: detours cluster at a %.1f us period (%.0f Hz, p %.2g), %.0f%% "
+            "of them within 5%% of its phase; the CPUs' phases %s\n",
+            l->rank, r.tick.period_us, r.tick.hz, r.tick.p_value, 100 * r.tick.near_fraction,
+            r.tick.nthreads < 2 ? "(one CPU)"
+            : r.tick.aligned
+                ? "aligned (the CPUs tick at once: shared noise, as without skew_tick=1)"
+                : "staggered (each CPU ticks at its own phase)");
     else
-        printf("# rank %d: no timer tick in the detours (100, 250, 300, 1000 Hz: p %.2g)\n", l->rank,
-               r.tick.p_value);
+        printf("# rank %d: no timer tick in the detours (100, 250, 300, 1000 Hz: p %.2g)\n",
+               l->rank, r.tick.p_value);
     if (r.tail_ok) {
         char chk[600];
         place_gpd_checks_text(&r.tail_fit, chk, sizeof chk);
@@ -580,10 +600,12 @@ static int wrapper_run(const options *o)
     char path[PATH_MAX], self[PATH_MAX];
     if (!L)
         L = (getenv("SLURM_JOB_ID") && find_executable("srun", path, sizeof path) == 0) ? "srun"
-                                                                                     : "mpirun";
+                                                                                        : "mpirun";
     if (find_executable(L, path, sizeof path) < 0) {
-        fprintf(stderr, "placerun: cannot start %s: not found in PATH (install it, or run under "
-                "your launcher: %s -n N placerun ...)\n", L, L);
+        fprintf(stderr,
+                "placerun: cannot start %s: not found in PATH (install it, or run under "
+                "your launcher: %s -n N placerun ...)\n",
+                L, L);
         return 127;
     }
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -612,7 +634,8 @@ static int wrapper_run(const options *o)
         args[k++] = "--bind-to";
         args[k++] = "none";
         int R = o->req.ranks_per_node ? o->req.ranks_per_node
-                : o->req.nodes ? (N + o->req.nodes - 1) / o->req.nodes : 0;
+                : o->req.nodes        ? (N + o->req.nodes - 1) / o->req.nodes
+                                      : 0;
         if (R) {
             snprintf(per, sizeof per, "ppr:%d:node", R);
             args[k++] = "--map-by";
@@ -641,7 +664,7 @@ static int wrapper_run(const options *o)
         setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
         setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
         fprintf(stderr, "placerun: note: running as root: OMPI_ALLOW_RUN_AS_ROOT=1 and "
-                "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 set for mpirun\n");
+                        "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 set for mpirun\n");
     }
     args[k++] = self;
     /* placerun's own options, minus the wrapper's, then the application */
@@ -684,9 +707,10 @@ int placerun_run(const options *o)
     if (alone && (o->launcher || o->req.ranks > 1 || o->req.nodes > 1 || o->req.ranks_per_node > 1))
         return wrapper_run(o);
     if (!alone && o->launcher) {
-        place_error_set(&e, PLACE_EINVAL, "--launcher %s: already running under %s; drop "
-                        "--launcher (it starts a launcher, it does not nest one)", o->launcher,
-                        l.launcher);
+        place_error_set(&e, PLACE_EINVAL,
+                        "--launcher %s: already running under %s; drop "
+                        "--launcher (it starts a launcher, it does not nest one)",
+                        o->launcher, l.launcher);
         return placerun_fail(&e, 2);
     }
     if (o->ranks_given && o->req.ranks != l.size) {

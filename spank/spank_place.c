@@ -31,8 +31,8 @@ SPANK_PLUGIN(place, 1);
 /* What a job asked for (site defaults, then --place). */
 static struct {
     int on;
-    int threads_given;   /* by the job's --place (it overrides the user's OMP_*) */
-    int threads_site;    /* a site default from plugstack.conf (the user's OMP_* win) */
+    int threads_given; /* by the job's --place (it overrides the user's OMP_*) */
+    int threads_site;  /* a site default from plugstack.conf (the user's OMP_* win) */
     place_request req;
     int grid;
     int64_t n[3];
@@ -99,14 +99,18 @@ static int apply(const char *kv, place_error *e)
     }
     if (!strcmp(key, "membind")) {
         if (strcmp(v, "local") && strcmp(v, "interleave") && strcmp(v, "none"))
-            return place_error_set(e, PLACE_EINVAL, "--place membind '%.40s': expected local, "
-                                   "interleave or none", v);
+            return place_error_set(e, PLACE_EINVAL,
+                                   "--place membind '%.40s': expected local, "
+                                   "interleave or none",
+                                   v);
         snprintf(cfg.membind, sizeof cfg.membind, "%s", v);
         return 0;
     }
-    return place_error_set(e, PLACE_EINVAL, "--place: '%s' unknown; expected threads, policy, "
+    return place_error_set(e, PLACE_EINVAL,
+                           "--place: '%s' unknown; expected threads, policy, "
                            "smt, reserve-cores, cpu-kinds, grid, membind, gpus, gpus-per-rank, "
-                           "nics, on or off", key);
+                           "nics, on or off",
+                           key);
 }
 
 /* A comma-separated option string (the plugstack arguments are one KEY=VALUE each). */
@@ -121,8 +125,10 @@ static int apply_string(const char *s, place_error *e)
     for (const char *at = s;;) {
         size_t len = strcspn(at, ",");
         if (len == 0 || len >= sizeof item)
-            return place_error_set(e, PLACE_EINVAL, "--place '%.60s': an empty or over-long item; "
-                                   "expected KEY=VALUE,... (threads=4,policy=compact) or off", s);
+            return place_error_set(e, PLACE_EINVAL,
+                                   "--place '%.60s': an empty or over-long item; "
+                                   "expected KEY=VALUE,... (threads=4,policy=compact) or off",
+                                   s);
         memcpy(item, at, len);
         item[len] = '\0';
         if (apply(item, e) < 0)
@@ -134,11 +140,20 @@ static int apply_string(const char *s, place_error *e)
     return 0;
 }
 
-static const place_spelling names = {
-    "srun -n", "srun -N", "srun --ntasks-per-node", "--place threads", "--place policy",
-    "--place smt", "--place reserve-cores", "more CPUs from Slurm (srun -c)", "--place cpu-kinds",
-    "the step's CPUs", "--place gpus-per-rank", "--place gpu-bind", "--place nics",
-    "--place gpus"};
+static const place_spelling names = {"srun -n",
+                                     "srun -N",
+                                     "srun --ntasks-per-node",
+                                     "--place threads",
+                                     "--place policy",
+                                     "--place smt",
+                                     "--place reserve-cores",
+                                     "more CPUs from Slurm (srun -c)",
+                                     "--place cpu-kinds",
+                                     "the step's CPUs",
+                                     "--place gpus-per-rank",
+                                     "--place gpu-bind",
+                                     "--place nics",
+                                     "--place gpus"};
 
 static int option_cb(int val, const char *optarg, int remote)
 {
@@ -152,7 +167,8 @@ static int option_cb(int val, const char *optarg, int remote)
     static char first[200];
     static int seen;
     if (spank_context() == S_CTX_LOCAL && seen++) {
-        fprintf(stderr, "%s: error: --place given twice ('%.60s', then '%.60s'); give one "
+        fprintf(stderr,
+                "%s: error: --place given twice ('%.60s', then '%.60s'); give one "
                 "--place with every key, e.g. --place=%.60s,%.60s\n",
                 program_invocation_short_name, first, optarg ? optarg : "", first,
                 optarg ? optarg : "");
@@ -265,12 +281,17 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
         place_error_set(&e, PLACE_ESYS, "Slurm did not give the task's rank and the job's sizes");
         return fail(rank, &e);
     }
-    place_launch l = {.launcher = "slurm", .rank = (int)rank, .size = (int)size,
-                      .local_rank = (int)lid, .local_size = (int)lsize, .node = (int)nodeid};
+    place_launch l = {.launcher = "slurm",
+                      .rank = (int)rank,
+                      .size = (int)size,
+                      .local_rank = (int)lid,
+                      .local_size = (int)lsize,
+                      .node = (int)nodeid};
     snprintf(l.job, sizeof l.job, "slurm-%u.%u", jobid, stepid);
     /* where the plan file goes, and the GPUs Slurm gave the step (SLURM_STEP_GPUS and each
      * GPU runtime's variables): the job's own values */
-    const char *from_job[] = {place_env_name(PLACE_ENV_PLAN_DIR), "TMPDIR", "SLURM_STEP_GPUS", NULL};
+    const char *from_job[] = {place_env_name(PLACE_ENV_PLAN_DIR), "TMPDIR", "SLURM_STEP_GPUS",
+                              NULL};
     for (int i = 0; from_job[i]; i++)
         take(sp, from_job[i]);
     int nrt;
@@ -286,12 +307,14 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     place_request req = cfg.req;
     char user_nt[64];
     int unt = 0;
-    if (!cfg.threads_given && spank_getenv(sp, "OMP_NUM_THREADS", user_nt, sizeof user_nt) ==
-        ESPANK_SUCCESS && place_parse_int("OMP_NUM_THREADS", user_nt, 1, 1 << 20, &unt, NULL) == 0) {
+    if (!cfg.threads_given &&
+        spank_getenv(sp, "OMP_NUM_THREADS", user_nt, sizeof user_nt) == ESPANK_SUCCESS &&
+        place_parse_int("OMP_NUM_THREADS", user_nt, 1, 1 << 20, &unt, NULL) == 0) {
         if (cfg.threads_site && unt != req.threads && lid == 0)
-            fprintf(stderr, "place: note: the user's OMP_NUM_THREADS=%d wins over the site's "
-                    "default threads=%d; --place threads=T sets it for the job\n", unt,
-                    req.threads);
+            fprintf(stderr,
+                    "place: note: the user's OMP_NUM_THREADS=%d wins over the site's "
+                    "default threads=%d; --place threads=T sets it for the job\n",
+                    unt, req.threads);
         req.threads = unt;
     }
     /* the step's CPUs bound every binding: Slurm names the step's cores (its abstract
@@ -305,7 +328,8 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
             return fail(rank, &e);
         size_t at = 0;
         for (int i = 0; i < n && at + 24 < sizeof allowed; i++)
-            at += (size_t)snprintf(allowed + at, sizeof allowed - at, "%score:%d", i ? "," : "", list[i]);
+            at += (size_t)snprintf(allowed + at, sizeof allowed - at, "%score:%d", i ? "," : "",
+                                   list[i]);
     }
     place_jobplan jp;
     if (place_jobplan_compute(&jp, &l, NULL, allowed[0] ? allowed : NULL, &req,
@@ -320,8 +344,10 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     }
     places = place_omp_places(a.thread_pu_os, a.nthreads);
     if (!places) {
-        place_error_set(&e, PLACE_EINVAL, "%d threads: OMP_PLACES would not fit one environment "
-                        "string", a.nthreads);
+        place_error_set(&e, PLACE_EINVAL,
+                        "%d threads: OMP_PLACES would not fit one environment "
+                        "string",
+                        a.nthreads);
         goto out;
     }
     /* everything checked before anything is changed */
@@ -330,9 +356,10 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
         goto out;
     char *before = place_current_binding();
     if (before && strcmp(before, a.cpuset) && lid == 0)
-        fprintf(stderr, "place: note: Slurm bound task %u to PUs %s; --place rebinds every task "
-                "to its plan (here %s); srun --cpu-bind=none avoids the double work\n", rank,
-                before, a.cpuset);
+        fprintf(stderr,
+                "place: note: Slurm bound task %u to PUs %s; --place rebinds every task "
+                "to its plan (here %s); srun --cpu-bind=none avoids the double work\n",
+                rank, before, a.cpuset);
     free(before);
     if (place_bind_process(jp.topo, a.cpuset, &e) < 0 ||
         place_set_membind(cfg.membind, a.numa_os, a.nnuma, &e) < 0)
@@ -355,13 +382,14 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
         goto out;
     }
     for (int i = 0; i < 3; i++) {
-        spank_err_t got = cfg.threads_given ? ESPANK_ENV_NOEXIST
-                                            : spank_getenv(sp, keys[i], old, 128 * 1024);
+        spank_err_t got =
+            cfg.threads_given ? ESPANK_ENV_NOEXIST : spank_getenv(sp, keys[i], old, 128 * 1024);
         if (got == ESPANK_SUCCESS && strcmp(old, vals[i])) {
             if (lid == 0)
-                fprintf(stderr, "place: note: keeping the user's %s=%.60s%s (plan: %.60s); "
-                        "--place threads=T overrides it\n", keys[i], old,
-                        strlen(old) > 60 ? "..." : "", vals[i]);
+                fprintf(stderr,
+                        "place: note: keeping the user's %s=%.60s%s (plan: %.60s); "
+                        "--place threads=T overrides it\n",
+                        keys[i], old, strlen(old) > 60 ? "..." : "", vals[i]);
             continue;
         }
         sk[ns] = keys[i];

@@ -38,8 +38,8 @@ typedef struct ck_header {
     uint32_t payload_crc, header_crc;
 } ck_header;
 
-static int64_t s_prev = -1;        /* this rank's last complete checkpoint, to delete later */
-static uint32_t s_expect_crc;      /* from the manifest, for ck_restart_read */
+static int64_t s_prev = -1;   /* this rank's last complete checkpoint, to delete later */
+static uint32_t s_expect_crc; /* from the manifest, for ck_restart_read */
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -130,15 +130,17 @@ static int open_owned(const char *dir, const char *opt, char *err, size_t errn)
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return fail(err, errn, "%s '%.300s': cannot open it: %s; expected a directory of uid %lu", opt,
-                    dir, strerror(e), (unsigned long)geteuid());
+        return fail(err, errn, "%s '%.300s': cannot open it: %s; expected a directory of uid %lu",
+                    opt, dir, strerror(e), (unsigned long)geteuid());
     }
     if (sb.st_uid != geteuid() || (sb.st_mode & 022)) {
         close(fd);
-        return fail(err, errn, "%s '%.300s': owned by uid %lu with mode %03o; expected a "
-                    "directory of uid %lu that others cannot write (chmod go-w, or another directory)",
-                    opt, dir, (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 0777),
-                    (unsigned long)geteuid());
+        return fail(
+            err, errn,
+            "%s '%.300s': owned by uid %lu with mode %03o; expected a "
+            "directory of uid %lu that others cannot write (chmod go-w, or another directory)",
+            opt, dir, (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 0777),
+            (unsigned long)geteuid());
     }
     return fd;
 }
@@ -148,13 +150,18 @@ int ck_prepare_dir(const char *dir, char *err, size_t errn)
     struct stat sb;
     if (stat(dir, &sb) != 0) {
         if (errno != ENOENT || mkdir(dir, 0700) != 0)
-            return fail(err, errn, "--checkpoint-dir '%.300s': cannot create: %s; expected a writable directory",
-                        dir, strerror(errno));
+            return fail(
+                err, errn,
+                "--checkpoint-dir '%.300s': cannot create: %s; expected a writable directory", dir,
+                strerror(errno));
     } else if (!S_ISDIR(sb.st_mode)) {
-        return fail(err, errn, "--checkpoint-dir '%.300s': not a directory; expected a writable directory", dir);
+        return fail(err, errn,
+                    "--checkpoint-dir '%.300s': not a directory; expected a writable directory",
+                    dir);
     }
     if (access(dir, W_OK | X_OK) != 0)
-        return fail(err, errn, "--checkpoint-dir '%.300s': not writable (%s); expected a writable directory",
+        return fail(err, errn,
+                    "--checkpoint-dir '%.300s': not writable (%s); expected a writable directory",
                     dir, strerror(errno));
     int fd = open_owned(dir, "--checkpoint-dir", err, errn);
     if (fd < 0)
@@ -169,8 +176,10 @@ int ck_prepare_dir(const char *dir, char *err, size_t errn)
     if (flock(lk, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(lk);
-        return fail(err, errn, "--checkpoint-dir '%.300s': %s; expected a directory no other run "
-                    "is checkpointing to", dir, e == EWOULDBLOCK ? "another run holds its lock" : strerror(e));
+        return fail(err, errn,
+                    "--checkpoint-dir '%.300s': %s; expected a directory no other run "
+                    "is checkpointing to",
+                    dir, e == EWOULDBLOCK ? "another run holds its lock" : strerror(e));
     }
     return 0; /* lk stays open: the lock lasts as long as the run */
 }
@@ -214,8 +223,8 @@ static uint32_t fields_crc(void *const arr[6], size_t bytes)
     return (uint32_t)crc;
 }
 
-static int write_manifest(const char *dir, const ck_run *run, const ck_state *st, const uint32_t *crcs,
-                          uint64_t file_bytes, char *err, size_t errn)
+static int write_manifest(const char *dir, const ck_run *run, const ck_state *st,
+                          const uint32_t *crcs, uint64_t file_bytes, char *err, size_t errn)
 {
     json_t *files = json_array();
     char name[PATH_MAX];
@@ -223,15 +232,16 @@ static int write_manifest(const char *dir, const ck_run *run, const ck_state *st
         char hex[16];
         snprintf(hex, sizeof hex, "%08x", crcs[r]);
         file_name(name, sizeof name, ".", st->step, r);
-        json_array_append_new(files, json_pack("{s:i,s:s,s:I,s:s}", "rank", r, "file", name + 2, "bytes",
-                                               (json_int_t)file_bytes, "crc32", hex));
+        json_array_append_new(files, json_pack("{s:i,s:s,s:I,s:s}", "rank", r, "file", name + 2,
+                                               "bytes", (json_int_t)file_bytes, "crc32", hex));
     }
-    json_t *m = json_pack("{s:s,s:I,s:[I,I,I],s:i,s:s,s:f,s:f,s:[i,i,i],s:s,s:f,s:o}", "schema", CK_SCHEMA,
-                          "step", (json_int_t)st->step, "grid", (json_int_t)run->grid[0],
+    json_t *m = json_pack("{s:s,s:I,s:[I,I,I],s:i,s:s,s:f,s:f,s:[i,i,i],s:s,s:f,s:o}", "schema",
+                          CK_SCHEMA, "step", (json_int_t)st->step, "grid", (json_int_t)run->grid[0],
                           (json_int_t)run->grid[1], (json_int_t)run->grid[2], "ranks", run->nranks,
-                          "precision", run->elem_bytes == 8 ? "double" : "single", "dx_m", run->dx, "courant",
-                          run->courant, "source", run->src[0], run->src[1], run->src[2], "source_type",
-                          run->sine ? "sine" : "pulse", "freq_hz", run->freq, "files", files);
+                          "precision", run->elem_bytes == 8 ? "double" : "single", "dx_m", run->dx,
+                          "courant", run->courant, "source", run->src[0], run->src[1], run->src[2],
+                          "source_type", run->sine ? "sine" : "pulse", "freq_hz", run->freq,
+                          "files", files);
     char *text = json_dumps(m, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(m);
     if (!text)
@@ -268,8 +278,8 @@ static void sweep(const char *dir, int64_t keep)
     closedir(d);
 }
 
-int ck_write(const char *dir, const ck_run *run, const ck_state *st, void *const arr[6], size_t bytes,
-             char *err, size_t errn)
+int ck_write(const char *dir, const ck_run *run, const ck_state *st, void *const arr[6],
+             size_t bytes, char *err, size_t errn)
 {
     ck_header h;
     fill_header(&h, run, st, bytes);
@@ -311,62 +321,75 @@ int ck_write(const char *dir, const ck_run *run, const ck_state *st, void *const
 /* ---- restart ------------------------------------------------------------------------- */
 
 /* Rank 0: the manifest against this run; fills every rank's expected CRC. */
-static int check_manifest(const char *dir, const ck_run *run, int steps, int64_t *step, uint32_t *crcs,
-                          char *err, size_t errn)
+static int check_manifest(const char *dir, const ck_run *run, int steps, int64_t *step,
+                          uint32_t *crcs, char *err, size_t errn)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/MANIFEST", dir);
     if (access(path, R_OK) != 0)
-        return fail(err, errn, "--restart '%.300s': no checkpoint there (%s: %s); expected a --checkpoint-dir "
-                    "of an earlier run", dir, "MANIFEST", strerror(errno));
+        return fail(err, errn,
+                    "--restart '%.300s': no checkpoint there (%s: %s); expected a --checkpoint-dir "
+                    "of an earlier run",
+                    dir, "MANIFEST", strerror(errno));
     json_error_t je;
     json_t *m = json_load_file(path, 0, &je);
     if (!m)
-        return fail(err, errn, "--restart '%.300s': MANIFEST is corrupt (line %d: %.100s); refusing it",
-                    dir, je.line, je.text);
+        return fail(err, errn,
+                    "--restart '%.300s': MANIFEST is corrupt (line %d: %.100s); refusing it", dir,
+                    je.line, je.text);
     json_int_t st = -1, g[3] = {0, 0, 0};
     int ranks = 0, src[3] = {0, 0, 0};
     const char *schema = NULL, *prec = NULL, *stype = NULL;
     double dx = 0, courant = 0, freq = 0;
     json_t *files = NULL;
-    int rc = json_unpack_ex(m, &je, 0, "{s:s,s:I,s:[I,I,I],s:i,s:s,s:F,s:F,s:[i,i,i],s:s,s:F,s:o}", "schema",
-                            &schema, "step", &st, "grid", &g[0], &g[1], &g[2], "ranks", &ranks, "precision",
-                            &prec, "dx_m", &dx, "courant", &courant, "source", &src[0], &src[1], &src[2],
-                            "source_type", &stype, "freq_hz", &freq, "files", &files);
+    int rc =
+        json_unpack_ex(m, &je, 0, "{s:s,s:I,s:[I,I,I],s:i,s:s,s:F,s:F,s:[i,i,i],s:s,s:F,s:o}",
+                       "schema", &schema, "step", &st, "grid", &g[0], &g[1], &g[2], "ranks", &ranks,
+                       "precision", &prec, "dx_m", &dx, "courant", &courant, "source", &src[0],
+                       &src[1], &src[2], "source_type", &stype, "freq_hz", &freq, "files", &files);
     if (rc < 0 || strcmp(schema, CK_SCHEMA) || st < 0 || !json_is_array(files) ||
         (int)json_array_size(files) != ranks) {
-        rc = fail(err, errn, "--restart '%.300s': MANIFEST is corrupt or not %s (%.100s); refusing it", dir,
+        rc = fail(err, errn,
+                  "--restart '%.300s': MANIFEST is corrupt or not %s (%.100s); refusing it", dir,
                   CK_SCHEMA, rc < 0 ? je.text : "fields out of range");
         goto out;
     }
     rc = -1;
     if (g[0] != run->grid[0] || g[1] != run->grid[1] || g[2] != run->grid[2]) {
-        fail(err, errn, "--restart '%.300s': checkpoint of grid %lldx%lldx%lld, this run has --grid "
-             "%lldx%lldx%lld; restart with the same grid", dir, (long long)g[0], (long long)g[1], (long long)g[2],
-             (long long)run->grid[0], (long long)run->grid[1], (long long)run->grid[2]);
+        fail(err, errn,
+             "--restart '%.300s': checkpoint of grid %lldx%lldx%lld, this run has --grid "
+             "%lldx%lldx%lld; restart with the same grid",
+             dir, (long long)g[0], (long long)g[1], (long long)g[2], (long long)run->grid[0],
+             (long long)run->grid[1], (long long)run->grid[2]);
         goto out;
     }
     if (ranks != run->nranks) {
-        fail(err, errn, "--restart '%.300s': checkpoint of %d ranks, this run has %d; restart with %d ranks", dir,
-             ranks, run->nranks, ranks);
+        fail(err, errn,
+             "--restart '%.300s': checkpoint of %d ranks, this run has %d; restart with %d ranks",
+             dir, ranks, run->nranks, ranks);
         goto out;
     }
     const char *mine = run->elem_bytes == 8 ? "double" : "single";
     if (strcmp(prec, mine)) {
-        fail(err, errn, "--restart '%.300s': checkpoint in %s precision, this run %s; restart with --precision %s",
-             dir, prec, mine, prec);
+        fail(
+            err, errn,
+            "--restart '%.300s': checkpoint in %s precision, this run %s; restart with --precision %s",
+            dir, prec, mine, prec);
         goto out;
     }
     if (dx != run->dx || courant != run->courant || memcmp(src, run->src, sizeof src) ||
         strcmp(stype, run->sine ? "sine" : "pulse") || freq != run->freq) {
-        fail(err, errn, "--restart '%.300s': checkpoint of another run (--dx %.15g --courant %.15g --source "
-             "%d,%d,%d --source-type %s --freq %.15g); restart with the same options", dir, dx, courant, src[0],
-             src[1], src[2], stype, freq);
+        fail(err, errn,
+             "--restart '%.300s': checkpoint of another run (--dx %.15g --courant %.15g --source "
+             "%d,%d,%d --source-type %s --freq %.15g); restart with the same options",
+             dir, dx, courant, src[0], src[1], src[2], stype, freq);
         goto out;
     }
     if (st >= steps) {
-        fail(err, errn, "--restart '%.300s': checkpoint is at step %lld, --steps %d leaves nothing to run; "
-             "expected --steps greater than %lld (--steps is the total)", dir, (long long)st, steps, (long long)st);
+        fail(err, errn,
+             "--restart '%.300s': checkpoint is at step %lld, --steps %d leaves nothing to run; "
+             "expected --steps greater than %lld (--steps is the total)",
+             dir, (long long)st, steps, (long long)st);
         goto out;
     }
     for (int r = 0; r < ranks; r++) {
@@ -377,7 +400,9 @@ static int check_manifest(const char *dir, const ck_run *run, int steps, int64_t
         char *end = NULL;
         if (json_unpack(f, "{s:i,s:s}", "rank", &fr, "crc32", &hex) < 0 || fr != r ||
             (v = strtoul(hex, &end, 16), *end || end == hex || v > 0xffffffffUL)) {
-            fail(err, errn, "--restart '%.300s': MANIFEST is corrupt (entry %d of files); refusing it", dir, r);
+            fail(err, errn,
+                 "--restart '%.300s': MANIFEST is corrupt (entry %d of files); refusing it", dir,
+                 r);
             goto out;
         }
         crcs[r] = (uint32_t)v;
@@ -389,7 +414,8 @@ out:
     return rc;
 }
 
-int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *step, char *err, size_t errn)
+int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *step, char *err,
+                     size_t errn)
 {
     uint32_t *crcs = run->rank == 0 ? calloc((size_t)run->nranks, sizeof(uint32_t)) : NULL;
     int64_t st = -1;
@@ -420,29 +446,40 @@ int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *ste
     struct stat sb;
     rc = 0;
     if (fd < 0) {
-        rc = fail(err, errn, "--restart '%.300s': %s: cannot open: %s; the checkpoint is incomplete", dir, base,
-                  strerror(errno));
-    } else if (fstat(fd, &sb) != 0 || read_all(fd, &h, sizeof h) != 0 || memcmp(h.magic, CK_MAGIC, 8) ||
-               h.header_bytes != sizeof h || h.header_crc != header_crc(&h)) {
-        rc = fail(err, errn, "--restart '%.300s': %s: header is corrupt or not an fdtd3d checkpoint; refusing it",
-                  dir, base);
+        rc =
+            fail(err, errn, "--restart '%.300s': %s: cannot open: %s; the checkpoint is incomplete",
+                 dir, base, strerror(errno));
+    } else if (fstat(fd, &sb) != 0 || read_all(fd, &h, sizeof h) != 0 ||
+               memcmp(h.magic, CK_MAGIC, 8) || h.header_bytes != sizeof h ||
+               h.header_crc != header_crc(&h)) {
+        rc = fail(
+            err, errn,
+            "--restart '%.300s': %s: header is corrupt or not an fdtd3d checkpoint; refusing it",
+            dir, base);
     } else {
         bytes = h.array_bytes;
         fill_header(&want, run, &ws, bytes);
         want.payload_crc = h.payload_crc;
         want.header_crc = h.header_crc;
-        if (h.lo[0] != run->lo[0] || h.lo[1] != run->lo[1] || h.lo[2] != run->lo[2] || h.hi[0] != run->hi[0] ||
-            h.hi[1] != run->hi[1] || h.hi[2] != run->hi[2])
-            rc = fail(err, errn, "--restart '%.300s': rank %d's box in the checkpoint [%d,%d)x[%d,%d)x[%d,%d) is "
-                      "not this run's [%d,%d)x[%d,%d)x[%d,%d): another decomposition; restart with the same "
-                      "placerun --grid", dir, run->rank, h.lo[0], h.hi[0], h.lo[1], h.hi[1], h.lo[2], h.hi[2],
-                      run->lo[0], run->hi[0], run->lo[1], run->hi[1], run->lo[2], run->hi[2]);
+        if (h.lo[0] != run->lo[0] || h.lo[1] != run->lo[1] || h.lo[2] != run->lo[2] ||
+            h.hi[0] != run->hi[0] || h.hi[1] != run->hi[1] || h.hi[2] != run->hi[2])
+            rc = fail(
+                err, errn,
+                "--restart '%.300s': rank %d's box in the checkpoint [%d,%d)x[%d,%d)x[%d,%d) is "
+                "not this run's [%d,%d)x[%d,%d)x[%d,%d): another decomposition; restart with the same "
+                "placerun --grid",
+                dir, run->rank, h.lo[0], h.hi[0], h.lo[1], h.hi[1], h.lo[2], h.hi[2], run->lo[0],
+                run->hi[0], run->lo[1], run->hi[1], run->lo[2], run->hi[2]);
         else if (memcmp(&h, &want, sizeof h) || h.payload_crc != s_expect_crc)
-            rc = fail(err, errn, "--restart '%.300s': %s does not match MANIFEST (rank, step or run); refusing it",
-                      dir, base);
+            rc = fail(
+                err, errn,
+                "--restart '%.300s': %s does not match MANIFEST (rank, step or run); refusing it",
+                dir, base);
         else if ((uint64_t)sb.st_size != sizeof h + 6 * h.array_bytes)
-            rc = fail(err, errn, "--restart '%.300s': %s is %lld bytes, expected %llu: truncated or padded; "
-                      "refusing it", dir, base, (long long)sb.st_size,
+            rc = fail(err, errn,
+                      "--restart '%.300s': %s is %lld bytes, expected %llu: truncated or padded; "
+                      "refusing it",
+                      dir, base, (long long)sb.st_size,
                       (unsigned long long)(sizeof h + 6 * h.array_bytes));
     }
     if (fd >= 0)
@@ -453,8 +490,8 @@ int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *ste
     return 0;
 }
 
-int ck_restart_read(const char *dir, const ck_run *run, int64_t step, void *const arr[6], size_t bytes,
-                    ck_state *st, char *err, size_t errn)
+int ck_restart_read(const char *dir, const ck_run *run, int64_t step, void *const arr[6],
+                    size_t bytes, ck_state *st, char *err, size_t errn)
 {
     char path[PATH_MAX];
     file_name(path, sizeof path, dir, step, run->rank);
@@ -463,15 +500,19 @@ int ck_restart_read(const char *dir, const ck_run *run, int64_t step, void *cons
     int rc = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || read_all(fd, &h, sizeof h) != 0 || h.array_bytes != bytes) {
-        rc = fail(err, errn, "--restart '%.300s': %s: changed while restarting, or its arrays are not this "
-                  "run's size; refusing it", dir, base);
+        rc = fail(err, errn,
+                  "--restart '%.300s': %s: changed while restarting, or its arrays are not this "
+                  "run's size; refusing it",
+                  dir, base);
     } else {
         for (int c = 0; c < 6 && !rc; c++)
             if (read_all(fd, arr[c], bytes) != 0)
                 rc = fail(err, errn, "--restart '%.300s': %s: cannot read: truncated", dir, base);
         if (!rc && (fields_crc(arr, bytes) != h.payload_crc || h.payload_crc != s_expect_crc))
-            rc = fail(err, errn, "--restart '%.300s': %s: field data is corrupt (CRC-32 mismatch); refusing it",
-                      dir, base);
+            rc =
+                fail(err, errn,
+                     "--restart '%.300s': %s: field data is corrupt (CRC-32 mismatch); refusing it",
+                     dir, base);
     }
     if (fd >= 0)
         close(fd);

@@ -23,16 +23,16 @@
 /* What makes two runs the same run: a checkpoint is restored only into an identical one. */
 typedef struct ck_run {
     int64_t grid[3];
-    int lo[3], hi[3];      /* this rank's box */
+    int lo[3], hi[3]; /* this rank's box */
     int rank, nranks;
-    int elem_bytes;        /* 4 single, 8 double */
+    int elem_bytes; /* 4 single, 8 double */
     double dx, courant, freq;
     int src[3], sine;
 } ck_run;
 
 /* The state written besides the fields. */
 typedef struct ck_state {
-    int64_t step;          /* steps completed (the fields are all of the state: a pending
+    int64_t step; /* steps completed (the fields are all of the state: a pending
                               energy sample is recomputed from E on restart) */
 } ck_state;
 
@@ -41,17 +41,18 @@ typedef struct ck_state {
 int ck_prepare_dir(const char *dir, char *err, size_t errn);
 
 /* Writes the checkpoint of st->step: the six arrays of bytes each. */
-int ck_write(const char *dir, const ck_run *run, const ck_state *st, void *const arr[6], size_t bytes,
-             char *err, size_t errn);
+int ck_write(const char *dir, const ck_run *run, const ck_state *st, void *const arr[6],
+             size_t bytes, char *err, size_t errn);
 
 /* Reads D/MANIFEST and this rank's file header; refuses a checkpoint of another run (grid,
  * ranks, box, precision, dx, Courant number, source), a corrupt one, or one at or past
  * steps. On success *step is the checkpoint's step. */
-int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *step, char *err, size_t errn);
+int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *step, char *err,
+                     size_t errn);
 
 /* Reads the fields into arr (already first-touched by their threads) and checks the CRC
  * against the manifest's. Call on the thread that calls MPI, after ck_restart_check. */
-int ck_restart_read(const char *dir, const ck_run *run, int64_t step, void *const arr[6], size_t bytes,
-                    ck_state *st, char *err, size_t errn);
+int ck_restart_read(const char *dir, const ck_run *run, int64_t step, void *const arr[6],
+                    size_t bytes, ck_state *st, char *err, size_t errn);
 
 #endif

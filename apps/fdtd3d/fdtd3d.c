@@ -62,7 +62,6 @@ const char *const isa_names[3] = {"baseline", "avx2", "avx512"};
 #undef REAL
 #undef SUF
 
-
 int rank, nranks;
 
 /* ---- the source and the noise ------------------------------------------------------- */
@@ -250,8 +249,12 @@ static void choose_isa_and_tile(const opts *o, const geom *g)
             die("FDTD3D_ISA=%s: this CPU has only %s", isa_names[k], isa_names[have]);
         fdtd3d_isa = k;
     }
-    static const struct { const char *name; int *v; } knob[] = {
-        {"FDTD3D_PREFETCH", &fdtd3d_prefetch}, {"FDTD3D_ROWFUSE", &fdtd3d_rowfuse}, {"FDTD3D_HUGE", &fdtd3d_huge}};
+    static const struct {
+        const char *name;
+        int *v;
+    } knob[] = {{"FDTD3D_PREFETCH", &fdtd3d_prefetch},
+                {"FDTD3D_ROWFUSE", &fdtd3d_rowfuse},
+                {"FDTD3D_HUGE", &fdtd3d_huge}};
     fdtd3d_huge = cpus_in_one_node();
     for (size_t i = 0; i < sizeof knob / sizeof knob[0]; i++) {
         const char *v = getenv(knob[i].name);
@@ -320,13 +323,18 @@ int main(int argc, char **argv)
         place_steprec_stats(r.rec, &st);
         double cells = (double)o.n[0] * (double)o.n[1] * (double)o.n[2];
         int ran = r.last - r.first;
-        printf("fdtd3d: %lldx%lldx%lld cells, %d steps, %d ranks x %d threads, %s: %.3f s, %.1f Mcells/s, "
-               "step slowdown %.4f\n", (long long)o.n[0], (long long)o.n[1], (long long)o.n[2], ran,
-               nranks, r.nthreads, o.dbl ? "double" : "single", r.seconds,
-               r.seconds > 0 ? cells * ran / r.seconds * 1e-6 : 0, isnan(st.slowdown) ? 1 : st.slowdown);
+        printf(
+            "fdtd3d: %lldx%lldx%lld cells, %d steps, %d ranks x %d threads, %s: %.3f s, %.1f Mcells/s, "
+            "step slowdown %.4f\n",
+            (long long)o.n[0], (long long)o.n[1], (long long)o.n[2], ran, nranks, r.nthreads,
+            o.dbl ? "double" : "single", r.seconds,
+            r.seconds > 0 ? cells * ran / r.seconds * 1e-6 : 0,
+            isnan(st.slowdown) ? 1 : st.slowdown);
         if (ck.sig)
-            fprintf(stderr, "fdtd3d: %s after step %d of %d: checkpoint in '%s'; resume with --restart %s\n",
-                    strsignal(ck.sig), r.last, o.steps, ck.dir, ck.dir);
+            fprintf(
+                stderr,
+                "fdtd3d: %s after step %d of %d: checkpoint in '%s'; resume with --restart %s\n",
+                strsignal(ck.sig), r.last, o.steps, ck.dir, ck.dir);
     }
     place_steprec_free(r.rec);
     place_locality_fini(&r.loc);

@@ -18,13 +18,13 @@
 #define ETA0 376.730313668
 #define MAX_PROBES 64
 typedef struct geom {
-    int nx, ny, nz;        /* cells of this rank */
-    int sx, sy, sz;        /* local array shape: FDTD3D_EXTENT(n), z rounded up to
+    int nx, ny, nz;   /* cells of this rank */
+    int sx, sy, sz;   /* local array shape: FDTD3D_EXTENT(n), z rounded up to
                               FDTD3D_ALIGN */
-    int lo[3], hi[3];      /* global box [lo, hi) */
+    int lo[3], hi[3]; /* global box [lo, hi) */
     int N[3];
-    int wall_lo[3];        /* this rank holds global index 0 of the axis */
-    int local_size;        /* ranks on this node (they share its memory) */
+    int wall_lo[3]; /* this rank holds global index 0 of the axis */
+    int local_size; /* ranks on this node (they share its memory) */
 } geom;
 
 /* The boundary (bytes) the arrays' rows are padded to and start on: one AVX2 vector, so
@@ -53,9 +53,9 @@ typedef struct opts {
     const char *probe_out, *report, *energy_out, *trace_out;
     int energy_every;
     int dbl;
-    place_noise noise;      /* injected per thread and step */
+    place_noise noise; /* injected per thread and step */
     int ring;
-    int ck_every;           /* 0: only on SIGTERM */
+    int ck_every; /* 0: only on SIGTERM */
     const char *ck_dir, *restart;
 } opts;
 
@@ -74,21 +74,21 @@ typedef struct result {
     place_steprec *rec;
     thread_info *ti;
     int nthreads;
-    double *probe;       /* steps x nprobes x 6 (rank 0) */
-    double *energy;      /* samples (rank 0) */
+    double *probe;  /* steps x nprobes x 6 (rank 0) */
+    double *energy; /* samples (rank 0) */
     int nenergy;
     place_locality loc;
     int loc_ok;
-    int first, last;     /* steps first+1 .. last were computed by this run */
+    int first, last;      /* steps first+1 .. last were computed by this run */
     long long huge_bytes; /* of the fields, backed by huge pages at the end (-1 unknown) */
 } result;
 
 typedef struct ckpt {
-    int on;                 /* a checkpoint directory is set */
+    int on; /* a checkpoint directory is set */
     const char *dir;
     int every;
     ck_run run;
-    int64_t start;          /* the restart's step, else 0 */
+    int64_t start; /* the restart's step, else 0 */
     int written, stopped, failed, sig;
     int64_t last_written;
     double seconds;

@@ -64,8 +64,9 @@ void check_memory(const opts *o, const geom *g)
     if (bad)
         die("the run needs %.0f MiB per rank (six fields of %dx%dx%d cells: %.0f MiB) x %d ranks "
             "on this node, but %lld MiB may be allocated here (%s); expected a smaller grid%s or "
-            "more nodes", most / (1 << 20), g->sx, g->sy, g->sz, fields / (1 << 20),
-            g->local_size, (long long)(room >> 20), why, o->dbl ? ", single precision" : "");
+            "more nodes",
+            most / (1 << 20), g->sx, g->sy, g->sz, fields / (1 << 20), g->local_size,
+            (long long)(room >> 20), why, o->dbl ? ", single precision" : "");
 }
 /* ---- halo exchange ------------------------------------------------------------------ */
 
@@ -113,5 +114,6 @@ void exchange_e(const halo *h, void *ex, void *ey, void *ez)
     for (int d = 0; d < 3; d++)
         for (int c = 0; c < 2; c++)
             MPI_Sendrecv(tang[d][c], 1, h->lo_own[d], h->nb[2 * d], 20 + d, tang[d][c], 1,
-                         h->hi_ghost[d], h->nb[2 * d + 1], 20 + d, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                         h->hi_ghost[d], h->nb[2 * d + 1], 20 + d, MPI_COMM_WORLD,
+                         MPI_STATUS_IGNORE);
 }

@@ -75,19 +75,25 @@ void open_outputs(const opts *o)
             int found = resolved(path[k], res[k], sizeof res[k]) == 0;
             if ((found && cl && !strncmp(res[k], ck, cl) && res[k][cl] == '/') ||
                 (!found && tl && !strncmp(path[k], o->ck_dir, tl) && path[k][tl] == '/')) {
-                snprintf(msg, sizeof msg, "%s '%.300s': inside the checkpoint directory; expected "
-                         "a path outside it", what[k], path[k]);
+                snprintf(msg, sizeof msg,
+                         "%s '%.300s': inside the checkpoint directory; expected "
+                         "a path outside it",
+                         what[k], path[k]);
                 break;
             }
             if (!found) {
-                snprintf(msg, sizeof msg, "%s '%.300s': its directory does not exist; expected a "
-                         "file in an existing directory", what[k], path[k]);
+                snprintf(msg, sizeof msg,
+                         "%s '%.300s': its directory does not exist; expected a "
+                         "file in an existing directory",
+                         what[k], path[k]);
                 break;
             }
             for (int j = 0; j < k; j++)
                 if (path[j] && !strcmp(res[j], res[k]))
-                    snprintf(msg, sizeof msg, "%s and %s name the same file '%.300s'; expected "
-                             "one file each", what[j], what[k], path[k]);
+                    snprintf(msg, sizeof msg,
+                             "%s and %s name the same file '%.300s'; expected "
+                             "one file each",
+                             what[j], what[k], path[k]);
             if (!msg[0] && place_wfile_open(&outs[k], what[k], path[k], &e) < 0)
                 snprintf(msg, sizeof msg, "%s", e.msg);
         }
@@ -131,10 +137,12 @@ void write_probes(const opts *o, const result *r, double dt)
     place_wfile *w = &outs[OUT_PROBE];
     FILE *f = w->f;
     const char *fmt = o->dbl ? "%.17g" : "%.9g";
-    fprintf(f, "# fdtd3d probes: step n, t = n dt in s; E in V/m at t = n dt, H in A/m at t = (n - 1/2) dt;\n"
-               "# each component at its own Yee position in cell (I,J,K): Ex at ((I+1/2) dx, J dx, K dx),\n"
-               "# Ey at (I dx, (J+1/2) dx, K dx), Ez at (I dx, J dx, (K+1/2) dx), Hx at (I dx, (J+1/2) dx,\n"
-               "# (K+1/2) dx), Hy at ((I+1/2) dx, J dx, (K+1/2) dx), Hz at ((I+1/2) dx, (J+1/2) dx, K dx)\n");
+    fprintf(
+        f,
+        "# fdtd3d probes: step n, t = n dt in s; E in V/m at t = n dt, H in A/m at t = (n - 1/2) dt;\n"
+        "# each component at its own Yee position in cell (I,J,K): Ex at ((I+1/2) dx, J dx, K dx),\n"
+        "# Ey at (I dx, (J+1/2) dx, K dx), Ez at (I dx, J dx, (K+1/2) dx), Hx at (I dx, (J+1/2) dx,\n"
+        "# (K+1/2) dx), Hy at ((I+1/2) dx, J dx, (K+1/2) dx), Hz at ((I+1/2) dx, (J+1/2) dx, K dx)\n");
     fprintf(f, "# grid %lldx%lldx%lld, dx %g m, dt %.9g s, precision %s\n", (long long)o->n[0],
             (long long)o->n[1], (long long)o->n[2], o->dx, dt, o->dbl ? "double" : "single");
     fprintf(f, "step,t");
@@ -144,7 +152,8 @@ void write_probes(const opts *o, const result *r, double dt)
                 o->probe[p][2], o->probe[p][0], o->probe[p][1], o->probe[p][2], o->probe[p][0],
                 o->probe[p][1], o->probe[p][2], o->probe[p][0], o->probe[p][1], o->probe[p][2],
                 o->probe[p][0], o->probe[p][1], o->probe[p][2]);
-    fputc('\n', f);    for (int n = r->first + 1; n <= r->last; n++) {
+    fputc('\n', f);
+    for (int n = r->first + 1; n <= r->last; n++) {
         fprintf(f, "%d,%.9g", n, n * dt);
         for (int c = 0; c < 6 * o->nprobes; c++) {
             fputc(',', f);
@@ -159,10 +168,13 @@ void write_energy(const opts *o, const result *r, double dt)
 {
     place_wfile *w = &outs[OUT_ENERGY];
     FILE *f = w->f;
-    fprintf(f, "# total field energy in J (E at step n, H as H(n-1/2).H(n+1/2): conserved by the leapfrog)\n");
+    fprintf(
+        f,
+        "# total field energy in J (E at step n, H as H(n-1/2).H(n+1/2): conserved by the leapfrog)\n");
     fprintf(f, "step,t,energy_J\n");
     for (int i = 1; i < r->nenergy; i++) {
-        int n = i * o->energy_every;        if (n <= o->steps - 1 && !isnan(r->energy[i]))
+        int n = i * o->energy_every;
+        if (n <= o->steps - 1 && !isnan(r->energy[i]))
             fprintf(f, "%d,%.9g,%.17g\n", n, n * dt, r->energy[i]);
     }
     close_out(w);
@@ -171,7 +183,7 @@ void write_energy(const opts *o, const result *r, double dt)
 static json_t *counter_json(int64_t a, int64_t b)
 {
     return (a == PLACE_UNAVAILABLE || b == PLACE_UNAVAILABLE) ? json_string("unavailable")
-                                                            : json_integer(b - a);
+                                                              : json_integer(b - a);
 }
 
 void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck, double dt)
@@ -180,7 +192,10 @@ void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck,
     place_step_stats st;
     place_steprec_stats(r->rec, &st);
     /* every rank's summary, gathered */
-    double mine[6] = {st.mean_max_us, st.mean_mean_us, st.slowdown, r->loc_ok ? r->loc.local_fraction : -1,
+    double mine[6] = {st.mean_max_us,
+                      st.mean_mean_us,
+                      st.slowdown,
+                      r->loc_ok ? r->loc.local_fraction : -1,
                       st.migrations == PLACE_UNAVAILABLE ? -1 : (double)st.migrations,
                       st.switches == PLACE_UNAVAILABLE ? -1 : (double)st.switches};
     double *all = rank == 0 ? malloc(sizeof(double) * 6 * (size_t)nranks) : NULL;
@@ -191,7 +206,8 @@ void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck,
     double *mysamp = malloc(sizeof(double) * (size_t)kept * (size_t)T + 1);
     for (int t = 0; t < T; t++)
         place_steprec_samples(r->rec, t, mysamp + (size_t)t * kept, kept);
-    double *job = rank == 0 ? malloc(sizeof(double) * (size_t)kept * (size_t)T * (size_t)nranks + 1) : NULL;
+    double *job =
+        rank == 0 ? malloc(sizeof(double) * (size_t)kept * (size_t)T * (size_t)nranks + 1) : NULL;
     MPI_Gather(mysamp, kept * T, MPI_DOUBLE, job, kept * T, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     free(mysamp);
     if (rank != 0)
@@ -221,8 +237,9 @@ void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck,
         for (int k = 0; k < PLACE_NCTR; k++)
             json_object_set_new(c, place_ctr_name((place_ctr)k),
                                 counter_json(r->ti[t].ctr0[k], r->ti[t].ctr1[k]));
-        json_array_append_new(threads, json_pack("{s:i,s:i,s:i,s:o}", "thread", t, "pu_at_start",
-                                                 r->ti[t].pu, "numa", r->ti[t].node, "counters", c));
+        json_array_append_new(threads,
+                              json_pack("{s:i,s:i,s:i,s:o}", "thread", t, "pu_at_start",
+                                        r->ti[t].pu, "numa", r->ti[t].node, "counters", c));
     }
     json_t *backends = json_object();
     for (int k = 0; k < PLACE_NCTR; k++)
@@ -234,7 +251,8 @@ void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck,
     for (int t = 0; t < r->nthreads; t++)
         m += place_steprec_samples(r->rec, t, x + m, ring);
     json_t *models = json_object();
-    json_object_set_new(models, "c_empirical", json_real(m ? place_model_empirical_slowdown(x, m, r->nthreads) : 1));
+    json_object_set_new(models, "c_empirical",
+                        json_real(m ? place_model_empirical_slowdown(x, m, r->nthreads) : 1));
     json_object_set_new(models, "job_c_empirical", json_real(job_model_c));
     const place_noise *nz = &o->noise;
     double w = st.mean_mean_us - place_noise_mean_us(nz);
@@ -255,59 +273,66 @@ void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck,
     /* the job's migrations and switches (every rank's threads), unavailable if any rank's are */
     double jmig = 0, jsw = 0;
     for (int k = 0; k < nranks; k++) {
-        json_array_append_new(ranks, json_pack("{s:i,s:f,s:f,s:f,s:f}", "rank", k, "mean_max_us",
-                                               all[6 * k], "mean_mean_us", all[6 * k + 1], "slowdown",
-                                               all[6 * k + 2], "page_local_fraction", all[6 * k + 3]));
+        json_array_append_new(ranks,
+                              json_pack("{s:i,s:f,s:f,s:f,s:f}", "rank", k, "mean_max_us",
+                                        all[6 * k], "mean_mean_us", all[6 * k + 1], "slowdown",
+                                        all[6 * k + 2], "page_local_fraction", all[6 * k + 3]));
         jmig = jmig < 0 || all[6 * k + 4] < 0 ? -1 : jmig + all[6 * k + 4];
         jsw = jsw < 0 || all[6 * k + 5] < 0 ? -1 : jsw + all[6 * k + 5];
     }
     free(all);
-    json_t *loc = r->loc_ok ? json_pack("{s:s,s:I,s:I,s:I,s:f}", "array", "Ez of rank 0", "pages",
-                                        (json_int_t)r->loc.pages, "local", (json_int_t)r->loc.local,
-                                        "remote", (json_int_t)r->loc.remote, "local_fraction",
-                                        r->loc.local_fraction)
-                            : json_string("unavailable");
+    json_t *loc =
+        r->loc_ok ? json_pack("{s:s,s:I,s:I,s:I,s:f}", "array", "Ez of rank 0", "pages",
+                              (json_int_t)r->loc.pages, "local", (json_int_t)r->loc.local, "remote",
+                              (json_int_t)r->loc.remote, "local_fraction", r->loc.local_fraction)
+                  : json_string("unavailable");
     json_t *rep = json_pack(
         "{s:s,s:[I,I,I],s:i,s:i,s:i,s:s,s:f,s:f,s:f,s:f,s:f,s:s,s:{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f},"
         "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-        "schema", "fdtd3d-report/1", "grid", (json_int_t)o->n[0], (json_int_t)o->n[1], (json_int_t)o->n[2],
-        "steps", ran, "ranks", nranks, "threads", r->nthreads, "precision", o->dbl ? "double" : "single",
-        "dx_m", o->dx, "dt_s", dt, "seconds", r->seconds, "mcells_per_s",
-        r->seconds > 0 ? cells * ran / r->seconds * 1e-6 : 0.0, "courant", o->courant, "inject",
-        place_noise_name(o->noise.kind), "steps_stats", "steps",
+        "schema", "fdtd3d-report/1", "grid", (json_int_t)o->n[0], (json_int_t)o->n[1],
+        (json_int_t)o->n[2], "steps", ran, "ranks", nranks, "threads", r->nthreads, "precision",
+        o->dbl ? "double" : "single", "dx_m", o->dx, "dt_s", dt, "seconds", r->seconds,
+        "mcells_per_s", r->seconds > 0 ? cells * ran / r->seconds * 1e-6 : 0.0, "courant",
+        o->courant, "inject", place_noise_name(o->noise.kind), "steps_stats", "steps",
         (json_int_t)st.steps, "mean_of_max_us", st.mean_max_us, "mean_of_mean_us", st.mean_mean_us,
-        "slowdown", isnan(st.slowdown) ? 1.0 : st.slowdown, "max_p50_us", st.max_p50_us, "max_p90_us",
-        st.max_p90_us, "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us, "models", models,
-        "counter_backends", backends, "threads_rank0", threads, "page_locality_rank0", loc,
-        "ranks_summary", ranks, "job_slowdown", json_real(job_slowdown), "migrations_rank0",
-        st.migrations == PLACE_UNAVAILABLE ? json_string("unavailable") : json_integer(st.migrations));
+        "slowdown", isnan(st.slowdown) ? 1.0 : st.slowdown, "max_p50_us", st.max_p50_us,
+        "max_p90_us", st.max_p90_us, "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us,
+        "models", models, "counter_backends", backends, "threads_rank0", threads,
+        "page_locality_rank0", loc, "ranks_summary", ranks, "job_slowdown", json_real(job_slowdown),
+        "migrations_rank0",
+        st.migrations == PLACE_UNAVAILABLE ? json_string("unavailable")
+                                           : json_integer(st.migrations));
     (void)g;
-    {   /* what the slowdown leaves out: barrier to barrier, start skew, absolute noise cost */
+    { /* what the slowdown leaves out: barrier to barrier, start skew, absolute noise cost */
         json_t *ss = json_object_get(rep, "steps_stats");
         const char *k[PLACE_STEP_METRICS];
         double v[PLACE_STEP_METRICS];
         int nm = place_step_stats_metrics(&st, k, v, PLACE_STEP_METRICS);
         for (int i = 0; i < nm; i++)
-            json_object_set_new(ss, k[i], isfinite(v[i]) ? json_real(v[i]) : json_string("unavailable"));
+            json_object_set_new(ss, k[i],
+                                isfinite(v[i]) ? json_real(v[i]) : json_string("unavailable"));
         json_object_set_new(ss, "ref_rule", json_string(PLACE_STEP_REF_RULE));
     }
-    json_object_set_new(rep, "migrations_job", jmig < 0 ? json_string("unavailable") : json_integer((json_int_t)jmig));
-    json_object_set_new(rep, "switches_job", jsw < 0 ? json_string("unavailable") : json_integer((json_int_t)jsw));
+    json_object_set_new(rep, "migrations_job",
+                        jmig < 0 ? json_string("unavailable") : json_integer((json_int_t)jmig));
+    json_object_set_new(rep, "switches_job",
+                        jsw < 0 ? json_string("unavailable") : json_integer((json_int_t)jsw));
     json_object_set_new(rep, "isa", json_string(isa_names[fdtd3d_isa]));
     json_object_set_new(rep, "tile_rows", json_integer(fdtd3d_tile_rows));
     json_object_set_new(rep, "prefetch", json_integer(fdtd3d_prefetch));
     json_object_set_new(rep, "row_fuse", json_integer(fdtd3d_rowfuse));
     json_object_set_new(rep, "huge_pages_asked", json_integer(fdtd3d_huge));
-    json_object_set_new(rep, "huge_page_bytes_rank0", r->huge_bytes < 0 ? json_string("unavailable")
-                                                                     : json_integer(r->huge_bytes));
+    json_object_set_new(rep, "huge_page_bytes_rank0",
+                        r->huge_bytes < 0 ? json_string("unavailable")
+                                          : json_integer(r->huge_bytes));
     json_object_set_new(rep, "first_step", json_integer(r->first + 1));
     json_object_set_new(rep, "last_step", json_integer(r->last));
     if (ck->on)
         json_object_set_new(rep, "checkpoints",
-                            json_pack("{s:s,s:i,s:I,s:f,s:I,s:b}", "dir", ck->dir, "written", ck->written,
-                                      "last_step", (json_int_t)ck->last_written, "seconds", ck->seconds,
-                                      "restarted_from", (json_int_t)ck->start, "stopped_by_signal",
-                                      ck->stopped));
+                            json_pack("{s:s,s:i,s:I,s:f,s:I,s:b}", "dir", ck->dir, "written",
+                                      ck->written, "last_step", (json_int_t)ck->last_written,
+                                      "seconds", ck->seconds, "restarted_from",
+                                      (json_int_t)ck->start, "stopped_by_signal", ck->stopped));
     place_wfile *out = &outs[OUT_REPORT];
     FILE *f = out->f;
     json_dumpf(rep, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

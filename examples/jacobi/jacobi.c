@@ -42,7 +42,8 @@ static void exchange(const place_subdomain *s, double *u, MPI_Datatype pl[3][4])
         int lo = s->box.neighbor[2 * a] < 0 ? MPI_PROC_NULL : s->box.neighbor[2 * a];
         int hi = s->box.neighbor[2 * a + 1] < 0 ? MPI_PROC_NULL : s->box.neighbor[2 * a + 1];
         /* pl[a]: 0 lower ghost, 1 lowest owned, 2 highest owned, 3 upper ghost */
-        MPI_Sendrecv(u, 1, pl[a][2], hi, a, u, 1, pl[a][0], lo, a, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Sendrecv(u, 1, pl[a][2], hi, a, u, 1, pl[a][0], lo, a, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE);
         MPI_Sendrecv(u, 1, pl[a][1], lo, 3 + a, u, 1, pl[a][3], hi, 3 + a, MPI_COMM_WORLD,
                      MPI_STATUS_IGNORE);
     }
@@ -111,7 +112,9 @@ int main(int argc, char **argv)
                 for (int64_t j = 1; j <= s->n[1]; j++)
                     for (int64_t k = 1; k <= s->n[2]; k++) {
                         int64_t p = i * sx + j * sy + k;
-                        v[p] = (u[p - sx] + u[p + sx] + u[p - sy] + u[p + sy] + u[p - 1] + u[p + 1]) / 6;
+                        v[p] =
+                            (u[p - sx] + u[p + sx] + u[p - sy] + u[p + sy] + u[p - 1] + u[p + 1]) /
+                            6;
                         mine = fmax(mine, fabs(v[p] - u[p]));
                     }
             place_steprec_work_end(rec, t);
@@ -147,9 +150,11 @@ int main(int argc, char **argv)
     if (rank == 0) {
         printf("jacobi: %d^3, %d iterations: last change %.17g, u %.17g %.17g %.17g\n", n, iters,
                all[0], all[1], all[2], all[3]);
-        fprintf(stderr, "jacobi: placed by %s, %d ranks x %d threads; job-wide step slowdown "
-                "%.3f over %lld steps (%d ranks, %d threads)\n", place_source_name(s->source),
-                s->size, s->nthreads, job.slowdown, (long long)job.steps, job.ranks, job.nthreads);
+        fprintf(stderr,
+                "jacobi: placed by %s, %d ranks x %d threads; job-wide step slowdown "
+                "%.3f over %lld steps (%d ranks, %d threads)\n",
+                place_source_name(s->source), s->size, s->nthreads, job.slowdown,
+                (long long)job.steps, job.ranks, job.nthreads);
     }
     for (int a = 0; a < 3; a++)
         for (int w = 0; w < 4; w++)

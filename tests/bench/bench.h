@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        if (!(c)) {                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);     \
-            exit(1);                                                                  \
-        }                                                                             \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
+            exit(1);                                                                               \
+        }                                                                                          \
     } while (0)
 
 static inline double now(void)

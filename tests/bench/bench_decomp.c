@@ -18,20 +18,25 @@
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    static const struct { int64_t n[3]; int P; } cases[] = {
-        {{1024, 256, 64}, 64},    {{1024, 1024, 8}, 64},   {{4096, 16, 16}, 128},
-        {{512, 512, 512}, 96},    {{97, 89, 101}, 60},     {{2048, 2048, 1}, 256},
-        {{1000, 500, 250}, 1000}, {{640, 320, 160}, 512},  {{128, 128, 4096}, 48},
+    static const struct {
+        int64_t n[3];
+        int P;
+    } cases[] = {
+        {{1024, 256, 64}, 64},    {{1024, 1024, 8}, 64},    {{4096, 16, 16}, 128},
+        {{512, 512, 512}, 96},    {{97, 89, 101}, 60},      {{2048, 2048, 1}, 256},
+        {{1000, 500, 250}, 1000}, {{640, 320, 160}, 512},   {{128, 128, 4096}, 48},
         {{300, 200, 100}, 24},    {{8192, 512, 128}, 4096}, {{1024, 1024, 1024}, 1000},
     };
-    printf("| grid | ranks | MPI_Dims_create | halo (cells/step) | place | halo (cells/step) | MPI / place |\n");
+    printf(
+        "| grid | ranks | MPI_Dims_create | halo (cells/step) | place | halo (cells/step) | MPI / place |\n");
     printf("|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int mpi[3] = {0, 0, 0}, ours[3];
         MPI_Dims_create(cases[i].P, 3, mpi);
         if (place_dims_choose(cases[i].n, cases[i].P, ours, NULL) < 0)
             return 1;
-        int64_t hm = 2 * place_halo_faces(cases[i].n, mpi), ho = 2 * place_halo_faces(cases[i].n, ours);
+        int64_t hm = 2 * place_halo_faces(cases[i].n, mpi),
+                ho = 2 * place_halo_faces(cases[i].n, ours);
         CHECK(ho <= hm);
         printf("| %lldx%lldx%lld | %d | %dx%dx%d | %lld | %dx%dx%d | %lld | %.2f |\n",
                (long long)cases[i].n[0], (long long)cases[i].n[1], (long long)cases[i].n[2],
@@ -44,10 +49,11 @@ int main(int argc, char **argv)
     if (place_topo_load(&t, node, 0, NULL) < 0)
         return 1;
     printf("\n16 nodes x 16 ranks (4 per NUMA node) x 4 threads on %s:\n\n", node);
-    printf("| grid | dims | inter-node halo, row-major | hierarchical | inter-NUMA (same node), row-major | hierarchical |\n");
+    printf(
+        "| grid | dims | inter-node halo, row-major | hierarchical | inter-NUMA (same node), row-major | hierarchical |\n");
     printf("|---|---|---|---|---|---|\n");
-    static const int64_t grids[][3] = {{1024, 1024, 512}, {1024, 256, 64}, {512, 512, 512},
-                                       {4096, 64, 64}, {2048, 2048, 16}};
+    static const int64_t grids[][3] = {
+        {1024, 1024, 512}, {1024, 256, 64}, {512, 512, 512}, {4096, 64, 64}, {2048, 2048, 16}};
     place_request q;
     place_request_init(&q);
     q.nodes = 16;
@@ -97,7 +103,8 @@ int main(int argc, char **argv)
     qsort(ts, 5, sizeof *ts, cmp_double);
     printf("\ndecomposition of %lldx%lldx%lld over 8192 nodes x 128 ranks (1,048,576 ranks, 8 NUMA "
            "nodes per node): dims %dx%dx%d, %.1f ms (median of 5)\n",
-           (long long)n[0], (long long)n[1], (long long)n[2], dims[0], dims[1], dims[2], ts[2] * 1e3);
+           (long long)n[0], (long long)n[1], (long long)n[2], dims[0], dims[1], dims[2],
+           ts[2] * 1e3);
     place_plan_free(p);
     place_topo_free(big);
     place_topo_free(t);

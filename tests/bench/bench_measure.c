@@ -35,7 +35,8 @@ int main(void)
 {
     printf("bench_measure: medians of 7 batches\n");
     printf("  recorded step, 1 thread, no counters:     %8.1f ns\n", step_cost(0, 200000));
-    printf("  recorded step, 1 thread, with counters:   %8.1f ns\n", step_cost(PLACE_STEPREC_COUNTERS, 20000));
+    printf("  recorded step, 1 thread, with counters:   %8.1f ns\n",
+           step_cost(PLACE_STEPREC_COUNTERS, 20000));
     place_backend_status st[PLACE_NBACKEND];
     place_backend chosen[PLACE_NCTR];
     place_counters_probe(st, chosen);
@@ -44,7 +45,8 @@ int main(void)
     for (int b = PLACE_BACKEND_PAPI; b < PLACE_NBACKEND; b++) {
         int k = b == PLACE_BACKEND_RUSAGE ? PLACE_CTR_INVOL_SWITCHES : PLACE_CTR_MIGRATIONS;
         if (!st[b].usable) {
-            printf("  one counter read, %-10s  unavailable: %s\n", place_backend_name(b), st[b].why);
+            printf("  one counter read, %-10s  unavailable: %s\n", place_backend_name(b),
+                   st[b].why);
             continue;
         }
         double t[7];
@@ -58,7 +60,8 @@ int main(void)
                 fprintf(stderr, "negative counter sum\n");
         }
         qsort(t, 7, sizeof *t, cmp_double);
-        printf("  one counter read, %-10s %8.1f ns (%s)\n", place_backend_name(b), t[3], place_ctr_name(k));
+        printf("  one counter read, %-10s %8.1f ns (%s)\n", place_backend_name(b), t[3],
+               place_ctr_name(k));
     }
     double t[7];
     for (int r = 0; r < 7; r++) {

@@ -87,8 +87,8 @@ int main(int argc, char **argv)
     qsort(tc, (size_t)reps, sizeof *tc, cmp_double);
     qsort(tq, (size_t)reps, sizeof *tq, cmp_double);
     qsort(tj, (size_t)reps, sizeof *tj, cmp_double);
-    printf("bench_plan: %d nodes x %d ranks = %ld ranks on %s, %d repetitions (median)\n",
-           nodes, rpn, (long)nodes * rpn, spec, reps);
+    printf("bench_plan: %d nodes x %d ranks = %ld ranks on %s, %d repetitions (median)\n", nodes,
+           rpn, (long)nodes * rpn, spec, reps);
     printf("  compute plan:          %10.3f ms\n", tc[reps / 2] * 1e3);
     printf("  query every rank:      %10.3f ms (%.1f ns per rank)\n", tq[reps / 2] * 1e3,
            tq[reps / 2] * 1e9 / ((double)nodes * rpn));

@@ -41,8 +41,8 @@ static void cold(void)
 typedef struct cmd {
     const char *label;
     char *argv[12];
-    int cold;          /* runs with the cold directory, emptied of caches before each run */
-    const char *env;   /* NAME=VALUE for the child, or NULL */
+    int cold;        /* runs with the cold directory, emptied of caches before each run */
+    const char *env; /* NAME=VALUE for the child, or NULL */
     double *t;
 } cmd;
 
@@ -123,17 +123,39 @@ int main(int argc, char **argv)
     int nc = 0;
     c[nc++] = (cmd){"/bin/true", {"/bin/true", NULL}, 0, NULL, NULL};
     int ref = nc;
-    c[nc++] = (cmd){"taskset -c 0 /bin/true", {"taskset", "-c", "0", "/bin/true", NULL}, 0, NULL, NULL};
+    c[nc++] =
+        (cmd){"taskset -c 0 /bin/true", {"taskset", "-c", "0", "/bin/true", NULL}, 0, NULL, NULL};
     if (on_path("hwloc-bind"))
         c[nc++] = (cmd){"hwloc-bind core:0 -- /bin/true",
-                        {"hwloc-bind", "core:0", "--", "/bin/true", NULL}, 0, NULL, NULL};
-    c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache warm)", {pr, "-t", "1", "--", "/bin/true", NULL}, 0, NULL, NULL};
-    c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache cold)", {pr, "-t", "1", "--", "/bin/true", NULL}, 1, NULL, NULL};
-    c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache off)", {pr, "-t", "1", "--", "/bin/true", NULL}, 0, off, NULL};
+                        {"hwloc-bind", "core:0", "--", "/bin/true", NULL},
+                        0,
+                        NULL,
+                        NULL};
+    c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache warm)",
+                    {pr, "-t", "1", "--", "/bin/true", NULL},
+                    0,
+                    NULL,
+                    NULL};
+    c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache cold)",
+                    {pr, "-t", "1", "--", "/bin/true", NULL},
+                    1,
+                    NULL,
+                    NULL};
+    c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache off)",
+                    {pr, "-t", "1", "--", "/bin/true", NULL},
+                    0,
+                    off,
+                    NULL};
     c[nc++] = (cmd){"placerun -t 1 --nics auto -- /bin/true (warm)",
-                    {pr, "-t", "1", "--nics", "auto", "--", "/bin/true", NULL}, 0, NULL, NULL};
+                    {pr, "-t", "1", "--nics", "auto", "--", "/bin/true", NULL},
+                    0,
+                    NULL,
+                    NULL};
     c[nc++] = (cmd){"placerun -t 1 --nics auto -- /bin/true (cold)",
-                    {pr, "-t", "1", "--nics", "auto", "--", "/bin/true", NULL}, 1, NULL, NULL};
+                    {pr, "-t", "1", "--nics", "auto", "--", "/bin/true", NULL},
+                    1,
+                    NULL,
+                    NULL};
     for (int k = 0; k < nc; k++)
         CHECK((c[k].t = malloc(sizeof(double) * (size_t)n)));
     for (int i = 0; i < 5; i++) /* the page cache, the topology cache */
@@ -147,8 +169,16 @@ int main(int argc, char **argv)
     if (argc > 3) {
         char topo[4200];
         snprintf(topo, sizeof topo, "%.4096s", argv[3]);
-        cmd g[2] = {{"placerun --plan -n 16 (no devices)", {pr, "--plan", "--topology", topo, "-n", "16", NULL}, 0, NULL, NULL},
-                    {"placerun --plan --gpus auto (16 GPUs, 2 NICs)", {pr, "--plan", "--topology", topo, "--gpus", "auto", NULL}, 0, NULL, NULL}};
+        cmd g[2] = {{"placerun --plan -n 16 (no devices)",
+                     {pr, "--plan", "--topology", topo, "-n", "16", NULL},
+                     0,
+                     NULL,
+                     NULL},
+                    {"placerun --plan --gpus auto (16 GPUs, 2 NICs)",
+                     {pr, "--plan", "--topology", topo, "--gpus", "auto", NULL},
+                     0,
+                     NULL,
+                     NULL}};
         for (int k = 0; k < 2; k++)
             CHECK((g[k].t = malloc(sizeof(double) * (size_t)n)));
         for (int i = 0; i < n; i++)

@@ -31,9 +31,9 @@ static float *huge_alloc_f(size_t n)
 
 /* One thread's part, compiled for the baseline and for AVX2 (chosen at run time, as
  * fdtd3d's sweeps are), so that the figure is the memory's and not the instruction set's. */
-__attribute__((target_clones("default", "arch=x86-64-v3"))) static void
-inplace6_part(float *restrict e0, float *restrict e1, float *restrict e2, float *restrict h0, float *restrict h1,
-              float *restrict h2, size_t len)
+__attribute__((target_clones("default", "arch=x86-64-v3"))) static void inplace6_part(
+    float *restrict e0, float *restrict e1, float *restrict e2, float *restrict h0,
+    float *restrict h1, float *restrict h2, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         float x = e0[i] + 0.5f * h0[i], y = e1[i] + 0.5f * h1[i], z = e2[i] + 0.5f * h2[i];
@@ -62,7 +62,8 @@ static int inplace6(double mib, long reps)
 #pragma omp parallel
         {
             size_t T = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
-            size_t lo = n / T * t + (t < n % T ? t : n % T), len = n / T + (t < n % T); /* schedule(static)'s split */
+            size_t lo = n / T * t + (t < n % T ? t : n % T),
+                   len = n / T + (t < n % T); /* schedule(static)'s split */
             inplace6_part(e0 + lo, e1 + lo, e2 + lo, h0 + lo, h1 + lo, h2 + lo, len);
         }
         double t = omp_get_wtime() - t0;
@@ -72,8 +73,11 @@ static int inplace6(double mib, long reps)
     for (size_t i = 0; i < n; i += n / 17 + 1)
         check += (double)e0[i] + h2[i];
     printf("%.3f\n", 48.0 * (double)n / best * 1e-9);
-    fprintf(stderr, "stream_triad: inplace6 %.0f MiB, %d threads, best of %d: %.3f GB/s, %.0f Mcells/s (check %g)\n",
-            mib, omp_get_max_threads(), (int)reps, 48.0 * (double)n / best * 1e-9, (double)n / best * 1e-6, check);
+    fprintf(
+        stderr,
+        "stream_triad: inplace6 %.0f MiB, %d threads, best of %d: %.3f GB/s, %.0f Mcells/s (check %g)\n",
+        mib, omp_get_max_threads(), (int)reps, 48.0 * (double)n / best * 1e-9,
+        (double)n / best * 1e-6, check);
     for (int c = 0; c < 6; c++)
         free(a[c]);
     return check == check ? 0 : 1;
@@ -85,13 +89,19 @@ int main(int argc, char **argv)
     long reps = 10;
     char *end = NULL;
     if (argc > 1 && (mib = strtod(argv[1], &end), *end || !(mib > 0 && mib < 1e7)))
-        return fprintf(stderr, "stream_triad: TOTAL_MIB '%s': expected a number of MiB\n", argv[1]), 2;
+        return fprintf(stderr, "stream_triad: TOTAL_MIB '%s': expected a number of MiB\n", argv[1]),
+               2;
     if (argc > 2 && (reps = strtol(argv[2], &end, 10), *end || reps < 1 || reps > 100000))
-        return fprintf(stderr, "stream_triad: repetitions '%s': expected 1 to 100000\n", argv[2]), 2;
+        return fprintf(stderr, "stream_triad: repetitions '%s': expected 1 to 100000\n", argv[2]),
+               2;
     if (argc > 3 && strcmp(argv[3], "triad") && strcmp(argv[3], "inplace6"))
-        return fprintf(stderr, "stream_triad: kernel '%s': expected triad or inplace6\n", argv[3]), 2;
+        return fprintf(stderr, "stream_triad: kernel '%s': expected triad or inplace6\n", argv[3]),
+               2;
     if (argc > 4)
-        return fprintf(stderr, "stream_triad: '%s': expected at most TOTAL_MIB, repetitions and kernel\n", argv[4]), 2;
+        return fprintf(stderr,
+                       "stream_triad: '%s': expected at most TOTAL_MIB, repetitions and kernel\n",
+                       argv[4]),
+               2;
     if (argc > 3 && !strcmp(argv[3], "inplace6"))
         return inplace6(mib, reps);
     size_t n = (size_t)(mib * (1 << 20) / 24);

@@ -43,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 5: {
         place_noise nz;
         if (place_noise_parse("--inject", s, &nz, &e) == 0 &&
-            (nz.kind < 0 || nz.kind >= PLACE_NOISE_COUNT || !isfinite(nz.mean_us) || nz.mean_us < 0 ||
-             nz.p < 0 || nz.p > 1 || !isfinite(nz.len_us) || nz.len_us < 0 ||
+            (nz.kind < 0 || nz.kind >= PLACE_NOISE_COUNT || !isfinite(nz.mean_us) ||
+             nz.mean_us < 0 || nz.p < 0 || nz.p > 1 || !isfinite(nz.len_us) || nz.len_us < 0 ||
              (nz.kind == PLACE_NOISE_POISSON && !(nz.rate_hz > 0 && isfinite(nz.rate_hz)))))
             abort();
         break;

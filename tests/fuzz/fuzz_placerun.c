@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int argc = 1 + fuzz_split(s, '\n', argv + 1, 32);
         argv[argc] = NULL;
         optind = 0; /* glibc: reinitialise getopt for a new vector */
-        if (placerun_parse_args(argc, argv, &o, &e) == 0 && o.plan && !o.output && o.req.ranks <= 1024 &&
-            o.req.nodes <= 64 && o.req.ranks_per_node <= 1024) {
+        if (placerun_parse_args(argc, argv, &o, &e) == 0 && o.plan && !o.output &&
+            o.req.ranks <= 1024 && o.req.nodes <= 64 && o.req.ranks_per_node <= 1024) {
             /* the plan, to /dev/null (stdout); errors print one line to stderr. hwloc 2.9.0
              * leaks the memory-attached levels of a synthetic description ("[numa]"; a plain
              * hwloc program shows it, as fuzz_topo.c says): leaks made while such an input is

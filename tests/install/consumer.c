@@ -22,8 +22,8 @@ int main(void)
     place_rank_info ri;
     place_plan_rank(p, 3, &ri, NULL);
     int ok = !strcmp(ri.cpuset, "12-15") && ri.thread_pu_os[1] == 13;
-    printf("consumer: rank 3 cpuset %s, thread 1 on PU %d: %s\n", ri.cpuset,
-           ri.thread_pu_os[1], ok ? "ok" : "WRONG");
+    printf("consumer: rank 3 cpuset %s, thread 1 on PU %d: %s\n", ri.cpuset, ri.thread_pu_os[1],
+           ok ? "ok" : "WRONG");
     place_plan_free(p);
     place_topo_free(t);
     return ok ? 0 : 1;

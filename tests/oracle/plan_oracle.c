@@ -34,9 +34,9 @@
 
 #include "place.h"
 
-#define MAXD 10   /* NUMA domains the segment search enumerates */
-#define MAXG 12   /* GPU localities */
-#define MAXPU 8   /* usable PUs per core */
+#define MAXD 10 /* NUMA domains the segment search enumerates */
+#define MAXG 12 /* GPU localities */
+#define MAXPU 8 /* usable PUs per core */
 
 typedef struct ocore {
     int npu, pu[MAXPU];
@@ -52,7 +52,7 @@ typedef struct mach {
     ocore *c;
     int nd;
     int maxpu;
-    int *pu_core;   /* PU OS index -> core, -1 */
+    int *pu_core; /* PU OS index -> core, -1 */
     int ng;
     hwloc_bitmap_t *gloc;
 } mach;
@@ -111,9 +111,8 @@ static int mach_load(mach *m, const char *spec)
         ocore *c = &m->c[m->nc];
         c->npu = 0;
         int pu;
-        hwloc_bitmap_foreach_begin(pu, o->cpuset)
-            if (hwloc_bitmap_isset(m->usable, (unsigned)pu) && c->npu < MAXPU)
-                c->pu[c->npu++] = pu;
+        hwloc_bitmap_foreach_begin(pu, o->cpuset) if (hwloc_bitmap_isset(m->usable, (unsigned)pu) &&
+                                                      c->npu < MAXPU) c->pu[c->npu++] = pu;
         hwloc_bitmap_foreach_end();
         if (!c->npu)
             continue;
@@ -283,15 +282,14 @@ static int cpu_fixed(const long *n, int D, int R, long need)
 /* ---- scoring a plan of place --------------------------------------------------------- */
 
 typedef struct score {
-    int ok;            /* the request was planned */
+    int ok; /* the request was planned */
     int remote, far, straddle, unused, min_gpus;
     long min_share, idle;
     int max_per_gpu;
 } score;
 
 /* domset: the domains that count for "consecutive" (NULL: all) */
-static void score_plan(const mach *m, const place_plan *p, int per_pu, const char *domset,
-                       score *s)
+static void score_plan(const mach *m, const place_plan *p, int per_pu, const char *domset, score *s)
 {
     /* GPU plans (domset given) count a rank's share in cores; CPU plans in threads (cores,
      * or PUs when ranks outnumber the cores) */
@@ -409,7 +407,9 @@ static void fail(const mach *m, const char *what, int R, int T, int gpus, const 
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     printf("MISS %s -n %d -t %d %s%d (%s): %s\n", m->spec, R, T,
-           gpus == PLACE_GPUS_AUTO ? "--gpus auto" : gpus ? "--gpus-per-rank " : "gpus ",
+           gpus == PLACE_GPUS_AUTO ? "--gpus auto"
+           : gpus                  ? "--gpus-per-rank "
+                                   : "gpus ",
            gpus == PLACE_GPUS_AUTO ? 0 : gpus, what, buf);
 }
 
@@ -453,8 +453,10 @@ static void cpu_cases(const mach *m)
             score s;
             score_plan(m, p, per_pu, NULL, &s);
             if (!s.ok || s.straddle || s.min_share != om || s.idle != oi)
-                fail(m, "fill", R, 0, 0, "place: %d straddling, smallest share %ld, %ld idle; "
-                     "optimum: 0, %ld, %ld", s.straddle, s.min_share, s.idle, om, oi);
+                fail(m, "fill", R, 0, 0,
+                     "place: %d straddling, smallest share %ld, %ld idle; "
+                     "optimum: 0, %ld, %ld",
+                     s.straddle, s.min_share, s.idle, om, oi);
         }
         place_plan_free(p);
         /* fixed threads that fit the cores */
@@ -494,12 +496,12 @@ typedef struct grp {
 } grp;
 
 typedef struct gcase {
-    int R, T, G;               /* G 0: auto */
+    int R, T, G; /* G 0: auto */
     int ng;
     grp *g;
     int gfirst[MAXD], glast[MAXD];
-    long other_idle;           /* usable cores in no group */
-    int dropped;               /* GPUs whose locality has no usable core */
+    long other_idle; /* usable cores in no group */
+    int dropped;     /* GPUs whose locality has no usable core */
     /* memo per group and k: fill share and idle, fixed straddlers */
     long mshare[MAXG][65], midle[MAXG][65];
     int mstr[MAXG][65], mdone[MAXG][65];
@@ -616,8 +618,12 @@ static void memo(gcase *C, int i, int k)
 /* Lexicographic: -1 a better, 1 b better, 0 equal, in the request's order. */
 static int better(const gcase *C, const score *a, const score *b)
 {
-#define LESS(f) if (a->f != b->f) return a->f < b->f ? -1 : 1
-#define MORE(f) if (a->f != b->f) return a->f > b->f ? -1 : 1
+#define LESS(f)                                                                                    \
+    if (a->f != b->f)                                                                              \
+    return a->f < b->f ? -1 : 1
+#define MORE(f)                                                                                    \
+    if (a->f != b->f)                                                                              \
+    return a->f > b->f ? -1 : 1
     LESS(remote);
     LESS(far);
     LESS(straddle);
@@ -688,13 +694,15 @@ static int gpu_best(gcase *C, score *best)
                 ok = 0;
                 break;
             }
-            if (C->T && (C->T < (C->G ? (holders < C->G ? holders : C->G) : holders) || cores < C->T)) {
+            if (C->T &&
+                (C->T < (C->G ? (holders < C->G ? holders : C->G) : holders) || cores < C->T)) {
                 ok = 0;
                 break;
             }
             nr++;
             base.unused += C->G ? gpus - C->G : 0;
-            base.min_gpus = (C->G ? C->G : gpus) < base.min_gpus ? (C->G ? C->G : gpus) : base.min_gpus;
+            base.min_gpus =
+                (C->G ? C->G : gpus) < base.min_gpus ? (C->G ? C->G : gpus) : base.min_gpus;
             if (!C->T && cores < base.min_share)
                 base.min_share = cores;
             base.idle += C->T ? cores - C->T : 0;
@@ -825,12 +833,13 @@ static void gpu_cases(const mach *m)
                              found ? "a plan" : "no plan", prc < 0 ? e.msg : "a plan");
                 } else {
                     if (!s.ok || better(C, &s, &best) != 0)
-                        fail(m, what, R, T, G ? G : PLACE_GPUS_AUTO,
-                             "place: remote %d, far %d, straddling %d, unused GPUs %d, fewest "
-                             "GPUs %d, smallest share %ld, idle %ld; optimum: %d, %d, %d, %d, %ld, %ld",
-                             s.remote, s.far, s.straddle, s.unused, s.min_gpus, T ? 0 : s.min_share,
-                             T ? 0 : s.idle, best.remote, best.straddle, best.unused, best.min_gpus,
-                             T ? 0 : best.min_share, T ? 0 : best.idle);
+                        fail(
+                            m, what, R, T, G ? G : PLACE_GPUS_AUTO,
+                            "place: remote %d, far %d, straddling %d, unused GPUs %d, fewest "
+                            "GPUs %d, smallest share %ld, idle %ld; optimum: %d, %d, %d, %d, %ld, %ld",
+                            s.remote, s.far, s.straddle, s.unused, s.min_gpus, T ? 0 : s.min_share,
+                            T ? 0 : s.idle, best.remote, best.straddle, best.unused, best.min_gpus,
+                            T ? 0 : best.min_share, T ? 0 : best.idle);
                 }
                 place_plan_free(p);
             }
@@ -865,12 +874,12 @@ static void gpu_cases(const mach *m)
             continue;
         }
         score_plan(m, p, R > m->nc, domset, &s);
-        if (!s.ok || s.remote || s.far || s.straddle || s.unused != C->dropped ||
-            s.min_gpus != 1 || s.max_per_gpu != rho)
+        if (!s.ok || s.remote || s.far || s.straddle || s.unused != C->dropped || s.min_gpus != 1 ||
+            s.max_per_gpu != rho)
             fail(m, "gpus auto, more ranks", R, 0, PLACE_GPUS_AUTO,
                  "place: remote %d, far %d, straddling %d, unused %d, fewest GPUs %d, most ranks "
-                 "per GPU %d; optimum: 0, 0, 0, %d, 1, %d", s.remote, s.far, s.straddle, s.unused,
-                 s.min_gpus, s.max_per_gpu, C->dropped, rho);
+                 "per GPU %d; optimum: 0, 0, 0, %d, 1, %d",
+                 s.remote, s.far, s.straddle, s.unused, s.min_gpus, s.max_per_gpu, C->dropped, rho);
         place_plan_free(p);
     }
     (void)sum_n;
@@ -955,8 +964,10 @@ static void brute(const mach *m)
         long om, oi;
         cases++;
         if (cpu_fill(dc, m->nd, R, &om, &oi) < 0 || bs != 0 || om != bm || oi != bi)
-            fail(m, "brute fill", R, 0, 0, "every assignment: %d straddling, share %d, %d idle; "
-                 "the shape: 0, %ld, %ld", bs, bm, bi, om, oi);
+            fail(m, "brute fill", R, 0, 0,
+                 "every assignment: %d straddling, share %d, %d idle; "
+                 "the shape: 0, %ld, %ld",
+                 bs, bm, bi, om, oi);
         for (int T = 1; T * R <= m->nc; T++) {
             cases++;
             int os = cpu_fixed(dc, m->nd, R, T);
@@ -1024,7 +1035,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("plan_oracle: %d machines (%ld skipped), %ld requests against the optimum in %.1f s: "
-           "%ld missed, %ld better than the searched shape\n", machines, skipped, cases, s,
-           failures, outside);
+           "%ld missed, %ld better than the searched shape\n",
+           machines, skipped, cases, s, failures, outside);
     return failures ? 1 : 0;
 }

@@ -55,11 +55,12 @@ int main(int argc, char **argv)
         nb[2 * a + 1] = w2[1];
     }
     bad |= memcmp(nb, s->box.neighbor, sizeof nb) != 0;
-    printf("rank %d (%s): coords %d,%d,%d cart %d,%d,%d neighbours %d %d %d %d %d %d / %d %d %d %d %d %d: %s\n",
-           s->rank, place_source_name(s->source), s->box.coords[0], s->box.coords[1],
-           s->box.coords[2], coords[0], coords[1], coords[2], s->box.neighbor[0],
-           s->box.neighbor[1], s->box.neighbor[2], s->box.neighbor[3], s->box.neighbor[4],
-           s->box.neighbor[5], nb[0], nb[1], nb[2], nb[3], nb[4], nb[5], bad ? "MISMATCH" : "ok");
+    printf(
+        "rank %d (%s): coords %d,%d,%d cart %d,%d,%d neighbours %d %d %d %d %d %d / %d %d %d %d %d %d: %s\n",
+        s->rank, place_source_name(s->source), s->box.coords[0], s->box.coords[1], s->box.coords[2],
+        coords[0], coords[1], coords[2], s->box.neighbor[0], s->box.neighbor[1], s->box.neighbor[2],
+        s->box.neighbor[3], s->box.neighbor[4], s->box.neighbor[5], nb[0], nb[1], nb[2], nb[3],
+        nb[4], nb[5], bad ? "MISMATCH" : "ok");
     int any;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     MPI_Group_free(&wg);

@@ -22,13 +22,13 @@
 #include "place.h"
 
 static const int64_t shapes[][3] = {
-    {64, 64, 64},      /* cubic */
-    {1024, 1024, 8},   /* slab */
-    {4096, 16, 16},    /* pencil */
-    {97, 89, 101},     /* prime sizes */
-    {1024, 256, 64},   /* the example */
-    {7, 5, 3},         /* small: many P cannot be split */
-    {1, 1, 1000},      /* a line */
+    {64, 64, 64},    /* cubic */
+    {1024, 1024, 8}, /* slab */
+    {4096, 16, 16},  /* pencil */
+    {97, 89, 101},   /* prime sizes */
+    {1024, 256, 64}, /* the example */
+    {7, 5, 3},       /* small: many P cannot be split */
+    {1, 1, 1000},    /* a line */
     {30, 1, 512},
 };
 #define NSHAPES ((int)(sizeof shapes / sizeof shapes[0]))
@@ -71,8 +71,8 @@ static void test_dims_reach_the_brute_force_minimum(void **s)
             assert_true(dims[0] <= n[0] && dims[1] <= n[1] && dims[2] <= n[2]);
             if (faces(n, dims[0], dims[1], dims[2]) != best) {
                 print_error("grid %lldx%lldx%lld P=%d: chose %dx%dx%d, not minimal\n",
-                            (long long)n[0], (long long)n[1], (long long)n[2], P, dims[0],
-                            dims[1], dims[2]);
+                            (long long)n[0], (long long)n[1], (long long)n[2], P, dims[0], dims[1],
+                            dims[2]);
                 fail();
             }
             assert_int_equal(place_halo_faces(n, dims), (int64_t)best);
@@ -205,8 +205,8 @@ static void check_nodes_compact(const place_decomp *d, const place_plan *p)
 
 static void test_hierarchical_mapping_keeps_nodes_compact(void **s)
 {
-    static const int64_t grids[][3] = {{1024, 1024, 512}, {1024, 256, 64}, {512, 512, 512},
-                                       {4096, 64, 64}, {96, 96, 96}};
+    static const int64_t grids[][3] = {
+        {1024, 1024, 512}, {1024, 256, 64}, {512, 512, 512}, {4096, 64, 64}, {96, 96, 96}};
     place_topo *t;
     assert_int_equal(place_topo_load(&t, "synthetic:pack:2 numa:2 core:16 pu:2", 0, NULL), 0);
     for (size_t g = 0; g < sizeof grids / sizeof *grids; g++) {
@@ -230,7 +230,7 @@ static void test_hierarchical_mapping_keeps_nodes_compact(void **s)
         place_decomp_dims(h, dims);
         assert_int_equal(lh[0] + lh[1] + lh[2], place_halo_faces(grids[g], dims));
         assert_int_equal(ll[0] + ll[1] + ll[2], place_halo_faces(grids[g], dims));
-        assert_true(lh[2] <= ll[2]);          /* never more across nodes */
+        assert_true(lh[2] <= ll[2]); /* never more across nodes */
         assert_true(lh[1] + lh[2] <= ll[1] + ll[2]);
         place_decomp_free(h);
         place_decomp_free(l);
@@ -268,7 +268,8 @@ static void test_thread_slabs_match_openmp_static_schedule(void **s)
     static const int extents[] = {1, 3, 7, 16, 33, 100};
     for (size_t e = 0; e < sizeof extents / sizeof *extents; e++)
         for (int T = 1; T <= 8; T++) {
-            place_box box = {{5, 0, 0}, {5 + extents[e], 4, 4}, {0, 0, 0}, {-1, -1, -1, -1, -1, -1}};
+            place_box box = {
+                {5, 0, 0}, {5 + extents[e], 4, 4}, {0, 0, 0}, {-1, -1, -1, -1, -1, -1}};
             int owner[128];
 #pragma omp parallel for schedule(static) num_threads(T)
             for (int x = 0; x < extents[e]; x++)
@@ -294,9 +295,20 @@ static void test_thread_slabs_match_openmp_static_schedule(void **s)
 
 static void test_bad_grids_are_refused_with_one_line(void **s)
 {
-    static const char *bad[] = {"", "64", "64x64", "64x64x64x64", "0x4x4", "-1x4x4", "4x4x",
-                                "x4x4", "ax4x4", "4.5x4x4", "4 x4x4", "4x4x4 ",
-                                "4294967296x4294967296x2", "99999999999999999999x1x1"};
+    static const char *bad[] = {"",
+                                "64",
+                                "64x64",
+                                "64x64x64x64",
+                                "0x4x4",
+                                "-1x4x4",
+                                "4x4x",
+                                "x4x4",
+                                "ax4x4",
+                                "4.5x4x4",
+                                "4 x4x4",
+                                "4x4x4 ",
+                                "4294967296x4294967296x2",
+                                "99999999999999999999x1x1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int64_t n[3];
         place_error e;

@@ -33,8 +33,8 @@ static int setup(void **s)
     snprintf(dir, sizeof dir, "/tmp/test_devices.XXXXXX");
     assert_non_null(mkdtemp(dir));
     setenv(place_env_name(PLACE_ENV_PLAN_DIR), dir, 1);
-    const char *v[] = {"SLURM_STEP_GPUS", "CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
-                       "HIP_VISIBLE_DEVICES", "ZE_AFFINITY_MASK", NULL};
+    const char *v[] = {"SLURM_STEP_GPUS",     "CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+                       "HIP_VISIBLE_DEVICES", "ZE_AFFINITY_MASK",     NULL};
     for (int i = 0; v[i]; i++)
         unsetenv(v[i]);
     return 0;
@@ -151,15 +151,16 @@ static void test_discovery(void **s)
 static void test_export_round_trip(void **s)
 {
     (void)s;
-    place_launch l = {.launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2,
-                      .local_size = 4, .node = 0};
+    place_launch l = {
+        .launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2, .local_size = 4, .node = 0};
     place_request req;
     place_request_init(&req);
     req.gpus_per_rank = PLACE_GPUS_AUTO;
     req.nics = PLACE_NICS_AUTO;
     place_jobplan jp;
     place_error e;
-    assert_int_equal(place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
+    assert_int_equal(
+        place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
     place_assignment a;
     assert_int_equal(place_jobplan_assignment(&jp, &l, &a, &e), 0);
     assert_string_equal(a.gpus, "0000:b1:00.0");
@@ -231,9 +232,11 @@ static void test_forged_devices(void **s)
     for (size_t k = 0; k < sizeof forgeries / sizeof forgeries[0]; k++) {
         char cmd[1024];
         snprintf(bad, sizeof bad, "%s/bad%zu.json", dir, k);
-        snprintf(cmd, sizeof cmd, "python3 -c \"import sys; s=open(sys.argv[1]).read(); "
-                 "open(sys.argv[2],'w').write(s.replace(sys.argv[3], sys.argv[4]))\" '%s' '%s' '%s' '%s'",
-                 good, bad, forgeries[k][0], forgeries[k][1]);
+        snprintf(
+            cmd, sizeof cmd,
+            "python3 -c \"import sys; s=open(sys.argv[1]).read(); "
+            "open(sys.argv[2],'w').write(s.replace(sys.argv[3], sys.argv[4]))\" '%s' '%s' '%s' '%s'",
+            good, bad, forgeries[k][0], forgeries[k][1]);
         assert_int_equal(system(cmd), 0);
         assert_int_equal(place_assignment_load(&a, bad, 6, &e), -1);
         if (!strstr(e.msg, forgeries[k][2]))
@@ -251,15 +254,16 @@ static void test_forged_devices(void **s)
 static void test_env_flags_match_the_contract(void **s)
 {
     (void)s;
-    place_launch l = {.launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2,
-                      .local_size = 4, .node = 0};
+    place_launch l = {
+        .launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2, .local_size = 4, .node = 0};
     place_request req;
     place_request_init(&req);
     req.gpus_per_rank = PLACE_GPUS_AUTO;
     req.nics = PLACE_NICS_AUTO;
     place_jobplan jp;
     place_error e;
-    assert_int_equal(place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
+    assert_int_equal(
+        place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
     place_assignment a;
     assert_int_equal(place_jobplan_assignment(&jp, &l, &a, &e), 0);
     char *path = NULL;
@@ -287,10 +291,10 @@ static void test_env_flags_match_the_contract(void **s)
         place_env_var v;
         const char *other; /* a well-formed value the plan file contradicts */
     } tamper[] = {
-        {PLACE_ENV_SIZE, "3"},          {PLACE_ENV_CPUSET, "0"},
-        {PLACE_ENV_THREAD_PUS, "0"},    {PLACE_ENV_GPUS, "0000:31:00.0"},
-        {PLACE_ENV_NICS, "mlx5_0"},     {PLACE_ENV_NODE, "3"},
-        {PLACE_ENV_LAUNCHER, "mpich"},  {PLACE_ENV_NUMA, "0"},
+        {PLACE_ENV_SIZE, "3"},         {PLACE_ENV_CPUSET, "0"},
+        {PLACE_ENV_THREAD_PUS, "0"},   {PLACE_ENV_GPUS, "0000:31:00.0"},
+        {PLACE_ENV_NICS, "mlx5_0"},    {PLACE_ENV_NODE, "3"},
+        {PLACE_ENV_LAUNCHER, "mpich"}, {PLACE_ENV_NUMA, "0"},
     };
     int checked = 0;
     for (size_t i = 0; i < sizeof tamper / sizeof *tamper; i++) {
@@ -310,8 +314,8 @@ static void test_env_flags_match_the_contract(void **s)
                 fail_msg("%s=%s refused without naming it: %s", name, tamper[i].other, e.msg);
         } else {
             if (rc != 0)
-                fail_msg("%s=%s refused (%s), though not flagged as checked", name,
-                         tamper[i].other, e.msg);
+                fail_msg("%s=%s refused (%s), though not flagged as checked", name, tamper[i].other,
+                         e.msg);
             place_assignment_fini(&b);
         }
         setenv(name, keep, 1);
@@ -384,15 +388,18 @@ static void test_every_gpu_runtime(void **s)
                         int vis = 0, comp = !rt[k].companion;
                         for (int v = 0; v < n; v++) {
                             size_t l = strlen(rt[k].visible);
-                            vis |= !strncmp(env[v], rt[k].visible, l) && env[v][l] == '=' && env[v][l + 1];
+                            vis |= !strncmp(env[v], rt[k].visible, l) && env[v][l] == '=' &&
+                                   env[v][l + 1];
                             if (rt[k].companion) {
                                 char want[128];
-                                snprintf(want, sizeof want, "%s=%s", rt[k].companion, rt[k].companion_value);
+                                snprintf(want, sizeof want, "%s=%s", rt[k].companion,
+                                         rt[k].companion_value);
                                 comp |= !strcmp(env[v], want);
                             }
                         }
                         if (!vis || !comp)
-                            fail_msg("%s: the rank is not given %s (and its companion)", name, rt[k].visible);
+                            fail_msg("%s: the rank is not given %s (and its companion)", name,
+                                     rt[k].visible);
                         place_env_list_free(env, n);
                         place_plan_free(p);
                         /* the row's variable limits the GPUs: its first GPU only */

@@ -13,17 +13,48 @@
 extern char **environ;
 
 /* Every variable any launcher row reads, cleared before each test. */
-static const char *const vars[] = {
-    "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
-    "OMPI_COMM_WORLD_LOCAL_SIZE", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS",
-    "MV2_COMM_WORLD_RANK", "MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_LOCAL_RANK",
-    "MV2_COMM_WORLD_LOCAL_SIZE", "PMIX_RANK", "PMIX_SIZE", "PMIX_LOCAL_RANK", "PMIX_LOCAL_SIZE",
-    "PMIX_NODEID", "PMIX_NAMESPACE", "PALS_RANKID", "PALS_LOCAL_RANKID", "PALS_LOCAL_SIZE",
-    "PALS_NODEID", "PALS_APID", "FLUX_TASK_RANK", "FLUX_JOB_SIZE", "FLUX_TASK_LOCAL_ID",
-    "FLUX_JOB_NNODES", "FLUX_JOB_ID", "JSM_NAMESPACE_RANK", "JSM_NAMESPACE_SIZE",
-    "JSM_NAMESPACE_LOCAL_RANK", "JSM_NAMESPACE_LOCAL_SIZE", "LSB_JOBID", "SLURM_PROCID",
-    "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NODEID", "SLURM_STEP_TASKS_PER_NODE",
-    "SLURM_JOB_ID", "SLURM_STEP_ID", "OMPI_MCA_ess_base_jobid", NULL};
+static const char *const vars[] = {"OMPI_COMM_WORLD_RANK",
+                                   "OMPI_COMM_WORLD_SIZE",
+                                   "OMPI_COMM_WORLD_LOCAL_RANK",
+                                   "OMPI_COMM_WORLD_LOCAL_SIZE",
+                                   "PMI_RANK",
+                                   "PMI_SIZE",
+                                   "MPI_LOCALRANKID",
+                                   "MPI_LOCALNRANKS",
+                                   "MV2_COMM_WORLD_RANK",
+                                   "MV2_COMM_WORLD_SIZE",
+                                   "MV2_COMM_WORLD_LOCAL_RANK",
+                                   "MV2_COMM_WORLD_LOCAL_SIZE",
+                                   "PMIX_RANK",
+                                   "PMIX_SIZE",
+                                   "PMIX_LOCAL_RANK",
+                                   "PMIX_LOCAL_SIZE",
+                                   "PMIX_NODEID",
+                                   "PMIX_NAMESPACE",
+                                   "PALS_RANKID",
+                                   "PALS_LOCAL_RANKID",
+                                   "PALS_LOCAL_SIZE",
+                                   "PALS_NODEID",
+                                   "PALS_APID",
+                                   "FLUX_TASK_RANK",
+                                   "FLUX_JOB_SIZE",
+                                   "FLUX_TASK_LOCAL_ID",
+                                   "FLUX_JOB_NNODES",
+                                   "FLUX_JOB_ID",
+                                   "JSM_NAMESPACE_RANK",
+                                   "JSM_NAMESPACE_SIZE",
+                                   "JSM_NAMESPACE_LOCAL_RANK",
+                                   "JSM_NAMESPACE_LOCAL_SIZE",
+                                   "LSB_JOBID",
+                                   "SLURM_PROCID",
+                                   "SLURM_NTASKS",
+                                   "SLURM_LOCALID",
+                                   "SLURM_NODEID",
+                                   "SLURM_STEP_TASKS_PER_NODE",
+                                   "SLURM_JOB_ID",
+                                   "SLURM_STEP_ID",
+                                   "OMPI_MCA_ess_base_jobid",
+                                   NULL};
 
 static void slurm_step(void)
 {
@@ -40,10 +71,14 @@ static int clear(void **s)
 static void set4(const char *r, const char *rv, const char *n, const char *nv, const char *lr,
                  const char *lrv, const char *ls, const char *lsv)
 {
-    if (r) setenv(r, rv, 1);
-    if (n) setenv(n, nv, 1);
-    if (lr) setenv(lr, lrv, 1);
-    if (ls) setenv(ls, lsv, 1);
+    if (r)
+        setenv(r, rv, 1);
+    if (n)
+        setenv(n, nv, 1);
+    if (lr)
+        setenv(lr, lrv, 1);
+    if (ls)
+        setenv(ls, lsv, 1);
 }
 
 static void expect(const char *launcher, int rank, int size, int lr, int ls, int node)
@@ -149,7 +184,8 @@ static void test_pals(void **s)
 
 static void test_flux_local_size_from_nodes(void **s)
 {
-    set4("FLUX_TASK_RANK", "5", "FLUX_JOB_SIZE", "8", "FLUX_TASK_LOCAL_ID", "1", "FLUX_JOB_NNODES", "2");
+    set4("FLUX_TASK_RANK", "5", "FLUX_JOB_SIZE", "8", "FLUX_TASK_LOCAL_ID", "1", "FLUX_JOB_NNODES",
+         "2");
     expect("flux", 5, 8, 1, 4, 1);
 }
 
@@ -183,7 +219,8 @@ static void test_slurm_tasks_per_node_huge_counts_do_not_overflow(void **s)
     assert_int_equal(place_launch_detect(&l, &e), -1);
     setenv("SLURM_STEP_TASKS_PER_NODE", "2(x99999999999999999999),1", 1);
     assert_int_equal(place_launch_detect(&l, &e), -1);
-    assert_non_null(strstr(e.msg, "SLURM_STEP_TASKS_PER_NODE '2(x99999999999999999999),1': cannot read"));
+    assert_non_null(
+        strstr(e.msg, "SLURM_STEP_TASKS_PER_NODE '2(x99999999999999999999),1': cannot read"));
     setenv("SLURM_STEP_TASKS_PER_NODE", "99999999999", 1);
     assert_int_equal(place_launch_detect(&l, &e), -1);
 }

@@ -54,7 +54,7 @@ static void *migrate_k_times(void *arg)
     for (int b = 1; b < PLACE_NBACKEND; b++) {
         int64_t a = place_counters_read_backend(c, (place_backend)b, PLACE_CTR_MIGRATIONS);
         m->delta[b] = (a == PLACE_UNAVAILABLE || before[b] == PLACE_UNAVAILABLE) ? PLACE_UNAVAILABLE
-                                                                               : a - before[b];
+                                                                                 : a - before[b];
     }
     place_counters_free(c);
     return NULL;
@@ -137,11 +137,11 @@ static void test_sde_events_read_back_through_papi(void **s)
     assert_int_equal(PAPI_start(es), PAPI_OK);
     place_sde_set(1, 6, -1, -1, -1); /* updates show in the next read */
     assert_int_equal(PAPI_read(es, val), PAPI_OK);
-    assert_int_equal(val[0], 6);          /* thread 1 */
-    assert_int_equal(val[1], 3 + 6);      /* sum group */
+    assert_int_equal(val[0], 6);     /* thread 1 */
+    assert_int_equal(val[1], 3 + 6); /* sum group */
     assert_int_equal(val[2], 1000 + 2000);
     assert_int_equal(val[3], 7 + 5);
-    assert_int_equal(val[4], 2500);       /* max group */
+    assert_int_equal(val[4], 2500); /* max group */
     PAPI_stop(es, val);
     PAPI_cleanup_eventset(es);
     PAPI_destroy_eventset(&es);
@@ -154,7 +154,8 @@ static void test_models_match_their_closed_forms(void **s)
     assert_true(fabs(place_model_harmonic(10) - 7381.0 / 2520.0) < 1e-12);
     /* the asymptotic branch agrees with the exact sum where they meet */
     double exact = place_model_harmonic(1e6), asym = log(1e6 + 1) + 0.5772156649 + 0.5 / (1e6 + 1);
-    assert_true(fabs(place_model_harmonic(1e6 + 1) - asym) < 1e-9 && exact < place_model_harmonic(1e6 + 1));
+    assert_true(fabs(place_model_harmonic(1e6 + 1) - asym) < 1e-9 &&
+                exact < place_model_harmonic(1e6 + 1));
     /* w = 0: the slowdown of exponential noise is H_N */
     assert_true(fabs(place_model_exp_slowdown(0, 3.0, 8) - place_model_harmonic(8)) < 1e-12);
     /* rare detours: (w + L(1-(1-p)^N)) / (w + pL) */
@@ -243,7 +244,7 @@ static void test_step_recorder_takes_the_max_and_keeps_a_fixed_ring(void **s)
     place_step_stats st;
     place_steprec_stats(r, &st);
     assert_int_equal(st.steps, 30);
-    assert_true(st.mean_max_us >= 2000);              /* nanosleep sleeps at least 2 ms */
+    assert_true(st.mean_max_us >= 2000); /* nanosleep sleeps at least 2 ms */
     assert_true(st.mean_max_us >= st.mean_mean_us);
     assert_true(st.slowdown >= 1.0);
     assert_true(st.max_p50_us <= st.max_p90_us && st.max_p90_us <= st.max_p99_us);
@@ -321,8 +322,8 @@ static void test_noise_specifications_parse_strictly(void **s)
     assert_true(n.kind == 1 && n.mean_us == 50);
     assert_int_equal(place_noise_parse("--inject", "detour:0.01:500", &n, &e), 0);
     assert_true(n.kind == 2 && n.p == 0.01 && n.len_us == 500);
-    static const char *bad[] = {"", "exp:", "exp:-1", "exp:x", "detour:0.1", "detour:2:5",
-                                "detour:0.1:y", "gauss:3", "EXP:5"};
+    static const char *bad[] = {"",           "exp:",         "exp:-1",  "exp:x", "detour:0.1",
+                                "detour:2:5", "detour:0.1:y", "gauss:3", "EXP:5"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         place_error_clear(&e);
         assert_int_equal(place_noise_parse("--inject", bad[i], &n, &e), -1);
@@ -332,7 +333,9 @@ static void test_noise_specifications_parse_strictly(void **s)
     for (int k = 0; k < PLACE_NOISE_COUNT; k++) {
         char spec[64];
         snprintf(spec, sizeof spec, "%s%s", place_noise_name((place_noise_kind)k),
-                 k == PLACE_NOISE_NONE ? "" : k == PLACE_NOISE_EXP ? ":7" : ":0.5:9");
+                 k == PLACE_NOISE_NONE  ? ""
+                 : k == PLACE_NOISE_EXP ? ":7"
+                                        : ":0.5:9");
         assert_int_equal(place_noise_kind_of(spec), k);
         assert_int_equal(place_noise_parse("--inject", spec, &n, &e), 0);
         assert_int_equal(n.kind, k);

@@ -125,7 +125,8 @@ static void test_gpd_fit_recovers_parameters(void **s)
         z[i] = unif() < 0.9 ? 20 * unif() : 20 + place_gpd_quantile(0.7, 5, unif());
     place_gpd_fit f;
     assert_int_equal(place_gpd_fit_samples(z, 20000, 20, 0, 1, &f, NULL), 0);
-    print_message("threshold 20: %d exceedances, xi %.3f [%.3f, %.3f]\n", f.n, f.xi, f.xi_lo, f.xi_hi);
+    print_message("threshold 20: %d exceedances, xi %.3f [%.3f, %.3f]\n", f.n, f.xi, f.xi_lo,
+                  f.xi_hi);
     assert_true(f.n > 1800 && f.n < 2200);
     assert_true(f.xi_lo <= 0.7 && 0.7 <= f.xi_hi);
     assert_true(isnan(f.xi_blo));
@@ -165,7 +166,11 @@ static void test_tick_analysis(void **s)
     (void)s;
     enum { CAP = 40000 };
     static double st[2][CAP], ln[2][CAP];
-    struct { double P, ph1, keep, R; int found, aligned; double hz; } c[] = {
+    struct {
+        double P, ph1, keep, R;
+        int found, aligned;
+        double hz;
+    } c[] = {
         {4000, 1200, 0.3, 300, 1, 1, 250},
         {4000, 3200, 0.3, 300, 1, 0, 250},
         {1000, 1200 - 1000, 0.3, 300, 1, 1, 1000},
@@ -173,15 +178,18 @@ static void test_tick_analysis(void **s)
     };
     for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
         place_detour_stream ds[2];
-        int n0 = tick_stream(c[k].P, 1200 - (c[k].P == 1000 ? 1000 : 0), c[k].keep, c[k].R, st[0], ln[0], CAP);
+        int n0 = tick_stream(c[k].P, 1200 - (c[k].P == 1000 ? 1000 : 0), c[k].keep, c[k].R, st[0],
+                             ln[0], CAP);
         int n1 = tick_stream(c[k].P, c[k].ph1, c[k].keep, c[k].R, st[1], ln[1], CAP);
         ds[0] = (place_detour_stream){st[0], ln[0], n0, 50, 10};
         ds[1] = (place_detour_stream){st[1], ln[1], n1, 50, 10};
         place_tick t;
         place_tick_analyze(ds, 2, &t);
-        print_message("case %zu: found %d, %.0f Hz, p %.3g, aligned %d, phases %.0f %.0f us, R %.2f "
-                      "%.2f, near %.2f\n", k, t.found, t.hz, t.p_value, t.aligned, t.phase_us[0],
-                      t.phase_us[1], t.R[0], t.R[1], t.near_fraction);
+        print_message(
+            "case %zu: found %d, %.0f Hz, p %.3g, aligned %d, phases %.0f %.0f us, R %.2f "
+            "%.2f, near %.2f\n",
+            k, t.found, t.hz, t.p_value, t.aligned, t.phase_us[0], t.phase_us[1], t.R[0], t.R[1],
+            t.near_fraction);
         assert_int_equal(t.found, c[k].found);
         assert_int_equal(t.aligned, c[k].aligned);
         if (c[k].found) {
@@ -226,9 +234,10 @@ static void test_periodic_exact(void **s)
     for (int i = 0; i < 4; i++) {
         double out[5], ci;
         place_error e;
-        assert_int_equal(place_model_periodic_slowdowns(200, f[i], 25000 / f[i], 1, Ns, 5, out, &e), 0);
-        print_message("%g Hz x %g us: %.4f %.4f %.4f %.4f %.4f\n", f[i], 25000 / f[i], out[0], out[1],
-                      out[2], out[3], out[4]);
+        assert_int_equal(place_model_periodic_slowdowns(200, f[i], 25000 / f[i], 1, Ns, 5, out, &e),
+                         0);
+        print_message("%g Hz x %g us: %.4f %.4f %.4f %.4f %.4f\n", f[i], 25000 / f[i], out[0],
+                      out[1], out[2], out[3], out[4]);
         assert_true(out[0] == 1 && fabs(out[4] - want[i]) < 5e-4);
         for (int j = 1; j < 4; j++) {
             double mc = place_model_periodic_monte_carlo(200, f[i], 25000 / f[i], 1, Ns[j], 2000,
@@ -237,7 +246,8 @@ static void test_periodic_exact(void **s)
         }
         /* aligned in pairs: 2 threads are one group, 4096 threads 2048 groups */
         double o2[5];
-        assert_int_equal(place_model_periodic_slowdowns(200, f[i], 25000 / f[i], 2, Ns, 5, o2, &e), 0);
+        assert_int_equal(place_model_periodic_slowdowns(200, f[i], 25000 / f[i], 2, Ns, 5, o2, &e),
+                         0);
         assert_true(o2[1] == 1 && o2[3] <= out[3] + 1e-12);
     }
     place_error e;
@@ -324,7 +334,8 @@ static void test_detour_pool_keeps_the_tail(void **s)
     int above = 0;
     for (int i = 0; i < N0 + N1; i++)
         above += sorted[i] > p.u;
-    print_message("pool: u %.2f, %d kept above it, %d in all; body %d\n", p.u, p.ntop, above, p.nbody);
+    print_message("pool: u %.2f, %d kept above it, %d in all; body %d\n", p.u, p.ntop, above,
+                  p.nbody);
     /* thread 0's 10,000 largest reach down to its 93rd percentile: the 90% threshold is
      * raised there, and every length above it is kept */
     assert_int_equal(p.ntop, above);
@@ -395,7 +406,7 @@ static void test_coincidence_against_chance(void **s)
     place_coincidence_streams(ds, 2, &c);
     print_message("independent: observed %.3f expected %.3f kappa %.3f corr %.3f\n", c.observed,
                   c.expected, c.kappa, c.len_corr);
-    assert_true(c.observed > 0.1);          /* chance alone makes many overlap */
+    assert_true(c.observed > 0.1); /* chance alone makes many overlap */
     assert_true(fabs(c.kappa) < 0.05);
     assert_true(fabs(c.ratio - 1) < 0.1);
     assert_true(fabs(c.len_corr) < 0.1);
@@ -405,7 +416,8 @@ static void test_coincidence_against_chance(void **s)
                   c.expected, c.kappa, c.len_corr);
     assert_true(c.observed == 1);
     assert_true(c.kappa > 0.99);
-    assert_true(c.len_corr > 0.9); /* the first overlapping partner: now and then the previous one */
+    assert_true(c.len_corr >
+                0.9); /* the first overlapping partner: now and then the previous one */
 }
 
 static void test_mixture_closed_form_against_monte_carlo(void **s)

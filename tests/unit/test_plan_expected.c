@@ -19,10 +19,10 @@
 
 typedef struct expect {
     const char *cpuset;
-    int numa0;      /* first NUMA node, -1: not checked */
+    int numa0; /* first NUMA node, -1: not checked */
     int nnuma;
     int nthreads;
-    int pus[8];     /* first thread PUs (up to 8 checked) */
+    int pus[8]; /* first thread PUs (up to 8 checked) */
 } expect;
 
 static place_plan *plan_for(place_topo **t, const char *topo, place_request q)
@@ -124,8 +124,8 @@ static void test_smt_siblings_only_when_threads_exceed_cores(void **s)
     place_rank_info ri;
     place_plan_rank(p, 0, &ri, NULL);
     assert_string_equal(ri.cpuset, "0-15,32-47");
-    assert_int_equal(ri.thread_pu_os[15], 15);  /* every core once... */
-    assert_int_equal(ri.thread_pu_os[16], 32);  /* ...then the siblings */
+    assert_int_equal(ri.thread_pu_os[15], 15); /* every core once... */
+    assert_int_equal(ri.thread_pu_os[16], 32); /* ...then the siblings */
     assert_true(has_note(p, "using 2 PUs per core"));
     place_plan_free(p);
     place_topo_free(t);
@@ -139,8 +139,12 @@ static void test_one_rank_per_numa_node_fills_it(void **s)
     for (int r = 0; r < 8; r++) {
         char cs[32];
         snprintf(cs, sizeof cs, "%d-%d", 8 * r, 8 * r + 7);
-        expect x = {cs, r, 1, 8, {8 * r, 8 * r + 1, 8 * r + 2, 8 * r + 3, 8 * r + 4, 8 * r + 5,
-                                  8 * r + 6, 8 * r + 7}};
+        expect x = {
+            cs,
+            r,
+            1,
+            8,
+            {8 * r, 8 * r + 1, 8 * r + 2, 8 * r + 3, 8 * r + 4, 8 * r + 5, 8 * r + 6, 8 * r + 7}};
         check_rank(p, r, &x);
     }
     assert_int_equal(place_topo_numa_distance(t, 0, 0), 10);
@@ -156,7 +160,8 @@ static void test_ranks_follow_usable_cores_under_a_cgroup(void **s)
 {
     place_topo *t;
     place_plan *p = plan_for(&t, FIXTURE("cgroup-restricted.xml"), req(3, 0));
-    expect r0 = {"0,2", 0, 1, 2, {0, 2}}, r1 = {"4,6", 0, 1, 2, {4, 6}}, r2 = {"8,10", 1, 1, 2, {8, 10}};
+    expect r0 = {"0,2", 0, 1, 2, {0, 2}}, r1 = {"4,6", 0, 1, 2, {4, 6}},
+           r2 = {"8,10", 1, 1, 2, {8, 10}};
     check_rank(p, 0, &r0);
     check_rank(p, 1, &r1);
     check_rank(p, 2, &r2);
@@ -215,7 +220,8 @@ static void test_hybrid_uses_performance_cores_when_they_suffice(void **s)
 static void test_memory_only_numa_node_gets_no_ranks(void **s)
 {
     place_topo *t;
-    place_plan *p = plan_for(&t, "synthetic:pack:1 [numa] [numa(memory=16GB)] core:16 pu:4", req(4, 4));
+    place_plan *p =
+        plan_for(&t, "synthetic:pack:1 [numa] [numa(memory=16GB)] core:16 pu:4", req(4, 4));
     place_topo_info ti;
     place_topo_get_info(t, &ti);
     assert_int_equal(ti.numa_nodes, 2);
@@ -262,7 +268,8 @@ static void test_compact_takes_only_the_cores_needed(void **s)
     place_request q = req(3, 2);
     q.policy = PLACE_POLICY_COMPACT;
     place_plan *p = plan_for(&t, "synthetic:pack:2 numa:2 core:4 pu:1", q);
-    expect r0 = {"0-1", 0, 1, 2, {0, 1}}, r1 = {"2-3", 0, 1, 2, {2, 3}}, r2 = {"4-5", 1, 1, 2, {4, 5}};
+    expect r0 = {"0-1", 0, 1, 2, {0, 1}}, r1 = {"2-3", 0, 1, 2, {2, 3}},
+           r2 = {"4-5", 1, 1, 2, {4, 5}};
     check_rank(p, 0, &r0);
     check_rank(p, 1, &r1);
     check_rank(p, 2, &r2);
@@ -298,9 +305,9 @@ static void test_uneven_ranks_over_nodes_go_in_blocks(void **s)
     }
     place_rank_info ri;
     place_plan_rank(p, 4, &ri, NULL);
-    assert_string_equal(ri.cpuset, "2-3");   /* node 1: 2 ranks of 2 cores */
+    assert_string_equal(ri.cpuset, "2-3"); /* node 1: 2 ranks of 2 cores */
     place_plan_rank(p, 0, &ri, NULL);
-    assert_string_equal(ri.cpuset, "0-1");   /* node 0: 3 ranks on all 4 cores: 2, 1, 1 */
+    assert_string_equal(ri.cpuset, "0-1"); /* node 0: 3 ranks on all 4 cores: 2, 1, 1 */
     place_plan_rank(p, 2, &ri, NULL);
     assert_string_equal(ri.cpuset, "3");
     assert_true(has_note(p, "node 0 runs 3 ranks, the others 2"));
@@ -335,7 +342,7 @@ static void test_million_ranks_map_to_nodes_arithmetically(void **s)
     assert_int_equal(ri.node, 8191);
     assert_int_equal(ri.local_rank, 127);
     assert_int_equal(ri.local_size, 128);
-    assert_string_equal(ri.cpuset, "254");   /* core 127's first PU */
+    assert_string_equal(ri.cpuset, "254"); /* core 127's first PU */
     assert_int_equal(ri.numa_os[0], 1);
     assert_int_equal(place_plan_rank(p, 1 << 20, &ri, NULL), -1);
     place_plan_free(p);
@@ -398,7 +405,9 @@ static void test_whole_node_runs_are_even(void **s)
         assert_int_equal(ncores_of(p, r, &nn, numa), want[r]);
         assert_int_equal(numa[0], first[r]);
     }
-    assert_true(has_note(p, "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1,2), 1 (NUMA 3,4,5), 2 (NUMA 6,7)"));
+    assert_true(has_note(
+        p,
+        "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1,2), 1 (NUMA 3,4,5), 2 (NUMA 6,7)"));
     place_plan_free(p);
     place_topo_free(t);
 }
@@ -425,7 +434,9 @@ static void test_knl_unequal_numa_nodes_keep_ranks_inside(void **s)
     assert_true(nn == 2 && numa[0] == 0 && numa[1] == 1);
     assert_int_equal(ncores_of(p, 1, &nn, numa), 32);
     assert_true(nn == 2 && numa[0] == 2 && numa[1] == 3);
-    assert_true(has_note(p, "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1), 1 (NUMA 2,3)"));
+    assert_true(has_note(
+        p,
+        "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1), 1 (NUMA 2,3)"));
     place_plan_free(p);
     place_topo_free(t);
     /* -t 17: two ranks fit inside NUMA nodes, only the other two straddle */
@@ -488,7 +499,9 @@ static void test_every_numa_span_is_named(void **s)
     place_plan_free(p);
     place_topo_free(t);
     p = plan_for(&t, FIXTURE("epyc-2s-nps4.xml"), req(5, 0));
-    assert_true(has_note(p, "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1), 1 (NUMA 2,3), 2 (NUMA 4,5)"));
+    assert_true(has_note(
+        p,
+        "spanning several whole NUMA nodes (no other rank on them): 0 (NUMA 0,1), 1 (NUMA 2,3), 2 (NUMA 4,5)"));
     for (int r = 0; r < 5; r++)
         ncores_of(p, r, &nn, numa);
     place_plan_free(p);
@@ -588,7 +601,8 @@ static void test_request_keys_set_their_fields(void **state)
     /* every policy's name and names it is known by, from the table the parser reads */
     for (int i = 0; i < PLACE_POLICY_COUNT; i++) {
         place_policy pol = PLACE_POLICY_COUNT;
-        assert_int_equal(place_policy_parse("--policy", place_policy_name((place_policy)i), &pol, &e), 0);
+        assert_int_equal(
+            place_policy_parse("--policy", place_policy_name((place_policy)i), &pol, &e), 0);
         assert_int_equal(pol, i);
     }
     place_policy pol;

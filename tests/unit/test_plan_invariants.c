@@ -49,8 +49,8 @@ static void ref_load(ref *r, const char *spec)
     assert_int_equal(hwloc_topology_load(r->h), 0);
     r->usable = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(r->h));
     hwloc_bitmap_and(r->usable, r->usable, hwloc_topology_get_topology_cpuset(r->h));
-    r->core_depth_type = hwloc_get_nbobjs_by_type(r->h, HWLOC_OBJ_CORE) ? HWLOC_OBJ_CORE
-                                                                       : HWLOC_OBJ_PU;
+    r->core_depth_type =
+        hwloc_get_nbobjs_by_type(r->h, HWLOC_OBJ_CORE) ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
 }
 
 static void ref_free(ref *r)
@@ -120,8 +120,10 @@ static int core_is_candidate(const ref *r, hwloc_obj_t core, int reserve)
     hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(r->h, HWLOC_OBJ_PACKAGE, core);
     int later = 0, n = hwloc_get_nbobjs_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type);
     for (int i = 0; i < n; i++) {
-        hwloc_obj_t c = hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
-        if (c->logical_index > core->logical_index && hwloc_bitmap_intersects(c->cpuset, r->usable) &&
+        hwloc_obj_t c =
+            hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
+        if (c->logical_index > core->logical_index &&
+            hwloc_bitmap_intersects(c->cpuset, r->usable) &&
             hwloc_get_ancestor_obj_by_type(r->h, HWLOC_OBJ_PACKAGE, c) == pkg)
             later++;
     }
@@ -132,12 +134,12 @@ static int core_is_candidate(const ref *r, hwloc_obj_t core, int reserve)
 
 static char ctx[512];
 
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            print_error("%s\n  failed: %s (line %d)\n", ctx, #cond, __LINE__); \
-            fail();                                                        \
-        }                                                                  \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            print_error("%s\n  failed: %s (line %d)\n", ctx, #cond, __LINE__);                     \
+            fail();                                                                                \
+        }                                                                                          \
     } while (0)
 
 typedef struct stats {
@@ -237,7 +239,8 @@ static void check_node(const ref *r, const place_plan *p, const place_request *r
     int dom_cores[64] = {0}, dom_full[64] = {0};
     int k_used = req->smt ? res->smt : 1;
     for (int i = 0; i < ncores; i++) {
-        hwloc_obj_t c = hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
+        hwloc_obj_t c =
+            hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
         if (!core_is_candidate(r, c, reserve))
             continue;
         int k = hwloc_cpukinds_get_by_cpuset(r->h, c->cpuset, 0);
@@ -302,7 +305,8 @@ static int node_slots(const ref *r, int smt, int reserve)
         hwloc_obj_t pkg = hwloc_get_obj_by_type(r->h, HWLOC_OBJ_PACKAGE, (unsigned)pk);
         int cores = 0;
         for (int i = 0; i < n; i++) {
-            hwloc_obj_t c = hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
+            hwloc_obj_t c =
+                hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
             cores += hwloc_bitmap_intersects(c->cpuset, r->usable) &&
                      hwloc_get_ancestor_obj_by_type(r->h, HWLOC_OBJ_PACKAGE, c) == pkg;
         }
@@ -311,7 +315,8 @@ static int node_slots(const ref *r, int smt, int reserve)
     }
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     for (int i = 0; i < n; i++) {
-        hwloc_obj_t c = hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
+        hwloc_obj_t c =
+            hwloc_get_obj_by_type(r->h, (hwloc_obj_type_t)r->core_depth_type, (unsigned)i);
         if (!core_is_candidate(r, c, reserve))
             continue;
         hwloc_bitmap_and(set, c->cpuset, r->usable);
@@ -339,48 +344,51 @@ static void test_invariants_on_every_machine(void **state)
             fail();
         }
         for (size_t ir = 0; ir < sizeof ranks / sizeof *ranks; ir++)
-        for (size_t it = 0; it < sizeof threads / sizeof *threads; it++)
-        for (int pol = 0; pol < PLACE_POLICY_COUNT; pol++)
-        for (size_t is = 0; is < sizeof smts / sizeof *smts; is++)
-        for (int reserve = 0; reserve <= 1; reserve++)
-        for (int over = 0; over <= 1; over++)
-        for (int nodes = 1; nodes <= 2; nodes++) {
-            place_request q;
-            place_request_init(&q);
-            q.ranks = ranks[ir] * nodes;
-            q.nodes = nodes;
-            q.threads = threads[it];
-            q.policy = (place_policy)pol;
-            q.smt = smts[is];
-            q.reserve_cores = reserve;
-            q.oversubscribe = over;
-            snprintf(ctx, sizeof ctx, "machine %s: -n %d -N %d -t %d --policy %s --smt %d "
-                     "--reserve-cores %d%s", test_machines[m], q.ranks, nodes, q.threads,
-                     place_policy_name(q.policy), q.smt, reserve, over ? " --oversubscribe" : "");
-            int slots = node_slots(&r, q.smt, reserve);
-            long want = (long)ranks[ir] * (q.threads ? q.threads : 1);
-            place_plan *p = NULL;
-            int rc = place_plan_compute(&p, t, &q, &e);
-            if (slots < 0) {
-                CHECK(rc != 0 && e.code == PLACE_EINFEASIBLE);
-                st.infeasible++;
-                continue;
-            }
-            if (!over && want > slots) {
-                CHECK(rc != 0 && e.code == PLACE_EINFEASIBLE);
-                CHECK(strchr(e.msg, '\n') == NULL && strlen(e.msg) > 20);
-                st.infeasible++;
-                continue;
-            }
-            if (rc != 0)
-                print_error("%s\n  unexpected error: %s\n", ctx, e.msg);
-            CHECK(rc == 0);
-            CHECK(place_plan_oversubscribed(p) == (want > slots));
-            for (int node = 0; node < nodes; node++)
-                check_node(&r, p, &q, node * ranks[ir], ranks[ir], reserve);
-            place_plan_free(p);
-            st.plans++;
-        }
+            for (size_t it = 0; it < sizeof threads / sizeof *threads; it++)
+                for (int pol = 0; pol < PLACE_POLICY_COUNT; pol++)
+                    for (size_t is = 0; is < sizeof smts / sizeof *smts; is++)
+                        for (int reserve = 0; reserve <= 1; reserve++)
+                            for (int over = 0; over <= 1; over++)
+                                for (int nodes = 1; nodes <= 2; nodes++) {
+                                    place_request q;
+                                    place_request_init(&q);
+                                    q.ranks = ranks[ir] * nodes;
+                                    q.nodes = nodes;
+                                    q.threads = threads[it];
+                                    q.policy = (place_policy)pol;
+                                    q.smt = smts[is];
+                                    q.reserve_cores = reserve;
+                                    q.oversubscribe = over;
+                                    snprintf(ctx, sizeof ctx,
+                                             "machine %s: -n %d -N %d -t %d --policy %s --smt %d "
+                                             "--reserve-cores %d%s",
+                                             test_machines[m], q.ranks, nodes, q.threads,
+                                             place_policy_name(q.policy), q.smt, reserve,
+                                             over ? " --oversubscribe" : "");
+                                    int slots = node_slots(&r, q.smt, reserve);
+                                    long want = (long)ranks[ir] * (q.threads ? q.threads : 1);
+                                    place_plan *p = NULL;
+                                    int rc = place_plan_compute(&p, t, &q, &e);
+                                    if (slots < 0) {
+                                        CHECK(rc != 0 && e.code == PLACE_EINFEASIBLE);
+                                        st.infeasible++;
+                                        continue;
+                                    }
+                                    if (!over && want > slots) {
+                                        CHECK(rc != 0 && e.code == PLACE_EINFEASIBLE);
+                                        CHECK(strchr(e.msg, '\n') == NULL && strlen(e.msg) > 20);
+                                        st.infeasible++;
+                                        continue;
+                                    }
+                                    if (rc != 0)
+                                        print_error("%s\n  unexpected error: %s\n", ctx, e.msg);
+                                    CHECK(rc == 0);
+                                    CHECK(place_plan_oversubscribed(p) == (want > slots));
+                                    for (int node = 0; node < nodes; node++)
+                                        check_node(&r, p, &q, node * ranks[ir], ranks[ir], reserve);
+                                    place_plan_free(p);
+                                    st.plans++;
+                                }
         place_topo_free(t);
         ref_free(&r);
     }

@@ -77,7 +77,8 @@ static void test_json_has_every_required_field(void **s)
     }
     /* node 1 starts at rank 3 */
     assert_int_equal(json_integer_value(json_object_get(json_array_get(ranks, 3), "node")), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(ranks, 3), "local_rank")), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(ranks, 3), "local_rank")),
+                     0);
     json_decref(o);
     place_plan_free(p);
     place_topo_free(t);

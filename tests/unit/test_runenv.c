@@ -43,10 +43,18 @@ static void clear_env(void)
     for (int v = 0; v < PLACE_ENV_COUNT; v++)
         if (v != PLACE_ENV_PLAN_DIR)
             unsetenv(place_env_name((place_env_var)v));
-    const char *launchers[] = {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE",
-                               "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE",
-                               "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "SLURM_PROCID",
-                               "SLURM_STEP_ID", "HWLOC_SYNTHETIC", "HWLOC_XMLFILE", NULL};
+    const char *launchers[] = {"OMPI_COMM_WORLD_RANK",
+                               "OMPI_COMM_WORLD_SIZE",
+                               "OMPI_COMM_WORLD_LOCAL_RANK",
+                               "OMPI_COMM_WORLD_LOCAL_SIZE",
+                               "PMIX_RANK",
+                               "PMI_RANK",
+                               "PMI_SIZE",
+                               "SLURM_PROCID",
+                               "SLURM_STEP_ID",
+                               "HWLOC_SYNTHETIC",
+                               "HWLOC_XMLFILE",
+                               NULL};
     for (int i = 0; launchers[i]; i++)
         unsetenv(launchers[i]);
 }
@@ -119,9 +127,10 @@ static void forged(const char *path, const char *rank0)
     write_file(path, buf);
 }
 
-#define GOOD0 "{\"rank\":0,\"node\":0,\"local_rank\":0,\"cpuset\":\"0\",\"numa\":[0]," \
-              "\"threads\":[{\"thread\":0,\"pu\":0}],\"box\":{\"lo\":[0,0,0],\"hi\":[4,4,4]}," \
-              "\"coords\":[0,0,0],\"neighbors\":[null,1,null,null,null,null]}"
+#define GOOD0                                                                                      \
+    "{\"rank\":0,\"node\":0,\"local_rank\":0,\"cpuset\":\"0\",\"numa\":[0],"                       \
+    "\"threads\":[{\"thread\":0,\"pu\":0}],\"box\":{\"lo\":[0,0,0],\"hi\":[4,4,4]},"               \
+    "\"coords\":[0,0,0],\"neighbors\":[null,1,null,null,null,null]}"
 
 static void test_forged_plan_files_are_refused(void **s)
 {
@@ -247,8 +256,8 @@ static void test_node_plan_of_a_round_robin_layout(void **s)
 {
     clear_env();
     setenv("HWLOC_SYNTHETIC", "pack:1 numa:1 core:4 pu:1", 1);
-    place_launch l = {.launcher = "openmpi", .rank = 5, .size = 8, .local_rank = 1,
-                      .local_size = 2, .node = 0};
+    place_launch l = {
+        .launcher = "openmpi", .rank = 5, .size = 8, .local_rank = 1, .local_size = 2, .node = 0};
     snprintf(l.job, sizeof l.job, "rr");
     place_request req;
     place_request_init(&req);

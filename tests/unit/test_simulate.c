@@ -39,7 +39,10 @@ static void check(const place_sim_noise *nz, int T, place_sync sync, double clos
 }
 
 static place_sim_noise g_exp = {.kind = PLACE_SIMN_EXP, .w_us = 100, .mu_us = 20};
-static double exp_closed(long N, int T) { return place_model_exp_slowdown(100, 20, (double)N * T); }
+static double exp_closed(long N, int T)
+{
+    return place_model_exp_slowdown(100, 20, (double)N * T);
+}
 
 static void test_exact_exponential(void **s)
 {
@@ -49,12 +52,17 @@ static void test_exact_exponential(void **s)
 }
 
 static place_delay_dist g_pd;
-static double pois_closed(long N, int T) { return place_model_poisson_slowdown(&g_pd, 50, (double)N * T); }
+static double pois_closed(long N, int T)
+{
+    return place_model_poisson_slowdown(&g_pd, 50, (double)N * T);
+}
 
 static void test_exact_poisson(void **s)
 {
     (void)s;
-    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON, .w_us = 50, .rate_hz = 1400,
+    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON,
+                          .w_us = 50,
+                          .rate_hz = 1400,
                           .len = {.kind = PLACE_LEN_FIXED, .len_us = 36}};
     assert_int_equal(place_poisson_delay(&nz.len, 0.07, &g_pd, NULL), 0);
     check(&nz, 2, PLACE_SYNC_BARRIER, pois_closed);
@@ -78,7 +86,10 @@ static void test_exact_poisson(void **s)
 static void test_shared_detours_own_lengths(void **s)
 {
     (void)s;
-    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON, .w_us = 50, .rate_hz = 100, .shared = 1,
+    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON,
+                          .w_us = 50,
+                          .rate_hz = 100,
+                          .shared = 1,
                           .len = {.kind = PLACE_LEN_EXP, .len_us = 100}};
     place_sim_result r;
     assert_int_equal(place_simulate(&nz, 1, 8, 400000, PLACE_SYNC_BARRIER, 0, 0, 9, &r, NULL), 0);
@@ -108,7 +119,8 @@ static void test_exact_trace(void **s)
         double u = ((double)(st >> 11) + 0.5) * 0x1.0p-53;
         g_trace[i] = 200 + (u < 0.03 ? 2000 * u / 0.03 : 10 * u);
     }
-    place_sim_noise nz = {.kind = PLACE_SIMN_TRACE, .trace = g_trace, .trace_rows = 3000, .trace_cols = 1};
+    place_sim_noise nz = {
+        .kind = PLACE_SIMN_TRACE, .trace = g_trace, .trace_rows = 3000, .trace_cols = 1};
     check(&nz, 1, PLACE_SYNC_BARRIER, trace_closed);
     /* a trace too narrow for the threads asked is refused, said */
     place_sim_result r;
@@ -128,24 +140,32 @@ static void test_exact_trace(void **s)
 static void test_noise_in_the_collective(void **s)
 {
     (void)s;
-    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON, .w_us = 0, .rate_hz = 20,
-                          .len = {.kind = PLACE_LEN_FIXED, .len_us = 10}, .in_collective = 1};
+    place_sim_noise nz = {.kind = PLACE_SIMN_POISSON,
+                          .w_us = 0,
+                          .rate_hz = 20,
+                          .len = {.kind = PLACE_LEN_FIXED, .len_us = 10},
+                          .in_collective = 1};
     place_sim_result r;
     place_error e;
     assert_int_equal(place_simulate(&nz, 64, 1, 200000, PLACE_SYNC_BARRIER, 0, 1, 11, &r, &e), 0);
     double closed = 1 + 20 * 64 * 10e-6;
     print_message("barrier alone, 64 ranks, o 1 us, 20 Hz x 10 us: %.5f +- %.5f, closed (first "
-                  "order) %.5f\n", r.slowdown, r.slowdown_ci95, closed);
+                  "order) %.5f\n",
+                  r.slowdown, r.slowdown_ci95, closed);
     assert_true(r.sync0_us == 12);
-    assert_true(fabs((r.slowdown - 1) - (closed - 1)) <= Z999 * r.slowdown_ci95 + 0.05 * (closed - 1));
+    assert_true(fabs((r.slowdown - 1) - (closed - 1)) <=
+                Z999 * r.slowdown_ci95 + 0.05 * (closed - 1));
     /* without noise in the collective the same run costs nothing */
     nz.in_collective = 0;
     assert_int_equal(place_simulate(&nz, 64, 1, 1000, PLACE_SYNC_BARRIER, 0, 1, 11, &r, &e), 0);
     assert_true(fabs(r.slowdown - 1) < 1e-9);
     /* equal overhead (1% of a CPU), two signatures, 100 us steps, a barrier of 4096 ranks
      * with o = 1 us, L = 2 us */
-    place_sim_noise fine = {.kind = PLACE_SIMN_POISSON, .w_us = 100, .rate_hz = 1000,
-                            .len = {.kind = PLACE_LEN_FIXED, .len_us = 10}, .in_collective = 1};
+    place_sim_noise fine = {.kind = PLACE_SIMN_POISSON,
+                            .w_us = 100,
+                            .rate_hz = 1000,
+                            .len = {.kind = PLACE_LEN_FIXED, .len_us = 10},
+                            .in_collective = 1};
     place_sim_noise coarse = fine;
     coarse.rate_hz = 10, coarse.len.len_us = 1000;
     place_sim_result a, b, a0, b64;
@@ -154,14 +174,17 @@ static void test_noise_in_the_collective(void **s)
     fine.in_collective = 0;
     assert_int_equal(place_simulate(&fine, 4096, 1, 200, PLACE_SYNC_BARRIER, 2, 1, 3, &a0, &e), 0);
     print_message("4096 ranks, 1%% overhead: 1 kHz x 10 us %.3f +- %.3f (%.3f without noise in "
-                  "the barrier), 10 Hz x 1 ms %.3f +- %.3f\n", a.slowdown, a.slowdown_ci95,
-                  a0.slowdown, b.slowdown, b.slowdown_ci95);
+                  "the barrier), 10 Hz x 1 ms %.3f +- %.3f\n",
+                  a.slowdown, a.slowdown_ci95, a0.slowdown, b.slowdown, b.slowdown_ci95);
     assert_true(b.slowdown > 3 * a.slowdown);
     assert_true(a.slowdown - Z999 * a.slowdown_ci95 > a0.slowdown + Z999 * a0.slowdown_ci95);
     /* an allreduce with noise in it slows with the ranks */
-    assert_int_equal(place_simulate(&coarse, 64, 1, 400, PLACE_SYNC_ALLREDUCE, 2, 1, 5, &b64, &e), 0);
-    assert_int_equal(place_simulate(&coarse, 4096, 1, 200, PLACE_SYNC_ALLREDUCE, 2, 1, 5, &b, &e), 0);
-    print_message("allreduce, 10 Hz x 1 ms: 64 ranks %.3f, 4096 ranks %.3f\n", b64.slowdown, b.slowdown);
+    assert_int_equal(place_simulate(&coarse, 64, 1, 400, PLACE_SYNC_ALLREDUCE, 2, 1, 5, &b64, &e),
+                     0);
+    assert_int_equal(place_simulate(&coarse, 4096, 1, 200, PLACE_SYNC_ALLREDUCE, 2, 1, 5, &b, &e),
+                     0);
+    print_message("allreduce, 10 Hz x 1 ms: 64 ranks %.3f, 4096 ranks %.3f\n", b64.slowdown,
+                  b.slowdown);
     assert_true(b.slowdown - Z999 * b.slowdown_ci95 > b64.slowdown + Z999 * b64.slowdown_ci95);
     /* refused without a detour stream */
     place_sim_noise ex = {.kind = PLACE_SIMN_EXP, .w_us = 100, .mu_us = 10, .in_collective = 1};
@@ -176,14 +199,14 @@ static void test_collective_costs(void **s)
     place_sim_result r;
     double o = 1, L = 2, c = 2 * o + L;
     assert_int_equal(place_simulate(&nz, 1024, 1, 20, PLACE_SYNC_BARRIER, L, o, 1, &r, NULL), 0);
-    assert_true(fabs(r.sync0_us - 10 * c) < 1e-9);   /* log2 N rounds of o + L + o */
-    assert_true(fabs(r.slowdown - 1) < 1e-9);        /* no noise: the step is work + collective */
+    assert_true(fabs(r.sync0_us - 10 * c) < 1e-9); /* log2 N rounds of o + L + o */
+    assert_true(fabs(r.slowdown - 1) < 1e-9);      /* no noise: the step is work + collective */
     assert_int_equal(place_simulate(&nz, 1000, 1, 20, PLACE_SYNC_BARRIER, L, o, 1, &r, NULL), 0);
-    assert_true(fabs(r.sync0_us - 10 * c) < 1e-9);   /* ceil(log2 1000) = 10 */
+    assert_true(fabs(r.sync0_us - 10 * c) < 1e-9); /* ceil(log2 1000) = 10 */
     assert_int_equal(place_simulate(&nz, 1024, 1, 20, PLACE_SYNC_ALLREDUCE, L, o, 1, &r, NULL), 0);
-    assert_true(fabs(r.sync0_us - 20 * c) < 1e-9);   /* up and down a tree of depth 10 */
+    assert_true(fabs(r.sync0_us - 20 * c) < 1e-9); /* up and down a tree of depth 10 */
     assert_int_equal(place_simulate(&nz, 4096, 1, 20, PLACE_SYNC_HALO, L, o, 1, &r, NULL), 0);
-    assert_true(fabs(r.sync0_us - c) < 1e-9);        /* one exchange with the neighbours */
+    assert_true(fabs(r.sync0_us - c) < 1e-9); /* one exchange with the neighbours */
     assert_int_equal(place_simulate(&nz, 1, 1, 20, PLACE_SYNC_BARRIER, L, o, 1, &r, NULL), 0);
     assert_true(r.sync0_us == 0);
     /* the halo spreads a delay one neighbour per step; a barrier at once: with noise, the

@@ -99,8 +99,9 @@ static void test_synthetic_from_environment(void **s)
 
 static void test_bad_specifications_give_one_line_errors(void **s)
 {
-    static const char *bad[] = {"synthetic:", "synthetic:pack:x", "synthetic:core:2 pack:2",
-                                "bogus", "missing.xml", "xml:", "xml:/etc"};
+    static const char *bad[] = {
+        "synthetic:", "synthetic:pack:x", "synthetic:core:2 pack:2", "bogus", "missing.xml",
+        "xml:",       "xml:/etc"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         place_topo *t = NULL;
         place_error e;
@@ -158,7 +159,8 @@ static void test_memory_only_node_at_machine_level(void **s)
 {
     place_topo *t = NULL;
     place_error e;
-    assert_int_equal(place_topo_load(&t, "synthetic:[numa(memory=64GB)] pack:2 [numa] core:8 pu:2", 0, &e), 0);
+    assert_int_equal(
+        place_topo_load(&t, "synthetic:[numa(memory=64GB)] pack:2 [numa] core:8 pu:2", 0, &e), 0);
     place_topo_info ti;
     place_topo_get_info(t, &ti);
     assert_int_equal(ti.numa_nodes, 3);

@@ -166,7 +166,8 @@ static void test_key_names_every_input(void **s)
     assert_non_null(strstr(key, " affinity="));
     assert_non_null(strstr(key, " mems_allowed="));
     /* the cgroup's cpuset is found whatever the layout: this machine's has one */
-    if (!access("/sys/fs/cgroup/cpuset", F_OK) || !access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+    if (!access("/sys/fs/cgroup/cpuset", F_OK) ||
+        !access("/sys/fs/cgroup/cgroup.controllers", F_OK))
         assert_null(strstr(key, " cpus=- "));
     assert_non_null(strstr(key, "devices=0"));
     assert_int_equal(place_topo_cache_key(PLACE_TOPO_DEVICES, key, sizeof key), 0);
@@ -198,11 +199,12 @@ static void test_damaged_refused(void **s)
     find_cache();
     struct {
         const char *what, *note; /* a shell command on the file ("%s"), the note's words */
-    } cases[] = {{"truncate -s 101 '%s'", "cut short"},
-                 {"truncate -s 0 '%s'", "impossible size"},
-                 {"printf x >> '%s'", "cut short or grown"},
-                 {"printf 'garbage\\n' | dd conv=notrunc bs=1 seek=0 of='%s' 2>/dev/null", "header"},
-                 {"printf X | dd conv=notrunc bs=1 seek=400 of='%s' 2>/dev/null", "damaged (checksum)"}};
+    } cases[] = {
+        {"truncate -s 101 '%s'", "cut short"},
+        {"truncate -s 0 '%s'", "impossible size"},
+        {"printf x >> '%s'", "cut short or grown"},
+        {"printf 'garbage\\n' | dd conv=notrunc bs=1 seek=0 of='%s' 2>/dev/null", "header"},
+        {"printf X | dd conv=notrunc bs=1 seek=400 of='%s' 2>/dev/null", "damaged (checksum)"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char cmd[PATH_MAX + 256];
         snprintf(cmd, sizeof cmd, cases[i].what, cache);

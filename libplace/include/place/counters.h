@@ -38,8 +38,8 @@ typedef enum place_backend {
     PLACE_NBACKEND
 } place_backend;
 
-PLACE_API const char *place_ctr_name(place_ctr c);          /* "migrations", ... */
-PLACE_API const char *place_backend_name(place_backend b);  /* "papi", "perf_event", "proc", ... */
+PLACE_API const char *place_ctr_name(place_ctr c);         /* "migrations", ... */
+PLACE_API const char *place_backend_name(place_backend b); /* "papi", "perf_event", "proc", ... */
 
 /* What the probe found, per backend: usable, and if not, why (one line). */
 typedef struct place_backend_status {
@@ -52,7 +52,8 @@ typedef struct place_backend_status {
  * ("migrations=perf::CPU-MIGRATIONS,invol_switches=..."). Returns the status of each
  * backend in st[PLACE_NBACKEND] and, in chosen[PLACE_NCTR], the backend each counter
  * will be read from (PLACE_BACKEND_NONE: unavailable). */
-PLACE_API void place_counters_probe(place_backend_status st[PLACE_NBACKEND], place_backend chosen[PLACE_NCTR]);
+PLACE_API void place_counters_probe(place_backend_status st[PLACE_NBACKEND],
+                                    place_backend chosen[PLACE_NCTR]);
 
 /* Forgets the probe's answer (tests run it again, e.g. after dropping privileges). */
 PLACE_API void place_counters_reprobe(void);

@@ -51,7 +51,7 @@ enum {
     PLACE_DECOMP_PERIODIC_X = 1u << 0, /* neighbours wrap around along x */
     PLACE_DECOMP_PERIODIC_Y = 1u << 1,
     PLACE_DECOMP_PERIODIC_Z = 1u << 2,
-    PLACE_DECOMP_LINEAR = 1u << 3      /* no hierarchical mapping: rank = row-major
+    PLACE_DECOMP_LINEAR = 1u << 3 /* no hierarchical mapping: rank = row-major
                                           coords (z fastest), as MPI_Cart_create does */
 };
 
@@ -59,7 +59,7 @@ enum {
  * With plan NULL, over `ranks` ranks on one node and one NUMA node. The plan must
  * outlive the decomposition. */
 PLACE_API int place_decomp_compute(place_decomp **out, const int64_t n[3], const place_plan *plan,
-                         int ranks, unsigned flags, place_error *err);
+                                   int ranks, unsigned flags, place_error *err);
 PLACE_API void place_decomp_free(place_decomp *d);
 
 /* The grid decomposed. */
@@ -70,9 +70,9 @@ PLACE_API void place_decomp_dims(const place_decomp *d, int dims[3]);
 PLACE_API const char *place_decomp_mapping(const place_decomp *d);
 
 typedef struct place_box {
-    int64_t lo[3], hi[3];  /* global cells [lo, hi) */
-    int coords[3];         /* position in the process grid */
-    int neighbor[6];       /* ranks at -x, +x, -y, +y, -z, +z; -1 at a non-periodic wall */
+    int64_t lo[3], hi[3]; /* global cells [lo, hi) */
+    int coords[3];        /* position in the process grid */
+    int neighbor[6];      /* ranks at -x, +x, -y, +y, -z, +z; -1 at a non-periodic wall */
 } place_box;
 
 /* Box, coords and neighbours of `rank`. Returns 0, or -1 if out of range. */

@@ -16,19 +16,19 @@ extern "C" {
 
 enum place_errcode {
     PLACE_OK = 0,
-    PLACE_EINVAL = 1,     /* malformed or out-of-range input */
-    PLACE_ENOENT = 2,     /* a named file or object does not exist */
-    PLACE_EINFEASIBLE = 3,/* the request cannot be met on this topology */
-    PLACE_ESYS = 4,       /* a system call or hwloc call failed; errno kept in sys_errno */
+    PLACE_EINVAL = 1,      /* malformed or out-of-range input */
+    PLACE_ENOENT = 2,      /* a named file or object does not exist */
+    PLACE_EINFEASIBLE = 3, /* the request cannot be met on this topology */
+    PLACE_ESYS = 4,        /* a system call or hwloc call failed; errno kept in sys_errno */
     PLACE_ENOMEM = 5,
-    PLACE_ENOTPLACED = 6  /* not running under placerun: no PLACE_* contract to read */
+    PLACE_ENOTPLACED = 6 /* not running under placerun: no PLACE_* contract to read */
 };
 
 #define PLACE_ERRMSG_MAX 512
 
 typedef struct place_error {
-    int code;             /* enum place_errcode */
-    int sys_errno;        /* errno of the failed system call, or 0 */
+    int code;      /* enum place_errcode */
+    int sys_errno; /* errno of the failed system call, or 0 */
     char msg[PLACE_ERRMSG_MAX];
 } place_error;
 

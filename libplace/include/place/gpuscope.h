@@ -26,7 +26,7 @@ typedef struct place_gpu_scope {
     int n;
     int *gpu;
     char **token;
-    char *from;              /* "SLURM_STEP_GPUS=0,1", "CUDA_VISIBLE_DEVICES=2,3" */
+    char *from; /* "SLURM_STEP_GPUS=0,1", "CUDA_VISIBLE_DEVICES=2,3" */
 } place_gpu_scope;
 
 PLACE_API int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_error *err);

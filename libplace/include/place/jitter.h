@@ -13,17 +13,17 @@ extern "C" {
 #endif
 
 typedef enum place_jitter_mode {
-    PLACE_JITTER_FWQ = 0,  /* fixed work quantum: time each of many equal work quanta */
-    PLACE_JITTER_SELFISH   /* selfish detour: read the clock in a tight loop, gaps are detours */
+    PLACE_JITTER_FWQ = 0, /* fixed work quantum: time each of many equal work quanta */
+    PLACE_JITTER_SELFISH  /* selfish detour: read the clock in a tight loop, gaps are detours */
 } place_jitter_mode;
 
 typedef struct place_jitter_opts {
     place_jitter_mode mode;
-    double seconds;        /* duration per thread */
-    double quantum_us;     /* FWQ: target time of one quantum */
-    double threshold_us;   /* a detour is longer than this over the baseline (default 5) */
-    double rel_threshold;  /* ... and longer than this fraction of the baseline (0.1) */
-    int sched_idle;        /* run the probe threads at SCHED_IDLE */
+    double seconds;       /* duration per thread */
+    double quantum_us;    /* FWQ: target time of one quantum */
+    double threshold_us;  /* a detour is longer than this over the baseline (default 5) */
+    double rel_threshold; /* ... and longer than this fraction of the baseline (0.1) */
+    int sched_idle;       /* run the probe threads at SCHED_IDLE */
 } place_jitter_opts;
 
 PLACE_API void place_jitter_opts_init(place_jitter_opts *o);
@@ -40,17 +40,17 @@ PLACE_API long place_fwq_calibrate(double quantum_us)
 
 typedef struct place_jitter_thread {
     int pu;
-    int64_t quanta;            /* FWQ quanta or selfish loop iterations */
-    double baseline_us;        /* minimum quantum (FWQ) or loop step (selfish) */
+    int64_t quanta;     /* FWQ quanta or selfish loop iterations */
+    double baseline_us; /* minimum quantum (FWQ) or loop step (selfish) */
     int64_t detours;
     double detour_rate_hz;
-    double noise_fraction;     /* time lost to detours / total */
+    double noise_fraction; /* time lost to detours / total */
     double len_p50_us, len_p90_us, len_p99_us, len_max_us;
     double coincident_fraction; /* detours overlapping a detour of another thread */
-    int nsamples;              /* the first detours (up to 200,000), for the coincidence: */
-    double *samples_us;        /* their lengths, in order of occurrence */
-    double *starts_s;          /* and their start times, seconds from the probe's start */
-    double *quantum_us;        /* FWQ: a sample of quantum times (fixed count) */
+    int nsamples;               /* the first detours (up to 200,000), for the coincidence: */
+    double *samples_us;         /* their lengths, in order of occurrence */
+    double *starts_s;           /* and their start times, seconds from the probe's start */
+    double *quantum_us;         /* FWQ: a sample of quantum times (fixed count) */
     int nquantum;
     /* the lengths for the models, however long the probe: a uniform sample of all of them
      * (every one up to PLACE_JITTER_KEEP) and the PLACE_JITTER_KEEP largest (a min-heap) */
@@ -76,13 +76,13 @@ typedef struct place_jitter_result {
     double tail_u, tail_xi, tail_xi_lo, tail_xi_hi, tail_sigma, tail_index;
     int tail_n;
     char tail_note[160];
-    place_gpd_fit tail_fit;    /* the whole fit, with its checks (tail_ok) */
-    place_tick tick;           /* a timer tick in the detours' start times (noisestats.h) */
+    place_gpd_fit tail_fit; /* the whole fit, with its checks (tail_ok) */
+    place_tick tick;        /* a timer tick in the detours' start times (noisestats.h) */
 } place_jitter_result;
 
 /* Runs the probe: one thread pinned to each PU in `pus`, all started together. */
 PLACE_API int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
-                     place_jitter_result *r, place_error *err);
+                               place_jitter_result *r, place_error *err);
 PLACE_API void place_jitter_fini(place_jitter_result *r);
 PLACE_API void place_jitter_free(place_jitter_result *r) PLACE_DEPRECATED("place_jitter_fini");
 PLACE_API int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *err);

@@ -21,13 +21,13 @@ extern "C" {
 #endif
 
 typedef struct place_launch {
-    const char *launcher;   /* "openmpi", "mpich", "mvapich2", "pmix", "pals", "flux",
+    const char *launcher; /* "openmpi", "mpich", "mvapich2", "pmix", "pals", "flux",
                                "jsrun", "slurm", or "none" (a single process) */
-    int rank, size;         /* global */
+    int rank, size;       /* global */
     int local_rank, local_size;
-    int node;               /* node index: from the launcher, or rank / local_size when
+    int node;      /* node index: from the launcher, or rank / local_size when
                                ranks are laid out in blocks; -1 if unknown */
-    char job[128];          /* a key shared by the job's ranks (for file names) */
+    char job[128]; /* a key shared by the job's ranks (for file names) */
 } place_launch;
 
 /* Fills *l from the environment. With no launcher variables: rank 0 of 1 ("none").

@@ -27,10 +27,10 @@ enum {
 };
 
 typedef struct place_array {
-    void *ptr;          /* page-aligned */
-    size_t bytes;       /* as asked */
-    size_t mapped;      /* rounded up to pages */
-    size_t page;        /* base page size */
+    void *ptr;     /* page-aligned */
+    size_t bytes;  /* as asked */
+    size_t mapped; /* rounded up to pages */
+    size_t page;   /* base page size */
     int huge_asked;
 } place_array;
 
@@ -47,15 +47,15 @@ PLACE_API long long place_array_huge_bytes(const place_array *a);
 
 typedef struct place_partition {
     int nparts;
-    size_t *off;   /* nparts + 1 byte offsets, off[0] = 0, off[nparts] = array bytes */
-    int *owner;    /* NUMA node (OS index) of each part */
+    size_t *off; /* nparts + 1 byte offsets, off[0] = 0, off[nparts] = array bytes */
+    int *owner;  /* NUMA node (OS index) of each part */
 } place_partition;
 
 /* Builds a partition of `bytes` into `nparts` contiguous parts the way OpenMP's
  * schedule(static) splits `nitems` items of `item_bytes` (the first nitems mod nparts
  * parts get one item more), each owned by owner[i] (copied). */
-PLACE_API int place_partition_static(place_partition *p, size_t nitems, size_t item_bytes, int nparts,
-                           const int *owner, place_error *err);
+PLACE_API int place_partition_static(place_partition *p, size_t nitems, size_t item_bytes,
+                                     int nparts, const int *owner, place_error *err);
 
 /* Checks that a partition covers [0, bytes) exactly, in order, with existing nodes. */
 PLACE_API int place_partition_check(const place_partition *p, size_t bytes, place_error *err);
@@ -75,12 +75,12 @@ PLACE_API int place_bind_parts(const place_array *a, const place_partition *p, p
 #define PLACE_MAX_NUMA 1024
 
 typedef struct place_locality {
-    int64_t pages;             /* in the array */
-    int64_t untouched;         /* no page yet (never written) */
+    int64_t pages;                   /* in the array */
+    int64_t untouched;               /* no page yet (never written) */
     int64_t on_node[PLACE_MAX_NUMA]; /* pages per NUMA node */
-    int max_node;              /* highest node seen */
-    int64_t local, remote;     /* touched pages on / off their part's owner */
-    double local_fraction;     /* local / (local + remote), 1 if nothing touched */
+    int max_node;                    /* highest node seen */
+    int64_t local, remote;           /* touched pages on / off their part's owner */
+    double local_fraction;           /* local / (local + remote), 1 if nothing touched */
     int nparts;
     int64_t *part_local, *part_remote, *part_untouched; /* per part (owned by the result) */
 } place_locality;
@@ -88,31 +88,31 @@ typedef struct place_locality {
 /* Where every page of the array is (move_pages with nodes NULL): the histogram per node,
  * untouched pages reported as such (never as node 0), and with a partition (or NULL) the
  * local and remote pages of each part. */
-PLACE_API int place_locality_query(const place_array *a, const place_partition *p, place_locality *l,
-                         place_error *err);
+PLACE_API int place_locality_query(const place_array *a, const place_partition *p,
+                                   place_locality *l, place_error *err);
 PLACE_API void place_locality_fini(place_locality *l);
 PLACE_API void place_locality_free(place_locality *l) PLACE_DEPRECATED("place_locality_fini");
 
 typedef struct place_migration {
-    int64_t misplaced;         /* touched pages not on their owner's node */
-    int64_t moved;             /* pages the kernel moved */
-    int64_t failed;            /* pages it refused (their errno in first_errno) */
+    int64_t misplaced; /* touched pages not on their owner's node */
+    int64_t moved;     /* pages the kernel moved */
+    int64_t failed;    /* pages it refused (their errno in first_errno) */
     int first_errno;
     double seconds;
-    double bandwidth_gbs;      /* moved bytes / seconds, in GB/s (10^9 B/s) */
+    double bandwidth_gbs; /* moved bytes / seconds, in GB/s (10^9 B/s) */
 } place_migration;
 
 /* Moves every misplaced page of the array to its part's owner (move_pages). Pages the
  * kernel refuses stay where they were (the array stays usable) and are counted; a
  * refusal of the whole call (EPERM, ENOMEM) is an error naming it. */
-PLACE_API int place_migrate_parts(const place_array *a, const place_partition *p, place_migration *m,
-                        place_error *err);
+PLACE_API int place_migrate_parts(const place_array *a, const place_partition *p,
+                                  place_migration *m, place_error *err);
 
 /* The cost model: repair when remaining_s x sigma > cost, where cost = misplaced bytes /
  * bandwidth. Writes one line with the numbers and the decision into `line`; returns 1
  * to migrate, 0 not. */
 PLACE_API int place_migration_decide(int64_t misplaced_pages, size_t page, double bandwidth_gbs,
-                           double remaining_s, double sigma, char *line, size_t n);
+                                     double remaining_s, double sigma, char *line, size_t n);
 
 /* The kernel's count of pages migrated successfully (pgmigrate_success in /proc/vmstat),
  * or -1 if unreadable. */

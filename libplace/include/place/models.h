@@ -81,10 +81,10 @@ PLACE_API double place_model_periodic_monte_carlo(double w, double freq_hz, doub
  * the measured samples, or the measured samples with a generalized Pareto tail above a
  * threshold (truncated at a cap: the longest detour thought possible). */
 typedef enum place_len_kind {
-    PLACE_LEN_FIXED = 0,  /* every detour len_us */
-    PLACE_LEN_EXP,        /* exponential of mean len_us */
-    PLACE_LEN_EMPIRICAL,  /* the m samples x */
-    PLACE_LEN_GPD_TAIL    /* the samples below u; above u: u + GPD(xi, sigma) up to cap_us,
+    PLACE_LEN_FIXED = 0, /* every detour len_us */
+    PLACE_LEN_EXP,       /* exponential of mean len_us */
+    PLACE_LEN_EMPIRICAL, /* the m samples x */
+    PLACE_LEN_GPD_TAIL   /* the samples below u; above u: u + GPD(xi, sigma) up to cap_us,
                              with probability tail_frac */
 } place_len_kind;
 
@@ -102,7 +102,7 @@ typedef struct place_delay_dist {
     double h_us;
     int n;
     double *pmf;
-    double mean_us;   /* of the distribution as discretized */
+    double mean_us; /* of the distribution as discretized */
     double tail;
 } place_delay_dist;
 
@@ -155,15 +155,15 @@ PLACE_API int place_model_mixture_fit(double p, double p2, double *q_g, double *
 /* Monte Carlo of the mixture's E[max] over K domains of T threads (every thread drawn
  * when K T <= 65536, else each domain's maximum by inversion of F_d). */
 PLACE_API double place_model_mixture_monte_carlo(double q_g, double q_l, int T, double K,
-                                                 const double *x, int m, int trials,
-                                                 uint64_t seed, double *ci);
+                                                 const double *x, int m, int trials, uint64_t seed,
+                                                 double *ci);
 
 /* Monte Carlo estimate of the slowdown of N threads under model `kind` ('a', 'b' or
  * 'c' with the samples x of m values), `trials` steps, seeded. Returns the mean and
  * the half-width of its 95% confidence interval in *ci. For large N the maximum is
  * drawn directly by inversion (F_max = F^N), exactly, in O(1) per trial. */
 PLACE_API double place_model_monte_carlo(char kind, double w, double a, double b, const double *x,
-                               int m, double N, int trials, uint64_t seed, double *ci);
+                                         int m, double N, int trials, uint64_t seed, double *ci);
 
 /* ---- Simulation at scale (simulate.c) ----------------------------------------------------
  * N ranks (nodes) of T threads run bulk-synchronous steps: each rank computes for the
@@ -178,10 +178,10 @@ typedef enum place_sync {
 } place_sync;
 
 typedef enum place_simn_kind {
-    PLACE_SIMN_EXP = 0,     /* each thread w_us + Exp(mu_us) */
-    PLACE_SIMN_POISSON,     /* each thread w_us + Poisson detours (rate_hz, len); a fraction
+    PLACE_SIMN_EXP = 0, /* each thread w_us + Exp(mu_us) */
+    PLACE_SIMN_POISSON, /* each thread w_us + Poisson detours (rate_hz, len); a fraction
                                `shared` of the detour rate hits all threads of a rank at once */
-    PLACE_SIMN_TRACE        /* recorded steps: trace_rows x trace_cols thread times (us); a
+    PLACE_SIMN_TRACE    /* recorded steps: trace_rows x trace_cols thread times (us); a
                                rank replays a uniformly drawn row, its first T columns */
 } place_simn_kind;
 
@@ -192,16 +192,16 @@ typedef struct place_sim_noise {
     place_lengths len;
     const double *trace;
     int trace_rows, trace_cols;
-    int in_collective;      /* POISSON: the detours (rate_hz, len) also hit the thread that
+    int in_collective; /* POISSON: the detours (rate_hz, len) also hit the thread that
                                handles the collective's messages (simulate.c) */
 } place_sim_noise;
 
 typedef struct place_sim_result {
-    double step_us, ci95_us;      /* mean step time, 95% interval (10 batch means, Student t) */
-    double base_us;               /* one thread's mean step time */
-    double sync0_us;              /* the collective's cost without noise */
+    double step_us, ci95_us;        /* mean step time, 95% interval (10 batch means, Student t) */
+    double base_us;                 /* one thread's mean step time */
+    double sync0_us;                /* the collective's cost without noise */
     double slowdown, slowdown_ci95; /* step_us / (base_us + sync0_us) */
-    int steps;                    /* steps simulated (a multiple of 10) */
+    int steps;                      /* steps simulated (a multiple of 10) */
 } place_sim_result;
 
 PLACE_API int place_simulate(const place_sim_noise *nz, long ranks, int threads, int steps,

@@ -54,8 +54,7 @@ static inline int place_mpi_cart(const place_subdomain *s, MPI_Comm comm, MPI_Co
  * ring (job->steps says how many; job->ranks the ranks reduced over). Migrations and
  * switches are summed, or UNAVAILABLE if any rank cannot count them. Collective over comm.
  * Returns the MPI error code. */
-static inline int place_mpi_step_stats(const place_steprec *r, MPI_Comm comm,
-                                       place_step_stats *job)
+static inline int place_mpi_step_stats(const place_steprec *r, MPI_Comm comm, place_step_stats *job)
 {
     place_step_stats mine;
     place_steprec_stats(r, &mine);

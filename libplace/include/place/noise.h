@@ -26,8 +26,8 @@ typedef enum place_noise_kind {
 
 typedef struct place_noise {
     place_noise_kind kind;
-    double mean_us;    /* exponential */
-    double p, len_us;  /* detour; len_us also poisson */
+    double mean_us;            /* exponential */
+    double p, len_us;          /* detour; len_us also poisson */
     double rate_hz, window_us; /* poisson */
 } place_noise;
 

@@ -19,13 +19,13 @@ extern "C" {
  * (Grimshaw's profile over theta = xi / sigma). xi > 0 is a heavy tail of index 1 / xi
  * (moments of order >= 1/xi do not exist); xi = 0 exponential; xi < 0 bounded. */
 typedef struct place_gpd_fit {
-    double u;             /* threshold */
-    int n;                /* exceedances fitted */
-    int m;                /* samples in all */
+    double u; /* threshold */
+    int n;    /* exceedances fitted */
+    int m;    /* samples in all */
     double xi, sigma;
-    double xi_lo, xi_hi, sigma_lo, sigma_hi;   /* 95%: asymptotic normal (observed info) */
-    double xi_blo, xi_bhi;                     /* 95%: bootstrap percentiles (NAN if none) */
-    double tail_index;    /* 1 / xi when xi > 0, else INFINITY */
+    double xi_lo, xi_hi, sigma_lo, sigma_hi; /* 95%: asymptotic normal (observed info) */
+    double xi_blo, xi_bhi;                   /* 95%: bootstrap percentiles (NAN if none) */
+    double tail_index;                       /* 1 / xi when xi > 0, else INFINITY */
     double max_sample;
     /* checks: xi refitted above higher thresholds (a half, a quarter, an eighth of the
      * exceedances, 30 at least), with 95% intervals; stable 0 when one misses the fit's
@@ -52,11 +52,11 @@ PLACE_API int place_gpd_fit_samples(const double *x, int m, double u, int boot, 
  * sorted (the exceedances a tail fit takes, tail fraction ntop / count); exact when nothing
  * was dropped (body is then every length). */
 typedef struct place_detour_keep {
-    const double *sample;    /* a uniform sample of the thread's lengths */
+    const double *sample; /* a uniform sample of the thread's lengths */
     int nsample;
-    const double *largest;   /* its largest lengths, any order (may be NULL when exact) */
+    const double *largest; /* its largest lengths, any order (may be NULL when exact) */
     int nlargest;
-    int64_t count;           /* every detour the thread saw (>= nsample) */
+    int64_t count; /* every detour the thread saw (>= nsample) */
 } place_detour_keep;
 
 typedef struct place_detour_pool {
@@ -91,16 +91,16 @@ PLACE_API double place_gpd_quantile(double xi, double sigma, double q);
  * multiply the misses. kappa = (observed - expected) / (1 - expected): 0 for independent
  * streams, 1 for identical ones. */
 typedef struct place_detour_stream {
-    const double *start_s;   /* in time order */
+    const double *start_s; /* in time order */
     const double *len_us;
     int n;
-    double pad_us;           /* added to every extent (the probe's quantum) */
-    double span_s;           /* the time observed */
+    double pad_us; /* added to every extent (the probe's quantum) */
+    double span_s; /* the time observed */
 } place_detour_stream;
 
 typedef struct place_coincidence {
     double observed, expected, excess, ratio, kappa;
-    double len_corr;        /* Pearson correlation of the lengths of coinciding pairs (NAN
+    double len_corr; /* Pearson correlation of the lengths of coinciding pairs (NAN
                                with fewer than 3 pairs) */
     int64_t detours, pairs;
 } place_coincidence;
@@ -121,7 +121,7 @@ PLACE_API void place_coincidence_streams(const place_detour_stream *s, int nstre
  * thread's mean phase. */
 #define PLACE_TICK_MAX_THREADS 64
 typedef struct place_tick {
-    int found, aligned, nthreads;       /* nthreads: analysed (the first 64 with detours) */
+    int found, aligned, nthreads; /* nthreads: analysed (the first 64 with detours) */
     double hz, period_us, p_value, near_fraction;
     double phase_us[PLACE_TICK_MAX_THREADS], R[PLACE_TICK_MAX_THREADS];
 } place_tick;
@@ -136,13 +136,13 @@ PLACE_API void place_tick_analyze(const place_detour_stream *s, int nstreams, pl
 typedef struct place_step_noise {
     int steps, threads;
     double ref_us, threshold_us;
-    double p;                /* hit probability, over threads */
-    double p2;               /* P(two given threads both hit), averaged over pairs */
-    double hit_mean_us;      /* mean delay of a hit */
-    place_coincidence co;    /* observed: P(another thread hit | hit); expected: chance */
-    double q_g, q_l;         /* the mixture model's fit (place_model_mixture_fit) */
+    double p;             /* hit probability, over threads */
+    double p2;            /* P(two given threads both hit), averaged over pairs */
+    double hit_mean_us;   /* mean delay of a hit */
+    place_coincidence co; /* observed: P(another thread hit | hit); expected: chance */
+    double q_g, q_l;      /* the mixture model's fit (place_model_mixture_fit) */
     int mixture_ok;
-    double excess_us;        /* mean over steps of (max - mean) of the thread times */
+    double excess_us; /* mean over steps of (max - mean) of the thread times */
     double mean_us, mean_max_us;
 } place_step_noise;
 
@@ -157,14 +157,14 @@ PLACE_API int place_step_noise_analyze(const double *t_us, int steps, int thread
  * others (busy time of all CPUs minus ours, over the elapsed time) and the steal share (a
  * hypervisor's other guests). */
 typedef struct place_sysload_snap {
-    double t_s;              /* CLOCK_MONOTONIC */
-    double busy_s, total_s, steal_s;  /* all CPUs, from /proc/stat */
-    double own_cpu_s;        /* this process (getrusage) */
+    double t_s;                      /* CLOCK_MONOTONIC */
+    double busy_s, total_s, steal_s; /* all CPUs, from /proc/stat */
+    double own_cpu_s;                /* this process (getrusage) */
 } place_sysload_snap;
 
 typedef struct place_sysload {
-    double other_cpus;       /* CPUs' worth of others' work during the run */
-    double steal_fraction;   /* of all CPU time */
+    double other_cpus;     /* CPUs' worth of others' work during the run */
+    double steal_fraction; /* of all CPU time */
     double elapsed_s;
 } place_sysload;
 

@@ -18,19 +18,19 @@ extern "C" {
 /* Parses `s` as a whole decimal number in [min, max]. `what` names the input in the
  * message (e.g. "-n"). Returns 0, or -1 with PLACE_EINVAL. */
 PLACE_API int place_parse_int(const char *what, const char *s, long min, long max, int *out,
-                    place_error *err);
+                              place_error *err);
 PLACE_API int place_parse_i64(const char *what, const char *s, int64_t min, int64_t max,
-                    int64_t *out, place_error *err);
+                              int64_t *out, place_error *err);
 
 /* Parses a real number (strtod syntax, finite) in [min, max]. */
 PLACE_API int place_parse_double(const char *what, const char *s, double min, double max,
-                       double *out, place_error *err);
+                                 double *out, place_error *err);
 
 /* A comma-separated list of whole numbers, each in [min, max] ("0,2,4"), at most `cap`
  * of them, into out[]; *n gets the count. Empty items, spaces and signs that
  * place_parse_int refuses are refused. */
 PLACE_API int place_parse_int_list(const char *what, const char *s, long min, long max, int *out,
-                         int cap, int *n, place_error *err);
+                                   int cap, int *n, place_error *err);
 
 /* A CPU list of OS PU indices ("0-3,8", each at most PLACE_MAX_PU_INDEX) into out[0..n),
  * ascending as written; at most cap. Returns 0, or -1 with an error naming `what`. */

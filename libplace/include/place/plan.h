@@ -35,11 +35,11 @@ typedef enum place_policy {
 } place_policy;
 
 typedef enum place_kinds {
-    PLACE_KINDS_AUTO = 0,  /* on hybrid CPUs use only the most efficient kind when the
+    PLACE_KINDS_AUTO = 0, /* on hybrid CPUs use only the most efficient kind when the
                               request fits there, else all kinds (and say so) */
-    PLACE_KINDS_ALL,       /* use every kind of core */
-    PLACE_KINDS_BEST,      /* only the most efficient kind; infeasible if it does not fit */
-    PLACE_KINDS_COUNT      /* how many there are */
+    PLACE_KINDS_ALL,      /* use every kind of core */
+    PLACE_KINDS_BEST,     /* only the most efficient kind; infeasible if it does not fit */
+    PLACE_KINDS_COUNT     /* how many there are */
 } place_kinds;
 
 /* How messages and notes name the request's fields: a front end gives its own spelling
@@ -63,29 +63,29 @@ typedef enum place_gpu_bind {
 } place_gpu_bind;
 
 typedef enum place_nics {
-    PLACE_NICS_NONE = 0,        /* NICs are not handed out */
-    PLACE_NICS_AUTO,            /* each rank the closest high-speed NIC, balanced over ties */
-    PLACE_NICS_LIST             /* the same among the NICs named in nic_list */
+    PLACE_NICS_NONE = 0, /* NICs are not handed out */
+    PLACE_NICS_AUTO,     /* each rank the closest high-speed NIC, balanced over ties */
+    PLACE_NICS_LIST      /* the same among the NICs named in nic_list */
 } place_nics;
 
 typedef struct place_request {
-    int ranks;             /* total ranks N (>= 1); 0: ranks_per_node * nodes */
-    int nodes;             /* nodes K (>= 1); 0: from ranks and ranks_per_node, else 1 */
-    int ranks_per_node;    /* 0: N / K spread in blocks */
-    int threads;           /* threads per rank; 0: fill the rank's share of cores */
+    int ranks;          /* total ranks N (>= 1); 0: ranks_per_node * nodes */
+    int nodes;          /* nodes K (>= 1); 0: from ranks and ranks_per_node, else 1 */
+    int ranks_per_node; /* 0: N / K spread in blocks */
+    int threads;        /* threads per rank; 0: fill the rank's share of cores */
     place_policy policy;
-    int smt;               /* PUs per core to use; 0: 1, or more only if threads need it */
-    int reserve_cores;     /* cores per package left to the OS (the last ones) */
-    int oversubscribe;     /* allow several threads per PU instead of failing */
+    int smt;           /* PUs per core to use; 0: 1, or more only if threads need it */
+    int reserve_cores; /* cores per package left to the OS (the last ones) */
+    int oversubscribe; /* allow several threads per PU instead of failing */
     place_kinds kinds;
     const place_spelling *spelling; /* names in messages; NULL: the C field names */
     /* GPUs and NICs: the topology must be loaded with PLACE_TOPO_DEVICES. */
-    int gpus_per_rank;     /* PLACE_GPUS_NONE (default), PLACE_GPUS_AUTO or a count */
+    int gpus_per_rank; /* PLACE_GPUS_NONE (default), PLACE_GPUS_AUTO or a count */
     place_gpu_bind gpu_bind;
-    const char *gpu_map;   /* PLACE_GPU_BIND_MAP: GPU indices (place's numbering, as
+    const char *gpu_map; /* PLACE_GPU_BIND_MAP: GPU indices (place's numbering, as
                               place_topo_device lists them), comma-separated */
     place_nics nics;
-    const char *nic_list;  /* PLACE_NICS_LIST: NIC names, interfaces or PCI bus ids */
+    const char *nic_list; /* PLACE_NICS_LIST: NIC names, interfaces or PCI bus ids */
     /* The GPUs a batch system left to this step (0: all of the node's): place's GPU
      * indices, each with the name the inherited variable gave it (NULL: none) and that
      * variable's name (for notes). A plan never hands out a GPU outside them. */
@@ -103,8 +103,8 @@ PLACE_API int place_gpus_parse(const char *what, const char *s, int *gpus_per_ra
  * strings point into `s`. */
 PLACE_API int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bind *out,
                                    const char **map, place_error *err);
-PLACE_API int place_nics_parse(const char *what, const char *s, place_nics *out,
-                               const char **list, place_error *err);
+PLACE_API int place_nics_parse(const char *what, const char *s, place_nics *out, const char **list,
+                               place_error *err);
 
 /* A request's settings by key: one parser for placerun's command line (its long options
  * without "--"), its profiles and the SPANK plugin's --place KEY=VALUE. Keys: np, nodes,
@@ -140,7 +140,7 @@ typedef struct place_plan place_plan;
  * *out (free with place_plan_free), or -1 with an error: PLACE_EINVAL for malformed
  * requests, PLACE_EINFEASIBLE when the machine cannot hold it without --oversubscribe. */
 PLACE_API int place_plan_compute(place_plan **out, const place_topo *topo, const place_request *req,
-                       place_error *err);
+                                 place_error *err);
 
 PLACE_API void place_plan_free(place_plan *p);
 
@@ -163,18 +163,18 @@ typedef struct place_rank_info {
     int rank;
     int node;
     int local_rank;
-    int local_size;        /* ranks on this rank's node */
-    const char *cpuset;    /* OS PU indices, hwloc list syntax ("0-3,8") */
-    int ncpus;             /* PUs in cpuset */
+    int local_size;     /* ranks on this rank's node */
+    const char *cpuset; /* OS PU indices, hwloc list syntax ("0-3,8") */
+    int ncpus;          /* PUs in cpuset */
     int nnuma;
-    const int *numa_os;    /* OS indices of the NUMA domains the cpuset touches */
+    const int *numa_os; /* OS indices of the NUMA domains the cpuset touches */
     int nthreads;
-    const int *thread_pu_os;   /* thread t runs on PU thread_pu_os[t] (OS index) */
-    const int *thread_core_l;  /* ... which is on core thread_core_l[t] (logical index) */
+    const int *thread_pu_os;  /* thread t runs on PU thread_pu_os[t] (OS index) */
+    const int *thread_core_l; /* ... which is on core thread_core_l[t] (logical index) */
     int ngpus;
-    const int *gpu;            /* its GPUs: indices for place_topo_device(PLACE_DEVICE_GPU) */
+    const int *gpu; /* its GPUs: indices for place_topo_device(PLACE_DEVICE_GPU) */
     int nnics;
-    const int *nic;            /* its NICs: indices for place_topo_device(PLACE_DEVICE_NIC) */
+    const int *nic; /* its NICs: indices for place_topo_device(PLACE_DEVICE_NIC) */
 } place_rank_info;
 
 /* The ranks of node `node`: [*first, *first + *count); -1 if the node is out of range. */
@@ -189,7 +189,8 @@ PLACE_API int place_plan_binds_nics(const place_plan *p);
 PLACE_API const char *place_plan_gpu_token(const place_plan *p, int gpu);
 
 /* Fills *info for global rank `rank` (0 <= rank < ranks). Returns 0 or -1 (range). */
-PLACE_API int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err);
+PLACE_API int place_plan_rank(const place_plan *p, int rank, place_rank_info *info,
+                              place_error *err);
 
 #ifdef __cplusplus
 }

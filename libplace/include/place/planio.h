@@ -22,16 +22,18 @@ extern "C" {
 /* Writes the plan as one "place-plan/1" JSON object (see docs/plan-json.md), streaming
  * rank by rank so that memory stays bounded whatever the rank count. With a
  * decomposition `d` (else NULL), adds "grid" and each rank's box, coords and neighbours. */
-PLACE_API int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
+PLACE_API int place_plan_write_json(const place_plan *p, const place_decomp *d, FILE *f,
+                                    place_error *err);
 
 /* The same for the ranks of one node only (the file placerun exports as PLACE_PLAN);
  * the object carries "scope": {"ranks_of": "node", "node": N}. */
-PLACE_API int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node, FILE *f,
-                               place_error *err);
+PLACE_API int place_plan_write_node_json(const place_plan *p, const place_decomp *d, int node,
+                                         FILE *f, place_error *err);
 
 /* Writes the plan as text: a header, then one line per rank, readable as a map; with a
  * decomposition, the grid's dims and halo by link level, and each rank's box. */
-PLACE_API int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err);
+PLACE_API int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f,
+                                    place_error *err);
 
 /* A map of node `node`'s plan (one line per package, each core's PUs between '/', a
  * character per PU: the local rank that owns it), with a legend; in *text (caller frees). */

@@ -30,35 +30,35 @@ extern "C" {
 /* Every PLACE_* variable. The first group is what placerun exports to the application;
  * the second what placerun, its monitor and libplace read from the user. */
 typedef enum place_env_var {
-    PLACE_ENV_RANK = 0,       /* global rank */
-    PLACE_ENV_SIZE,           /* ranks in the job */
-    PLACE_ENV_LOCAL_RANK,     /* rank on its node */
-    PLACE_ENV_LOCAL_SIZE,     /* ranks on the node */
-    PLACE_ENV_NODE,           /* node index, -1 if unknown */
-    PLACE_ENV_LAUNCHER,       /* openmpi, mpich, ..., slurm, none */
-    PLACE_ENV_CPUSET,         /* the rank's PUs, a CPU list of OS indices */
-    PLACE_ENV_NUMA,           /* its NUMA nodes, OS indices, comma-separated */
-    PLACE_ENV_THREAD_PUS,     /* thread t's PU, comma-separated, t = 0.. */
-    PLACE_ENV_NTHREADS,       /* threads planned */
-    PLACE_ENV_PLAN,           /* the node's plan file (place-plan/1 JSON) */
-    PLACE_ENV_DIMS,           /* with --grid: process grid px,py,pz */
-    PLACE_ENV_COORDS,         /* with --grid: this rank's coords */
-    PLACE_ENV_BOX,            /* with --grid: lo:hi,lo:hi,lo:hi (hi exclusive) */
-    PLACE_ENV_OMP_SET,        /* the OMP_* placerun set, NAME=VALUE;...: a nested placerun
+    PLACE_ENV_RANK = 0,            /* global rank */
+    PLACE_ENV_SIZE,                /* ranks in the job */
+    PLACE_ENV_LOCAL_RANK,          /* rank on its node */
+    PLACE_ENV_LOCAL_SIZE,          /* ranks on the node */
+    PLACE_ENV_NODE,                /* node index, -1 if unknown */
+    PLACE_ENV_LAUNCHER,            /* openmpi, mpich, ..., slurm, none */
+    PLACE_ENV_CPUSET,              /* the rank's PUs, a CPU list of OS indices */
+    PLACE_ENV_NUMA,                /* its NUMA nodes, OS indices, comma-separated */
+    PLACE_ENV_THREAD_PUS,          /* thread t's PU, comma-separated, t = 0.. */
+    PLACE_ENV_NTHREADS,            /* threads planned */
+    PLACE_ENV_PLAN,                /* the node's plan file (place-plan/1 JSON) */
+    PLACE_ENV_DIMS,                /* with --grid: process grid px,py,pz */
+    PLACE_ENV_COORDS,              /* with --grid: this rank's coords */
+    PLACE_ENV_BOX,                 /* with --grid: lo:hi,lo:hi,lo:hi (hi exclusive) */
+    PLACE_ENV_OMP_SET,             /* the OMP_* placerun set, NAME=VALUE;...: a nested placerun
                                  tells them from the user's */
-    PLACE_ENV_GPUS,           /* with GPUs: the rank's GPUs, PCI bus ids (PCI/SUB for a
+    PLACE_ENV_GPUS,                /* with GPUs: the rank's GPUs, PCI bus ids (PCI/SUB for a
                                  sub-device), comma-separated, in the order the runtime
                                  numbers them (device 0 first); "" for none */
-    PLACE_ENV_NICS,           /* with NICs: the rank's NICs' names, comma-separated */
-    PLACE_ENV_MONITOR_OUT,    /* --monitor: the monitor's output file */
-    PLACE_ENV_MONITOR_PID,    /* --monitor: the pid to sample (exec keeps it) */
+    PLACE_ENV_NICS,                /* with NICs: the rank's NICs' names, comma-separated */
+    PLACE_ENV_MONITOR_OUT,         /* --monitor: the monitor's output file */
+    PLACE_ENV_MONITOR_PID,         /* --monitor: the pid to sample (exec keeps it) */
     PLACE_ENV_MONITOR_INTERVAL_US, /* user: the monitor's sampling interval */
-    PLACE_ENV_PIN_THREADS,    /* --pin-threads: PID:auto or PID:0xMASK (the threads the
+    PLACE_ENV_PIN_THREADS,         /* --pin-threads: PID:auto or PID:0xMASK (the threads the
                                  program creates pinned in order; libplacepin) */
-    PLACE_ENV_PLAN_DIR,       /* user: where placerun writes plan files */
-    PLACE_ENV_CONFIG,         /* user: placerun's profile (like --config) */
-    PLACE_ENV_PAPI_EVENTS,    /* user: PAPI event names for the counters */
-    PLACE_ENV_TOPO_CACHE,     /* user: "off" turns the topology cache off (default on) */
+    PLACE_ENV_PLAN_DIR,            /* user: where placerun writes plan files */
+    PLACE_ENV_CONFIG,              /* user: placerun's profile (like --config) */
+    PLACE_ENV_PAPI_EVENTS,         /* user: PAPI event names for the counters */
+    PLACE_ENV_TOPO_CACHE,          /* user: "off" turns the topology cache off (default on) */
     PLACE_ENV_COUNT
 } place_env_var;
 
@@ -81,22 +81,22 @@ PLACE_API int place_env_placed(void);
 /* ---- a rank's assignment ----------------------------------------------------------- */
 
 typedef struct place_assignment {
-    int rank, size;          /* global */
+    int rank, size; /* global */
     int local_rank, local_size;
-    int node;                /* -1 if unknown */
-    char *cpuset;            /* CPU list of OS PU indices */
+    int node;     /* -1 if unknown */
+    char *cpuset; /* CPU list of OS PU indices */
     int nnuma;
-    int *numa_os;            /* the NUMA nodes the cpuset touches */
+    int *numa_os; /* the NUMA nodes the cpuset touches */
     int nthreads;
-    int *thread_pu_os;       /* thread t runs on PU thread_pu_os[t] */
-    int has_grid;            /* the rest only with a decomposition */
-    int64_t global[3];       /* the grid */
-    int dims[3];             /* the process grid */
-    place_box box;           /* this rank's cells [lo, hi), coords, neighbours */
-    char *gpus;              /* PLACE_GPUS's value; NULL when the plan hands out no GPUs */
-    char *nics;              /* PLACE_NICS's value; NULL when it hands out no NICs */
-    int ndevenv;             /* from a plan: the vendors' variables for its GPUs and NICs */
-    char **devenv;           /* "NAME=VALUE" */
+    int *thread_pu_os; /* thread t runs on PU thread_pu_os[t] */
+    int has_grid;      /* the rest only with a decomposition */
+    int64_t global[3]; /* the grid */
+    int dims[3];       /* the process grid */
+    place_box box;     /* this rank's cells [lo, hi), coords, neighbours */
+    char *gpus;        /* PLACE_GPUS's value; NULL when the plan hands out no GPUs */
+    char *nics;        /* PLACE_NICS's value; NULL when it hands out no NICs */
+    int ndevenv;       /* from a plan: the vendors' variables for its GPUs and NICs */
+    char **devenv;     /* "NAME=VALUE" */
 } place_assignment;
 
 /* Rank `rank`'s assignment in a plan (and decomposition `d`, or NULL). */
@@ -181,18 +181,17 @@ PLACE_API void place_env_list_free(char **env, int n);
  * for local_size ranks, and no grid can be decomposed. */
 typedef struct place_jobplan {
     place_topo *topo;
-    place_plan *plan;        /* the job's (blocks) or the node's */
+    place_plan *plan; /* the job's (blocks) or the node's */
     int blocks;
-    place_decomp *d;         /* with a grid */
+    place_decomp *d; /* with a grid */
 } place_jobplan;
 
 /* `topology` and `allowed` as placerun's --topology and --allowed (NULL: native, all);
  * req's ranks, nodes and ranks_per_node are replaced by the launcher's; grid NULL for
  * none. */
-PLACE_API int place_jobplan_compute(place_jobplan *jp, const place_launch *l,
-                                    const char *topology, const char *allowed,
-                                    const place_request *req, const int64_t *grid,
-                                    unsigned decomp_flags, place_error *err);
+PLACE_API int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *topology,
+                                    const char *allowed, const place_request *req,
+                                    const int64_t *grid, unsigned decomp_flags, place_error *err);
 
 /* The launcher's rank's assignment in the job plan. */
 PLACE_API int place_jobplan_assignment(const place_jobplan *jp, const place_launch *l,

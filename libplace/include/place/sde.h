@@ -21,8 +21,8 @@ PLACE_API int place_sde_publish(int nthreads, place_error *err);
 
 /* Updates a thread's published values (called by the recorder and the probe; a solver
  * may call it too). Unknown threads are ignored. */
-PLACE_API void place_sde_set(int thread, int64_t migrations, int64_t barrier_wait_ns, int64_t detours,
-                   int64_t noise_ppm);
+PLACE_API void place_sde_set(int thread, int64_t migrations, int64_t barrier_wait_ns,
+                             int64_t detours, int64_t noise_ppm);
 
 #ifdef __cplusplus
 }

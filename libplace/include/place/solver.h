@@ -46,13 +46,13 @@ typedef enum place_source {
 PLACE_API const char *place_source_name(place_source s); /* "placerun", "launcher", "alone" */
 
 typedef struct place_solver_req {
-    int64_t grid[3];         /* cells per axis */
-    int ghost;               /* ghost layers on each side of the box (0 to 64) */
-    int rank, size;          /* the caller's (MPI_Comm_rank, MPI_Comm_size); -1: from the
+    int64_t grid[3];       /* cells per axis */
+    int ghost;             /* ghost layers on each side of the box (0 to 64) */
+    int rank, size;        /* the caller's (MPI_Comm_rank, MPI_Comm_size); -1: from the
                                 launcher's environment */
-    int nthreads;            /* threads the solver runs (omp_get_max_threads()); 0: the
+    int nthreads;          /* threads the solver runs (omp_get_max_threads()); 0: the
                                 plan's */
-    unsigned decomp_flags;   /* PLACE_DECOMP_PERIODIC_*: when the decomposition is made here
+    unsigned decomp_flags; /* PLACE_DECOMP_PERIODIC_*: when the decomposition is made here
                                 (under placerun --grid, placerun's --periodic applies) */
 } place_solver_req;
 
@@ -62,23 +62,23 @@ PLACE_API void place_solver_req_init(place_solver_req *q, int64_t nx, int64_t ny
 
 typedef struct place_subdomain {
     place_source source;
-    int rank, size;          /* global */
+    int rank, size; /* global */
     int local_rank, local_size;
-    int node;                /* -1 if unknown */
-    int64_t global[3];       /* the grid */
-    int dims[3];             /* the process grid */
-    place_box box;           /* owned cells [lo, hi), coords, neighbours (-1 at a wall) */
+    int node;          /* -1 if unknown */
+    int64_t global[3]; /* the grid */
+    int dims[3];       /* the process grid */
+    place_box box;     /* owned cells [lo, hi), coords, neighbours (-1 at a wall) */
     int ghost;
-    int64_t n[3];            /* owned cells per axis (hi - lo) */
-    int64_t alloc[3];        /* with the ghost layers: n + 2 ghost */
+    int64_t n[3];     /* owned cells per axis (hi - lo) */
+    int64_t alloc[3]; /* with the ghost layers: n + 2 ghost */
     int nthreads;
-    int *thread_pu;          /* thread t's PU (OS index), -1 where nothing is planned */
-    int *thread_numa;        /* its NUMA node (OS index), -1 if unknown */
-    char *cpuset;            /* the rank's PUs as a CPU list, "" if not planned */
-    char *gpus;              /* its GPUs (PLACE_GPUS: PCI bus ids in the order the runtime
+    int *thread_pu;   /* thread t's PU (OS index), -1 where nothing is planned */
+    int *thread_numa; /* its NUMA node (OS index), -1 if unknown */
+    char *cpuset;     /* the rank's PUs as a CPU list, "" if not planned */
+    char *gpus;       /* its GPUs (PLACE_GPUS: PCI bus ids in the order the runtime
                                 numbers them, device 0 first), NULL if none handed out */
-    char *nics;              /* its NICs' names (PLACE_NICS), NULL if none handed out */
-    int nnotes;              /* what was done that the caller may not expect */
+    char *nics;       /* its NICs' names (PLACE_NICS), NULL if none handed out */
+    int nnotes;       /* what was done that the caller may not expect */
     char **notes;
 } place_subdomain;
 
@@ -102,8 +102,8 @@ PLACE_API int place_bind_self_thread(const place_subdomain *s, int t, place_erro
  * (thread 0 also holds the lower ghost planes, the last thread the upper ones), each part
  * owned by its thread's NUMA node. First touch: place_array_touch_part(a, part, t) from thread
  * t; where pages are: place_locality_query(a, part, ...). */
-PLACE_API int place_subdomain_alloc(const place_subdomain *s, size_t elem_bytes,
-                                    place_array *a, place_partition *part, place_error *err);
+PLACE_API int place_subdomain_alloc(const place_subdomain *s, size_t elem_bytes, place_array *a,
+                                    place_partition *part, place_error *err);
 
 #ifdef __cplusplus
 }

@@ -21,7 +21,7 @@ enum { PLACE_STEPREC_COUNTERS = 1u << 0 }; /* read migrations and switches every
 /* A recorder for `nthreads` threads keeping the last `ring` steps in full (fixed
  * memory) and streaming statistics over all steps. */
 PLACE_API int place_steprec_create(place_steprec **out, int nthreads, int ring, unsigned flags,
-                         place_error *err);
+                                   place_error *err);
 PLACE_API void place_steprec_free(place_steprec *r);
 
 /* Thread t: the step's work starts / ends (before the barrier). Lock-free: each thread
@@ -39,15 +39,15 @@ PLACE_API void place_steprec_step_end(place_steprec *r);
 
 typedef struct place_step_stats {
     int64_t steps;
-    int nthreads;                       /* threads covered: this rank's, or the job's */
-    int ranks;                          /* 1: this rank (place_steprec_stats); more: a
+    int nthreads;                              /* threads covered: this rank's, or the job's */
+    int ranks;                                 /* 1: this rank (place_steprec_stats); more: a
                                            job-wide reduction (place/mpi.h) over the
                                            steps still in every rank's ring */
-    double mean_max_us, mean_mean_us;   /* over steps: the slowest thread, the average */
-    double slowdown;                    /* mean_max / mean_mean */
+    double mean_max_us, mean_mean_us;          /* over steps: the slowest thread, the average */
+    double slowdown;                           /* mean_max / mean_mean */
     double max_p50_us, max_p90_us, max_p99_us; /* of the step max, over the ring */
-    double mean_wait_us;                /* mean over steps and threads of (max - own) */
-    int64_t migrations, switches;       /* summed over steps and threads, or UNAVAILABLE */
+    double mean_wait_us;                       /* mean over steps and threads of (max - own) */
+    int64_t migrations, switches;              /* summed over steps and threads, or UNAVAILABLE */
     /* What the slowdown ratio leaves out (NAN where not measured, e.g. a job reduction):
      * the barrier-to-barrier time of a step (from one step_end to the next: work, start
      * skew, barrier latency), the start skew (latest minus earliest work_begin of the
@@ -77,7 +77,7 @@ PLACE_API int place_step_stats_metrics(const place_step_stats *s, const char **n
  * threads sum_us[i] of `steps` steps, over `nthreads` threads of `ranks` ranks (what a
  * job-wide reduction gathers; see place/mpi.h). Counters are left UNAVAILABLE. */
 PLACE_API void place_step_stats_from_steps(const double *max_us, const double *sum_us, int steps,
-                                 int nthreads, int ranks, place_step_stats *s);
+                                           int nthreads, int ranks, place_step_stats *s);
 
 /* The statistics as one JSON object; "scope" says "rank" or "job of R ranks". */
 PLACE_API int place_step_stats_write_json(const place_step_stats *s, FILE *f, place_error *err);

@@ -79,18 +79,18 @@ PLACE_API int place_topo_restrict(place_topo *t, const char *cpulist, place_erro
 /* A summary of the machine. Counts are of objects in the topology; `usable_*` count
  * what a plan may use (allowed, online, inside the binding where asked). */
 typedef struct place_topo_info {
-    const char *source;        /* "native", "xml:PATH" or "synthetic:..." */
+    const char *source; /* "native", "xml:PATH" or "synthetic:..." */
     int packages;
-    int numa_nodes;            /* all NUMA nodes, memory-only ones included */
-    int cores;                 /* Core objects (PUs where the topology has no cores) */
+    int numa_nodes; /* all NUMA nodes, memory-only ones included */
+    int cores;      /* Core objects (PUs where the topology has no cores) */
     int pus;
     int usable_cores;
     int usable_pus;
-    int domains;               /* NUMA nodes that have usable cores */
-    int memory_only_numa;      /* NUMA nodes that are no core's local node (HBM, CXL...) */
-    int cpukinds;              /* hwloc CPU kinds (0 or 1: homogeneous) */
-    int max_pus_per_core;      /* SMT width */
-    int from_cache;            /* native, read from the topology cache (see place_topo_load) */
+    int domains;          /* NUMA nodes that have usable cores */
+    int memory_only_numa; /* NUMA nodes that are no core's local node (HBM, CXL...) */
+    int cpukinds;         /* hwloc CPU kinds (0 or 1: homogeneous) */
+    int max_pus_per_core; /* SMT width */
+    int from_cache;       /* native, read from the topology cache (see place_topo_load) */
 } place_topo_info;
 
 /* Fills *info. Strings point into the handle. */
@@ -127,7 +127,7 @@ PLACE_API int place_topo_numa_distance(const place_topo *t, int numa_a_os, int n
  * PUs as a list string, its efficiency rank (-1 if unknown) and hwloc's "CoreType" info
  * if any (else NULL). Returns -1 if out of range. Strings point into the handle. */
 PLACE_API int place_topo_cpukind(const place_topo *t, int k, const char **pus, int *efficiency,
-                       const char **core_type);
+                                 const char **core_type);
 
 /* ---- I/O devices (with PLACE_TOPO_DEVICES) ----------------------------------------------
  * GPUs: PCI devices of a GPU vendor (NVIDIA, AMD, Intel) that are display controllers or
@@ -141,26 +141,26 @@ PLACE_API int place_topo_cpukind(const place_topo *t, int k, const char **pus, i
  * place_gpu_runtimes gives the table (its row count in *count); a device's `runtime` is a
  * row's. */
 typedef struct place_gpu_runtime {
-    unsigned pci_vendor;        /* PCI vendor id: 0x10de */
-    const char *vendor;         /* "NVIDIA" */
-    const char *runtime;        /* place_device_info.runtime: "cuda" */
-    const char *index_osdev;    /* OS devices "<prefix><index>" in the runtime's numbering:
+    unsigned pci_vendor;       /* PCI vendor id: 0x10de */
+    const char *vendor;        /* "NVIDIA" */
+    const char *runtime;       /* place_device_info.runtime: "cuda" */
+    const char *index_osdev;   /* OS devices "<prefix><index>" in the runtime's numbering:
                                    the management library's ("nvml", "rsmi") or the runtime's
                                    own ("ze") */
-    const char *index_library;  /* what a note calls them: "NVML", "RSMI", "Level Zero" */
-    const char *alt_osdev;      /* a second such prefix, of lower priority ("cuda"), or NULL */
-    const char *sub_osdev;      /* OS devices "<prefix><index>.<sub>" naming sub-devices
+    const char *index_library; /* what a note calls them: "NVML", "RSMI", "Level Zero" */
+    const char *alt_osdev;     /* a second such prefix, of lower priority ("cuda"), or NULL */
+    const char *sub_osdev;     /* OS devices "<prefix><index>.<sub>" naming sub-devices
                                    ("ze0.1", each a GPU of its own), or NULL */
-    const char *uuid_info;      /* the hwloc info key of an OS device's UUID */
-    const char *visible;        /* the variable that lists a process's GPUs */
-    const char *also;           /* a second one (HIP_VISIBLE_DEVICES): read where `visible`
+    const char *uuid_info;     /* the hwloc info key of an OS device's UUID */
+    const char *visible;       /* the variable that lists a process's GPUs */
+    const char *also;          /* a second one (HIP_VISIBLE_DEVICES): read where `visible`
                                    is unset, given 0..k-1 beside it (it numbers within what
                                    `visible` leaves), or NULL */
-    const char *companion;      /* given with `visible`, set to companion_value, or NULL */
+    const char *companion;     /* given with `visible`, set to companion_value, or NULL */
     const char *companion_value;
-    const char *sub_companion;  /* given when a rank has a sub-device, or NULL */
+    const char *sub_companion; /* given when a rank has a sub-device, or NULL */
     const char *sub_companion_value;
-    int pci_order_is_runtimes;  /* 1: without index OS devices, PCI order is the runtime's
+    int pci_order_is_runtimes; /* 1: without index OS devices, PCI order is the runtime's
                                    (CUDA, with the companion CUDA_DEVICE_ORDER=PCI_BUS_ID) */
 } place_gpu_runtime;
 
@@ -173,28 +173,28 @@ typedef enum place_device_kind { PLACE_DEVICE_GPU = 0, PLACE_DEVICE_NIC = 1 } pl
 
 typedef struct place_device_info {
     place_device_kind kind;
-    const char *pci;       /* PCI bus id as hwloc prints it, "0000:c1:00.0" */
-    const char *vendor;    /* "NVIDIA", "AMD", "Intel", "Mellanox", "HPE", ... or "0x1234" */
-    const char *name;      /* GPU: the runtime's name ("cuda2", "rocm5", "ze0.1"); NIC: the
+    const char *pci;        /* PCI bus id as hwloc prints it, "0000:c1:00.0" */
+    const char *vendor;     /* "NVIDIA", "AMD", "Intel", "Mellanox", "HPE", ... or "0x1234" */
+    const char *name;       /* GPU: the runtime's name ("cuda2", "rocm5", "ze0.1"); NIC: the
                               OpenFabrics device ("mlx5_0", "cxi1") or else the interface */
-    const char *runtime;   /* GPU: "cuda", "rocm" or "ze"; NIC: "OpenFabrics", "Slingshot",
+    const char *runtime;    /* GPU: "cuda", "rocm" or "ze"; NIC: "OpenFabrics", "Slingshot",
                               "InfiniBand" (an IPoIB interface alone) or "Ethernet" */
-    int index;             /* GPU: index in the runtime's own numbering (CUDA with
+    int index;              /* GPU: index in the runtime's own numbering (CUDA with
                               CUDA_DEVICE_ORDER=PCI_BUS_ID, ROCm, Level Zero root device) */
-    int sub;               /* GPU: sub-device index (ze0.1: 1), -1 for a whole device */
-    int index_from_runtime;/* 1: the index is the runtime's (an NVML/RSMI/ZE OS device says
+    int sub;                /* GPU: sub-device index (ze0.1: 1), -1 for a whole device */
+    int index_from_runtime; /* 1: the index is the runtime's (an NVML/RSMI/ZE OS device says
                               so, or PCI order is that runtime's order); 0: assumed from PCI
                               order (no such OS device in the topology) */
-    const char *uuid;      /* NULL if the topology holds none */
-    const char *osdevs;    /* every OS device of it, comma-separated */
-    const char *netdev;    /* NIC: its network interface ("ib0", "hsn0"), NULL if none */
-    const char *ucx;       /* NIC: the name UCX_NET_DEVICES takes ("mlx5_0:1", "hsn0") */
-    const char *cpuset;    /* locality: the usable PUs of its first non-I/O ancestor */
-    int numa_os;           /* that ancestor's NUMA node, -1 if it spans several */
-    int memory_numa_os;    /* GPU: its memory's NUMA node (GPUMemory, POWER9 or Grace
+    const char *uuid;       /* NULL if the topology holds none */
+    const char *osdevs;     /* every OS device of it, comma-separated */
+    const char *netdev;     /* NIC: its network interface ("ib0", "hsn0"), NULL if none */
+    const char *ucx;        /* NIC: the name UCX_NET_DEVICES takes ("mlx5_0:1", "hsn0") */
+    const char *cpuset;     /* locality: the usable PUs of its first non-I/O ancestor */
+    int numa_os;            /* that ancestor's NUMA node, -1 if it spans several */
+    int memory_numa_os;     /* GPU: its memory's NUMA node (GPUMemory, POWER9 or Grace
                               Hopper), -1 if none */
-    int memory_by_order;   /* that node carries no PCIBusID: matched by order in locality */
-    int high_speed;        /* NIC: not Ethernet alone (what --nics auto uses) */
+    int memory_by_order;    /* that node carries no PCIBusID: matched by order in locality */
+    int high_speed;         /* NIC: not Ethernet alone (what --nics auto uses) */
 } place_device_info;
 
 /* Whether devices were discovered (PLACE_TOPO_DEVICES), and how many of a kind. */

@@ -22,13 +22,13 @@ extern "C" {
 #endif
 
 typedef struct place_wfile {
-    FILE *f;       /* write here between open and commit */
-    char *path;    /* the target */
-    char *tmp;     /* the temporary beside it */
+    FILE *f;          /* write here between open and commit */
+    char *path;       /* the target */
+    char *tmp;        /* the temporary beside it */
     const char *what; /* names the output in messages (a string that outlives the wfile) */
-    int durable;   /* set after open to fsync the file and its directory at commit, so the
+    int durable;      /* set after open to fsync the file and its directory at commit, so the
                       new content survives a crash (checkpoints); else atomic only */
-    int direct;    /* the target is a device or FIFO, written in place */
+    int direct;       /* the target is a device or FIFO, written in place */
 } place_wfile;
 
 /* Creates the temporary beside `path`. `what` names the output in messages (e.g. "-o",

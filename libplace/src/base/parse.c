@@ -14,13 +14,13 @@
 
 #include <string.h>
 
-int place_parse_i64(const char *what, const char *s, int64_t min, int64_t max,
-                    int64_t *out, place_error *err)
+int place_parse_i64(const char *what, const char *s, int64_t min, int64_t max, int64_t *out,
+                    place_error *err)
 {
     if (!s || !*s)
         return place_error_set(err, PLACE_EINVAL,
-                               "%s: empty value; expected a whole number from %lld to %lld",
-                               what, (long long)min, (long long)max);
+                               "%s: empty value; expected a whole number from %lld to %lld", what,
+                               (long long)min, (long long)max);
     const char *p = s;
     if (*p == '+' || *p == '-')
         p++;
@@ -33,7 +33,8 @@ int place_parse_i64(const char *what, const char *s, int64_t min, int64_t max,
         goto bad;
     if (errno == ERANGE || v < min || v > max)
         return place_error_set(err, PLACE_EINVAL,
-                               "%s '" QUOTE "': out of range; expected a whole number from %lld to %lld",
+                               "%s '" QUOTE
+                               "': out of range; expected a whole number from %lld to %lld",
                                what, QARG(s), (long long)min, (long long)max);
     *out = v;
     return 0;
@@ -43,8 +44,7 @@ bad:
                            what, QARG(s), (long long)min, (long long)max);
 }
 
-int place_parse_int(const char *what, const char *s, long min, long max, int *out,
-                    place_error *err)
+int place_parse_int(const char *what, const char *s, long min, long max, int *out, place_error *err)
 {
     int64_t v;
     if (place_parse_i64(what, s, min, max, &v, err))
@@ -53,12 +53,12 @@ int place_parse_int(const char *what, const char *s, long min, long max, int *ou
     return 0;
 }
 
-int place_parse_double(const char *what, const char *s, double min, double max,
-                       double *out, place_error *err)
+int place_parse_double(const char *what, const char *s, double min, double max, double *out,
+                       place_error *err)
 {
     if (!s || !*s)
-        return place_error_set(err, PLACE_EINVAL, "%s: empty value; expected a number from %g to %g",
-                               what, min, max);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s: empty value; expected a number from %g to %g", what, min, max);
     errno = 0;
     char *end = NULL;
     double v = strtod(s, &end);
@@ -114,12 +114,11 @@ int place_cpulist_syntax(const char *s, int *bad_index)
     }
 }
 
-
 /* A comma-separated list of whole numbers in [min, max], at most `cap` of them; *n gets
  * the count. Each item goes through place_parse_int, so "1,,2", " 1" and "1x" fail; no
  * item may carry a sign. */
 int place_parse_int_list(const char *what, const char *s, long min, long max, int *out, int cap,
-                      int *n, place_error *err)
+                         int *n, place_error *err)
 {
     if (!s || !*s)
         return place_error_set(err, PLACE_EINVAL, "%s: empty; expected comma-separated numbers",
@@ -130,16 +129,20 @@ int place_parse_int_list(const char *what, const char *s, long min, long max, in
         size_t len = strcspn(p, ",");
         char buf[24];
         if (len == 0 || len >= sizeof buf)
-            return place_error_set(err, PLACE_EINVAL, "%s '%.60s': expected comma-separated whole "
-                                   "numbers from %ld to %ld", what, s, min, max);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s '%.60s': expected comma-separated whole "
+                                   "numbers from %ld to %ld",
+                                   what, s, min, max);
         if (*n == cap)
             return place_error_set(err, PLACE_EINVAL, "%s '%.60s': more than %d entries", what, s,
                                    cap);
         memcpy(buf, p, len);
         buf[len] = '\0';
         if (buf[0] == '+')
-            return place_error_set(err, PLACE_EINVAL, "%s '%.60s': expected comma-separated whole "
-                                   "numbers from %ld to %ld", what, s, min, max);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s '%.60s': expected comma-separated whole "
+                                   "numbers from %ld to %ld",
+                                   what, s, min, max);
         if (place_parse_int(what, buf, min, max, &out[*n], err) < 0)
             return -1;
         (*n)++;
@@ -150,16 +153,17 @@ int place_parse_int_list(const char *what, const char *s, long min, long max, in
     }
 }
 
-
 int place_parse_cpulist(const char *what, const char *s, int *out, int cap, int *n,
                         place_error *err)
 {
     int bad_index = 0;
     *n = 0;
     if (!place_cpulist_syntax(s, &bad_index))
-        return place_error_set(err, PLACE_EINVAL, "%s '%.60s': %s; expected OS PU indices like "
-                               "0-3,8", what, s ? s : "", bad_index ? "a PU index is out of range"
-                                                                    : "not a CPU list");
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '%.60s': %s; expected OS PU indices like "
+                               "0-3,8",
+                               what, s ? s : "",
+                               bad_index ? "a PU index is out of range" : "not a CPU list");
     for (const char *p = s; *p;) {
         char *end;
         long lo = strtol(p, &end, 10), hi = lo;
@@ -167,7 +171,8 @@ int place_parse_cpulist(const char *what, const char *s, int *out, int cap, int 
             hi = strtol(end + 1, &end, 10);
         for (long v = lo; v <= hi; v++) {
             if (*n == cap)
-                return place_error_set(err, PLACE_EINVAL, "%s '%.60s': more than %d PUs", what, s, cap);
+                return place_error_set(err, PLACE_EINVAL, "%s '%.60s': more than %d PUs", what, s,
+                                       cap);
             out[(*n)++] = (int)v;
         }
         p = *end ? end + 1 : end;

@@ -19,8 +19,8 @@ int place_read_file(const char *what, const char *path, size_t max, char **out, 
         int e = errno;
         if (fd >= 0)
             close(fd);
-        place_error_set(err, e == ENOENT ? PLACE_ENOENT : PLACE_ESYS, "%s '%.200s': %s", what,
-                        path, strerror(e));
+        place_error_set(err, e == ENOENT ? PLACE_ENOENT : PLACE_ESYS, "%s '%.200s': %s", what, path,
+                        strerror(e));
         if (err)
             err->sys_errno = e;
         return -1;
@@ -28,8 +28,11 @@ int place_read_file(const char *what, const char *path, size_t max, char **out, 
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         return place_error_set(err, PLACE_EINVAL, "%s '%.200s': %s; expected a regular file", what,
-                               path, S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode)
-                               ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+                               path,
+                               S_ISDIR(st.st_mode)    ? "a directory"
+                               : S_ISFIFO(st.st_mode) ? "a FIFO"
+                               : S_ISSOCK(st.st_mode) ? "a socket"
+                                                      : "a device");
     }
     if ((unsigned long long)st.st_size > max) {
         close(fd);

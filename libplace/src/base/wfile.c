@@ -82,29 +82,36 @@ int place_wfile_open(place_wfile *w, const char *what, const char *path, place_e
         return place_error_set(err, PLACE_EINVAL, "%s: empty file name", what);
     size_t n = strlen(path);
     if (path[n - 1] == '/')
-        return place_error_set(err, PLACE_EINVAL, "%s '%.200s': names a directory; expected a "
-                               "file name", what, path);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '%.200s': names a directory; expected a "
+                               "file name",
+                               what, path);
     w->what = what;
     struct stat st;
     if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
-            return place_error_set(err, PLACE_EINVAL, "%s '%.200s': is %s; expected a regular file "
-                                   "(or a device such as /dev/null)", what, path,
-                                   S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode)
-                                   ? "a directory" : S_ISSOCK(st.st_mode) ? "a socket"
-                                   : "not a regular file");
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s '%.200s': is %s; expected a regular file "
+                                   "(or a device such as /dev/null)",
+                                   what, path,
+                                   S_ISLNK(st.st_mode)    ? "a symbolic link"
+                                   : S_ISDIR(st.st_mode)  ? "a directory"
+                                   : S_ISSOCK(st.st_mode) ? "a socket"
+                                                          : "not a regular file");
         /* a pipe another user made would hand them the output (fs.protected_fifos does not
          * stop a writer that is its owner's peer): refused */
         if (S_ISFIFO(st.st_mode) && st.st_uid != geteuid())
-            return place_error_set(err, PLACE_EINVAL, "%s '%.200s': is a FIFO of another user "
-                                   "(uid %lu); expected a regular file or a FIFO of yours", what,
-                                   path, (unsigned long)st.st_uid);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s '%.200s': is a FIFO of another user "
+                                   "(uid %lu); expected a regular file or a FIFO of yours",
+                                   what, path, (unsigned long)st.st_uid);
         /* a device or a pipe: written where it is, never replaced; opened without blocking
          * (a pipe no one reads fails here, not at the end of a run) */
         int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
             return place_error_set(err, PLACE_ESYS, "%s '%.200s': cannot open: %s", what, path,
-                                   errno == ENXIO ? "a FIFO that no process reads" : strerror(errno));
+                                   errno == ENXIO ? "a FIFO that no process reads"
+                                                  : strerror(errno));
         struct stat now;
         if (fstat(fd, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
             close(fd);

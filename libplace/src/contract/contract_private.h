@@ -13,8 +13,8 @@ int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gp
 
 /* place_assignment_load for a job's rank, also from a node's own plan (planfile.c). */
 struct place_assignment;
-int place_assignment_load_job(struct place_assignment *a, const char *path, int rank, int local_rank,
-                              int local_size, int job_size, place_error *err);
+int place_assignment_load_job(struct place_assignment *a, const char *path, int rank,
+                              int local_rank, int local_size, int job_size, place_error *err);
 
 /* Thread t's PU from PLACE_THREAD_PUS, strictly parsed (runenv.c). */
 int place_env_thread_pu(int t, int *pu, place_error *err);

@@ -84,7 +84,8 @@ int place_rank_devices(const place_plan *p, const place_rank_info *ri, char **gp
                 int j = 0;
                 for (const char *c = list[k]; *list[k] && c; c = strchr(c + 1, ','), j++)
                     if (at + 12 < sizeof also)
-                        at += (size_t)snprintf(also + at, sizeof also - at, "%s%d", j ? "," : "", j);
+                        at +=
+                            (size_t)snprintf(also + at, sizeof also - at, "%s%d", j ? "," : "", j);
                 ok = place_env_push(env, nenv, rt[k].also, also) == 0;
             }
             if (ok && sub[k] && rt[k].sub_companion)
@@ -138,7 +139,8 @@ int place_plan_rank_env(const place_plan *p, int rank, char ***env, int *n, plac
     char *gpus = NULL, *nics = NULL, **dev = NULL;
     int ndev = 0;
     snprintf(nt, sizeof nt, "%d", ri.nthreads);
-    int ok = numa && pus && place_env_push(env, n, place_env_name(PLACE_ENV_CPUSET), ri.cpuset) == 0 &&
+    int ok = numa && pus &&
+             place_env_push(env, n, place_env_name(PLACE_ENV_CPUSET), ri.cpuset) == 0 &&
              place_env_push(env, n, place_env_name(PLACE_ENV_NUMA), numa) == 0 &&
              place_env_push(env, n, place_env_name(PLACE_ENV_THREAD_PUS), pus) == 0 &&
              place_env_push(env, n, place_env_name(PLACE_ENV_NTHREADS), nt) == 0 &&

@@ -57,8 +57,9 @@ static int gpu_by_token(const place_topo *t, const char *rt, const char *tok)
             continue;
         if (idx >= 0 && d.index == idx && (d.sub == sub || (sub < 0 && d.sub <= 0)))
             return g;
-        if (idx < 0 && d.uuid && (!strcasecmp(d.uuid, tok) ||
-                                  (!strncasecmp(tok, "GPU-", 4) && !strcasecmp(d.uuid, tok + 4))))
+        if (idx < 0 && d.uuid &&
+            (!strcasecmp(d.uuid, tok) ||
+             (!strncasecmp(tok, "GPU-", 4) && !strcasecmp(d.uuid, tok + 4))))
             return g;
     }
     return -1;
@@ -103,8 +104,10 @@ static int split_list(const char *name, const char *v, char items[][128], int *n
     for (;;) {
         size_t len = strcspn(at, ",");
         if (len == 0 || len > 127 || *n == 256)
-            return place_error_set(err, PLACE_EINVAL, "%s='%.80s': not a list of GPU indices or "
-                                   "UUIDs separated by commas", name, v);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s='%.80s': not a list of GPU indices or "
+                                   "UUIDs separated by commas",
+                                   name, v);
         memcpy(items[*n], at, len);
         items[(*n)++][len] = '\0';
         if (!at[len])
@@ -122,7 +125,8 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
     const place_gpu_runtime *rt = place_gpu_runtimes(&nrt);
     /* the lists, on the heap: 64 KiB of statics made the function neither reentrant nor
      * thread-safe */
-    char(*items)[128] = malloc(sizeof(char[256][128])), (*steps)[128] = malloc(sizeof(char[256][128]));
+    char(*items)[128] = malloc(sizeof(char[256][128])),
+    (*steps)[128] = malloc(sizeof(char[256][128]));
     int *present = calloc((size_t)nrt, sizeof(int)), rc = -1;
     if (!items || !steps || !present)
         goto oom;
@@ -157,10 +161,11 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
             const char *key = by_step ? steps[i] : items[i];
             int g = gpu_by_token(t, rt[k].runtime, key);
             if (g < 0) {
-                place_error_set(err, PLACE_EINVAL, "%s entry '%.60s' names no %s GPU of this node; "
+                place_error_set(err, PLACE_EINVAL,
+                                "%s entry '%.60s' names no %s GPU of this node; "
                                 "expected indices of the runtime's numbering (as placerun --plan "
-                                "--gpus auto lists them) or UUIDs", by_step ? "SLURM_STEP_GPUS" : name,
-                                key, rt[k].runtime);
+                                "--gpus auto lists them) or UUIDs",
+                                by_step ? "SLURM_STEP_GPUS" : name, key, rt[k].runtime);
                 goto fail;
             }
             if (scope_add(s, g, items[i]) < 0)
@@ -177,8 +182,10 @@ int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, place_erro
                 if (present[k])
                     g = gpu_by_token(t, rt[k].runtime, steps[i]);
             if (g < 0) {
-                place_error_set(err, PLACE_EINVAL, "SLURM_STEP_GPUS entry '%.60s' names no GPU of "
-                                "this node", steps[i]);
+                place_error_set(err, PLACE_EINVAL,
+                                "SLURM_STEP_GPUS entry '%.60s' names no GPU of "
+                                "this node",
+                                steps[i]);
                 goto fail;
             }
             if (scope_add(s, g, NULL) < 0)

@@ -25,9 +25,10 @@ static void grid_text(const place_decomp *d, FILE *f)
     place_decomp_halo_levels(d, lv);
     int64_t faces = place_halo_faces(n, dims);
     double tot = faces > 0 ? (double)faces : 1;
-    fprintf(f, "# grid %lldx%lldx%lld cells over %dx%dx%d ranks (%s mapping); halo %lld cells "
-               "per step (both directions): %.1f%% inside NUMA nodes, %.1f%% between NUMA nodes, "
-               "%.1f%% between nodes\n",
+    fprintf(f,
+            "# grid %lldx%lldx%lld cells over %dx%dx%d ranks (%s mapping); halo %lld cells "
+            "per step (both directions): %.1f%% inside NUMA nodes, %.1f%% between NUMA nodes, "
+            "%.1f%% between nodes\n",
             (long long)n[0], (long long)n[1], (long long)n[2], dims[0], dims[1], dims[2],
             place_decomp_mapping(d), (long long)(2 * faces), 100.0 * lv[0] / tot,
             100.0 * lv[1] / tot, 100.0 * lv[2] / tot);
@@ -41,13 +42,15 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
     const place_request *r = place_plan_resolved(p);
     place_topo_info ti;
     place_topo_get_info(t, &ti);
-    fprintf(f, "# topology %s: packages %d, NUMA nodes %d, cores %d, PUs %d; usable: cores %d, PUs %d\n",
-            ti.source, ti.packages, ti.numa_nodes, ti.cores, ti.pus, ti.usable_cores, ti.usable_pus);
-    fprintf(f, "# request: ranks %d, nodes %d (up to %d ranks each), threads per rank %d, policy %s, "
-               "PUs per core %d, reserved cores per package %d%s\n",
-            r->ranks, r->nodes, r->ranks_per_node, r->threads,
-            place_policy_name(r->policy), r->smt, r->reserve_cores,
-            place_plan_oversubscribed(p) ? ", oversubscribed" : "");
+    fprintf(
+        f,
+        "# topology %s: packages %d, NUMA nodes %d, cores %d, PUs %d; usable: cores %d, PUs %d\n",
+        ti.source, ti.packages, ti.numa_nodes, ti.cores, ti.pus, ti.usable_cores, ti.usable_pus);
+    fprintf(f,
+            "# request: ranks %d, nodes %d (up to %d ranks each), threads per rank %d, policy %s, "
+            "PUs per core %d, reserved cores per package %d%s\n",
+            r->ranks, r->nodes, r->ranks_per_node, r->threads, place_policy_name(r->policy), r->smt,
+            r->reserve_cores, place_plan_oversubscribed(p) ? ", oversubscribed" : "");
     if (place_topo_devices_loaded(t)) {
         for (int k = 0; k < 2; k++) {
             int n = place_topo_ndevices(t, (place_device_kind)k);
@@ -58,12 +61,13 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
                 char numa[16] = "several";
                 if (dv.numa_os >= 0)
                     snprintf(numa, sizeof numa, "%d", dv.numa_os);
-                fprintf(f, "#   %-3d %-10s %-13s %-9s NUMA %-7s PUs %s", i, dv.name, dv.pci, dv.vendor,
-                        numa, dv.cpuset);
+                fprintf(f, "#   %-3d %-10s %-13s %-9s NUMA %-7s PUs %s", i, dv.name, dv.pci,
+                        dv.vendor, numa, dv.cpuset);
                 if (k == 0 && dv.memory_numa_os >= 0)
                     fprintf(f, "; memory NUMA %d", dv.memory_numa_os);
                 if (k == 1)
-                    fprintf(f, "; %s%s%s", dv.runtime, dv.netdev ? " " : "", dv.netdev ? dv.netdev : "");
+                    fprintf(f, "; %s%s%s", dv.runtime, dv.netdev ? " " : "",
+                            dv.netdev ? dv.netdev : "");
                 fputc('\n', f);
             }
         }
@@ -100,8 +104,8 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
         fprintf(f, "%6s %5s %5s %-*s %-*s  %-12s %-30s %s\n", "rank", "node", "local", wn, "numa",
                 wc, "cpuset", "coords", "box", "threads: thread=PU P#(core L#)");
     else
-        fprintf(f, "%6s %5s %5s %-*s %-*s  %s\n", "rank", "node", "local", wn, "numa", wc,
-                "cpuset", "threads: thread=PU P#(core L#)");
+        fprintf(f, "%6s %5s %5s %-*s %-*s  %s\n", "rank", "node", "local", wn, "numa", wc, "cpuset",
+                "threads: thread=PU P#(core L#)");
     int bad = 0;
     for (int i = 0; i < r->ranks && !bad; i++) {
         place_rank_info ri;
@@ -118,8 +122,8 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
             place_decomp_rank(d, i, &b, NULL);
             snprintf(cs, sizeof cs, "%d,%d,%d", b.coords[0], b.coords[1], b.coords[2]);
             snprintf(bs, sizeof bs, "%lld:%lld,%lld:%lld,%lld:%lld", (long long)b.lo[0],
-                     (long long)b.hi[0], (long long)b.lo[1], (long long)b.hi[1],
-                     (long long)b.lo[2], (long long)b.hi[2]);
+                     (long long)b.hi[0], (long long)b.lo[1], (long long)b.hi[1], (long long)b.lo[2],
+                     (long long)b.hi[2]);
             fprintf(f, " %-12s %-30s", cs, bs);
         }
         for (int k = 0; k < ri.nthreads; k++)
@@ -177,9 +181,7 @@ static int *node_owners(const place_plan *p, int node, int *first, int *count, i
         place_plan_rank(p, *first + l, &ri, NULL);
         hwloc_bitmap_list_sscanf(set, ri.cpuset);
         int pu;
-        hwloc_bitmap_foreach_begin(pu, set)
-            if (pu <= *maxpu)
-                own[pu] = own[pu] == -1 ? l : -2;
+        hwloc_bitmap_foreach_begin(pu, set) if (pu <= *maxpu) own[pu] = own[pu] == -1 ? l : -2;
         hwloc_bitmap_foreach_end();
     }
     hwloc_bitmap_free(set);
@@ -233,9 +235,11 @@ int place_plan_map_text(const place_plan *p, int node, char **text, place_error 
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     }
     b[0] = '\0';
-    snprintf(line, sizeof line, "# node %d: a character per PU, a core's PUs together, cores "
+    snprintf(line, sizeof line,
+             "# node %d: a character per PU, a core's PUs together, cores "
              "separated by '/': the local rank owning it (0-9a-zA-Z = 0-61, + beyond), '*' "
-             "several, '.' idle, 'x' not usable\n", node);
+             "several, '.' idle, 'x' not usable\n",
+             node);
     append_text(&b, &len, &cap, line);
     int npk = hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_PACKAGE);
     for (int k = 0; k < (npk ? npk : 1); k++) {
@@ -243,19 +247,23 @@ int place_plan_map_text(const place_plan *p, int node, char **text, place_error 
                              : hwloc_get_root_obj(t->h);
         snprintf(line, sizeof line, "%s L#%d [", npk ? "package" : "machine", k);
         append_text(&b, &len, &cap, line);
-        int ncore = hwloc_get_nbobjs_inside_cpuset_by_type(t->h, pk->complete_cpuset, HWLOC_OBJ_CORE);
+        int ncore =
+            hwloc_get_nbobjs_inside_cpuset_by_type(t->h, pk->complete_cpuset, HWLOC_OBJ_CORE);
         hwloc_obj_t c = NULL, u = NULL;
         int i = 0;
         if (ncore > 0) {
-            while ((c = hwloc_get_next_obj_inside_cpuset_by_type(t->h, pk->complete_cpuset, HWLOC_OBJ_CORE, c))) {
+            while ((c = hwloc_get_next_obj_inside_cpuset_by_type(t->h, pk->complete_cpuset,
+                                                                 HWLOC_OBJ_CORE, c))) {
                 if (i++)
                     append_text(&b, &len, &cap, "/");
                 u = NULL;
-                while ((u = hwloc_get_next_obj_inside_cpuset_by_type(t->h, c->cpuset, HWLOC_OBJ_PU, u)))
+                while ((
+                    u = hwloc_get_next_obj_inside_cpuset_by_type(t->h, c->cpuset, HWLOC_OBJ_PU, u)))
                     map_pu(t, own, maxpu, u, &b, &len, &cap);
             }
         } else {
-            while ((u = hwloc_get_next_obj_inside_cpuset_by_type(t->h, pk->complete_cpuset, HWLOC_OBJ_PU, u))) {
+            while ((u = hwloc_get_next_obj_inside_cpuset_by_type(t->h, pk->complete_cpuset,
+                                                                 HWLOC_OBJ_PU, u))) {
                 if (i++)
                     append_text(&b, &len, &cap, "/");
                 map_pu(t, own, maxpu, u, &b, &len, &cap);
@@ -293,13 +301,13 @@ int place_plan_map_text(const place_plan *p, int node, char **text, place_error 
 }
 
 /* 12 colours that stay apart (after Sasha Trubetskoy's list of distinct colours). */
-static const char *const colours[12] = {"#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231",
-                                        "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4",
-                                        "#469990", "#dcbeff"};
+static const char *const colours[12] = {"#e6194b", "#3cb44b", "#ffe119", "#4363d8",
+                                        "#f58231", "#911eb4", "#42d4f4", "#f032e6",
+                                        "#bfef45", "#fabed4", "#469990", "#dcbeff"};
 
-static const char *const colour_names[12] = {"red", "green", "yellow", "blue", "orange",
-                                             "purple", "cyan", "magenta", "lime", "pink",
-                                             "teal", "lavender"};
+static const char *const colour_names[12] = {"red",    "green",  "yellow", "blue",
+                                             "orange", "purple", "cyan",   "magenta",
+                                             "lime",   "pink",   "teal",   "lavender"};
 
 const char *place_plan_rank_colour(int l)
 {

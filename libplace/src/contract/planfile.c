@@ -95,8 +95,10 @@ static int hold_lock(const char *json, place_error *err)
         struct stat a, b;
         if (fstat(fd, &a) != 0 || !S_ISREG(a.st_mode) || a.st_uid != geteuid()) {
             close(fd);
-            return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': not a regular file "
-                                   "of uid %lu; it is left alone", lk, (unsigned long)geteuid());
+            return place_error_set(err, PLACE_ESYS,
+                                   "plan file lock '%.200s': not a regular file "
+                                   "of uid %lu; it is left alone",
+                                   lk, (unsigned long)geteuid());
         }
         int rc;
         while ((rc = flock(fd, LOCK_SH)) != 0 && errno == EINTR)
@@ -104,8 +106,7 @@ static int hold_lock(const char *json, place_error *err)
         if (rc != 0) {
             int e = errno;
             close(fd);
-            return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': %s", lk,
-                                   strerror(e));
+            return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': %s", lk, strerror(e));
         }
         if (lstat(lk, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
             if (held_fd >= 0 && held_fd != fd)
@@ -116,8 +117,10 @@ static int hold_lock(const char *json, place_error *err)
         }
         close(fd); /* swept while we waited: take the new one */
     }
-    return place_error_set(err, PLACE_ESYS, "plan file lock '%.200s': replaced 100 times while "
-                           "taking it", lk);
+    return place_error_set(err, PLACE_ESYS,
+                           "plan file lock '%.200s': replaced 100 times while "
+                           "taking it",
+                           lk);
 }
 
 /* Plan files of this user's jobs that are gone: older than a day and their lock held by no
@@ -240,7 +243,8 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
         free(buf);
         return -1;
     }
-    int bad = buf ? fwrite(buf, 1, blen, w.f) != blen : place_plan_write_node_json(p, d, node, w.f, err) < 0;
+    int bad = buf ? fwrite(buf, 1, blen, w.f) != blen
+                  : place_plan_write_node_json(p, d, node, w.f, err) < 0;
     if (buf && bad)
         place_error_set(err, PLACE_ESYS, "writing the plan file failed");
     free(buf);

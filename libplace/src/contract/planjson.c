@@ -84,12 +84,12 @@ static json_t *topology_json(const place_topo *t)
     json_object_set_new(o, "max_pus_per_core", json_integer(ti.max_pus_per_core));
     json_t *dom = json_array();
     for (int d = 0; d < t->ndom; d++) {
-        json_t *x = json_pack("{s:i,s:i}", "numa", t->dom[d].numa_os, "usable_cores",
-                              t->dom[d].ncores);
+        json_t *x =
+            json_pack("{s:i,s:i}", "numa", t->dom[d].numa_os, "usable_cores", t->dom[d].ncores);
         if (t->dom[d].borrowed) /* cores whose own memory is missing or not allowed */
-            json_object_set_new(x, "borrowed_from", t->dom[d].own_os >= 0
-                                                        ? json_integer(t->dom[d].own_os)
-                                                        : json_string("none"));
+            json_object_set_new(x, "borrowed_from",
+                                t->dom[d].own_os >= 0 ? json_integer(t->dom[d].own_os)
+                                                      : json_string("none"));
         json_array_append_new(dom, x);
     }
     json_object_set_new(o, "numa_domains", dom);
@@ -101,8 +101,8 @@ static json_t *topology_json(const place_topo *t)
     json_object_set_new(o, "unbound_pus", json_string(place_topo_unbound_pus(t)));
     json_t *kinds = json_array();
     for (int k = 0; k < t->nkinds; k++) {
-        json_t *ko = json_pack("{s:s,s:i}", "pus", t->kinds[k].pus, "efficiency",
-                               t->kinds[k].efficiency);
+        json_t *ko =
+            json_pack("{s:s,s:i}", "pus", t->kinds[k].pus, "efficiency", t->kinds[k].efficiency);
         if (t->kinds[k].core_type)
             json_object_set_new(ko, "core_type", json_string(t->kinds[k].core_type));
         json_array_append_new(kinds, ko);
@@ -116,9 +116,9 @@ static json_t *topology_json(const place_topo *t)
                 json_array_append_new(row, json_integer((json_int_t)t->dist[i * t->ndist + j]));
             json_array_append_new(m, row);
         }
-        json_object_set_new(o, "numa_distances", json_pack("{s:o,s:o}", "numa",
-                                                           int_array(t->dist_os, t->ndist),
-                                                           "matrix", m));
+        json_object_set_new(
+            o, "numa_distances",
+            json_pack("{s:o,s:o}", "numa", int_array(t->dist_os, t->ndist), "matrix", m));
     } else {
         json_object_set_new(o, "numa_distances", json_null());
     }
@@ -138,11 +138,10 @@ static json_t *topology_json(const place_topo *t)
 static json_t *request_json(const place_plan *p)
 {
     const place_request *r = place_plan_resolved(p);
-    return json_pack("{s:i,s:i,s:i,s:i,s:s,s:i,s:i,s:b,s:s}", "ranks", r->ranks, "nodes",
-                     r->nodes, "ranks_per_node", r->ranks_per_node, "threads_per_rank",
-                     r->threads, "policy", place_policy_name(r->policy), "smt", r->smt,
-                     "reserve_cores", r->reserve_cores, "oversubscribe", r->oversubscribe,
-                     "cpu_kinds", place_kinds_name(r->kinds));
+    return json_pack("{s:i,s:i,s:i,s:i,s:s,s:i,s:i,s:b,s:s}", "ranks", r->ranks, "nodes", r->nodes,
+                     "ranks_per_node", r->ranks_per_node, "threads_per_rank", r->threads, "policy",
+                     place_policy_name(r->policy), "smt", r->smt, "reserve_cores", r->reserve_cores,
+                     "oversubscribe", r->oversubscribe, "cpu_kinds", place_kinds_name(r->kinds));
 }
 
 static void request_devices(json_t *o, const place_plan *p)
@@ -150,8 +149,9 @@ static void request_devices(json_t *o, const place_plan *p)
     const place_request *r = place_plan_resolved(p);
     if (!place_topo_devices_loaded(place_plan_topo(p)))
         return;
-    json_object_set_new(o, "gpus_per_rank", r->gpus_per_rank == PLACE_GPUS_AUTO
-                                                ? json_string("auto") : json_integer(r->gpus_per_rank));
+    json_object_set_new(o, "gpus_per_rank",
+                        r->gpus_per_rank == PLACE_GPUS_AUTO ? json_string("auto")
+                                                            : json_integer(r->gpus_per_rank));
     static const char *const binds[] = {"closest", "none", "map"};
     json_object_set_new(o, "gpu_bind", json_string(binds[r->gpu_bind]));
     if (r->gpu_map)
@@ -173,8 +173,8 @@ static json_t *rank_json(const place_plan *p, const place_rank_info *ri, const p
 {
     json_t *th = json_array();
     for (int i = 0; i < ri->nthreads; i++)
-        json_array_append_new(th, json_pack("{s:i,s:i,s:i}", "thread", i, "pu",
-                                            ri->thread_pu_os[i], "core_l", ri->thread_core_l[i]));
+        json_array_append_new(th, json_pack("{s:i,s:i,s:i}", "thread", i, "pu", ri->thread_pu_os[i],
+                                            "core_l", ri->thread_core_l[i]));
     json_t *o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:o}", "rank", ri->rank, "node", ri->node,
                           "local_rank", ri->local_rank, "cpuset", ri->cpuset, "numa",
                           int_array(ri->numa_os, ri->nnuma), "threads", th);
@@ -206,12 +206,13 @@ static json_t *rank_json(const place_plan *p, const place_rank_info *ri, const p
     if (d) {
         place_box b;
         place_decomp_rank(d, ri->rank, &b, NULL);
-        json_object_set_new(o, "box", json_pack("{s:o,s:o}", "lo", i64_triple(b.lo), "hi",
-                                                i64_triple(b.hi)));
+        json_object_set_new(o, "box",
+                            json_pack("{s:o,s:o}", "lo", i64_triple(b.lo), "hi", i64_triple(b.hi)));
         json_object_set_new(o, "coords", int_array(b.coords, 3));
         json_t *nb = json_array();
         for (int k = 0; k < 6; k++)
-            json_array_append_new(nb, b.neighbor[k] < 0 ? json_null() : json_integer(b.neighbor[k]));
+            json_array_append_new(nb,
+                                  b.neighbor[k] < 0 ? json_null() : json_integer(b.neighbor[k]));
         json_object_set_new(o, "neighbors", nb);
     }
     return o;
@@ -253,7 +254,8 @@ static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f,
         json_array_append_new(notes, json_string(place_decomp_note(d, i)));
     json_object_set_new(head, "notes", notes);
     if (node >= 0)
-        json_object_set_new(head, "scope", json_pack("{s:s,s:i}", "ranks_of", "node", "node", node));
+        json_object_set_new(head, "scope",
+                            json_pack("{s:s,s:i}", "ranks_of", "node", "node", node));
     char *s = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT);
     json_decref(head);
     if (!s)
@@ -318,8 +320,10 @@ int contract_assignment_alloc(place_assignment *a, int nnuma, int nthreads, plac
 
 static int bad(place_error *err, const char *path, const char *what)
 {
-    return place_error_set(err, PLACE_EINVAL, "plan file '%.200s': %s; expected a plan written by "
-                           "placerun (schema place-plan/1)", path, what);
+    return place_error_set(err, PLACE_EINVAL,
+                           "plan file '%.200s': %s; expected a plan written by "
+                           "placerun (schema place-plan/1)",
+                           path, what);
 }
 
 /* An integer member in [min, max]. */
@@ -359,7 +363,8 @@ static int read_grid(place_assignment *a, json_t *root, json_t *r, const char *p
     if (get_triple(json_object_get(g, "global"), 1, INT64_MAX, n) < 0 ||
         get_triple(json_object_get(g, "dims"), 1, PLACE_MAX_RANKS, dims) < 0 ||
         dims[0] * dims[1] * dims[2] != a->size)
-        return bad(err, path, "grid: global or dims malformed, or dims not a factorisation of "
+        return bad(err, path,
+                   "grid: global or dims malformed, or dims not a factorisation of "
                    "the ranks");
     if (get_triple(json_object_get(r, "coords"), 0, PLACE_MAX_RANKS, coords) < 0 ||
         !json_is_object(box) || get_triple(json_object_get(box, "lo"), 0, INT64_MAX, lo) < 0 ||
@@ -368,7 +373,8 @@ static int read_grid(place_assignment *a, json_t *root, json_t *r, const char *p
         return bad(err, path, "a rank's box, coords or neighbors malformed");
     for (int i = 0; i < 3; i++) {
         if (coords[i] >= dims[i] || lo[i] >= hi[i] || hi[i] > n[i])
-            return bad(err, path, "a rank's box is empty or outside the grid, or its coords "
+            return bad(err, path,
+                       "a rank's box is empty or outside the grid, or its coords "
                        "outside the process grid");
         a->global[i] = n[i];
         a->dims[i] = (int)dims[i];
@@ -423,7 +429,8 @@ static int check_tiling(const place_assignment *a, json_t *ranks, const char *pa
     const char *why = NULL;
     size_t i;
     json_t *r;
-    json_array_foreach(ranks, i, r) {
+    json_array_foreach(ranks, i, r)
+    {
         long long c[3], l[3], h[3];
         json_t *box = json_object_get(r, "box");
         if (get_triple(json_object_get(r, "coords"), 0, PLACE_MAX_RANKS, c) < 0 ||
@@ -512,21 +519,24 @@ static int read_devices(place_assignment *a, json_t *r, const char *path, place_
         if (!arr)
             continue;
         if (!json_is_array(arr) || json_array_size(arr) > 1024)
-            return bad(err, path, k ? "a rank's nics is not a list" : "a rank's gpus is not a list");
+            return bad(err, path,
+                       k ? "a rank's nics is not a list" : "a rank's gpus is not a list");
         size_t cap = json_array_size(arr) * 72 + 1, at = 0, i;
         char *out = malloc(cap);
         if (!out)
             return place_error_set(err, PLACE_ENOMEM, "out of memory");
         out[0] = '\0';
-        json_array_foreach(arr, i, x) {
+        json_array_foreach(arr, i, x)
+        {
             const char *v = json_string_value(json_object_get(x, k ? "name" : "pci"));
             long long sub = -1;
             json_t *js = k ? NULL : json_object_get(x, "sub");
             if (!v || !(k ? place_device_name_ok(v) : pci_syntax(v)) ||
                 (js && !json_is_null(js) && get_int(x, "sub", 0, 65535, &sub) < 0)) {
                 free(out);
-                return bad(err, path, k ? "a NIC's name is missing or not a device name"
-                                        : "a GPU's pci is missing or not a PCI bus id (dddd:bb:dd.f)");
+                return bad(err, path,
+                           k ? "a NIC's name is missing or not a device name"
+                             : "a GPU's pci is missing or not a PCI bus id (dddd:bb:dd.f)");
             }
             if (sub >= 0)
                 at += (size_t)snprintf(out + at, cap - at, "%s%s/%lld", i ? "," : "", v, sub);
@@ -552,7 +562,8 @@ static int read_rank(place_assignment *a, json_t *root, json_t *r, const char *p
         return bad(err, path, "a rank entry's node or local_rank is missing or out of range");
     int bad_index = 0;
     if (!json_is_string(cs) || !place_cpulist_syntax(json_string_value(cs), &bad_index))
-        return bad(err, path, "a rank entry's cpuset is missing or not a CPU list (OS PU "
+        return bad(err, path,
+                   "a rank entry's cpuset is missing or not a CPU list (OS PU "
                    "indices like 0-3,8)");
     if (!json_is_array(numa) || json_array_size(numa) > PLACE_MAX_PU_INDEX ||
         !json_is_array(threads) || json_array_size(threads) < 1 ||
@@ -561,12 +572,13 @@ static int read_rank(place_assignment *a, json_t *root, json_t *r, const char *p
     a->node = (int)node;
     a->local_rank = (int)lr;
     a->cpuset = place_strdup(json_string_value(cs));
-    if (!a->cpuset ||
-        contract_assignment_alloc(a, (int)json_array_size(numa), (int)json_array_size(threads), err) < 0)
+    if (!a->cpuset || contract_assignment_alloc(a, (int)json_array_size(numa),
+                                                (int)json_array_size(threads), err) < 0)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     size_t i;
     json_t *x;
-    json_array_foreach(numa, i, x) {
+    json_array_foreach(numa, i, x)
+    {
         if (!json_is_integer(x) || json_integer_value(x) < 0 ||
             json_integer_value(x) > PLACE_MAX_PU_INDEX)
             return bad(err, path, "a NUMA node is not a whole number from 0 to 65535");
@@ -578,7 +590,8 @@ static int read_rank(place_assignment *a, json_t *root, json_t *r, const char *p
         return bad(err, path, "a rank entry's cpuset is not a CPU list");
     }
     int rc = 0;
-    json_array_foreach(threads, i, x) {
+    json_array_foreach(threads, i, x)
+    {
         if (get_int(x, "pu", 0, PLACE_MAX_PU_INDEX, &v) < 0 ||
             !hwloc_bitmap_isset(set, (unsigned)v)) {
             rc = bad(err, path, "a thread's pu is missing or outside its rank's cpuset");
@@ -614,8 +627,10 @@ int place_assignment_load_job(place_assignment *a, const char *path, int rank, i
     json_t *root = json_loadb(text, tlen, JSON_REJECT_DUPLICATES, &je);
     free(text);
     if (!root)
-        return place_error_set(err, PLACE_EINVAL, "plan file '%.200s': %s (line %d); expected a "
-                               "plan written by placerun", path, je.text, je.line);
+        return place_error_set(err, PLACE_EINVAL,
+                               "plan file '%.200s': %s (line %d); expected a "
+                               "plan written by placerun",
+                               path, je.text, je.line);
     int rc = -1;
     const char *schema = NULL;
     json_t *ranks = NULL, *req = NULL;
@@ -642,7 +657,8 @@ int place_assignment_load_job(place_assignment *a, const char *path, int rank, i
     a->size = (int)size;
     size_t i;
     json_t *r = NULL;
-    json_array_foreach(ranks, i, r) {
+    json_array_foreach(ranks, i, r)
+    {
         long long rr;
         if (get_int(r, "rank", 0, size - 1, &rr) < 0) {
             bad(err, path, "a rank entry's rank is missing or out of range");
@@ -652,8 +668,10 @@ int place_assignment_load_job(place_assignment *a, const char *path, int rank, i
             break;
     }
     if (i == json_array_size(ranks)) {
-        place_error_set(err, PLACE_EINVAL, "plan file '%.200s' has no entry for rank %d (it holds "
-                        "%zu ranks of this node)", path, rank, json_array_size(ranks));
+        place_error_set(err, PLACE_EINVAL,
+                        "plan file '%.200s' has no entry for rank %d (it holds "
+                        "%zu ranks of this node)",
+                        path, rank, json_array_size(ranks));
         goto out;
     }
     a->rank = rank;

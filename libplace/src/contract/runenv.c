@@ -19,7 +19,8 @@
 static int set(place_env_var v, const char *value, place_error *err)
 {
     if (setenv(place_env_name(v), value, 1) != 0)
-        return place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory", place_env_name(v));
+        return place_error_set(err, PLACE_ENOMEM, "cannot set %s: out of memory",
+                               place_env_name(v));
     return 0;
 }
 
@@ -115,8 +116,10 @@ int place_env_omp_record(const char *const *names, const char *const *values, in
     *rec = NULL;
     for (int i = 0; i < n; i++) {
         if (strchr(values[i], ';') || strchr(names[i], '='))
-            return place_error_set(err, PLACE_EINVAL, "%s='%.40s': a ';' in an OpenMP variable "
-                                   "placerun sets", names[i], values[i]);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s='%.40s': a ';' in an OpenMP variable "
+                                   "placerun sets",
+                                   names[i], values[i]);
         len += strlen(names[i]) + strlen(values[i]) + 2;
     }
     char *r = malloc(len);
@@ -172,10 +175,12 @@ int place_env_fits(const place_assignment *a, place_error *err)
     else if (strlen(place_env_name(PLACE_ENV_THREAD_PUS)) + strlen(pus) + 2 > ENV_STRING_MAX ||
              strlen(place_env_name(PLACE_ENV_CPUSET)) + strlen(a->cpuset) + 2 > ENV_STRING_MAX ||
              strlen(place_env_name(PLACE_ENV_NUMA)) + strlen(numa) + 2 > ENV_STRING_MAX)
-        rc = place_error_set(err, PLACE_EINVAL, "%d threads on PUs %.60s...: %s or %s would exceed "
+        rc = place_error_set(err, PLACE_EINVAL,
+                             "%d threads on PUs %.60s...: %s or %s would exceed "
                              "the kernel's %d bytes for one environment string; expected fewer "
-                             "threads per rank", a->nthreads, a->cpuset,
-                             place_env_name(PLACE_ENV_THREAD_PUS), place_env_name(PLACE_ENV_CPUSET), ENV_STRING_MAX);
+                             "threads per rank",
+                             a->nthreads, a->cpuset, place_env_name(PLACE_ENV_THREAD_PUS),
+                             place_env_name(PLACE_ENV_CPUSET), ENV_STRING_MAX);
     free(pus);
     free(numa);
     return rc;
@@ -201,34 +206,39 @@ static int env_int(place_env_var v, long min, long max, int *out, place_error *e
 {
     const char *s = getenv(place_env_name(v));
     if (!s)
-        return place_error_set(err, PLACE_EINVAL, "%s is not set, though PLACE_RANK is; expected "
-                               "every variable placerun exports", place_env_name(v));
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s is not set, though PLACE_RANK is; expected "
+                               "every variable placerun exports",
+                               place_env_name(v));
     return place_parse_int(place_env_name(v), s, min, max, out, err);
 }
 
 static int differs(place_env_var v, const char *path, place_error *err)
 {
-    return place_error_set(err, PLACE_EINVAL, "%s='%.60s' differs from the plan file '%.200s'; "
-                           "expected the values placerun exported with it", place_env_name(v),
-                           getenv(place_env_name(v)), path);
+    return place_error_set(err, PLACE_EINVAL,
+                           "%s='%.60s' differs from the plan file '%.200s'; "
+                           "expected the values placerun exported with it",
+                           place_env_name(v), getenv(place_env_name(v)), path);
 }
 
 int place_assignment_from_env(place_assignment *a, place_error *err)
 {
     memset(a, 0, sizeof *a);
     if (!place_env_placed())
-        return place_error_set(err, PLACE_ENOTPLACED, "PLACE_RANK is not set: not running under "
+        return place_error_set(err, PLACE_ENOTPLACED,
+                               "PLACE_RANK is not set: not running under "
                                "placerun, which exports the node's plan");
     int rank, size, nthreads, local_rank = -1, local_size = -1, job = -1;
     if (env_int(PLACE_ENV_RANK, 0, PLACE_MAX_RANKS - 1, &rank, err) < 0)
         return -1;
     const char *path = getenv(place_env_name(PLACE_ENV_PLAN));
     if (!path || !*path)
-        return place_error_set(err, PLACE_EINVAL, "PLACE_PLAN is not set, though PLACE_RANK is; "
+        return place_error_set(err, PLACE_EINVAL,
+                               "PLACE_PLAN is not set, though PLACE_RANK is; "
                                "expected the node's plan file from placerun");
     /* a node's own plan (ranks not in node blocks) is numbered by local rank */
-    if (getenv(place_env_name(PLACE_ENV_LOCAL_RANK)) && getenv(place_env_name(PLACE_ENV_LOCAL_SIZE)) &&
-        getenv(place_env_name(PLACE_ENV_SIZE)) &&
+    if (getenv(place_env_name(PLACE_ENV_LOCAL_RANK)) &&
+        getenv(place_env_name(PLACE_ENV_LOCAL_SIZE)) && getenv(place_env_name(PLACE_ENV_SIZE)) &&
         (env_int(PLACE_ENV_LOCAL_RANK, 0, PLACE_MAX_RANKS - 1, &local_rank, err) < 0 ||
          env_int(PLACE_ENV_LOCAL_SIZE, 1, PLACE_MAX_RANKS, &local_size, err) < 0 ||
          env_int(PLACE_ENV_SIZE, 1, PLACE_MAX_RANKS, &job, err) < 0))
@@ -256,8 +266,9 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
         differs(PLACE_ENV_CPUSET, path, err);
         goto out;
     }
-    if (place_parse_int_list(place_env_name(PLACE_ENV_THREAD_PUS), getenv(place_env_name(PLACE_ENV_THREAD_PUS)), 0,
-                   PLACE_MAX_PU_INDEX, pus, nthreads, &npus, err) < 0)
+    if (place_parse_int_list(place_env_name(PLACE_ENV_THREAD_PUS),
+                             getenv(place_env_name(PLACE_ENV_THREAD_PUS)), 0, PLACE_MAX_PU_INDEX,
+                             pus, nthreads, &npus, err) < 0)
         goto out;
     if (npus != a->nthreads || memcmp(pus, a->thread_pu_os, sizeof(int) * (size_t)npus)) {
         differs(PLACE_ENV_THREAD_PUS, path, err);
@@ -270,8 +281,10 @@ int place_assignment_from_env(place_assignment *a, place_error *err)
             if (e)
                 differs(v, path, err);
             else
-                place_error_set(err, PLACE_EINVAL, "%s is not set, though the plan file '%.200s' "
-                                "hands out %s", place_env_name(v), path, k ? "NICs" : "GPUs");
+                place_error_set(err, PLACE_EINVAL,
+                                "%s is not set, though the plan file '%.200s' "
+                                "hands out %s",
+                                place_env_name(v), path, k ? "NICs" : "GPUs");
             goto out;
         }
     }
@@ -287,17 +300,21 @@ out:
 int place_env_thread_pu(int t, int *pu, place_error *err)
 {
     if (!place_env_placed())
-        return place_error_set(err, PLACE_ENOTPLACED, "PLACE_RANK is not set: not running under "
+        return place_error_set(err, PLACE_ENOTPLACED,
+                               "PLACE_RANK is not set: not running under "
                                "placerun; pass the place_subdomain of place_subdomain_get, which "
                                "plans threads with or without placerun");
     const char *v = getenv(place_env_name(PLACE_ENV_THREAD_PUS));
     int cap = 4096, n = 0, *pus = malloc(sizeof(int) * (size_t)cap);
     if (!pus)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
-    int rc = place_parse_int_list(place_env_name(PLACE_ENV_THREAD_PUS), v, 0, PLACE_MAX_PU_INDEX, pus, cap, &n, err);
+    int rc = place_parse_int_list(place_env_name(PLACE_ENV_THREAD_PUS), v, 0, PLACE_MAX_PU_INDEX,
+                                  pus, cap, &n, err);
     if (rc == 0 && (t < 0 || t >= n))
-        rc = place_error_set(err, PLACE_EINVAL, "thread %d: the plan has threads 0 to %d "
-                             "(PLACE_THREAD_PUS=%.60s)", t, n - 1, v);
+        rc = place_error_set(err, PLACE_EINVAL,
+                             "thread %d: the plan has threads 0 to %d "
+                             "(PLACE_THREAD_PUS=%.60s)",
+                             t, n - 1, v);
     if (rc == 0)
         *pu = pus[t];
     free(pus);
@@ -324,7 +341,8 @@ char *place_omp_places(const int *pu, int n)
             while (j + 1 < n && pu[j + 1] - pu[j] == stride)
                 j++;
             j++;
-            at += (size_t)snprintf(s + at, cap - at, "%s{%d}:%d:%d", i ? "," : "", pu[i], j - i, stride);
+            at += (size_t)snprintf(s + at, cap - at, "%s{%d}:%d:%d", i ? "," : "", pu[i], j - i,
+                                   stride);
         } else {
             at += (size_t)snprintf(s + at, cap - at, "%s{%d}", i ? "," : "", pu[i]);
         }

@@ -27,8 +27,8 @@ struct place_decomp {
     int P;
     unsigned flags;
     const char *mapping;
-    int *cell_of;     /* rank -> process-grid cell, row-major with z fastest */
-    int *rank_at;     /* cell -> rank */
+    int *cell_of; /* rank -> process-grid cell, row-major with z fastest */
+    int *rank_at; /* cell -> rank */
     int64_t levels[3];
     place_notes notes;
 };
@@ -43,9 +43,10 @@ int place_grid_parse(const char *what, const char *s, int64_t n[3], place_error 
         size_t len = strcspn(p, "xX");
         if (len == 0 || len >= sizeof part || (d < 2 && (p[len] != 'x' && p[len] != 'X')) ||
             (d == 2 && p[len] != '\0'))
-            return place_error_set(err, PLACE_EINVAL,
-                                   "%s '%.60s': not a grid; expected NXxNYxNZ in cells, e.g. 256x128x64",
-                                   what, s ? s : "");
+            return place_error_set(
+                err, PLACE_EINVAL,
+                "%s '%.60s': not a grid; expected NXxNYxNZ in cells, e.g. 256x128x64", what,
+                s ? s : "");
         memcpy(part, p, len);
         part[len] = '\0';
         char label[64];
@@ -136,11 +137,12 @@ int place_dims_choose(const int64_t n[3], int P, int dims[3], place_error *err)
         }
     }
     if (!best[0])
-        return place_error_set(err, PLACE_EINVAL,
-                               "grid %lldx%lldx%lld cannot be split over %d ranks: no px*py*pz = %d "
-                               "has px <= %lld, py <= %lld, pz <= %lld; use fewer ranks or a larger grid",
-                               (long long)n[0], (long long)n[1], (long long)n[2], P, P,
-                               (long long)n[0], (long long)n[1], (long long)n[2]);
+        return place_error_set(
+            err, PLACE_EINVAL,
+            "grid %lldx%lldx%lld cannot be split over %d ranks: no px*py*pz = %d "
+            "has px <= %lld, py <= %lld, pz <= %lld; use fewer ranks or a larger grid",
+            (long long)n[0], (long long)n[1], (long long)n[2], P, P, (long long)n[0],
+            (long long)n[1], (long long)n[2]);
     memcpy(dims, best, sizeof best);
     return 0;
 }
@@ -259,8 +261,10 @@ static int map_hierarchical(place_decomp *d, const place_plan *plan)
     const place_request *req = place_plan_resolved(plan);
     int K = req->nodes, P = d->P;
     if (P % K) {
-        dnote(d, "nodes hold unequal rank counts (%d ranks on %d nodes): ranks follow row-major "
-                 "coordinates", P, K);
+        dnote(d,
+              "nodes hold unequal rank counts (%d ranks on %d nodes): ranks follow row-major "
+              "coordinates",
+              P, K);
         return map_linear(d);
     }
     int r = P / K, node_grid[3], blk[3];
@@ -283,8 +287,10 @@ static int map_hierarchical(place_decomp *d, const place_plan *plan)
             barea[a] = (double)d->n[(a + 1) % 3] * blk[(a + 1) % 3] / d->dims[(a + 1) % 3] *
                        (double)d->n[(a + 2) % 3] * blk[(a + 2) % 3] / d->dims[(a + 2) % 3];
         if (split_block(blk, groups, barea, numa_grid) < 0) {
-            dnote(d, "a node's %d ranks in %d NUMA groups do not tile its %dx%dx%d block: NUMA "
-                     "groups are not mapped to blocks", r, groups, blk[0], blk[1], blk[2]);
+            dnote(d,
+                  "a node's %d ranks in %d NUMA groups do not tile its %dx%dx%d block: NUMA "
+                  "groups are not mapped to blocks",
+                  r, groups, blk[0], blk[1], blk[2]);
             numa_grid[0] = numa_grid[1] = numa_grid[2] = 1;
             groups = 1;
         }
@@ -374,8 +380,8 @@ static int count_levels(place_decomp *d, const place_plan *plan)
 
 /* ---- the decomposition ------------------------------------------------------------ */
 
-int place_decomp_compute(place_decomp **out, const int64_t n[3], const place_plan *plan,
-                         int ranks, unsigned flags, place_error *err)
+int place_decomp_compute(place_decomp **out, const int64_t n[3], const place_plan *plan, int ranks,
+                         unsigned flags, place_error *err)
 {
     *out = NULL;
     int P = plan ? place_plan_resolved(plan)->ranks : ranks;
@@ -402,10 +408,11 @@ int place_decomp_compute(place_decomp **out, const int64_t n[3], const place_pla
         d->cell_of[d->rank_at[cell]] = cell;
     for (int a = 0; a < 3; a++)
         if (n[a] % d->dims[a])
-            dnote(d, "%c: %lld cells do not divide over %d ranks: sizes %lld and %lld (the first "
-                     "%lld parts have one more)", "xyz"[a], (long long)n[a], d->dims[a],
-                  (long long)(n[a] / d->dims[a] + 1), (long long)(n[a] / d->dims[a]),
-                  (long long)(n[a] % d->dims[a]));
+            dnote(d,
+                  "%c: %lld cells do not divide over %d ranks: sizes %lld and %lld (the first "
+                  "%lld parts have one more)",
+                  "xyz"[a], (long long)n[a], d -> dims[a], (long long)(n[a] / d->dims[a] + 1),
+                  (long long)(n[a] / d->dims[a]), (long long)(n[a] % d->dims[a]));
     *out = d;
     return 0;
 fail:
@@ -433,7 +440,10 @@ void place_decomp_dims(const place_decomp *d, int dims[3])
     memcpy(dims, d->dims, sizeof d->dims);
 }
 
-const char *place_decomp_mapping(const place_decomp *d) { return d->mapping; }
+const char *place_decomp_mapping(const place_decomp *d)
+{
+    return d->mapping;
+}
 
 int place_decomp_rank_at(const place_decomp *d, const int c[3])
 {
@@ -446,8 +456,10 @@ int place_decomp_rank_at(const place_decomp *d, const int c[3])
 int place_decomp_rank(const place_decomp *d, int rank, place_box *b, place_error *err)
 {
     if (rank < 0 || rank >= d->P)
-        return place_error_set(err, PLACE_EINVAL, "rank %d: out of range; the decomposition has "
-                               "ranks 0 to %d", rank, d->P - 1);
+        return place_error_set(err, PLACE_EINVAL,
+                               "rank %d: out of range; the decomposition has "
+                               "ranks 0 to %d",
+                               rank, d->P - 1);
     cell_coords(d->dims, d->cell_of[rank], b->coords);
     for (int a = 0; a < 3; a++) {
         place_decomp_split(d->n[a], d->dims[a], b->coords[a], &b->lo[a], &b->hi[a]);
@@ -476,5 +488,11 @@ void place_box_thread_slab(const place_box *box, int T, int t, place_box *slab)
     slab->hi[0] = box->lo[0] + hi;
 }
 
-int place_decomp_nnotes(const place_decomp *d) { return d->notes.n; }
-const char *place_decomp_note(const place_decomp *d, int i) { return place_notes_get(&d->notes, i); }
+int place_decomp_nnotes(const place_decomp *d)
+{
+    return d->notes.n;
+}
+const char *place_decomp_note(const place_decomp *d, int i)
+{
+    return place_notes_get(&d->notes, i);
+}

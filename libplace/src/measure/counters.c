@@ -32,13 +32,16 @@
 #include <papi.h>
 #endif
 
-static const char *ctr_names[PLACE_NCTR] = {"migrations", "involuntary_switches",
+static const char *ctr_names[PLACE_NCTR] = {"migrations",         "involuntary_switches",
                                             "voluntary_switches", "minor_faults",
-                                            "major_faults", "cpu_time_ns"};
+                                            "major_faults",       "cpu_time_ns"};
 static const char *backend_names[PLACE_NBACKEND] = {"none", "papi", "perf_event", "proc",
                                                     "getrusage"};
 
-const char *place_ctr_name(place_ctr c) { return (c >= 0 && c < PLACE_NCTR) ? ctr_names[c] : "?"; }
+const char *place_ctr_name(place_ctr c)
+{
+    return (c >= 0 && c < PLACE_NCTR) ? ctr_names[c] : "?";
+}
 const char *place_backend_name(place_backend b)
 {
     return (b >= 0 && b < PLACE_NBACKEND) ? backend_names[b] : "?";
@@ -53,7 +56,9 @@ static const int offers[PLACE_NBACKEND][PLACE_NCTR] = {
 };
 
 /* perf software events for the counters perf offers. */
-static const uint64_t perf_cfg[PLACE_NCTR] = {PERF_COUNT_SW_CPU_MIGRATIONS, 0, 0,
+static const uint64_t perf_cfg[PLACE_NCTR] = {PERF_COUNT_SW_CPU_MIGRATIONS,
+                                              0,
+                                              0,
                                               PERF_COUNT_SW_PAGE_FAULTS_MIN,
                                               PERF_COUNT_SW_PAGE_FAULTS_MAJ,
                                               PERF_COUNT_SW_TASK_CLOCK};
@@ -61,8 +66,8 @@ static const uint64_t perf_cfg[PLACE_NCTR] = {PERF_COUNT_SW_CPU_MIGRATIONS, 0, 0
 struct place_counters {
     pid_t tid;
     int perf_fd[PLACE_NCTR];
-    int perf_errno;          /* why the first perf_event_open failed, 0 if none did */
-    int perf_user_only;      /* opened with exclude_kernel: migrations will read 0 */
+    int perf_errno;     /* why the first perf_event_open failed, 0 if none did */
+    int perf_user_only; /* opened with exclude_kernel: migrations will read 0 */
     int sched_fd, stat_fd, schedstat_fd;
 #ifdef PLACE_HAVE_PAPI
     int papi_set;
@@ -104,7 +109,7 @@ static int64_t read_proc(place_counters *c, place_ctr k)
     case PLACE_CTR_VOL_SWITCHES:
         if (pread_text(c->sched_fd, buf, sizeof buf) < 0)
             return PLACE_UNAVAILABLE;
-        return sched_value(buf, k == PLACE_CTR_MIGRATIONS ? "se.nr_migrations"
+        return sched_value(buf, k == PLACE_CTR_MIGRATIONS       ? "se.nr_migrations"
                                 : k == PLACE_CTR_INVOL_SWITCHES ? "nr_involuntary_switches"
                                                                 : "nr_voluntary_switches");
     case PLACE_CTR_MINOR_FAULTS:
@@ -123,8 +128,7 @@ static int64_t read_proc(place_counters *c, place_ctr k)
         if (pread_text(c->schedstat_fd, buf, sizeof buf) < 0)
             return PLACE_UNAVAILABLE;
         return strtoll(buf, NULL, 10);
-    default:
-        return PLACE_UNAVAILABLE;
+    default: return PLACE_UNAVAILABLE;
     }
 }
 
@@ -208,8 +212,9 @@ static int perf_open(uint64_t config, place_counters *c)
 /* PAPI event names per counter; PLACE_PAPI_EVENTS overrides ("migrations=NAME,..."). */
 static void papi_event_name(place_ctr k, char *out, size_t n)
 {
-    static const char *def[PLACE_NCTR] = {"perf::CPU-MIGRATIONS", NULL, NULL, "perf::MINOR-FAULTS",
-                                          "perf::MAJOR-FAULTS", "perf::TASK-CLOCK"};
+    static const char *def[PLACE_NCTR] = {
+        "perf::CPU-MIGRATIONS", NULL, NULL, "perf::MINOR-FAULTS", "perf::MAJOR-FAULTS",
+        "perf::TASK-CLOCK"};
     out[0] = '\0';
     if (def[k])
         snprintf(out, n, "%s", def[k]);
@@ -244,7 +249,8 @@ static int papi_ready(char *why, size_t n)
                 snprintf(reason, sizeof reason, "PAPI has no perf_event component"), state = -1;
             else if (ci->disabled)
                 snprintf(reason, sizeof reason, "PAPI component perf_event is disabled: %.100s",
-                         ci->disabled_reason), state = -1;
+                         ci->disabled_reason),
+                    state = -1;
             else
                 state = 1;
         }
@@ -381,25 +387,29 @@ static void *probe_thread(void *arg)
             else if (!papi_ready(s->why, sizeof s->why - 1))
                 ;
             else
-                snprintf(s->why, sizeof s->why, "PAPI has no migration event (set PLACE_PAPI_EVENTS)");
+                snprintf(s->why, sizeof s->why,
+                         "PAPI has no migration event (set PLACE_PAPI_EVENTS)");
 #else
             else
-                snprintf(s->why, sizeof s->why, "built without PAPI (-DPLACE_WITH_PAPI=ON needs libpapi-dev)");
+                snprintf(s->why, sizeof s->why,
+                         "built without PAPI (-DPLACE_WITH_PAPI=ON needs libpapi-dev)");
 #endif
             continue;
         }
         int64_t d = after[k] - before[k];
         s->usable = d == 1;
         if (!s->usable)
-            snprintf(s->why, sizeof s->why, "a forced migration (CPU %d -> %d) read %lld, not 1%s", a,
-                     b, (long long)d,
-                     k == PLACE_BACKEND_PERF && c->perf_user_only
-                         ? " (opened user-mode only: perf_event_paranoid forbids kernel events without privileges)"
-                         : "");
+            snprintf(
+                s->why, sizeof s->why, "a forced migration (CPU %d -> %d) read %lld, not 1%s", a, b,
+                (long long)d,
+                k == PLACE_BACKEND_PERF && c->perf_user_only
+                    ? " (opened user-mode only: perf_event_paranoid forbids kernel events without privileges)"
+                    : "");
     }
     status[PLACE_BACKEND_RUSAGE].usable = read_rusage(PLACE_CTR_VOL_SWITCHES) != PLACE_UNAVAILABLE;
     if (!status[PLACE_BACKEND_RUSAGE].usable)
-        snprintf(status[PLACE_BACKEND_RUSAGE].why, sizeof status[0].why, "getrusage(RUSAGE_THREAD) failed");
+        snprintf(status[PLACE_BACKEND_RUSAGE].why, sizeof status[0].why,
+                 "getrusage(RUSAGE_THREAD) failed");
     place_counters_free(c);
     return NULL;
 }
@@ -455,9 +465,10 @@ void place_counters_read_some(place_counters *c, int64_t v[PLACE_NCTR], unsigned
             if (!sched_read)
                 sched_read = pread_text(c->sched_fd, buf, sizeof buf) == 0 ? 1 : -1;
             v[k] = sched_read < 0 ? PLACE_UNAVAILABLE
-                   : sched_value(buf, k == PLACE_CTR_MIGRATIONS ? "se.nr_migrations"
-                                      : k == PLACE_CTR_INVOL_SWITCHES ? "nr_involuntary_switches"
-                                                                      : "nr_voluntary_switches");
+                                  : sched_value(buf, k == PLACE_CTR_MIGRATIONS ? "se.nr_migrations"
+                                                     : k == PLACE_CTR_INVOL_SWITCHES
+                                                         ? "nr_involuntary_switches"
+                                                         : "nr_voluntary_switches");
         } else {
             v[k] = place_counters_read_backend(c, chosen[k], (place_ctr)k);
         }

@@ -84,7 +84,7 @@ typedef struct worker {
     const place_jitter_opts *o;
     int pu;
     pthread_barrier_t *bar;
-    double t0;          /* common start */
+    double t0; /* common start */
     place_jitter_thread *out;
     int err;
 } worker;
@@ -286,16 +286,18 @@ void place_jitter_fini(place_jitter_result *r)
 }
 void place_jitter_free(place_jitter_result *r) __attribute__((alias("place_jitter_fini")));
 
-int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
-                     place_jitter_result *res, place_error *err)
+int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o, place_jitter_result *res,
+                     place_error *err)
 {
     memset(res, 0, sizeof *res);
     if (npus < 1)
         return place_error_set(err, PLACE_EINVAL, "jitter probe: no PU given");
     if (!(o->seconds > 0 && o->seconds <= 86400) || !(o->quantum_us > 0) || o->threshold_us < 0)
-        return place_error_set(err, PLACE_EINVAL, "jitter probe: duration %g s, quantum %g us, "
-                               "threshold %g us; expected 0 < s <= 86400, quantum > 0, threshold >= 0",
-                               o->seconds, o->quantum_us, o->threshold_us);
+        return place_error_set(
+            err, PLACE_EINVAL,
+            "jitter probe: duration %g s, quantum %g us, "
+            "threshold %g us; expected 0 < s <= 86400, quantum > 0, threshold >= 0",
+            o->seconds, o->quantum_us, o->threshold_us);
     res->opts = *o;
     res->nthreads = npus;
     res->t = calloc((size_t)npus, sizeof *res->t);
@@ -365,8 +367,10 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
         double span = o->seconds * 0.9;
         for (int i = 0; i < npus; i++) {
             place_jitter_thread *t = &res->t[i];
-            ds[i] = (place_detour_stream){t->starts_s, t->samples_us, t->nsamples, t->baseline_us, span};
-            keep[i] = (place_detour_keep){t->kept_us, t->nkept, t->largest_us, t->nlargest, t->detours};
+            ds[i] = (place_detour_stream){t->starts_s, t->samples_us, t->nsamples, t->baseline_us,
+                                          span};
+            keep[i] =
+                (place_detour_keep){t->kept_us, t->nkept, t->largest_us, t->nlargest, t->detours};
         }
         place_coincidence c;
         place_coincidence_streams(ds, npus, &c);
@@ -378,8 +382,10 @@ int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
         place_error fe;
         place_detour_pool pool;
         if (total < 300) {
-            snprintf(res->tail_note, sizeof res->tail_note, "%lld detours; a tail fit needs 300 "
-                     "(a longer probe)", (long long)total);
+            snprintf(res->tail_note, sizeof res->tail_note,
+                     "%lld detours; a tail fit needs 300 "
+                     "(a longer probe)",
+                     (long long)total);
         } else if (place_detour_pool_build(keep, npus, 1, &pool, &fe) < 0) {
             snprintf(res->tail_note, sizeof res->tail_note, "%.150s", fe.msg);
         } else {
@@ -433,53 +439,61 @@ int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *
                 json_array_append_new(big, json_real(s[k]));
             free(s);
         }
-        json_array_append_new(th, json_pack(
-            "{s:i,s:I,s:f,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o}", "pu", t->pu, "quanta",
-            (json_int_t)t->quanta, "baseline_us", t->baseline_us, "detours", (json_int_t)t->detours,
-            "detour_rate_hz", t->detour_rate_hz, "noise_fraction", t->noise_fraction, "len_p50_us",
-            t->len_p50_us, "len_p90_us", t->len_p90_us, "len_p99_us", t->len_p99_us, "len_max_us",
-            t->len_max_us, "coincident_fraction", t->coincident_fraction, "quantum_sample_us", q,
-            "detour_us", d));
+        json_array_append_new(
+            th, json_pack("{s:i,s:I,s:f,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o}", "pu", t->pu,
+                          "quanta", (json_int_t)t->quanta, "baseline_us", t->baseline_us, "detours",
+                          (json_int_t)t->detours, "detour_rate_hz", t->detour_rate_hz,
+                          "noise_fraction", t->noise_fraction, "len_p50_us", t->len_p50_us,
+                          "len_p90_us", t->len_p90_us, "len_p99_us", t->len_p99_us, "len_max_us",
+                          t->len_max_us, "coincident_fraction", t->coincident_fraction,
+                          "quantum_sample_us", q, "detour_us", d));
         json_object_set_new(json_array_get(th, json_array_size(th) - 1), "detour_largest_us", big);
     }
-    json_t *tail = r->tail_ok
-        ? json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:o}", "threshold_us", r->tail_u, "exceedances",
-                    r->tail_n, "xi", r->tail_xi, "xi_lo95", r->tail_xi_lo, "xi_hi95", r->tail_xi_hi,
-                    "sigma_us", r->tail_sigma, "tail_index",
-                    isfinite(r->tail_index) ? json_real(r->tail_index) : json_string("infinite"))
-        : json_pack("{s:s}", "unavailable", r->tail_note);
-    json_t *o = json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:b,s:f,s:o}", "schema", "place-jitter/1", "mode",
-                          r->opts.mode == PLACE_JITTER_FWQ ? "fwq" : "selfish", "seconds",
-                          r->opts.seconds, "quantum_us", r->opts.quantum_us, "threshold_us",
-                          r->opts.threshold_us, "rel_threshold", r->opts.rel_threshold, "sched_idle",
-                          r->opts.sched_idle, "coincident_fraction", r->coincident_fraction,
-                          "threads", th);
-    json_object_set_new(o, "coincidence_chance", isfinite(r->coincidence_chance)
-                        ? json_real(r->coincidence_chance) : json_string("unavailable"));
-    json_object_set_new(o, "coincidence_kappa", isfinite(r->coincidence_kappa)
-                        ? json_real(r->coincidence_kappa) : json_string("unavailable"));
-    json_object_set_new(o, "coincident_length_correlation", isfinite(r->coincidence_len_corr)
-                        ? json_real(r->coincidence_len_corr) : json_string("unavailable"));
+    json_t *tail =
+        r->tail_ok ? json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:o}", "threshold_us", r->tail_u,
+                               "exceedances", r->tail_n, "xi", r->tail_xi, "xi_lo95", r->tail_xi_lo,
+                               "xi_hi95", r->tail_xi_hi, "sigma_us", r->tail_sigma, "tail_index",
+                               isfinite(r->tail_index) ? json_real(r->tail_index)
+                                                       : json_string("infinite"))
+                   : json_pack("{s:s}", "unavailable", r->tail_note);
+    json_t *o =
+        json_pack("{s:s,s:s,s:f,s:f,s:f,s:f,s:b,s:f,s:o}", "schema", "place-jitter/1", "mode",
+                  r->opts.mode == PLACE_JITTER_FWQ ? "fwq" : "selfish", "seconds", r->opts.seconds,
+                  "quantum_us", r->opts.quantum_us, "threshold_us", r->opts.threshold_us,
+                  "rel_threshold", r->opts.rel_threshold, "sched_idle", r->opts.sched_idle,
+                  "coincident_fraction", r->coincident_fraction, "threads", th);
+    json_object_set_new(o, "coincidence_chance",
+                        isfinite(r->coincidence_chance) ? json_real(r->coincidence_chance)
+                                                        : json_string("unavailable"));
+    json_object_set_new(o, "coincidence_kappa",
+                        isfinite(r->coincidence_kappa) ? json_real(r->coincidence_kappa)
+                                                       : json_string("unavailable"));
+    json_object_set_new(o, "coincident_length_correlation",
+                        isfinite(r->coincidence_len_corr) ? json_real(r->coincidence_len_corr)
+                                                          : json_string("unavailable"));
     if (r->tail_ok) {
         const place_gpd_fit *f = &r->tail_fit;
         json_t *st = json_array();
         for (int i = 0; i < f->nstab; i++)
-            json_array_append_new(st, json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us", f->stab_u[i],
-                                                "exceedances", f->stab_n[i], "xi", f->stab_xi[i],
-                                                "xi_lo95", f->stab_lo[i], "xi_hi95", f->stab_hi[i]));
+            json_array_append_new(st,
+                                  json_pack("{s:f,s:i,s:f,s:f,s:f}", "threshold_us", f->stab_u[i],
+                                            "exceedances", f->stab_n[i], "xi", f->stab_xi[i],
+                                            "xi_lo95", f->stab_lo[i], "xi_hi95", f->stab_hi[i]));
         json_object_set_new(tail, "stability", st);
         json_object_set_new(tail, "threshold_stable", json_boolean(f->stable));
-        json_object_set_new(tail, "xi_second_mode", isnan(f->xi_alt) ? json_null() : json_real(f->xi_alt));
+        json_object_set_new(tail, "xi_second_mode",
+                            isnan(f->xi_alt) ? json_null() : json_real(f->xi_alt));
     }
     json_object_set_new(o, "tail", tail);
     const place_tick *tk = &r->tick;
     json_t *ph = json_array();
     for (int i = 0; i < tk->nthreads; i++)
-        json_array_append_new(ph, json_pack("{s:f,s:f}", "phase_us", tk->phase_us[i], "R", tk->R[i]));
-    json_object_set_new(o, "tick", json_pack("{s:b,s:f,s:f,s:f,s:b,s:f,s:o}", "found", tk->found,
-                                             "hz", tk->hz, "period_us", tk->period_us, "p_value",
-                                             tk->p_value, "aligned", tk->aligned, "near_fraction",
-                                             tk->near_fraction, "threads", ph));
+        json_array_append_new(ph,
+                              json_pack("{s:f,s:f}", "phase_us", tk->phase_us[i], "R", tk->R[i]));
+    json_object_set_new(o, "tick",
+                        json_pack("{s:b,s:f,s:f,s:f,s:b,s:f,s:o}", "found", tk->found, "hz", tk->hz,
+                                  "period_us", tk->period_us, "p_value", tk->p_value, "aligned",
+                                  tk->aligned, "near_fraction", tk->near_fraction, "threads", ph));
     int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (rc < 0 || fputc('\n', f) == EOF)

@@ -38,18 +38,21 @@ int place_sde_publish(int nthreads, place_error *err)
             snprintf(ev, sizeof ev, "%s_t%d", names[k], t);
             if (papi_sde_register_counter(h, ev, PAPI_SDE_RO | PAPI_SDE_INSTANT, PAPI_SDE_long_long,
                                           &values[t * 4 + k]) != 0 ||
-                papi_sde_add_counter_to_group(h, ev, names[k], k == 3 ? PAPI_SDE_MAX : PAPI_SDE_SUM) != 0)
+                papi_sde_add_counter_to_group(h, ev, names[k],
+                                              k == 3 ? PAPI_SDE_MAX : PAPI_SDE_SUM) != 0)
                 return place_error_set(err, PLACE_ESYS, "SDE: registering %s failed", ev);
         }
     published = nthreads;
     return 0;
 #else
-    return place_error_set(err, PLACE_ESYS, "SDE: this libplace was built without PAPI (install "
+    return place_error_set(err, PLACE_ESYS,
+                           "SDE: this libplace was built without PAPI (install "
                            "libpapi-dev and reconfigure)");
 #endif
 }
 
-void place_sde_set(int thread, int64_t migrations, int64_t wait_ns, int64_t detours, int64_t noise_ppm)
+void place_sde_set(int thread, int64_t migrations, int64_t wait_ns, int64_t detours,
+                   int64_t noise_ppm)
 {
     if (!published || thread < 0 || thread >= published)
         return;

@@ -26,8 +26,8 @@ struct place_steprec {
     int nthreads, ring;
     unsigned flags;
     slot *s;
-    float *work_us;      /* ring x nthreads */
-    float *max_us;       /* ring */
+    float *work_us;              /* ring x nthreads */
+    float *max_us;               /* ring */
     int32_t *mig_ring, *sw_ring; /* ring: migrations and switches of all threads in the step */
     float *b2b_us, *skew_us;     /* ring: barrier to barrier (NAN for the first step), skew */
     int64_t last_end_ns;
@@ -51,8 +51,10 @@ int place_steprec_create(place_steprec **out, int nthreads, int ring, unsigned f
 {
     *out = NULL;
     if (nthreads < 1 || ring < 1)
-        return place_error_set(err, PLACE_EINVAL, "step recorder: %d threads, ring %d; expected "
-                               "at least 1 of each", nthreads, ring);
+        return place_error_set(err, PLACE_EINVAL,
+                               "step recorder: %d threads, ring %d; expected "
+                               "at least 1 of each",
+                               nthreads, ring);
     place_steprec *r = calloc(1, sizeof *r);
     if (!r)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -67,7 +69,8 @@ int place_steprec_create(place_steprec **out, int nthreads, int ring, unsigned f
     r->sw_ring = calloc((size_t)ring, sizeof(int32_t));
     r->b2b_us = calloc((size_t)ring, sizeof(float));
     r->skew_us = calloc((size_t)ring, sizeof(float));
-    if (!r->s || !r->work_us || !r->max_us || !r->mig_ring || !r->sw_ring || !r->b2b_us || !r->skew_us) {
+    if (!r->s || !r->work_us || !r->max_us || !r->mig_ring || !r->sw_ring || !r->b2b_us ||
+        !r->skew_us) {
         place_steprec_free(r);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for %d steps x %d threads", ring,
                                nthreads);
@@ -271,15 +274,16 @@ static json_t *maybe_real(double v)
 }
 
 /* The metrics beside the slowdown (see place_step_stats). */
-int place_step_stats_metrics(const place_step_stats *st, const char **names, double *values, int cap)
+int place_step_stats_metrics(const place_step_stats *st, const char **names, double *values,
+                             int cap)
 {
-    const char *k[PLACE_STEP_METRICS] = {"mean_b2b_us", "b2b_p99_us", "mean_skew_us", "skew_p99_us",
-                                         "ref_us", "noise_cost_us", "noise_cost_fraction",
-                                         "b2b_ref_us", "b2b_noise_cost_us"};
-    const double v[PLACE_STEP_METRICS] = {st->mean_b2b_us, st->b2b_p99_us, st->mean_skew_us,
-                                          st->skew_p99_us, st->ref_us, st->noise_cost_us,
-                                          st->noise_cost_fraction, st->b2b_ref_us,
-                                          st->b2b_noise_cost_us};
+    const char *k[PLACE_STEP_METRICS] = {"mean_b2b_us",         "b2b_p99_us", "mean_skew_us",
+                                         "skew_p99_us",         "ref_us",     "noise_cost_us",
+                                         "noise_cost_fraction", "b2b_ref_us", "b2b_noise_cost_us"};
+    const double v[PLACE_STEP_METRICS] = {
+        st->mean_b2b_us,         st->b2b_p99_us, st->mean_skew_us,
+        st->skew_p99_us,         st->ref_us,     st->noise_cost_us,
+        st->noise_cost_fraction, st->b2b_ref_us, st->b2b_noise_cost_us};
     for (int i = 0; i < PLACE_STEP_METRICS && i < cap; i++) {
         names[i] = k[i];
         values[i] = v[i];
@@ -303,15 +307,15 @@ int place_steprec_write_json(const place_steprec *r, FILE *f, place_error *err)
     place_steprec_stats(r, &st);
     json_t *wait = json_array();
     for (int t = 0; t < r->nthreads; t++)
-        json_array_append_new(wait, json_real(r->steps ? r->s[t].wait_ns_total * 1e-3 / r->steps : 0));
-    json_t *o = json_pack("{s:s,s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}", "schema",
-                          "place-steps/1", "scope", "rank", "steps", (json_int_t)st.steps, "threads", st.nthreads,
-                          "ring", r->ring, "mean_max_us", st.mean_max_us, "mean_mean_us",
-                          st.mean_mean_us, "slowdown", isnan(st.slowdown) ? 0.0 : st.slowdown,
-                          "max_p50_us", st.max_p50_us, "max_p90_us", st.max_p90_us, "max_p99_us",
-                          st.max_p99_us, "mean_wait_us", st.mean_wait_us, "migrations",
-                          maybe(st.migrations), "switches", maybe(st.switches),
-                          "mean_wait_us_per_thread", wait);
+        json_array_append_new(wait,
+                              json_real(r->steps ? r->s[t].wait_ns_total * 1e-3 / r->steps : 0));
+    json_t *o = json_pack(
+        "{s:s,s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}", "schema", "place-steps/1",
+        "scope", "rank", "steps", (json_int_t)st.steps, "threads", st.nthreads, "ring", r->ring,
+        "mean_max_us", st.mean_max_us, "mean_mean_us", st.mean_mean_us, "slowdown",
+        isnan(st.slowdown) ? 0.0 : st.slowdown, "max_p50_us", st.max_p50_us, "max_p90_us",
+        st.max_p90_us, "max_p99_us", st.max_p99_us, "mean_wait_us", st.mean_wait_us, "migrations",
+        maybe(st.migrations), "switches", maybe(st.switches), "mean_wait_us_per_thread", wait);
     add_metrics(o, &st);
     int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(o);
@@ -396,14 +400,13 @@ int place_step_stats_write_json(const place_step_stats *s, FILE *f, place_error 
         snprintf(scope, sizeof scope, "job of %d ranks", s->ranks);
     else
         snprintf(scope, sizeof scope, "rank");
-    json_t *o = json_pack("{s:s,s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o}", "schema",
-                          "place-steps/1", "scope", scope, "steps", (json_int_t)s->steps,
-                          "threads", s->nthreads, "ranks", s->ranks, "mean_max_us", s->mean_max_us,
-                          "mean_mean_us", s->mean_mean_us, "slowdown",
-                          isnan(s->slowdown) ? 0.0 : s->slowdown, "max_p50_us", s->max_p50_us,
-                          "max_p90_us", s->max_p90_us, "max_p99_us", s->max_p99_us, "mean_wait_us",
-                          s->mean_wait_us, "migrations", maybe(s->migrations), "switches",
-                          maybe(s->switches));
+    json_t *o = json_pack(
+        "{s:s,s:s,s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o}", "schema", "place-steps/1",
+        "scope", scope, "steps", (json_int_t)s->steps, "threads", s->nthreads, "ranks", s->ranks,
+        "mean_max_us", s->mean_max_us, "mean_mean_us", s->mean_mean_us, "slowdown",
+        isnan(s->slowdown) ? 0.0 : s->slowdown, "max_p50_us", s->max_p50_us, "max_p90_us",
+        s->max_p90_us, "max_p99_us", s->max_p99_us, "mean_wait_us", s->mean_wait_us, "migrations",
+        maybe(s->migrations), "switches", maybe(s->switches));
     if (o)
         add_metrics(o, s);
     int rc = o ? json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;

@@ -34,7 +34,8 @@ double place_model_harmonic(double N)
         return h;
     }
     /* Euler-Maclaurin: ln N + gamma + 1/2N - 1/12N^2 + 1/120N^4 */
-    return log(N) + 0.57721566490153286 + 0.5 / N - 1.0 / (12 * N * N) + 1.0 / (120 * N * N * N * N);
+    return log(N) + 0.57721566490153286 + 0.5 / N - 1.0 / (12 * N * N) +
+           1.0 / (120 * N * N * N * N);
 }
 double place_harmonic(double N) __attribute__((alias("place_model_harmonic")));
 
@@ -85,7 +86,8 @@ int place_model_migrate(double remaining_s, double sigma, double cost_s)
 }
 
 /* One draw of the maximum of N i.i.d. delays under the model. */
-static double draw_max(char kind, double a, double b, const double *sorted, int m, double N, place_rng *r)
+static double draw_max(char kind, double a, double b, const double *sorted, int m, double N,
+                       place_rng *r)
 {
     if (N <= 64) { /* simulate every thread */
         double mx = 0;
@@ -102,9 +104,9 @@ static double draw_max(char kind, double a, double b, const double *sorted, int 
         return mx;
     }
     double lu = log(place_rng_uniform(r)) / N; /* ln U^(1/N) */
-    if (kind == 'a')                 /* F^-1(q) = -mu ln(1 - q), 1 - q = -expm1(lu) */
+    if (kind == 'a')                           /* F^-1(q) = -mu ln(1 - q), 1 - q = -expm1(lu) */
         return -a * log(-expm1(lu));
-    if (kind == 'b')                 /* the max is L unless all N missed: q > 1 - p */
+    if (kind == 'b') /* the max is L unless all N missed: q > 1 - p */
         return exp(lu) > 1 - a ? b : 0;
     int idx = (int)ceil(exp(lu) * m) - 1; /* empirical quantile */
     return sorted[idx < 0 ? 0 : (idx >= m ? m - 1 : idx)];
@@ -180,8 +182,14 @@ static double draw_poisson(const place_noise *n, double u, uint64_t *state)
     return d;
 }
 
-static double mean_exp(const place_noise *n) { return n->mean_us; }
-static double mean_detour(const place_noise *n) { return n->p * n->len_us; }
+static double mean_exp(const place_noise *n)
+{
+    return n->mean_us;
+}
+static double mean_detour(const place_noise *n)
+{
+    return n->p * n->len_us;
+}
 static double mean_poisson(const place_noise *n)
 {
     return n->rate_hz * n->window_us * 1e-6 * n->len_us;
@@ -229,25 +237,50 @@ static int models_poisson(const place_noise *n, double w, double N, const char *
 
 static const struct noise_row {
     const char *name;
-    int nnum;                 /* numbers after the name, ':'-separated */
-    const char *num[2];       /* their names in messages */
+    int nnum;           /* numbers after the name, ':'-separated */
+    const char *num[2]; /* their names in messages */
     double lo[2], hi[2];
-    size_t field[2];          /* where they go in place_noise */
+    size_t field[2]; /* where they go in place_noise */
     const char *example;
-    int needs_window;         /* the caller sets window_us (the step's work) */
+    int needs_window; /* the caller sets window_us (the step's work) */
     double (*draw)(const place_noise *n, double u, uint64_t *state);
     double (*mean)(const place_noise *n);
     int (*models)(const place_noise *n, double w, double N, const char **k, double *v, int max);
 } noise_rows[PLACE_NOISE_COUNT] = {
     [PLACE_NOISE_NONE] = {"none", 0, {NULL}, {0}, {0}, {0}, "none", 0, NULL, NULL, NULL},
-    [PLACE_NOISE_EXP] = {"exp", 1, {"MEAN_US"}, {0}, {1e9}, {offsetof(place_noise, mean_us)},
-                         "exp:50", 0, draw_exp, mean_exp, models_exp},
-    [PLACE_NOISE_DETOUR] = {"detour", 2, {"P", "LEN_US"}, {0, 0}, {1, 1e9},
+    [PLACE_NOISE_EXP] = {"exp",
+                         1,
+                         {"MEAN_US"},
+                         {0},
+                         {1e9},
+                         {offsetof(place_noise, mean_us)},
+                         "exp:50",
+                         0,
+                         draw_exp,
+                         mean_exp,
+                         models_exp},
+    [PLACE_NOISE_DETOUR] = {"detour",
+                            2,
+                            {"P", "LEN_US"},
+                            {0, 0},
+                            {1, 1e9},
                             {offsetof(place_noise, p), offsetof(place_noise, len_us)},
-                            "detour:0.01:500", 0, draw_detour, mean_detour, models_detour},
-    [PLACE_NOISE_POISSON] = {"poisson", 2, {"RATE_HZ", "LEN_US"}, {1e-6, 0}, {1e7, 1e9},
+                            "detour:0.01:500",
+                            0,
+                            draw_detour,
+                            mean_detour,
+                            models_detour},
+    [PLACE_NOISE_POISSON] = {"poisson",
+                             2,
+                             {"RATE_HZ", "LEN_US"},
+                             {1e-6, 0},
+                             {1e7, 1e9},
                              {offsetof(place_noise, rate_hz), offsetof(place_noise, len_us)},
-                             "poisson:1000:30", 1, draw_poisson, mean_poisson, models_poisson},
+                             "poisson:1000:30",
+                             1,
+                             draw_poisson,
+                             mean_poisson,
+                             models_poisson},
 };
 
 int place_noise_parse(const char *what, const char *s, place_noise *n, place_error *err)
@@ -288,8 +321,10 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
     for (int k = 0; k < PLACE_NOISE_COUNT; k++) {
         const struct noise_row *r = &noise_rows[k];
         fa += (size_t)snprintf(forms + fa, sizeof forms - fa, "%s%s%s%s%s%s",
-                               k == 0 ? "" : k == PLACE_NOISE_COUNT - 1 ? " or " : ", ", r->name,
-                               r->nnum > 0 ? ":" : "", r->nnum > 0 ? r->num[0] : "",
+                               k == 0                       ? ""
+                               : k == PLACE_NOISE_COUNT - 1 ? " or "
+                                                            : ", ",
+                               r->name, r->nnum > 0 ? ":" : "", r->nnum > 0 ? r->num[0] : "",
                                r->nnum > 1 ? ":" : "", r->nnum > 1 ? r->num[1] : "");
         if (r->nnum)
             ea += (size_t)snprintf(examples + ea, sizeof examples - ea, "%s%s", ea ? ", " : "",
@@ -297,8 +332,8 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
         if (fa >= sizeof forms || ea >= sizeof examples)
             break;
     }
-    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected %s (e.g. %s)", what,
-                           s ? s : "", forms, examples);
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected %s (e.g. %s)", what, s ? s : "",
+                           forms, examples);
 }
 
 const char *place_noise_name(place_noise_kind k)
@@ -336,8 +371,8 @@ double place_noise_mean_us(const place_noise *n)
     return noise_rows[n->kind].mean(n);
 }
 
-int place_noise_models(const place_noise *n, double w, double N, const char **names,
-                       double *values, int max)
+int place_noise_models(const place_noise *n, double w, double N, const char **names, double *values,
+                       int max)
 {
     if ((unsigned)n->kind >= PLACE_NOISE_COUNT || !noise_rows[n->kind].models)
         return 0;
@@ -358,9 +393,11 @@ static int periodic_check(double w, double freq_hz, double len_us, int group, pl
 {
     if (!(w > 0 && freq_hz > 0 && len_us >= 0 && len_us < 1e6 / freq_hz && group >= 1 &&
           isfinite(w)))
-        return place_error_set(err, PLACE_EINVAL, "periodic noise of %g us every %g us on %g us "
+        return place_error_set(err, PLACE_EINVAL,
+                               "periodic noise of %g us every %g us on %g us "
                                "of work, phases shared by %d; expected work > 0 and a length "
-                               "shorter than the period", len_us, 1e6 / freq_hz, w, group);
+                               "shorter than the period",
+                               len_us, 1e6 / freq_hz, w, group);
     return 0;
 }
 

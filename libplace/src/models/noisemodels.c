@@ -98,8 +98,7 @@ double place_lengths_mean(const place_lengths *L)
     double s = 0;
     switch (L->kind) {
     case PLACE_LEN_FIXED:
-    case PLACE_LEN_EXP:
-        return L->len_us;
+    case PLACE_LEN_EXP: return L->len_us;
     case PLACE_LEN_EMPIRICAL:
         for (int i = 0; i < L->m; i++)
             s += L->x[i];
@@ -119,10 +118,8 @@ double place_lengths_mean(const place_lengths *L)
 double place_lengths_quantile(const place_lengths *L, double u)
 {
     switch (L->kind) {
-    case PLACE_LEN_FIXED:
-        return L->len_us;
-    case PLACE_LEN_EXP:
-        return -L->len_us * log1p(-u);
+    case PLACE_LEN_FIXED: return L->len_us;
+    case PLACE_LEN_EXP: return -L->len_us * log1p(-u);
     case PLACE_LEN_EMPIRICAL: {
         int i = (int)(u * L->m);
         return L->x[i < L->m ? i : L->m - 1];
@@ -165,8 +162,11 @@ static double *length_pmf(const place_lengths *L, double *h_out, int *M_out, pla
         break;
     }
     if (!(mean >= 0) || !isfinite(mean) || !isfinite(top))
-        return place_error_set(err, PLACE_EINVAL, "detour lengths of mean %g us, largest %g us; "
-                               "expected finite lengths of at least 0", mean, top), NULL;
+        return place_error_set(err, PLACE_EINVAL,
+                               "detour lengths of mean %g us, largest %g us; "
+                               "expected finite lengths of at least 0",
+                               mean, top),
+               NULL;
     if (L->kind != PLACE_LEN_FIXED && top / h > LEN_BINS_MAX)
         h = top / LEN_BINS_MAX;
     if (!(h > 0))
@@ -202,8 +202,10 @@ static double *length_pmf(const place_lengths *L, double *h_out, int *M_out, pla
         for (int j = 0; j <= M; j++) {
             double lo = fmax((j - 0.5) * h, L->u), hi = fmin((j + 0.5) * h, tail_top(L));
             if (hi > lo)
-                f[j] += L->tail_frac * (gpd_cdf(L->xi, L->sigma, hi - L->u) -
-                                        gpd_cdf(L->xi, L->sigma, lo - L->u)) / gc;
+                f[j] +=
+                    L->tail_frac *
+                    (gpd_cdf(L->xi, L->sigma, hi - L->u) - gpd_cdf(L->xi, L->sigma, lo - L->u)) /
+                    gc;
         }
         break;
     }
@@ -222,18 +224,23 @@ void place_delay_dist_fini(place_delay_dist *d)
 }
 void place_delay_dist_free(place_delay_dist *d) __attribute__((alias("place_delay_dist_fini")));
 
-int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist *d, place_error *err)
+int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist *d,
+                        place_error *err)
 {
     memset(d, 0, sizeof *d);
     if (!(lambda >= 0 && lambda <= 500))
-        return place_error_set(err, PLACE_EINVAL, "%g detours per step expected; the Poisson model "
-                               "takes 0 to 500 (rate x work)", lambda);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%g detours per step expected; the Poisson model "
+                               "takes 0 to 500 (rate x work)",
+                               lambda);
     if ((L->kind == PLACE_LEN_EMPIRICAL || L->kind == PLACE_LEN_GPD_TAIL) && L->m < 1)
         return place_error_set(err, PLACE_EINVAL, "no detour lengths given");
     if (L->kind == PLACE_LEN_GPD_TAIL &&
         !(L->cap_us > L->u && L->sigma > 0 && L->tail_frac >= 0 && L->tail_frac <= 1))
-        return place_error_set(err, PLACE_EINVAL, "a tail above %g us capped at %g us with sigma "
-                               "%g; expected cap > threshold and sigma > 0", L->u, L->cap_us, L->sigma);
+        return place_error_set(err, PLACE_EINVAL,
+                               "a tail above %g us capped at %g us with sigma "
+                               "%g; expected cap > threshold and sigma > 0",
+                               L->u, L->cap_us, L->sigma);
     double h;
     int M;
     double *f = length_pmf(L, &h, &M, err);

@@ -128,8 +128,10 @@ int place_gpd_fit_samples(const double *x, int m, double u, int boot, uint64_t s
     int n = m - first;
     if (n < 30) {
         free(s);
-        return place_error_set(err, PLACE_EINVAL, "%d samples above the threshold %g of %d; a tail "
-                               "fit needs at least 30 (a longer probe gives more)", n, u, m);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%d samples above the threshold %g of %d; a tail "
+                               "fit needs at least 30 (a longer probe gives more)",
+                               n, u, m);
     }
     double *y = malloc(sizeof(double) * (size_t)n), *yb = malloc(sizeof(double) * (size_t)n);
     if (!y || !yb) {
@@ -206,14 +208,18 @@ void place_gpd_checks_text(const place_gpd_fit *f, char *buf, size_t n)
     if (f->nstab == 0)
         PUT("threshold stability: too few exceedances to refit above a higher threshold");
     else
-        PUT("threshold %s: xi above", f->stable ? "stable" : "unstable (a GPD keeps its xi above "
-            "higher thresholds; a refit outside the interval says the tail has not begun)");
+        PUT("threshold %s: xi above",
+            f->stable
+                ? "stable"
+                : "unstable (a GPD keeps its xi above "
+                  "higher thresholds; a refit outside the interval says the tail has not begun)");
     for (int i = 0; i < f->nstab; i++)
         PUT(" %.1f us (%d) %.3f [%.3f, %.3f]%s", f->stab_u[i], f->stab_n[i], f->stab_xi[i],
             f->stab_lo[i], f->stab_hi[i], i + 1 < f->nstab ? "," : "");
     if (!isnan(f->xi_alt))
         PUT("; xi not determined: the likelihood has a second mode at xi %.3f, within its 95%% "
-            "bound of the best", f->xi_alt);
+            "bound of the best",
+            f->xi_alt);
 #undef PUT
 }
 
@@ -322,8 +328,8 @@ void place_detour_pool_fini(place_detour_pool *p)
 }
 void place_detour_pool_free(place_detour_pool *p) __attribute__((alias("place_detour_pool_fini")));
 
-int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
-                            place_detour_pool *p, place_error *err)
+int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed, place_detour_pool *p,
+                            place_error *err)
 {
     memset(p, 0, sizeof *p);
     int64_t count = 0, room = 0;
@@ -332,10 +338,11 @@ int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
     for (int i = 0; i < nk; i++) {
         if (k[i].nsample < 0 || k[i].nlargest < 0 || k[i].count < k[i].nsample ||
             (k[i].nsample < k[i].count && k[i].nlargest < 1))
-            return place_error_set(err, PLACE_EINVAL, "thread %d keeps %d sampled and %d largest "
+            return place_error_set(err, PLACE_EINVAL,
+                                   "thread %d keeps %d sampled and %d largest "
                                    "of %lld detours; expected a sample of at most the count, and "
-                                   "the largest ones whenever the sample is not all of them", i,
-                                   k[i].nsample, k[i].nlargest, (long long)k[i].count);
+                                   "the largest ones whenever the sample is not all of them",
+                                   i, k[i].nsample, k[i].nlargest, (long long)k[i].count);
         count += k[i].count;
         room += k[i].nsample + k[i].nlargest;
         if (k[i].nsample < k[i].count) {
@@ -397,7 +404,10 @@ int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
 
 /* ---- coincidence ------------------------------------------------------------------------ */
 
-static double extent_us(const place_detour_stream *s, int k) { return s->len_us[k] + s->pad_us; }
+static double extent_us(const place_detour_stream *s, int k)
+{
+    return s->len_us[k] + s->pad_us;
+}
 
 /* The first detour of b overlapping [t0, t1] (seconds), or -1. b's detours do not overlap
  * each other, so their ends are in order too. */
@@ -449,7 +459,8 @@ void place_coincidence_streams(const place_detour_stream *s, int ns, place_coinc
         for (int q = 0; q < s[i].n && mext; q++)
             mext[i] += extent_us(&s[i], q) / s[i].n;
     }
-    double *pa = malloc(sizeof(double) * (size_t)(total + 1)), *pb = malloc(sizeof(double) * (size_t)(total + 1));
+    double *pa = malloc(sizeof(double) * (size_t)(total + 1)),
+           *pb = malloc(sizeof(double) * (size_t)(total + 1));
     double hit = 0, expect = 0;
     for (int i = 0; i < ns; i++) {
         for (int k = 0; k < s[i].n; k++) {
@@ -492,8 +503,10 @@ int place_step_noise_analyze(const double *t, int steps, int T, place_step_noise
     if (hits_out)
         *hits_out = NULL;
     if (steps < 1 || T < 1)
-        return place_error_set(err, PLACE_EINVAL, "%d steps of %d threads; expected at least 1 "
-                               "of each", steps, T);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%d steps of %d threads; expected at least 1 "
+                               "of each",
+                               steps, T);
     size_t n = (size_t)steps * (size_t)T;
     double *s = malloc(sizeof(double) * n), *hits = malloc(sizeof(double) * n);
     /* pairs of coinciding hits kept for the length correlation: at most PAIRS_MAX */
@@ -569,7 +582,8 @@ int place_step_noise_analyze(const double *t, int steps, int T, place_step_noise
     finish(&sn->co, hit, expect);
     sn->co.pairs = pairs;
     {
-        double *a = malloc(sizeof(double) * (size_t)(2 * pairs + 1)), *b = malloc(sizeof(double) * (size_t)(2 * pairs + 1));
+        double *a = malloc(sizeof(double) * (size_t)(2 * pairs + 1)),
+               *b = malloc(sizeof(double) * (size_t)(2 * pairs + 1));
         if (a && b) { /* both orders: the correlation of a symmetric pair */
             for (int64_t q = 0; q < pairs; q++) {
                 a[2 * q] = pa[2 * q], b[2 * q] = pa[2 * q + 1];
@@ -629,7 +643,8 @@ int place_sysload_read(place_sysload_snap *snap, place_error *err)
     }
     long hz = sysconf(_SC_CLK_TCK);
     if (!ok || hz <= 0)
-        return place_error_set(err, PLACE_EINVAL, "/proc/stat: its first line is not 'cpu' and 8 "
+        return place_error_set(err, PLACE_EINVAL,
+                               "/proc/stat: its first line is not 'cpu' and 8 "
                                "tick counts; the machine's load is unavailable");
     double tick = 1.0 / (double)hz;
     snap->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * tick;

@@ -35,7 +35,10 @@
 #include "base/base.h"
 #include "place/models.h"
 
-static double exp_draw(place_rng *r, double mean) { return -mean * log(place_rng_uniform(r)); }
+static double exp_draw(place_rng *r, double mean)
+{
+    return -mean * log(place_rng_uniform(r));
+}
 
 /* Compound Poisson delay over w us at rate R (Hz), lengths from L. */
 static double poisson_draw(place_rng *r, double rate, double w, const place_lengths *L)
@@ -88,8 +91,8 @@ static double rank_time(const place_sim_noise *nz, int T, const double *rowmax, 
 typedef struct comm_noise {
     const place_sim_noise *nz;
     place_rng *r;
-    double *busy;   /* the rank's CPU is taken until then */
-    double *next;   /* its next detour's arrival */
+    double *busy; /* the rank's CPU is taken until then */
+    double *next; /* its next detour's arrival */
 } comm_noise;
 
 /* Rank i does d us of message handling from time t: when the work ends. */
@@ -165,7 +168,7 @@ static void sync_step(place_sync sync, long n, double *t, double *u, double L, d
                 t[i - k] = s;
                 t[i] = cpu(c, i, a > s + L ? a : s + L, o);
             }
-    } else { /* halo: 6 neighbours on the torus */
+    } else {                         /* halo: 6 neighbours on the torus */
         for (long i = 0; i < n; i++) /* every rank sends (one o) ... */
             u[i] = cpu(c, i, t[i], o);
         for (long i = 0; i < n; i++) { /* ... and receives its neighbours' */
@@ -191,17 +194,23 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
 {
     memset(res, 0, sizeof *res);
     if (ranks < 1 || ranks > (1L << 24) || T < 1 || T > 4096 || steps < 10)
-        return place_error_set(err, PLACE_EINVAL, "%ld ranks x %d threads, %d steps; expected 1 to "
-                               "2^24 ranks, 1 to 4096 threads, at least 10 steps", ranks, T, steps);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%ld ranks x %d threads, %d steps; expected 1 to "
+                               "2^24 ranks, 1 to 4096 threads, at least 10 steps",
+                               ranks, T, steps);
     if (!(L >= 0 && o >= 0 && isfinite(L) && isfinite(o)))
-        return place_error_set(err, PLACE_EINVAL, "latency %g us, overhead %g us; expected finite "
-                               "values of at least 0", L, o);
+        return place_error_set(err, PLACE_EINVAL,
+                               "latency %g us, overhead %g us; expected finite "
+                               "values of at least 0",
+                               L, o);
     if (nz->kind == PLACE_SIMN_TRACE && (nz->trace_rows < 1 || nz->trace_cols < T))
-        return place_error_set(err, PLACE_EINVAL, "a trace of %d steps x %d threads cannot give %d "
+        return place_error_set(err, PLACE_EINVAL,
+                               "a trace of %d steps x %d threads cannot give %d "
                                "threads per rank; expected at least as many threads recorded",
                                nz->trace_rows, nz->trace_cols, T);
     if (nz->in_collective && !(nz->kind == PLACE_SIMN_POISSON && nz->rate_hz > 0))
-        return place_error_set(err, PLACE_EINVAL, "noise in the collective needs a detour stream "
+        return place_error_set(err, PLACE_EINVAL,
+                               "noise in the collective needs a detour stream "
                                "(Poisson detours at a positive rate: --poisson or --jitter)");
     double *t = malloc(sizeof(double) * (size_t)ranks), *u = malloc(sizeof(double) * (size_t)ranks);
     double *rowmax = NULL, *busy = NULL, *next = NULL;

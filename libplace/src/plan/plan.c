@@ -62,12 +62,14 @@ int place_policy_parse(const char *what, const char *s, place_policy *out, place
     for (int i = 0; i < PLACE_POLICY_COUNT && at < sizeof names; i++) {
         const char *alias = plan_policies[i].aliases[0];
         at += (size_t)snprintf(names + at, sizeof names - at, "%s%s%s%s%s",
-                               i == 0 ? "" : i == PLACE_POLICY_COUNT - 1 ? " or " : ", ",
+                               i == 0                        ? ""
+                               : i == PLACE_POLICY_COUNT - 1 ? " or "
+                                                             : ", ",
                                plan_policies[i].name, alias ? " (or " : "", alias ? alias : "",
                                alias ? ")" : "");
     }
-    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", what,
-                           s ? s : "", names);
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", what, s ? s : "",
+                           names);
 }
 
 int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_error *err)
@@ -77,10 +79,9 @@ int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_e
             *out = (place_kinds)i;
             return 0;
         }
-    return place_error_set(err, PLACE_EINVAL,
-                           "%s '%.40s': unknown; expected auto, all or best", what, s ? s : "");
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected auto, all or best",
+                           what, s ? s : "");
 }
-
 
 /* ---- building a node plan from ranges -------------------------------------- */
 
@@ -161,16 +162,18 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
         if (nsel > 0)
             result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && nsel < t->ncores)
-            plan_note(p, "hybrid CPU: only the most efficient kind (PUs %s) is used; the other %d "
-                    "cores are left idle (%s all to use them)",
-                 t->kinds[bk].pus, t->ncores - nsel, NAME(p, kinds));
+            plan_note(p,
+                      "hybrid CPU: only the most efficient kind (PUs %s) is used; the other %d "
+                      "cores are left idle (%s all to use them)",
+                      t->kinds[bk].pus, t->ncores - nsel, NAME(p, kinds));
     }
     if (result == 0 && (!kinds_filter || req->kinds == PLACE_KINDS_AUTO)) {
         nsel = plan_select_cores(t, req->reserve_cores, -1, sel);
         result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && kinds_filter)
-            plan_note(p, "hybrid CPU: the request does not fit on the most efficient cores alone, so "
-                    "cores of every kind are mixed (ranks may wait for slower cores)");
+            plan_note(p,
+                      "hybrid CPU: the request does not fit on the most efficient cores alone, so "
+                      "cores of every kind are mixed (ranks may wait for slower cores)");
     }
     if (result == 0 && req->oversubscribe) {
         nsel = plan_select_cores(t, req->reserve_cores, -1, sel);
@@ -179,8 +182,10 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
         if (result == 1) {
             p->oversub = 1;
             p->smt_used = t->max_smt;
-            plan_note(p, "oversubscribed: %d ranks x %d threads = %ld threads on %d PUs, up to %d "
-                    "per PU", R, T, (long)R * T, t->npus_usable, per);
+            plan_note(p,
+                      "oversubscribed: %d ranks x %d threads = %ld threads on %d PUs, up to %d "
+                      "per PU",
+                      R, T, (long)R * T, t->npus_usable, per);
             plan_span_notes(p, np);
         }
     }
@@ -190,23 +195,24 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
     if (result == 0) {
         int T = req->threads;
         if (T)
-            return place_error_set(err, PLACE_EINFEASIBLE,
-                                   "%d rank%s x %d thread%s per node do not fit: the node has %d "
-                                   "usable PUs on %d cores (%s%s); use fewer ranks or threads, more "
-                                   "nodes, or %s",
-                                   R, R == 1 ? "" : "s", T, T == 1 ? "" : "s", t->npus_usable, t->ncores,
-                                   req->smt ? NAME(p, smt) : "all SMT siblings counted",
-                                   req->smt ? " limits PUs per core" : "", NAME(p, oversubscribe));
-        return place_error_set(err, PLACE_EINFEASIBLE,
-                               "%d ranks per node do not fit: the node has %d usable PUs on %d cores; "
-                               "use fewer ranks, more nodes, or %s",
-                               R, t->npus_usable, t->ncores, NAME(p, oversubscribe));
+            return place_error_set(
+                err, PLACE_EINFEASIBLE,
+                "%d rank%s x %d thread%s per node do not fit: the node has %d "
+                "usable PUs on %d cores (%s%s); use fewer ranks or threads, more "
+                "nodes, or %s",
+                R, R == 1 ? "" : "s", T, T == 1 ? "" : "s", t->npus_usable, t->ncores,
+                req->smt ? NAME(p, smt) : "all SMT siblings counted",
+                req->smt ? " limits PUs per core" : "", NAME(p, oversubscribe));
+        return place_error_set(
+            err, PLACE_EINFEASIBLE,
+            "%d ranks per node do not fit: the node has %d usable PUs on %d cores; "
+            "use fewer ranks, more nodes, or %s",
+            R, t->npus_usable, t->ncores, NAME(p, oversubscribe));
     }
     return 0;
 }
 
 /* ---- the job plan ------------------------------------------------------------- */
-
 
 /* Resolves ranks, nodes and ranks per node into the two node classes. */
 static int resolve_layout(place_plan *p, place_error *err)
@@ -220,11 +226,15 @@ static int resolve_layout(place_plan *p, place_error *err)
                                NAME(p, threads), NAME(p, smt), NAME(p, reserve_cores));
     /* a C caller's value out of the enums: refused (it was taken for numa, silently) */
     if ((int)r->policy < 0 || r->policy >= PLACE_POLICY_COUNT)
-        return place_error_set(err, PLACE_EINVAL, "%s %d: no such policy; expected 0 to %d "
-                               "(place_policy)", NAME(p, policy), (int)r->policy, PLACE_POLICY_COUNT - 1);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s %d: no such policy; expected 0 to %d "
+                               "(place_policy)",
+                               NAME(p, policy), (int)r->policy, PLACE_POLICY_COUNT - 1);
     if ((int)r->kinds < 0 || r->kinds >= PLACE_KINDS_COUNT)
-        return place_error_set(err, PLACE_EINVAL, "%s %d: no such choice; expected 0 to %d "
-                               "(place_kinds)", NAME(p, kinds), (int)r->kinds, PLACE_KINDS_COUNT - 1);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s %d: no such choice; expected 0 to %d "
+                               "(place_kinds)",
+                               NAME(p, kinds), (int)r->kinds, PLACE_KINDS_COUNT - 1);
     if (r->ranks == 0 && r->ranks_per_node == 0)
         r->ranks = 1;
     if (r->ranks == 0) {
@@ -253,7 +263,8 @@ static int resolve_layout(place_plan *p, place_error *err)
         if (r->ranks < r->nodes)
             return place_error_set(err, PLACE_EINVAL,
                                    "%s %d on %s %d nodes: fewer ranks than nodes would leave nodes "
-                                   "empty", NAME(p, ranks), r->ranks, NAME(p, nodes), r->nodes);
+                                   "empty",
+                                   NAME(p, ranks), r->ranks, NAME(p, nodes), r->nodes);
         p->rlo = r->ranks / r->nodes;
         p->nhi = r->ranks % r->nodes;
         p->rhi = p->rlo + 1;
@@ -279,7 +290,9 @@ static void idle_notes(place_plan *p)
     int *core_of = NULL, maxpu = 0;
     for (int i = 0; i < t->ncores; i++)
         for (int q = 0; q < t->cores[i].npu; q++)
-            maxpu = t->pu_pool[t->cores[i].pu_first + q] > maxpu ? t->pu_pool[t->cores[i].pu_first + q] : maxpu;
+            maxpu = t->pu_pool[t->cores[i].pu_first + q] > maxpu
+                        ? t->pu_pool[t->cores[i].pu_first + q]
+                        : maxpu;
     core_of = malloc(sizeof(int) * ((size_t)maxpu + 1));
     if (!used || !sel || !core_of) {
         free(used);
@@ -319,20 +332,27 @@ static void idle_notes(place_plan *p)
         if (p->res.nodes > 1 && (p->rlo == 0 || p->rlo == p->rhi))
             who = "each node";
         if (rq->threads)
-            plan_note(p, "%d of %d usable cores run no thread on %s: %s %d fixes %d thread%s per rank "
-                    "(without it, threads fill each rank's share)", idle, nsel, who,
-                 NAME(p, threads), rq->threads, rq->threads, rq->threads == 1 ? "" : "s");
+            plan_note(p,
+                      "%d of %d usable cores run no thread on %s: %s %d fixes %d thread%s per rank "
+                      "(without it, threads fill each rank's share)",
+                      idle, nsel, who, NAME(p, threads), rq->threads, rq->threads,
+                      rq->threads == 1 ? "" : "s");
         else if (p->follow && near)
-            plan_note(p, "%d of %d usable cores run no thread on %s: %d of them are next to GPUs no "
-                    "rank holds (%s auto hands every GPU out, with its cores)", idle, nsel, who,
-                 near, NAME(p, gpus_auto));
+            plan_note(p,
+                      "%d of %d usable cores run no thread on %s: %d of them are next to GPUs no "
+                      "rank holds (%s auto hands every GPU out, with its cores)",
+                      idle, nsel, who, near, NAME(p, gpus_auto));
         else if (p->follow)
-            plan_note(p, "%d of %d usable cores run no thread on %s: no GPU of the step is next to "
-                    "them (%s none plans ranks on every core)", idle, nsel, who, NAME(p, gpu_bind));
+            plan_note(p,
+                      "%d of %d usable cores run no thread on %s: no GPU of the step is next to "
+                      "them (%s none plans ranks on every core)",
+                      idle, nsel, who, NAME(p, gpu_bind));
         else if (plan_policies[rq->policy].packs)
-            plan_note(p, "%d of %d usable cores run no thread on %s: the %s policy takes only "
-                    "the cores the ranks need (%s %s fills the node)", idle, nsel, who,
-                 plan_policies[rq->policy].name, NAME(p, policy), plan_policies[PLACE_POLICY_NUMA].name);
+            plan_note(p,
+                      "%d of %d usable cores run no thread on %s: the %s policy takes only "
+                      "the cores the ranks need (%s %s fills the node)",
+                      idle, nsel, who, plan_policies[rq->policy].name, NAME(p, policy),
+                      plan_policies[PLACE_POLICY_NUMA].name);
     }
     free(used);
     free(sel);
@@ -346,53 +366,61 @@ static void topology_notes(place_plan *p)
     const place_topo *t = p->topo;
     if (*t->disallowed_s)
         plan_note(p, "PUs %s are not allowed (cgroup, batch system or %s) and are not used",
-             t->disallowed_s, NAME(p, allowed));
+                  t->disallowed_s, NAME(p, allowed));
     /* hwloc's Linux discovery leaves only offline PUs out of the topology (disallowed ones
      * stay, as not allowed); a written topology also lacks the PUs that were not allowed
      * to the process that wrote it, unless it was written with them (lstopo --disallowed) */
     if (*t->offline_s && !strcmp(t->source, "native"))
         plan_note(p, "PUs %s are offline and are not used", t->offline_s);
     else if (*t->offline_s)
-        plan_note(p, "PUs %s are absent from the topology (offline, or not allowed to the process "
-                "that wrote it) and are not used", t->offline_s);
+        plan_note(p,
+                  "PUs %s are absent from the topology (offline, or not allowed to the process "
+                  "that wrote it) and are not used",
+                  t->offline_s);
     if (t->unbound_s && *t->unbound_s)
         plan_note(p, "PUs %s are outside this process's binding and are not used", t->unbound_s);
     for (int i = 0; i < t->nmemonly; i++)
-        plan_note(p, "NUMA node P#%d has no cores of its own (memory-only): no rank is local to it; "
-                "bind memory there explicitly", t->memonly_os[i]);
+        plan_note(p,
+                  "NUMA node P#%d has no cores of its own (memory-only): no rank is local to it; "
+                  "bind memory there explicitly",
+                  t->memonly_os[i]);
     if (t->ndevmem) {
         char list[256];
         int at = 0;
         for (int i = 0; i < t->ndevmem && at < (int)sizeof list - 12; i++)
             at += snprintf(list + at, sizeof list - (size_t)at, "%sP#%d", i ? ", " : "",
                            t->devmem_os[i]);
-        plan_note(p, "NUMA node%s %s %s device memory (GPUMemory): kept out of rank placement; the "
-                "GPU runtime places buffers there", t->ndevmem > 1 ? "s" : "", list,
-             t->ndevmem > 1 ? "are" : "is");
+        plan_note(p,
+                  "NUMA node%s %s %s device memory (GPUMemory): kept out of rank placement; the "
+                  "GPU runtime places buffers there",
+                  t->ndevmem > 1 ? "s" : "", list, t->ndevmem > 1 ? "are" : "is");
     }
     if (t->cache_note)
         plan_note(p, "%s", t->cache_note);
     if (t->allow_ignored)
-        plan_note(p, "HWLOC_ALLOW is set: ignored, the allowed PUs are those the kernel lets this job "
-                "use");
+        plan_note(p,
+                  "HWLOC_ALLOW is set: ignored, the allowed PUs are those the kernel lets this job "
+                  "use");
     if (t->nomem_s && *t->nomem_s) {
         int several = strchr(t->nomem_s, ',') || strchr(t->nomem_s, '-');
         plan_note(p, "NUMA node%s P#%s %s not in the allowed memory (cpuset.mems) and %s not used",
-             several ? "s" : "", t->nomem_s, several ? "are" : "is", several ? "are" : "is");
+                  several ? "s" : "", t->nomem_s, several ? "are" : "is", several ? "are" : "is");
     }
     for (int d = 0; d < t->ndom; d++) {
         if (!t->dom[d].borrowed)
             continue;
         hwloc_bitmap_t cores = hwloc_bitmap_alloc();
-        for (int c = t->dom[d].first_core; cores && c < t->dom[d].first_core + t->dom[d].ncores; c++)
+        for (int c = t->dom[d].first_core; cores && c < t->dom[d].first_core + t->dom[d].ncores;
+             c++)
             hwloc_bitmap_set(cores, (unsigned)t->cores[c].core_l);
         char *cl = cores ? place_bitmap_list(cores) : NULL;
         char own[64] = "no NUMA node in the topology";
         if (t->dom[d].own_os >= 0)
             snprintf(own, sizeof own, "NUMA node P#%d is not allowed", t->dom[d].own_os);
-        plan_note(p, "cores L#%s have no allowed memory of their own (%s): their memory comes from "
-                "NUMA node P#%d, the nearest allowed, and their ranks' memory policy follows it",
-             cl ? cl : "?", own, t->dom[d].numa_os);
+        plan_note(p,
+                  "cores L#%s have no allowed memory of their own (%s): their memory comes from "
+                  "NUMA node P#%d, the nearest allowed, and their ranks' memory policy follows it",
+                  cl ? cl : "?", own, t->dom[d].numa_os);
         free(cl);
         hwloc_bitmap_free(cores);
     }
@@ -419,12 +447,14 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
             if (n <= req->reserve_cores) {
                 place_error_set(err, PLACE_EINFEASIBLE,
                                 "%s %d leaves no core in package L#%d, which has %d "
-                                "usable cores; expected fewer than %d", NAME(p, reserve_cores),
-                                req->reserve_cores, topo->cores[i].package_l, n, n);
+                                "usable cores; expected fewer than %d",
+                                NAME(p, reserve_cores), req->reserve_cores,
+                                topo->cores[i].package_l, n, n);
                 goto fail;
             }
         }
-        plan_note(p, "%d cores per package reserved for the OS (the last ones)", req->reserve_cores);
+        plan_note(p, "%d cores per package reserved for the OS (the last ones)",
+                  req->reserve_cores);
     }
     if (node_plan(p, p->rhi, &p->np[0], err) < 0)
         goto fail;
@@ -432,10 +462,11 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
         goto fail;
     if (p->rlo > 0 && p->rlo != p->rhi && p->nhi == 1)
         plan_note(p, "%d ranks do not divide over %d nodes: node 0 runs %d ranks, the others %d",
-             p->res.ranks, p->res.nodes, p->rhi, p->rlo);
+                  p->res.ranks, p->res.nodes, p->rhi, p->rlo);
     else if (p->rlo > 0 && p->rlo != p->rhi)
-        plan_note(p, "%d ranks do not divide over %d nodes: nodes 0 to %d run %d ranks, the others %d",
-             p->res.ranks, p->res.nodes, p->nhi - 1, p->rhi, p->rlo);
+        plan_note(p,
+                  "%d ranks do not divide over %d nodes: nodes 0 to %d run %d ranks, the others %d",
+                  p->res.ranks, p->res.nodes, p->nhi - 1, p->rhi, p->rlo);
     /* Resolve what was automatic, so the request printed is the one applied. */
     if (!p->res.threads) {
         int lo = INT_MAX, hi = 0;
@@ -473,18 +504,37 @@ void place_plan_free(place_plan *p)
     free(p);
 }
 
-const place_request *place_plan_request(const place_plan *p) { return &p->req; }
-const place_request *place_plan_resolved(const place_plan *p) { return &p->res; }
-const place_topo *place_plan_topo(const place_plan *p) { return p->topo; }
-int place_plan_nnotes(const place_plan *p) { return p->notes.n; }
-const char *place_plan_note(const place_plan *p, int i) { return place_notes_get(&p->notes, i); }
-int place_plan_oversubscribed(const place_plan *p) { return p->oversub; }
+const place_request *place_plan_request(const place_plan *p)
+{
+    return &p->req;
+}
+const place_request *place_plan_resolved(const place_plan *p)
+{
+    return &p->res;
+}
+const place_topo *place_plan_topo(const place_plan *p)
+{
+    return p->topo;
+}
+int place_plan_nnotes(const place_plan *p)
+{
+    return p->notes.n;
+}
+const char *place_plan_note(const place_plan *p, int i)
+{
+    return place_notes_get(&p->notes, i);
+}
+int place_plan_oversubscribed(const place_plan *p)
+{
+    return p->oversub;
+}
 
 int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count, place_error *err)
 {
     if (node < 0 || node >= p->res.nodes)
-        return place_error_set(err, PLACE_EINVAL, "node %d: out of range; the plan has nodes 0 to %d",
-                               node, p->res.nodes - 1);
+        return place_error_set(err, PLACE_EINVAL,
+                               "node %d: out of range; the plan has nodes 0 to %d", node,
+                               p->res.nodes - 1);
     if (node < p->nhi) {
         *first = node * p->rhi;
         *count = p->rhi;
@@ -498,8 +548,9 @@ int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count,
 int place_plan_rank(const place_plan *p, int rank, place_rank_info *info, place_error *err)
 {
     if (rank < 0 || rank >= p->res.ranks)
-        return place_error_set(err, PLACE_EINVAL, "rank %d: out of range; the plan has ranks 0 to %d",
-                               rank, p->res.ranks - 1);
+        return place_error_set(err, PLACE_EINVAL,
+                               "rank %d: out of range; the plan has ranks 0 to %d", rank,
+                               p->res.ranks - 1);
     long hi = (long)p->nhi * p->rhi;
     int node, lr, cls;
     if (rank < hi) {
@@ -539,8 +590,14 @@ int place_plan_node_range(const place_plan *p, int node, int *first, int *count)
     return place_plan_node_ranks(p, node, first, count, NULL);
 }
 
-int place_plan_binds_gpus(const place_plan *p) { return p->gpus_bound; }
-int place_plan_binds_nics(const place_plan *p) { return p->nics_bound; }
+int place_plan_binds_gpus(const place_plan *p)
+{
+    return p->gpus_bound;
+}
+int place_plan_binds_nics(const place_plan *p)
+{
+    return p->nics_bound;
+}
 
 const char *place_plan_gpu_token(const place_plan *p, int gpu)
 {

@@ -20,8 +20,7 @@ int plan_unit_pu(const place_topo *t, const unit *u, int i)
 
 /* Units from the selected cores: one per core with up to k PUs, or (per_pu) one per PU,
  * at most k PUs of each core. */
-int plan_make_units(const place_topo *t, const int *sel, int nsel, int k, int per_pu,
-                      unit **out)
+int plan_make_units(const place_topo *t, const int *sel, int nsel, int k, int per_pu, unit **out)
 {
     int n = 0;
     for (int i = 0; i < nsel; i++) {
@@ -342,7 +341,6 @@ static int assign_unequal(attempt *a, dominfo *d, int nd)
     return 1;
 }
 
-
 /* T threads per rank do not fit inside the NUMA nodes: as many ranks as fit stay inside
  * one domain each (`need` units), and the rest (the fewest possible) are made of the
  * domains' leftovers, largest pieces first, so that each straddles as few NUMA nodes as
@@ -640,4 +638,3 @@ int plan_assign(attempt *a, int smt_in_use)
     }
     return ok;
 }
-

@@ -9,10 +9,10 @@
 
 /* The name of request field F in messages: the caller's spelling, else "request.F". */
 const place_spelling plan_c_names = {
-    "request.ranks", "request.nodes", "request.ranks_per_node", "request.threads",
-    "request.policy", "request.smt", "request.reserve_cores", "request.oversubscribe",
-    "request.kinds", "place_topo_restrict", "request.gpus_per_rank", "request.gpu_bind",
-    "request.nics", "request.gpus_per_rank"};
+    "request.ranks",  "request.nodes",        "request.ranks_per_node", "request.threads",
+    "request.policy", "request.smt",          "request.reserve_cores",  "request.oversubscribe",
+    "request.kinds",  "place_topo_restrict",  "request.gpus_per_rank",  "request.gpu_bind",
+    "request.nics",   "request.gpus_per_rank"};
 const char *plan_dev_name(const place_plan *p, int which)
 {
     switch (which) {
@@ -119,7 +119,8 @@ static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np
         hwloc_bitmap_zero(set);
         for (int u = rg.first; u < rg.first + rg.n; u++) {
             const unit *un = &a->u[u];
-            sib[u] = (u > rg.first && a->u[u - 1].core == un->core) ? sib[u - 1] + a->u[u - 1].npu : 0;
+            sib[u] =
+                (u > rg.first && a->u[u - 1].core == un->core) ? sib[u - 1] + a->u[u - 1].npu : 0;
             if (sib[u] + un->npu > maxpass)
                 maxpass = sib[u] + un->npu;
             for (int q = 0; q < un->npu; q++)
@@ -143,7 +144,6 @@ static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np
     hwloc_bitmap_free(set);
     return rc;
 }
-
 
 /* ---- the node plan --------------------------------------------------------------- */
 
@@ -170,7 +170,6 @@ int plan_select_cores(const place_topo *t, int reserve, int kind, int *sel)
     }
     return n;
 }
-
 
 /* Every rank of a node plan that spans several NUMA nodes is named: as straddling when it
  * shares one of them with another rank, else as spanning whole NUMA nodes. */
@@ -216,7 +215,8 @@ void plan_span_notes(place_plan *p, const nodeplan *np)
         if (buf && n && kind == 0)
             plan_note(p, "%ss straddling NUMA nodes they share with other ranks: %s", who, buf);
         else if (buf && n)
-            plan_note(p, "%ss spanning several whole NUMA nodes (no other rank on them): %s", who, buf);
+            plan_note(p, "%ss spanning several whole NUMA nodes (no other rank on them): %s", who,
+                      buf);
         free(buf);
     }
     free(users);
@@ -266,48 +266,68 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
                     if (k > p->smt_used)
                         p->smt_used = k;
                     if (per_pu && kmax > 1)
-                        plan_note(p, "%d ranks exceed the %d usable cores: ranks share cores through "
-                                "SMT siblings", R, nsel);
+                        plan_note(p,
+                                  "%d ranks exceed the %d usable cores: ranks share cores through "
+                                  "SMT siblings",
+                                  R, nsel);
                     else if (k > 1 && !req->smt)
                         plan_note(p, "threads exceed the cores: using %d PUs per core (SMT)", k);
                     const char *what = per_pu ? "PUs" : "cores";
                     if (a.rule == RULE_STRADDLE)
-                        plan_note(p, "%d ranks of %d threads do not fit inside NUMA nodes: as many as "
-                                "fit stay inside one, the fewest straddle", R, req->threads);
+                        plan_note(p,
+                                  "%d ranks of %d threads do not fit inside NUMA nodes: as many as "
+                                  "fit stay inside one, the fewest straddle",
+                                  R, req->threads);
                     if (a.rule == RULE_EQUAL_UNEQUAL_NODES)
-                        plan_note(p, "NUMA nodes of %d to %d usable %s: equal shares of %d %s fit "
-                                "inside them, so every rank gets %d", a.lo, a.hi, what, a.equal_q,
-                             what, a.equal_q);
+                        plan_note(p,
+                                  "NUMA nodes of %d to %d usable %s: equal shares of %d %s fit "
+                                  "inside them, so every rank gets %d",
+                                  a.lo, a.hi, what, a.equal_q, what, a.equal_q);
                     if (a.rule == RULE_RUNS)
-                        plan_note(p, "%d ranks of %d threads do not fit inside NUMA nodes: %d hold runs "
-                                "of small NUMA nodes alone, %d straddle (the fewest possible)",
-                             R, req->threads, a.lo, a.hi);
+                        plan_note(
+                            p,
+                            "%d ranks of %d threads do not fit inside NUMA nodes: %d hold runs "
+                            "of small NUMA nodes alone, %d straddle (the fewest possible)",
+                            R, req->threads, a.lo, a.hi);
                     if (a.rule == RULE_OPTIMAL && R == 1 && !p->in_group)
-                        plan_note(p, "one rank takes every usable %s (%d) across NUMA nodes: memory "
-                                "policy local keeps each thread's first touch on its own NUMA "
-                                "node", per_pu ? "PU" : "core", a.hi);
+                        plan_note(p,
+                                  "one rank takes every usable %s (%d) across NUMA nodes: memory "
+                                  "policy local keeps each thread's first touch on its own NUMA "
+                                  "node",
+                                  per_pu ? "PU" : "core", a.hi);
                     else if (a.rule == RULE_OPTIMAL && R == 1)
                         ; /* a GPU plan's rank holding several localities: said there */
                     else if (a.rule == RULE_OPTIMAL && a.idle)
-                        plan_note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
-                                "smallest share, then the fewest idle %s); %d %s idle in NUMA "
-                                "nodes smaller than a share", a.lo, a.hi, what, what, a.idle, what);
+                        plan_note(
+                            p,
+                            "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
+                            "smallest share, then the fewest idle %s); %d %s idle in NUMA "
+                            "nodes smaller than a share",
+                            a.lo, a.hi, what, what, a.idle, what);
                     else if (a.rule == RULE_OPTIMAL)
-                        plan_note(p, "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
-                                "smallest share, then the fewest idle %s): every %s is used",
-                             a.lo, a.hi, what, what, per_pu ? "PU" : "core");
+                        plan_note(
+                            p,
+                            "shares of %d to %d %s, no rank straddling NUMA nodes (the largest "
+                            "smallest share, then the fewest idle %s): every %s is used",
+                            a.lo, a.hi, what, what, per_pu ? "PU" : "core");
                     if (a.rule == RULE_UNEQUAL)
-                        plan_note(p, "equal shares of %d %s would straddle NUMA nodes, so each rank "
-                                "takes the largest share inside its NUMA node(s): %d to %d %s; %d "
-                                "%s idle", a.equal_q, what, a.lo, a.hi, what, a.idle, what);
+                        plan_note(
+                            p,
+                            "equal shares of %d %s would straddle NUMA nodes, so each rank "
+                            "takes the largest share inside its NUMA node(s): %d to %d %s; %d "
+                            "%s idle",
+                            a.equal_q, what, a.lo, a.hi, what, a.idle, what);
                     else if (a.idle && !a.T)
                         plan_note(p, "%d of %d %s left idle so that every rank gets an equal share",
-                             a.idle, a.nu, what);
+                                  a.idle, a.nu, what);
                     if (!p->in_group)
                         plan_span_notes(p, np);
                     if (a.widened)
-                        plan_note(p, "SMT siblings are in use, so no core is left idle: cpusets differ "
-                                "by up to one %s", per_pu ? "PU" : "core");
+                        plan_note(
+                            p,
+                            "SMT siblings are in use, so no core is left idle: cpusets differ "
+                            "by up to one %s",
+                            per_pu ? "PU" : "core");
                 }
             }
             free(u);

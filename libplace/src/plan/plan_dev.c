@@ -24,8 +24,10 @@ int place_gpus_parse(const char *what, const char *s, int *gpus_per_rank, place_
     else if (s && !strcmp(s, "none"))
         *gpus_per_rank = PLACE_GPUS_NONE;
     else
-        return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected auto or none (a count per "
-                               "rank is --gpus-per-rank G)", what, s ? s : "");
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '%.40s': expected auto or none (a count per "
+                               "rank is --gpus-per-rank G)",
+                               what, s ? s : "");
     return 0;
 }
 
@@ -41,7 +43,8 @@ int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bind *out, c
         *out = PLACE_GPU_BIND_MAP;
         *map = s + 4;
     } else
-        return place_error_set(err, PLACE_EINVAL, "%s '%.60s': expected closest, none or "
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '%.60s': expected closest, none or "
                                "map:LIST (GPU indices as --plan lists them, e.g. map:0,1,2,3)",
                                what, s ? s : "");
     return 0;
@@ -52,8 +55,10 @@ int place_nics_parse(const char *what, const char *s, place_nics *out, const cha
 {
     *list = NULL;
     if (!s || !*s)
-        return place_error_set(err, PLACE_EINVAL, "%s '': expected auto, none or a list of NIC "
-                               "names (mlx5_0,cxi1), interfaces (ib0) or PCI bus ids", what);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '': expected auto, none or a list of NIC "
+                               "names (mlx5_0,cxi1), interfaces (ib0) or PCI bus ids",
+                               what);
     if (!strcmp(s, "auto"))
         *out = PLACE_NICS_AUTO;
     else if (!strcmp(s, "none"))
@@ -133,8 +138,9 @@ int plan_dev_prepare(place_plan *p, place_error *err)
 
     int want_gpus = rq->gpus_per_rank != PLACE_GPUS_NONE || rq->gpu_bind == PLACE_GPU_BIND_MAP;
     if (rq->gpus_per_rank < PLACE_GPUS_AUTO)
-        return place_error_set(err, PLACE_EINVAL, "%s %d: expected a GPU count of 1 or more, or auto",
-                               NAME_DEV(p, 0), rq->gpus_per_rank);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s %d: expected a GPU count of 1 or more, or auto", NAME_DEV(p, 0),
+                               rq->gpus_per_rank);
     if (rq->gpu_bind < PLACE_GPU_BIND_CLOSEST || rq->gpu_bind > PLACE_GPU_BIND_MAP ||
         rq->nics < PLACE_NICS_NONE || rq->nics > PLACE_NICS_LIST)
         return place_error_set(err, PLACE_EINVAL, "%s or %s: not a known value", NAME_DEV(p, 1),
@@ -142,12 +148,15 @@ int plan_dev_prepare(place_plan *p, place_error *err)
     char asked[80];
     plan_gpus_asked(p, asked, sizeof asked);
     if ((want_gpus || rq->nics != PLACE_NICS_NONE) && !t->devices_loaded)
-        return place_error_set(err, PLACE_EINVAL, "%s: the topology was loaded without its "
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s: the topology was loaded without its "
                                "devices (PLACE_TOPO_DEVICES)",
                                rq->gpu_bind == PLACE_GPU_BIND_MAP ? NAME_DEV(p, 1)
-                               : want_gpus ? asked : NAME_DEV(p, 2));
+                               : want_gpus                        ? asked
+                                                                  : NAME_DEV(p, 2));
     if (rq->nics == PLACE_NICS_LIST && !rq->nic_list)
-        return place_error_set(err, PLACE_EINVAL, "%s: a list was asked for but none given", NAME_DEV(p, 2));
+        return place_error_set(err, PLACE_EINVAL, "%s: a list was asked for but none given",
+                               NAME_DEV(p, 2));
     if (rq->gpu_bind == PLACE_GPU_BIND_MAP && !rq->gpu_map)
         return place_error_set(err, PLACE_EINVAL, "%s map: no list given", NAME_DEV(p, 1));
 
@@ -175,8 +184,9 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         for (int i = 0; i < rq->ngpu_scope; i++) {
             int g = rq->gpu_scope[i];
             if (g < 0 || g >= ng)
-                return place_error_set(err, PLACE_EINVAL, "%s names GPU %d; the node has GPUs 0 to %d",
-                                       rq->gpu_scope_from ? rq->gpu_scope_from : "the GPU scope", g, ng - 1);
+                return place_error_set(
+                    err, PLACE_EINVAL, "%s names GPU %d; the node has GPUs 0 to %d",
+                    rq->gpu_scope_from ? rq->gpu_scope_from : "the GPU scope", g, ng - 1);
             if (plan_gpu_in_scope(p, g))
                 continue;
             p->gpu_scope[p->ngpu_scope++] = g;
@@ -200,50 +210,62 @@ int plan_dev_prepare(place_plan *p, place_error *err)
             continue;
         }
         if (hat + 40 < sizeof hidden)
-            hat += (size_t)snprintf(hidden + hat, sizeof hidden - hat, "%s%s", nhidden ? ", " : "", d->pci);
+            hat += (size_t)snprintf(hidden + hat, sizeof hidden - hat, "%s%s", nhidden ? ", " : "",
+                                    d->pci);
         nhidden++;
     }
     p->ngpu_scope -= nhidden;
     if (nhidden && want_gpus && rq->gpu_bind != PLACE_GPU_BIND_NONE)
-        plan_note(p, "GPU%s at %s %s no runtime device in the topology (no nvml, cuda, rsmi, ze or "
-                "opencl OS device, where other GPUs of %s vendor have one): not handed out",
-             nhidden > 1 ? "s" : "", hidden, nhidden > 1 ? "have" : "has", nhidden > 1 ? "their" : "its");
+        plan_note(p,
+                  "GPU%s at %s %s no runtime device in the topology (no nvml, cuda, rsmi, ze or "
+                  "opencl OS device, where other GPUs of %s vendor have one): not handed out",
+                  nhidden > 1 ? "s" : "", hidden, nhidden > 1 ? "have" : "has",
+                  nhidden > 1 ? "their" : "its");
     if (!want_gpus)
         goto nics;
     if (rq->gpu_bind == PLACE_GPU_BIND_NONE) {
         if (ng)
-            plan_note(p, "GPUs are not handed out (%s none): every rank sees all %d GPUs of its node",
-                 NAME_DEV(p, 1), rq->ngpu_scope != 0 ? p->ngpu_scope : ng);
+            plan_note(p,
+                      "GPUs are not handed out (%s none): every rank sees all %d GPUs of its node",
+                      NAME_DEV(p, 1), rq->ngpu_scope != 0 ? p->ngpu_scope : ng);
         goto nics;
     }
     if (p->ngpu_scope == 0) {
         if (rq->gpus_per_rank == PLACE_GPUS_AUTO && rq->gpu_bind != PLACE_GPU_BIND_MAP && ng == 0) {
-            plan_note(p, "GPUs asked for (auto), but the node has none (topology %s): none is handed "
-                    "out", t->source);
+            plan_note(p,
+                      "GPUs asked for (auto), but the node has none (topology %s): none is handed "
+                      "out",
+                      t->source);
             goto nics;
         }
         if (ng == 0)
-            return place_error_set(err, PLACE_EINFEASIBLE, "%s: the node has no GPU (topology %s)%s",
-                                   rq->gpu_bind == PLACE_GPU_BIND_MAP ? NAME_DEV(p, 1) : asked,
-                                   t->source, strcmp(t->source, "native") ? "" :
-                                   "; hwloc found no GPU among the PCI devices in sysfs");
-        return place_error_set(err, PLACE_EINFEASIBLE, "GPUs asked for, but %s leaves this step "
-                               "no GPU of the node's %d", rq->gpu_scope_from ? rq->gpu_scope_from
-                               : "the GPU scope", ng);
+            return place_error_set(
+                err, PLACE_EINFEASIBLE, "%s: the node has no GPU (topology %s)%s",
+                rq->gpu_bind == PLACE_GPU_BIND_MAP ? NAME_DEV(p, 1) : asked, t->source,
+                strcmp(t->source, "native")
+                    ? ""
+                    : "; hwloc found no GPU among the PCI devices in sysfs");
+        return place_error_set(err, PLACE_EINFEASIBLE,
+                               "GPUs asked for, but %s leaves this step "
+                               "no GPU of the node's %d",
+                               rq->gpu_scope_from ? rq->gpu_scope_from : "the GPU scope", ng);
     }
     p->gpus_bound = 1;
     if (rq->ngpu_scope != 0) {
         char buf[512];
-        plan_note(p, "GPUs limited by %s: planning within %s", rq->gpu_scope_from ? rq->gpu_scope_from : "the batch system",
-             plan_gpu_list_text(p, buf, sizeof buf));
+        plan_note(p, "GPUs limited by %s: planning within %s",
+                  rq->gpu_scope_from ? rq->gpu_scope_from : "the batch system",
+                  plan_gpu_list_text(p, buf, sizeof buf));
     }
     for (int g = 0; g < ng; g++) {
         const place_device_info *d = &t->dev[0][g].info;
         if (!d->index_from_runtime && plan_gpu_in_scope(p, g)) {
             int nrt;
-            plan_note(p, "%s GPUs: no %s OS device in the topology gives the runtime's numbering, so "
-                    "it is taken to be PCI order", d->vendor,
-                 place_gpu_runtimes(&nrt)[place_gpu_runtime_named(d->runtime)].index_library);
+            plan_note(p,
+                      "%s GPUs: no %s OS device in the topology gives the runtime's numbering, so "
+                      "it is taken to be PCI order",
+                      d->vendor,
+                      place_gpu_runtimes(&nrt)[place_gpu_runtime_named(d->runtime)].index_library);
             break;
         }
     }
@@ -256,18 +278,22 @@ int plan_dev_prepare(place_plan *p, place_error *err)
             for (int i = 0; i < p->ngpu_scope; i++)
                 near += !hwloc_bitmap_iszero(t->dev[0][p->gpu_scope[i]].locality);
             if (near < G)
-                return place_error_set(err, PLACE_EINFEASIBLE, "%s: the node has %d GPU%s with a "
-                                       "usable core next to %s", asked, near, near == 1 ? "" : "s",
+                return place_error_set(err, PLACE_EINFEASIBLE,
+                                       "%s: the node has %d GPU%s with a "
+                                       "usable core next to %s",
+                                       asked, near, near == 1 ? "" : "s",
                                        near == 1 ? "it" : "them");
             p->res.ranks_per_node = near / G;
             plan_note(p, "one rank per %s: %d rank%s per node", G == 1 ? "GPU" : "GPU share",
-                 p->res.ranks_per_node, p->res.ranks_per_node == 1 ? "" : "s");
+                      p->res.ranks_per_node, p->res.ranks_per_node == 1 ? "" : "s");
         }
     }
 nics:
     if (rq->nics != PLACE_NICS_NONE && t->dev_refused)
-        plan_note(p, "left out of the plan, their names not device names (letters, digits, _ . : -; "
-                "a forged or damaged topology?): %s", t->dev_refused);
+        plan_note(p,
+                  "left out of the plan, their names not device names (letters, digits, _ . : -; "
+                  "a forged or damaged topology?): %s",
+                  t->dev_refused);
     if (rq->nics != PLACE_NICS_NONE) {
         int hs = 0;
         for (int i = 0; i < t->ndev[1]; i++)
@@ -278,15 +304,17 @@ nics:
             for (int i = 0; i < t->ndev[1] && at + 70 < sizeof other; i++)
                 at += (size_t)snprintf(other + at, sizeof other - at, "%s%s", at ? ", " : "",
                                        t->dev[1][i].name);
-            plan_note(p, "%s auto: no high-speed NIC (OpenFabrics, Slingshot, InfiniBand) on the node%s%s%s",
-                 NAME_DEV(p, 2), at ? "; not used: " : "", other,
-                 at ? " (Ethernet; name it in the list to use it)" : "");
+            plan_note(
+                p,
+                "%s auto: no high-speed NIC (OpenFabrics, Slingshot, InfiniBand) on the node%s%s%s",
+                NAME_DEV(p, 2), at ? "; not used: " : "", other,
+                at ? " (Ethernet; name it in the list to use it)" : "");
         } else {
             p->nics_bound = 1;
             for (int i = 0; rq->nics == PLACE_NICS_AUTO && i < t->ndev[1]; i++)
                 if (!t->dev[1][i].info.high_speed)
                     plan_note(p, "NIC %s (%s, Ethernet) is not used by %s auto; name it to use it",
-                         t->dev[1][i].name, t->dev[1][i].pci, NAME_DEV(p, 2));
+                              t->dev[1][i].name, t->dev[1][i].pci, NAME_DEV(p, 2));
         }
     }
     return 0;
@@ -301,7 +329,8 @@ static int rank_set(hwloc_bitmap_t set, const lrank *r)
 
 /* How far NIC/GPU device d is from a rank: 0 if the rank's PUs are all local to it, else
  * 1000 + the NUMA distance between them (or 2000 less the PUs it shares without one). */
-static long distance(const place_topo *t, const place_dev *d, const lrank *r, hwloc_const_bitmap_t rs)
+static long distance(const place_topo *t, const place_dev *d, const lrank *r,
+                     hwloc_const_bitmap_t rs)
 {
     if (hwloc_bitmap_isincluded(rs, d->locality) && !hwloc_bitmap_iszero(rs))
         return 0;
@@ -322,7 +351,8 @@ static long distance(const place_topo *t, const place_dev *d, const lrank *r, hw
 
 static int nic_matches(const place_dev *d, const char *name)
 {
-    return !strcmp(d->name, name) || (d->netdev && !strcmp(d->netdev, name)) || !strcmp(d->pci, name);
+    return !strcmp(d->name, name) || (d->netdev && !strcmp(d->netdev, name)) ||
+           !strcmp(d->pci, name);
 }
 
 int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
@@ -334,17 +364,22 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         for (int i = 0; i < n; i++) {
             char *e;
             long v = strtol(items[i], &e, 10);
-            if (*e || items[i][0] < '0' || items[i][0] > '9' || v >= t->ndev[0] || !plan_gpu_in_scope(p, (int)v)) {
+            if (*e || items[i][0] < '0' || items[i][0] > '9' || v >= t->ndev[0] ||
+                !plan_gpu_in_scope(p, (int)v)) {
                 char buf[512];
-                return place_error_set(err, PLACE_EINVAL, "%s map:%.60s: '%s' is not a GPU of this "
-                                       "step; expected indices among %s", NAME_DEV(p, 1),
-                                       p->gpu_map_s, items[i], plan_gpu_list_text(p, buf, sizeof buf));
+                return place_error_set(err, PLACE_EINVAL,
+                                       "%s map:%.60s: '%s' is not a GPU of this "
+                                       "step; expected indices among %s",
+                                       NAME_DEV(p, 1), p->gpu_map_s, items[i],
+                                       plan_gpu_list_text(p, buf, sizeof buf));
             }
             map[i] = (int)v;
         }
         if (n <= 0)
-            return place_error_set(err, PLACE_EINVAL, "%s map:%.60s: expected GPU indices separated "
-                                   "by commas, e.g. map:0,1", NAME_DEV(p, 1), p->gpu_map_s);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s map:%.60s: expected GPU indices separated "
+                                   "by commas, e.g. map:0,1",
+                                   NAME_DEV(p, 1), p->gpu_map_s);
         hwloc_bitmap_t rs = hwloc_bitmap_alloc();
         int remote = 0, first = -1;
         for (int l = 0; rs && l < np->nranks; l++) {
@@ -357,10 +392,11 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         }
         hwloc_bitmap_free(rs);
         if (remote)
-            plan_note(p, "%s map: %d of %d local ranks get a GPU that is not local to their cores "
-                    "(the first: local rank %d, GPU %s at %s); %s closest avoids it",
-                 NAME_DEV(p, 1), remote, np->nranks, first, t->dev[0][map[first % n]].name,
-                 t->dev[0][map[first % n]].pci, NAME_DEV(p, 1));
+            plan_note(p,
+                      "%s map: %d of %d local ranks get a GPU that is not local to their cores "
+                      "(the first: local rank %d, GPU %s at %s); %s closest avoids it",
+                      NAME_DEV(p, 1), remote, np->nranks, first, t->dev[0][map[first % n]].name,
+                      t->dev[0][map[first % n]].pci, NAME_DEV(p, 1));
         for (int l = 0; l < np->nranks; l++)
             if (!np->r[l].gpu)
                 return place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -391,17 +427,21 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
                                            t->dev[1][k].name);
                 free(cand);
                 free(load);
-                return place_error_set(err, PLACE_EINVAL, "%s '%.60s': no NIC '%s' on the node; "
-                                       "expected names among: %s", NAME_DEV(p, 2), p->nic_list_s,
-                                       items[i], nn ? names : "(none: the node has no NIC)");
+                return place_error_set(err, PLACE_EINVAL,
+                                       "%s '%.60s': no NIC '%s' on the node; "
+                                       "expected names among: %s",
+                                       NAME_DEV(p, 2), p->nic_list_s, items[i],
+                                       nn ? names : "(none: the node has no NIC)");
             }
             cand[nc++] = found;
         }
         if (n <= 0) {
             free(cand);
             free(load);
-            return place_error_set(err, PLACE_EINVAL, "%s '%.60s': expected auto, none or NIC names "
-                                   "separated by commas", NAME_DEV(p, 2), p->nic_list_s);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s '%.60s': expected auto, none or NIC names "
+                                   "separated by commas",
+                                   NAME_DEV(p, 2), p->nic_list_s);
         }
     } else {
         for (int k = 0; k < nn; k++)
@@ -434,9 +474,10 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
         far += bd > 0;
     }
     if (far)
-        plan_note(p, "%d of %d local ranks have no NIC local to all of their cores: each gets the "
-                "nearest (by NUMA distance from its first NUMA node), balanced over equals",
-             far, np->nranks);
+        plan_note(p,
+                  "%d of %d local ranks have no NIC local to all of their cores: each gets the "
+                  "nearest (by NUMA distance from its first NUMA node), balanced over equals",
+                  far, np->nranks);
     hwloc_bitmap_free(rs);
     free(cand);
     free(load);

@@ -29,12 +29,12 @@
 #define NAME_DEV(p, w) plan_dev_name((p), (w))
 
 typedef struct ggroup {
-    hwloc_bitmap_t loc;   /* the GPUs' locality */
-    hwloc_bitmap_t own;   /* what is left of it after smaller localities took theirs */
-    int n, *gpu;          /* its GPUs, PCI order (0 for cores no GPU is local to) */
-    int nsel, *sel;       /* its cores (indices into topo->cores), in core order */
-    int r;                /* ranks given */
-    int dlo, dhi;         /* the domains its cores are in */
+    hwloc_bitmap_t loc; /* the GPUs' locality */
+    hwloc_bitmap_t own; /* what is left of it after smaller localities took theirs */
+    int n, *gpu;        /* its GPUs, PCI order (0 for cores no GPU is local to) */
+    int nsel, *sel;     /* its cores (indices into topo->cores), in core order */
+    int r;              /* ranks given */
+    int dlo, dhi;       /* the domains its cores are in */
 } ggroup;
 
 static int cmp_weight(const void *a, const void *b)
@@ -305,13 +305,16 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
     s->min_gpus = INT_MAX;
     s->min_share = p->res.threads ? 0 : INT_MAX;
     int nd = t->ndom;
-    int *users = calloc((size_t)nd + 1, sizeof(int)), *mark = malloc(sizeof(int) * ((size_t)nd + 1));
+    int *users = calloc((size_t)nd + 1, sizeof(int)),
+        *mark = malloc(sizeof(int) * ((size_t)nd + 1));
     int *has = calloc((size_t)nd + 1, sizeof(int)), *pudom = NULL, maxpu = 0;
     char *held = calloc((size_t)t->ndev[0] + 1, 1), *coreused = calloc((size_t)t->ncores + 1, 1);
     hwloc_bitmap_t rs = hwloc_bitmap_alloc(), near = hwloc_bitmap_alloc();
     for (int i = 0; i < t->ncores; i++)
         for (int q = 0; q < t->cores[i].npu; q++)
-            maxpu = t->pu_pool[t->cores[i].pu_first + q] > maxpu ? t->pu_pool[t->cores[i].pu_first + q] : maxpu;
+            maxpu = t->pu_pool[t->cores[i].pu_first + q] > maxpu
+                        ? t->pu_pool[t->cores[i].pu_first + q]
+                        : maxpu;
     int *pucore = malloc(sizeof(int) * ((size_t)maxpu + 1));
     pudom = pucore;
     int rc = -1;
@@ -402,8 +405,12 @@ out:
 static int score_cmp(const place_plan *p, const gscore *a, const gscore *b)
 {
     int G = p->res.gpus_per_rank == PLACE_GPUS_AUTO ? 0 : p->res.gpus_per_rank;
-#define LESS(f) if (a->f != b->f) return a->f < b->f ? 1 : -1
-#define MORE(f) if (a->f != b->f) return a->f > b->f ? 1 : -1
+#define LESS(f)                                                                                    \
+    if (a->f != b->f)                                                                              \
+    return a->f < b->f ? 1 : -1
+#define MORE(f)                                                                                    \
+    if (a->f != b->f)                                                                              \
+    return a->f > b->f ? 1 : -1
     LESS(remote);
     LESS(far);
     LESS(straddle);
@@ -433,8 +440,8 @@ static void take_ranks(nodeplan *np, int at, nodeplan *sub)
     sub->nranks = 0;
 }
 
-static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan *np,
-                        int *usable, char *dropped_s, size_t dn, place_error *err)
+static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan *np, int *usable,
+                        char *dropped_s, size_t dn, place_error *err)
 {
     const place_topo *t = p->topo;
     int G = p->res.gpus_per_rank == PLACE_GPUS_AUTO ? 0 : p->res.gpus_per_rank;
@@ -460,15 +467,19 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
         level++;
     }
     if (level > 0)
-        plan_note(p, "%d GPUs per rank do not fit inside single GPU localities: ranks take GPUs of "
-                "neighbouring ones (%d level%s up the topology)", G, level, level == 1 ? "" : "s");
+        plan_note(p,
+                  "%d GPUs per rank do not fit inside single GPU localities: ranks take GPUs of "
+                  "neighbouring ones (%d level%s up the topology)",
+                  G, level, level == 1 ? "" : "s");
     if ((ng = claim_cores(p, g, ng, sel, nsel, &dropped, dropped_s, dn)) < 0)
         goto oom;
     *usable = p->ngpu_scope - dropped;
     if (ng == 0) {
         char asked[80];
-        rc = place_error_set(err, PLACE_EINFEASIBLE, "%s: no usable core is local to any GPU "
-                             "of the node", plan_gpus_asked(p, asked, sizeof asked));
+        rc = place_error_set(err, PLACE_EINFEASIBLE,
+                             "%s: no usable core is local to any GPU "
+                             "of the node",
+                             plan_gpus_asked(p, asked, sizeof asked));
         goto out;
     }
     capsum = 0;
@@ -479,9 +490,11 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
     }
     if (G && R > capsum) {
         char buf[512];
-        rc = place_error_set(err, PLACE_EINFEASIBLE, "%d ranks x %d GPUs do not fit: the node "
+        rc = place_error_set(err, PLACE_EINFEASIBLE,
+                             "%d ranks x %d GPUs do not fit: the node "
                              "has %d GPUs (%s); use fewer ranks or a smaller %s",
-                             R, G, p->ngpu_scope, plan_gpu_list_text(p, buf, sizeof buf), NAME_DEV(p, 0));
+                             R, G, p->ngpu_scope, plan_gpu_list_text(p, buf, sizeof buf),
+                             NAME_DEV(p, 0));
         goto out;
     }
     if (!G && R > *usable) {
@@ -500,9 +513,11 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
         }
         if (room < R) {
             free(pus);
-            rc = place_error_set(err, PLACE_EINFEASIBLE, "%d ranks do not fit next to the GPUs: "
-                                 "their localities hold %ld usable PUs; use fewer ranks, or %s none",
-                                 R, room, NAME_DEV(p, 1));
+            rc =
+                place_error_set(err, PLACE_EINFEASIBLE,
+                                "%d ranks do not fit next to the GPUs: "
+                                "their localities hold %ld usable PUs; use fewer ranks, or %s none",
+                                R, room, NAME_DEV(p, 1));
             goto out;
         }
         shares(w, NULL, ng, R, r);
@@ -546,18 +561,20 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
             if (res < 0)
                 rc = place_error_set(err, PLACE_ENOMEM, "out of memory while computing the plan");
             else if (p->res.threads)
-                rc = place_error_set(err, PLACE_EINFEASIBLE,
-                                     "%d rank%s x %d thread%s do not fit on the %d usable cores local "
-                                     "to %s %s (PUs %s); use fewer threads, or %s none",
-                                     r[k], r[k] == 1 ? "" : "s", p->res.threads, p->res.threads == 1 ? "" : "s",
-                                     g[k].nsel, g[k].n == 1 ? "GPU" : "GPUs",
-                                     t->dev[0][g[k].gpu[0]].name, c ? c : "?", NAME_DEV(p, 1));
+                rc = place_error_set(
+                    err, PLACE_EINFEASIBLE,
+                    "%d rank%s x %d thread%s do not fit on the %d usable cores local "
+                    "to %s %s (PUs %s); use fewer threads, or %s none",
+                    r[k], r[k] == 1 ? "" : "s", p->res.threads, p->res.threads == 1 ? "" : "s",
+                    g[k].nsel, g[k].n == 1 ? "GPU" : "GPUs", t->dev[0][g[k].gpu[0]].name,
+                    c ? c : "?", NAME_DEV(p, 1));
             else
-                rc = place_error_set(err, PLACE_EINFEASIBLE,
-                                     "%d rank%s do not fit on the %d usable cores local to %s %s (PUs "
-                                     "%s); use fewer ranks, or %s none", r[k], r[k] == 1 ? "" : "s",
-                                     g[k].nsel, g[k].n == 1 ? "GPU" : "GPUs",
-                                     t->dev[0][g[k].gpu[0]].name, c ? c : "?", NAME_DEV(p, 1));
+                rc = place_error_set(
+                    err, PLACE_EINFEASIBLE,
+                    "%d rank%s do not fit on the %d usable cores local to %s %s (PUs "
+                    "%s); use fewer ranks, or %s none",
+                    r[k], r[k] == 1 ? "" : "s", g[k].nsel, g[k].n == 1 ? "GPU" : "GPUs",
+                    t->dev[0][g[k].gpu[0]].name, c ? c : "?", NAME_DEV(p, 1));
             free(c);
             goto out;
         }
@@ -580,11 +597,12 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
         at += r[k];
     }
     plan_note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality",
-         G == 1 ? "GPU's" : "GPUs'");
+              G == 1 ? "GPU's" : "GPUs'");
     if (idle)
         plan_note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", idle + dropped,
-             p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "", G ? NAME_DEV(p, 4) : "",
-             G ? " auto hands every GPU out)" : " (ranks go to localities in proportion to their GPUs)");
+                  p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "", G ? NAME_DEV(p, 4) : "",
+                  G ? " auto hands every GPU out)"
+                    : " (ranks go to localities in proportion to their GPUs)");
     if (shared)
         plan_note(p, "more ranks than GPUs in a locality: ranks there share a GPU");
     rc = 1;
@@ -611,14 +629,14 @@ typedef struct split_eval {
 
 typedef struct search {
     place_plan *p;
-    int R, T, G;          /* ranks, threads (0: fill), GPUs per rank (0: auto) */
+    int R, T, G; /* ranks, threads (0: fill), GPUs per rank (0: auto) */
     ggroup *g;
     int ng;
     const int *sel;
     int nsel;
-    int *gfirst, *glast;  /* per domain: the first and last group with cores there */
-    int *tg, *part;       /* run_parts' scratch, one per group */
-    split_eval *ev;       /* ng x (R + 1) */
+    int *gfirst, *glast; /* per domain: the first and last group with cores there */
+    int *tg, *part;      /* run_parts' scratch, one per group */
+    split_eval *ev;      /* ng x (R + 1) */
 } search;
 
 static int eval_split(search *S, int i, int k, split_eval **out)
@@ -718,9 +736,9 @@ static int dp(search *S, int gmin, int m, dcell *tab)
                     return -1;
                 if (!e->ok || (!S->T && e->s.min_share < m))
                     continue;
-                cand = (dcell){q->straddle + e->s.straddle,
-                               q->unused + (S->G ? g->n - k * S->G : 0),
-                               q->idle + e->s.idle, q->spans + e->s.spans, k};
+                cand =
+                    (dcell){q->straddle + e->s.straddle, q->unused + (S->G ? g->n - k * S->G : 0),
+                            q->idle + e->s.idle, q->spans + e->s.spans, k};
                 if (dless(&cand, c))
                     *c = cand;
             }
@@ -869,7 +887,8 @@ static int run_rank(search *S, int j, int i, lrank *out)
     } else {
         /* each part planned on its locality's cores */
         int T = p->res.threads;
-        int *pus = malloc(sizeof(int) * ((size_t)T + 1)), *cores = malloc(sizeof(int) * ((size_t)T + 1));
+        int *pus = malloc(sizeof(int) * ((size_t)T + 1)),
+            *cores = malloc(sizeof(int) * ((size_t)T + 1));
         hwloc_bitmap_t set = hwloc_bitmap_alloc();
         rc = pus && cores && set ? 0 : -1;
         int at = 0;
@@ -1007,8 +1026,19 @@ static int group_domains(search *S)
 static int follow_search(place_plan *p, int R, const int *sel, int nsel, nodeplan *np)
 {
     const place_topo *t = p->topo;
-    search S = {p, R, p->res.threads, p->res.gpus_per_rank == PLACE_GPUS_AUTO ? 0 : p->res.gpus_per_rank,
-                NULL, 0, sel, nsel, NULL, NULL, NULL, NULL, NULL};
+    search S = {p,
+                R,
+                p->res.threads,
+                p->res.gpus_per_rank == PLACE_GPUS_AUTO ? 0 : p->res.gpus_per_rank,
+                NULL,
+                0,
+                sel,
+                nsel,
+                NULL,
+                NULL,
+                NULL,
+                NULL,
+                NULL};
     ggroup *g = calloc((size_t)p->ngpu_scope + 1, sizeof *g);
     int widest, dropped, ng = g ? make_groups(p, 0, g, &widest) : -1, rc = -1;
     char ds[8];
@@ -1113,7 +1143,8 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
     /* the plan stands if the rules made one, unless the search finds a better one */
     int usable = p->ngpu_scope;
     char dropped_s[256] = "";
-    int ok = follow_rules(p, R, sel, nsel, np, &usable, dropped_s, sizeof dropped_s, &rules_err) == 1;
+    int ok =
+        follow_rules(p, R, sel, nsel, np, &usable, dropped_s, sizeof dropped_s, &rules_err) == 1;
     gscore rs = {0}, ss = {0};
     if (ok && score_ranks(p, np->r, np->nranks, sel, nsel, domset, &rs) < 0)
         oom = 1;
@@ -1139,13 +1170,16 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
             plan_nodeplan_free(np);
             *np = alt;
             ok = 1;
-            plan_note(p, "ranks follow the GPUs: each rank's cores are taken from its %s locality%s",
-                 G == 1 ? "GPU's" : "GPUs'", ss.spans ? " (a rank holding several localities "
-                 "takes their cores)" : "");
+            plan_note(p,
+                      "ranks follow the GPUs: each rank's cores are taken from its %s locality%s",
+                      G == 1 ? "GPU's" : "GPUs'",
+                      ss.spans ? " (a rank holding several localities "
+                                 "takes their cores)"
+                               : "");
             if (ss.unused)
-                plan_note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s", ss.unused,
-                     p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "", G ? NAME_DEV(p, 4) : "",
-                     G ? " auto hands every GPU out)" : "");
+                plan_note(p, "%d of the node's %d GPUs are left unused by %d rank%s%s%s%s",
+                          ss.unused, p->ngpu_scope, R, R == 1 ? "" : "s", G ? " (" : "",
+                          G ? NAME_DEV(p, 4) : "", G ? " auto hands every GPU out)" : "");
         } else {
             place_notes_cut(&p->notes, mark, &trial);
             place_notes_free(&trial);
@@ -1165,13 +1199,14 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
                 }
                 int need = most ? (G + most - 1) / most : G;
                 if (T && T < need)
-                    place_error_set(&rules_err, PLACE_EINFEASIBLE,
-                                    "%s %d with %s %d: a locality holds at most %d GPU%s, so a "
-                                    "rank's GPUs come from %d localities and its %d thread%s cannot "
-                                    "be next to each of them; use at least %d threads per rank, or "
-                                    "at most %d GPUs per rank", NAME_DEV(p, 0), G, plan_dev_name(p, 3),
-                                    T, most, most == 1 ? "" : "s", need, T, T == 1 ? "" : "s", need,
-                                    most);
+                    place_error_set(
+                        &rules_err, PLACE_EINFEASIBLE,
+                        "%s %d with %s %d: a locality holds at most %d GPU%s, so a "
+                        "rank's GPUs come from %d localities and its %d thread%s cannot "
+                        "be next to each of them; use at least %d threads per rank, or "
+                        "at most %d GPUs per rank",
+                        NAME_DEV(p, 0), G, plan_dev_name(p, 3), T, most, most == 1 ? "" : "s", need,
+                        T, T == 1 ? "" : "s", need, most);
                 else
                     place_error_set(&rules_err, PLACE_EINFEASIBLE,
                                     "%s %d: no rank can hold %d GPUs with a thread next to each of "
@@ -1190,8 +1225,9 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
         plan_span_notes(p, np);
     if (usable < p->ngpu_scope)
         plan_note(p, "GPU%s %s %s no usable core in %s locality: not handed out",
-             usable + 1 < p->ngpu_scope ? "s" : "", dropped_s,
-             usable + 1 < p->ngpu_scope ? "have" : "has", usable + 1 < p->ngpu_scope ? "their" : "its");
+                  usable + 1 < p->ngpu_scope ? "s" : "", dropped_s,
+                  usable + 1 < p->ngpu_scope ? "have" : "has",
+                  usable + 1 < p->ngpu_scope ? "their" : "its");
     if (!ok) {
         if (err)
             *err = rules_err;

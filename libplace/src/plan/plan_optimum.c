@@ -76,10 +76,10 @@ int plan_range_straddlers(const attempt *a, int nd)
 /* The domains that have units, in order: sizes n[0..D) and first units first[0..D). */
 typedef struct seq {
     int D;
-    int *id;      /* domain index */
+    int *id; /* domain index */
     long *n;
     int *first;
-    long *pre;    /* prefix sums of n, D + 1 */
+    long *pre; /* prefix sums of n, D + 1 */
 } seq;
 
 static void seq_free(seq *s)
@@ -137,7 +137,7 @@ static long max_ranks(const seq *s, long m, long *f)
  * better in this order is never worse for any way of finishing the plan. */
 typedef struct cell {
     long idle;
-    long top;   /* the largest share */
+    long top; /* the largest share */
     int spans;
     int choice; /* 0: domain idle, k > 0: split into k ranks, -(j + 1): run from domain j */
 } cell;
@@ -408,7 +408,7 @@ static int piece_cmp(const void *x, const void *y)
 int plan_fill_straddler(piece *pc, int *np, int need, const unit *src, unit *perm, int *at)
 {
     int got = 0;
-    while (got < need && *np > 0) {
+    while (got<need && * np> 0) {
         qsort(pc, (size_t)*np, sizeof *pc, piece_cmp);
         int pick = 0, rem = need - got;
         if (got > 0)
@@ -484,7 +484,8 @@ static int fixed_layout(attempt *a, const seq *s, long need, const int *run, int
                 taken += s->n[j];
             long from = need > taken ? need - taken : 0;
             if (from < s->n[i]) {
-                memcpy(perm + at, a->base + s->first[i] + from, sizeof(unit) * (size_t)(s->n[i] - from));
+                memcpy(perm + at, a->base + s->first[i] + from,
+                       sizeof(unit) * (size_t)(s->n[i] - from));
                 at += (int)(s->n[i] - from);
             }
         }
@@ -519,8 +520,8 @@ int plan_optimum_fixed(attempt *a, const dominfo *d, int nd, int st)
             if (rc == 1) {
                 a->rule = RULE_RUNS;
                 a->straddled = a->R - (int)B - g > 0;
-                a->lo = g;                       /* ranks holding runs alone */
-                a->hi = a->R - (int)B - g;       /* straddlers */
+                a->lo = g;                 /* ranks holding runs alone */
+                a->hi = a->R - (int)B - g; /* straddlers */
             }
         }
         free(run);

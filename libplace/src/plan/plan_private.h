@@ -18,9 +18,9 @@ int place_plan_node_ranks(const place_plan *p, int node, int *first, int *count,
 
 typedef struct unit {
     int domain;
-    int core;        /* index into topo->cores */
+    int core; /* index into topo->cores */
     int npu;
-    int pu[4];       /* OS indices; more than 4 per unit are looked up in the core */
+    int pu[4]; /* OS indices; more than 4 per unit are looked up in the core */
 } unit;
 
 typedef struct range {
@@ -32,38 +32,38 @@ typedef struct attempt {
     const unit *u;
     const unit *base; /* the units in domain order (u may point to a reordered copy) */
     int nu;
-    int R;           /* ranks on this node */
-    int T;           /* threads per rank, 0 = fill */
-    int k;           /* PUs per unit at most */
+    int R; /* ranks on this node */
+    int T; /* threads per rank, 0 = fill */
+    int k; /* PUs per unit at most */
     place_policy policy;
-    range *out;      /* R ranges */
-    int *group;      /* R: the group (domain, or 0 for linear packing) each range is in */
-    int straddled;   /* set when ranks had to cross domain boundaries */
-    int idle;        /* units left unused to keep shares equal */
-    int widened;     /* idle units were handed out: shares differ by up to one unit */
-    int rule;        /* how the numa policy chose (RULE_*), for the notes */
-    int lo, hi;      /* with RULE_UNEQUAL: the smallest and largest share, in units */
-    int equal_q;     /* the equal share that would have straddled */
-    unit *owned;     /* a reordered copy of the units the ranges index (freed by the caller) */
-    int smt_in_use;  /* SMT siblings are in use: no unit may be left idle */
+    range *out;     /* R ranges */
+    int *group;     /* R: the group (domain, or 0 for linear packing) each range is in */
+    int straddled;  /* set when ranks had to cross domain boundaries */
+    int idle;       /* units left unused to keep shares equal */
+    int widened;    /* idle units were handed out: shares differ by up to one unit */
+    int rule;       /* how the numa policy chose (RULE_*), for the notes */
+    int lo, hi;     /* with RULE_UNEQUAL: the smallest and largest share, in units */
+    int equal_q;    /* the equal share that would have straddled */
+    unit *owned;    /* a reordered copy of the units the ranges index (freed by the caller) */
+    int smt_in_use; /* SMT siblings are in use: no unit may be left idle */
 } attempt;
 
 enum {
-    RULE_EQUAL = 0,  /* equal shares (the default when it costs no locality) */
-    RULE_UNEQUAL,    /* per-domain shares: every rank inside its NUMA node(s) */
-    RULE_STRADDLE,   /* threads do not fit inside NUMA nodes: the fewest ranks straddle */
+    RULE_EQUAL = 0,           /* equal shares (the default when it costs no locality) */
+    RULE_UNEQUAL,             /* per-domain shares: every rank inside its NUMA node(s) */
+    RULE_STRADDLE,            /* threads do not fit inside NUMA nodes: the fewest ranks straddle */
     RULE_EQUAL_UNEQUAL_NODES, /* equal shares, kept although the NUMA nodes differ in size */
-    RULE_OPTIMAL,    /* threads fill: the optimum of plan_optimum.c replaced the rules' plan
+    RULE_OPTIMAL, /* threads fill: the optimum of plan_optimum.c replaced the rules' plan
                         (lo, hi: the smallest and largest share) */
-    RULE_RUNS        /* fixed threads: ranks alone on runs of small NUMA nodes (lo of them)
+    RULE_RUNS     /* fixed threads: ranks alone on runs of small NUMA nodes (lo of them)
                         and the fewest straddlers (hi) */
 };
 
 /* A domain's units in an attempt (plan_assign.c, plan_optimum.c). */
 typedef struct dominfo {
-    int first, n;    /* units of this domain */
-    int cap;         /* ranks it can hold whole */
-    int r;           /* ranks given */
+    int first, n; /* units of this domain */
+    int cap;      /* ranks it can hold whole */
+    int r;        /* ranks given */
 } dominfo;
 
 /* PU i of a unit (OS index). */
@@ -71,8 +71,7 @@ int plan_unit_pu(const place_topo *t, const unit *u, int i);
 
 /* Units from the selected cores: one per core with up to k PUs, or (per_pu) one per PU,
  * at most k PUs of each core. Returns the count (*out: caller frees), -1 out of memory. */
-int plan_make_units(const place_topo *t, const int *sel, int nsel, int k, int per_pu,
-                    unit **out);
+int plan_make_units(const place_topo *t, const int *sel, int nsel, int k, int per_pu, unit **out);
 
 /* PUs of the units in range r. */
 int plan_slots_in(const attempt *a, range r);
@@ -117,7 +116,7 @@ typedef struct lrank {
     int nthreads;
     int *pu_os;
     int *core_l;
-    int ngpu, *gpu;          /* GPU indices (place_topo_device), NULL if none */
+    int ngpu, *gpu; /* GPU indices (place_topo_device), NULL if none */
     int nnic, *nic;
 } lrank;
 
@@ -128,25 +127,24 @@ typedef struct nodeplan {
 
 struct place_plan {
     const place_topo *topo;
-    place_request req;       /* as the caller gave it: never changed */
-    place_request res;       /* resolved: every automatic value filled in */
-    int nhi, rhi, rlo;       /* the first nhi nodes hold rhi ranks, the others rlo */
-    nodeplan np[2];          /* np[0] for rhi, np[1] for rlo */
+    place_request req; /* as the caller gave it: never changed */
+    place_request res; /* resolved: every automatic value filled in */
+    int nhi, rhi, rlo; /* the first nhi nodes hold rhi ranks, the others rlo */
+    nodeplan np[2];    /* np[0] for rhi, np[1] for rlo */
     int oversub;
-    int smt_used;            /* most PUs per core any rank's units carry */
+    int smt_used; /* most PUs per core any rank's units carry */
     place_notes notes;
     int gpus_bound, nics_bound;
-    int follow;              /* ranks follow the GPUs */
-    int ngpu_scope;          /* the GPUs this plan may hand out (place indices) */
+    int follow;     /* ranks follow the GPUs */
+    int ngpu_scope; /* the GPUs this plan may hand out (place indices) */
     int *gpu_scope;
-    char **gpu_token;        /* per GPU of the node: the batch system's name, or NULL */
-    char **gpu_index_token;  /* per GPU: its runtime index as text */
+    char **gpu_token;       /* per GPU of the node: the batch system's name, or NULL */
+    char **gpu_index_token; /* per GPU: its runtime index as text */
     char *gpu_map_s, *nic_list_s, *scope_from_s; /* the request's strings, owned */
     const char **scope_token_v; /* the request's gpu_scope_token, pointing into gpu_token */
-    int in_group;            /* planning part of a node (a GPU locality): its notes name no
+    int in_group;               /* planning part of a node (a GPU locality): its notes name no
                                 rank, the node plan's own notes do */
 };
-
 
 #define plan_note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
 
@@ -177,7 +175,8 @@ void plan_dev_free(place_plan *p);
 /* The name of request field F in messages: the caller's spelling, else "request.F"
  * (plan_core.c). */
 extern const place_spelling plan_c_names;
-#define NAME(p, F) ((p)->req.spelling && (p)->req.spelling->F ? (p)->req.spelling->F : plan_c_names.F)
+#define NAME(p, F)                                                                                 \
+    ((p)->req.spelling && (p)->req.spelling->F ? (p)->req.spelling->F : plan_c_names.F)
 /* A run of units a domain has left: [first, first + n) of an attempt's units. */
 typedef struct piece {
     int first, n; /* units [first, first + n) of one domain */

@@ -9,16 +9,17 @@
 enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS };
 
 static const struct request_key {
-    const char *key;  /* placerun's long option without "--", a profile's or --place's key */
-    unsigned where;   /* PLACE_KEY_* */
+    const char *key; /* placerun's long option without "--", a profile's or --place's key */
+    unsigned where;  /* PLACE_KEY_* */
     int type;
-    size_t field;     /* K_INT: the int field of place_request */
-    int lo, hi;       /* K_INT: its bounds */
+    size_t field; /* K_INT: the int field of place_request */
+    int lo, hi;   /* K_INT: its bounds */
 } keys[] = {
     {"np", PLACE_KEY_CLI, K_INT, offsetof(place_request, ranks), 1, 1 << 30},
     {"nodes", PLACE_KEY_CLI, K_INT, offsetof(place_request, nodes), 1, 1 << 24},
     {"ranks-per-node", PLACE_KEY_CLI, K_INT, offsetof(place_request, ranks_per_node), 1, 1 << 20},
-    {"threads", PLACE_KEY_CLI | PLACE_KEY_SPANK, K_INT, offsetof(place_request, threads), 1, 1 << 20},
+    {"threads", PLACE_KEY_CLI | PLACE_KEY_SPANK, K_INT, offsetof(place_request, threads), 1,
+     1 << 20},
     {"policy", PLACE_KEY_ALL, K_POLICY, 0, 0, 0},
     {"smt", PLACE_KEY_ALL, K_INT, offsetof(place_request, smt), 1, 64},
     {"reserve-cores", PLACE_KEY_ALL, K_INT, offsetof(place_request, reserve_cores), 0, 1 << 20},

@@ -19,7 +19,8 @@
 int place_bind_process(const place_topo *t, const char *cpulist, place_error *err)
 {
     if (!t->thissystem)
-        return place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: the topology is %s, "
+        return place_error_set(err, PLACE_ESYS,
+                               "binding to PUs %.200s failed: the topology is %s, "
                                "not this machine (set HWLOC_THISSYSTEM=1 if it describes it)",
                                cpulist, t->source);
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
@@ -34,11 +35,15 @@ int place_bind_process(const place_topo *t, const char *cpulist, place_error *er
     if (rc < 0) {
         hwloc_bitmap_free(set);
         if (access("/proc/self/task", R_OK) != 0) /* hwloc binds each thread listed there */
-            place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: /proc/self/task is not "
-                            "readable (%s), and binding a process means binding each of its threads; "
-                            "expected /proc mounted", cpulist, strerror(errno));
+            place_error_set(
+                err, PLACE_ESYS,
+                "binding to PUs %.200s failed: /proc/self/task is not "
+                "readable (%s), and binding a process means binding each of its threads; "
+                "expected /proc mounted",
+                cpulist, strerror(errno));
         else
-            place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: %s", cpulist, strerror(e));
+            place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: %s", cpulist,
+                            strerror(e));
         if (err)
             err->sys_errno = e;
         return -1;
@@ -49,8 +54,10 @@ int place_bind_process(const place_topo *t, const char *cpulist, place_error *er
     hwloc_bitmap_t got = hwloc_bitmap_alloc();
     int same = now && hwloc_bitmap_list_sscanf(got, now) == 0 && hwloc_bitmap_isequal(got, set);
     if (!same)
-        place_error_set(err, PLACE_ESYS, "binding to PUs %.200s failed: the kernel applied PUs %.200s "
-                        "(does this machine have every PU of the plan?)", cpulist, now ? now : "?");
+        place_error_set(err, PLACE_ESYS,
+                        "binding to PUs %.200s failed: the kernel applied PUs %.200s "
+                        "(does this machine have every PU of the plan?)",
+                        cpulist, now ? now : "?");
     free(now);
     hwloc_bitmap_free(got);
     hwloc_bitmap_free(set);
@@ -88,7 +95,8 @@ int place_set_membind(const char *mode, const int *numa_os, int n, place_error *
         rc = set_mempolicy(MPOL_INTERLEAVE, mask, 8 * sizeof mask);
     } else {
         return place_error_set(err, PLACE_EINVAL,
-                               "--membind '%.40s': unknown; expected local, interleave or none", mode);
+                               "--membind '%.40s': unknown; expected local, interleave or none",
+                               mode);
     }
     if (rc < 0) {
         int e = errno;

@@ -38,9 +38,12 @@ int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *
     jp->blocks = l->node >= 0 && l->size % l->local_size == 0 &&
                  l->rank / l->local_size == l->node && l->rank % l->local_size == l->local_rank;
     if (!jp->blocks && grid) {
-        place_error_set(err, PLACE_EINVAL, "--grid needs ranks laid out in equal blocks per node "
-                        "(mpirun --map-by slot, srun -m block); here rank %d is local rank %d of %d "
-                        "on node %d", l->rank, l->local_rank, l->local_size, l->node);
+        place_error_set(
+            err, PLACE_EINVAL,
+            "--grid needs ranks laid out in equal blocks per node "
+            "(mpirun --map-by slot, srun -m block); here rank %d is local rank %d of %d "
+            "on node %d",
+            l->rank, l->local_rank, l->local_size, l->node);
         goto fail;
     }
     place_request q = *req;
@@ -65,8 +68,8 @@ fail:
 int place_jobplan_assignment(const place_jobplan *jp, const place_launch *l, place_assignment *a,
                              place_error *err)
 {
-    if (place_assignment_from_plan(a, jp->plan, jp->d, jp->blocks ? l->rank : l->local_rank,
-                                   err) < 0)
+    if (place_assignment_from_plan(a, jp->plan, jp->d, jp->blocks ? l->rank : l->local_rank, err) <
+        0)
         return -1;
     /* the node's plan numbers its ranks locally */
     a->rank = l->rank;

@@ -34,7 +34,8 @@ static const source sources[] = {
      "JSM_NAMESPACE_LOCAL_SIZE", NULL, NULL},
     /* A batch script has SLURM_PROCID=0 but is no task of a step: only srun's tasks have
      * SLURM_STEP_ID. */
-    {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID", "SLURM_STEP_ID"},
+    {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID",
+     "SLURM_STEP_ID"},
 };
 #define NSOURCES ((int)(sizeof sources / sizeof *sources))
 
@@ -103,8 +104,8 @@ static void job_key(place_launch *l, int slurm_may_decide, int single)
         snprintf(l->job, sizeof l->job, "pid%ld", (long)getpid());
         return;
     }
-    static const char *const keys[] = {"PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid",
-                                       "FLUX_JOB_ID", "PALS_APID", "LSB_JOBID", NULL};
+    static const char *const keys[] = {
+        "PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid", "FLUX_JOB_ID", "PALS_APID", "LSB_JOBID", NULL};
     for (int i = 0; keys[i]; i++) {
         const char *v = getenv(keys[i]);
         if (v && *v) {
@@ -164,12 +165,14 @@ int place_launch_detect(place_launch *l, place_error *err)
             have[1] = 1;
             used_size = o->size;
         }
-        if (!have[2] && o->local_rank && (r = env_int(o->local_rank, 0, &l->local_rank, err)) != 0) {
+        if (!have[2] && o->local_rank &&
+            (r = env_int(o->local_rank, 0, &l->local_rank, err)) != 0) {
             if (r < 0)
                 return -1;
             have[2] = 1;
         }
-        if (!have[3] && o->local_size && (r = env_int(o->local_size, 1, &l->local_size, err)) != 0) {
+        if (!have[3] && o->local_size &&
+            (r = env_int(o->local_size, 1, &l->local_size, err)) != 0) {
             if (r < 0)
                 return -1;
             have[3] = 1;
@@ -184,10 +187,11 @@ int place_launch_detect(place_launch *l, place_error *err)
     if (!have[3] && have[4] && is_slurm && getenv("SLURM_STEP_TASKS_PER_NODE")) {
         int n = slurm_tasks_on_node(getenv("SLURM_STEP_TASKS_PER_NODE"), l->node);
         if (n < 1)
-            return place_error_set(err, PLACE_EINVAL,
-                                   "launcher variable SLURM_STEP_TASKS_PER_NODE '%.60s': cannot read "
-                                   "node %d's task count; expected e.g. 2(x3),1",
-                                   getenv("SLURM_STEP_TASKS_PER_NODE"), l->node);
+            return place_error_set(
+                err, PLACE_EINVAL,
+                "launcher variable SLURM_STEP_TASKS_PER_NODE '%.60s': cannot read "
+                "node %d's task count; expected e.g. 2(x3),1",
+                getenv("SLURM_STEP_TASKS_PER_NODE"), l->node);
         l->local_size = n;
         have[3] = 1;
         used_lsize = "SLURM_STEP_TASKS_PER_NODE";
@@ -203,21 +207,28 @@ int place_launch_detect(place_launch *l, place_error *err)
         }
     }
     if (!have[1])
-        return place_error_set(err, PLACE_EINVAL, "%s is set (%s) but no variable gives the job "
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s is set (%s) but no variable gives the job "
                                "size; expected one of the launchers' size variables",
                                src->rank, src->name);
     if (!have[2] || !have[3])
-        return place_error_set(err, PLACE_EINVAL, "%s is set (%s) but the local rank and local "
-                               "size on this node are not both known", src->rank, src->name);
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s is set (%s) but the local rank and local "
+                               "size on this node are not both known",
+                               src->rank, src->name);
     if (l->rank >= l->size)
-        return place_error_set(err, PLACE_EINVAL, "launcher variable %s=%d is not below the job "
-                               "size %d (%s)", src->rank, l->rank, l->size, used_size);
+        return place_error_set(err, PLACE_EINVAL,
+                               "launcher variable %s=%d is not below the job "
+                               "size %d (%s)",
+                               src->rank, l->rank, l->size, used_size);
     if (l->local_rank >= l->local_size)
-        return place_error_set(err, PLACE_EINVAL, "launcher says local rank %d but only %d ranks on "
+        return place_error_set(err, PLACE_EINVAL,
+                               "launcher says local rank %d but only %d ranks on "
                                "this node (%s); the launcher's variables contradict each other",
                                l->local_rank, l->local_size, used_lsize);
     if (l->local_size > l->size || l->local_rank > l->rank)
-        return place_error_set(err, PLACE_EINVAL, "launcher says local rank %d of %d on this node "
+        return place_error_set(err, PLACE_EINVAL,
+                               "launcher says local rank %d of %d on this node "
                                "but rank %d of %d in the job; the variables contradict each other",
                                l->local_rank, l->local_size, l->rank, l->size);
     if (!have[4])

@@ -37,7 +37,8 @@ int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error 
      * pages asked for: the start on a 2 MiB boundary (mapped 2 MiB more, the ends given
      * back), so that every whole 2 MiB of the array can be one. */
     const size_t huge = 2u << 20, extra = (flags & PLACE_ALLOC_HUGE) ? huge : 0;
-    char *m = mmap(NULL, a->mapped + a->page + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *m = mmap(NULL, a->mapped + a->page + extra, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) {
         int e = errno;
         place_error_set(err, PLACE_ENOMEM, "cannot map %zu bytes: %s", bytes, strerror(e));
@@ -56,8 +57,8 @@ int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error 
     if (mprotect((char *)p + a->mapped, a->page, PROT_NONE) != 0) {
         int e = errno;
         munmap(p, a->mapped + a->page);
-        place_error_set(err, PLACE_ENOMEM, "cannot protect the guard page after %zu bytes: %s", bytes,
-                        strerror(e));
+        place_error_set(err, PLACE_ENOMEM, "cannot protect the guard page after %zu bytes: %s",
+                        bytes, strerror(e));
         if (err)
             err->sys_errno = e;
         return -1;
@@ -95,8 +96,7 @@ long long place_array_huge_bytes(const place_array *a)
         if (sscanf(line, "%lx-%lx", &start, &end) == 2 && strchr(line, ' ') &&
             strchr(line, '-') < strchr(line, ' '))
             in = start <= lo && lo < end;
-        else if (in && !strncmp(line, "AnonHugePages:", 14))
-        {
+        else if (in && !strncmp(line, "AnonHugePages:", 14)) {
             char *end;
             long long v = strtoll(line + 14, &end, 10);
             if (end > line + 14 && v >= 0 && !strncmp(end, " kB", 3))
@@ -112,7 +112,8 @@ int place_partition_static(place_partition *p, size_t nitems, size_t item_bytes,
 {
     memset(p, 0, sizeof *p);
     if (nparts < 1)
-        return place_error_set(err, PLACE_EINVAL, "partition into %d parts: expected at least 1", nparts);
+        return place_error_set(err, PLACE_EINVAL, "partition into %d parts: expected at least 1",
+                               nparts);
     p->off = malloc(sizeof(size_t) * (size_t)(nparts + 1));
     p->owner = malloc(sizeof(int) * (size_t)nparts);
     if (!p->off || !p->owner) {
@@ -147,18 +148,24 @@ int place_partition_check(const place_partition *p, size_t bytes, place_error *e
     if (!p || p->nparts < 1 || !p->off || !p->owner)
         return place_error_set(err, PLACE_EINVAL, "partition: empty; expected at least one part");
     if (p->off[0] != 0 || p->off[p->nparts] != bytes)
-        return place_error_set(err, PLACE_EINVAL, "partition covers bytes %zu to %zu of an array of "
-                               "%zu bytes; expected exactly 0 to %zu", p->off[0], p->off[p->nparts],
-                               bytes, bytes);
+        return place_error_set(err, PLACE_EINVAL,
+                               "partition covers bytes %zu to %zu of an array of "
+                               "%zu bytes; expected exactly 0 to %zu",
+                               p->off[0], p->off[p->nparts], bytes, bytes);
     int maxnode = numa_available() < 0 ? 0 : numa_max_node();
     for (int i = 0; i < p->nparts; i++) {
         if (p->off[i + 1] < p->off[i])
-            return place_error_set(err, PLACE_EINVAL, "partition part %d ends (%zu) before it starts "
-                                   "(%zu)", i, p->off[i + 1], p->off[i]);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "partition part %d ends (%zu) before it starts "
+                                   "(%zu)",
+                                   i, p->off[i + 1], p->off[i]);
         if (p->owner[i] < 0 || p->owner[i] > maxnode ||
-            (numa_available() >= 0 && !numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)p->owner[i])))
-            return place_error_set(err, PLACE_EINVAL, "partition part %d: NUMA node %d does not exist "
-                                   "here (nodes 0 to %d)", i, p->owner[i], maxnode);
+            (numa_available() >= 0 &&
+             !numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)p->owner[i])))
+            return place_error_set(err, PLACE_EINVAL,
+                                   "partition part %d: NUMA node %d does not exist "
+                                   "here (nodes 0 to %d)",
+                                   i, p->owner[i], maxnode);
     }
     return 0;
 }
@@ -190,7 +197,8 @@ int place_bind_parts(const place_array *a, const place_partition *p, place_error
             continue;
         unsigned long mask[PLACE_MAX_NUMA / (8 * sizeof(long))] = {0};
         mask[p->owner[i] / (8 * sizeof(long))] |= 1UL << (p->owner[i] % (8 * sizeof(long)));
-        if (mbind((char *)a->ptr + lo, hi - lo, MPOL_BIND, mask, PLACE_MAX_NUMA, MPOL_MF_MOVE) < 0) {
+        if (mbind((char *)a->ptr + lo, hi - lo, MPOL_BIND, mask, PLACE_MAX_NUMA, MPOL_MF_MOVE) <
+            0) {
             int e = errno;
             place_error_set(err, PLACE_ESYS, "mbind of part %d to NUMA node %d failed: %s", i,
                             p->owner[i], strerror(e));
@@ -279,7 +287,8 @@ int place_locality_query(const place_array *a, const place_partition *p, place_l
             }
         }
     }
-    l->local_fraction = l->local + l->remote ? (double)l->local / (double)(l->local + l->remote) : 1.0;
+    l->local_fraction =
+        l->local + l->remote ? (double)l->local / (double)(l->local + l->remote) : 1.0;
     return 0;
 }
 
@@ -330,9 +339,11 @@ int place_migrate_parts(const place_array *a, const place_partition *p, place_mi
         m->misplaced += k;
         if (move_pages(0, (unsigned long)k, pages, nodes, status, MPOL_MF_MOVE) < 0) {
             int e = errno;
-            rc = place_error_set(err, PLACE_ESYS, "move_pages refused the migration: %s%s", strerror(e),
+            rc = place_error_set(err, PLACE_ESYS, "move_pages refused the migration: %s%s",
+                                 strerror(e),
                                  e == EPERM ? " (moving pages shared with other processes needs "
-                                              "CAP_SYS_NICE)" : "");
+                                              "CAP_SYS_NICE)"
+                                            : "");
             if (err)
                 err->sys_errno = e;
             break;
@@ -365,10 +376,11 @@ int place_migration_decide(int64_t misplaced, size_t page, double bandwidth_gbs,
     double bytes = (double)misplaced * (double)page;
     double cost = bandwidth_gbs > 0 ? bytes / (bandwidth_gbs * 1e9) : INFINITY;
     int go = place_model_migrate(remaining_s, sigma, cost);
-    snprintf(line, n, "migrate %lld misplaced pages (%.1f MB)? cost %.4f s at %.2f GB/s; saving "
-             "%.4f s (remaining %.3f s x remote slowdown %.3f): %s", (long long)misplaced, bytes * 1e-6,
-             cost, bandwidth_gbs, remaining_s * sigma, remaining_s, sigma,
-             go ? "yes, migrate" : "no, keep the pages where they are");
+    snprintf(line, n,
+             "migrate %lld misplaced pages (%.1f MB)? cost %.4f s at %.2f GB/s; saving "
+             "%.4f s (remaining %.3f s x remote slowdown %.3f): %s",
+             (long long)misplaced, bytes * 1e-6, cost, bandwidth_gbs, remaining_s * sigma,
+             remaining_s, sigma, go ? "yes, migrate" : "no, keep the pages where they are");
     return go;
 }
 

@@ -11,7 +11,9 @@
 
 const char *place_source_name(place_source s)
 {
-    return s == PLACE_SOURCE_PLACERUN ? "placerun" : s == PLACE_SOURCE_LAUNCHER ? "launcher" : "alone";
+    return s == PLACE_SOURCE_PLACERUN   ? "placerun"
+           : s == PLACE_SOURCE_LAUNCHER ? "launcher"
+                                        : "alone";
 }
 
 void place_solver_req_init(place_solver_req *q, int64_t nx, int64_t ny, int64_t nz)
@@ -56,8 +58,10 @@ static int who(const place_solver_req *q, place_launch *l, place_subdomain *s, p
 {
     int given = q->rank >= 0 || q->size >= 0;
     if (given && (q->size < 1 || q->rank < 0 || q->rank >= q->size))
-        return place_error_set(err, PLACE_EINVAL, "rank %d of %d: expected 0 <= rank < size (from "
-                               "MPI_Comm_rank and MPI_Comm_size), or both -1", q->rank, q->size);
+        return place_error_set(err, PLACE_EINVAL,
+                               "rank %d of %d: expected 0 <= rank < size (from "
+                               "MPI_Comm_rank and MPI_Comm_size), or both -1",
+                               q->rank, q->size);
     place_error e;
     if (place_launch_detect(l, &e) < 0) {
         /* MPI knows the ranks, the environment does not say enough (a singleton MPI
@@ -81,13 +85,16 @@ static int who(const place_solver_req *q, place_launch *l, place_subdomain *s, p
             l->rank = q->rank;
             l->size = q->size;
             l->node = -1;
-            note(s, "the launcher is not one place knows: rank %d of %d runs unbound, and the "
-                 "decomposition ignores nodes (run it under placerun)", q->rank, q->size);
+            note(s,
+                 "the launcher is not one place knows: rank %d of %d runs unbound, and the "
+                 "decomposition ignores nodes (run it under placerun)",
+                 q->rank, q->size);
         }
         return 0;
     }
     if (l->rank != q->rank || l->size != q->size)
-        return place_error_set(err, PLACE_EINVAL, "MPI says rank %d of %d, the launcher (%s) says "
+        return place_error_set(err, PLACE_EINVAL,
+                               "MPI says rank %d of %d, the launcher (%s) says "
                                "%d of %d; expected the job's communicator (MPI_COMM_WORLD)",
                                q->rank, q->size, l->launcher, l->rank, l->size);
     return 0;
@@ -103,7 +110,8 @@ static int take_assignment(place_subdomain *s, const place_assignment *a, int nt
     s->node = a->node;
     s->nthreads = nthreads ? nthreads : a->nthreads;
     s->cpuset = place_strdup(a->cpuset ? a->cpuset : "");
-    if ((a->gpus && !(s->gpus = place_strdup(a->gpus))) || (a->nics && !(s->nics = place_strdup(a->nics))))
+    if ((a->gpus && !(s->gpus = place_strdup(a->gpus))) ||
+        (a->nics && !(s->nics = place_strdup(a->nics))))
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
     s->thread_pu = malloc(sizeof(int) * (size_t)s->nthreads);
     s->thread_numa = malloc(sizeof(int) * (size_t)s->nthreads);
@@ -157,9 +165,10 @@ static int from_placerun(place_subdomain *s, const place_solver_req *q, place_er
     int rc = -1;
     s->source = PLACE_SOURCE_PLACERUN;
     if (q->size >= 0 && (a.rank != q->rank || a.size != q->size)) {
-        place_error_set(err, PLACE_EINVAL, "MPI says rank %d of %d, placerun's plan says %d of %d; "
-                        "expected placerun under the job's own launcher", q->rank, q->size, a.rank,
-                        a.size);
+        place_error_set(err, PLACE_EINVAL,
+                        "MPI says rank %d of %d, placerun's plan says %d of %d; "
+                        "expected placerun under the job's own launcher",
+                        q->rank, q->size, a.rank, a.size);
         goto out;
     }
     if (take_assignment(s, &a, q->nthreads, err) < 0)
@@ -167,10 +176,12 @@ static int from_placerun(place_subdomain *s, const place_solver_req *q, place_er
     if (a.has_grid) {
         for (int i = 0; i < 3; i++)
             if (a.global[i] != q->grid[i]) {
-                place_error_set(err, PLACE_EINVAL, "grid %lldx%lldx%lld differs from placerun's "
-                                "--grid %lldx%lldx%lld; give both the same", (long long)q->grid[0],
-                                (long long)q->grid[1], (long long)q->grid[2], (long long)a.global[0],
-                                (long long)a.global[1], (long long)a.global[2]);
+                place_error_set(err, PLACE_EINVAL,
+                                "grid %lldx%lldx%lld differs from placerun's "
+                                "--grid %lldx%lldx%lld; give both the same",
+                                (long long)q->grid[0], (long long)q->grid[1], (long long)q->grid[2],
+                                (long long)a.global[0], (long long)a.global[1],
+                                (long long)a.global[2]);
                 goto out;
             }
         set_box(s, a.global, a.dims, &a.box, q->ghost);
@@ -179,7 +190,7 @@ static int from_placerun(place_subdomain *s, const place_solver_req *q, place_er
             goto out;
         if (a.size > 1)
             note(s, "placerun was run without --grid: the decomposition ignores nodes and NUMA "
-                 "nodes (give placerun --grid for one that follows them)");
+                    "nodes (give placerun --grid for one that follows them)");
     }
     rc = 0;
 out:
@@ -194,7 +205,8 @@ static int computed(place_subdomain *s, const place_solver_req *q, place_topo **
     place_launch l;
     if (who(q, &l, s, err) < 0)
         return -1;
-    s->source = strcmp(l.launcher, "none") || l.size > 1 ? PLACE_SOURCE_LAUNCHER : PLACE_SOURCE_ALONE;
+    s->source =
+        strcmp(l.launcher, "none") || l.size > 1 ? PLACE_SOURCE_LAUNCHER : PLACE_SOURCE_ALONE;
     if (l.node < 0) { /* ranks of an unknown launcher: nothing to plan threads with */
         place_assignment a = {.rank = l.rank, .size = l.size, .node = -1, .local_size = 1};
         if (take_assignment(s, &a, q->nthreads ? q->nthreads : 1, err) < 0)
@@ -235,13 +247,16 @@ int place_subdomain_get(place_subdomain **out, const place_solver_req *q, place_
     *out = NULL;
     for (int i = 0; i < 3; i++)
         if (q->grid[i] < 1)
-            return place_error_set(err, PLACE_EINVAL, "grid %lldx%lldx%lld: expected at least one "
-                                   "cell per axis", (long long)q->grid[0], (long long)q->grid[1],
+            return place_error_set(err, PLACE_EINVAL,
+                                   "grid %lldx%lldx%lld: expected at least one "
+                                   "cell per axis",
+                                   (long long)q->grid[0], (long long)q->grid[1],
                                    (long long)q->grid[2]);
     if (q->ghost < 0 || q->ghost > 64 || q->nthreads < 0 || q->nthreads > PLACE_MAX_PU_INDEX + 1)
-        return place_error_set(err, PLACE_EINVAL, "ghost %d, threads %d: expected 0 to 64 ghost "
-                               "layers and 0 to %d threads", q->ghost, q->nthreads,
-                               PLACE_MAX_PU_INDEX + 1);
+        return place_error_set(err, PLACE_EINVAL,
+                               "ghost %d, threads %d: expected 0 to 64 ghost "
+                               "layers and 0 to %d threads",
+                               q->ghost, q->nthreads, PLACE_MAX_PU_INDEX + 1);
     place_subdomain *s = calloc(1, sizeof *s);
     if (!s)
         return place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -255,8 +270,10 @@ int place_subdomain_get(place_subdomain **out, const place_solver_req *q, place_
     if (rc == 0)
         for (int i = 0; i < 3; i++)
             if (s->n[i] < 1)
-                rc = place_error_set(err, PLACE_EINVAL, "rank %d's box is empty along %c; expected "
-                                     "at least one cell per rank", s->rank, "xyz"[i]);
+                rc = place_error_set(err, PLACE_EINVAL,
+                                     "rank %d's box is empty along %c; expected "
+                                     "at least one cell per rank",
+                                     s->rank, "xyz"[i]);
     if (rc < 0) {
         place_subdomain_free(s);
         return -1;
@@ -278,8 +295,10 @@ int place_bind_self_thread(const place_subdomain *s, int t, place_error *err)
             return -1;
     } else if (t < 0 || t >= s->nthreads || s->thread_pu[t] < 0) {
         return place_error_set(err, PLACE_EINVAL, "thread %d: the plan has threads 0 to %d%s", t,
-                               s->nthreads - 1, t >= 0 && t < s->nthreads ? ", and this one is not "
-                               "planned" : "");
+                               s->nthreads - 1,
+                               t >= 0 && t < s->nthreads ? ", and this one is not "
+                                                           "planned"
+                                                         : "");
     } else {
         pu = s->thread_pu[t];
     }
@@ -293,8 +312,10 @@ int place_subdomain_alloc(const place_subdomain *s, size_t elem_bytes, place_arr
     size_t plane = (size_t)s->alloc[1] * (size_t)s->alloc[2] * elem_bytes;
     if (elem_bytes == 0 || plane / elem_bytes / (size_t)s->alloc[2] != (size_t)s->alloc[1] ||
         (size_t)s->alloc[0] > SIZE_MAX / plane)
-        return place_error_set(err, PLACE_EINVAL, "array of %lldx%lldx%lld elements of %zu bytes: "
-                               "too large", (long long)s->alloc[0], (long long)s->alloc[1],
+        return place_error_set(err, PLACE_EINVAL,
+                               "array of %lldx%lldx%lld elements of %zu bytes: "
+                               "too large",
+                               (long long)s->alloc[0], (long long)s->alloc[1],
                                (long long)s->alloc[2], elem_bytes);
     if (place_array_alloc(a, plane * (size_t)s->alloc[0], 0, err) < 0)
         return -1;

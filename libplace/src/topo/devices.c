@@ -16,9 +16,10 @@
 static const struct {
     int id;
     const char *name;
-} vendors[] = {{0x15b3, "Mellanox"}, {0x17db, "HPE"},    {0x1077, "QLogic"},
-               {0x14e4, "Broadcom"}, {0x1924, "Solarflare"}, {0x1fc1, "Cornelis"},
-               {0x1cf0, "Atos"},    {0x1af4, "Red Hat (virtio)"}, {0x1d0f, "Amazon"}};
+} vendors[] = {
+    {0x15b3, "Mellanox"},   {0x17db, "HPE"},      {0x1077, "QLogic"}, {0x14e4, "Broadcom"},
+    {0x1924, "Solarflare"}, {0x1fc1, "Cornelis"}, {0x1cf0, "Atos"},   {0x1af4, "Red Hat (virtio)"},
+    {0x1d0f, "Amazon"}};
 
 /* A vendor's name: the GPU runtimes' table's (gpurt.c), else the one above, else the id. */
 static char *vendor_name(int id)
@@ -235,7 +236,9 @@ static int add_gpu(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap
         return -1;
     /* a UUID is matched against CUDA_VISIBLE_DEVICES and printed: letters, digits and
      * dashes only (GPU-3a5b...), else the GPU is known by its index alone */
-    if (uuid && (strlen(uuid) > 64 || strspn(uuid, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") != strlen(uuid)))
+    if (uuid && (strlen(uuid) > 64 ||
+                 strspn(uuid, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") !=
+                     strlen(uuid)))
         uuid = NULL;
     d->uuid = uuid ? place_strdup(uuid) : NULL;
     d->info.index = sub_index; /* the runtime's own index if an OS device gave it, else -1 */
@@ -261,7 +264,8 @@ static int add_nic(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap
     /* its names go into the environment (PLACE_NICS, UCX_NET_DEVICES, FI_*): a name that
      * is not a device name (a shell's characters, a space, a control character: a forged or
      * damaged topology) leaves the NIC out, said */
-    int bad_of = of && !place_device_name_ok(of->name), bad_net = net && !place_device_name_ok(net->name);
+    int bad_of = of && !place_device_name_ok(of->name),
+        bad_net = net && !place_device_name_ok(net->name);
     if (bad_of || bad_net) {
         const char *nm = bad_of ? of->name : net->name;
         char *ps = pci_string(pci);
@@ -280,7 +284,8 @@ static int add_nic(place_topo *t, hwloc_obj_t pci, const osdev_list *l, int *cap
     if (!d->pci || !d->vendor || !d->osdevs || !d->name)
         return -1;
     const char *nn = net && net->name ? net->name : "";
-    if ((of && ((of->subtype && !strcmp(of->subtype, "Slingshot")) || !strncmp(of->name, "cxi", 3))) ||
+    if ((of &&
+         ((of->subtype && !strcmp(of->subtype, "Slingshot")) || !strncmp(of->name, "cxi", 3))) ||
         !strncmp(nn, "hsn", 3))
         d->info.runtime = "Slingshot";
     else if (of)
@@ -375,7 +380,8 @@ static int discover_pci(place_topo *t, hwloc_obj_t pci, int *cap)
         for (int i = 0; i < l.n; i++) {
             int s, idx = name_index(l.o[i]->name ? l.o[i]->name : "", rt->sub_osdev, &s);
             if (idx >= 0 && s >= 0 &&
-                add_gpu(t, pci, &l, &cap[0], s, idx, hwloc_obj_get_info_by_name(l.o[i], rt->uuid_info)) < 0)
+                add_gpu(t, pci, &l, &cap[0], s, idx,
+                        hwloc_obj_get_info_by_name(l.o[i], rt->uuid_info)) < 0)
                 return -1;
         }
         return 0;
@@ -478,7 +484,8 @@ int place_devices_discover(place_topo *t, place_error *err)
         } else if (d->info.index >= 0) {
             d->info.index_from_runtime = 1;
             for (int j = 0; j < i; j++) /* two GPUs with one index: the second has none */
-                if (t->dev[0][j].vendor_id == d->vendor_id && t->dev[0][j].info.index == d->info.index &&
+                if (t->dev[0][j].vendor_id == d->vendor_id &&
+                    t->dev[0][j].info.index == d->info.index &&
                     t->dev[0][j].info.sub == d->info.sub)
                     d->info.index = -1;
         }
@@ -486,7 +493,8 @@ int place_devices_discover(place_topo *t, place_error *err)
         if (d->info.index < 0)
             snprintf(nm, sizeof nm, "%s-none", gpu_runtime(d->vendor_id));
         else if (d->info.sub >= 0)
-            snprintf(nm, sizeof nm, "%s%d.%d", gpu_runtime(d->vendor_id), d->info.index, d->info.sub);
+            snprintf(nm, sizeof nm, "%s%d.%d", gpu_runtime(d->vendor_id), d->info.index,
+                     d->info.sub);
         else
             snprintf(nm, sizeof nm, "%s%d", gpu_runtime(d->vendor_id), d->info.index);
         d->name = place_strdup(nm);
@@ -517,7 +525,10 @@ oom:
     return place_error_set(err, PLACE_ENOMEM, "out of memory while reading the topology's devices");
 }
 
-int place_topo_devices_loaded(const place_topo *t) { return t->devices_loaded; }
+int place_topo_devices_loaded(const place_topo *t)
+{
+    return t->devices_loaded;
+}
 
 int place_topo_ndevices(const place_topo *t, place_device_kind kind)
 {

@@ -192,9 +192,8 @@ out:
  * (keyed by their own node, else their package); memory-only, device-memory and excluded
  * NUMA nodes listed. own_l / borrow_l: per core, its own node and the node it borrows
  * (-1: its own; -2: no allowed node at all). Sets *stranded to a core without memory. */
-static int build_domains(place_topo *t, const char *is_primary, int *dom_of_numa,
-                         const int *own_l, const int *borrow_l, int *stranded,
-                         place_error *err)
+static int build_domains(place_topo *t, const char *is_primary, int *dom_of_numa, const int *own_l,
+                         const int *borrow_l, int *stranded, place_error *err)
 {
     hwloc_topology_t h = t->h;
     int nc = t->ncores;
@@ -259,8 +258,10 @@ static int build_domains(place_topo *t, const char *is_primary, int *dom_of_numa
             continue;
         }
         /* a borrowed domain: cores of one own node (or one package when unknown) */
-        int own_os = own_l[i] >= 0 ? (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
-                                                                 (unsigned)own_l[i])->os_index : -1;
+        int own_os =
+            own_l[i] >= 0
+                ? (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)own_l[i])->os_index
+                : -1;
         int d = 0;
         for (; d < t->ndom; d++)
             if (t->dom[d].borrowed && t->dom[d].numa_l == borrow_l[i] &&
@@ -274,8 +275,9 @@ static int build_domains(place_topo *t, const char *is_primary, int *dom_of_numa
                 place_domain *nd = &t->dom[t->ndom++];
                 nd->borrowed = 1;
                 nd->numa_l = borrow_l[i];
-                nd->numa_os = (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE,
-                                                          (unsigned)borrow_l[i])->os_index;
+                nd->numa_os =
+                    (int)hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)borrow_l[i])
+                        ->os_index;
                 nd->own_os = own_os;
                 nd->first_core = pc->package_l; /* the key until the cores are sorted */
             }
@@ -291,7 +293,10 @@ static int build_domains(place_topo *t, const char *is_primary, int *dom_of_numa
  * (lstopo writes nothing else). Returns the problem, or NULL. */
 static const char *structure_problem(hwloc_topology_t h)
 {
-    static const struct { hwloc_obj_type_t type; const char *what; } lv[] = {
+    static const struct {
+        hwloc_obj_type_t type;
+        const char *what;
+    } lv[] = {
         {HWLOC_OBJ_PU, "PUs at several depths"},
         {HWLOC_OBJ_CORE, "cores at several depths"},
         {HWLOC_OBJ_PACKAGE, "packages at several depths"},
@@ -441,8 +446,8 @@ static int derive(place_topo *t, place_error *err)
     }
     if (nc == 0)
         return place_error_set(err, PLACE_EINFEASIBLE,
-                               "topology %s: no usable PU (offline: %s; disallowed: %s)",
-                               t->source, *t->offline_s ? t->offline_s : "none",
+                               "topology %s: no usable PU (offline: %s; disallowed: %s)", t->source,
+                               *t->offline_s ? t->offline_s : "none",
                                *t->disallowed_s ? t->disallowed_s : "none");
     return 0;
 }
@@ -478,7 +483,8 @@ static int read_kinds_and_distances(place_topo *t, place_error *err)
     unsigned nr = 1;
     struct hwloc_distances_s *d = NULL;
     if (hwloc_distances_get_by_type(h, HWLOC_OBJ_NUMANODE, &nr, &d,
-                                    HWLOC_DISTANCES_KIND_MEANS_LATENCY, 0) == 0 && nr == 1) {
+                                    HWLOC_DISTANCES_KIND_MEANS_LATENCY, 0) == 0 &&
+        nr == 1) {
         t->ndist = (int)d->nbobjs;
         t->dist_os = malloc(sizeof(int) * d->nbobjs);
         t->dist = malloc(sizeof(unsigned long long) * d->nbobjs * d->nbobjs);
@@ -609,18 +615,22 @@ static int set_source(place_topo *t, const char *spec, place_error *err)
         }
         close(fd);
         if (!S_ISREG(st.st_mode))
-            return place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': not a regular file "
+            return place_error_set(err, PLACE_EINVAL,
+                                   "topology XML '%.200s': not a regular file "
                                    "(a device, FIFO or directory); expected a file written by "
-                                   "lstopo --of xml", xml);
+                                   "lstopo --of xml",
+                                   xml);
         if (st.st_size > PLACE_XML_MAX_BYTES)
-            return place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': %lld bytes; expected "
-                                   "at most %d (one node of %d PUs takes a few MB)", xml,
-                                   (long long)st.st_size, PLACE_XML_MAX_BYTES,
+            return place_error_set(err, PLACE_EINVAL,
+                                   "topology XML '%.200s': %lld bytes; expected "
+                                   "at most %d (one node of %d PUs takes a few MB)",
+                                   xml, (long long)st.st_size, PLACE_XML_MAX_BYTES,
                                    PLACE_SYNTHETIC_MAX_PUS);
         if (hwloc_topology_set_xml(t->h, xml) < 0)
             return place_error_set(err, PLACE_EINVAL,
                                    "topology XML '%.200s': hwloc cannot parse it; expected a file "
-                                   "written by lstopo --of xml", xml);
+                                   "written by lstopo --of xml",
+                                   xml);
         size_t n = strlen(xml) + 5;
         t->source = malloc(n);
         if (t->source)
@@ -632,20 +642,23 @@ static int set_source(place_topo *t, const char *spec, place_error *err)
                                    "synthetic:\"pack:2 numa:2 core:8 pu:2\"");
         double cost, pus = synthetic_pus(syn, &cost);
         if (pus > PLACE_SYNTHETIC_MAX_PUS)
-            return place_error_set(err, PLACE_EINVAL,
-                                   "synthetic topology '%.100s': describes %.3g PUs; expected at most %d "
-                                   "(one node)", syn, pus, PLACE_SYNTHETIC_MAX_PUS);
+            return place_error_set(
+                err, PLACE_EINVAL,
+                "synthetic topology '%.100s': describes %.3g PUs; expected at most %d "
+                "(one node)",
+                syn, pus, PLACE_SYNTHETIC_MAX_PUS);
         if (cost > PLACE_SYNTHETIC_MAX_COST)
             return place_error_set(err, PLACE_EINVAL,
                                    "synthetic topology '%.100s': levels too wide (%.3g objects x "
                                    "siblings; at most %d): hwloc would take minutes; expected a "
-                                   "hierarchy, e.g. pack:16 core:64 pu:16 instead of pu:16384", syn,
-                                   cost, PLACE_SYNTHETIC_MAX_COST);
+                                   "hierarchy, e.g. pack:16 core:64 pu:16 instead of pu:16384",
+                                   syn, cost, PLACE_SYNTHETIC_MAX_COST);
         if (hwloc_topology_set_synthetic(t->h, syn) < 0)
-            return place_error_set(err, PLACE_EINVAL,
-                                   "synthetic topology '%.100s': hwloc rejects it; expected levels "
-                                   "like \"pack:2 numa:2 core:8 pu:2\" (see hwloc's synthetic syntax)",
-                                   syn);
+            return place_error_set(
+                err, PLACE_EINVAL,
+                "synthetic topology '%.100s': hwloc rejects it; expected levels "
+                "like \"pack:2 numa:2 core:8 pu:2\" (see hwloc's synthetic syntax)",
+                syn);
         size_t n = strlen(syn) + 11;
         t->source = malloc(n);
         if (t->source)
@@ -798,8 +811,10 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     }
     if (why) {
         char note[PATH_MAX + 200];
-        snprintf(note, sizeof note, "the topology cache %s was %s: not used, the machine was "
-                 "discovered again and the cache rewritten", cpath, why);
+        snprintf(note, sizeof note,
+                 "the topology cache %s was %s: not used, the machine was "
+                 "discovered again and the cache rewritten",
+                 cpath, why);
         t->cache_note = place_strdup(note);
     }
     if (tried) {
@@ -817,18 +832,22 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     }
     int sig = !strncmp(t->source, "xml:", 4) ? xml_precheck(t->source + 4, hf, io) : 0;
     if (sig > 0) {
-        place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': malformed (hwloc %s reading it: %s); "
-                        "expected a file written by lstopo --of xml", t->source + 4,
-                        sig == SIGXCPU ? "spent 30 s of CPU" : "crashed", strsignal(sig));
+        place_error_set(err, PLACE_EINVAL,
+                        "topology XML '%.200s': malformed (hwloc %s reading it: %s); "
+                        "expected a file written by lstopo --of xml",
+                        t->source + 4, sig == SIGXCPU ? "spent 30 s of CPU" : "crashed",
+                        strsignal(sig));
         goto fail;
     }
     if (sig == XML_UNREADABLE || (!t->from_cache && hwloc_topology_load(t->h) < 0)) {
         if (!strncmp(t->source, "xml:", 4))
-            place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': hwloc cannot parse it; "
-                            "expected a file written by lstopo --of xml", t->source + 4);
+            place_error_set(err, PLACE_EINVAL,
+                            "topology XML '%.200s': hwloc cannot parse it; "
+                            "expected a file written by lstopo --of xml",
+                            t->source + 4);
         else
-            place_error_set(err, PLACE_ESYS, "topology %s: hwloc could not load it: %s",
-                            t->source, strerror(errno));
+            place_error_set(err, PLACE_ESYS, "topology %s: hwloc could not load it: %s", t->source,
+                            strerror(errno));
         goto fail;
     }
     if (cache && !t->from_cache)
@@ -854,11 +873,15 @@ static int topo_load(place_topo **out, const char *spec, unsigned flags, place_e
     const char *bad = structure_problem(t->h);
     if (bad) {
         if (!strncmp(t->source, "xml:", 4))
-            place_error_set(err, PLACE_EINVAL, "topology XML '%.200s': %s; expected a file "
-                            "written by lstopo --of xml", t->source + 4, bad);
+            place_error_set(err, PLACE_EINVAL,
+                            "topology XML '%.200s': %s; expected a file "
+                            "written by lstopo --of xml",
+                            t->source + 4, bad);
         else
-            place_error_set(err, PLACE_EINVAL, "topology %s: %s; hwloc built a tree placement "
-                            "cannot use", t->source, bad);
+            place_error_set(err, PLACE_EINVAL,
+                            "topology %s: %s; hwloc built a tree placement "
+                            "cannot use",
+                            t->source, bad);
         goto fail;
     }
     if (read_kinds_and_distances(t, err) < 0 || derive(t, err) < 0 ||
@@ -898,15 +921,19 @@ static int locations(place_topo *t, const char *s, hwloc_bitmap_t set, place_err
     for (const char *at = s;;) {
         size_t len = strcspn(at, ",");
         if (len == 0 || len >= sizeof item)
-            return place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': an empty or over-long "
-                                   "item; expected locations like numa:0 or package:1.core:0-3", s);
+            return place_error_set(err, PLACE_EINVAL,
+                                   "--allowed '%.60s': an empty or over-long "
+                                   "item; expected locations like numa:0 or package:1.core:0-3",
+                                   s);
         memcpy(item, at, len);
         item[len] = '\0';
         if (item[0] >= '0' && item[0] <= '9') {
             int bad = 0;
             if (!place_cpulist_syntax(item, &bad))
-                return place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': '%s' is neither a "
-                                       "PU index nor a location like numa:0", s, item);
+                return place_error_set(err, PLACE_EINVAL,
+                                       "--allowed '%.60s': '%s' is neither a "
+                                       "PU index nor a location like numa:0",
+                                       s, item);
             hwloc_bitmap_t one = hwloc_bitmap_alloc();
             if (!one)
                 return place_error_set(err, PLACE_ENOMEM, "out of memory");
@@ -925,16 +952,21 @@ static int locations(place_topo *t, const char *s, hwloc_bitmap_t set, place_err
                 char *colon = strchr(comp, ':');
                 hwloc_obj_type_t type;
                 if (!colon) {
-                    rc = place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': '%s' is neither a "
+                    rc = place_error_set(err, PLACE_EINVAL,
+                                         "--allowed '%.60s': '%s' is neither a "
                                          "PU index nor a location; expected OS PU indices like "
-                                         "0-3,8 or locations like numa:0, package:1.core:0-3", s, comp);
+                                         "0-3,8 or locations like numa:0, package:1.core:0-3",
+                                         s, comp);
                     break;
                 }
                 *colon = '\0';
                 if (hwloc_type_sscanf(comp, &type, NULL, 0) < 0 || type == HWLOC_OBJ_BRIDGE ||
-                    type == HWLOC_OBJ_PCI_DEVICE || type == HWLOC_OBJ_OS_DEVICE || type == HWLOC_OBJ_MISC) {
-                    rc = place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': '%s' is not an hwloc "
-                                         "object type; expected package, numa, l3, core, pu ...", s, comp);
+                    type == HWLOC_OBJ_PCI_DEVICE || type == HWLOC_OBJ_OS_DEVICE ||
+                    type == HWLOC_OBJ_MISC) {
+                    rc = place_error_set(err, PLACE_EINVAL,
+                                         "--allowed '%.60s': '%s' is not an hwloc "
+                                         "object type; expected package, numa, l3, core, pu ...",
+                                         s, comp);
                     break;
                 }
                 const char *idx = colon + 1;
@@ -950,23 +982,27 @@ static int locations(place_topo *t, const char *s, hwloc_bitmap_t set, place_err
                         hi = strtol(end + 1, &end, 10);
                 }
                 if ((strcmp(idx, "all") && (!end || *end)) || hi < lo || lo > 1L << 20) {
-                    rc = place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': index '%s' of %s; "
-                                         "expected N, N-M or all (logical indices)", s, idx, comp);
+                    rc = place_error_set(err, PLACE_EINVAL,
+                                         "--allowed '%.60s': index '%s' of %s; "
+                                         "expected N, N-M or all (logical indices)",
+                                         s, idx, comp);
                     break;
                 }
                 int depth = hwloc_get_type_depth(t->h, type);
                 int n = hwloc_get_nbobjs_inside_cpuset_by_depth(t->h, cur, depth);
                 if (depth == HWLOC_TYPE_DEPTH_UNKNOWN || n <= 0 ||
                     (strcmp(idx, "all") && hi >= n)) {
-                    rc = place_error_set(err, PLACE_EINFEASIBLE, "--allowed '%.60s': %s:%s: there %s "
-                                         "%d %s there (logical indices 0 to %d)", s, comp, idx,
-                                         n == 1 ? "is" : "are", n > 0 ? n : 0,
+                    rc = place_error_set(err, PLACE_EINFEASIBLE,
+                                         "--allowed '%.60s': %s:%s: there %s "
+                                         "%d %s there (logical indices 0 to %d)",
+                                         s, comp, idx, n == 1 ? "is" : "are", n > 0 ? n : 0,
                                          hwloc_obj_type_string(type), n - 1);
                     break;
                 }
                 hwloc_bitmap_zero(next);
                 for (long i = lo; i <= hi && i < n; i++) {
-                    hwloc_obj_t o = hwloc_get_obj_inside_cpuset_by_depth(t->h, cur, depth, (unsigned)i);
+                    hwloc_obj_t o =
+                        hwloc_get_obj_inside_cpuset_by_depth(t->h, cur, depth, (unsigned)i);
                     if (o && o->cpuset)
                         hwloc_bitmap_or(next, next, o->cpuset);
                 }
@@ -1005,7 +1041,8 @@ int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
             return place_error_set(err, PLACE_ENOMEM, "out of memory");
         if (!*converted) {
             free(converted);
-            return place_error_set(err, PLACE_EINFEASIBLE, "--allowed '%.60s': names no PU", cpulist);
+            return place_error_set(err, PLACE_EINFEASIBLE, "--allowed '%.60s': names no PU",
+                                   cpulist);
         }
         int rc2 = place_topo_restrict(t, converted, err);
         free(converted);
@@ -1017,11 +1054,14 @@ int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
     int bad_index = 0;
     if (!place_cpulist_syntax(cpulist, &bad_index)) {
         if (bad_index)
-            return place_error_set(err, PLACE_EINVAL, "--allowed '%.60s': a PU index is out of range; "
-                                   "expected OS PU indices up to %d", cpulist, PLACE_MAX_PU_INDEX);
-        return place_error_set(err, PLACE_EINVAL,
-                               "--allowed '%.60s': not a CPU list; expected OS PU indices like 0-3,8",
-                               cpulist ? cpulist : "");
+            return place_error_set(err, PLACE_EINVAL,
+                                   "--allowed '%.60s': a PU index is out of range; "
+                                   "expected OS PU indices up to %d",
+                                   cpulist, PLACE_MAX_PU_INDEX);
+        return place_error_set(
+            err, PLACE_EINVAL,
+            "--allowed '%.60s': not a CPU list; expected OS PU indices like 0-3,8",
+            cpulist ? cpulist : "");
     }
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     if (!set)
@@ -1030,9 +1070,10 @@ int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err)
               hwloc_bitmap_weight(set) < 0;
     if (bad) {
         hwloc_bitmap_free(set);
-        return place_error_set(err, PLACE_EINVAL,
-                               "--allowed '%.60s': not a CPU list; expected OS PU indices like 0-3,8",
-                               cpulist ? cpulist : "");
+        return place_error_set(
+            err, PLACE_EINVAL,
+            "--allowed '%.60s': not a CPU list; expected OS PU indices like 0-3,8",
+            cpulist ? cpulist : "");
     }
     hwloc_bitmap_t newset = hwloc_bitmap_alloc();
     hwloc_bitmap_and(newset, t->usable, set);
@@ -1083,9 +1124,18 @@ const char *place_topo_cache_note(const place_topo *t)
     return t->cache_note;
 }
 
-const char *place_topo_offline_pus(const place_topo *t) { return t->offline_s; }
-const char *place_topo_disallowed_pus(const place_topo *t) { return t->disallowed_s; }
-const char *place_topo_unbound_pus(const place_topo *t) { return t->unbound_s ? t->unbound_s : ""; }
+const char *place_topo_offline_pus(const place_topo *t)
+{
+    return t->offline_s;
+}
+const char *place_topo_disallowed_pus(const place_topo *t)
+{
+    return t->disallowed_s;
+}
+const char *place_topo_unbound_pus(const place_topo *t)
+{
+    return t->unbound_s ? t->unbound_s : "";
+}
 
 int place_topo_domain_numa_os(const place_topo *t, int d)
 {

@@ -175,8 +175,8 @@ static void cgroup_part(char *out, size_t n)
         }
     if (f)
         fclose(f);
-    snprintf(out, n, "cg=v%d:%.300s cpus=%.200s mems=%.100s affinity=%.200s mems_allowed=%.100s",
-             v, v ? dir : "-", a, b, aff, mems);
+    snprintf(out, n, "cg=v%d:%.300s cpus=%.200s mems=%.100s affinity=%.200s mems_allowed=%.100s", v,
+             v ? dir : "-", a, b, aff, mems);
 }
 
 int place_topo_cache_key(unsigned flags, char *buf, size_t n)
@@ -189,9 +189,9 @@ int place_topo_cache_key(unsigned flags, char *buf, size_t n)
     line_of("/sys/devices/system/cpu/online", cpus, sizeof cpus);
     line_of("/sys/devices/system/node/online", nodes, sizeof nodes);
     cgroup_part(cg, sizeof cg);
-    int w = snprintf(buf, n, "place-topo/2 hwloc=%x boot=%s online=%s nodes=%s %s devices=%d",
-                     hwloc_get_api_version(), boot, cpus, nodes, cg,
-                     (flags & PLACE_TOPO_DEVICES) != 0);
+    int w =
+        snprintf(buf, n, "place-topo/2 hwloc=%x boot=%s online=%s nodes=%s %s devices=%d",
+                 hwloc_get_api_version(), boot, cpus, nodes, cg, (flags & PLACE_TOPO_DEVICES) != 0);
     return w > 0 && (size_t)w < n ? 0 : -1;
 }
 
