@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,10 +75,24 @@ static int lock_name(const char *json, char *out, size_t n)
  * A process holds at most one lock per name. A sweep that won the lock first may have
  * unlinked the lock file while this process waited: then the lock is taken again on the
  * file now at the path. */
+static int hold_lock_locked(const char *json, place_error *err);
+
+/* The process's lock, process state by design (kept until exit, across exec): one mutex
+ * keeps two threads that write plan files from racing on it. */
+static pthread_mutex_t held_mu = PTHREAD_MUTEX_INITIALIZER;
+static char held[PATH_MAX];
+static int held_fd = -1;
+
 static int hold_lock(const char *json, place_error *err)
 {
-    static char held[PATH_MAX];
-    static int held_fd = -1;
+    pthread_mutex_lock(&held_mu);
+    int rc = hold_lock_locked(json, err);
+    pthread_mutex_unlock(&held_mu);
+    return rc;
+}
+
+static int hold_lock_locked(const char *json, place_error *err)
+{
     char lk[PATH_MAX];
     if (lock_name(json, lk, sizeof lk) < 0)
         return place_error_set(err, PLACE_EINVAL, "plan file '%.200s': too long a name", json);

@@ -230,34 +230,44 @@ static void papi_event_name(place_ctr k, char *out, size_t n)
     }
 }
 
+/* PAPI's initialisation, once per process (pthread_once: two threads opening counters at
+ * once do not both initialise it), and why it failed. */
+static int papi_state; /* 1 ready, -1 not */
+static char papi_reason[160];
+
+static void papi_init_once(void)
+{
+    int state = 0;
+    int v = PAPI_library_init(PAPI_VER_CURRENT);
+    if (v != PAPI_VER_CURRENT && v != PAPI_OK) {
+        snprintf(papi_reason, sizeof papi_reason, "PAPI_library_init failed: %s", PAPI_strerror(v));
+        state = -1;
+    } else if (PAPI_thread_init((unsigned long (*)(void))pthread_self) != PAPI_OK) {
+        snprintf(papi_reason, sizeof papi_reason, "PAPI_thread_init failed");
+        state = -1;
+    } else {
+        int cid = PAPI_get_component_index("perf_event");
+        const PAPI_component_info_t *ci = cid >= 0 ? PAPI_get_component_info(cid) : NULL;
+        if (!ci)
+            snprintf(papi_reason, sizeof papi_reason, "PAPI has no perf_event component"),
+                state = -1;
+        else if (ci->disabled)
+            snprintf(papi_reason, sizeof papi_reason,
+                     "PAPI component perf_event is disabled: %.100s", ci->disabled_reason),
+                state = -1;
+        else
+            state = 1;
+    }
+    papi_state = state;
+}
+
 static int papi_ready(char *why, size_t n)
 {
-    static int state = 0; /* 0 unknown, 1 ready, -1 not */
-    static char reason[160];
-    if (state == 0) {
-        int v = PAPI_library_init(PAPI_VER_CURRENT);
-        if (v != PAPI_VER_CURRENT && v != PAPI_OK) {
-            snprintf(reason, sizeof reason, "PAPI_library_init failed: %s", PAPI_strerror(v));
-            state = -1;
-        } else if (PAPI_thread_init((unsigned long (*)(void))pthread_self) != PAPI_OK) {
-            snprintf(reason, sizeof reason, "PAPI_thread_init failed");
-            state = -1;
-        } else {
-            int cid = PAPI_get_component_index("perf_event");
-            const PAPI_component_info_t *ci = cid >= 0 ? PAPI_get_component_info(cid) : NULL;
-            if (!ci)
-                snprintf(reason, sizeof reason, "PAPI has no perf_event component"), state = -1;
-            else if (ci->disabled)
-                snprintf(reason, sizeof reason, "PAPI component perf_event is disabled: %.100s",
-                         ci->disabled_reason),
-                    state = -1;
-            else
-                state = 1;
-        }
-    }
-    if (state < 0 && why)
-        snprintf(why, n, "%s", reason);
-    return state > 0;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, papi_init_once);
+    if (papi_state < 0 && why)
+        snprintf(why, n, "%s", papi_reason);
+    return papi_state > 0;
 }
 #endif
 
