@@ -311,7 +311,8 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
             if (place_parse_double(label, at, r->lo[i], r->hi[i],
                                    (double *)((char *)n + r->field[i]), err) < 0)
                 return -1;
-            at = colon + 1;
+            if (colon) /* the next number */
+                at = colon + 1;
         }
         return 0;
     }
