@@ -53,6 +53,14 @@ const char *place_notes_get(const place_notes *n, int i);
 void place_notes_cut(place_notes *n, int mark, place_notes *out);
 void place_notes_take(place_notes *n, place_notes *from);
 
+/* The 64-bit LCG of the injected noise (place/noise.h documents its stream: seeded runs
+ * repeat) and of the jitter probe's reservoir samples: Knuth's MMIX constants. Steps
+ * *state and returns the new state. */
+static inline uint64_t place_lcg_next(uint64_t *state)
+{
+    return *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+}
+
 /* The models' generator: xoshiro256** seeded by splitmix64: fast, and the same stream for
  * the same seed (models.c, noisemodels.c). */
 typedef struct place_rng {

@@ -130,8 +130,8 @@ static void add_detour(place_jitter_thread *r, double start, double len_us, doub
     if (r->nkept < PLACE_JITTER_KEEP) {
         r->kept_us[r->nkept++] = len_us;
     } else {
-        *lcg = *lcg * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint64_t j = (*lcg >> 11) % (uint64_t)r->detours; /* 53 bits: no bias below 2^40 */
+        uint64_t j =
+            (place_lcg_next(lcg) >> 11) % (uint64_t)r->detours; /* 53 bits: no bias below 2^40 */
         if (j < PLACE_JITTER_KEEP)
             r->kept_us[j] = len_us;
     }
@@ -185,8 +185,7 @@ static void *run_thread(void *arg)
                 if (r->nquantum < QUANTUM_SAMPLES)
                     r->quantum_us[r->nquantum++] = dt;
                 else {
-                    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
-                    uint64_t j = (lcg >> 33) % (uint64_t)n;
+                    uint64_t j = (place_lcg_next(&lcg) >> 33) % (uint64_t)n;
                     if (j < QUANTUM_SAMPLES)
                         r->quantum_us[j] = dt;
                 }

@@ -155,8 +155,7 @@ double place_model_monte_carlo(char kind, double w, double a, double b, const do
 
 static double lcg_uniform(uint64_t *state) /* Knuth's MMIX LCG: seeded runs repeat */
 {
-    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return ((double)(*state >> 11) + 0.5) * 0x1.0p-53;
+    return ((double)(place_lcg_next(state) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 static double draw_exp(const place_noise *n, double u, uint64_t *state)
