@@ -146,27 +146,37 @@ static void test_discovery(void **s)
     place_topo_free(t);
 }
 
-/* A launcher's rank 2 of 4 on the 4-GPU node: its job plan, its exported variables, and
- * the same read back from the environment and the node's plan file. */
-static void test_export_round_trip(void **s)
+/* Rank 2 of 4 under Open MPI on the 4-GPU node, GPUs and NICs auto: its job plan, its
+ * assignment and the node's plan file (*path, caller frees). */
+static void gpu_rank(place_launch *l, place_jobplan *jp, place_assignment *a, char **path)
 {
-    (void)s;
-    place_launch l = {
+    *l = (place_launch){
         .launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2, .local_size = 4, .node = 0};
     place_request req;
     place_request_init(&req);
     req.gpus_per_rank = PLACE_GPUS_AUTO;
     req.nics = PLACE_NICS_AUTO;
-    place_jobplan jp;
     place_error e;
     assert_int_equal(
-        place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
+        place_jobplan_compute(jp, l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
+    assert_int_equal(place_jobplan_assignment(jp, l, a, &e), 0);
+    *path = NULL;
+    assert_int_equal(place_jobplan_write(jp, l, path, &e), 0);
+}
+
+/* A launcher's rank 2 of 4 on the 4-GPU node: its job plan, its exported variables, and
+ * the same read back from the environment and the node's plan file. */
+static void test_export_round_trip(void **s)
+{
+    (void)s;
+    place_launch l;
+    place_jobplan jp;
     place_assignment a;
-    assert_int_equal(place_jobplan_assignment(&jp, &l, &a, &e), 0);
+    char *path;
+    place_error e;
+    gpu_rank(&l, &jp, &a, &path);
     assert_string_equal(a.gpus, "0000:b1:00.0");
     assert_string_equal(a.nics, "mlx5_1");
-    char *path = NULL;
-    assert_int_equal(place_jobplan_write(&jp, &l, &path, &e), 0);
     assert_int_equal(place_env_export(&l, &a, path, &e), 0);
     assert_string_equal(getenv("CUDA_VISIBLE_DEVICES"), "2");
     assert_string_equal(getenv("CUDA_DEVICE_ORDER"), "PCI_BUS_ID");
@@ -254,20 +264,12 @@ static void test_forged_devices(void **s)
 static void test_env_flags_match_the_contract(void **s)
 {
     (void)s;
-    place_launch l = {
-        .launcher = "openmpi", .rank = 2, .size = 4, .local_rank = 2, .local_size = 4, .node = 0};
-    place_request req;
-    place_request_init(&req);
-    req.gpus_per_rank = PLACE_GPUS_AUTO;
-    req.nics = PLACE_NICS_AUTO;
+    place_launch l;
     place_jobplan jp;
-    place_error e;
-    assert_int_equal(
-        place_jobplan_compute(&jp, &l, fx("gpu-2s-4nvidia-2nic"), NULL, &req, NULL, 0, &e), 0);
     place_assignment a;
-    assert_int_equal(place_jobplan_assignment(&jp, &l, &a, &e), 0);
-    char *path = NULL;
-    assert_int_equal(place_jobplan_write(&jp, &l, &path, &e), 0);
+    char *path;
+    place_error e;
+    gpu_rank(&l, &jp, &a, &path);
     char **env = NULL;
     int n = 0;
     assert_int_equal(place_env_exports(&l, &a, path, &env, &n, &e), 0);
