@@ -174,37 +174,50 @@ static int write_plan(const options *o, const place_plan *plan, const place_deco
     return -1;
 }
 
+int placerun_plan_job(const options *o, const place_request *req, unsigned flags, place_topo **topo,
+                      place_plan **plan, place_error *e)
+{
+    *topo = NULL;
+    *plan = NULL;
+    flags |= o->devices ? PLACE_TOPO_DEVICES : 0;
+    if (place_topo_load(topo, o->topology, flags, e) < 0)
+        return -1;
+    if (o->allowed && place_topo_restrict(*topo, o->allowed, e) < 0)
+        goto fail;
+    /* GPUs a batch system left to this step (Slurm's variables), as a rank would see them */
+    place_gpu_scope scope = {0};
+    place_request q = *req;
+    if (o->devices && place_gpu_scope_from_env(&scope, *topo, e) < 0)
+        goto fail;
+    place_gpu_scope_apply(&scope, &q);
+    int rc = place_plan_compute(plan, *topo, &q, e);
+    place_gpu_scope_fini(&scope);
+    if (rc == 0)
+        return 0;
+fail:
+    place_topo_free(*topo);
+    *topo = NULL;
+    return -1;
+}
+
 int placerun_plan_mode(const options *o)
 {
     place_error e;
     place_topo *topo = NULL;
-    unsigned flags = PLACE_TOPO_THIS_BINDING | (o->devices ? PLACE_TOPO_DEVICES : 0);
-    if (place_topo_load(&topo, o->topology, flags, &e) < 0)
-        return placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
-    if (o->allowed && place_topo_restrict(topo, o->allowed, &e) < 0) {
-        place_topo_free(topo);
-        return placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
-    }
     place_plan *plan = NULL;
     place_decomp *d = NULL;
     int rc = 0;
-    /* GPUs a batch system left to this step (Slurm's variables), as a rank would see them */
-    place_gpu_scope scope = {0};
-    place_request req = o->req;
-    if (o->devices && place_gpu_scope_from_env(&scope, topo, &e) < 0) {
-        place_topo_free(topo);
-        return placerun_fail(&e, 2);
-    }
-    place_gpu_scope_apply(&scope, &req);
-    if (place_plan_compute(&plan, topo, &req, &e) < 0)
-        rc = placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
-    else if (o->grid && place_decomp_compute(&d, o->n, plan, 0, o->decomp_flags, &e) < 0)
+    if (placerun_plan_job(o, &o->req, PLACE_TOPO_THIS_BINDING, &topo, &plan, &e) < 0)
+        return placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
+    if (o->grid && place_decomp_compute(&d, o->n, plan, 0, o->decomp_flags, &e) < 0)
         rc = placerun_fail(&e, 2);
     else if (write_plan(o, plan, d, &e) < 0) /* bad input (host names) 2, else 1 */
         rc = placerun_fail(&e, e.code == PLACE_EINVAL ? 2 : 1);
+    const char *pn = place_private_dir_note(); /* the topology cache's directory */
+    if (pn)
+        fprintf(stderr, "placerun: note: %s\n", pn);
     place_decomp_free(d);
     place_plan_free(plan);
-    place_gpu_scope_fini(&scope);
     place_topo_free(topo);
     return rc;
 }

@@ -33,14 +33,21 @@ static int host_ok(const char *h)
     return 1;
 }
 
-static void hosts_free(char **h, int n)
+void placerun_hosts_free(placerun_hosts *h)
 {
-    for (int i = 0; h && i < n; i++)
-        free(h[i]);
-    free(h);
+    for (int i = 0; h->name && i < h->n; i++)
+        free(h->name[i]);
+    free(h->name);
+    free(h->slots);
+    memset(h, 0, sizeof *h);
 }
 
-static int add_host(char ***h, int *n, const char *name, size_t len, const char *what,
+/* One host, NAME, NAME:SLOTS (Open MPI's --host, MPICH's hostfiles) or, from a hostfile's
+ * line, NAME followed by slots=N or max_slots=N (Open MPI's hostfiles). */
+#define HOST_FORMAT                                                                                \
+    "expected a host name (letters, digits, '-', '.', '_'), optionally with its slots as "         \
+    "NAME:N or NAME slots=N"
+static int add_host(placerun_hosts *h, const char *name, size_t len, int slots, const char *what,
                     place_error *e)
 {
     char buf[256];
@@ -50,36 +57,63 @@ static int add_host(char ***h, int *n, const char *name, size_t len, const char 
     }
     memcpy(buf, name, len);
     buf[len] = '\0';
-    if (!host_ok(buf))
-        return place_error_set(e, PLACE_EINVAL,
-                               "%s: '%.60s' is not a host name (letters, digits, "
-                               "'-', '.', '_')",
-                               what, buf);
-    if (*n == MAX_HOSTS)
-        return place_error_set(e, PLACE_EINVAL, "%s: more than %d hosts", what, MAX_HOSTS);
-    char **v = realloc(*h, sizeof(char *) * (size_t)(*n + 1));
-    if (!v || !(v[*n] = strdup(buf))) {
-        if (v)
-            *h = v;
-        return place_error_set(e, PLACE_ENOMEM, "out of memory");
+    char *colon = strchr(buf, ':');
+    if (colon) { /* NAME:SLOTS */
+        *colon = '\0';
+        if (place_parse_int(what, colon + 1, 1, 1 << 20, &slots, e) < 0 || !buf[0]) {
+            *colon = ':';
+            return place_error_set(e, PLACE_EINVAL, "%s: '%.60s' is not a host; " HOST_FORMAT, what,
+                                   buf);
+        }
     }
-    *h = v;
-    (*n)++;
+    if (!host_ok(buf))
+        return place_error_set(e, PLACE_EINVAL, "%s: '%.60s' is not a host name; " HOST_FORMAT,
+                               what, buf);
+    if (h->n == MAX_HOSTS)
+        return place_error_set(e, PLACE_EINVAL, "%s: more than %d hosts", what, MAX_HOSTS);
+    char **v = realloc(h->name, sizeof(char *) * (size_t)(h->n + 1));
+    if (v)
+        h->name = v;
+    int *sl = v ? realloc(h->slots, sizeof(int) * (size_t)(h->n + 1)) : NULL;
+    if (sl)
+        h->slots = sl;
+    if (!v || !sl || !(v[h->n] = strdup(buf)))
+        return place_error_set(e, PLACE_ENOMEM, "out of memory");
+    sl[h->n] = slots;
+    h->n++;
     return 0;
 }
 
-/* The plan's hosts: --hosts a,b,c; --hostfile (one per line: the first word, '#' comments,
- * "slots=" and the like after it ignored, as Open MPI's hostfiles have them). */
-static int load_hosts(const options *o, int nodes, char ***out, int *n, place_error *e)
+/* A hostfile line's slots: "slots=N" or "max_slots=N" among the words after the name (0:
+ * none given). */
+static int line_slots(const char *rest, const char *what, int *slots, place_error *e)
 {
-    char **h = NULL;
-    *n = 0;
+    *slots = 0;
+    for (const char *w = rest;;) {
+        w += strspn(w, " \t\r");
+        if (!*w || *w == '#')
+            return 0;
+        size_t len = strcspn(w, " \t\r#");
+        char word[64];
+        snprintf(word, sizeof word, "%.*s", (int)(len < 63 ? len : 63), w);
+        const char *v = !strncmp(word, "slots=", 6)        ? word + 6
+                        : !strncmp(word, "max_slots=", 10) ? word + 10
+                                                           : NULL;
+        if (v && place_parse_int(what, v, 1, 1 << 20, slots, e) < 0)
+            return place_error_set(e, PLACE_EINVAL, "%s: '%.40s': " HOST_FORMAT, what, word);
+        w += len;
+    }
+}
+
+int placerun_load_hosts(const options *o, int want, placerun_hosts *h, place_error *e)
+{
+    memset(h, 0, sizeof *h);
     if (o->hosts) {
         for (const char *at = o->hosts;;) {
             size_t len = strcspn(at, ",");
-            if (add_host(&h, n, at, len, "--hosts", e) < 0)
+            if (add_host(h, at, len, 0, "--hosts", e) < 0)
                 goto fail;
-            if (!at[len])
+            if (!at[len] || (want && h->n == want))
                 break;
             at += len + 1;
         }
@@ -92,7 +126,8 @@ static int load_hosts(const options *o, int nodes, char ***out, int *n, place_er
             goto fail;
         }
         int lineno = 0;
-        for (char *line = text, *next; line && *line; line = next) {
+        /* the hosts the plan needs, the rest not read (a long hostfile is no error) */
+        for (char *line = text, *next; line && *line && !(want && h->n == want); line = next) {
             lineno++;
             next = strchr(line, '\n');
             if (next)
@@ -106,46 +141,62 @@ static int load_hosts(const options *o, int nodes, char ***out, int *n, place_er
                 goto fail;
             }
             char *s = line + strspn(line, " \t");
-            if (*s == '#' || !*s)
+            if (*s == '#' || !*s || *s == '\r')
                 continue;
             size_t len = strcspn(s, " \t\r\n#");
             char what[300];
+            int slots = 0;
             snprintf(what, sizeof what, "--hostfile '%.200s' line %d", o->hostfile, lineno);
-            if (add_host(&h, n, s, len, what, e) < 0) {
+            if (line_slots(s + len, what, &slots, e) < 0 ||
+                add_host(h, s, len, slots, what, e) < 0) {
                 free(text);
                 goto fail;
             }
         }
         free(text);
-        if (*n == 0) {
-            place_error_set(e, PLACE_EINVAL, "--hostfile '%.200s': no host in it", o->hostfile);
+        if (h->n == 0) {
+            place_error_set(e, PLACE_EINVAL,
+                            "--hostfile '%.200s': no host in it; expected one host per line "
+                            "(NAME, NAME slots=N or NAME:N)",
+                            o->hostfile);
             goto fail;
         }
-    } else if (nodes == 1) {
+    }
+    return 0;
+fail:
+    placerun_hosts_free(h);
+    return -1;
+}
+
+/* The plan's hosts for an export: --hosts or --hostfile, one per node; a one-node plan
+ * without them is this host. */
+static int load_hosts(const options *o, int nodes, placerun_hosts *h, place_error *e)
+{
+    if (placerun_load_hosts(o, nodes, h, e) < 0)
+        return -1;
+    if (h->n == 0 && nodes == 1) {
         char me[256] = "localhost";
         if (gethostname(me, sizeof me - 1) != 0 || !host_ok(me))
             snprintf(me, sizeof me, "localhost");
-        if (add_host(&h, n, me, strlen(me), "this host", e) < 0)
+        if (add_host(h, me, strlen(me), 0, "this host", e) < 0)
             goto fail;
-    } else {
+    } else if (h->n == 0) {
         place_error_set(e, PLACE_EINVAL,
                         "--format %s: the plan has %d nodes; name them with "
                         "--hosts h1,h2,... or --hostfile FILE",
                         o->format, nodes);
         goto fail;
     }
-    if (*n < nodes) {
+    if (h->n < nodes) {
         place_error_set(e, PLACE_EINVAL,
                         "the plan has %d nodes, but %s names %d host%s; expected "
                         "one per node",
-                        nodes, o->hosts ? "--hosts" : "--hostfile", *n, *n == 1 ? "" : "s");
+                        nodes, o->hosts ? "--hosts" : "--hostfile", h->n, h->n == 1 ? "" : "s");
         goto fail;
     }
-    *out = h;
     return 0;
 fail:
-    hosts_free(h, *n);
-    *n = 0;
+    placerun_hosts_free(h);
     return -1;
 }
 
@@ -591,12 +642,11 @@ int placerun_export(const options *o, const place_plan *plan, const place_decomp
         return place_error_set(e, PLACE_EINVAL, "--format %s: no writer", o->format);
     if (!fmt->hosts)
         return fmt->write(o, plan, d, NULL, f, e);
-    char **hosts = NULL;
-    int nh = 0;
-    if (load_hosts(o, place_plan_resolved(plan)->nodes, &hosts, &nh, e) < 0)
+    placerun_hosts h;
+    if (load_hosts(o, place_plan_resolved(plan)->nodes, &h, e) < 0)
         return -1;
-    int rc = fmt->write(o, plan, d, hosts, f, e);
-    hosts_free(hosts, nh);
+    int rc = fmt->write(o, plan, d, h.name, f, e);
+    placerun_hosts_free(&h);
     if (rc == 0 && (ferror(f) || fflush(f) != 0))
         rc = place_error_set(e, PLACE_ESYS, "writing the plan failed: %s", strerror(errno));
     return rc;

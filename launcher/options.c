@@ -161,15 +161,60 @@ void placerun_usage(FILE *f)
         f);
 }
 
-/* "-np" is mpirun's spelling; getopt_long cannot take a two-letter single-dash option,
- * so it is rewritten to "-n" before parsing (only before "--"). */
-/* Other launchers' spellings: accepted where the meaning is place's own, else a hint that
- * says what placerun calls it. */
+/* placerun's long options (getopt_long's table; the scan below reads it too) */
+static const struct option longopts[] = {{"plan", no_argument, 0, OPT_PLAN},
+                                         {"topology", required_argument, 0, OPT_TOPOLOGY},
+                                         {"np", required_argument, 0, 'n'},
+                                         {"nodes", required_argument, 0, 'N'},
+                                         {"ranks-per-node", required_argument, 0, OPT_RPN},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"policy", required_argument, 0, OPT_POLICY},
+                                         {"smt", required_argument, 0, OPT_SMT},
+                                         {"reserve-cores", required_argument, 0, OPT_RESERVE},
+                                         {"cpu-kinds", required_argument, 0, OPT_KINDS},
+                                         {"allowed", required_argument, 0, OPT_ALLOWED},
+                                         {"oversubscribe", no_argument, 0, OPT_OVERSUB},
+                                         {"format", required_argument, 0, OPT_FORMAT},
+                                         {"grid", required_argument, 0, OPT_GRID},
+                                         {"periodic", required_argument, 0, OPT_PERIODIC},
+                                         {"linear-mapping", no_argument, 0, OPT_LINEAR},
+                                         {"membind", required_argument, 0, OPT_MEMBIND},
+                                         {"force-env", no_argument, 0, OPT_FORCE_ENV},
+                                         {"report", no_argument, 0, OPT_REPORT},
+                                         {"check", no_argument, 0, OPT_CHECK},
+                                         {"monitor", required_argument, 0, OPT_MONITOR},
+                                         {"pin-threads", no_argument, 0, OPT_PIN_THREADS},
+                                         {"launcher-args", required_argument, 0, OPT_LAUNCHER_ARGS},
+                                         {"pin-skip", required_argument, 0, OPT_PIN_SKIP},
+                                         {"launcher", required_argument, 0, OPT_LAUNCHER},
+                                         {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
+                                         {"jitter", no_argument, 0, OPT_JITTER},
+                                         {"jitter-mode", required_argument, 0, OPT_JITTER_MODE},
+                                         {"quantum", required_argument, 0, OPT_QUANTUM},
+                                         {"threshold", required_argument, 0, OPT_THRESHOLD},
+                                         {"sched-idle", no_argument, 0, OPT_SCHED_IDLE},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, OPT_VERSION},
+                                         {"config", required_argument, 0, OPT_CONFIG},
+                                         {"gpus", required_argument, 0, OPT_GPUS},
+                                         {"gpus-per-rank", required_argument, 0, OPT_GPR},
+                                         {"gpu-bind", required_argument, 0, OPT_GPU_BIND},
+                                         {"nics", required_argument, 0, OPT_NICS},
+                                         {"hosts", required_argument, 0, OPT_HOSTS},
+                                         {"hostfile", required_argument, 0, OPT_HOSTFILE},
+                                         {0, 0, 0, 0}};
+
+/* Other launchers' spellings: accepted where the meaning is place's own ("-np" is
+ * mpirun's -n, which getopt_long cannot take as a two-letter single-dash option), else a
+ * hint that says what placerun calls it. */
 static const struct {
     const char *flag;
     const char *same; /* placerun's option with the same meaning, or NULL */
     const char *hint; /* else: what to use */
 } habits[] = {
+    {"-np", "-n", NULL},
     {"--ntasks", "--np", NULL},
     {"--ntasks-per-node", "--ranks-per-node", NULL},
     {"--report-bindings", "--report", NULL},
@@ -195,14 +240,80 @@ static const struct {
      "(Slurm's -c/--cpus-per-task)"},
     {"--npernode", "--ranks-per-node", NULL},
     {"-npernode", "--ranks-per-node", NULL},
+    {"--machinefile", "--hostfile", NULL},
+    {"-machinefile", "--hostfile", NULL},
+    {"-hostfile", "--hostfile", NULL},
+    {"-H", NULL,
+     "placerun takes the nodes as --hosts H1,H2,... or --hostfile FILE and gives "
+     "them to the launcher with each node's slots from the plan"},
+    {"--host", NULL,
+     "placerun takes the nodes as --hosts H1,H2,... or --hostfile FILE and gives "
+     "them to the launcher with each node's slots from the plan"},
+    {"-host", NULL,
+     "placerun takes the nodes as --hosts H1,H2,... or --hostfile FILE and gives "
+     "them to the launcher with each node's slots from the plan"},
+    {"-w", NULL,
+     "placerun takes the nodes as --hosts H1,H2,... or --hostfile FILE (srun's "
+     "-w/--nodelist) and gives them to the launcher"},
+    {"--nodelist", NULL,
+     "placerun takes the nodes as --hosts H1,H2,... or --hostfile FILE (srun's "
+     "-w/--nodelist) and gives them to the launcher"},
+    {"-x", NULL,
+     "a launcher's option: give it to the launcher with --launcher-args \"-x FOO=1\" "
+     "(placerun passes OMP_* and PLACE_* itself)"},
+    {"--mca", NULL,
+     "a launcher's option: give it to the launcher with --launcher-args \"--mca KEY VALUE\""},
+    {"-mca", NULL,
+     "a launcher's option: give it to the launcher with --launcher-args \"--mca KEY VALUE\""},
+    {"--export", NULL,
+     "a launcher's option: give it to the launcher with --launcher-args \"--export=...\""},
 };
 
-/* Rewrites accepted spellings into placerun's; a hint for the others (1 = error set). */
+/* getopt_long's view of one word at an option's place: 1 when the option takes the next
+ * word as its value (a long option, exact or an unambiguous prefix, without '=VALUE'; a
+ * short one ending its word), 0 otherwise. --jitter's optional duration is a value when it
+ * is a number. Unknown options take none: the parser refuses them. */
+static int option_takes_next(const char *w, const char *next)
+{
+    if (w[1] == '-') {
+        const char *name = w + 2;
+        if (strchr(name, '='))
+            return 0;
+        size_t n = strlen(name);
+        const struct option *hit = NULL;
+        int matches = 0;
+        for (const struct option *o = longopts; o->name; o++) {
+            if (!strcmp(o->name, name)) {
+                hit = o;
+                matches = 1;
+                break;
+            }
+            if (!strncmp(o->name, name, n)) {
+                hit = o;
+                matches++;
+            }
+        }
+        if (matches != 1)
+            return 0;
+        if (hit->val == OPT_JITTER)
+            return next && next[0] >= '0' && next[0] <= '9';
+        return hit->has_arg == required_argument;
+    }
+    for (const char *c = w + 1; *c; c++)
+        if (strchr("nNto", *c))
+            return c[1] == '\0';
+    return 0;
+}
+
+/* Rewrites accepted spellings into placerun's, or refuses with a hint (1 = error set):
+ * only the words at an option's place, as getopt_long will read them. The scan stops at
+ * "--" and at the application's name; an option's value is not an option, and the words
+ * after the application's name are the application's, never changed. */
 static int rewrite_habits(int argc, char **argv, place_error *e)
 {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            break;
+        if (!strcmp(argv[i], "--") || argv[i][0] != '-' || !argv[i][1])
+            break; /* "--", the application's name, or "-" */
         for (size_t k = 0; k < sizeof habits / sizeof habits[0]; k++) {
             size_t n = strlen(habits[k].flag);
             if (strncmp(argv[i], habits[k].flag, n) || (argv[i][n] && argv[i][n] != '='))
@@ -226,19 +337,10 @@ static int rewrite_habits(int argc, char **argv, place_error *e)
             }
             break;
         }
+        if (option_takes_next(argv[i], i + 1 < argc ? argv[i + 1] : NULL))
+            i++; /* its value: never rewritten */
     }
     return 0;
-}
-
-static void rewrite_np(int argc, char **argv)
-{
-    static char n[] = "-n";
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            break;
-        if (!strcmp(argv[i], "-np"))
-            argv[i] = n;
-    }
 }
 
 static int parse_periodic(options *o, const char *arg, place_error *e)
@@ -483,50 +585,6 @@ static int load_configs(options *o, int argc, char **argv, place_error *e)
 /* Applies options from argv (the command line, or one entry of a config file) to *o. */
 static int apply_options(options *o, int argc, char **argv, place_error *e)
 {
-    static const struct option longopts[] = {
-        {"plan", no_argument, 0, OPT_PLAN},
-        {"topology", required_argument, 0, OPT_TOPOLOGY},
-        {"np", required_argument, 0, 'n'},
-        {"nodes", required_argument, 0, 'N'},
-        {"ranks-per-node", required_argument, 0, OPT_RPN},
-        {"threads", required_argument, 0, 't'},
-        {"policy", required_argument, 0, OPT_POLICY},
-        {"smt", required_argument, 0, OPT_SMT},
-        {"reserve-cores", required_argument, 0, OPT_RESERVE},
-        {"cpu-kinds", required_argument, 0, OPT_KINDS},
-        {"allowed", required_argument, 0, OPT_ALLOWED},
-        {"oversubscribe", no_argument, 0, OPT_OVERSUB},
-        {"format", required_argument, 0, OPT_FORMAT},
-        {"grid", required_argument, 0, OPT_GRID},
-        {"periodic", required_argument, 0, OPT_PERIODIC},
-        {"linear-mapping", no_argument, 0, OPT_LINEAR},
-        {"membind", required_argument, 0, OPT_MEMBIND},
-        {"force-env", no_argument, 0, OPT_FORCE_ENV},
-        {"report", no_argument, 0, OPT_REPORT},
-        {"check", no_argument, 0, OPT_CHECK},
-        {"monitor", required_argument, 0, OPT_MONITOR},
-        {"pin-threads", no_argument, 0, OPT_PIN_THREADS},
-        {"launcher-args", required_argument, 0, OPT_LAUNCHER_ARGS},
-        {"pin-skip", required_argument, 0, OPT_PIN_SKIP},
-        {"launcher", required_argument, 0, OPT_LAUNCHER},
-        {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
-        {"jitter", no_argument, 0, OPT_JITTER},
-        {"jitter-mode", required_argument, 0, OPT_JITTER_MODE},
-        {"quantum", required_argument, 0, OPT_QUANTUM},
-        {"threshold", required_argument, 0, OPT_THRESHOLD},
-        {"sched-idle", no_argument, 0, OPT_SCHED_IDLE},
-        {"verbose", no_argument, 0, 'v'},
-        {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION},
-        {"config", required_argument, 0, OPT_CONFIG},
-        {"gpus", required_argument, 0, OPT_GPUS},
-        {"gpus-per-rank", required_argument, 0, OPT_GPR},
-        {"gpu-bind", required_argument, 0, OPT_GPU_BIND},
-        {"nics", required_argument, 0, OPT_NICS},
-        {"hosts", required_argument, 0, OPT_HOSTS},
-        {"hostfile", required_argument, 0, OPT_HOSTFILE},
-        {0, 0, 0, 0}};
     static const char *const membinds[] = {"local", "interleave", "none", NULL};
     static const char *const launchers[] = {"mpirun", "srun", NULL};
     opterr = 0; /* our own one-line messages */
@@ -687,7 +745,6 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
     placerun_options_init(o);
     o->argc = argc;
     o->argv = argv;
-    rewrite_np(argc, argv);
     if (rewrite_habits(argc, argv, e))
         return -1;
     if (load_configs(o, argc, argv, e) < 0 || apply_options(o, argc, argv, e) < 0)

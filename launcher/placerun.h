@@ -65,6 +65,10 @@ int placerun_fail(const place_error *e, int code);
 
 /* dryrun.c: --plan. Returns the exit status. */
 int placerun_plan_mode(const options *o);
+/* dryrun.c: the plan of `req` on o's machine (--topology, --allowed, the step's GPUs), with
+ * the topology loaded with `flags` (and devices when asked for); the caller frees both. */
+int placerun_plan_job(const options *o, const place_request *req, unsigned flags, place_topo **topo,
+                      place_plan **plan, place_error *e);
 
 /* export.c: --format, one row per format: its name, whether it goes with --plan only
  * (every format but text and json), whether lstopo draws it (png, svg: to -o FILE), whether
@@ -84,6 +88,18 @@ const placerun_format *placerun_format_named(const char *name);
 /* export.c: the plan in o->format to f (with the host names if the format takes them). */
 int placerun_export(const options *o, const place_plan *plan, const place_decomp *d, FILE *f,
                     place_error *e);
+
+/* export.c: the hosts of --hosts (NAME or NAME:SLOTS, comma-separated) or --hostfile (a
+ * line per host: NAME, NAME slots=N, NAME max_slots=N or NAME:N; '#' comments), the first
+ * `want` of them (0: all); none when neither is given. slots[i] is 0 where none was given.
+ * One line in *e on a bad name or file. */
+typedef struct placerun_hosts {
+    char **name;
+    int *slots;
+    int n;
+} placerun_hosts;
+int placerun_load_hosts(const options *o, int want, placerun_hosts *h, place_error *e);
+void placerun_hosts_free(placerun_hosts *h);
 
 /* run.c: the run-time modes. Each returns an exit status (after printing one line on
  * failure) or does not return (exec). */

@@ -423,6 +423,9 @@ static int shim_contract(const options *o, const place_launch *l, shim *s, place
     if (place_jobplan_write(&s->jp, l, &s->plan_path, e) < 0 ||
         place_env_export(l, &s->a, s->plan_path, e) < 0)
         return 1;
+    const char *pn = place_private_dir_note(); /* another user holds the usual directory */
+    if (pn)
+        fprintf(stderr, "placerun: note: %s\n", pn);
     if (o->pin_threads && shim_preload("libplacepin.so", "--pin-threads", e) < 0)
         return 1;
     if (o->pin_threads && place_env_export_pin((long)getpid(), o->pin_skip, e) < 0)
@@ -594,40 +597,81 @@ static int is_wrapper_option(const char *a)
            !strcmp(a, "--launcher-args") || !strncmp(a, "--launcher-args=", 16);
 }
 
-static int wrapper_run(const options *o)
+/* The wrapper's job before anything starts: the nodes (-N, else one per host named, else
+ * one) and the plan on this machine's topology for them, as every node's ranks will make
+ * it (nodes like this one, or --topology's). A plan that does not fit, hosts fewer than
+ * the nodes, or a host given fewer slots than the ranks the plan puts there are refused
+ * here with one line, not by the launcher after it has started. Fills the ranks per node
+ * (counts[i] for node i) and the hosts. */
+static int wrapper_plan(const options *o, placerun_hosts *h, int **counts, int *nodes,
+                        place_error *e)
 {
-    const char *L = o->launcher ? o->launcher : o->profile_launcher;
-    char path[PATH_MAX], self[PATH_MAX];
-    if (!L)
-        L = (getenv("SLURM_JOB_ID") && find_executable("srun", path, sizeof path) == 0) ? "srun"
-                                                                                        : "mpirun";
-    if (find_executable(L, path, sizeof path) < 0) {
-        fprintf(stderr,
-                "placerun: cannot start %s: not found in PATH (install it, or run under "
-                "your launcher: %s -n N placerun ...)\n",
-                L, L);
-        return 127;
+    *counts = NULL;
+    place_request req = o->req;
+    if (placerun_load_hosts(o, 0, h, e) < 0)
+        return -1;
+    if (h->n && !o->nodes_given) {
+        int per = req.ranks_per_node;
+        int want = per && req.ranks ? (req.ranks + per - 1) / per : h->n;
+        if (req.ranks && want > req.ranks)
+            want = req.ranks; /* -n 2 over 4 hosts: the first 2 */
+        req.nodes = want;
     }
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0) {
-        fprintf(stderr, "placerun: cannot find its own executable: %s\n", strerror(errno));
-        return 1;
+    if (h->n && req.nodes > h->n)
+        return place_error_set(e, PLACE_EINVAL,
+                               "the job needs %d nodes, but %s names %d host%s; expected at "
+                               "least one per node",
+                               req.nodes, o->hosts ? "--hosts" : "--hostfile", h->n,
+                               h->n == 1 ? "" : "s");
+    place_topo *t = NULL;
+    place_plan *plan = NULL;
+    if (placerun_plan_job(o, &req, 0, &t, &plan, e) < 0)
+        return -1;
+    const place_request *r = place_plan_resolved(plan);
+    *nodes = r->nodes;
+    *counts = calloc((size_t)r->nodes, sizeof **counts);
+    int rc = *counts ? 0 : place_error_set(e, PLACE_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < r->nodes; i++) {
+        int first;
+        place_plan_node_range(plan, i, &first, &(*counts)[i]);
+        if (i < h->n && h->slots[i] && (*counts)[i] > h->slots[i] && !r->oversubscribe)
+            rc = place_error_set(e, PLACE_EINFEASIBLE,
+                                 "the plan puts %d ranks on host %s, which has %d slot%s in %s; "
+                                 "expected fewer ranks (-n, --ranks-per-node), more hosts or "
+                                 "--oversubscribe",
+                                 (*counts)[i], h->name[i], h->slots[i], h->slots[i] == 1 ? "" : "s",
+                                 o->hosts ? "--hosts" : "--hostfile");
     }
-    self[len] = '\0';
-    int N = o->req.ranks ? o->req.ranks : 1;
-    place_error e;
-    int nla = o->launcher_args ? placerun_launcher_args(o->launcher_args, NULL, 0, &e) : 0;
-    if (nla < 0)
-        return placerun_fail(&e, 2);
-    char **args = calloc((size_t)o->argc + (size_t)nla + 16, sizeof *args);
-    if (!args) {
-        place_error_set(&e, PLACE_ENOMEM, "out of memory");
-        return placerun_fail(&e, 1);
+    place_plan_free(plan);
+    place_topo_free(t);
+    if (rc < 0) {
+        free(*counts);
+        *counts = NULL;
     }
-    char np[16], per[48], nodes[16];
+    return rc;
+}
+
+/* "a:2,b:2" (mpirun --host) or "a,b" (srun --nodelist): the plan's nodes' hosts. */
+static char *host_list(const placerun_hosts *h, const int *counts, int nodes, int slots)
+{
+    size_t len = 1;
+    for (int i = 0; i < nodes; i++)
+        len += strlen(h->name[i]) + 16;
+    char *s = malloc(len), *at = s;
+    for (int i = 0; s && i < nodes; i++)
+        at += slots ? sprintf(at, "%s%s:%d", i ? "," : "", h->name[i], counts[i])
+                    : sprintf(at, "%s%s", i ? "," : "", h->name[i]);
+    return s;
+}
+
+/* The launcher's own words: the rank count, its binding off, the hosts and their slots
+ * (mpirun --host, srun --nodelist) or the ranks per node. Returns how many. */
+static int launcher_words(const options *o, const char *L, int N, char *hostarg, int nodes,
+                          char **args, char np[16], char per[48], char nodestr[16])
+{
     int k = 0;
     args[k++] = (char *)L;
-    snprintf(np, sizeof np, "%d", N);
+    snprintf(np, 16, "%d", N);
     if (!strcmp(L, "mpirun")) {
         args[k++] = "-np";
         args[k++] = np;
@@ -636,8 +680,13 @@ static int wrapper_run(const options *o)
         int R = o->req.ranks_per_node ? o->req.ranks_per_node
                 : o->req.nodes        ? (N + o->req.nodes - 1) / o->req.nodes
                                       : 0;
-        if (R) {
-            snprintf(per, sizeof per, "ppr:%d:node", R);
+        if (hostarg) { /* each host with the plan's ranks as its slots, filled in order */
+            args[k++] = "--host";
+            args[k++] = hostarg;
+            args[k++] = "--map-by";
+            args[k++] = "slot";
+        } else if (R) {
+            snprintf(per, 48, "ppr:%d:node", R);
             args[k++] = "--map-by";
             args[k++] = per;
         }
@@ -646,17 +695,68 @@ static int wrapper_run(const options *o)
     } else {
         args[k++] = "-n";
         args[k++] = np;
-        if (o->req.nodes) {
-            snprintf(nodes, sizeof nodes, "%d", o->req.nodes);
+        if (o->req.nodes || hostarg) {
+            snprintf(nodestr, 16, "%d", nodes);
             args[k++] = "-N";
-            args[k++] = nodes;
+            args[k++] = nodestr;
+        }
+        if (hostarg) {
+            args[k++] = "--nodelist";
+            args[k++] = hostarg;
+            args[k++] = "--distribution=block";
         }
         if (o->req.ranks_per_node) {
-            snprintf(per, sizeof per, "--ntasks-per-node=%d", o->req.ranks_per_node);
+            snprintf(per, 48, "--ntasks-per-node=%d", o->req.ranks_per_node);
             args[k++] = per;
         }
         args[k++] = "--cpu-bind=none";
     }
+    return k;
+}
+
+/* Starts the launcher (does not return) or says why not and returns the exit status. */
+static int wrapper_exec(const options *o, const placerun_hosts *hosts, const int *counts, int nodes)
+{
+    const char *L = o->launcher ? o->launcher : o->profile_launcher;
+    char path[PATH_MAX], self[PATH_MAX];
+    if (!L)
+        L = (getenv("SLURM_JOB_ID") && find_executable("srun", path, sizeof path) == 0) ? "srun"
+                                                                                        : "mpirun";
+    char *hostarg = hosts->n ? host_list(hosts, counts, nodes, strcmp(L, "srun")) : NULL;
+    if (hosts->n && !hostarg) {
+        fprintf(stderr, "placerun: out of memory\n");
+        return 1;
+    }
+    if (find_executable(L, path, sizeof path) < 0) {
+        fprintf(stderr,
+                "placerun: cannot start %s: not found in PATH (install it, or run under "
+                "your launcher: %s -n N placerun ...)\n",
+                L, L);
+        free(hostarg);
+        return 127;
+    }
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) {
+        fprintf(stderr, "placerun: cannot find its own executable: %s\n", strerror(errno));
+        free(hostarg);
+        return 1;
+    }
+    self[len] = '\0';
+    int N = o->req.ranks ? o->req.ranks : 1;
+    place_error e;
+    int nla = o->launcher_args ? placerun_launcher_args(o->launcher_args, NULL, 0, &e) : 0;
+    if (nla < 0) {
+        free(hostarg);
+        return placerun_fail(&e, 2);
+    }
+    char **args = calloc((size_t)o->argc + (size_t)nla + 16, sizeof *args);
+    if (!args) {
+        free(hostarg);
+        place_error_set(&e, PLACE_ENOMEM, "out of memory");
+        return placerun_fail(&e, 1);
+    }
+    char np[16], per[48], nodestr[16]; /* the launcher's argv points here until exec */
+    int k = launcher_words(o, L, N, hostarg, nodes, args, np, per, nodestr);
     if (nla > 0)
         k += placerun_launcher_args(o->launcher_args, args + k, nla, &e);
     /* Open MPI's mpirun refuses root without these; as root placerun starts it anyway */
@@ -694,7 +794,23 @@ static int wrapper_run(const options *o)
     execv(path, args);
     fprintf(stderr, "placerun: cannot start %s: %s\n", path, strerror(errno));
     free(args);
+    free(hostarg);
     return 127;
+}
+
+static int wrapper_run(const options *o)
+{
+    placerun_hosts hosts;
+    int *counts = NULL, nodes = 1;
+    place_error e;
+    if (wrapper_plan(o, &hosts, &counts, &nodes, &e) < 0) {
+        placerun_hosts_free(&hosts);
+        return placerun_fail(&e, e.code == PLACE_EINFEASIBLE ? 1 : 2);
+    }
+    int rc = wrapper_exec(o, &hosts, counts, nodes);
+    placerun_hosts_free(&hosts);
+    free(counts);
+    return rc;
 }
 
 int placerun_run(const options *o)

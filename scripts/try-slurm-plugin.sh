@@ -6,11 +6,11 @@
 # (or srun with the arguments given), prints what each task got, and stops Slurm again.
 # What the slurm test group does (tests/slurm/start.sh, stop.sh), as a script to run.
 # Needs root, Debian's slurm-wlm and munge (scripts/setup.sh installs them), the plugin
-# built (libslurm-dev; build/lib/spank_place.so) and free ports 16817/16818.
+# built (libslurm-dev; build/lib/place/spank_place.so) and free ports 16817/16818.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 lib=${PLACE_BUILD_DIR:-$root/build}/lib
-plugin=$lib/spank_place.so
+plugin=$lib/place/spank_place.so
 [ "$(id -u)" -eq 0 ] || { echo "try-slurm-plugin: needs root (it starts slurmd)" >&2; exit 2; }
 command -v slurmd >/dev/null && command -v munged >/dev/null ||
   { echo "try-slurm-plugin: slurm-wlm and munge are not installed (scripts/setup.sh)" >&2; exit 2; }

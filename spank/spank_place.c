@@ -354,6 +354,9 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     if (place_env_fits(&a, &e) < 0 || place_jobplan_write(&jp, &l, &path, &e) < 0 ||
         place_env_exports(&l, &a, path, &env, &n, &e) < 0)
         goto out;
+    const char *pn = place_private_dir_note(); /* another user holds the usual directory */
+    if (pn && lid == 0)
+        fprintf(stderr, "place: note: %s\n", pn);
     char *before = place_current_binding();
     if (before && strcmp(before, a.cpuset) && lid == 0)
         fprintf(stderr,

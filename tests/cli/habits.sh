@@ -25,3 +25,31 @@ same "--allowed pu:all" "--allowed 0-31"
 out=$("$PR" --report-bindings -- true 2>&1) || fail "--report-bindings"
 grep -q "placerun: rank 0/1 .*bound to PUs" <<<"$out" || fail "--report-bindings reported nothing: $out"
 echo "ok: --report-bindings = --report"
+
+# Only placerun's own options are rewritten: the application's words (after its name,
+# with or without "--") and an option's value are passed on as they are.
+out=$("$PR" -t 1 echo --report-bindings --ntasks 5 --npernode=2 -np 3 -c config.txt -x A=1 2>&1) ||
+  fail "the application's words were taken as placerun's: $out"
+[ "$out" = "--report-bindings --ntasks 5 --npernode=2 -np 3 -c config.txt -x A=1" ] ||
+  fail "the application's words were rewritten: '$out'"
+out=$("$PR" -t 1 -- echo -np 2 --ntasks=3 2>&1) && [ "$out" = "-np 2 --ntasks=3" ] ||
+  fail "after --: '$out'"
+echo "ok: the application's arguments are its own"
+# an option's value: --launcher-args' words reach the launcher unchanged (a stand-in
+# mpirun prints what it was given)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+printf '#!/bin/sh\necho "$@"\n' > "$T/mpirun"
+chmod +x "$T/mpirun"
+out=$(PATH=$T:$PATH "$PR" -n 2 -t 1 --launcher mpirun --launcher-args "--report-bindings -x OMP_WAIT_POLICY=passive" -- ./app -np 1 2>/dev/null) ||
+  fail "the stand-in launcher: $out"
+case $out in
+  *"--bind-to none --report-bindings -x OMP_WAIT_POLICY=passive "*"-- ./app -np 1") ;;
+  *) fail "the launcher's words were changed: $out" ;;
+esac
+out=$(PATH=$T:$PATH "$PR" -n 2 -t 1 --launcher mpirun --monitor --ntasks -- true 2>&1 >/dev/null; PATH=$T:$PATH "$PR" -n 2 -t 1 --launcher mpirun --monitor --ntasks -- true 2>/dev/null)
+case $out in
+  *" --monitor --ntasks -- true") ;;
+  *) fail "an option's value was rewritten: $out" ;;
+esac
+echo "ok: option values pass unchanged (--launcher-args --report-bindings, --monitor --ntasks)"

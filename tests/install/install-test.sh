@@ -41,7 +41,7 @@ for m in placerun fdtd3d placemodel; do
   fi
 done
 [ -f "$tmp/prefix/share/doc/place/gpus.md" ] || { echo "FAIL: the docs are not installed"; exit 1; }
-if [ -f "$build/lib/spank_place.so" ]; then
+if [ -f "$build/lib/place/spank_place.so" ]; then
   so="$libdir/place/spank_place.so"
   [ -f "$so" ] || { echo "FAIL: the SPANK plugin is not installed at $so"; exit 1; }
   libs=$(ldd "$so")

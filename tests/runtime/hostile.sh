@@ -16,9 +16,11 @@ tmp=$(mktemp -d)
 chmod 777 "$tmp" # fdtd3d writes its report there as nobody
 n=$(nproc)
 trap 'rm -rf "$tmp"' EXIT
-# (sanitizer builds: LeakSanitizer itself needs /proc, so it is off in there)
+# (sanitizer builds: LeakSanitizer itself needs /proc, so it is off in there; the loader
+# finds libplace through $ORIGIN, which it reads from /proc/self/exe, so the library
+# directory is named for it, as a site would for binaries outside the loader's path)
 hide_proc() {
-  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+  LD_LIBRARY_PATH=$(cd "$bin/../lib" && pwd) ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
     unshare -m --propagation private sh -c 'mount -t tmpfs none /proc && exec "$@"' sh "$@"
 }
 expect() { # expect STATUS REGEX CMD...: exit STATUS and exactly one placerun: line matching

@@ -33,20 +33,42 @@ one_line() { # RC_WANTED REGEX OUTPUT
 }
 host=$(hostname)
 
-# 1. root's private plan directory made first by the attacker, open to all, full of links
+# 1. root's private plan directory made first by the attacker, open to all, full of links:
+#    root's runs are not blocked: a directory only root could make (a random name, found
+#    again by the next run), said once, and nothing written through the attacker's names
+unset XDG_RUNTIME_DIR
 nobody sh -c "mkdir '$T/place-0' && chmod 777 '$T/place-0' && for j in \$(seq 1 400); do
   ln -s '$victim' \"$T/place-0/place-plan-pid\$j-node0-$host.json\"; done"
 [ "$(ls "$T/place-0" | wc -l)" -eq 400 ] || fail "the spray did not take"
-out=$("$bin/placerun" -t 1 -- true 2>&1) && fail "ran in the attacker's directory"
-one_line 1 "plan directory '$T/place-0': owned by uid 65534 with mode 777; expected a private directory of uid 0" "$out"
+nobody mkdir -m 777 "$T/place-0.AAAAAA" # a fallback name of the attacker's own: passed over
+plan=$("$bin/placerun" -t 1 -- sh -c 'echo "$PLACE_PLAN"' 2>"$T/err") || fail "the attacker's directory blocked root's run: $(cat "$T/err")"
+case $plan in "$T/place-0."[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]/*) ;; *) fail "plan file in $plan" ;; esac
+alt=${plan%/*}
+[ "$alt" != "$T/place-0.AAAAAA" ] || fail "used the attacker's fallback name"
+[ "$(stat -c '%a %U' "$alt")" = "700 root" ] || fail "fallback directory is $(stat -c '%a %U' "$alt")"
+one_line 0 "^placerun: note: plan directory '$T/place-0': owned by uid 65534 with mode 777; expected a private directory of uid 0, mode 700 \(someone else made it first\?\): using '$alt' instead$" "$(cat "$T/err")"
+plan2=$("$bin/placerun" -t 1 -- sh -c 'echo "$PLACE_PLAN"' 2>"$T/err") || fail "the second run"
+[ "${plan2%/*}" = "$alt" ] || fail "the second run made another directory: $plan2"
+[ ! -s "$T/err" ] || fail "said twice: $(cat "$T/err")"
+[ "$(ls "$T" | grep -c '^place-0\.')" -eq 2 ] || fail "fallback directories: $(ls "$T" | grep '^place-0')"
 intact "attack 1"
+# ... and where the login session has a runtime directory, that one
+mkdir -m 700 "$T/xdg"
+plan=$(XDG_RUNTIME_DIR=$T/xdg "$bin/placerun" -t 1 -- sh -c 'echo "$PLACE_PLAN"' 2>"$T/err") || fail "with XDG_RUNTIME_DIR"
+case $plan in "$T/xdg/place/"*) ;; *) fail "with XDG_RUNTIME_DIR the plan file is $plan" ;; esac
+one_line 0 "using '$T/xdg/place' instead" "$(cat "$T/err")"
+# under PLACE_PLAN_DIR, named by the user, the same is refused with one line instead
+out=$(PLACE_PLAN_DIR=$T "$bin/placerun" -t 1 -- true 2>&1) && fail "ran in the attacker's directory under PLACE_PLAN_DIR"
+one_line 1 "plan directory '$T/place-0': owned by uid 65534 with mode 777; expected a private directory of uid 0.*set PLACE_PLAN_DIR elsewhere" "$out"
+intact "attack 1, PLACE_PLAN_DIR"
 
-# 2. a link at root's private directory name, to a directory the attacker owns
-rm -rf "$T/place-0"
+# 2. a link at root's private directory name, to a directory the attacker owns: the same
+rm -rf "$T/place-0" "$alt"
 nobody sh -c "mkdir '$T/trap' && ln -s '$T/trap' '$T/place-0'"
-out=$("$bin/placerun" -t 1 -- true 2>&1) && fail "ran through the attacker's link"
-one_line 1 "not a directory of its own" "$out"
+plan=$("$bin/placerun" -t 1 -- sh -c 'echo "$PLACE_PLAN"' 2>"$T/err") || fail "the attacker's link blocked root's run"
+one_line 0 "^placerun: note: plan directory '$T/place-0': not a directory of its own .*: using '$T/place-0\.[A-Za-z0-9]{6}' instead$" "$(cat "$T/err")"
 [ -z "$(ls -A "$T/trap")" ] || fail "root wrote into the attacker's directory"
+rm -rf "${plan%/*}" "$T/place-0.AAAAAA"
 
 # 3. the old predictable names sprayed as directories (2,000) and links: root's run works
 rm -f "$T/place-0"
@@ -144,4 +166,4 @@ one_line 1 "--restart '$T/their-ck': owned by uid 65534 with mode 777" "$out"
 nobody "$bin/placerun" -t 1 -- true || fail "nobody's own run failed"
 [ "$(stat -c '%a %U' "$T/place-65534")" = "700 nobody" ] || fail "nobody's private directory"
 intact "the end"
-echo "ok: 12 attacks by a second user: every run in its private directory or one line; the victim intact"
+echo "ok: 12 attacks by a second user: every run in its private directory (or one made in its place, said) or one line; the victim intact"

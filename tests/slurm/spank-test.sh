@@ -7,7 +7,7 @@
 set -uo pipefail
 bin=$1 lib=$2
 here=$(cd "$(dirname "$0")" && pwd)
-plugin=$lib/spank_place.so
+plugin=$lib/place/spank_place.so
 base=$(mktemp -d /tmp/place-spank.XXXXXX)
 chmod 755 "$base"
 fail() { echo "FAIL: $*"; tail -5 "$base"/log/slurmd.log 2>/dev/null; exit 1; }

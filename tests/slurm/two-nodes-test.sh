@@ -64,9 +64,9 @@ NodeName=pls1 NodeAddr=10.231.11.1 CPUs=$ncpu State=UNKNOWN
 NodeName=pls2 NodeAddr=10.231.11.2 CPUs=$ncpu State=UNKNOWN
 PartitionName=two Nodes=pls1,pls2 Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOC
-  if [ -e "$bin/../lib/spank_place.so" ]; then
+  if [ -e "$bin/../lib/place/spank_place.so" ]; then
     echo "PlugStackConfig=$base/etc/plugstack.conf"
-    echo "required $bin/../lib/spank_place.so" > "$base/etc/plugstack.conf"
+    echo "required $bin/../lib/place/spank_place.so" > "$base/etc/plugstack.conf"
   fi
 } > "$base/etc/slurm.conf"
 export SLURM_CONF=$base/etc/slurm.conf
@@ -104,7 +104,7 @@ for k, r in enumerate(rows):
 PY
 
 # 1b. the same with the SPANK plugin instead of placerun: srun --place, 2 tasks per node
-if [ -e "$bin/../lib/spank_place.so" ]; then
+if [ -e "$bin/../lib/place/spank_place.so" ]; then
   S timeout 60 srun -N 2 -n 4 --place ./probe.sh > pp.txt 2> pp.err || { cat pp.err; fail "srun -N 2 --place"; }
   sort -n pp.txt > pp.sorted
   echo "step 1b:"; cat pp.sorted

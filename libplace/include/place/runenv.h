@@ -156,11 +156,16 @@ PLACE_API int place_env_export_pin(long pid, const char *skip, place_error *err)
 
 /* Writes the node's plan file atomically and returns its path in *path (caller frees).
  * The file goes to the user's private directory BASE/place-UID (made 0700, or checked to be
- * this user's and closed to others; refused otherwise), BASE being PLACE_PLAN_DIR, else
- * TMPDIR, else /tmp (absolute). Plan files there older than a day are removed. With a
+ * this user's and closed to others), BASE being PLACE_PLAN_DIR, else TMPDIR, else /tmp
+ * (absolute). When another user made that name first: refused under PLACE_PLAN_DIR, else
+ * a directory only this user can make ($XDG_RUNTIME_DIR/place, or BASE/place-UID.XXXXXX
+ * with a random name, found again by later runs), which place_private_dir_note says once. Plan files there older than a day are removed. With a
  * decomposition the file carries the grid and every rank's box. */
 PLACE_API int place_planfile_write(const place_launch *l, const place_plan *p, int node,
                                    const place_decomp *d, char **path, place_error *err);
+/* Why this process uses a directory other than BASE/place-UID and which, when it made that
+ * directory (its first use): the line to say, returned once per process, else NULL. */
+PLACE_API const char *place_private_dir_note(void);
 
 /* The GPUs a batch system left to the step: place/gpuscope.h (included here). */
 

@@ -23,7 +23,10 @@ char *place_bitmap_list(hwloc_const_bitmap_t b);
 
 /* This user's private directory for plan files and the topology cache: BASE/place-UID
  * (BASE: PLACE_PLAN_DIR, else TMPDIR, else /tmp), made 0700 or checked to be ours and
- * closed to others. */
+ * closed to others. When another user holds that name (or it is not private) and BASE is
+ * not PLACE_PLAN_DIR: $XDG_RUNTIME_DIR/place, else BASE/place-UID.XXXXXX of this user's
+ * (found again, or made with mkdtemp); the first one made is said once in
+ * place_private_dir_note. */
 int place_private_dir(char *pdir, size_t n, place_error *err);
 
 /* Whether the topology cache is on (PLACE_TOPO_CACHE, default on): 1, 0, or -1 with an
