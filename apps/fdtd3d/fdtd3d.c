@@ -111,7 +111,8 @@ static void ck_point(ckpt *ck, int n, int steps, void *const a6[6], size_t bytes
         return;
     ck_state st = {n};
     double t = MPI_Wtime();
-    if (ck_write(ck->dir, &ck->run, &st, a6, bytes, ck->err, sizeof ck->err) < 0) {
+    if (ck_write(ck->dir, &ck->run, &st, a6, bytes, rank == 0 ? &ck->rows : NULL, ck->err,
+                 sizeof ck->err) < 0) {
         if (any)
             ck->failed = 1;
         else if (rank == 0)
@@ -125,6 +126,41 @@ static void ck_point(ckpt *ck, int n, int steps, void *const a6[6], size_t bytes
         ck->sig = any;
         ck->stopped = n < steps;
         *stop = 1;
+    }
+}
+
+/* Rank 0 of a restarted run: the probe and energy rows of steps 1..S from the checkpoint,
+ * so that the outputs hold the whole series. Rows of other probes or another energy
+ * interval, or a checkpoint made before rows were kept, cannot be joined: the outputs then
+ * start after the checkpoint, and that is said. */
+static void restore_rows(const opts *o, result *res, const ckpt *ck, int nen)
+{
+    const ck_rows_in *in = ck->start ? ck_restart_rows() : NULL;
+    int want_p = o->nprobes && o->probe_out, want_e = nen > 0;
+    if (!ck->start)
+        return;
+    int same_p = in && o->nprobes && in->nprobes == o->nprobes;
+    for (int p = 0; same_p && p < o->nprobes; p++)
+        same_p = !memcmp(in->probe + 3 * p, o->probe[p], sizeof o->probe[p]);
+    if (same_p && in->step == ck->start) { /* kept for the next checkpoints too */
+        memcpy(res->probe, in->probe_rows,
+               sizeof(double) * 6 * (size_t)o->nprobes * (size_t)in->step);
+        res->rows_first = 1;
+    } else if (want_p) {
+        fprintf(stderr,
+                "fdtd3d: note: the checkpoint keeps %s; --probe-out holds steps %lld to %d only\n",
+                !in ? "no probe rows (made before they were kept)" : "the rows of other probes",
+                (long long)ck->start + 1, o->steps);
+    }
+    if (want_e && in && in->energy_every == o->energy_every) {
+        for (int i = 0; i < in->nenergy && i < nen; i++)
+            res->energy[i] = in->energy[i];
+    } else if (want_e) {
+        fprintf(stderr,
+                "fdtd3d: note: the checkpoint keeps %s; --energy-out holds steps from %lld only\n",
+                !in ? "no energy rows (made before they were kept)"
+                    : "the energy of another --energy-every (or none)",
+                (long long)ck->start);
     }
 }
 
@@ -167,22 +203,24 @@ static void setup_checkpoints(const opts *o, const geom *g, ckpt *ck)
     run->courant = o->courant;
     run->freq = o->freq;
     run->sine = o->sine;
-    int rc = rank == 0 ? ck_prepare_dir(ck->dir, ck->err, sizeof ck->err) : 0;
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (rc < 0)
+    if (ck_open_dir(ck->dir, ck->err, sizeof ck->err) < 0)
         die("%s", ck->err);
     if (o->restart) {
         if (ck_restart_check(o->restart, run, o->steps, &ck->start, ck->err, sizeof ck->err) < 0)
             die("%s", ck->err);
         ck->last_written = ck->start;
     }
+    /* the signals that ask a run to end (Slurm's SIGTERM before the time limit, sbatch
+     * --signal's SIGUSR1 or SIGUSR2, SIGXCPU at the CPU-time limit, SIGINT) end it at a
+     * step with a final checkpoint */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    const int stops[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGXCPU};
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+        sigaction(stops[i], &sa, NULL);
 }
 
 #ifndef __has_feature

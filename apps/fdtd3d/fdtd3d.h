@@ -80,6 +80,8 @@ typedef struct result {
     place_locality loc;
     int loc_ok;
     int first, last;      /* steps first+1 .. last were computed by this run */
+    int rows_first;       /* the probe rows held: steps rows_first .. last (1 when a restart
+                             took the earlier ones from its checkpoint) */
     long long huge_bytes; /* of the fields, backed by huge pages at the end (-1 unknown) */
 } result;
 
@@ -92,6 +94,7 @@ typedef struct ckpt {
     int written, stopped, failed, sig;
     int64_t last_written;
     double seconds;
+    ck_rows rows; /* rank 0's probe and energy rows, kept with each checkpoint */
     char err[512];
 } ckpt;
 
@@ -118,6 +121,9 @@ void exchange_e(const halo *h, void *ex, void *ey, void *ez);
 /* output.c */
 void drop_outputs(void);
 void open_outputs(const opts *o);
+/* output.c: every signal left at a default that ends the process removes the outputs'
+ * temporaries first */
+void fdtd3d_clean_on_signals(void);
 void write_probes(const opts *o, const result *r, double dt);
 void write_energy(const opts *o, const result *r, double dt);
 void write_trace(const result *r); /* rank 0's step recorder CSV (--trace-out) */

@@ -22,14 +22,40 @@ void drop_outputs(void) /* at exit or death: temporaries of unfinished outputs g
         place_wfile_fini(&outs[k]);
 }
 
-static char tmp_paths[NOUT][PATH_MAX + 32];
+/* the temporaries' names and directories, where a signal handler can read them */
+static char tmp_names[NOUT][NAME_MAX + 1];
+static int tmp_dirs[NOUT] = {-1, -1, -1, -1};
 
-static void on_fatal_signal(int sig) /* async-signal-safe: unlink, raise */
+static void on_fatal_signal(int sig) /* async-signal-safe: unlinkat, raise */
 {
     for (int k = 0; k < NOUT; k++)
-        if (tmp_paths[k][0])
-            unlink(tmp_paths[k]); /* after a commit's rename: ENOENT, nothing lost */
-    raise(sig);                   /* SA_RESETHAND restored the default: it ends the process */
+        if (tmp_names[k][0] && tmp_dirs[k] >= 0)
+            unlinkat(tmp_dirs[k], tmp_names[k], 0); /* after a commit: ENOENT, nothing lost */
+    raise(sig); /* SA_RESETHAND restored the action before ours: it ends the process */
+}
+
+/* Every signal whose default action ends the process, and that the program has left at the
+ * default, takes the outputs' temporaries with it: SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+ * SIGUSR1 and SIGUSR2 (sbatch --signal), SIGXCPU and SIGXFSZ (limits), SIGALRM,
+ * SIGVTALRM, SIGPROF, SIGPIPE, SIGPWR, SIGSTKFLT, the faults (SIGSEGV, SIGBUS, SIGILL,
+ * SIGFPE, SIGABRT, SIGTRAP, SIGSYS) and the real-time signals. One caught by a handler of
+ * its own (the MPI library's, the checkpoint's stop) is left to that handler. */
+void fdtd3d_clean_on_signals(void)
+{
+    static const int sigs[] = {SIGTERM, SIGINT,  SIGHUP,    SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU,
+                               SIGXFSZ, SIGALRM, SIGVTALRM, SIGPROF, SIGPIPE, SIGPWR,  SIGSTKFLT,
+                               SIGSEGV, SIGBUS,  SIGILL,    SIGFPE,  SIGABRT, SIGTRAP, SIGSYS};
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            sigaction(sigs[i], &sa, NULL);
+    for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+        if (sigaction(s, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            sigaction(s, &sa, NULL);
 }
 
 /* path's directory resolved, with its last component: two spellings of one file agree. */
@@ -101,25 +127,23 @@ void open_outputs(const opts *o)
     MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD);
     if (msg[0])
         die("%s", msg);
-    /* A signal that ends the run (SIGTERM, SIGINT, SIGHUP without a checkpoint directory,
-     * whose handler stops the run at a step instead) takes the temporaries with it: the
-     * paths are copied where the handler can read them without the allocator. */
+    /* A signal that ends the run takes the temporaries with it (fdtd3d_clean_on_signals;
+     * with a checkpoint directory, the stop signals end the run at a step instead): the
+     * names are copied where the handler can read them without the allocator. */
     for (int k = 0; k < NOUT; k++)
-        if (outs[k].tmp)
-            snprintf(tmp_paths[k], sizeof tmp_paths[k], "%s", outs[k].tmp);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fatal_signal;
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    const int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
-    for (int i = 0; i < 3; i++)
-        sigaction(sigs[i], &sa, NULL);
+        if (outs[k].tmp && strlen(outs[k].tmp) < sizeof tmp_names[k]) {
+            snprintf(tmp_names[k], sizeof tmp_names[k], "%s", outs[k].tmp);
+            tmp_dirs[k] = outs[k].dirfd;
+        }
+    fdtd3d_clean_on_signals();
 }
 
 static void close_out(place_wfile *w)
 {
     place_error e;
+    int k = (int)(w - outs);
+    tmp_names[k][0] = '\0'; /* committed or removed: the handler has nothing left to do */
+    tmp_dirs[k] = -1;
     if (place_wfile_commit(w, &e) < 0)
         die("%s", e.msg);
 }
@@ -153,7 +177,7 @@ void write_probes(const opts *o, const result *r, double dt)
                 o->probe[p][1], o->probe[p][2], o->probe[p][0], o->probe[p][1], o->probe[p][2],
                 o->probe[p][0], o->probe[p][1], o->probe[p][2]);
     fputc('\n', f);
-    for (int n = r->first + 1; n <= r->last; n++) {
+    for (int n = r->rows_first; n <= r->last; n++) {
         fprintf(f, "%d,%.9g", n, n * dt);
         for (int c = 0; c < 6 * o->nprobes; c++) {
             fputc(',', f);

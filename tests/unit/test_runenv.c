@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -541,6 +542,60 @@ static void test_atomic_output_never_clobbers(void **s)
     assert_int_not_equal(system(cmd), 0);
 }
 
+/* A writer killed with SIGKILL leaves its temporary; the next output to the same file
+ * removes it once it is a minute old and unlocked, and leaves a locked one (a live writer),
+ * a young one, another target's and a link alone. */
+static void test_killed_writers_temporaries_are_swept(void **s)
+{
+    char sub[160], path[200], t[5][240];
+    snprintf(sub, sizeof sub, "%s/wsweep", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(path, sizeof path, "%s/out.csv", sub);
+    const char *names[5] = {"out.csv.tmp.AAAAAA", "out.csv.tmp.BBBBBB", "out.csv.tmp.CCCCCC",
+                            "other.csv.tmp.DDDDDD", "out.csv.tmp.EEEEEE"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(t[i], sizeof t[i], "%s/%s", sub, names[i]);
+        if (i < 4)
+            write_file(t[i], "half\n");
+        else
+            assert_int_equal(symlink("/etc/hostname", t[i]), 0);
+    }
+    struct timespec old[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(utimensat(AT_FDCWD, t[i], old, AT_SYMLINK_NOFOLLOW), 0);
+    struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+    assert_int_equal(utimensat(AT_FDCWD, t[2], now, 0), 0); /* young: being made */
+    int held = open(t[1], O_RDONLY);                        /* a live writer's lock */
+    assert_true(held >= 0);
+    assert_int_equal(flock(held, LOCK_EX), 0);
+    place_wfile w;
+    place_error e;
+    assert_int_equal(place_wfile_open(&w, "--probe-out", path, &e), 0);
+    fputs("whole\n", w.f);
+    assert_int_equal(place_wfile_commit(&w, &e), 0);
+    struct stat st;
+    assert_int_equal(lstat(t[0], &st), -1); /* the killed writer's: gone */
+    assert_int_equal(lstat(t[1], &st), 0);  /* locked: kept */
+    assert_int_equal(lstat(t[2], &st), 0);  /* young: kept */
+    assert_int_equal(lstat(t[3], &st), 0);  /* another target's: kept */
+    assert_int_equal(lstat(t[4], &st), 0);  /* a link: kept */
+    close(held);
+    /* openat: a name in a held directory, whatever the path comes to name */
+    int dfd = open(sub, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    char moved[200];
+    snprintf(moved, sizeof moved, "%s/wsweep-moved", dir);
+    assert_int_equal(rename(sub, moved), 0);
+    assert_int_equal(place_wfile_openat(&w, "checkpoint", dfd, "MANIFEST", &e), 0);
+    fputs("{}\n", w.f);
+    assert_int_equal(place_wfile_commit(&w, &e), 0);
+    char where[240];
+    snprintf(where, sizeof where, "%s/MANIFEST", moved);
+    assert_int_equal(stat(where, &st), 0);
+    assert_int_equal(place_wfile_openat(&w, "checkpoint", dfd, "a/b", &e), -1);
+    close(dfd);
+}
+
 /* A single process's plan file is named by the plan's content (the same plan reuses one
  * file, another plan gets its own); plan files older than a day are swept, at most once an
  * hour (a stamp file's mtime), so that starting does not read a big directory every time. */
@@ -589,11 +644,27 @@ static void test_single_plan_files_and_the_sweep(void **s)
     free(a);
     assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
     assert_int_equal(access(stale, F_OK), 0); /* swept less than an hour ago: left */
+    /* beside it: a topology cache untouched for 8 days (a Slurm step's, long gone), one of
+     * 2 days, and a plan file's temporary a killed writer left 2 hours ago */
+    char topo_old[320], topo_new[320], tmpf[400];
+    struct timespec week[2] = {{time(NULL) - 8 * 86400, 0}, {time(NULL) - 8 * 86400, 0}};
+    snprintf(topo_old, sizeof topo_old, "%s/topo-00000000000000aa.xml", pdir);
+    snprintf(topo_new, sizeof topo_new, "%s/topo-00000000000000bb.xml", pdir);
+    snprintf(tmpf, sizeof tmpf, "%s.tmp.AbCdEf", stale);
+    write_file(topo_old, "x");
+    write_file(topo_new, "x");
+    write_file(tmpf, "{");
+    assert_int_equal(utimensat(AT_FDCWD, topo_old, week, 0), 0);
+    assert_int_equal(utimensat(AT_FDCWD, topo_new, old, 0), 0);
+    assert_int_equal(utimensat(AT_FDCWD, tmpf, hour, 0), 0);
     assert_int_equal(utimensat(AT_FDCWD, stamp, hour, 0), 0);
     free(a);
     assert_int_equal(place_planfile_write(&l1, p1, 0, NULL, &a, &e), 0);
     assert_int_equal(access(stale, F_OK), -1); /* the stamp two hours old: swept */
     assert_int_equal(access(a, F_OK), 0);      /* today's files stay */
+    assert_int_equal(access(topo_old, F_OK), -1);
+    assert_int_equal(access(topo_new, F_OK), 0);
+    assert_int_equal(access(tmpf, F_OK), -1);
     /* a job running for two days keeps its file: its process holds the lock (here a child
      * that wrote the file and waits); once it is gone, the next sweep deletes the file */
     int go[2], ready[2];
@@ -659,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_subdomain_alone_and_its_errors),
         cmocka_unit_test(test_job_step_statistics),
         cmocka_unit_test(test_atomic_output_never_clobbers),
+        cmocka_unit_test(test_killed_writers_temporaries_are_swept),
         cmocka_unit_test(test_single_plan_files_and_the_sweep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -24,17 +24,29 @@ extern "C" {
 typedef struct place_wfile {
     FILE *f;          /* write here between open and commit */
     char *path;       /* the target */
-    char *tmp;        /* the temporary beside it */
+    char *tmp;        /* the temporary beside it: its name in dirfd */
     const char *what; /* names the output in messages (a string that outlives the wfile) */
     int durable;      /* set after open to fsync the file and its directory at commit, so the
                       new content survives a crash (checkpoints); else atomic only */
     int direct;       /* the target is a device or FIFO, written in place */
+    int dirfd;        /* the target's directory, held from open to commit: the temporary is
+                         made, renamed and removed in it, whatever its path comes to name */
 } place_wfile;
 
 /* Creates the temporary beside `path`. `what` names the output in messages (e.g. "-o",
- * "--report"). */
+ * "--report"). The temporary is locked (flock) while it is written; temporaries of the same
+ * target that a killed writer left (this user's, unlocked, untouched for a minute) are
+ * removed on the way. */
 PLACE_API int place_wfile_open(place_wfile *w, const char *what, const char *path,
                                place_error *err);
+/* The same for `name` in the directory `dirfd` (a descriptor the caller holds: a path
+ * changed under it, a link swapped in, does not move the output). */
+PLACE_API int place_wfile_openat(place_wfile *w, const char *what, int dirfd, const char *name,
+                                 place_error *err);
+/* place_wfile_open without the sweep of killed writers' temporaries (a directory that its
+ * owner sweeps itself, such as the plan files'). */
+PLACE_API int place_wfile_open_quick(place_wfile *w, const char *what, const char *path,
+                                     place_error *err);
 
 /* Finishes the file: flush (and fsync if durable), rename into place (and fsync the
  * directory if durable). The file

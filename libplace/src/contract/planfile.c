@@ -138,8 +138,22 @@ static int hold_lock_locked(const char *json, place_error *err)
                            lk);
 }
 
-/* Plan files of this user's jobs that are gone: older than a day and their lock held by no
- * process (a file without a lock, written by a version before locks, goes by age alone).
+/* Whether `nm` is NAME.tmp.XXXXXX for a NAME that starts with `prefix`: a temporary of
+ * place_wfile. */
+static int is_temporary(const char *nm, const char *prefix)
+{
+    size_t l = strlen(nm);
+    return !strncmp(nm, prefix, strlen(prefix)) && l > 11 && !strncmp(nm + l - 11, ".tmp.", 5);
+}
+
+/* What the private directory holds that nobody needs any more:
+ *  - plan files of this user's jobs that are gone: older than a day and their lock held by
+ *    no process (a file without a lock, written by a version before locks, goes by age
+ *    alone);
+ *  - temporaries of plan files and topology caches whose writer was killed (unlocked,
+ *    older than an hour; a live writer locks its temporary);
+ *  - topology cache files untouched for a week (each cgroup, each Slurm step, has its own
+ *    key and file; a file in use is touched hourly).
  * The directory is read at most once an hour (the mtime of a stamp file says when):
  * reading thousands of entries on every start cost placerun tens of milliseconds. */
 static void sweep_stale(const char *dir)
@@ -164,10 +178,22 @@ static void sweep_stale(const char *dir)
     while ((de = readdir(d))) {
         const char *nm = de->d_name;
         size_t l = strlen(nm);
+        struct stat st;
+        int tmp = is_temporary(nm, "place-plan-") || is_temporary(nm, "topo-");
+        if (tmp || (!strncmp(nm, "topo-", 5) && l > 9 && !strcmp(nm + l - 4, ".xml"))) {
+            int tfd = openat(dfd, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            if (tfd < 0)
+                continue;
+            if (fstat(tfd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+                now - st.st_mtime > (tmp ? 3600 : 7 * 24 * 3600) &&
+                (!tmp || flock(tfd, LOCK_EX | LOCK_NB) == 0))
+                unlinkat(dfd, nm, 0);
+            close(tfd);
+            continue;
+        }
         if (strncmp(nm, "place-plan-", 11) || l < 16)
             continue;
         int json = !strcmp(nm + l - 5, ".json"), lock = !strcmp(nm + l - 5, ".lock");
-        struct stat st;
         if ((!json && !lock) || fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
             !S_ISREG(st.st_mode) || now - st.st_mtime <= 24 * 3600)
             continue;
@@ -250,7 +276,7 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
      * name: readers never see a partial file and no rank waits for another. */
     place_wfile w;
     place_error e;
-    if (place_wfile_open(&w, "the plan file", name, &e) < 0) {
+    if (place_wfile_open_quick(&w, "the plan file", name, &e) < 0) {
         place_error_set(err, e.code, "%s (set PLACE_PLAN_DIR to a writable directory)", e.msg);
         if (err)
             err->sys_errno = e.sys_errno;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "topo/topo_private.h"
 #include "place/wfile.h"
@@ -252,6 +253,10 @@ char *place_topocache_read(const char *path, size_t *len, const char **why)
             break;
         got += (size_t)r;
     }
+    /* in use: touched (at most once an hour) so that the plan directory's sweep, which
+     * removes cache files untouched for a week (one per Slurm step's cgroup), keeps it */
+    if (buf && got == (size_t)st.st_size && time(NULL) - st.st_mtime > 3600)
+        futimens(fd, NULL);
     close(fd);
     if (buf && got != (size_t)st.st_size)
         *why = "cut short while read";
