@@ -661,7 +661,8 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case OPT_PIN_SKIP:
             if (optarg[0] != '0' || (optarg[1] != 'x' && optarg[1] != 'X') || !optarg[2] ||
                 strlen(optarg) > 18 ||
-                strspn(optarg + 2, "0123456789abcdefABCDEF") != strlen(optarg + 2))
+                strspn(optarg + 2, "0123456789abcdefABCDEF") != strlen(optarg + 2) ||
+                strspn(optarg + 2, "0") == strlen(optarg + 2)) /* 0x0 skips nothing */
                 rc = place_error_set(e, PLACE_EINVAL,
                                      "--pin-skip '%.40s': expected a hexadecimal "
                                      "mask 0x1 to 0xffffffffffffffff (bit i skips the i-th thread "
@@ -786,6 +787,11 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
         return place_error_set(e, PLACE_EINVAL, "--format %s goes with --plan", o->format);
     if (o->hosts && o->hostfile)
         return place_error_set(e, PLACE_EINVAL, "--hosts and --hostfile: choose one");
+    if (o->pin_skip && !o->pin_threads)
+        return place_error_set(e, PLACE_EINVAL,
+                               "--pin-skip %.40s: goes with --pin-threads (it says which created "
+                               "threads --pin-threads leaves alone)",
+                               o->pin_skip);
     /* GPUs asked for: NICs too unless --nics said otherwise, and without -n or
      * --ranks-per-node the GPUs decide the ranks */
     int gpus = o->req.gpus_per_rank != PLACE_GPUS_NONE || o->req.gpu_bind == PLACE_GPU_BIND_MAP;

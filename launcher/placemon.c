@@ -1,6 +1,10 @@
 /* placemon: the library that `placerun --monitor FILE` preloads into an unmodified
  * application.
  *
+ * A checker on purpose: it reads PLACE_* itself, with its own strict parsing, instead of
+ * libplace's contract module (libplace/src/contract/runenv.c). It checks what that code set up, so
+ * it must not share its code, and a preloaded library stays free of libplace.
+ *
  * A sampler thread wakes every PLACE_MONITOR_INTERVAL_US (default 10000) and, for every
  * thread of the process, reads the CPU it last ran on (/proc/self/task/TID/stat, field
  * 39), its affinity, and its migrations and context switches (/proc/self/task/TID/sched:
@@ -25,12 +29,23 @@
  * starts threads in waves is followed to its end. Threads beyond 4,096 alive at once are
  * counted once each (threads_untracked), not once per sample.
  *
- * A checker on purpose: it reads PLACE_* itself, with its own strict parsing, instead of
- * libplace's contract module (libplace/src/contract/runenv.c). It checks what that code set up, so
- * it must not share its code, and a preloaded library stays free of libplace.
+ * Mask changes it did not sample are not lost: sched_setaffinity and pthread_setaffinity_np
+ * are interposed, so every mask the process sets (the program, its OpenMP or MPI runtime,
+ * --pin-threads' library) is seen when it is set, with the library that set it. A thread's
+ * migrations are counted from its last mask change on: from right after the call for a
+ * thread that set its own mask (the kernel moves it inside the call), else from the first
+ * sample that finds it on a CPU of its new mask (a thread asleep is moved when it wakes).
+ * Open MPI's MPI_Init setting a thread's mask to [0], [1], [0] between two samples is three
+ * mask changes, not two migrations under a fixed mask. Changes made from outside the
+ * process (taskset -p) are seen only when sampled.
+ *
+ * Worker processes a program forks (and does not exec) are followed: their CPU time is
+ * sampled and the verdict says they are not watched, instead of an "ok" over threads that
+ * did no work.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,9 +78,16 @@ typedef struct rec {
     unsigned long long seen_since[MAX_CPUS / 64]; /* since its mask last changed */
     char affinity[256];
     long migrations, invol, vol;
-    long mig_at_mask;    /* migrations when its mask was first seen or last changed */
-    int mask_changes;    /* changes of its mask seen while it ran (the program's own?) */
-    long long cpu_ticks; /* utime + stime */
+    long mig_at_mask; /* migrations when its mask was first seen or last changed */
+    int mask_changes; /* changes of its mask, seen or intercepted, after the first sample */
+    int pending;      /* its mask was set from another thread or process: migrations count
+                            once it is seen on a CPU of the new mask */
+    unsigned ev_seq, ev_pin_seq; /* the intercepted sets of its mask taken in so far */
+    int prog_sets, pin_sets;     /* sets by the program (its libraries), by --pin-threads */
+    int last_setter;             /* of its mask: 0 as first sampled, 1 the program, 2
+                                    --pin-threads, 3 from outside the process */
+    char set_by[40];             /* the library of the program's last set */
+    long long cpu_ticks;         /* utime + stime */
     long samples;
     int alive; /* seen in the sample now under way, or the last one */
     int gone;  /* missing from a whole sample: exited; its slot may go to a new thread */
@@ -94,7 +116,133 @@ static struct {
     unsigned char *untracked_bits; /* by tid, made on the first such thread */
     long folded, folded_mig, folded_invol, folded_vol; /* exited threads whose slot went */
     int folded_unavailable;                            /* one of them had no counters */
-} M = {.wake = {-1, -1}, .done = {-1, -1}};
+    int kids[2]; /* a forked child writes its pid here (fork without exec) */
+    int kid_pid[1024], nkids;
+    long long kid_ticks[1024]; /* their CPU time while still a copy of this program */
+    int kid_execd[1024];       /* it exec'd another program: not a worker of this one */
+    long kids_lost;            /* forks beyond the table */
+    int status, status_known;  /* the exit status, where it is known (for a lost report) */
+} M = {.wake = {-1, -1}, .done = {-1, -1}, .kids = {-1, -1}};
+
+/* ---- masks set inside the process ------------------------------------------------------
+ * Every call that sets a thread's mask, seen as it returns: per thread, how many sets by the
+ * program and by --pin-threads' library, and the thread's migrations right after the call
+ * when it set its own mask. The sampler takes them in. A set on another thread through
+ * pthread_setaffinity_np names no tid: its mask is kept, and a thread whose mask becomes
+ * that one is taken to have been set by the program. */
+#define MAX_SETS 4096
+typedef struct set_ev {
+    int tid;
+    unsigned seq, pin_seq;
+    int last;       /* the last set: 1 the program's, 2 --pin-threads' */
+    long mig_after; /* -1: not known (set from another thread) */
+    char by[40];
+} set_ev;
+static set_ev sets[MAX_SETS];
+static cpu_set_t foreign[16]; /* masks set on threads of unknown tid */
+static unsigned nforeign;
+static pthread_mutex_t sets_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef int (*setaff_fn)(pid_t, size_t, const cpu_set_t *);
+typedef int (*psetaff_fn)(pthread_t, size_t, const cpu_set_t *);
+static setaff_fn real_setaff;
+static psetaff_fn real_psetaff;
+static void resolve_setaff(void)
+{
+    real_setaff = (setaff_fn)dlsym(RTLD_NEXT, "sched_setaffinity");
+    real_psetaff = (psetaff_fn)dlsym(RTLD_NEXT, "pthread_setaffinity_np");
+}
+
+/* This thread's migrations (se.nr_migrations), -1 when unreadable. */
+static long own_migrations(void)
+{
+    char buf[4096];
+    int fd = open("/proc/thread-self/sched", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "se.nr_migrations");
+    p = p ? strchr(p, ':') : NULL;
+    return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
+static void note_set(int tid, int self, const cpu_set_t *mask, size_t sz, const void *caller)
+{
+    Dl_info di;
+    const char *lib = "?";
+    if (caller && dladdr(caller, &di) && di.dli_fname) {
+        lib = strrchr(di.dli_fname, '/');
+        lib = lib ? lib + 1 : di.dli_fname;
+    }
+    int pin = !strncmp(lib, "libplacepin", 11);
+    long mig = self ? own_migrations() : -1;
+    pthread_mutex_lock(&sets_mu);
+    if (tid <= 0) { /* another thread, tid unknown: its mask is remembered */
+        CPU_ZERO(&foreign[nforeign % 16]);
+        memcpy(&foreign[nforeign % 16], mask, sz < sizeof(cpu_set_t) ? sz : sizeof(cpu_set_t));
+        nforeign++;
+    } else {
+        unsigned h = (unsigned)tid % MAX_SETS;
+        for (int i = 0; i < MAX_SETS; i++, h = (h + 1) % MAX_SETS)
+            if (sets[h].tid == tid || sets[h].tid == 0) {
+                set_ev *e = &sets[h];
+                e->tid = tid;
+                e->last = pin ? 2 : 1;
+                if (pin) {
+                    e->pin_seq++;
+                } else {
+                    e->seq++;
+                    snprintf(e->by, sizeof e->by, "%s", lib);
+                }
+                e->mig_after = mig;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&sets_mu);
+}
+
+int sched_setaffinity(pid_t pid, size_t sz, const cpu_set_t *mask)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, resolve_setaff);
+    if (!real_setaff) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int rc = real_setaff(pid, sz, mask);
+    if (rc == 0 && M.on && getpid() == M.pid) {
+        int me = (int)syscall(SYS_gettid);
+        int tid = pid == 0 ? me : (int)pid;
+        note_set(tid, tid == me, mask, sz, __builtin_return_address(0));
+    }
+    return rc;
+}
+
+int pthread_setaffinity_np(pthread_t th, size_t sz, const cpu_set_t *mask)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, resolve_setaff);
+    if (!real_psetaff)
+        return ENOSYS;
+    int rc = real_psetaff(th, sz, mask);
+    if (rc == 0 && M.on && getpid() == M.pid) {
+        int self = pthread_equal(th, pthread_self());
+        note_set(self ? (int)syscall(SYS_gettid) : 0, self, mask, sz, __builtin_return_address(0));
+    }
+    return rc;
+}
+
+/* The lines said at the end go to a copy of the standard error taken at start: a program
+ * may close its own before it exits (xz does, to check that its output was written). */
+static FILE *err_out;
+static FILE *errf(void)
+{
+    return err_out ? err_out : stderr;
+}
 
 static double mono(void)
 {
@@ -204,6 +352,85 @@ static int read_task(int fd, int tid, const char *name, char *buf, size_t n)
     return len;
 }
 
+/* The intercepted sets of thread tid's mask (a copy), or an empty entry. */
+static set_ev events_of(int tid)
+{
+    set_ev e = {0, 0, 0, 0, -1, ""};
+    pthread_mutex_lock(&sets_mu);
+    unsigned h = (unsigned)tid % MAX_SETS;
+    for (int i = 0; i < MAX_SETS && sets[h].tid; i++, h = (h + 1) % MAX_SETS)
+        if (sets[h].tid == tid) {
+            e = sets[h];
+            break;
+        }
+    pthread_mutex_unlock(&sets_mu);
+    return e;
+}
+
+/* Whether a mask set on a thread of unknown tid (pthread_setaffinity_np) is this one. */
+static int foreign_mask(const cpu_set_t *cs)
+{
+    int hit = 0;
+    pthread_mutex_lock(&sets_mu);
+    for (unsigned i = 0; i < nforeign && i < 16 && !hit; i++)
+        hit = CPU_EQUAL(&foreign[i], cs);
+    pthread_mutex_unlock(&sets_mu);
+    return hit;
+}
+
+/* The thread's mask as sampled (read before its counters), with the sets intercepted since
+ * the last sample: what the thread does from its last mask change on is measured against
+ * that mask. A set that was made by the thread itself starts the count right after the
+ * call; any other change (set from another thread, or from outside) once the thread is
+ * seen on a CPU of the new mask. */
+static void take_mask(rec *r, int tid, const cpu_set_t *cs, int cpu)
+{
+    char now[sizeof r->affinity];
+    size_t at = 0;
+    now[0] = '\0';
+    for (int i = 0; i < CPU_SETSIZE && at + 8 < sizeof now; i++)
+        if (CPU_ISSET(i, cs))
+            at += (size_t)snprintf(now + at, sizeof now - at, "%s%d", at ? "," : "", i);
+    set_ev ev = events_of(tid);
+    int changed = r->samples > 0 && strcmp(now, r->affinity);
+    if (ev.seq != r->ev_seq || ev.pin_seq != r->ev_pin_seq) {
+        int prog = (int)(ev.seq - r->ev_seq), pin = (int)(ev.pin_seq - r->ev_pin_seq);
+        r->prog_sets += prog;
+        r->pin_sets += pin;
+        r->mask_changes += prog + pin;
+        if (prog > 0)
+            snprintf(r->set_by, sizeof r->set_by, "%s", ev.by);
+        r->last_setter = ev.last;
+        r->ev_seq = ev.seq;
+        r->ev_pin_seq = ev.pin_seq;
+        r->pending = ev.mig_after < 0;
+        if (!r->pending)
+            r->mig_at_mask = ev.mig_after;
+    } else if (changed) { /* not set through a call seen here */
+        r->mask_changes++;
+        if (foreign_mask(cs)) {
+            r->prog_sets++;
+            r->last_setter = 1;
+            snprintf(r->set_by, sizeof r->set_by, "%s", "pthread_setaffinity_np");
+        } else {
+            r->last_setter = 3;
+        }
+        r->pending = 1;
+    }
+    if (r->samples == 0 && !r->ev_seq && !r->ev_pin_seq)
+        r->mig_at_mask = r->migrations;
+    if (r->samples == 0 || changed || r->pending)
+        memset(r->seen_since, 0, sizeof r->seen_since);
+    memcpy(r->affinity, now, sizeof now);
+    int inside = cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, cs);
+    if (r->pending && inside) {
+        r->pending = 0;
+        r->mig_at_mask = r->migrations;
+    }
+    if (inside)
+        r->seen_since[cpu / 64] |= 1ULL << (cpu % 64);
+}
+
 static void sample_one(int tid)
 {
     char buf[4096];
@@ -245,28 +472,13 @@ static void sample_one(int tid)
         r->invol = sched_field(buf, "nr_involuntary_switches");
         r->vol = sched_field(buf, "nr_voluntary_switches");
     }
-    if (have_mask) {
-        char now[sizeof r->affinity];
-        size_t at = 0;
-        now[0] = '\0';
-        for (int i = 0; i < CPU_SETSIZE && at + 8 < sizeof now; i++)
-            if (CPU_ISSET(i, &cs))
-                at += (size_t)snprintf(now + at, sizeof now - at, "%s%d", at ? "," : "", i);
-        /* the mask first seen, or changed: what the thread does from now on is measured
-         * against it (a thread started by a pinned one runs its first instructions on its
-         * creator's CPU: glibc applies the new mask from inside the new thread) */
-        if (r->samples == 0 || strcmp(now, r->affinity)) {
-            r->mask_changes += r->samples > 0;
-            r->mig_at_mask = r->migrations;
-            memset(r->seen_since, 0, sizeof r->seen_since);
-            memcpy(r->affinity, now, sizeof now);
-        }
-        if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &cs))
-            r->seen_since[cpu / 64] |= 1ULL << (cpu % 64);
-    }
+    if (have_mask)
+        take_mask(r, tid, &cs, cpu);
     r->samples++;
     r->alive = 1;
 }
+
+static void sample_kids(void);
 
 static void sample_all(void)
 {
@@ -284,6 +496,7 @@ static void sample_all(void)
     closedir(d);
     for (int i = 0; i < M.nrecs; i++)
         M.recs[i].gone |= !M.recs[i].alive;
+    sample_kids();
     for (int i = 0; i < M.nrecs; i++)
         if (!M.recs[i].alive && (M.recs[i].stat_fd >= 0 || M.recs[i].sched_fd >= 0)) {
             M.kept_fds -= (M.recs[i].stat_fd >= 0) + (M.recs[i].sched_fd >= 0);
@@ -296,7 +509,7 @@ static void sample_all(void)
     M.samples++;
 }
 
-static void write_report(const char *ended_by, int complete, int final);
+static int write_report(const char *ended_by, int complete, int final);
 
 static void sampler_cpu_now(void)
 {
@@ -373,17 +586,32 @@ static json_t *counter(long v)
     return v < 0 ? json_string("unavailable") : json_integer(v);
 }
 
-/* A compute thread used at least 5% of the run's time on a CPU; the others (the MPI and
- * OpenMP runtimes' progress and helper threads, a thread that waits) are helpers: they
- * take no plan thread and do not count in the verdict. */
-static int is_compute(const rec *r, double wall, double hz)
+/* A compute thread used at least a fifth of the CPU time of the busiest thread, and at
+ * least two clock ticks; the others (the MPI and OpenMP runtimes' progress and helper
+ * threads, a main thread that waits for its workers) are helpers: they take no plan thread
+ * and do not count in the verdict. Relative to the busiest thread, not to the wall time: on
+ * a loaded machine a worker may get a few percent of the wall time and still do the work
+ * (zstd -T2 beside a co-runner). */
+static long long busiest_ticks(void)
 {
-    return hz > 0 && r->cpu_ticks > 0 && r->cpu_ticks / hz >= 0.05 * wall;
+    long long m = 0;
+    for (int i = 0; i < M.nrecs; i++)
+        m = M.recs[i].cpu_ticks > m ? M.recs[i].cpu_ticks : m;
+    return m;
 }
 
+static int is_compute(const rec *r, long long busiest)
+{
+    return r->cpu_ticks >= 2 && 5 * r->cpu_ticks >= busiest;
+}
+
+/* Migrations under the mask the thread has now (none yet while it has not run under it). */
 static long since_mask(const rec *r)
 {
-    return r->migrations >= 0 && r->mig_at_mask >= 0 ? r->migrations - r->mig_at_mask : -1;
+    if (r->migrations < 0 || r->mig_at_mask < 0)
+        return -1;
+    long d = r->pending ? 0 : r->migrations - r->mig_at_mask;
+    return d < 0 ? 0 : d;
 }
 
 /* Whether this process loaded an MPI library (a rank of a job of several that did not
@@ -411,22 +639,30 @@ static void add_word(char *buf, size_t n, const char *w)
 static json_t *verdict(double wall, int final, long rank)
 {
     double hz = (double)sysconf(_SC_CLK_TCK);
-    int ncomp = 0, nhelp = 0, nself = 0;
+    long long busiest = busiest_ticks();
+    int ncomp = 0, nhelp = 0, nself = 0, npin = 0;
+    const char *self_by = NULL;
     static unsigned short on_pu[MAX_CPUS];
     memset(on_pu, 0, sizeof on_pu);
     json_t *off = json_array(), *shared = json_array(), *moved = json_array();
     for (int i = 0; i < M.nrecs; i++) {
         const rec *r = &M.recs[i];
-        if (!is_compute(r, wall, hz)) {
+        if (!is_compute(r, busiest)) {
             nhelp++;
             continue;
         }
         ncomp++;
         int t = planned_thread(r);
         if (t < 0) {
-            json_array_append_new(off,
-                                  json_pack("{s:i,s:s}", "tid", r->tid, "affinity", r->affinity));
-            nself += r->mask_changes > 0;
+            json_array_append_new(off, json_pack("{s:i,s:s,s:s}", "tid", r->tid, "affinity",
+                                                 r->affinity, "mask_from",
+                                                 r->last_setter == 1   ? "the program"
+                                                 : r->last_setter == 2 ? "--pin-threads"
+                                                 : r->last_setter == 3 ? "outside the process"
+                                                                       : "as first sampled"));
+            if (r->last_setter == 1 && !nself++)
+                self_by = r->set_by;
+            npin += r->last_setter == 2;
         } else if (M.planned[t] < MAX_CPUS) {
             on_pu[M.planned[t]]++;
         }
@@ -437,7 +673,7 @@ static json_t *verdict(double wall, int final, long rank)
     for (int i = 0; i < M.nrecs; i++) {
         const rec *r = &M.recs[i];
         int t = planned_thread(r);
-        if (t >= 0 && M.planned[t] < MAX_CPUS && on_pu[M.planned[t]] > 1 && is_compute(r, wall, hz))
+        if (t >= 0 && M.planned[t] < MAX_CPUS && on_pu[M.planned[t]] > 1 && is_compute(r, busiest))
             json_array_append_new(shared,
                                   json_pack("{s:i,s:i}", "tid", r->tid, "pu", M.planned[t]));
     }
@@ -445,10 +681,22 @@ static json_t *verdict(double wall, int final, long rank)
     int mpi = -1;
     if (strict_long(getenv("PLACE_SIZE"), 1, INT_MAX, &size) == 0 && size > 1)
         mpi = loaded_mpi();
+    int kids = 0, kids_working = 0;
+    double kid_s = 0;
+    for (int i = 0; i < M.nkids; i++)
+        if (!M.kid_execd[i]) {
+            kids++;
+            kids_working += M.kid_ticks[i] >= 2;
+            kid_s += hz > 0 ? M.kid_ticks[i] / hz : 0;
+        }
     char sum[512] = "";
     if (M.nplanned == 0) {
         snprintf(sum, sizeof sum, "unavailable: no plan (PLACE_THREAD_PUS is not set)");
     } else {
+        if (ncomp == 0)
+            add_word(sum, sizeof sum, "no compute thread seen");
+        if (kids_working)
+            add_word(sum, sizeof sum, "workers are child processes: not watched");
         if (json_array_size(off))
             add_word(sum, sizeof sum, "threads off plan");
         if (json_array_size(shared))
@@ -461,14 +709,26 @@ static json_t *verdict(double wall, int final, long rank)
             snprintf(sum, sizeof sum, "ok");
     }
     if (final) {
-        char why[512] = "";
+        char why[768] = "";
+        if (ncomp == 0 && M.nplanned)
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     "; no thread of this process did work (the busiest used %.2f s of CPU in "
+                     "%.2f s): its placement cannot be judged",
+                     hz > 0 ? busiest / hz : 0.0, wall);
+        if (kids_working)
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     "; %d forked child process%s used %.2f s of CPU; the monitor watches this "
+                     "process's threads only",
+                     kids_working, kids_working == 1 ? "" : "es", kid_s);
         if (json_array_size(off))
             snprintf(why + strlen(why), sizeof why - strlen(why),
                      "; %zu compute thread%s not on "
-                     "a planned PU of its own (mask %s)%s",
+                     "a planned PU of its own (mask %s)%s%s%s%s",
                      json_array_size(off), json_array_size(off) == 1 ? "" : "s",
                      json_string_value(json_object_get(json_array_get(off, 0), "affinity")),
-                     nself ? ", set by the program itself" : "");
+                     nself ? ", set by the program itself (" : "",
+                     nself ? (self_by && *self_by ? self_by : "?") : "", nself ? ")" : "",
+                     npin ? ", left on the rank's PUs by --pin-threads" : "");
         if (json_array_size(shared))
             snprintf(why + strlen(why), sizeof why - strlen(why),
                      "; %zu compute threads share "
@@ -484,22 +744,27 @@ static json_t *verdict(double wall, int final, long rank)
                      "; a job of %ld ranks, but "
                      "this process loaded no MPI library: each rank ran alone",
                      size);
-        fprintf(stderr, "placemon: rank %ld: %s (%d compute thread%s, %d helper%s)%s\n", rank, sum,
+        fprintf(errf(), "placemon: rank %ld: %s (%d compute thread%s, %d helper%s)%s\n", rank, sum,
                 ncomp, ncomp == 1 ? "" : "s", nhelp, nhelp == 1 ? "" : "s", why);
     }
-    return json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:i,s:o}", "summary", sum, "compute_threads", ncomp,
-                     "helper_threads", nhelp, "off_plan", off, "sharing_a_pu", shared, "moved",
-                     moved, "masks_set_by_program", nself, "mpi",
-                     mpi < 0 ? json_null() : json_boolean(mpi));
+    json_t *v =
+        json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:i,s:o}", "summary", sum, "compute_threads", ncomp,
+                  "helper_threads", nhelp, "off_plan", off, "sharing_a_pu", shared, "moved", moved,
+                  "masks_set_by_program", nself, "mpi", mpi < 0 ? json_null() : json_boolean(mpi));
+    json_object_set_new(v, "child_processes",
+                        json_pack("{s:i,s:i,s:f,s:I}", "forked", kids, "working", kids_working,
+                                  "cpu_s", kid_s, "not_recorded", (json_int_t)M.kids_lost));
+    return v;
 }
 
-static void write_report(const char *ended_by, int complete, int final)
+static int write_report(const char *ended_by, int complete, int final)
 {
     double wall = mono() - M.start, hz = (double)sysconf(_SC_CLK_TCK);
+    long long busiest = busiest_ticks();
     json_t *threads = json_array();
     for (int i = 0; i < M.nrecs; i++) {
         const rec *r = &M.recs[i];
-        int comp = is_compute(r, wall, hz);
+        int comp = is_compute(r, busiest);
         int t = comp ? planned_thread(r) : -1; /* a helper is no plan thread */
         char seen[1024], since[1024];
         json_t *o = json_pack("{s:i,s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:i,s:b}", "tid", r->tid,
@@ -512,6 +777,15 @@ static void write_report(const char *ended_by, int complete, int final)
                               (int)r->samples, "alive_at_exit", r->alive);
         json_object_set_new(o, "cpu_s", json_real(hz > 0 ? r->cpu_ticks / hz : 0));
         json_object_set_new(o, "mask_changes", json_integer(r->mask_changes));
+        json_object_set_new(o, "mask_sets_by_program", json_integer(r->prog_sets));
+        json_object_set_new(o, "mask_sets_by_pin_threads", json_integer(r->pin_sets));
+        json_object_set_new(o, "mask_from",
+                            json_string(r->last_setter == 1   ? "the program"
+                                        : r->last_setter == 2 ? "--pin-threads"
+                                        : r->last_setter == 3 ? "outside the process"
+                                                              : "as first sampled"));
+        if (r->last_setter == 1)
+            json_object_set_new(o, "mask_set_by", json_string(r->set_by));
         json_object_set_new(o, "cpus_seen_since_mask",
                             json_string(seen_list(r->seen_since, since, sizeof since)));
         json_object_set_new(o, "migrations_since_mask", counter(since_mask(r)));
@@ -539,7 +813,7 @@ static void write_report(const char *ended_by, int complete, int final)
     json_object_set_new(o, "ended_by", json_string(ended_by));
     json_object_set_new(o, "verdict", verdict(wall, final, rank));
     if (M.untracked && final)
-        fprintf(stderr,
+        fprintf(errf(),
                 "placemon: %ld threads beyond the first %d were seen but not recorded; "
                 "the report lists %d\n",
                 M.untracked, MAX_THREADS, MAX_THREADS);
@@ -548,27 +822,81 @@ static void write_report(const char *ended_by, int complete, int final)
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", M.out);
     int fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+    int en = fd < 0 ? errno : 0;
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     struct stat st;
-    int ok = f && json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0 && fflush(f) == 0 &&
-             fchmod(fd, 0644) == 0 && !(lstat(M.out, &st) == 0 && !S_ISREG(st.st_mode));
-    if (f && fclose(f) != 0)
-        ok = 0;
-    else if (!f && fd >= 0)
-        close(fd);
-    if (!ok || rename(tmp, M.out) != 0) {
-        fprintf(stderr, "placemon: cannot write '%s': %s\n", M.out, strerror(errno));
-        if (fd >= 0)
-            unlink(tmp);
-    }
+    const char *why = NULL;
+    if (f && (json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || fflush(f) != 0 ||
+              fchmod(fd, 0644) != 0))
+        en = errno ? errno : EIO;
+    if (f && fclose(f) != 0 && !en)
+        en = errno;
+    else if (!f && fd >= 0 && !en)
+        en = errno ? errno : ENOMEM;
+    if (!en && lstat(M.out, &st) == 0 && !S_ISREG(st.st_mode))
+        why = "it is not a regular file, and is left alone";
+    if (!en && !why && rename(tmp, M.out) != 0)
+        en = errno;
+    int ok = !en && !why;
+    if (!ok && final)
+        fprintf(errf(), "placemon: cannot write the report '%s': %s; the report is lost\n", M.out,
+                why ? why : strerror(en));
+    if (!ok && fd >= 0)
+        unlink(tmp);
     json_decref(o);
+    return ok;
 }
 
 /* A child forked by the application (without exec) is not the monitored process: it has
  * no sampler, and must not write (over) the report when it exits. */
 static void forked_child(void)
 {
+    if (M.on && M.kids[1] >= 0) {
+        int pid = (int)getpid();
+        (void)!write(M.kids[1], &pid, sizeof pid); /* the parent's sampler follows it */
+    }
     M.on = 0;
+}
+
+/* The children forked since the last sample, and the CPU time of those that are still
+ * copies of this program (a child that exec'd runs another program: no worker of this
+ * one, and not counted). */
+static dev_t self_dev;
+static ino_t self_ino;
+static void sample_kids(void)
+{
+    int pid;
+    while (M.kids[0] >= 0 && read(M.kids[0], &pid, sizeof pid) == (ssize_t)sizeof pid) {
+        if (M.nkids < 1024) {
+            M.kid_pid[M.nkids] = pid;
+            M.kid_ticks[M.nkids] = 0;
+            M.kid_execd[M.nkids++] = 0;
+        } else {
+            M.kids_lost++;
+        }
+    }
+    for (int i = 0; i < M.nkids; i++) {
+        if (M.kid_execd[i])
+            continue;
+        char path[64], buf[1024];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d/exe", M.kid_pid[i]);
+        if (stat(path, &st) == 0 && (st.st_dev != self_dev || st.st_ino != self_ino)) {
+            M.kid_execd[i] = 1;
+            continue;
+        }
+        snprintf(path, sizeof path, "/proc/%d/stat", M.kid_pid[i]);
+        if (read_file(path, buf, sizeof buf) <= 0)
+            continue; /* gone: its last sample stands */
+        char *p = strrchr(buf, ')');
+        long long ticks = 0;
+        int field = 2;
+        for (; p && *p && field < 15; p++)
+            if (*p == ' ' && (++field == 14 || field == 15))
+                ticks += strtoll(p + 1, NULL, 10);
+        if (ticks > M.kid_ticks[i])
+            M.kid_ticks[i] = ticks;
+    }
 }
 
 /* SIGTERM with the application's default action: the sampler writes the report (this
@@ -590,17 +918,62 @@ static void on_term(int sig)
 
 /* The final report, written by the thread that ends the process (exit's destructor, or
  * _exit): the sampler stopped, every thread sampled once more as it is now. */
-static void finish(const char *ended_by, int complete)
+static int finish(const char *ended_by, int complete)
 {
     if (!M.on || getpid() != M.pid || __atomic_exchange_n(&M.finishing, 1, __ATOMIC_SEQ_CST))
-        return;
+        return 1;
     M.stop = 1;
     char c = 1;
     (void)!write(M.wake[1], &c, 1);
     pthread_join(M.thread, NULL);
     sample_all(); /* the threads as they are at the end */
     M.on = 0;
-    write_report(ended_by, complete, 1);
+    return write_report(ended_by, complete, 1);
+}
+
+/* A report that could not be written makes a run that would have exited 0 exit 1: a lost
+ * report is a failure, as placerun's own outputs are. The status is known where the
+ * program returned from main or called exit (both seen here), else left as it is. */
+static void lost_report_status(void)
+{
+    if (M.status_known && M.status == 0) {
+        fflush(NULL); /* what exit would still have flushed */
+        for (;;)
+            syscall(SYS_exit_group, 1);
+    }
+}
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+static int main_wrap(int argc, char **argv, char **envp)
+{
+    int rc = real_main(argc, argv, envp);
+    M.status = rc;
+    M.status_known = 1;
+    return rc;
+}
+
+/* The program's main, wrapped to learn its return value (the exit status). */
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack_end)
+{
+    typedef int (*lsm_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void),
+                          void *);
+    lsm_fn real = (lsm_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    real_main = main;
+    return real(main_wrap, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+void exit(int status)
+{
+    typedef void (*exit_fn)(int) __attribute__((noreturn));
+    M.status = status;
+    M.status_known = 1;
+    exit_fn real = (exit_fn)dlsym(RTLD_NEXT, "exit");
+    if (real)
+        real(status);
+    for (;;)
+        syscall(SYS_exit_group, status);
 }
 
 /* _exit and _Exit skip the destructor (dash ends `sh -c` through _exit, Python's
@@ -613,14 +986,14 @@ __attribute__((noreturn)) static void real_exit(int status)
 
 void _exit(int status)
 {
-    finish("_exit (the destructors and atexit handlers were skipped)", 0);
-    real_exit(status);
+    int ok = finish("_exit (the destructors and atexit handlers were skipped)", 0);
+    real_exit(!ok && status == 0 ? 1 : status);
 }
 
 void _Exit(int status)
 {
-    finish("_Exit (the destructors and atexit handlers were skipped)", 0);
-    real_exit(status);
+    int ok = finish("_Exit (the destructors and atexit handlers were skipped)", 0);
+    real_exit(!ok && status == 0 ? 1 : status);
 }
 
 __attribute__((constructor)) static void placemon_start(void)
@@ -657,10 +1030,23 @@ __attribute__((constructor)) static void placemon_start(void)
                 "reported without their planned PU\n",
                 pus);
     M.recs = calloc(MAX_THREADS, sizeof *M.recs);
+    struct stat me;
+    if (stat("/proc/self/exe", &me) == 0) {
+        self_dev = me.st_dev;
+        self_ino = me.st_ino;
+    }
+    if (pipe2(M.kids, O_CLOEXEC | O_NONBLOCK) != 0)
+        M.kids[0] = M.kids[1] = -1; /* forked workers then go unseen */
     if (!M.recs || pipe2(M.wake, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(M.done, O_CLOEXEC) != 0) {
         fprintf(stderr, "placemon: out of memory or descriptors; no monitor report\n");
         return;
     }
+    int efd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    err_out = efd >= 0 ? fdopen(efd, "w") : NULL;
+    if (err_out)
+        setvbuf(err_out, NULL, _IONBF, 0);
+    else if (efd >= 0)
+        close(efd);
     M.out = out;
     M.pid = getpid();
     M.start = mono();
@@ -692,5 +1078,6 @@ __attribute__((constructor)) static void placemon_start(void)
 
 __attribute__((destructor)) static void placemon_stop(void)
 {
-    finish("exit", 1);
+    if (!finish("exit", 1))
+        lost_report_status();
 }

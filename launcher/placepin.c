@@ -2,14 +2,23 @@
  * that starts its own threads (pthreads, thread-MPI as in GROMACS, an OpenMP runtime), to
  * put them on the rank's planned PUs as likwid-pin does.
  *
+ * A preloaded consumer of the placerun contract: it reads PLACE_PIN_THREADS and
+ * PLACE_THREAD_PUS itself, strictly, and stays free of libplace (a preloaded library must
+ * not bring hwloc into every program).
+ *
  * The main thread is plan thread 0; every thread the program creates through
  * pthread_create takes, in creation order, the first plan thread no live thread holds
  * (1, 2, ...; a thread that ends frees its own, so a short-lived thread that probes the
  * hardware at start does not push the compute threads beyond the plan). It starts through a
  * trampoline that binds it to its PU before the program's function runs (no instruction of
- * the program's runs elsewhere, and the caller's attributes are left as they are). Threads
- * beyond the plan's, and helpers, are bound to the rank's PUs (not to the PU of the pinned
- * thread that created them); running beyond the plan is said once on stderr.
+ * the program's runs elsewhere, and the caller's attributes are left as they are). Helpers
+ * are bound to the rank's PUs (not to the PU of the pinned thread that created them).
+ *
+ * Threads beyond the plan's wrap round its PUs, as likwid-pin's do: with every plan thread
+ * held, the next one created shares plan thread 0's PU (the main thread's: a main thread
+ * that starts workers and waits for them, as xz -T2 and zstd -T2 do, leaves its PU to the
+ * last worker), the one after plan thread 1's, and so on; said once on stderr. (Before,
+ * they kept the rank's PUs: xz -T2 under -t 2 ran its second worker unpinned.)
  *
  * Helper threads of runtimes are not compute threads and take no plan slot: by default a
  * thread created from the MPI, PMIx, UCX, libfabric, verbs, CUDA/ROCm/Level Zero, NCCL or
@@ -19,12 +28,11 @@
  * The main thread is bound when the program creates its first compute thread, not at
  * start: an OpenMP runtime counts the CPUs it may use at start, and must see the rank's.
  *
- * It acts only in the process placerun exec'd (the PID in PLACE_PIN_THREADS): a child the
- * program forks and execs keeps the rank's PUs instead of crowding the parent's.
- *
- * A preloaded consumer of the placerun contract: it reads PLACE_PIN_THREADS and
- * PLACE_THREAD_PUS itself, strictly, and stays free of libplace (a preloaded library must
- * not bring hwloc into every program).
+ * It acts only in the process placerun exec'd (the PID in PLACE_PIN_THREADS). A child the
+ * program starts gets the rank's PUs back instead of the one PU of the thread that started
+ * it: a forked child (a worker process, stress-ng's) at the fork, a program exec'd (system(),
+ * posix_spawn, fork and exec) when it starts, where this library is preloaded into it too
+ * (the rank's PUs are PLACE_CPUSET's).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -54,6 +62,7 @@ static struct {
     pthread_key_t slot_key;      /* a pinned thread's plan thread + 1, released at its exit */
     int main_bound;
     int said_beyond;
+    int wrap;           /* the next plan thread a thread beyond the plan shares */
     cpu_set_t rank_set; /* the process's CPUs at start (the rank's, as placerun bound it) */
     create_fn real;
 } P;
@@ -147,16 +156,21 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
         if (slot > 0) {
             P.busy[slot] = 1;
             pu = P.pus[slot];
-            if (!P.main_bound) {
-                P.main_bound = 1;
-                bind_tid(P.main_tid, P.pus[0]);
+        } else { /* beyond the plan: round its PUs, the main thread's first */
+            pu = P.pus[P.wrap];
+            P.wrap = (P.wrap + 1) % P.npus;
+            if (!P.said_beyond) {
+                P.said_beyond = 1;
+                fprintf(stderr,
+                        "placepin: the program runs more threads at once than the plan's %d; "
+                        "the others share the plan's PUs in turn, the main thread's first, as "
+                        "likwid-pin's do (plan more with -t)\n",
+                        P.npus);
             }
-        } else if (!P.said_beyond) {
-            P.said_beyond = 1;
-            fprintf(stderr,
-                    "placepin: the program runs more threads at once than the plan's %d; "
-                    "the others keep the rank's PUs (plan more with -t)\n",
-                    P.npus);
+        }
+        if (!P.main_bound) {
+            P.main_bound = 1;
+            bind_tid(P.main_tid, P.pus[0]);
         }
     }
     pthread_mutex_unlock(&lock);
@@ -175,6 +189,42 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
     return rc;
 }
 
+/* The rank's PUs, from PLACE_CPUSET ("0-3,8"), strictly; 0 with *cs filled, else -1. */
+static int rank_cpus(cpu_set_t *cs)
+{
+    const char *v = getenv("PLACE_CPUSET");
+    CPU_ZERO(cs);
+    for (const char *p = v; p && *p;) {
+        char item[32], *dash;
+        size_t len = strcspn(p, ",");
+        long a, b;
+        if (len == 0 || len >= sizeof item)
+            return -1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        dash = strchr(item, '-');
+        if (dash)
+            *dash = '\0';
+        if (strict_long(item, 0, CPU_SETSIZE - 1, &a) < 0 ||
+            strict_long(dash ? dash + 1 : item, a, CPU_SETSIZE - 1, &b) < 0)
+            return -1;
+        for (long c = a; c <= b; c++)
+            CPU_SET(c, cs);
+        p += len + (p[len] == ',');
+    }
+    return v && CPU_COUNT(cs) > 0 ? 0 : -1;
+}
+
+/* A child the program forked: the rank's PUs, not the one PU of the thread that forked it;
+ * and no pinning of its own threads (it is not the process placerun started). */
+static void forked_child(void)
+{
+    if (!P.on)
+        return;
+    P.on = 0;
+    sched_setaffinity(0, sizeof P.rank_set, &P.rank_set);
+}
+
 __attribute__((constructor)) static void placepin_start(void)
 {
     const char *v = getenv("PLACE_PIN_THREADS"), *pus = getenv("PLACE_THREAD_PUS");
@@ -190,8 +240,16 @@ __attribute__((constructor)) static void placepin_start(void)
     pid_s[colon - v] = '\0';
     if (strict_long(pid_s, 1, INT_MAX, &pid) < 0)
         goto bad;
-    if (pid != (long)getpid())
-        return; /* a child the program started: the rank's PUs */
+    if (pid != (long)getpid()) { /* a program the pinned one started: the rank's PUs */
+        cpu_set_t cs, now;
+        if (rank_cpus(&cs) == 0 && sched_getaffinity(0, sizeof now, &now) == 0 &&
+            !CPU_EQUAL(&cs, &now) && CPU_COUNT(&now) == 1) {
+            CPU_AND(&now, &now, &cs);
+            if (CPU_COUNT(&now) == 1) /* started by a pinned thread of the rank's */
+                sched_setaffinity(0, sizeof cs, &cs);
+        }
+        return;
+    }
     const char *m = colon + 1;
     if (!strcmp(m, "auto")) {
         P.explicit_mask = 0;
@@ -241,6 +299,7 @@ __attribute__((constructor)) static void placepin_start(void)
     P.main_tid = (pid_t)syscall(SYS_gettid);
     P.busy[0] = 1; /* the main thread */
     P.on = 1;
+    pthread_atfork(NULL, NULL, forked_child);
     return;
 bad:
     fprintf(stderr,

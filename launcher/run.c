@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
@@ -371,6 +372,26 @@ static void monitor_notes(const char *app, const place_launch *l, const char *op
         return;
     unsigned char h[64];
     int fd = open(app, O_RDONLY | O_CLOEXEC), n = fd >= 0 ? (int)read(fd, h, sizeof h) : -1;
+    struct stat st;
+    char cap[64];
+    /* the loader ignores LD_PRELOAD in a program that runs with privileges it gains at exec
+     * (set-user-ID, set-group-ID, file capabilities): nothing of place's is loaded into it */
+    const char *priv = fd < 0 || fstat(fd, &st) != 0                      ? NULL
+                       : (st.st_mode & S_ISUID) && st.st_uid != geteuid() ? "set-user-ID"
+                       : (st.st_mode & S_ISGID) && st.st_gid != getegid() ? "set-group-ID"
+                       : fgetxattr(fd, "security.capability", cap, sizeof cap) > 0
+                           ? "given file capabilities"
+                           : NULL;
+    if (priv) {
+        fprintf(stderr,
+                "placerun: note: %s: '%.200s' is %s: the loader does not preload libraries "
+                "into it, so %s\n",
+                opt, app, priv,
+                strcmp(opt, "--monitor") ? "its threads are not pinned: they keep the rank's PUs"
+                                         : "no monitor report will be written");
+        close(fd);
+        return;
+    }
     if (n >= 2 && h[0] == '#' && h[1] == '!') {
         fprintf(stderr,
                 "placerun: note: %s: '%.200s' is a script: its interpreter is the "
@@ -446,6 +467,26 @@ static int shim_contract(const options *o, const place_launch *l, shim *s, place
         snprintf(abs, sizeof abs, "%s", o->monitor);
     }
     rank_file(abs, l, out, sizeof out);
+    /* where the report goes, checked now, not when the program ends: a regular file (or
+     * none yet) in a directory this user can write a new file in (the report is written
+     * whole at the end, through a temporary renamed over it) */
+    struct stat st;
+    if (lstat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        place_error_set(e, PLACE_EINVAL,
+                        "--monitor '%.200s': is %s; expected a regular file (the report is "
+                        "written whole when the program ends)",
+                        out,
+                        S_ISFIFO(st.st_mode)  ? "a FIFO"
+                        : S_ISLNK(st.st_mode) ? "a symbolic link"
+                        : S_ISDIR(st.st_mode) ? "a directory"
+                        : S_ISCHR(st.st_mode) ? "a device"
+                                              : "not a regular file");
+        return 2;
+    }
+    place_wfile probe;
+    if (place_wfile_open(&probe, "--monitor", out, e) < 0)
+        return e->code == PLACE_EINVAL ? 2 : 1;
+    place_wfile_fini(&probe); /* the directory takes a new file: the report's temporary */
     monitor_notes(s->app, l, "--monitor");
     return place_env_export_monitor(out, (long)getpid(), e) < 0 ? 1 : 0; /* exec keeps the pid */
 }

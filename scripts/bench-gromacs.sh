@@ -28,21 +28,38 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 unset OMP_NUM_THREADS OMP_PLACES OMP_PROC_BIND
 csv=$out/bench-gromacs.csv
 echo "rep,way,ns_per_day" >"$csv"
-run() { # WAY STEPS PIN CMD...: one mdrun (PIN: GROMACS's -pin, or auto), its ns/day
+# GROMACS's reason for a failed run, in one line (its "Fatal error" paragraph, or the last
+# line it printed)
+reason() {
+  local r
+  r=$(awk '/Fatal error/ {f = 1; next} f && NF {print; exit}' "$1" 2>/dev/null)
+  [ -n "$r" ] || r=$(grep -v '^ *$' "$1" 2>/dev/null | tail -1)
+  echo "${r:-no output}"
+}
+run() { # WAY STEPS PIN CMD...: one mdrun (PIN: GROMACS's -pin, or auto) into the CSV, or the
+        # benchmark stops with GROMACS's reason
   local way=$1 n=$2 pin=$3
   shift 3
   rm -f bench.log
-  "$@" -quiet mdrun -s water.tpr -ntmpi 2 -ntomp 1 -nsteps "$n" -pin "$pin" -deffnm bench -noconfout \
-    >/dev/null 2>&1 || { echo "bench-gromacs: $way failed" >&2; exit 1; }
-  awk '/^Performance:/ {print $2}' bench.log
+  if ! "$@" -quiet mdrun -s water.tpr -ntmpi 2 -ntomp 1 -nsteps "$n" -pin "$pin" -deffnm bench -noconfout \
+    >"$work/mdrun.out" 2>&1; then
+    echo "bench-gromacs: $way failed: $(reason "$work/mdrun.out")" >&2
+    exit 1
+  fi
+  echo "$r,$way,$(awk '/^Performance:/ {print $2}' bench.log)" >>"$csv"
 }
+# GROMACS must run on this CPU at all (Debian's build needs rdtscp): one short run first
+if ! gmx -quiet mdrun -s water.tpr -ntmpi 1 -ntomp 1 -nsteps 10 -deffnm probe -noconfout >"$work/probe.out" 2>&1; then
+  echo "bench-gromacs: gmx mdrun cannot run here: $(reason "$work/probe.out")" >&2
+  exit 2
+fi
 # the collapsed way runs at 1/60 of the speed: fewer steps (ns/day is a rate)
 slow=$(( steps / 15 > 100 ? steps / 15 : 100 ))
 for r in $(seq "$reps"); do
-  echo "$r,pin_on,$(run pin_on "$steps" on gmx)" >>"$csv"
-  echo "$r,pin_threads,$(run pin_threads "$steps" auto "$bin/placerun" -t 2 --pin-threads -- gmx)" >>"$csv"
-  echo "$r,placerun_omp,$(run placerun_omp "$slow" auto "$bin/placerun" -t 2 -- env -u OMP_NUM_THREADS gmx)" >>"$csv"
-  echo "$r,pin_off,$(run pin_off "$steps" off gmx)" >>"$csv"
+  run pin_on "$steps" on gmx
+  run pin_threads "$steps" auto "$bin/placerun" -t 2 --pin-threads -- gmx
+  run placerun_omp "$slow" auto "$bin/placerun" -t 2 -- env -u OMP_NUM_THREADS gmx
+  run pin_off "$steps" off gmx
 done
 python3 - "$csv" "$steps" "$reps" <<'PY' | tee "$out/bench-gromacs.md"
 import csv, statistics, sys

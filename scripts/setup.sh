@@ -21,8 +21,10 @@ PKGS=(
   iproute2 slurm-wlm munge qemu-system-x86 busybox-static xz-utils
   # experiments: load for the jitter profile, plots
   stress-ng gnuplot-nox
-  # real applications with their own threads (--pin-threads): GROMACS's thread-MPI build
-  gromacs
+  # real applications with their own threads (--pin-threads) and an MPI code no one here
+  # wrote: GROMACS's thread-MPI build, LAMMPS under Open MPI, xz and zstd -T2, numpy on
+  # OpenBLAS's pthreads, Clustal Omega's OpenMP
+  gromacs lammps zstd clustalo python3-numpy libopenblas0-pthread
 )
 
 missing=()

@@ -42,6 +42,9 @@ static struct {
 } cfg;
 static int initialised;
 
+/* plugstack.conf's arguments were refused: the plugin places nothing */
+static int broken;
+
 static void defaults(void)
 {
     if (initialised)
@@ -160,6 +163,16 @@ static int option_cb(int val, const char *optarg, int remote)
     (void)val;
     (void)remote;
     place_error e;
+    if (broken) {
+        const char *msg = "--place: the site's place plugin is off (its plugstack.conf "
+                          "arguments were refused; the site's log says why)";
+        if (spank_context() != S_CTX_REMOTE) {
+            fprintf(stderr, "%s: error: %s\n", program_invocation_short_name, msg);
+            exit(2);
+        }
+        slurm_error("%s", msg);
+        return -ESPANK_BAD_ARG;
+    }
     defaults();
     cfg.req.spelling = &names;
     /* srun hands the tasks only the last --place: a second one would drop the first
@@ -213,9 +226,13 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
         }
         int was = cfg.on;
         if (apply(av[i], &e) < 0) {
-            /* the plugin does not load (negative: Slurm fails only on that), rather than
-             * run with the defaults before the bad one */
-            slurm_error("place: plugstack.conf argument '%s': %s", av[i], e.msg);
+            /* all or nothing: the plugin does not load (negative: Slurm fails only on that),
+             * and where Slurm keeps an `optional` plugin loaded anyway, it does nothing: the
+             * arguments before the bad one are dropped with it, and --place is refused */
+            slurm_error("place: plugstack.conf argument '%s': %s; the plugin is off", av[i], e.msg);
+            memset(&cfg, 0, sizeof cfg);
+            place_request_init(&cfg.req);
+            broken = 1;
             return -ESPANK_ERROR;
         }
         cfg.on = was; /* a site default is not "on" by itself */
@@ -270,7 +287,7 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 {
     (void)ac;
     (void)av;
-    if (!spank_remote(sp) || !cfg.on)
+    if (!spank_remote(sp) || !cfg.on || broken)
         return ESPANK_SUCCESS;
     uint32_t rank = 0, size = 0, lid = 0, lsize = 0, nodeid = 0, jobid = 0, stepid = 0;
     if (item(sp, S_TASK_GLOBAL_ID, &rank) || item(sp, S_JOB_TOTAL_TASK_COUNT, &size) ||

@@ -21,6 +21,45 @@ for p in sys.argv[1].split(","):
 print(" ".join(map(str,sorted(r))))' "$1"; }
 
 case $case in
+monitor_output_checked)
+  # --monitor FILE is checked before the program starts (a FIFO, a directory, a device, a
+  # missing directory: one line, non-zero, the program never runs), and a report that
+  # cannot be written at the end (a full disk) is said with its reason and turns the exit
+  # status of a run that would have exited 0 into 1
+  mkfifo "$tmp/fifo"
+  for bad in "$tmp/fifo:is a FIFO" "$tmp:is a directory" "/dev/full:is a device" \
+             "$tmp/none/r.json:cannot create a file there: No such file or directory"; do
+    f=${bad%%:*} want=${bad#*:}
+    "$pr" -t 1 --monitor "$f" -- sh -c "touch '$tmp/ran'" 2>"$tmp/err" && fail "--monitor $f accepted"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^placerun: --monitor '$f': $want" "$tmp/err" ||
+      fail "--monitor $f: $(cat "$tmp/err")"
+    [ ! -e "$tmp/ran" ] || fail "the program ran beside --monitor $f"
+  done
+  if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+    mkdir "$tmp/small"
+    out=$(unshare -m --propagation private sh -c "mount -t tmpfs -o size=256k none '$tmp/small' &&
+      '$pr' -t 1 --monitor '$tmp/small/r.json' -- sh -c 'head -c 1048576 /dev/zero > $tmp/small/fill 2>/dev/null; exit 0'; echo \"status \$?\"" 2>&1)
+    grep -q "^placemon: cannot write the report '$tmp/small/r.json': No space left on device; the report is lost$" <<<"$out" ||
+      fail "a report lost to a full disk was not said: $out"
+    grep -q "^status 1$" <<<"$out" || fail "a lost report left the exit status 0: $out"
+    out=$(unshare -m --propagation private sh -c "mount -t tmpfs -o size=256k none '$tmp/small' &&
+      '$pr' -t 1 --monitor '$tmp/small/r.json' -- sh -c 'head -c 1048576 /dev/zero > $tmp/small/fill 2>/dev/null; exit 3'; echo \"status \$?\"" 2>&1)
+    grep -q "^status 3$" <<<"$out" || fail "a lost report changed the program's own failure: $out"
+    echo "ok: a full disk at the end: said, exit 1 (the program's own 3 kept)"
+    # a set-user-ID program: the loader preloads nothing into it; said before the run
+    cp "$tdir/pin_probe" "$tmp/suid_probe" && chown 65534 "$tmp/suid_probe" && chmod 4755 "$tmp/suid_probe" &&
+      chmod 755 "$tmp"
+    "$pr" -t 1 --monitor "$tmp/s.json" --pin-threads -- "$tmp/suid_probe" pthread 0 >/dev/null 2>"$tmp/err" ||
+      fail "the set-user-ID probe: $(cat "$tmp/err")"
+    grep -q "^placerun: note: --monitor: '$tmp/suid_probe' is set-user-ID: the loader does not preload libraries into it, so no monitor report will be written$" "$tmp/err" &&
+      grep -q "^placerun: note: --pin-threads: '$tmp/suid_probe' is set-user-ID: .* its threads are not pinned" "$tmp/err" ||
+      fail "set-user-ID not said: $(cat "$tmp/err")"
+    [ ! -e "$tmp/s.json" ] || fail "a report from a set-user-ID program?"
+    echo "ok: a set-user-ID program: said before the run"
+  else
+    echo "note: not root: the full-disk case is not run"
+  fi
+  ;;
 single_exports_plan)
   # one process, 2 threads: env and the process mask as the plan says
   out=$("$pr" -t 2 -- sh -c 'echo "$PLACE_RANK|$PLACE_CPUSET|$OMP_NUM_THREADS|$OMP_PLACES|$OMP_PROC_BIND|$PLACE_THREAD_PUS|$PLACE_LAUNCHER"; grep Cpus_allowed_list /proc/self/status | cut -f2') || fail "placerun failed"
@@ -340,7 +379,7 @@ site_profile_installed)
     fail "shim under the site profile: $(cat "$tmp/err")"
   [ "$out" = openmpi ] || fail "shim said '$out'"
   # the wrapper still starts the profile's launcher when it starts one
-  out=$(PLACE_CONFIG=$prof PATH=/nonexistent "$pr" -n 2 -t 1 -- true 2>&1)
+  out=$(PLACE_CONFIG=$prof PATH=/nonexistent "$pr" -n 2 -t 1 --reserve-cores 0 -- true 2>&1)
   grep -q "cannot start srun" <<<"$out" || fail "wrapper did not choose the profile's srun: $out"
   # installed as a profile layer that is read without being named (the user's; the system's
   # /etc/place/placerun.conf goes through the same reader), under mpirun

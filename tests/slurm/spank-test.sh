@@ -120,6 +120,21 @@ grep -q "plugstack.conf argument 'threads=x'" "$base"/log/slurmd.log && grep -q 
 timeout 20 srun -n 1 --immediate=5 sh -c 'echo STARTED' > bad.out 2>/dev/null
 [ ! -s bad.out ] || fail "a step ran with the plugin not loaded"
 echo "ok: a bad plugstack.conf argument stops the plugin: $(grep -o "place: plugstack.conf argument 'threads=x'.*" "$base"/log/slurmd.log | head -1)"
+# an optional plugin with a bad argument after good ones: all or nothing. Where Slurm goes
+# on without it, no step is placed with the arguments before the bad one (default=on
+# threads=1 would place every step), and --place is refused with one line
+"$here/stop.sh" "$base"
+export SLURM_CONF=$(PLACE_SPANK_HOW=optional PLACE_SPANK="$plugin default=on threads=1 threads=x" "$here/start.sh" "$base" cgroup | tail -1)
+out=$(timeout 60 srun -n 1 sh -c 'echo "${PLACE_RANK:-unset} ${OMP_NUM_THREADS:-unset}"' 2>opt.err)
+if [ -n "$out" ]; then
+  [ "$out" = "unset unset" ] || fail "an optional plugin with a bad argument placed a step with the arguments before it: '$out'"
+  timeout 60 srun -n 1 --place sh -c 'echo PLACED' >opt.out 2>opt.err && fail "--place accepted by a plugin that is off"
+  [ ! -s opt.out ] && grep -q "the site's place plugin is off" opt.err || { cat opt.err; fail "--place under a plugin that is off: not said"; }
+  echo "ok: an optional plugin with a bad argument places nothing and refuses --place: $(grep -o "the site's place plugin is off.*" opt.err | head -1)"
+else
+  grep -q "plugstack.conf argument 'threads=x'" "$base"/log/slurmd.log || { cat opt.err; fail "an optional plugin's bad argument: no step and nothing said"; }
+  echo "ok: an optional plugin with a bad argument: this Slurm runs no step without it (said in slurmd's log)"
+fi
 
 # without a task cgroup (task/affinity alone) the step's one CPU still bounds the binding
 "$here/stop.sh" "$base"

@@ -2,7 +2,8 @@
 # start.sh BASE [cgroup|affinity]: a single-node Slurm (munged, slurmctld, slurmd) without
 # systemd, everything under BASE; prints the SLURM_CONF to export. Needs Debian's
 # slurm-wlm and munge (scripts/setup.sh installs them) and root. With PLACE_SPANK set (the
-# plugin's path and its plugstack arguments), the plugin is in the stack (PlugStackConfig).
+# plugin's path and its plugstack arguments), the plugin is in the stack (PlugStackConfig),
+# required unless PLACE_SPANK_HOW=optional.
 set -euo pipefail
 BASE=$1 MODE=${2:-cgroup}
 MUNGE=$BASE/munge
@@ -34,7 +35,7 @@ PartitionName=debug Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP OverSubs
 EOC
   if [ -n "${PLACE_SPANK:-}" ]; then
     echo "PlugStackConfig=$BASE/etc/plugstack.conf"
-    echo "required $PLACE_SPANK" > "$BASE/etc/plugstack.conf"
+    echo "${PLACE_SPANK_HOW:-required} $PLACE_SPANK" > "$BASE/etc/plugstack.conf"
   fi
 } > "$BASE/etc/slurm.conf"
 cat > "$BASE/etc/cgroup.conf" <<EOC
