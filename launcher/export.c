@@ -9,7 +9,7 @@
  *   env       per rank: the variables placerun exports from the plan
  *   map       one line per package, a character per PU: the rank that owns it
  * Host names come from --hosts or --hostfile (node i of the plan is host i); a one-node plan
- * without them is this host.
+ * without them is this host, or node0 for a described node (--topology), said.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -174,7 +174,16 @@ static int load_hosts(const options *o, int nodes, placerun_hosts *h, place_erro
 {
     if (placerun_load_hosts(o, nodes, h, e) < 0)
         return -1;
-    if (h->n == 0 && nodes == 1) {
+    int described = o->topology && strcmp(o->topology, "native");
+    if (h->n == 0 && nodes == 1 && described) {
+        /* a described node is not this host: its ranks are labelled node0, and said */
+        fprintf(stderr,
+                "placerun: note: --format %s: the plan is for a described node (--topology), "
+                "not this host: its ranks are labelled node0 (name the host with --hosts)\n",
+                o->format);
+        if (add_host(h, "node0", 5, 0, "the described node", e) < 0)
+            goto fail;
+    } else if (h->n == 0 && nodes == 1) {
         char me[256] = "localhost";
         if (gethostname(me, sizeof me - 1) != 0 || !host_ok(me))
             snprintf(me, sizeof me, "localhost");

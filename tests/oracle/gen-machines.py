@@ -5,10 +5,12 @@ tests/fixtures/make-fixtures.py, and their list in OUTDIR/machines.txt.
 
 Each machine is drawn from a seeded generator: 1 or 2 packages, 1 to 8 NUMA nodes in all,
 1 to 8 cores per NUMA node and 1, 2 or 4 PUs per core (64 cores at most); NUMA nodes of
-equal or unequal size (cores removed), cpusets with holes (PUs disallowed, as a cgroup
-leaves them), offline SMT siblings; and on about half of them 1 to 8 GPUs whose locality is
+equal or unequal size (cores removed, or a restriction that leaves each node its own number
+of whole cores), cpusets with holes (PUs disallowed, as a cgroup leaves them), offline SMT
+siblings; and on about half of them 1 to 8 GPUs whose locality is
 one core, an L3, a NUMA node, a package or the whole machine. The same seed gives the same
-machines; lstopo reads each one back before it is listed.
+machines; lstopo reads each one back before it is listed. One fixed machine follows them:
+the independent check's NUMA domains of 5, 2, 4, 3, 2 and 0 cores after a restriction.
 """
 import importlib.util
 import os
@@ -79,8 +81,25 @@ def machine(rng, i):
         if sib:
             F.remove_pus(root, sib, keep_in_complete=True)
             what.append("offline siblings")
+    # NUMA domains made unequal by the restriction itself (a cgroup that leaves each NUMA
+    # node a different number of whole cores, some none): the shape where the tie-breaks
+    # (the smallest largest share, the fewest spanning ranks) decide between plans
+    if rng.random() < 0.3:
+        keep = set()
+        for node in F.objects(root, "NUMANode"):
+            nb = F.mask(node.get("cpuset"))
+            cores = [c for c in F.objects(root, "Core") if F.mask(c.get("cpuset")) & nb == F.mask(c.get("cpuset"))]
+            k = rng.randint(0, len(cores))
+            for c in cores[:k]:
+                keep |= {int(p.get("os_index")) for p in F.objects(c, "PU")}
+        if keep and len(keep) < len(pus_of(root)):
+            allowed = sum(1 << p for p in keep)
+            for o in F.objects(root):
+                if o.get("allowed_cpuset") is not None:
+                    F.set_mask(o, "allowed_cpuset", allowed & F.mask(o.get("cpuset")))
+            what.append("unequal domains by restriction")
     # holes in the allowed cpuset (a cgroup)
-    if rng.random() < 0.35:
+    elif rng.random() < 0.35:
         pus = pus_of(root)
         keep = [p for p in pus if rng.random() > 0.25]
         if keep and len(keep) < len(pus):
@@ -129,4 +148,16 @@ if __name__ == "__main__":
             while path is None:
                 path, what = machine(rng, i)
             f.write("%s\t%s\n" % (path, what))
+        # the independent check's case: NUMA domains of 5, 2, 4, 3, 2 and 0 cores after a
+        # restriction; -n 4 must give 5 | 2 | 4 | 3+2 (largest share 5), not 5 | 2+4 | 3 | 2
+        t = F.export("pack:2 numa:3 core:5 pu:2")
+        root = t.getroot()
+        keep = set(range(0, 14)) | set(range(20, 28)) | set(range(30, 36)) | set(range(40, 44))
+        allowed = sum(1 << p for p in keep)
+        for o in F.objects(root):
+            if o.get("allowed_cpuset") is not None:
+                F.set_mask(o, "allowed_cpuset", allowed & F.mask(o.get("cpuset")))
+        path = os.path.join(OUT, "tie-5-2-4-3-2.xml")
+        t.write(path, encoding="UTF-8", xml_declaration=True)
+        f.write("%s\t%s\n" % (path, "NUMA domains of 5, 2, 4, 3, 2, 0 cores by restriction"))
     print("%d machines in %s" % (count, OUT))

@@ -160,11 +160,40 @@ static void mach_free(mach *m)
 
 /* ---- the CPU search: every cut of the domains into runs and single domains ----------- */
 
-/* Threads left to fill: the largest smallest share *m and then the fewest idle units *idle
- * for R ranks on domains of n[0..D) units. Returns 0, or -1 if R ranks do not fit. */
-static int cpu_fill(const long *n, int D, int R, long *m, long *idle)
+/* The smallest largest share for Rs ranks on the single domains seg[i] of sub (each
+ * taking k_i ranks, 1 <= k_i <= seg_i / m, shares of seg_i / k_i rounded up at most), the
+ * runs' largest runmax: the smallest T >= runmax at which the k_i fit. */
+static long min_top(const long *seg, int ns, unsigned sub, int Rs, long m, long runmax)
 {
-    long bestm = 0, besti = LONG_MAX, U = 0;
+    long maxseg = runmax;
+    for (int i = 0; i < ns; i++)
+        if (sub >> i & 1)
+            maxseg = seg[i] > maxseg ? seg[i] : maxseg;
+    for (long T = runmax > m ? runmax : m; T <= maxseg; T++) {
+        long lo = 0, hi = 0;
+        int ok = 1;
+        for (int i = 0; i < ns && ok; i++)
+            if (sub >> i & 1) {
+                long a = (seg[i] + T - 1) / T, b = seg[i] / m;
+                a = a < 1 ? 1 : a;
+                ok = a <= b;
+                lo += a;
+                hi += b;
+            }
+        if (ok && lo <= Rs && Rs <= hi)
+            return T;
+    }
+    return LONG_MAX;
+}
+
+/* Threads left to fill: the largest smallest share *m, then the fewest idle units *idle,
+ * then (tie-breaks) the smallest largest share *top and the fewest ranks spanning domains
+ * *spans, for R ranks on domains of n[0..D) units. Returns 0, or -1 if R ranks do not
+ * fit. */
+static int cpu_fill(const long *n, int D, int R, long *m, long *idle, long *top, int *spans)
+{
+    long bestm = 0, besti = LONG_MAX, bestt = LONG_MAX, U = 0;
+    int bests = INT_MAX;
     for (int d = 0; d < D; d++)
         U += n[d];
     for (unsigned cut = 0; cut < (1u << (D - 1)); cut++) {
@@ -190,6 +219,22 @@ static int cpu_fill(const long *n, int D, int R, long *m, long *idle)
         if (Rs < 0)
             continue;
         (void)single;
+        long runmax = 0; /* a run is one rank: its share is the run */
+        {
+            long sm = n[0];
+            int ln = 1;
+            for (int d = 1; d <= D; d++) {
+                if (d == D || (cut >> (d - 1) & 1)) {
+                    if (ln > 1 && sm > runmax)
+                        runmax = sm;
+                    if (d < D)
+                        sm = n[d], ln = 1;
+                } else {
+                    sm += n[d];
+                    ln++;
+                }
+            }
+        }
         /* the largest m at which the single domains hold Rs ranks, runs each m */
         long best_here = 0;
         for (long mm = runmin < U ? runmin : U; mm >= 1; mm--) {
@@ -207,8 +252,9 @@ static int cpu_fill(const long *n, int D, int R, long *m, long *idle)
         }
         if (!best_here || best_here < bestm)
             continue;
-        /* the fewest idle units at that m: which single domains take ranks */
-        long mi = LONG_MAX;
+        /* the fewest idle units at that m (which single domains take ranks), then the
+         * smallest largest share */
+        long mi = LONG_MAX, mt = LONG_MAX;
         for (unsigned sub = 0; sub < (1u << ns); sub++) {
             int k = 0;
             long cap = 0, id = 0, ok = 1;
@@ -224,20 +270,31 @@ static int cpu_fill(const long *n, int D, int R, long *m, long *idle)
                     id += seg[i];
                 }
             }
-            if (ok && k <= Rs && cap >= Rs && (Rs > 0 || k == 0) && id < mi)
+            if (!ok || k > Rs || cap < Rs || (Rs == 0 && k > 0) || id > mi)
+                continue;
+            long t = min_top(seg, ns, sub, Rs, best_here, runmax);
+            if (t == LONG_MAX)
+                continue;
+            if (id < mi || t < mt) {
                 mi = id;
+                mt = t;
+            }
         }
         if (mi == LONG_MAX)
             continue;
-        if (best_here > bestm || mi < besti) {
+        if (best_here > bestm || (best_here == bestm && (mi < besti || (mi == besti && (mt < bestt || (mt == bestt && nr < bests)))))) {
             bestm = best_here;
             besti = mi;
+            bestt = mt;
+            bests = nr;
         }
     }
     if (!bestm)
         return -1;
     *m = bestm;
     *idle = besti;
+    *top = bestt;
+    *spans = bests;
     return 0;
 }
 
@@ -285,6 +342,8 @@ typedef struct score {
     int ok; /* the request was planned */
     int remote, far, straddle, unused, min_gpus;
     long min_share, idle;
+    long max_share; /* the largest share */
+    int spans;      /* ranks alone on several domains */
     int max_per_gpu;
 } score;
 
@@ -333,6 +392,8 @@ static void score_plan(const mach *m, const place_plan *p, int per_pu, const cha
         }
         if (share < s->min_share)
             s->min_share = share;
+        if (share > s->max_share)
+            s->max_share = share;
         if (x->ngpus < s->min_gpus)
             s->min_gpus = x->ngpus;
         hwloc_bitmap_t rs = hwloc_bitmap_alloc(), near = hwloc_bitmap_alloc();
@@ -363,6 +424,7 @@ static void score_plan(const mach *m, const place_plan *p, int per_pu, const cha
         for (int d = lo; cnt > 1 && d <= hi; d++)
             gap |= has[d] && !dm[(size_t)r * MAXD + (size_t)d];
         s->straddle += cnt > 1 && !(alone && !gap);
+        s->spans += cnt > 1 && alone && !gap;
     }
     for (int g = 0; g < m->ng; g++) {
         s->unused += gcount[g] == 0;
@@ -441,8 +503,9 @@ static void cpu_cases(const mach *m)
         /* threads left to fill */
         place_plan *p = NULL;
         place_error e;
-        long om, oi;
-        int orc = cpu_fill(n, m->nd, R, &om, &oi);
+        long om, oi, ot;
+        int osp;
+        int orc = cpu_fill(n, m->nd, R, &om, &oi, &ot, &osp);
         int prc = plan_for(m, R, 0, 0, &p, &e);
         cases++;
         if (orc < 0 || prc < 0) {
@@ -452,11 +515,12 @@ static void cpu_cases(const mach *m)
         } else {
             score s;
             score_plan(m, p, per_pu, NULL, &s);
-            if (!s.ok || s.straddle || s.min_share != om || s.idle != oi)
+            if (!s.ok || s.straddle || s.min_share != om || s.idle != oi ||
+                s.max_share != ot || s.spans != osp)
                 fail(m, "fill", R, 0, 0,
-                     "place: %d straddling, smallest share %ld, %ld idle; "
-                     "optimum: 0, %ld, %ld",
-                     s.straddle, s.min_share, s.idle, om, oi);
+                     "place: %d straddling, smallest share %ld, %ld idle, largest share %ld, "
+                     "%d spanning; optimum: 0, %ld, %ld, %ld, %d",
+                     s.straddle, s.min_share, s.idle, s.max_share, s.spans, om, oi, ot, osp);
         }
         place_plan_free(p);
         /* fixed threads that fit the cores */
@@ -590,7 +654,10 @@ static void memo(gcase *C, int i, int k)
     grp *g = &C->g[i];
     int per_pu = k > g->nc;
     if (!C->T) {
-        if (cpu_fill(per_pu ? g->dp : g->dc, g->nd, k, &C->mshare[i][k], &C->midle[i][k]) < 0) {
+        long top_unused;
+        int spans_unused;
+        if (cpu_fill(per_pu ? g->dp : g->dc, g->nd, k, &C->mshare[i][k], &C->midle[i][k],
+                     &top_unused, &spans_unused) < 0) {
             C->mshare[i][k] = -1;
         } else if (per_pu) {
             /* ranks share cores: idle and shares are counted in cores, and some rank then
@@ -672,7 +739,7 @@ static int gpu_best(gcase *C, score *best)
                 start = x;
             }
         int nr = 0, ok = 1;
-        score base = {1, 0, 0, 0, C->dropped, INT_MAX, LONG_MAX, C->other_idle, 0};
+        score base = {1, 0, 0, 0, C->dropped, INT_MAX, LONG_MAX, C->other_idle, 0, 0, 0};
         int singles[MAXG], nsg = 0;
         for (int s = 0; s < ns && ok; s++) {
             int j = segs[s][0], i = segs[s][1];
@@ -961,9 +1028,10 @@ static void brute(const mach *m)
             if (eq && st < fixed_best[size[0]])
                 fixed_best[size[0]] = st;
         }
-        long om, oi;
+        long om, oi, ot;
+        int osp;
         cases++;
-        if (cpu_fill(dc, m->nd, R, &om, &oi) < 0 || bs != 0 || om != bm || oi != bi)
+        if (cpu_fill(dc, m->nd, R, &om, &oi, &ot, &osp) < 0 || bs != 0 || om != bm || oi != bi)
             fail(m, "brute fill", R, 0, 0,
                  "every assignment: %d straddling, share %d, %d idle; "
                  "the shape: 0, %ld, %ld",

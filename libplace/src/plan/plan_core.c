@@ -199,7 +199,7 @@ void plan_span_notes(place_plan *p, const nodeplan *np)
                 shared |= users[r->numa_os[k]] > 1;
             if (shared != !kind)
                 continue;
-            if (cap - at < 32 + 12 * (size_t)r->nnuma) {
+            if (cap - at < 96 + 12 * (size_t)r->nnuma) {
                 cap = 2 * cap + 12 * (size_t)r->nnuma;
                 char *nb = realloc(buf, cap);
                 if (!nb)
@@ -209,6 +209,20 @@ void plan_span_notes(place_plan *p, const nodeplan *np)
             at += (size_t)snprintf(buf + at, cap - at, "%s%d (NUMA ", n ? ", " : "", i);
             for (int k = 0; k < r->nnuma; k++)
                 at += (size_t)snprintf(buf + at, cap - at, "%s%d", k ? "," : "", r->numa_os[k]);
+            /* a run is consecutive among the NUMA nodes with usable cores: NUMA nodes it
+             * skips in the topology's numbering that have none are said, so that the run
+             * does not read as straddling them */
+            int skipped = 0;
+            for (int k = 1; k < r->nnuma; k++)
+                for (int x = r->numa_os[k - 1] + 1; x < r->numa_os[k]; x++) {
+                    int has_cores = 0;
+                    for (int d = 0; d < p->topo->ndom && !has_cores; d++)
+                        has_cores = p->topo->dom[d].numa_os == x && p->topo->dom[d].ncores > 0;
+                    skipped += !has_cores;
+                }
+            if (skipped && kind == 1)
+                at += (size_t)snprintf(buf + at, cap - at,
+                                       "; the NUMA nodes between have no usable core");
             at += (size_t)snprintf(buf + at, cap - at, ")");
             n++;
         }

@@ -6,7 +6,8 @@
  * only rank on a run of consecutive domains, or (fixed threads only) made of leftover
  * pieces anywhere, the numa policy wants, in order:
  *   threads left to fill (T = 0): no straddler (always possible), the largest smallest
- *     share, then the fewest idle units;
+ *     share, then the fewest idle units, then (tie-breaks) the smallest largest share and
+ *     the fewest ranks spanning domains;
  *   fixed threads: the fewest straddlers.
  * The rules of plan_assign.c give the first candidate; the functions here score it and,
  * when it falls short of the optimum, replace it with an optimal plan, so that plans that
@@ -131,13 +132,19 @@ static long max_ranks(const seq *s, long m, long *f)
     return f[s->D];
 }
 
-/* A DP cell: the least idle units, then the smallest largest share, then the fewest
- * ranks spanning several domains, for a prefix of the domains with exactly r ranks. The
- * first and last add up over the prefix and the second is a maximum, so a prefix that is
- * better in this order is never worse for any way of finishing the plan. */
+/* A DP cell: the least idle units, then the fewest ranks spanning several domains, then
+ * the smallest largest share, for a prefix of the domains with exactly r ranks, every
+ * share at most the cap T of the search. The first two add up over the prefix, so a prefix
+ * that is better by them is never worse for any way of finishing the plan; the third only
+ * orders prefixes equal by both (a smaller largest share so far never hurts the end). The
+ * smallest largest share of the whole plan is not a key before the spans (a maximum beside
+ * sums is not exact there: a prefix with a smaller largest share and one more spanning
+ * rank can lose once the rest raises the largest share anyway): it is the smallest cap T at
+ * which the least idle units are still reached, found by a search over T
+ * (plan_optimum_fill). */
 typedef struct cell {
     long idle;
-    long top; /* the largest share */
+    long top; /* the largest share so far */
     int spans;
     int choice; /* 0: domain idle, k > 0: split into k ranks, -(j + 1): run from domain j */
 } cell;
@@ -146,9 +153,9 @@ static int better(long idle, long top, int spans, const cell *c)
 {
     if (idle != c->idle)
         return idle < c->idle;
-    if (top != c->top)
-        return top < c->top;
-    return spans < c->spans;
+    if (spans != c->spans)
+        return spans < c->spans;
+    return top < c->top;
 }
 
 /* Runs are scanned over every start up to this many domains; beyond, the best prefix by
@@ -158,9 +165,10 @@ static int better(long idle, long top, int spans, const cell *c)
 
 #define CELL_MAX (1 << 22) /* (D + 1) x (R + 1) cells at most: about 50 MB */
 
-/* Lays out the optimal fill plan for minimum share m into a->out; 1 done, 0 too large to
- * search (the rules' candidate stays), -1 out of memory. */
-static int fill_layout(attempt *a, const seq *s, long m)
+/* Lays out the optimal fill plan for minimum share m and shares of at most T units into
+ * a->out (a->idle its idle units); 1 done, 2 no plan within T, 0 too large to search (the
+ * rules' candidate stays), -1 out of memory. */
+static int fill_layout(attempt *a, const seq *s, long m, long T)
 {
     int D = s->D, R = a->R;
     if ((long)(D + 1) * (R + 1) > CELL_MAX)
@@ -190,6 +198,8 @@ static int fill_layout(attempt *a, const seq *s, long m)
             for (long k = 1; k <= kmax && k <= r; k++) {
                 const cell *p = &g[(size_t)(i - 1) * w + (size_t)(r - k)];
                 long top = (s->n[i - 1] + k - 1) / k;
+                if (top > T)
+                    continue;
                 top = p->top > top ? p->top : top;
                 if (p->idle != LONG_MAX && better(p->idle, top, p->spans, c))
                     *c = (cell){p->idle, top, p->spans, (int)k};
@@ -202,7 +212,7 @@ static int fill_layout(attempt *a, const seq *s, long m)
                 const cell *q = D <= RUN_SCAN_MAX ? &g[(size_t)j * w + (size_t)(r - 1)]
                                                   : &pm[(size_t)j * w + (size_t)(r - 1)];
                 int from = D <= RUN_SCAN_MAX ? j : q->choice;
-                if (q->idle != LONG_MAX) {
+                if (q->idle != LONG_MAX && s->pre[i] - s->pre[from] <= T) {
                     long len = s->pre[i] - s->pre[from];
                     long top = q->top > len ? q->top : len;
                     if (better(q->idle, top, q->spans + 1, c))
@@ -218,7 +228,7 @@ static int fill_layout(attempt *a, const seq *s, long m)
                 *pc = (cell){c->idle, c->top, c->spans, i};
         }
     }
-    int rc = 0;
+    int rc = 2;
     if (g[(size_t)D * w + (size_t)R].idle != LONG_MAX) {
         /* backtrack, laying the ranks out from the last domain to the first */
         int r = R, i = D, lo = INT_MAX, hi = 0;
@@ -260,6 +270,17 @@ static int fill_layout(attempt *a, const seq *s, long m)
     return rc;
 }
 
+/* Ranks of a plan without straddlers whose units span several domains (each then alone on
+ * a run of them): a rank's units are consecutive, and so are a domain's. */
+static int range_spans(const attempt *a)
+{
+    int n = 0;
+    for (int i = 0; i < a->R; i++)
+        n += a->out[i].n > 0 &&
+             a->u[a->out[i].first].domain != a->u[a->out[i].first + a->out[i].n - 1].domain;
+    return n;
+}
+
 int plan_optimum_fill(attempt *a, const dominfo *d, int nd)
 {
     seq s;
@@ -272,9 +293,10 @@ int plan_optimum_fill(attempt *a, const dominfo *d, int nd)
     }
     /* the candidate's score: no straddler, its smallest share and idle units */
     int st = plan_range_straddlers(a, nd);
-    long cmin = LONG_MAX, used = 0;
+    long cmin = LONG_MAX, ctop = 0, used = 0;
     for (int i = 0; i < a->R; i++) {
         cmin = a->out[i].n < cmin ? a->out[i].n : cmin;
+        ctop = a->out[i].n > ctop ? a->out[i].n : ctop;
         used += a->out[i].n;
     }
     long cidle = a->nu - used;
@@ -292,7 +314,11 @@ int plan_optimum_fill(attempt *a, const dominfo *d, int nd)
     int rc = 0;
     if (st < 0) {
         rc = -1;
-    } else if (st > 0 || cmin < m || cidle > 0) {
+    } else if (st > 0 || cmin < m || cidle > 0 || s.D > 1) {
+        /* short of the optimum, or at it with its tie-breaks still to check (the smallest
+         * largest share, then the fewest ranks spanning domains): one domain alone splits
+         * equally, which the rules do */
+        int cspans = st > 0 ? INT_MAX : range_spans(a);
         attempt b = *a;
         range *out = malloc(sizeof(range) * (size_t)a->R);
         int *group = malloc(sizeof(int) * (size_t)a->R);
@@ -301,10 +327,32 @@ int plan_optimum_fill(attempt *a, const dominfo *d, int nd)
         } else {
             b.out = out;
             b.group = group;
-            rc = fill_layout(&b, &s, m);
+            /* the least idle units (no cap on the shares), then the smallest cap on the
+             * shares that still reaches them (idle units only grow as the cap falls), and
+             * at that cap the fewest ranks spanning domains */
+            rc = fill_layout(&b, &s, m, LONG_MAX);
+            if (rc == 1) {
+                long best_idle = b.idle, tlo = m, thi = b.hi;
+                while (rc == 1 && tlo < thi) {
+                    long mid = tlo + (thi - tlo) / 2;
+                    int r2 = fill_layout(&b, &s, m, mid);
+                    if (r2 == 1 && b.idle == best_idle)
+                        thi = mid;
+                    else if (r2 == 1 || r2 == 2)
+                        tlo = mid + 1;
+                    else
+                        rc = r2;
+                }
+                if (rc == 1)
+                    rc = fill_layout(&b, &s, m, thi);
+            }
             /* only a strictly better plan replaces the rules' candidate, and none that
              * leaves units idle while ranks share cores through SMT siblings */
-            if (rc == 1 && (st > 0 || m > cmin || b.idle < cidle) && !(a->smt_in_use && b.idle)) {
+            int better_ties =
+                m == cmin && b.idle == cidle &&
+                (b.hi < ctop || (b.hi == ctop && rc == 1 && range_spans(&b) < cspans));
+            if (rc == 1 && (st > 0 || m > cmin || b.idle < cidle || better_ties) &&
+                !(a->smt_in_use && b.idle)) {
                 memcpy(a->out, out, sizeof(range) * (size_t)a->R);
                 memcpy(a->group, group, sizeof(int) * (size_t)a->R);
                 a->idle = b.idle;
@@ -313,7 +361,7 @@ int plan_optimum_fill(attempt *a, const dominfo *d, int nd)
                 a->equal_q = a->nu / a->R;
                 a->straddled = 0;
                 a->rule = RULE_OPTIMAL;
-            } else if (rc == 1) {
+            } else if (rc == 1 || rc == 2) {
                 rc = 0;
             }
         }
