@@ -83,7 +83,12 @@ def load_xml(spec, allowed):
     numas = []
     for o in objs:
         if o.get("type") == "NUMANode":
-            par = parents[o]
+            # hwloc 2 XML hangs a NUMA node from the object whose CPUs it serves (mpibind
+            # takes that parent's cpuset); hwloc 1.x XML has the NUMA node itself above its
+            # packages and cores, with its own cpuset (its parent there is the machine)
+            v1 = any(c.get("type") not in ("NUMANode", "Bridge", "PCIDev", "OSDev", "Misc")
+                     for c in o.findall("object"))
+            par = o if v1 else parents[o]
             numas.append((bits(par.get("cpuset")) & usable, len(bits(o.get("cpuset")) & usable),
                           o.get("subtype"), int(o.get("os_index")), bits(o.get("cpuset"))))
     # each core's local NUMA node: the smallest one holding it, ordinary memory first
