@@ -282,7 +282,9 @@ static int cpu_fill(const long *n, int D, int R, long *m, long *idle, long *top,
         }
         if (mi == LONG_MAX)
             continue;
-        if (best_here > bestm || (best_here == bestm && (mi < besti || (mi == besti && (mt < bestt || (mt == bestt && nr < bests)))))) {
+        if (best_here > bestm ||
+            (best_here == bestm &&
+             (mi < besti || (mi == besti && (mt < bestt || (mt == bestt && nr < bests)))))) {
             bestm = best_here;
             besti = mi;
             bestt = mt;
@@ -515,8 +517,8 @@ static void cpu_cases(const mach *m)
         } else {
             score s;
             score_plan(m, p, per_pu, NULL, &s);
-            if (!s.ok || s.straddle || s.min_share != om || s.idle != oi ||
-                s.max_share != ot || s.spans != osp)
+            if (!s.ok || s.straddle || s.min_share != om || s.idle != oi || s.max_share != ot ||
+                s.spans != osp)
                 fail(m, "fill", R, 0, 0,
                      "place: %d straddling, smallest share %ld, %ld idle, largest share %ld, "
                      "%d spanning; optimum: 0, %ld, %ld, %ld, %d",

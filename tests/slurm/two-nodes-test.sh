@@ -10,7 +10,9 @@
 #      nodes (TCP between the namespaces), the decomposition from each node's plan, probe
 #      output identical to the last bit to a one-rank run;
 #   3. scancel -s TERM (what Slurm sends before the time limit) during a long fdtd3d run:
-#      a final checkpoint from both nodes, and a restarted job that completes it identically.
+#      a final checkpoint from both nodes, and a restarted job that completes it identically;
+#   4. placerun as the wrapper: it starts srun itself with the hosts it is given, and
+#      refuses a plan beyond them with one line before srun starts.
 # Needs root, slurm-wlm, munge, iproute2 and Open MPI with PMIx. Exit 77 (skipped) without.
 set -uo pipefail
 bin=$(cd "$1" && pwd)
@@ -155,13 +157,27 @@ st=$?
 grep -q "^fdtd3d: Terminated after step [0-9]* of 1000000: checkpoint in '$base/ck'" t1.err ||
   { cat t1.err; fail "step 3: no final checkpoint message after scancel -s TERM (srun exit $st)"; }
 S_=$(sed -n 's/^ "step": \([0-9]*\),$/\1/p' "$base/ck/MANIFEST")
-[ -n "$S_" ] && ls "$base/ck" | grep -c '\.bin$' | grep -qx 2 || fail "step 3: checkpoint incomplete: $(ls "$base/ck")"
+[ -n "$S_" ] && ls "$base/ck" | grep -c '\.bin$' | grep -qx 3 || fail "step 3: checkpoint incomplete (2 rank files and the rows): $(ls "$base/ck")"
 S "${mpi_env[@]}" timeout 120 srun -N 2 -n 2 --mpi=pmix --cpu-bind=none "$bin/placerun" -t 1 --grid 24x20x16 -- \
   "$bin/fdtd3d" "${args[@]/200/$((S_ + 20))}" --restart "$base/ck" --probe-out t2.csv > t2.out 2> t2.err ||
   { cat t2.err; fail "step 3: restart on two nodes"; }
 "$bin/fdtd3d" "${args[@]/200/$((S_ + 20))}" --probe-out tref.csv > /dev/null || fail "step 3: reference"
-cmp -s <(grep -v '^#' tref.csv) <(grep -v '^#' t1.csv; grep -v '^#' t2.csv | tail -n +2) ||
-  fail "step 3: stopped at $S_ by SIGTERM and restarted: rows differ from the uninterrupted run"
+cmp -s <(grep -v '^#' tref.csv) <(grep -v '^#' t2.csv) ||
+  fail "step 3: stopped at $S_ by SIGTERM and restarted: the restart's rows differ from the uninterrupted run's"
 echo "step 3: scancel -s TERM at step $S_ (srun exit $st): final checkpoint on both nodes, restart identical"
+
+# 4. the wrapper inside the allocation: placerun starts srun itself on the hosts it is
+#    given (srun -N 2 --nodelist pls1,pls2 --distribution=block), one rank per node; and a
+#    plan that does not fit those hosts is refused with placerun's one line, srun never run
+S timeout 60 "$bin/placerun" -v -np 2 -t 1 --launcher srun --hosts pls1,pls2 -- ./probe.sh > w.txt 2> w.err ||
+  { cat w.err; fail "step 4: the wrapper with srun and --hosts"; }
+grep -q "running: srun -n 2 -N 2 --nodelist pls1,pls2 --distribution=block --cpu-bind=none" w.err ||
+  { cat w.err; fail "step 4: srun was not given the hosts"; }
+[ "$(sort w.txt | awk '{print $6}' | tr '\n' ' ')" = "pls1 pls2 " ] || { cat w.txt; fail "step 4: ranks not on pls1 and pls2"; }
+S timeout 60 "$bin/placerun" -v -np $((2 * ncpu + 2)) -t 1 --launcher srun --hosts pls1,pls2 -- ./probe.sh > w2.txt 2> w2.err &&
+  fail "step 4: a plan beyond the hosts' PUs ran"
+[ "$(wc -l < w2.err)" -eq 1 ] && grep -q "^placerun: .* do not fit" w2.err && [ ! -s w2.txt ] ||
+  { cat w2.err; fail "step 4: not placerun's one line before srun"; }
+echo "step 4: the wrapper gave srun the hosts, and refused a plan beyond them before starting it"
 echo "ok: two-node Slurm: one task per node bound to its plan; fdtd3d over 2 nodes identical to 1 rank;" \
      "SIGTERM from Slurm leaves a checkpoint the next job continues from"
