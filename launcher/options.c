@@ -51,7 +51,11 @@ enum {
     OPT_HOSTFILE,
     OPT_PIN_THREADS,
     OPT_PIN_SKIP,
-    OPT_LAUNCHER_ARGS
+    OPT_LAUNCHER_ARGS,
+    OPT_PROFILE_NODE,
+    OPT_NOISE_PROFILE,
+    OPT_AVOID_NOISY,
+    OPT_STEP_US
 };
 
 void placerun_usage(FILE *f)
@@ -204,6 +208,10 @@ static const struct option longopts[] = {{"plan", no_argument, 0, OPT_PLAN},
                                          {"nics", required_argument, 0, OPT_NICS},
                                          {"hosts", required_argument, 0, OPT_HOSTS},
                                          {"hostfile", required_argument, 0, OPT_HOSTFILE},
+                                         {"profile-node", no_argument, 0, OPT_PROFILE_NODE},
+                                         {"noise-profile", required_argument, 0, OPT_NOISE_PROFILE},
+                                         {"avoid-noisy", no_argument, 0, OPT_AVOID_NOISY},
+                                         {"step-us", required_argument, 0, OPT_STEP_US},
                                          {0, 0, 0, 0}};
 
 /* Other launchers' spellings: accepted where the meaning is place's own ("-np" is
@@ -295,7 +303,7 @@ static int option_takes_next(const char *w, const char *next)
         }
         if (matches != 1)
             return 0;
-        if (hit->val == OPT_JITTER)
+        if (hit->val == OPT_JITTER || hit->val == OPT_PROFILE_NODE)
             return next && next[0] >= '0' && next[0] <= '9';
         return hit->has_arg == required_argument;
     }
@@ -380,8 +388,8 @@ static int one_of(const char *opt, const char *v, const char *const *valid, cons
 static int apply_options(options *o, int argc, char **argv, place_error *e);
 
 /* a profile's keys: the request's (place_request_key, PLACE_KEY_PROFILE) and these */
-static const char *const config_keys[] = {"topology", "allowed",  "oversubscribe",
-                                          "membind",  "launcher", NULL};
+static const char *const config_keys[] = {"topology", "allowed",       "oversubscribe", "membind",
+                                          "launcher", "noise-profile", "avoid-noisy",   NULL};
 
 typedef struct config_ctx {
     options *o;
@@ -421,7 +429,7 @@ static int config_entry(void *user, const char *section, const char *name, const
             c->e, PLACE_EINVAL,
             "key '%.40s' unknown; expected topology, policy, smt, "
             "reserve-cores, cpu-kinds, allowed, oversubscribe, membind, launcher, gpus, "
-            "gpus-per-rank, gpu-bind or nics",
+            "gpus-per-rank, gpu-bind, nics, step-us, noise-profile or avoid-noisy",
             name);
         goto bad;
     }
@@ -431,17 +439,19 @@ static int config_entry(void *user, const char *section, const char *name, const
         place_error_set(c->e, PLACE_ENOMEM, "too many entries");
         goto bad;
     }
-    if (!strcmp(name, "oversubscribe")) {
+    if (!strcmp(name, "oversubscribe") || !strcmp(name, "avoid-noisy")) {
         if (!strcmp(value, "yes") || !strcmp(value, "true"))
-            sprintf(arg, "--oversubscribe");
+            sprintf(arg, "--%s", name);
         else if (!strcmp(value, "no") || !strcmp(value, "false"))
             arg[0] = '\0';
         else {
             free(arg);
-            place_error_set(c->e, PLACE_EINVAL, "oversubscribe = '%.20s': expected yes or no",
-                            value);
+            place_error_set(c->e, PLACE_EINVAL, "%s = '%.20s': expected yes or no", name, value);
             goto bad;
         }
+    } else if (!strcmp(name, "noise-profile") && value[0] != '/') {
+        /* a profile file named relative to the profile that names it */
+        sprintf(arg, "--noise-profile=%s/%s", c->dir, value);
     } else if (!strcmp(name, "topology") && value[0] != '/' && strcmp(value, "native") &&
                strncmp(value, "synthetic:", 10)) {
         /* an XML file named relative to the profile */
@@ -685,6 +695,19 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
                 rc = place_parse_double("--jitter", argv[optind++], 0.01, 86400, &o->jopts.seconds,
                                         e);
             break;
+        case OPT_PROFILE_NODE:
+            o->profile_node = 1;
+            if (optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                rc = place_parse_double("--profile-node", argv[optind++], 0.5, 600,
+                                        &o->profile_seconds, e);
+            break;
+        case OPT_NOISE_PROFILE:
+            if (!*optarg)
+                rc = place_error_set(e, PLACE_EINVAL, "--noise-profile: empty file name");
+            o->noise_profile = optarg;
+            break;
+        case OPT_AVOID_NOISY: o->req.avoid_noisy = 1; break;
+        case OPT_STEP_US: rc = place_request_set(&o->req, "step-us", optarg, "--step-us", e); break;
         case OPT_JITTER_MODE:
             if (!strcmp(optarg, "fwq"))
                 o->jopts.mode = PLACE_JITTER_FWQ;
@@ -757,15 +780,29 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
     if (o->plan && o->app_argc > 0 && strcmp(argv[optind - 1], "--") != 0)
         return place_error_set(e, PLACE_EINVAL, "'%.60s': unexpected argument; --plan runs nothing",
                                argv[optind]);
-    if ((o->check || o->jitter) && o->app_argc > 0)
+    if ((o->check || o->jitter || o->profile_node) && o->app_argc > 0)
         return place_error_set(e, PLACE_EINVAL, "--%s runs its own probe; drop '%.60s'",
-                               o->check ? "check" : "jitter", o->app_argv[0]);
-    if (o->plan + o->check + o->jitter > 1)
-        return place_error_set(e, PLACE_EINVAL, "--plan, --check and --jitter: choose one");
-    if (!o->plan && !o->check && !o->jitter && o->app_argc == 0)
+                               o->check    ? "check"
+                               : o->jitter ? "jitter"
+                                           : "profile-node",
+                               o->app_argv[0]);
+    if (o->plan + o->check + o->jitter + o->profile_node > 1)
         return place_error_set(e, PLACE_EINVAL,
-                               "nothing to do: give an application after --, or "
-                               "--plan, --check or --jitter (see placerun --help)");
+                               "--plan, --check, --jitter and --profile-node: choose one");
+    if (!o->plan && !o->check && !o->jitter && !o->profile_node && o->app_argc == 0)
+        return place_error_set(e, PLACE_EINVAL,
+                               "nothing to do: give an application after --, or --plan, "
+                               "--check, --jitter or --profile-node (see placerun --help)");
+    if (o->profile_node && o->jopts.quantum_us * 1000 > o->profile_seconds * 1e6)
+        return place_error_set(e, PLACE_EINVAL,
+                               "--quantum %g us: the --profile-node run of %g s holds fewer "
+                               "than 1,000 quanta; expected a quantum of at most %g us or a "
+                               "longer run",
+                               o->jopts.quantum_us, o->profile_seconds, o->profile_seconds * 1e3);
+    if (o->noise_profile && o->profile_node)
+        return place_error_set(e, PLACE_EINVAL,
+                               "--noise-profile reads a profile, --profile-node measures one: "
+                               "choose one (-o FILE names where --profile-node writes)");
     if (o->jitter && o->jopts.mode == PLACE_JITTER_FWQ &&
         o->jopts.quantum_us * 1000 > o->jopts.seconds * 1e6)
         return place_error_set(e, PLACE_EINVAL,
@@ -773,8 +810,8 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
                                "fewer than 1,000 quanta; expected a quantum of at most %g us or "
                                "a longer run",
                                o->jopts.quantum_us, o->jopts.seconds, o->jopts.seconds * 1e3);
-    if (o->output && !o->plan && !o->jitter)
-        return place_error_set(e, PLACE_EINVAL, "-o goes with --plan or --jitter");
+    if (o->output && !o->plan && !o->jitter && !o->profile_node)
+        return place_error_set(e, PLACE_EINVAL, "-o goes with --plan, --jitter or --profile-node");
     const placerun_format *fmt = placerun_format_named(o->format);
     if (!fmt) /* the parser let no other through */
         return place_error_set(e, PLACE_EINVAL, "--format '%.40s': unknown", o->format);
@@ -820,6 +857,7 @@ void placerun_options_init(options *o)
     o->format = "text";
     o->membind = "local";
     place_jitter_opts_init(&o->jopts);
+    o->profile_seconds = 3;
 }
 
 int placerun_fail(const place_error *e, int code)

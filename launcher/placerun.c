@@ -41,7 +41,13 @@ int main(int argc, char **argv)
         printf("placerun (place) %s\n", PLACE_VERSION);
         return flushed(0);
     }
+    if (placerun_load_noise(&o, &e) < 0)
+        return placerun_fail(&e, 2);
+    if (o.noise_note[0] && !o.profile_node)
+        fprintf(stderr, "placerun: note: %s\n", o.noise_note);
     if (o.plan)
         return flushed(placerun_plan_mode(&o));
+    if (o.profile_node)
+        return flushed(placerun_profile_node(&o));
     return flushed(placerun_run(&o));
 }

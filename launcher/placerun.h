@@ -31,6 +31,10 @@ typedef struct options {
     int pin_threads;              /* --pin-threads: preload libplacepin */
     const char *pin_skip;         /* --pin-skip 0xMASK */
     int jitter;                   /* --jitter [SECONDS]: run the jitter probe */
+    int profile_node;             /* --profile-node [SECONDS]: measure the noise profile */
+    double profile_seconds;
+    const char *noise_profile; /* --noise-profile FILE (else this node's, when one is needed) */
+    char noise_note[600];      /* why the profile was not used, for the modes to say */
     place_jitter_opts jopts;
     int grid;
     int64_t n[3];
@@ -100,6 +104,13 @@ typedef struct placerun_hosts {
 } placerun_hosts;
 int placerun_load_hosts(const options *o, int want, placerun_hosts *h, place_error *e);
 void placerun_hosts_free(placerun_hosts *h);
+
+/* profile.c: --profile-node. Returns the exit status. */
+int placerun_profile_node(const options *o);
+/* profile.c: the noise profile the request needs into o->req.noise (NULL when there is
+ * none, or it is of another state of this node: o->noise_note says so). -1 with *e for a
+ * profile file that cannot be read or is malformed. */
+int placerun_load_noise(options *o, place_error *e);
 
 /* run.c: the run-time modes. Each returns an exit status (after printing one line on
  * failure) or does not return (exec). */

@@ -8,6 +8,8 @@
  *   place/planio.h a plan (and its decomposition) written as JSON or text
  *   place/launch.h rank discovery, binding, and the assignment placerun exported
  *   place/measure.h counters, software-defined events, jitter, step recorder, models
+ *   place/noiseprof.h a node's noise profile and the barrier step it predicts
+ *   place/profilenode.h the profile measured (placerun --profile-node), written and read
  *   place/memory.h first touch, page locality, page migration
  *   place/runenv.h the placerun-application contract: PLACE_* and the node's plan file
  *   place/solver.h a rank's whole placement for a grid solver, in one call
@@ -35,6 +37,8 @@
 #include "place/planio.h"
 #include "place/launch.h"
 #include "place/measure.h"
+#include "place/noiseprof.h"
+#include "place/profilenode.h"
 #include "place/memory.h"
 #include "place/gpuscope.h"
 #include "place/runenv.h"

@@ -93,7 +93,22 @@ typedef struct place_request {
     const int *gpu_scope;
     const char *const *gpu_scope_token;
     const char *gpu_scope_from;
+    /* Noise (docs/noise-aware.md): with a node's noise profile (place/noiseprof.h; NULL:
+     * none), reserve_auto chooses how many cores to leave to the OS, and which, by the
+     * barrier step the profile predicts for each choice (reserve_cores is then ignored);
+     * avoid_noisy puts each rank's threads on its quietest PUs. step_us is the
+     * application's step (a thread's work per step with no core reserved; 0: the default,
+     * 1000 us). exclude_cores lists usable cores (indices in the topology's order of usable
+     * cores, place_topo_core_pu) the plan leaves out: reserve_auto's choice. */
+    int reserve_auto;
+    int avoid_noisy;
+    double step_us;
+    const struct place_noise_profile *noise;
+    const int *exclude_cores;
+    int nexclude_cores;
 } place_request;
+
+#define PLACE_STEP_US_DEFAULT 1000.0
 
 /* Parses --gpus (auto or none) into a gpus_per_rank value. */
 PLACE_API int place_gpus_parse(const char *what, const char *s, int *gpus_per_rank,
@@ -108,8 +123,9 @@ PLACE_API int place_nics_parse(const char *what, const char *s, place_nics *out,
 
 /* A request's settings by key: one parser for placerun's command line (its long options
  * without "--"), its profiles and the SPANK plugin's --place KEY=VALUE. Keys: np, nodes,
- * ranks-per-node (command line), threads (and --place), policy, smt, reserve-cores,
- * cpu-kinds, gpus, gpus-per-rank, nics (all three), gpu-bind (command line, profiles).
+ * ranks-per-node (command line), threads (and --place), policy, smt, reserve-cores (a
+ * count, or auto), cpu-kinds, gpus, gpus-per-rank, nics, step-us (all three), gpu-bind
+ * (command line, profiles), avoid-noisy (profiles and --place: yes or no).
  * place_request_key says whether `key` is one of the front end's (`where`, PLACE_KEY_*);
  * place_request_set parses `value` into its field, an error naming `label` ("--smt",
  * "--place smt"). List values (gpu-bind map:, nics) point into `value`. */

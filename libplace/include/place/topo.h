@@ -108,6 +108,15 @@ PLACE_API const char *place_topo_offline_pus(const place_topo *t);
 PLACE_API const char *place_topo_disallowed_pus(const place_topo *t);
 PLACE_API const char *place_topo_unbound_pus(const place_topo *t);
 
+/* The usable PUs' OS indices, in order, at most max of them into pus; returns how many
+ * there are (which may exceed max). */
+PLACE_API int place_topo_usable_pus(const place_topo *t, int *pus, int max);
+
+/* Usable core `core` (0 <= core < info.usable_cores, in the order plans use: by NUMA domain,
+ * then logical index): its usable PUs' OS indices into pus (at most max); returns how many
+ * it has, or -1 if core is out of range. place_request.exclude_cores names cores so. */
+PLACE_API int place_topo_core_pus(const place_topo *t, int core, int *pus, int max);
+
 /* OS index of the primary NUMA node of domain `d` (0 <= d < info.domains), in logical
  * order; -1 if out of range. */
 PLACE_API int place_topo_domain_numa_os(const place_topo *t, int d);

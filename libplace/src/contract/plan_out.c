@@ -36,6 +36,15 @@ static void grid_text(const place_decomp *d, FILE *f)
         fprintf(f, "# note: %s\n", place_decomp_note(d, i));
 }
 
+/* The reservation as the request line says it: a count per package, or auto's choice. */
+static void reserved_text(const place_request *r, char *buf, size_t n)
+{
+    if (r->reserve_auto)
+        snprintf(buf, n, "reserved cores auto (%d on the node)", r->nexclude_cores);
+    else
+        snprintf(buf, n, "reserved cores per package %d", r->reserve_cores);
+}
+
 int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, place_error *err)
 {
     const place_topo *t = place_plan_topo(p);
@@ -46,11 +55,13 @@ int place_plan_write_text(const place_plan *p, const place_decomp *d, FILE *f, p
         f,
         "# topology %s: packages %d, NUMA nodes %d, cores %d, PUs %d; usable: cores %d, PUs %d\n",
         ti.source, ti.packages, ti.numa_nodes, ti.cores, ti.pus, ti.usable_cores, ti.usable_pus);
+    char reserved[64];
+    reserved_text(r, reserved, sizeof reserved);
     fprintf(f,
             "# request: ranks %d, nodes %d (up to %d ranks each), threads per rank %d, policy %s, "
-            "PUs per core %d, reserved cores per package %d%s\n",
+            "PUs per core %d, %s%s\n",
             r->ranks, r->nodes, r->ranks_per_node, r->threads, place_policy_name(r->policy), r->smt,
-            r->reserve_cores, place_plan_oversubscribed(p) ? ", oversubscribed" : "");
+            reserved, place_plan_oversubscribed(p) ? ", oversubscribed" : "");
     if (place_topo_devices_loaded(t)) {
         for (int k = 0; k < 2; k++) {
             int n = place_topo_ndevices(t, (place_device_kind)k);

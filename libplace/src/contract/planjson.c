@@ -13,10 +13,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "contract/contract_private.h"
+#include "place/noiseprof.h"
 #include "place/planio.h"
 #include "place/rfile.h"
 #include "place/runenv.h"
@@ -144,6 +146,46 @@ static json_t *request_json(const place_plan *p)
                      "oversubscribe", r->oversubscribe, "cpu_kinds", place_kinds_name(r->kinds));
 }
 
+/* The noise profile behind the plan (--reserve-cores auto, --avoid-noisy): where it was
+ * measured, the step assumed, the step predicted for each number of reserved cores and the
+ * choice, and each planned or reserved PU's noise and its reasons. */
+static json_t *noise_json(const place_plan *p)
+{
+    const place_request *r = place_plan_resolved(p);
+    const place_noise_profile *nz = r->noise;
+    if (!nz || !(r->reserve_auto || r->avoid_noisy))
+        return NULL;
+    json_t *o = json_pack("{s:s,s:s,s:f,s:f,s:b,s:b}", "host", nz->host, "measured", nz->measured,
+                          "seconds", nz->seconds, "step_us",
+                          r->step_us > 0 ? r->step_us : PLACE_STEP_US_DEFAULT, "reserve_auto",
+                          r->reserve_auto, "avoid_noisy", r->avoid_noisy);
+    if (p->auto_used) {
+        json_t *pred = json_array(), *res = json_array();
+        for (int k = 0; k < p->auto_nk; k++)
+            json_array_append_new(pred, isnan(p->auto_pred[k]) ? json_null()
+                                                               : json_real(p->auto_pred[k]));
+        for (int i = 0; i < p->auto_nexcl; i++) {
+            const place_core *c = &p->topo->cores[p->auto_excl[i]];
+            for (int k = 0; k < c->npu; k++)
+                json_array_append_new(res, json_integer(p->topo->pu_pool[c->pu_first + k]));
+        }
+        json_object_set_new(o, "predicted_step_us_by_reserved_cores", pred);
+        json_object_set_new(o, "reserved_cores", json_integer(p->auto_nexcl));
+        json_object_set_new(o, "reserved_pus", res);
+    }
+    json_t *pus = json_array();
+    for (int i = 0; i < nz->npus; i++) {
+        const place_noise_pu *e = &nz->pus[i];
+        if (place_topo_pu_numa(p->topo, e->pu) < 0)
+            continue; /* not a usable PU of this topology */
+        json_array_append_new(pus, json_pack("{s:i,s:f,s:f,s:f,s:s}", "pu", e->pu, "detour_rate_hz",
+                                             e->detour_rate_hz, "noise_fraction", e->noise_fraction,
+                                             "len_p99_us", e->len_p99_us, "why", e->why));
+    }
+    json_object_set_new(o, "pus", pus);
+    return o;
+}
+
 static void request_devices(json_t *o, const place_plan *p)
 {
     const place_request *r = place_plan_resolved(p);
@@ -247,6 +289,9 @@ static int write_json_range(const place_plan *p, const place_decomp *d, FILE *f,
         json_object_set_new(head, "grid", grid_json(d, n));
     }
     json_object_set_new(head, "oversubscribed", json_boolean(place_plan_oversubscribed(p)));
+    json_t *nzj = noise_json(p);
+    if (nzj)
+        json_object_set_new(head, "noise", nzj);
     json_t *notes = json_array();
     for (int i = 0; i < place_plan_nnotes(p); i++)
         json_array_append_new(notes, json_string(place_plan_note(p, i)));

@@ -158,7 +158,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
     int kinds_filter = t->nkinds > 1 && req->kinds != PLACE_KINDS_ALL;
     if (kinds_filter) {
         int bk = best_kind(t);
-        nsel = plan_select_cores(t, req->reserve_cores, bk, sel);
+        nsel = plan_select_cores(t, req, bk, sel);
         if (nsel > 0)
             result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && nsel < t->ncores)
@@ -168,7 +168,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
                       t->kinds[bk].pus, t->ncores - nsel, NAME(p, kinds));
     }
     if (result == 0 && (!kinds_filter || req->kinds == PLACE_KINDS_AUTO)) {
-        nsel = plan_select_cores(t, req->reserve_cores, -1, sel);
+        nsel = plan_select_cores(t, req, -1, sel);
         result = plan_try_selection(p, sel, nsel, R, np);
         if (result == 1 && kinds_filter)
             plan_note(p,
@@ -176,7 +176,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err)
                       "cores of every kind are mixed (ranks may wait for slower cores)");
     }
     if (result == 0 && req->oversubscribe) {
-        nsel = plan_select_cores(t, req->reserve_cores, -1, sel);
+        nsel = plan_select_cores(t, req, -1, sel);
         int T = req->threads ? req->threads : 1, per = 0;
         result = build_oversubscribed(t, sel, nsel, R, T, np, &per) == 0 ? 1 : -1;
         if (result == 1) {
@@ -303,7 +303,7 @@ static void idle_notes(place_plan *p)
     for (int i = 0; i < t->ncores; i++)
         for (int q = 0; q < t->cores[i].npu; q++)
             core_of[t->pu_pool[t->cores[i].pu_first + q]] = i;
-    int nsel = plan_select_cores(t, p->res.reserve_cores, -1, sel);
+    int nsel = plan_select_cores(t, &p->res, -1, sel);
     for (int c = 0; c < 2; c++) {
         const nodeplan *np = &p->np[c];
         if (!np->r)
@@ -426,8 +426,8 @@ static void topology_notes(place_plan *p)
     }
 }
 
-int place_plan_compute(place_plan **out, const place_topo *topo, const place_request *req,
-                       place_error *err)
+int plan_compute_one(place_plan **out, const place_topo *topo, const place_request *req,
+                     place_error *err)
 {
     *out = NULL;
     place_plan *p = calloc(1, sizeof *p);

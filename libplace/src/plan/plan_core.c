@@ -147,14 +147,20 @@ static int build_from_ranges(const place_topo *t, const attempt *a, nodeplan *np
 
 /* ---- the node plan --------------------------------------------------------------- */
 
-/* Selects usable cores: minus the reserved last cores of each package, and (kinds
- * filter) only cores of kind `kind` when kind >= 0. Returns the count. */
-int plan_select_cores(const place_topo *t, int reserve, int kind, int *sel)
+/* Selects usable cores: minus the reserved last cores of each package (or the cores the
+ * request excludes: --reserve-cores auto's choice), and (kinds filter) only cores of kind
+ * `kind` when kind >= 0. Returns the count. */
+int plan_select_cores(const place_topo *t, const place_request *req, int kind, int *sel)
 {
-    int n = 0;
+    int n = 0, reserve = req->reserve_auto ? 0 : req->reserve_cores;
     for (int i = 0; i < t->ncores; i++) {
         const place_core *c = &t->cores[i];
         if (kind >= 0 && c->kind != kind)
+            continue;
+        int out = 0;
+        for (int x = 0; x < req->nexclude_cores && !out; x++)
+            out = req->exclude_cores[x] == i;
+        if (out)
             continue;
         if (reserve > 0) {
             /* Reserved: among the usable cores of its package, one of the last `reserve`

@@ -1116,7 +1116,7 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
     int *sel = malloc(sizeof(int) * (size_t)(t->ncores + 1));
     if (!sel)
         return place_error_set(err, PLACE_ENOMEM, "out of memory while computing the plan");
-    int nsel = plan_select_cores(t, p->res.reserve_cores, -1, sel);
+    int nsel = plan_select_cores(t, &p->res, -1, sel);
     int mark = p->notes.n, smt = p->smt_used, oom = 0;
     /* the domains with a core next to a GPU of the step: the others take no part */
     char *domset = calloc((size_t)t->ndom + 1, 1);

@@ -144,9 +144,19 @@ struct place_plan {
     const char **scope_token_v; /* the request's gpu_scope_token, pointing into gpu_token */
     int in_group;               /* planning part of a node (a GPU locality): its notes name no
                                 rank, the node plan's own notes do */
+    /* --reserve-cores auto (plan_noise.c): the step predicted for k = 0.. reserved cores
+     * (NAN where no plan), the step assumed, and the cores left out (req and res point here) */
+    int auto_used, auto_nk, auto_nexcl;
+    double auto_step_us, auto_pred[9];
+    int auto_excl[8];
 };
 
 #define plan_note(p, ...) place_notes_add(&(p)->notes, __VA_ARGS__)
+
+/* plan.c: the plan of a request as it stands (place_plan_compute, in plan_noise.c, adds
+ * what the noise profile decides: --reserve-cores auto, --avoid-noisy). */
+int plan_compute_one(place_plan **out, const place_topo *topo, const place_request *req,
+                     place_error *err);
 
 int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan *np);
 /* A rank's cpuset, NUMA list and threads from its PUs (thread t on pus[t], core cores[t]:
@@ -161,7 +171,7 @@ void plan_span_notes(place_plan *p, const nodeplan *np);
 int plan_set_gpus(lrank *r, const int *g, int n);
 int plan_gpu_in_scope(const place_plan *p, int g);
 const char *plan_gpu_list_text(const place_plan *p, char *buf, size_t n);
-int plan_select_cores(const place_topo *t, int reserve, int kind, int *sel);
+int plan_select_cores(const place_topo *t, const place_request *req, int kind, int *sel);
 
 /* plan_dev.c: GPUs and NICs. prepare checks the request's device fields and, when ranks
  * follow the GPUs and no rank count was given, sets one rank per GPU share (before the

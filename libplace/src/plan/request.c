@@ -6,7 +6,7 @@
 #include "plan/plan_private.h"
 #include "place/parse.h"
 
-enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS };
+enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS, K_RESERVE, K_DOUBLE, K_BOOL };
 
 static const struct request_key {
     const char *key; /* placerun's long option without "--", a profile's or --place's key */
@@ -22,12 +22,15 @@ static const struct request_key {
      1 << 20},
     {"policy", PLACE_KEY_ALL, K_POLICY, 0, 0, 0},
     {"smt", PLACE_KEY_ALL, K_INT, offsetof(place_request, smt), 1, 64},
-    {"reserve-cores", PLACE_KEY_ALL, K_INT, offsetof(place_request, reserve_cores), 0, 1 << 20},
+    {"reserve-cores", PLACE_KEY_ALL, K_RESERVE, offsetof(place_request, reserve_cores), 0, 1 << 20},
     {"cpu-kinds", PLACE_KEY_ALL, K_KINDS, 0, 0, 0},
     {"gpus", PLACE_KEY_ALL, K_GPUS, 0, 0, 0},
     {"gpus-per-rank", PLACE_KEY_ALL, K_INT, offsetof(place_request, gpus_per_rank), 1, 1024},
     {"gpu-bind", PLACE_KEY_CLI | PLACE_KEY_PROFILE, K_GPU_BIND, 0, 0, 0},
     {"nics", PLACE_KEY_ALL, K_NICS, 0, 0, 0},
+    {"step-us", PLACE_KEY_ALL, K_DOUBLE, offsetof(place_request, step_us), 1, 1 << 30},
+    {"avoid-noisy", PLACE_KEY_PROFILE | PLACE_KEY_SPANK, K_BOOL,
+     offsetof(place_request, avoid_noisy), 0, 1},
 };
 
 static const struct request_key *find(const char *key)
@@ -53,6 +56,31 @@ int place_request_set(place_request *req, const char *key, const char *value, co
     switch (k->type) {
     case K_INT:
         return place_parse_int(label, value, k->lo, k->hi, (int *)((char *)req + k->field), err);
+    case K_RESERVE: /* a count, or auto: chosen by the noise profile */
+        if (value && !strcmp(value, "auto")) {
+            req->reserve_auto = 1;
+            req->reserve_cores = 0;
+            return 0;
+        }
+        req->reserve_auto = 0;
+        if (value && *value && strspn(value, "0123456789") != strlen(value))
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s '%.40s': expected a whole number of cores per package "
+                                   "(0 to %d) or auto",
+                                   label, value, k->hi);
+        return place_parse_int(label, value, k->lo, k->hi, (int *)((char *)req + k->field), err);
+    case K_DOUBLE:
+        return place_parse_double(label, value, k->lo, k->hi, (double *)((char *)req + k->field),
+                                  err);
+    case K_BOOL:
+        if (value && (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")))
+            *(int *)((char *)req + k->field) = 1;
+        else if (value && (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")))
+            *(int *)((char *)req + k->field) = 0;
+        else
+            return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected yes or no", label,
+                                   value ? value : "");
+        return 0;
     case K_POLICY: return place_policy_parse(label, value, &req->policy, err);
     case K_KINDS: return place_kinds_parse(label, value, &req->kinds, err);
     case K_GPUS: return place_gpus_parse(label, value, &req->gpus_per_rank, err);

@@ -1119,6 +1119,29 @@ void place_topo_get_info(const place_topo *t, place_topo_info *info)
     info->from_cache = t->from_cache;
 }
 
+int place_topo_usable_pus(const place_topo *t, int *pus, int max)
+{
+    int n = 0, i;
+    hwloc_bitmap_foreach_begin(i, t->usable)
+    {
+        if (n < max)
+            pus[n] = i;
+        n++;
+    }
+    hwloc_bitmap_foreach_end();
+    return n;
+}
+
+int place_topo_core_pus(const place_topo *t, int core, int *pus, int max)
+{
+    if (core < 0 || core >= t->ncores)
+        return -1;
+    const place_core *c = &t->cores[core];
+    for (int i = 0; i < c->npu && i < max; i++)
+        pus[i] = t->pu_pool[c->pu_first + i];
+    return c->npu;
+}
+
 const char *place_topo_cache_note(const place_topo *t)
 {
     return t->cache_note;

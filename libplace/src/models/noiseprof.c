@@ -1,0 +1,140 @@
+/* noiseprof.c (models): a node's noise profile as data, and the barrier step it predicts
+ * for threads on its PUs (place/noiseprof.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/base.h"
+#include "place/models.h"
+#include "place/noiseprof.h"
+
+void place_noise_profile_fini(place_noise_profile *p)
+{
+    if (!p)
+        return;
+    free(p->pus);
+    memset(p, 0, sizeof *p);
+}
+
+const place_noise_pu *place_noise_profile_pu(const place_noise_profile *p, int pu_os)
+{
+    for (int i = 0; p && i < p->npus; i++)
+        if (p->pus[i].pu == pu_os)
+            return &p->pus[i];
+    return NULL;
+}
+
+static double mean_length(const place_noise_pu *e)
+{
+    double s = 0;
+    for (int i = 0; i < e->nlengths; i++)
+        s += e->lengths_us[i];
+    return e->nlengths ? s / e->nlengths : 0;
+}
+
+double place_noise_pu_mean_delay(const place_noise_pu *e, double w_us)
+{
+    return e ? e->detour_rate_hz * w_us * 1e-6 * mean_length(e) : 0;
+}
+
+/* The threads that share a PU and a work: one delay distribution, counted `mult` times. */
+typedef struct group {
+    const place_noise_pu *e;
+    double w;
+    int mult;
+    place_delay_dist d; /* n == 0: no delay */
+    double *cdf;        /* cumulative, on d's grid */
+} group;
+
+/* F(x) = P(D <= x) of group g, 0 below 0. */
+static double cdf_at(const group *g, double x)
+{
+    if (x < 0)
+        return 0;
+    if (g->d.n == 0)
+        return 1;
+    long j = (long)floor(x / g->d.h_us + 1e-9);
+    return j >= g->d.n ? 1 - g->d.tail : g->cdf[j];
+}
+
+int place_noise_step_predict(const place_noise_profile *p, const int *pu_os, const double *w_us,
+                             int n, double *mean_us, int *missing, place_error *err)
+{
+    *mean_us = 0;
+    if (missing)
+        *missing = 0;
+    if (n <= 0)
+        return 0;
+    group *g = calloc((size_t)n, sizeof *g);
+    if (!g)
+        return place_error_set(err, PLACE_ENOMEM, "out of memory");
+    int ng = 0, rc = 0;
+    double wmin = INFINITY, wmax = 0, ymax = 0, hmin = INFINITY;
+    for (int t = 0; t < n; t++) {
+        const place_noise_pu *e = place_noise_profile_pu(p, pu_os[t]);
+        if (!e && missing)
+            (*missing)++;
+        int k = 0;
+        while (k < ng && !(g[k].e == e && g[k].w == w_us[t]))
+            k++;
+        if (k == ng) {
+            g[ng].e = e;
+            g[ng].w = w_us[t];
+            ng++;
+        }
+        g[k].mult++;
+        wmin = w_us[t] < wmin ? w_us[t] : wmin;
+        wmax = w_us[t] > wmax ? w_us[t] : wmax;
+    }
+    for (int k = 0; k < ng && rc == 0; k++) {
+        const place_noise_pu *e = g[k].e;
+        double lambda = e ? e->detour_rate_hz * g[k].w * 1e-6 : 0;
+        if (!e || lambda <= 0 || e->nlengths <= 0)
+            continue;
+        if (lambda > 500)
+            lambda = 500; /* a PU that detours 500 times a step is as bad as the model goes */
+        place_lengths L = {.kind = PLACE_LEN_EMPIRICAL, .x = e->lengths_us, .m = e->nlengths};
+        if (place_poisson_delay(&L, lambda, &g[k].d, err) < 0) {
+            rc = -1;
+            break;
+        }
+        g[k].cdf = malloc(sizeof(double) * (size_t)g[k].d.n);
+        if (!g[k].cdf) {
+            rc = place_error_set(err, PLACE_ENOMEM, "out of memory");
+            break;
+        }
+        double c = 0;
+        for (int j = 0; j < g[k].d.n; j++)
+            g[k].cdf[j] = c += g[k].d.pmf[j];
+        double top = g[k].w + g[k].d.n * g[k].d.h_us;
+        ymax = top > ymax ? top : ymax;
+        hmin = g[k].d.h_us < hmin ? g[k].d.h_us : hmin;
+    }
+    if (rc == 0) {
+        /* E max = integral over y of P(max > y) = 1 - prod F_t(y - w_t): 1 below the
+         * smallest work, then on a grid fine enough for every delay (at most 50,000 steps) */
+        double e = wmin;
+        ymax = ymax > wmax ? ymax : wmax;
+        if (ymax > wmin) {
+            double h = isfinite(hmin) ? hmin : (ymax - wmin) / 1000;
+            if ((ymax - wmin) / h > 50000)
+                h = (ymax - wmin) / 50000;
+            for (double y = wmin + h / 2; y < ymax; y += h) {
+                double prod = 1;
+                for (int k = 0; k < ng && prod > 0; k++) {
+                    double F = cdf_at(&g[k], y - g[k].w);
+                    prod *= g[k].mult == 1 ? F : pow(F, g[k].mult);
+                }
+                e += (1 - prod) * h;
+            }
+        } else {
+            e = wmax;
+        }
+        *mean_us = e > wmax ? e : wmax;
+    }
+    for (int k = 0; k < ng; k++) {
+        place_delay_dist_fini(&g[k].d);
+        free(g[k].cdf);
+    }
+    free(g);
+    return rc;
+}
