@@ -122,6 +122,8 @@ static struct {
     int kid_execd[1024];       /* it exec'd another program: not a worker of this one */
     long kids_lost;            /* forks beyond the table */
     int status, status_known;  /* the exit status, where it is known (for a lost report) */
+    unsigned long long noisy[MAX_CPUS / 64]; /* PLACE_NOISY_PUS: the profile's noisy PUs */
+    int have_noisy;
 } M = {.wake = {-1, -1}, .done = {-1, -1}, .kids = {-1, -1}};
 
 /* ---- masks set inside the process ------------------------------------------------------
@@ -151,6 +153,13 @@ static void resolve_setaff(void)
 {
     real_setaff = (setaff_fn)dlsym(RTLD_NEXT, "sched_setaffinity");
     real_psetaff = (psetaff_fn)dlsym(RTLD_NEXT, "pthread_setaffinity_np");
+}
+
+static int real_setaff_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, resolve_setaff);
+    return 1;
 }
 
 /* This thread's migrations (se.nr_migrations), -1 when unreadable. */
@@ -521,10 +530,13 @@ static void sampler_cpu_now(void)
 /* Samples every interval; keeps a snapshot of the report on disk (the first after the
  * first sample, then at most once a second, and never more than 2% of the time); answers
  * SIGTERM (the handler wakes it) with the final report. Every signal is blocked here. */
+static void sampler_placement(void);
+
 static void *sampler(void *arg)
 {
     (void)arg;
     M.sampler_tid = (pid_t)syscall(SYS_gettid);
+    sampler_placement();
     double next_snap = 0;
     while (!M.stop && !M.term_sig) {
         sample_all();
@@ -635,6 +647,51 @@ static void add_word(char *buf, size_t n, const char *w)
     snprintf(buf + at, n - at, "%s%s", at ? "; " : "", w);
 }
 
+/* The compute threads seen on a PU the noise profile calls noisy, with those PUs. */
+static json_t *noisy_threads(long long busiest)
+{
+    json_t *noisy = json_array();
+    for (int i = 0; M.have_noisy && i < M.nrecs; i++) {
+        const rec *r = &M.recs[i];
+        unsigned long long on[MAX_CPUS / 64];
+        int any = 0;
+        for (int k = 0; k < MAX_CPUS / 64; k++)
+            any |= (on[k] = r->seen[k] & M.noisy[k]) != 0;
+        char buf[1024];
+        if (any && is_compute(r, busiest))
+            json_array_append_new(noisy, json_pack("{s:i,s:s}", "tid", r->tid, "pus",
+                                                   seen_list(on, buf, sizeof buf)));
+    }
+    return noisy;
+}
+
+/* The compute threads on a planned PU that another compute thread is on too. */
+static json_t *sharing_threads(long long busiest, const unsigned short *on_pu)
+{
+    json_t *shared = json_array();
+    for (int i = 0; i < M.nrecs; i++) {
+        const rec *r = &M.recs[i];
+        int t = planned_thread(r);
+        if (t >= 0 && M.planned[t] < MAX_CPUS && on_pu[M.planned[t]] > 1 && is_compute(r, busiest))
+            json_array_append_new(shared,
+                                  json_pack("{s:i,s:i}", "tid", r->tid, "pu", M.planned[t]));
+    }
+    return shared;
+}
+
+/* The forked children that did not exec: how many, how many worked, their CPU seconds. */
+static double forked_children(double hz, int *kids, int *working)
+{
+    double cpu_s = 0;
+    for (int i = 0; i < M.nkids; i++)
+        if (!M.kid_execd[i]) {
+            (*kids)++;
+            *working += M.kid_ticks[i] >= 2;
+            cpu_s += hz > 0 ? M.kid_ticks[i] / hz : 0;
+        }
+    return cpu_s;
+}
+
 /* The verdict on this rank's threads: ok, or what went wrong, in one line. */
 static json_t *verdict(double wall, int final, long rank)
 {
@@ -644,7 +701,7 @@ static json_t *verdict(double wall, int final, long rank)
     const char *self_by = NULL;
     static unsigned short on_pu[MAX_CPUS];
     memset(on_pu, 0, sizeof on_pu);
-    json_t *off = json_array(), *shared = json_array(), *moved = json_array();
+    json_t *off = json_array(), *moved = json_array();
     for (int i = 0; i < M.nrecs; i++) {
         const rec *r = &M.recs[i];
         if (!is_compute(r, busiest)) {
@@ -670,25 +727,14 @@ static json_t *verdict(double wall, int final, long rank)
             json_array_append_new(moved, json_pack("{s:i,s:I}", "tid", r->tid, "migrations",
                                                    (json_int_t)since_mask(r)));
     }
-    for (int i = 0; i < M.nrecs; i++) {
-        const rec *r = &M.recs[i];
-        int t = planned_thread(r);
-        if (t >= 0 && M.planned[t] < MAX_CPUS && on_pu[M.planned[t]] > 1 && is_compute(r, busiest))
-            json_array_append_new(shared,
-                                  json_pack("{s:i,s:i}", "tid", r->tid, "pu", M.planned[t]));
-    }
+    json_t *noisy = noisy_threads(busiest);
+    json_t *shared = sharing_threads(busiest, on_pu);
     long size = 1;
     int mpi = -1;
     if (strict_long(getenv("PLACE_SIZE"), 1, INT_MAX, &size) == 0 && size > 1)
         mpi = loaded_mpi();
     int kids = 0, kids_working = 0;
-    double kid_s = 0;
-    for (int i = 0; i < M.nkids; i++)
-        if (!M.kid_execd[i]) {
-            kids++;
-            kids_working += M.kid_ticks[i] >= 2;
-            kid_s += hz > 0 ? M.kid_ticks[i] / hz : 0;
-        }
+    double kid_s = forked_children(hz, &kids, &kids_working);
     char sum[512] = "";
     if (M.nplanned == 0) {
         snprintf(sum, sizeof sum, "unavailable: no plan (PLACE_THREAD_PUS is not set)");
@@ -744,6 +790,11 @@ static json_t *verdict(double wall, int final, long rank)
                      "; a job of %ld ranks, but "
                      "this process loaded no MPI library: each rank ran alone",
                      size);
+        if (json_array_size(noisy))
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     "; %zu compute thread%s ran on PUs the noise profile calls noisy (%s)",
+                     json_array_size(noisy), json_array_size(noisy) == 1 ? "" : "s",
+                     json_string_value(json_object_get(json_array_get(noisy, 0), "pus")));
         fprintf(errf(), "placemon: rank %ld: %s (%d compute thread%s, %d helper%s)%s\n", rank, sum,
                 ncomp, ncomp == 1 ? "" : "s", nhelp, nhelp == 1 ? "" : "s", why);
     }
@@ -751,6 +802,10 @@ static json_t *verdict(double wall, int final, long rank)
         json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:i,s:o}", "summary", sum, "compute_threads", ncomp,
                   "helper_threads", nhelp, "off_plan", off, "sharing_a_pu", shared, "moved", moved,
                   "masks_set_by_program", nself, "mpi", mpi < 0 ? json_null() : json_boolean(mpi));
+    if (M.have_noisy)
+        json_object_set_new(v, "ran_on_noisy_pus", noisy);
+    else
+        json_decref(noisy);
     json_object_set_new(v, "child_processes",
                         json_pack("{s:i,s:i,s:f,s:I}", "forked", kids, "working", kids_working,
                                   "cpu_s", kid_s, "not_recorded", (json_int_t)M.kids_lost));
@@ -996,6 +1051,45 @@ void _Exit(int status)
     real_exit(!ok && status == 0 ? 1 : status);
 }
 
+/* A list of CPUs ("1,5,7") into bits; 0, or -1 if malformed. */
+static int list_bits(const char *v, unsigned long long *bits)
+{
+    memset(bits, 0, sizeof(unsigned long long) * (MAX_CPUS / 64));
+    for (const char *p = v; p && *p;) {
+        char item[16];
+        size_t len = strcspn(p, ",");
+        long c;
+        if (len == 0 || len >= sizeof item)
+            return -1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (strict_long(item, 0, MAX_CPUS - 1, &c) < 0)
+            return -1;
+        bits[c / 64] |= 1ULL << (c % 64);
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* The sampler is a helper thread: with --avoid-noisy it goes to PLACE_HELPER_PUS (the
+ * rank's noisiest PUs, which no compute thread has). */
+static void sampler_placement(void)
+{
+    const char *hv = getenv("PLACE_HELPER_PUS");
+    unsigned long long b[MAX_CPUS / 64];
+    if (!hv || !*hv || list_bits(hv, b) < 0)
+        return;
+    cpu_set_t cs, now;
+    CPU_ZERO(&cs);
+    if (sched_getaffinity(0, sizeof now, &now) != 0)
+        return;
+    for (int c = 0; c < MAX_CPUS && c < CPU_SETSIZE; c++)
+        if ((b[c / 64] >> (c % 64) & 1) && CPU_ISSET(c, &now))
+            CPU_SET(c, &cs);
+    if (CPU_COUNT(&cs) > 0 && real_setaff_init() && real_setaff)
+        real_setaff(0, sizeof cs, &cs); /* not the program's: not recorded */
+}
+
 __attribute__((constructor)) static void placemon_start(void)
 {
     const char *out = getenv("PLACE_MONITOR_OUT"), *pid = getenv("PLACE_MONITOR_PID");
@@ -1029,6 +1123,9 @@ __attribute__((constructor)) static void placemon_start(void)
                 "placemon: PLACE_THREAD_PUS '%.40s': not a list of PUs; threads are "
                 "reported without their planned PU\n",
                 pus);
+    const char *nv = getenv("PLACE_NOISY_PUS");
+    if (nv)
+        M.have_noisy = list_bits(nv, M.noisy) == 0;
     M.recs = calloc(MAX_THREADS, sizeof *M.recs);
     struct stat me;
     if (stat("/proc/self/exe", &me) == 0) {

@@ -22,7 +22,8 @@
  *
  * Helper threads of runtimes are not compute threads and take no plan slot: by default a
  * thread created from the MPI, PMIx, UCX, libfabric, verbs, CUDA/ROCm/Level Zero, NCCL or
- * libevent libraries, or from the C library itself (timers, AIO), keeps the rank's PUs.
+ * libevent libraries, or from the C library itself (timers, AIO), keeps the rank's PUs (or
+ * PLACE_HELPER_PUS: with --avoid-noisy, the rank's noisiest, which no compute thread has).
  * An explicit mask (PLACE_PIN_THREADS=PID:0xMASK, from --pin-skip) replaces that rule, as
  * likwid-pin's -s: bit i set skips the i-th created thread (0 is the first one created).
  * The main thread is bound when the program creates its first compute thread, not at
@@ -62,8 +63,10 @@ static struct {
     pthread_key_t slot_key;      /* a pinned thread's plan thread + 1, released at its exit */
     int main_bound;
     int said_beyond;
-    int wrap;           /* the next plan thread a thread beyond the plan shares */
-    cpu_set_t rank_set; /* the process's CPUs at start (the rank's, as placerun bound it) */
+    int wrap;             /* the next plan thread a thread beyond the plan shares */
+    cpu_set_t rank_set;   /* the process's CPUs at start (the rank's, as placerun bound it) */
+    cpu_set_t helper_set; /* where helpers go: PLACE_HELPER_PUS (--avoid-noisy's noisiest
+                             PUs of the rank), else the rank's */
     create_fn real;
 } P;
 
@@ -77,7 +80,7 @@ static void bind_tid(pid_t tid, int pu)
     if (pu >= 0 && pu < CPU_SETSIZE)
         CPU_SET(pu, &cs);
     else
-        cs = P.rank_set;
+        cs = P.helper_set;
     if (sched_setaffinity(tid, sizeof cs, &cs) != 0 && pu >= 0)
         fprintf(stderr, "placepin: cannot bind thread %d to PU %d: %s; it keeps the rank's PUs\n",
                 (int)tid, pu, strerror(errno));
@@ -291,6 +294,35 @@ __attribute__((constructor)) static void placepin_start(void)
             P.npus = 0;
             return;
         }
+    /* helpers: to PLACE_HELPER_PUS where placerun gave it (inside the rank's CPUs) */
+    P.helper_set = P.rank_set;
+    const char *hv = getenv("PLACE_HELPER_PUS");
+    if (hv && *hv) {
+        cpu_set_t h;
+        CPU_ZERO(&h);
+        int ok = 1;
+        for (const char *q = hv; *q && ok;) {
+            char item[16];
+            size_t len = strcspn(q, ",");
+            long pu;
+            ok = len > 0 && len < sizeof item;
+            if (ok) {
+                memcpy(item, q, len);
+                item[len] = '\0';
+                ok = strict_long(item, 0, CPU_SETSIZE - 1, &pu) == 0 && CPU_ISSET(pu, &P.rank_set);
+                if (ok)
+                    CPU_SET(pu, &h);
+            }
+            q += len + (q[len] == ',');
+        }
+        if (ok && CPU_COUNT(&h) > 0)
+            P.helper_set = h;
+        else
+            fprintf(stderr,
+                    "placepin: PLACE_HELPER_PUS '%.60s': not a list of the rank's PUs; helpers "
+                    "keep the rank's PUs\n",
+                    hv);
+    }
     if (pthread_key_create(&P.slot_key, release_slot) != 0) {
         fprintf(stderr, "placepin: no thread-specific key left; threads are not pinned\n");
         return;

@@ -70,8 +70,8 @@ int placerun_profile_node(const options *o)
         if (p.tick_found)
             printf("# a timer tick of %.0f Hz, the CPUs' phases %s\n", p.tick_hz,
                    p.tick_aligned ? "aligned" : "staggered");
-        printf("%4s %9s %8s %8s %9s %10s  %s\n", "pu", "detours/s", "noise_%", "p99_us",
-               "max_us", "irq/s", "why");
+        printf("%4s %9s %8s %8s %9s %10s  %s\n", "pu", "detours/s", "noise_%", "p99_us", "max_us",
+               "irq/s", "why");
         for (int i = 0; i < p.npus; i++) {
             const place_noise_pu *x = &p.pus[i];
             printf("%4d %9.0f %8.3f %8.1f %9.1f %10.0f  %s\n", x->pu, x->detour_rate_hz,
@@ -113,7 +113,8 @@ int placerun_load_noise(options *o, place_error *e)
         snprintf(o->noise_note, sizeof o->noise_note,
                  "noise profile '%.200s' (%s) was measured in another state of this node (%s): "
                  "not used (placerun --profile-node measures it again)",
-                 file, prof.measured, strstr(prof.key, "boot=") ? "another boot or other CPUs online" : "no key");
+                 file, prof.measured,
+                 strstr(prof.key, "boot=") ? "another boot or other CPUs online" : "no key");
         place_noise_profile_fini(&prof);
         return 0;
     }

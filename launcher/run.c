@@ -437,6 +437,49 @@ static int shim_preload(const char *name, const char *opt, place_error *e)
     return 0;
 }
 
+/* With a noise profile: the rank's PUs it calls noisy (PLACE_NOISY_PUS, for the monitor)
+ * and, with --avoid-noisy, the PUs for helper threads (PLACE_HELPER_PUS): the rank's PUs
+ * that run no thread of the plan (--avoid-noisy left them: the noisiest), else its noisiest
+ * PU. */
+static int shim_noise(const options *o, const place_assignment *a, place_error *e)
+{
+    const place_noise_profile *nz = o->req.noise;
+    if (!nz)
+        return 0;
+    int pus[1024], n = 0;
+    if (place_parse_cpulist("the rank's cpuset", a->cpuset, pus, 1024, &n, e) < 0)
+        return -1;
+    char noisy[4096] = "", helpers[4096] = "";
+    size_t at = 0;
+    for (int i = 0; i < n && at + 12 < sizeof noisy; i++)
+        if (place_noise_pu_noisy(nz, place_noise_profile_pu(nz, pus[i])))
+            at += (size_t)snprintf(noisy + at, sizeof noisy - at, "%s%d", at ? "," : "", pus[i]);
+    if (!o->req.avoid_noisy)
+        return place_env_export_noise(noisy, NULL, e);
+    /* the spare PUs; the rank's noisiest when none is spare */
+    double step = o->req.step_us > 0 ? o->req.step_us : PLACE_STEP_US_DEFAULT;
+    int best = -1;
+    double bcost = -1;
+    at = 0;
+    for (int pass = 0; pass < 2 && !at; pass++)
+        for (int i = 0; i < n; i++) {
+            int used = 0;
+            for (int t = 0; t < a->nthreads; t++)
+                used |= a->thread_pu_os[t] == pus[i];
+            double c = place_noise_pu_mean_delay(place_noise_profile_pu(nz, pus[i]), step);
+            if (pass == 0 && !used && at + 12 < sizeof helpers)
+                at += (size_t)snprintf(helpers + at, sizeof helpers - at, "%s%d", at ? "," : "",
+                                       pus[i]);
+            if (c > bcost) {
+                bcost = c;
+                best = pus[i];
+            }
+        }
+    if (!at && best >= 0)
+        snprintf(helpers, sizeof helpers, "%d", best);
+    return place_env_export_noise(noisy, helpers, e);
+}
+
 /* 5. The contract: the node's plan file, PLACE_*, the preloads of --pin-threads and
  *    --monitor. */
 static int shim_contract(const options *o, const place_launch *l, shim *s, place_error *e)
@@ -447,6 +490,8 @@ static int shim_contract(const options *o, const place_launch *l, shim *s, place
     const char *pn = place_private_dir_note(); /* another user holds the usual directory */
     if (pn)
         fprintf(stderr, "placerun: note: %s\n", pn);
+    if (shim_noise(o, &s->a, e) < 0)
+        return 1;
     if (o->pin_threads && shim_preload("libplacepin.so", "--pin-threads", e) < 0)
         return 1;
     if (o->pin_threads && place_env_export_pin((long)getpid(), o->pin_skip, e) < 0)

@@ -4,7 +4,10 @@
  *   srun --place=threads=4,policy=compact,grid=256x256x256 ./app
  *   srun --place=off ./app              off, where plugstack.conf turned it on by default
  *
- * plugstack.conf:  optional /usr/local/lib/place/spank_place.so [default=on] [KEY=VALUE ...]
+ * plugstack.conf:  optional /usr/local/lib/place/spank_place.so [default=on]
+ *                  [noise-profile=FILE] [KEY=VALUE ...]
+ *   noise-profile=FILE: the node's noise profile (placerun --profile-node -o FILE, at boot)
+ *   for reserve-cores=auto and avoid-noisy
  * (default=on applies it to every step; KEY=VALUE are site defaults a job's --place
  * overrides key by key).
  *
@@ -112,7 +115,7 @@ static int apply(const char *kv, place_error *e)
     return place_error_set(e, PLACE_EINVAL,
                            "--place: '%s' unknown; expected threads, policy, "
                            "smt, reserve-cores, cpu-kinds, grid, membind, gpus, gpus-per-rank, "
-                           "nics, on or off",
+                           "nics, step-us, avoid-noisy, on or off",
                            key);
 }
 
@@ -205,7 +208,8 @@ struct spank_option spank_options[] = {
     {"place", "[OPTS]",
      "Place every task with libplace's node plan: bind it, set its memory policy and export "
      "PLACE_*, OMP_* (and with GPUs the vendors' variables). OPTS: KEY=VALUE,... with threads, "
-     "policy, smt, reserve-cores, cpu-kinds, grid, membind, gpus, gpus-per-rank, nics; or off.",
+     "policy, smt, reserve-cores (N or auto), cpu-kinds, grid, membind, gpus, gpus-per-rank, "
+     "nics, step-us, avoid-noisy; or off.",
      2, 0, option_cb},
     SPANK_OPTIONS_TABLE_END};
 
@@ -222,6 +226,27 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
         }
         if (!strcmp(av[i], "default=off")) {
             cfg.on = 0;
+            continue;
+        }
+        if (!strncmp(av[i], "noise-profile=", 14)) { /* the site's, made at boot */
+            static place_noise_profile prof;
+            if (place_noise_profile_read(&prof, av[i] + 14, &e) < 0) {
+                slurm_error("place: plugstack.conf argument '%s': %s; the plugin is off", av[i],
+                            e.msg);
+                memset(&cfg, 0, sizeof cfg);
+                place_request_init(&cfg.req);
+                broken = 1;
+                return -ESPANK_ERROR;
+            }
+            char key[400];
+            if (place_noise_profile_key(key, sizeof key) == 0 && strcmp(key, prof.key)) {
+                slurm_info("place: noise profile '%s' (%s) was measured in another state of this "
+                           "node (another boot or other CPUs online): not used",
+                           av[i] + 14, prof.measured);
+                place_noise_profile_fini(&prof);
+            } else {
+                cfg.req.noise = &prof;
+            }
             continue;
         }
         int was = cfg.on;

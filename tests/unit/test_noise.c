@@ -195,8 +195,8 @@ static int reserved_of(const place_plan *p)
     return place_plan_resolved(p)->nexclude_cores;
 }
 
-static void check_auto(const char *topo_spec, const char *prof, int ranks, double step,
-                       int want_k, int want_pu)
+static void check_auto(const char *topo_spec, const char *prof, int ranks, double step, int want_k,
+                       int want_pu)
 {
     place_topo *t;
     place_error e;
@@ -234,7 +234,8 @@ static void check_auto(const char *topo_spec, const char *prof, int ranks, doubl
     /* the notes name the choice and why */
     int named = 0;
     for (int i = 0; i < place_plan_nnotes(p); i++)
-        named |= strstr(place_plan_note(p, i), k ? "left to the OS (PU" : "no core reserved") != NULL;
+        named |=
+            strstr(place_plan_note(p, i), k ? "left to the OS (PU" : "no core reserved") != NULL;
     assert_true(named);
     place_plan_free(p);
     place_noise_profile_fini(&nz);

@@ -74,6 +74,10 @@ PLACE_API const place_noise_pu *place_noise_profile_pu(const place_noise_profile
  * measured rate (Poisson) with the measured lengths: rate x w x mean length. */
 PLACE_API double place_noise_pu_mean_delay(const place_noise_pu *e, double w_us);
 
+/* Whether the profile calls PU entry e noisy: it loses at least 1% of its time, and at
+ * least three times what the profile's median PU loses. */
+PLACE_API int place_noise_pu_noisy(const place_noise_profile *p, const place_noise_pu *e);
+
 /* The expected barrier step of n threads, thread t working w_us[t] on PU pu_os[t] and
  * delayed by that PU's detours (a compound Poisson delay of the PU's rate over w_us[t] and
  * its lengths, independent across threads; docs/noise-aware.md): E max_t (w_t + D_t), on a

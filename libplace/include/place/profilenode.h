@@ -33,8 +33,7 @@ PLACE_API int place_noise_profile_write(const place_noise_profile *p, FILE *f, p
 
 /* Reads a profile strictly (a regular file of at most 16 MiB, schema place-noise/1, every
  * number bounded); an error names the file and what is wrong. */
-PLACE_API int place_noise_profile_read(place_noise_profile *p, const char *path,
-                                       place_error *err);
+PLACE_API int place_noise_profile_read(place_noise_profile *p, const char *path, place_error *err);
 
 /* This node's profile file in the user's private directory (noise-HASH.json, HASH of the
  * present key): where --profile-node writes and where --reserve-cores auto looks. */

@@ -55,6 +55,10 @@ typedef enum place_env_var {
     PLACE_ENV_MONITOR_INTERVAL_US, /* user: the monitor's sampling interval */
     PLACE_ENV_PIN_THREADS,         /* --pin-threads: PID:auto or PID:0xMASK (the threads the
                                  program creates pinned in order; libplacepin) */
+    PLACE_ENV_NOISY_PUS,           /* with a noise profile: the rank's PUs it calls noisy ("" none;
+                                 the monitor says when a compute thread ran there) */
+    PLACE_ENV_HELPER_PUS,          /* --avoid-noisy: the PUs for helper threads (the monitor's
+                                 sampler, --pin-threads' helpers): the rank's noisiest */
     PLACE_ENV_PLAN_DIR,            /* user: where placerun writes plan files */
     PLACE_ENV_CONFIG,              /* user: placerun's profile (like --config) */
     PLACE_ENV_PAPI_EVENTS,         /* user: PAPI event names for the counters */
@@ -153,6 +157,9 @@ PLACE_API int place_env_export_monitor(const char *out, long pid, place_error *e
 /* --pin-threads: PLACE_PIN_THREADS=PID:SKIP (SKIP auto, or a mask 0x... over the threads
  * the program creates, bit i the i-th). */
 PLACE_API int place_env_export_pin(long pid, const char *skip, place_error *err);
+/* With a noise profile: PLACE_NOISY_PUS (and, helpers non-NULL, PLACE_HELPER_PUS), lists of
+ * OS indices. */
+PLACE_API int place_env_export_noise(const char *noisy, const char *helpers, place_error *err);
 
 /* Writes the node's plan file atomically and returns its path in *path (caller frees).
  * The file goes to the user's private directory BASE/place-UID (made 0700, or checked to be

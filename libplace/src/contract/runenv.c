@@ -193,6 +193,13 @@ int place_env_export_pin(long pid, const char *skip, place_error *err)
     return set(PLACE_ENV_PIN_THREADS, v, err);
 }
 
+int place_env_export_noise(const char *noisy, const char *helpers, place_error *err)
+{
+    if (set(PLACE_ENV_NOISY_PUS, noisy ? noisy : "", err) < 0)
+        return -1;
+    return helpers ? set(PLACE_ENV_HELPER_PUS, helpers, err) : 0;
+}
+
 int place_env_export_monitor(const char *out, long pid, place_error *err)
 {
     if (set(PLACE_ENV_MONITOR_OUT, out, err) < 0)

@@ -331,9 +331,8 @@ static void explain(place_noise_profile *p, place_noise_pu *e, double median_irq
     for (int i = 0; i < e->nbusy; i++)
         if (e->busy[i].cpu_fraction >= 0.02)
             ADD("%s %.20s (pid %d%s) took %.0f%% of it",
-                e->busy[i].kernel ? "kernel thread" : "co-runner", e->busy[i].comm,
-                e->busy[i].pid, e->busy[i].bound ? ", bound here" : "",
-                100 * e->busy[i].cpu_fraction);
+                e->busy[i].kernel ? "kernel thread" : "co-runner", e->busy[i].comm, e->busy[i].pid,
+                e->busy[i].bound ? ", bound here" : "", 100 * e->busy[i].cpu_fraction);
     /* interrupts: named where this CPU serves clearly more than the others */
     double irq_hz = p->seconds > 0 ? e->interrupts / p->seconds : 0;
     if (irq_hz > 200 && irq_hz > 2 * median_irq_hz && e->nirq)
@@ -593,9 +592,9 @@ int place_noise_profile_write(const place_noise_profile *p, FILE *f, place_error
             "nohz_full", e->nohz_full, "housekeeping", e->housekeeping, "others", busy,
             "others_fraction", num(e->others_fraction), "why", e->why);
         if (e->tick)
-            json_object_set_new(o, "tick",
-                                json_pack("{s:o,s:o}", "hz", num(e->tick_hz), "phase_us",
-                                          num(e->tick_phase_us)));
+            json_object_set_new(
+                o, "tick",
+                json_pack("{s:o,s:o}", "hz", num(e->tick_hz), "phase_us", num(e->tick_phase_us)));
         json_array_append_new(pus, o);
     }
     json_t *root = json_pack(
@@ -608,7 +607,8 @@ int place_noise_profile_write(const place_noise_profile *p, FILE *f, place_error
         num(p->tick_hz), "pus", pus);
     if (!root)
         return place_error_set(err, PLACE_ENOMEM, "out of memory for the profile");
-    int bad = json_dumpf(root, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF;
+    int bad =
+        json_dumpf(root, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF;
     json_decref(root);
     return bad ? place_error_set(err, PLACE_ESYS, "writing the noise profile failed") : 0;
 }
@@ -765,12 +765,12 @@ int place_noise_profile_read(place_noise_profile *p, const char *path, place_err
                  "out of range");
         goto bad;
     }
-    if (kern && (!json_is_object(kern) ||
-                 get_str(kern, "isolated", p->isolated, sizeof p->isolated) < 0 ||
-                 get_str(kern, "nohz_full", p->nohz_full, sizeof p->nohz_full) < 0 ||
-                 get_str(kern, "isolcpus", p->isolcpus, sizeof p->isolcpus) < 0 ||
-                 get_str(kern, "irqaffinity", p->irqaffinity, sizeof p->irqaffinity) < 0 ||
-                 get_str(kern, "housekeeping", p->housekeeping, sizeof p->housekeeping) < 0)) {
+    if (kern &&
+        (!json_is_object(kern) || get_str(kern, "isolated", p->isolated, sizeof p->isolated) < 0 ||
+         get_str(kern, "nohz_full", p->nohz_full, sizeof p->nohz_full) < 0 ||
+         get_str(kern, "isolcpus", p->isolcpus, sizeof p->isolcpus) < 0 ||
+         get_str(kern, "irqaffinity", p->irqaffinity, sizeof p->irqaffinity) < 0 ||
+         get_str(kern, "housekeeping", p->housekeeping, sizeof p->housekeeping) < 0)) {
         snprintf(what, sizeof what, "kernel: a list malformed or too long");
         goto bad;
     }

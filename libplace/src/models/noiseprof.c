@@ -36,6 +36,27 @@ double place_noise_pu_mean_delay(const place_noise_pu *e, double w_us)
     return e ? e->detour_rate_hz * w_us * 1e-6 * mean_length(e) : 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int place_noise_pu_noisy(const place_noise_profile *p, const place_noise_pu *e)
+{
+    if (!p || !e || p->npus <= 0)
+        return 0;
+    double *f = malloc(sizeof(double) * (size_t)p->npus);
+    if (!f)
+        return 0;
+    for (int i = 0; i < p->npus; i++)
+        f[i] = p->pus[i].noise_fraction;
+    qsort(f, (size_t)p->npus, sizeof *f, cmp_double);
+    double med = f[(p->npus - 1) / 2]; /* the lower median: of two PUs, the quieter */
+    free(f);
+    return e->noise_fraction >= 0.01 && e->noise_fraction >= 3 * med;
+}
+
 /* The threads that share a PU and a work: one delay distribution, counted `mult` times. */
 typedef struct group {
     const place_noise_pu *e;

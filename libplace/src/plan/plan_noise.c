@@ -31,8 +31,8 @@
 
 /* Node 0's threads: PU and work each; the node's step W split per rank's threads (fill), or
  * `step` each (fixed threads). */
-static int predict(const place_plan *p, int fill, double W, double step, double *t_us,
-                   int *missing, place_error *err)
+static int predict(const place_plan *p, int fill, double W, double step, double *t_us, int *missing,
+                   place_error *err)
 {
     const nodeplan *np = &p->np[0];
     int n = 0;
@@ -62,8 +62,8 @@ static double core_cost(const place_topo *t, const place_noise_profile *nz, int 
 {
     double s = 0;
     for (int i = 0; i < t->cores[c].npu; i++)
-        s += place_noise_pu_mean_delay(place_noise_profile_pu(nz, t->pu_pool[t->cores[c].pu_first + i]),
-                                       step);
+        s += place_noise_pu_mean_delay(
+            place_noise_profile_pu(nz, t->pu_pool[t->cores[c].pu_first + i]), step);
     return t->cores[c].npu ? s / t->cores[c].npu : 0;
 }
 
@@ -123,9 +123,9 @@ static void core_why(const place_topo *t, const place_noise_profile *nz, int c, 
         int pu = t->pu_pool[t->cores[c].pu_first + i];
         const place_noise_pu *e = place_noise_profile_pu(nz, pu);
         at += (size_t)snprintf(buf + at, n - at, "%sPU %d: %s", i ? "; " : "", pu,
-                               !e              ? "not in the profile"
-                               : e->why[0]     ? e->why
-                                               : "no cause named (its detours alone)");
+                               !e          ? "not in the profile"
+                               : e->why[0] ? e->why
+                                           : "no cause named (its detours alone)");
     }
 }
 
