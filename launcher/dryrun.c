@@ -11,6 +11,24 @@
 #include <unistd.h>
 #include "placerun.h"
 
+/* The usable PUs with a mark (PLACE_PU_RESERVED or PLACE_PU_NOISY) as a list in buf; 0 if
+ * none. */
+static int picture_marks(const place_plan *plan, int mark, char *buf, size_t n)
+{
+    const place_topo *t = place_plan_topo(plan);
+    place_topo_info ti;
+    place_topo_get_info(t, &ti);
+    int *pus = malloc(sizeof(int) * (size_t)(ti.usable_pus > 0 ? ti.usable_pus : 1));
+    size_t at = 0;
+    buf[0] = '\0';
+    int np = pus ? place_topo_usable_pus(t, pus, ti.usable_pus) : 0;
+    for (int i = 0; i < np && at + 12 < n; i++)
+        if (place_plan_pu_marks(plan, pus[i]) & mark)
+            at += (size_t)snprintf(buf + at, n - at, "%s%d", at ? "," : "", pus[i]);
+    free(pus);
+    return at > 0;
+}
+
 /* --format png|svg: lstopo draws the node from an XML copy of the topology whose PUs (and
  * GPUs, NICs) carry each rank's colour; both files live in a private directory (mkdtemp,
  * 0700) until the picture is copied to -o atomically. */
@@ -95,6 +113,19 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
                  "... and %d more ranks (colours repeat)", count - 64);
         argv[ac++] = "--append-legend";
         argv[ac++] = leg[64];
+    }
+    static char marks[2][256];
+    for (int m = 0; m < 2; m++) {
+        char pus[160];
+        if (!picture_marks(plan, m ? PLACE_PU_NOISY : PLACE_PU_RESERVED, pus, sizeof pus))
+            continue;
+        snprintf(marks[m], sizeof marks[m], "%s: PUs %.150s (%s)",
+                 m ? "noisy by the noise profile" : "left to the OS by --reserve-cores auto", pus,
+                 m ? "white text; black where no rank runs and none is reserved" : "dark grey");
+        argv[ac++] = "--append-legend";
+        argv[ac++] = marks[m];
+        if (o->verbose)
+            fprintf(stderr, "placerun: legend: %s\n", marks[m]);
     }
     argv[ac++] = out;
     argv[ac] = NULL;

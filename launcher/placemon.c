@@ -647,7 +647,8 @@ static void add_word(char *buf, size_t n, const char *w)
     snprintf(buf + at, n - at, "%s%s", at ? "; " : "", w);
 }
 
-/* The compute threads seen on a PU the noise profile calls noisy, with those PUs. */
+/* The compute threads seen on a PU the noise profile calls noisy under the mask they have
+ * now (not before their binding), with those PUs. */
 static json_t *noisy_threads(long long busiest)
 {
     json_t *noisy = json_array();
@@ -656,7 +657,7 @@ static json_t *noisy_threads(long long busiest)
         unsigned long long on[MAX_CPUS / 64];
         int any = 0;
         for (int k = 0; k < MAX_CPUS / 64; k++)
-            any |= (on[k] = r->seen[k] & M.noisy[k]) != 0;
+            any |= (on[k] = r->seen_since[k] & M.noisy[k]) != 0;
         char buf[1024];
         if (any && is_compute(r, busiest))
             json_array_append_new(noisy, json_pack("{s:i,s:s}", "tid", r->tid, "pus",

@@ -84,14 +84,15 @@ int placerun_profile_node(const options *o)
 }
 
 /* The noise profile a plan needs (--reserve-cores auto, --avoid-noisy, or --noise-profile
- * given): --noise-profile FILE, else this node's in the private directory. A profile of
+ * given) or the monitor reads (--monitor: its verdict names noisy PUs a compute thread ran
+ * on): --noise-profile FILE, else this node's in the private directory. A profile of
  * this node measured in another state (another boot, other CPUs online) is not used; that,
  * or no profile at all, goes into o->noise_note for the caller to say (the planner says
  * what it does without one). */
 int placerun_load_noise(options *o, place_error *e)
 {
     static place_noise_profile prof; /* lives as long as the options */
-    int needed = o->req.reserve_auto || o->req.avoid_noisy || o->noise_profile;
+    int needed = o->req.reserve_auto || o->req.avoid_noisy || o->noise_profile || o->monitor;
     if (!needed || o->profile_node)
         return 0;
     char path[PATH_MAX];

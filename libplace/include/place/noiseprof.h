@@ -70,17 +70,21 @@ PLACE_API void place_noise_profile_fini(place_noise_profile *p);
 /* The entry of PU pu_os, NULL if the profile has none. */
 PLACE_API const place_noise_pu *place_noise_profile_pu(const place_noise_profile *p, int pu_os);
 
-/* The expected delay of one thread on PU entry e working w_us: its detours arrive at the
- * measured rate (Poisson) with the measured lengths: rate x w x mean length. */
+/* The expected delay of one thread on PU entry e working w_us: its detours arrive as a
+ * Poisson process in its running time, at the measured rate over the share of the time the
+ * probe kept (rate / (1 - noise fraction): the measured rate is per second of wall time,
+ * detours included), with the measured lengths: that rate x w x mean length. */
 PLACE_API double place_noise_pu_mean_delay(const place_noise_pu *e, double w_us);
 
-/* Whether the profile calls PU entry e noisy: it loses at least 1% of its time, and at
- * least three times what the profile's median PU loses. */
+/* Whether the profile calls PU entry e noisy: it loses at least twice what the profile's
+ * lower median PU loses, and at least 1% of its time more (of two PUs, the quieter is the
+ * median). */
 PLACE_API int place_noise_pu_noisy(const place_noise_profile *p, const place_noise_pu *e);
 
 /* The expected barrier step of n threads, thread t working w_us[t] on PU pu_os[t] and
  * delayed by that PU's detours (a compound Poisson delay of the PU's rate over w_us[t] and
- * its lengths, independent across threads; docs/noise-aware.md): E max_t (w_t + D_t), on a
+ * its lengths, the rate per second of running as above, independent across threads;
+ * docs/noise-aware.md): E max_t (w_t + D_t), on a
  * common grid (Panjer's recursion per PU and work, then the product of the CDFs). A PU the
  * profile lacks adds no delay and counts in *missing. */
 PLACE_API int place_noise_step_predict(const place_noise_profile *p, const int *pu_os,

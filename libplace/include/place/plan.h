@@ -200,6 +200,11 @@ PLACE_API int place_plan_node_range(const place_plan *p, int node, int *first, i
 PLACE_API int place_plan_binds_gpus(const place_plan *p);
 PLACE_API int place_plan_binds_nics(const place_plan *p);
 
+#define PLACE_PU_RESERVED 1 /* a core --reserve-cores auto left to the OS */
+#define PLACE_PU_NOISY 2    /* the noise profile calls it noisy (place_noise_pu_noisy) */
+/* What the plan knows of PU pu_os besides its rank: PLACE_PU_RESERVED | PLACE_PU_NOISY. */
+PLACE_API int place_plan_pu_marks(const place_plan *p, int pu_os);
+
 /* The name GPU `gpu` has in the variables the rank's runtime reads: the batch system's
  * name for it when it limited the step, else its index in the runtime's numbering. */
 PLACE_API const char *place_plan_gpu_token(const place_plan *p, int gpu);

@@ -47,6 +47,12 @@ PLACE_API int place_plan_styled_xml(const place_plan *p, int node, char **xml, p
 PLACE_API const char *place_plan_rank_colour(int local_rank);
 PLACE_API const char *place_plan_rank_colour_name(int local_rank);
 #define PLACE_PLAN_SHARED_COLOUR "#a9a9a9"
+/* With a noise profile (docs/noise-aware.md): a PU of a core --reserve-cores auto left to
+ * the OS is drawn PLACE_PLAN_RESERVED_COLOUR ("dark grey"), a PU the profile calls noisy
+ * has white text, and PLACE_PLAN_NOISY_COLOUR ("black") where no rank runs and none is
+ * reserved. */
+#define PLACE_PLAN_RESERVED_COLOUR "#404040"
+#define PLACE_PLAN_NOISY_COLOUR "#202020"
 
 #ifdef __cplusplus
 }

@@ -330,14 +330,24 @@ const char *place_plan_rank_colour_name(int l)
     return colour_names[(l < 0 ? 0 : l) % 12];
 }
 
-/* Rank l's colour, or the shared one (l < 0). */
-static void style(hwloc_topology_t h, hwloc_obj_t o, int l)
+/* Rank l's colour, or the shared one (l < 0); white text on a noisy PU. */
+static void style(hwloc_topology_t h, hwloc_obj_t o, int l, int noisy)
 {
     char v[64];
-    snprintf(v, sizeof v, "Background=%s;Text=#000000",
-             l < 0 ? PLACE_PLAN_SHARED_COLOUR : place_plan_rank_colour(l));
+    snprintf(v, sizeof v, "Background=%s;Text=%s",
+             l < 0 ? PLACE_PLAN_SHARED_COLOUR : place_plan_rank_colour(l),
+             noisy ? "#ffffff" : "#000000");
     hwloc_obj_add_info(o, "lstopoStyle", v);
     (void)h;
+}
+
+/* A PU no rank runs on: reserved dark grey (noisy or not), else noisy black; white text. */
+static void style_unowned(hwloc_obj_t o, int marks)
+{
+    char v[64];
+    snprintf(v, sizeof v, "Background=%s;Text=#ffffff",
+             marks & PLACE_PU_RESERVED ? PLACE_PLAN_RESERVED_COLOUR : PLACE_PLAN_NOISY_COLOUR);
+    hwloc_obj_add_info(o, "lstopoStyle", v);
 }
 
 /* How many of the node's ranks hold device (kind k, index i). */
@@ -366,9 +376,13 @@ int place_plan_styled_xml(const place_plan *p, int node, char **xml, place_error
         return place_error_set(err, PLACE_ENOMEM, "out of memory copying the topology");
     }
     hwloc_obj_t u = NULL;
-    while ((u = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_PU, u)))
+    while ((u = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_PU, u))) {
+        int marks = place_plan_pu_marks(p, (int)u->os_index);
         if ((int)u->os_index <= maxpu && own[u->os_index] >= 0)
-            style(h, u, own[u->os_index]);
+            style(h, u, own[u->os_index], marks & PLACE_PU_NOISY);
+        else if (marks)
+            style_unowned(u, marks);
+    }
     for (int l = 0; l < count; l++) {
         place_rank_info ri;
         place_plan_rank(p, first + l, &ri, NULL);
@@ -379,7 +393,7 @@ int place_plan_styled_xml(const place_plan *p, int node, char **xml, place_error
                 hwloc_obj_t o = hwloc_get_pcidev_by_busidstring(h, d.pci);
                 int idx = k ? ri.nic[g] : ri.gpu[g];
                 if (o)
-                    style(h, o, sharers(p, first, count, k, idx) > 1 ? -1 : l);
+                    style(h, o, sharers(p, first, count, k, idx) > 1 ? -1 : l, 0);
             }
     }
     free(own);

@@ -31,9 +31,19 @@ static double mean_length(const place_noise_pu *e)
     return e->nlengths ? s / e->nlengths : 0;
 }
 
+/* Detours per second of the thread's own running. The profile's rate is per second of the
+ * probe's wall time, detours included; a thread's work w_us is running time, so its detours
+ * arrive at rate / (1 - noise fraction): on a PU a co-runner takes half of, 1,000 us of work
+ * take 2,000 us, not 1,500. The fraction is capped at 0.95 (a PU lost 20 times over). */
+static double run_rate(const place_noise_pu *e)
+{
+    double f = e->noise_fraction < 0 ? 0 : e->noise_fraction > 0.95 ? 0.95 : e->noise_fraction;
+    return e->detour_rate_hz / (1 - f);
+}
+
 double place_noise_pu_mean_delay(const place_noise_pu *e, double w_us)
 {
-    return e ? e->detour_rate_hz * w_us * 1e-6 * mean_length(e) : 0;
+    return e ? run_rate(e) * w_us * 1e-6 * mean_length(e) : 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -54,7 +64,7 @@ int place_noise_pu_noisy(const place_noise_profile *p, const place_noise_pu *e)
     qsort(f, (size_t)p->npus, sizeof *f, cmp_double);
     double med = f[(p->npus - 1) / 2]; /* the lower median: of two PUs, the quieter */
     free(f);
-    return e->noise_fraction >= 0.01 && e->noise_fraction >= 3 * med;
+    return e->noise_fraction >= 2 * med && e->noise_fraction >= med + 0.01;
 }
 
 /* The threads that share a PU and a work: one delay distribution, counted `mult` times. */
@@ -108,7 +118,7 @@ int place_noise_step_predict(const place_noise_profile *p, const int *pu_os, con
     }
     for (int k = 0; k < ng && rc == 0; k++) {
         const place_noise_pu *e = g[k].e;
-        double lambda = e ? e->detour_rate_hz * g[k].w * 1e-6 : 0;
+        double lambda = e ? run_rate(e) * g[k].w * 1e-6 : 0;
         if (!e || lambda <= 0 || e->nlengths <= 0)
             continue;
         if (lambda > 500)

@@ -321,11 +321,74 @@ static int reserve_auto(place_plan **out, const place_topo *topo, const place_re
     return 0;
 }
 
-/* The PU's noise for ordering: its expected delay per step. */
+/* The PU's noise for ordering: its expected delay per step; of two PUs alike, an isolated
+ * or nohz_full one first (the kernel keeps its housekeeping off it). */
 static double pu_cost(const place_noise_profile *nz, int pu, double step)
 {
     const place_noise_pu *e = place_noise_profile_pu(nz, pu);
-    return e ? place_noise_pu_mean_delay(e, step) : 0;
+    if (!e)
+        return 0;
+    double c = place_noise_pu_mean_delay(e, step);
+    return (e->isolated || e->nohz_full) ? c * (1 - 1e-6) - 1e-9 : c;
+}
+
+/* Whether the comma-separated list `devices` or the PU's busiest interrupt sources name the
+ * NIC (its interface, OpenFabrics name or PCI bus id, as /proc/interrupts spells them). */
+static int irq_names_nic(const place_noise_pu *e, const place_device_info *d)
+{
+    const char *keys[3] = {d->netdev, d->name, d->pci};
+    for (int k = 0; k < 3; k++) {
+        if (!keys[k] || !*keys[k])
+            continue;
+        size_t n = strlen(keys[k]);
+        for (const char *at = e->devices; (at = strstr(at, keys[k])); at += n) {
+            char after = at[n]; /* "eth0" names eth0-TxRx-0, not eth01 */
+            if (!(after >= '0' && after <= '9'))
+                return 1;
+        }
+        for (int i = 0; i < e->nirq; i++)
+            if (strstr(e->irq[i].name, keys[k]))
+                return 1;
+    }
+    return 0;
+}
+
+/* With a profile and NICs handed out: the CPUs that serve each rank's NIC's interrupts, in
+ * a note (a rank placed there shares its PU with them). */
+static void nic_irq_notes(place_plan *p, const place_noise_profile *nz)
+{
+    if (!p->nics_bound)
+        return;
+    int said[64] = {0};
+    for (int r = 0; r < p->np[0].nranks; r++)
+        for (int j = 0; j < p->np[0].r[r].nnic; j++) {
+            int ni = p->np[0].r[r].nic[j];
+            place_device_info d;
+            if (ni < 0 || ni >= 64 || said[ni]++ ||
+                place_topo_device(p->topo, PLACE_DEVICE_NIC, ni, &d) < 0)
+                continue;
+            char cpus[256] = "";
+            size_t at = 0;
+            int threads = 0;
+            for (int i = 0; i < nz->npus && at + 12 < sizeof cpus; i++)
+                if (irq_names_nic(&nz->pus[i], &d)) {
+                    at += (size_t)snprintf(cpus + at, sizeof cpus - at, "%s%d", at ? "," : "",
+                                           nz->pus[i].pu);
+                    for (int q = 0; q < p->np[0].nranks; q++)
+                        for (int t = 0; t < p->np[0].r[q].nthreads; t++)
+                            threads += p->np[0].r[q].pu_os[t] == nz->pus[i].pu;
+                }
+            if (at)
+                plan_note(
+                    p, "NIC %s%s%s%s: its interrupts are served by PU %s (the noise profile); %s",
+                    d.name, d.netdev ? " (" : "", d.netdev ? d.netdev : "", d.netdev ? ")" : "",
+                    cpus,
+                    threads ? "a thread of the plan runs there and shares the PU with them "
+                              "(--avoid-noisy or --reserve-cores auto can leave it)"
+                            : "no thread of the plan runs there");
+            else
+                plan_note(p, "NIC %s: the noise profile saw none of its interrupts", d.name);
+        }
 }
 
 static int avoid_noisy(place_plan *p, place_error *err)
@@ -385,6 +448,20 @@ static int avoid_noisy(place_plan *p, place_error *err)
     return 0;
 }
 
+int place_plan_pu_marks(const place_plan *p, int pu_os)
+{
+    int m = 0;
+    for (int i = 0; p->auto_used && i < p->auto_nexcl; i++) {
+        const place_core *c = &p->topo->cores[p->auto_excl[i]];
+        for (int k = 0; k < c->npu; k++)
+            m |= p->topo->pu_pool[c->pu_first + k] == pu_os ? PLACE_PU_RESERVED : 0;
+    }
+    const place_noise_profile *nz = p->res.noise;
+    if (nz && place_noise_pu_noisy(nz, place_noise_profile_pu(nz, pu_os)))
+        m |= PLACE_PU_NOISY;
+    return m;
+}
+
 int place_plan_compute(place_plan **out, const place_topo *topo, const place_request *req,
                        place_error *err)
 {
@@ -399,5 +476,7 @@ int place_plan_compute(place_plan **out, const place_topo *topo, const place_req
         *out = NULL;
         return -1;
     }
+    if (req->noise)
+        nic_irq_notes(*out, req->noise);
     return 0;
 }
