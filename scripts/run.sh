@@ -34,7 +34,7 @@ echo "== the same runs carried to a million threads (placemodel --simulate)"
 "$root/scripts/plot-experiment-scale.sh" "$out/experiment" | grep -v '^plot:'
 echo
 echo "== pinning on a node that is not idle: a co-runner, the launcher's default, a reserved core"
-LOADS="quiet corunner" "$root/scripts/corunner.sh" "$out/corunner"
+LOADS="quiet corunner whole" "$root/scripts/corunner.sh" "$out/corunner"
 echo
 echo "results in $out:"
 echo "  experiment/experiment.csv  every run: slowdown, models (a/b) and (c), migrations, Mcells/s"

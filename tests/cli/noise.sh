@@ -29,6 +29,14 @@ out=$("$PR" --plan --topology "$one2" --noise-profile "$FIX/noise-corunner-2.jso
 grep -q "no core reserved (none shortens the step by more than 1%)" <<<"$out" || fail "co-runner: $out"
 grep -q "cores reserved 0: 20[0-9][0-9].[0-9] us, 1: 2000.[0-9] us (PU 1)" <<<"$out" || fail "co-runner's predictions: $out"
 
+# the same with the application's steps given: 1,000 us on both cores, 1,100 us on one (a
+# code that barely speeds up on the second core): leaving the co-runner's core wins
+out=$("$PR" --plan --topology "$one2" --noise-profile "$FIX/noise-corunner-2.json" --reserve-cores auto --step-us 1000,1100 2>&1) || fail "steps: $out"
+grep -q "for a step of 1000 us, 1100 us with 1 core fewer (as given): cores reserved 0: 20[0-9][0-9].[0-9] us, 1: 110[0-9].[0-9] us (PU 1)" <<<"$out" || fail "steps: $out"
+grep -q "core L#1 left to the OS (PU 1: co-runner stress-ng-cpu (pid 777, bound here) took 50% of it)" <<<"$out" || fail "steps: $out"
+"$PR" --plan --topology "$one2" --noise-profile "$FIX/noise-corunner-2.json" --reserve-cores auto -t 1 --step-us 1000,1100 2>&1 |
+  grep -q "the steps with fewer cores not used: -t fixes the threads" || fail "steps with -t not said"
+
 # isolcpus=4-7: with 4 threads, --avoid-noisy runs them on the isolated CPUs
 got=$("$PR" --plan --format json --topology "$one8" --noise-profile "$FIX/noise-isolcpus.json" -t 4 --avoid-noisy | q 'print(",".join(str(t["pu"]) for t in d["ranks"][0]["threads"]))')
 [ "$got" = "4,5,6,7" ] || fail "avoid-noisy on isolcpus: threads on $got"

@@ -98,11 +98,17 @@ typedef struct place_request {
      * barrier step the profile predicts for each choice (reserve_cores is then ignored);
      * avoid_noisy puts each rank's threads on its quietest PUs. step_us is the
      * application's step (a thread's work per step with no core reserved; 0: the default,
-     * 1000 us). exclude_cores lists usable cores (indices in the topology's order of usable
-     * cores, place_topo_core_pu) the plan leaves out: reserve_auto's choice. */
+     * 1000 us); step_us_fewer[k - 1], where given, its quiet step with k cores fewer (the
+     * threads filling the others): the node's work with k cores reserved, for codes that
+     * do not speed up in proportion to their cores (beyond the list, and without it, the
+     * work spreads evenly: w x C / (C - k)). exclude_cores lists usable cores (indices in
+     * the topology's order of usable cores, place_topo_core_pu) the plan leaves out:
+     * reserve_auto's choice. */
     int reserve_auto;
     int avoid_noisy;
     double step_us;
+    double step_us_fewer[8];
+    int nstep_us_fewer;
     const struct place_noise_profile *noise;
     const int *exclude_cores;
     int nexclude_cores;

@@ -159,6 +159,12 @@ static json_t *noise_json(const place_plan *p)
                           "seconds", nz->seconds, "step_us",
                           r->step_us > 0 ? r->step_us : PLACE_STEP_US_DEFAULT, "reserve_auto",
                           r->reserve_auto, "avoid_noisy", r->avoid_noisy);
+    if (r->nstep_us_fewer) {
+        json_t *f = json_array();
+        for (int j = 0; j < r->nstep_us_fewer; j++)
+            json_array_append_new(f, json_real(r->step_us_fewer[j]));
+        json_object_set_new(o, "step_us_fewer_cores", f);
+    }
     if (p->auto_used) {
         json_t *pred = json_array(), *res = json_array();
         for (int k = 0; k < p->auto_nk; k++)

@@ -132,7 +132,8 @@ static void core_why(const place_topo *t, const place_noise_profile *nz, int c, 
 /* best[k] for k = 1..K: the best way found to leave k cores (every way on a small node,
  * else one core more than best[k - 1] at a time, among the 2K noisiest). */
 static int search(const place_topo *topo, const place_request *q, const place_noise_profile *nz,
-                  int fill, double W, double step, int C, int K, trial *best, place_error *err)
+                  int fill, const double *W, double step, int C, int K, trial *best,
+                  place_error *err)
 {
     int rc = 0;
     double total = 0;
@@ -169,7 +170,7 @@ static int search(const place_topo *topo, const place_request *q, const place_no
                 trial x = {.k = k};
                 for (int i = 0; i < k; i++)
                     x.excl[i] = s[i];
-                if ((rc = evaluate(topo, q, fill, W, step, &x, err)) < 0)
+                if ((rc = evaluate(topo, q, fill, W[k], step, &x, err)) < 0)
                     break;
                 if (!isnan(x.t_us) && (isnan(best[k].t_us) || x.t_us < best[k].t_us))
                     best[k] = x;
@@ -187,7 +188,7 @@ static int search(const place_topo *topo, const place_request *q, const place_no
                 trial x = best[k - 1];
                 x.k = k;
                 x.excl[k - 1] = c;
-                if ((rc = evaluate(topo, q, fill, W, step, &x, err)) < 0)
+                if ((rc = evaluate(topo, q, fill, W[k], step, &x, err)) < 0)
                     break;
                 if (!isnan(x.t_us) && (isnan(best[k].t_us) || x.t_us < best[k].t_us))
                     best[k] = x;
@@ -220,10 +221,18 @@ static void auto_notes(place_plan *chosen, const place_topo *topo, const place_r
     }
     const char *opt = req->spelling && req->spelling->reserve_cores ? req->spelling->reserve_cores
                                                                     : "reserve_cores";
+    char fewer[256] = "";
+    size_t fa = 0;
+    for (int j = 0; j < req->nstep_us_fewer && req->threads == 0 && fa < sizeof fewer; j++)
+        fa += (size_t)snprintf(fewer + fa, sizeof fewer - fa, ", %.0f us with %d core%s fewer",
+                               req->step_us_fewer[j], j + 1, j ? "s" : "");
+    if (req->nstep_us_fewer && req->threads)
+        snprintf(fewer, sizeof fewer,
+                 "; the steps with fewer cores not used: -t fixes the threads");
     plan_note(chosen,
               "%s auto: the barrier step each choice gives, predicted from the noise profile of "
-              "%s (%s, %.1f s) for a step of %.0f us (%s): cores reserved %s",
-              opt, nz->host, nz->measured, nz->seconds, step,
+              "%s (%s, %.1f s) for a step of %.0f us%s (%s): cores reserved %s",
+              opt, nz->host, nz->measured, nz->seconds, step, fewer,
               req->step_us > 0 ? "as given" : "the default; --step-us gives the application's",
               line);
     if (pick == 0) {
@@ -271,12 +280,20 @@ static int reserve_auto(place_plan **out, const place_topo *topo, const place_re
     int n0 = 0;
     for (int r = 0; r < base->np[0].nranks; r++)
         n0 += base->np[0].r[r].nthreads;
-    double W = step * n0; /* the node's step, all its threads' work */
     trial best[AUTO_MAX_K + 1];
     int C = topo->ncores, K = C - 1 < AUTO_MAX_K ? C - 1 : AUTO_MAX_K;
+    /* the node's work with k cores reserved, all its threads': the step times the threads,
+     * or, with the application's steps with fewer cores given, each of those times the
+     * threads it had (the same share of units per core); beyond, the last spread evenly */
+    double W[AUTO_MAX_K + 1];
+    for (int k = 0; k <= K; k++) {
+        int j = req->nstep_us_fewer < k ? req->nstep_us_fewer : k;
+        W[k] =
+            (j && fill ? req->step_us_fewer[j - 1] : step) * n0 * (fill ? (double)(C - j) / C : 1);
+    }
     int missing = 0, rc = 0;
     best[0].k = 0;
-    if (predict(base, fill, W, step, &best[0].t_us, &missing, err) < 0) {
+    if (predict(base, fill, W[0], step, &best[0].t_us, &missing, err) < 0) {
         place_plan_free(base);
         return -1;
     }

@@ -6,7 +6,7 @@
 #include "plan/plan_private.h"
 #include "place/parse.h"
 
-enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS, K_RESERVE, K_DOUBLE, K_BOOL };
+enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS, K_RESERVE, K_STEPS, K_BOOL };
 
 static const struct request_key {
     const char *key; /* placerun's long option without "--", a profile's or --place's key */
@@ -28,7 +28,7 @@ static const struct request_key {
     {"gpus-per-rank", PLACE_KEY_ALL, K_INT, offsetof(place_request, gpus_per_rank), 1, 1024},
     {"gpu-bind", PLACE_KEY_CLI | PLACE_KEY_PROFILE, K_GPU_BIND, 0, 0, 0},
     {"nics", PLACE_KEY_ALL, K_NICS, 0, 0, 0},
-    {"step-us", PLACE_KEY_ALL, K_DOUBLE, offsetof(place_request, step_us), 1, 1 << 30},
+    {"step-us", PLACE_KEY_ALL, K_STEPS, offsetof(place_request, step_us), 1, 1 << 30},
     {"avoid-noisy", PLACE_KEY_PROFILE | PLACE_KEY_SPANK, K_BOOL,
      offsetof(place_request, avoid_noisy), 0, 1},
 };
@@ -45,6 +45,36 @@ int place_request_key(const char *key, unsigned where)
 {
     const struct request_key *k = find(key);
     return k && (k->where & where);
+}
+
+/* step-us: US, or US,US1,...: the step, then the step with 1, 2, ... cores fewer. */
+static int parse_steps(place_request *req, const char *label, const char *value, int lo, int hi,
+                       place_error *err)
+{
+    double v[9];
+    int n = 0;
+    char item[64];
+    for (const char *at = value ? value : "";;) {
+        size_t len = strcspn(at, ",");
+        if (n == 9 || len == 0 || len >= sizeof item)
+            return place_error_set(err, PLACE_EINVAL,
+                                   "%s '%.60s': expected the step in microseconds, then, "
+                                   "optionally, the steps with 1, 2, ... (at most 8) cores fewer: "
+                                   "US[,US1,...]",
+                                   label, value ? value : "");
+        memcpy(item, at, len);
+        item[len] = '\0';
+        if (place_parse_double(label, item, lo, hi, &v[n++], err) < 0)
+            return -1;
+        if (!at[len])
+            break;
+        at += len + 1;
+    }
+    req->step_us = v[0];
+    req->nstep_us_fewer = n - 1;
+    for (int i = 1; i < n; i++)
+        req->step_us_fewer[i - 1] = v[i];
+    return 0;
 }
 
 int place_request_set(place_request *req, const char *key, const char *value, const char *label,
@@ -69,9 +99,7 @@ int place_request_set(place_request *req, const char *key, const char *value, co
                                    "(0 to %d) or auto",
                                    label, value, k->hi);
         return place_parse_int(label, value, k->lo, k->hi, (int *)((char *)req + k->field), err);
-    case K_DOUBLE:
-        return place_parse_double(label, value, k->lo, k->hi, (double *)((char *)req + k->field),
-                                  err);
+    case K_STEPS: return parse_steps(req, label, value, k->lo, k->hi, err);
     case K_BOOL:
         if (value && (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")))
             *(int *)((char *)req + k->field) = 1;
