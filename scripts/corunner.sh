@@ -75,6 +75,7 @@ run_one() { # load binding rep
   if [ "$B" = auto ]; then
     local prof="$out/reports/$name.noise.json" step fewer plan
     "$bin/placerun" --profile-node "$profile_s" -o "$prof" > "$out/reports/$name.noise.txt"
+    sleep 1 # the probe kept every CPU busy: the run starts from the state the others start from
     # the application's steps, quiet, this repetition: all cores (pinned), one fewer (reserve)
     step=$(awk -F, -v r="$rep" '$1 == "quiet" && $2 == "pinned" && $3 == r {print int($7 + 0.5)}' "$csv")
     fewer=$(awk -F, -v r="$rep" '$1 == "quiet" && $2 == "reserve" && $3 == r {print int($7 + 0.5)}' "$csv")

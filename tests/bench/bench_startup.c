@@ -6,7 +6,9 @@
  *   /bin/true; taskset -c 0 /bin/true; hwloc-bind core:0 -- /bin/true (when installed);
  *   placerun -t 1 -- /bin/true with a warm topology cache, a cold one (removed before
  *   each run: discovery, then the cache written), and with the cache off; the same with
- *   device discovery (--nics auto), warm and cold.
+ *   device discovery (--nics auto), warm and cold; with this node's noise profile (measured
+ *   once at the start, 0.5 s), --avoid-noisy and --reserve-cores auto, warm: the profile's
+ *   cost is their ratio to the warm run without.
  * With a described GPU node (GPUS_XML) also planning on it with and without devices.
  * A benchmark: it checks that every run succeeded, never speed.
  *   bench_startup PLACERUN [runs [GPUS_XML]]
@@ -119,7 +121,7 @@ int main(int argc, char **argv)
     char *pr = argv[1];
     static char off[64];
     snprintf(off, sizeof off, "%s=off", place_env_name(PLACE_ENV_TOPO_CACHE));
-    cmd c[10];
+    cmd c[12];
     int nc = 0;
     c[nc++] = (cmd){"/bin/true", {"/bin/true", NULL}, 0, NULL, NULL};
     int ref = nc;
@@ -131,6 +133,7 @@ int main(int argc, char **argv)
                         0,
                         NULL,
                         NULL};
+    int warm = nc;
     c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache warm)",
                     {pr, "-t", "1", "--", "/bin/true", NULL},
                     0,
@@ -156,6 +159,24 @@ int main(int argc, char **argv)
                     1,
                     NULL,
                     NULL};
+    static char prof[PATH_MAX + 64];
+    snprintf(prof, sizeof prof, "%s/noise.json", base);
+    char measure[2 * PATH_MAX];
+    snprintf(measure, sizeof measure, "'%s' --profile-node 0.5 -o '%s' >/dev/null", pr, prof);
+    CHECK(system(measure) == 0);
+    int with_prof = nc;
+    c[nc++] =
+        (cmd){"placerun -t 1 --avoid-noisy --noise-profile F (warm)",
+              {pr, "-t", "1", "--avoid-noisy", "--noise-profile", prof, "--", "/bin/true", NULL},
+              0,
+              NULL,
+              NULL};
+    c[nc++] =
+        (cmd){"placerun --reserve-cores auto --noise-profile F (warm)",
+              {pr, "--reserve-cores", "auto", "--noise-profile", prof, "--", "/bin/true", NULL},
+              0,
+              NULL,
+              NULL};
     for (int k = 0; k < nc; k++)
         CHECK((c[k].t = malloc(sizeof(double) * (size_t)n)));
     for (int i = 0; i < 5; i++) /* the page cache, the topology cache */
@@ -166,6 +187,9 @@ int main(int argc, char **argv)
             c[k].t[i] = run(&c[k]);
     printf("bench_startup: %d rounds, each command once per round (medians, 10%%-90%%)\n", n);
     table(c, nc, n, ref);
+    for (int k = with_prof; k < nc; k++)
+        printf("  %s: ratio %.3f to '%s' (medians)\n", c[k].label, c[k].t[n / 2] / c[warm].t[n / 2],
+               c[warm].label);
     if (argc > 3) {
         char topo[4200];
         snprintf(topo, sizeof topo, "%.4096s", argv[3]);
