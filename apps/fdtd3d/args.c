@@ -1,4 +1,4 @@
-/* args.c (fdtd3d): the command line, checked whole before anything is allocated, and die. */
+/* args.c (fdtd3d): the command line, checked whole before anything is allocated. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <math.h>
@@ -7,21 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "fdtd3d.h"
-
-void die(const char *fmt, ...)
-{
-    drop_outputs(); /* first: the launcher may kill this rank once another one has exited */
-    if (rank == 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        fputs("fdtd3d: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        va_end(ap);
-    }
-    MPI_Finalize();
-    exit(2);
-}
 
 void usage(void)
 {

@@ -38,19 +38,6 @@
 #include <unistd.h>
 #include "fdtd3d.h"
 
-/* The instruction set the sweeps run with (0 baseline x86-64, 1 AVX2, 2 AVX-512), chosen
- * once from the CPU (or FDTD3D_ISA), and the y rows per tile of the fused sweep. */
-int fdtd3d_isa;
-int fdtd3d_tile_rows;
-/* software prefetch in the fused sweep (FDTD3D_PREFETCH 0 or 1, default 1), rows fused
- * (FDTD3D_ROWFUSE 0 or 1, default 1), transparent huge pages for the fields (FDTD3D_HUGE 0
- * or 1; default 1 when the rank's CPUs lie in one NUMA node, where the 2 MiB granularity
- * of a huge page cannot put a slab's pages on another thread's node); docs/fdtd3d.md */
-int fdtd3d_prefetch = 1;
-int fdtd3d_rowfuse = 1;
-int fdtd3d_huge;
-const char *const isa_names[3] = {"baseline", "avx2", "avx512"};
-
 #define REAL float
 #define SUF _f
 #include "kernel.inc"
@@ -61,8 +48,6 @@ const char *const isa_names[3] = {"baseline", "avx2", "avx512"};
 #include "kernel.inc"
 #undef REAL
 #undef SUF
-
-int rank, nranks;
 
 /* ---- the source and the noise ------------------------------------------------------- */
 
@@ -330,6 +315,7 @@ int main(int argc, char **argv)
     opts o;
     parse_args(argc, argv, &o);
     atexit(drop_outputs);
+    fdtd3d_before_die(drop_outputs);
     geom g;
     int nb[6];
     decompose(&o, &g, nb);

@@ -98,16 +98,18 @@ typedef struct ckpt {
     char err[512];
 } ckpt;
 
-/* the job: this rank and the ranks; the sweeps' instruction set (0 baseline, 1 AVX2, 2
- * AVX-512; isa_names), rows per tile, prefetch, fused rows and huge pages as chosen for
- * this run (fdtd3d.c, docs/fdtd3d.md), which the report gives */
+/* common.c, the ground floor (it calls no other file): the job: this rank and the ranks;
+ * the sweeps' instruction set (0 baseline, 1 AVX2, 2 AVX-512; isa_names), rows per tile,
+ * prefetch, fused rows and huge pages as chosen for this run (fdtd3d.c sets them,
+ * docs/fdtd3d.md), which the report gives; die prints "fdtd3d: MSG" on rank 0, runs the
+ * hook given to fdtd3d_before_die (dropping unfinished outputs) and ends every rank */
 extern int rank, nranks;
 extern int fdtd3d_isa, fdtd3d_tile_rows, fdtd3d_prefetch, fdtd3d_rowfuse, fdtd3d_huge;
 extern const char *const isa_names[3];
-
-/* args.c: the options; die prints "fdtd3d: MSG" on rank 0, drops unfinished outputs and
- * ends every rank */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fdtd3d_before_die(void (*fn)(void));
+
+/* args.c: the options */
 void usage(void);
 void parse_args(int argc, char **argv, opts *o);
 

@@ -1,7 +1,7 @@
 /* test_plan_expected.c: plans with known answers, worked out by hand from the machine.
  *
  * Each test names the behaviour; the expected cpusets and thread PUs follow from the
- * policy rules in libplace/src/plan/plan.c and the OS numbering of each machine (stated in a
+ * policy rules in libplace/src/plan/plan_assign.c (the optimum in plan_optimum.c) and the OS numbering of each machine (stated in a
  * comment where it is not the obvious one).
  */
 #include <setjmp.h>
