@@ -54,7 +54,9 @@ static void usage(FILE *f)
         "                        its band: parametric (xi at its 95% ends) and bootstrap\n"
         "                        (--boot resamples, default 40; 0: none); --work defaults to\n"
         "                        the probe's quantum\n"
-        "  --periodic F:LEN  periodic noise: LEN_US every 1/F s on each CPU, computed exactly\n"
+        "  --periodic F:LEN  periodic noise: LEN_US every 1/F s on each CPU at a phase fixed\n"
+        "                    for the run (barrier steps walked on the timeline), beside the\n"
+        "                    limit as N grows\n"
         "                        (--phase-group G: G threads share one phase, aligned ticks)\n"
         "  --work US         work per step per thread (default 100 us)\n"
         "  --trials T        Monte Carlo steps per N (default 20000; fewer where one step of\n"
@@ -66,12 +68,16 @@ static void usage(FILE *f)
         "detours that hit every thread of a rank), --jitter FILE (measured rate and lengths,\n"
         "shared as the chance-corrected coincidence) or --trace FILE.csv (steps recorded by\n"
         "noisebench --trace, each rank replaying whole rows: the node's own correlation;\n"
-        "beyond as many ranks as the trace has steps a replay saturates, said per row)\n"
+        "beyond as many ranks as the trace has steps a replay saturates, said per row) or\n"
+        "--periodic F:LEN (a tick on every CPU at a phase fixed for the run, --phase-group\n"
+        "G CPUs sharing one; in the work and in the collective)\n"
         "  --tail gpd        with --jitter: the detour lengths with a fitted GPD tail up to\n"
         "                        --cap-us (default: the measured lengths only)\n"
         "  --sync S          barrier (dissemination, default), allreduce (binomial tree),\n"
         "                        halo (6 neighbours on a 3D torus) or none\n"
         "  --latency-us L, --overhead-us O   LogP costs of a message (default 0)\n"
+        "  --loggp FILE      L and o measured by loggp (mpirun -np 2 placerun -t 1 -- loggp\n"
+        "                        -o FILE): this machine's MPI\n"
         "  --noise-in-collective   with --poisson or --jitter: the detours also hit the\n"
         "                        thread handling the collective's messages (each o stretched\n"
         "                        by detours that arrive first or during it; a late message\n"
@@ -445,10 +451,43 @@ static double jitter_shared(const char *path)
     return isfinite(k) && k > 0 ? (k < 1 ? k : 1) : 0;
 }
 
+/* --loggp FILE (loggp's place-loggp/1): the measured L and o, each a mean in [0, 1e6) us;
+ * 0, or -1 with the reason in msg. */
+static int load_loggp(const char *path, double *L, double *o, char *msg, size_t n)
+{
+    json_error_t je;
+    json_t *d = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!d) {
+        snprintf(msg, n, "--loggp '%.200s': %.120s; expected loggp's JSON (place-loggp/1)", path,
+                 je.text);
+        return -1;
+    }
+    const char *schema = json_string_value(json_object_get(d, "schema"));
+    double l = json_number_value(json_object_get(json_object_get(d, "L_us"), "mean"));
+    double ov = json_number_value(json_object_get(json_object_get(d, "o_us"), "mean"));
+    int ok = schema && !strcmp(schema, "place-loggp/1") &&
+             json_is_number(json_object_get(json_object_get(d, "L_us"), "mean")) &&
+             json_is_number(json_object_get(json_object_get(d, "o_us"), "mean")) && isfinite(l) &&
+             isfinite(ov) && l >= 0 && l < 1e6 && ov >= 0 && ov < 1e6;
+    json_decref(d);
+    if (!ok) {
+        snprintf(msg, n,
+                 "--loggp '%.200s': not loggp's output (schema place-loggp/1 with L_us and o_us "
+                 "means from 0 to 1e6 us)",
+                 path);
+        return -1;
+    }
+    *L = l;
+    *o = ov;
+    return 0;
+}
+
 typedef struct simopts {
     int threads, steps, threads_given;
     place_sync sync;
     double latency, overhead, shared;
+    const char *loggp;  /* where latency and overhead came from, or NULL (given or 0) */
+    int lo_given;       /* --latency-us or --overhead-us */
     double max_seconds; /* the longest run allowed without asking (--max-seconds) */
 } simopts;
 
@@ -479,6 +518,38 @@ static double simulate_estimate(place_sim_noise *nz, const simopts *so, double m
             break; /* a replay stops where it saturates */
     }
     return secs / (n0 * steps0) * total * so->steps;
+}
+
+/* --simulate's header: what is simulated and the columns (text), or the CSV's header. */
+static void sim_header(const place_sim_noise *nz, const simopts *so, const char *source, int text,
+                       int csv)
+{
+    static const char *syncs[] = {"barrier", "allreduce", "halo", "none"};
+    int T = so->threads;
+    if (text) {
+        printf("# simulation: %s; %d thread%s per rank, %s, latency %g us, overhead %g us%s%s%s, "
+               "%d steps per N (95%% interval from 10 batch means)\n",
+               source, T, T > 1 ? "s" : "", syncs[so->sync], so->latency, so->overhead,
+               so->loggp ? " (measured: " : "", so->loggp ? so->loggp : "", so->loggp ? ")" : "",
+               so->steps);
+        printf("# noise in the collective: %s\n",
+               nz->in_collective
+                   ? (nz->kind == PLACE_SIMN_PERIODIC
+                          ? "yes, the ticks also hit the CPU that handles its messages"
+                          : "yes, the detours also hit the thread that handles its messages")
+                   : "no, the collective costs its noise-free time after the slowest rank "
+                     "(--noise-in-collective puts the detours into it)");
+        printf("# vs_no_noise = mean step / (work + the collective without noise): noise "
+               "everywhere against none; slowdown = mean step / (one thread's mean step, its "
+               "noise included, + that collective): the cost beyond each thread's mean noise, a "
+               "decomposition; closed form (of the slowdown) where exact (no latency or overhead, "
+               "barrier or allreduce, independent threads)\n");
+        printf("%10s %12s %10s %10s %10s %12s %12s %12s %10s\n", "ranks", "vs_no_noise", "ci95",
+               "slowdown", "ci95", "step_us", "sync0_us", "closed_form", "seconds");
+    } else if (csv) {
+        printf("ranks,threads,slowdown,ci95,step_us,step_ci95_us,sync0_us,closed_form,seconds,"
+               "saturated,vs_no_noise,vs_no_noise_ci95\n");
+    }
 }
 
 /* --simulate: rows of ranks 1, 2, 4, ... up to maxn, the simulation beside the exact closed
@@ -513,25 +584,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         free(col);
         return fail(msg);
     }
-    if (text) {
-        printf(
-            "# simulation: %s; %d thread%s per rank, %s, latency %g us, overhead %g us, %d steps "
-            "per N (95%% interval from 10 batch means)\n",
-            source, T, T > 1 ? "s" : "", syncs[so->sync], so->latency, so->overhead, so->steps);
-        printf("# noise in the collective: %s\n",
-               nz->in_collective
-                   ? "yes, the detours also hit the thread that handles its messages"
-                   : "no, the collective costs its noise-free time after the slowest rank "
-                     "(--noise-in-collective puts the detours into it)");
-        printf(
-            "# slowdown = mean step / (one thread's mean step + the collective without noise); "
-            "closed form where exact (no latency or overhead, barrier or allreduce, independent threads)\n");
-        printf("%10s %10s %10s %12s %12s %12s %10s\n", "ranks", "slowdown", "ci95", "step_us",
-               "sync0_us", "closed_form", "seconds");
-    } else if (csv) {
-        printf(
-            "ranks,threads,slowdown,ci95,step_us,step_ci95_us,sync0_us,closed_form,seconds,saturated\n");
-    }
+    sim_header(nz, so, source, text, csv);
     json_t *rows = json_array();
     int rc = 0;
     for (double N = 1; N <= maxn; N *= 2) {
@@ -561,26 +614,37 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
         int sat = nz->kind == PLACE_SIMN_TRACE && N >= nz->trace_rows;
         /* saturated: the value is the trace's longest steps, not an estimate of the machine at
          * N ranks, and its interval only the simulation's: no interval, and the curve stops */
+        char vn[32] = "-", vc[32] = "-"; /* unknown for a trace */
+        if (isfinite(r.vs_no_noise)) {
+            snprintf(vn, sizeof vn, "%.4f", r.vs_no_noise);
+            snprintf(vc, sizeof vc, "%.4f", r.vs_no_noise_ci95);
+        }
         if (text && sat)
-            printf("%10.0f %10.4f %10s %12.2f %12.2f %12s %10.2f  saturated at the longest "
-                   "recorded step\n",
-                   N, r.slowdown, "-", r.step_us, r.sync0_us, cf, secs);
+            printf("%10.0f %12s %10s %10.4f %10s %12.2f %12.2f %12s %10.2f  saturated at the "
+                   "longest recorded step\n",
+                   N, vn, "-", r.slowdown, "-", r.step_us, r.sync0_us, cf, secs);
         else if (text)
-            printf("%10.0f %10.4f %10.4f %12.2f %12.2f %12s %10.2f\n", N, r.slowdown,
-                   r.slowdown_ci95, r.step_us, r.sync0_us, cf, secs);
+            printf("%10.0f %12s %10s %10.4f %10.4f %12.2f %12.2f %12s %10.2f\n", N, vn, vc,
+                   r.slowdown, r.slowdown_ci95, r.step_us, r.sync0_us, cf, secs);
         if (csv && sat)
-            printf("%.0f,%d,%.9g,,%.9g,,%.9g,%s,%.3f,%d\n", N, T, r.slowdown, r.step_us, r.sync0_us,
-                   isfinite(closed) ? cf : "", secs, sat);
+            printf("%.0f,%d,%.9g,,%.9g,,%.9g,%s,%.3f,%d,%s,\n", N, T, r.slowdown, r.step_us,
+                   r.sync0_us, isfinite(closed) ? cf : "", secs, sat,
+                   isfinite(r.vs_no_noise) ? vn : "");
         else if (csv)
-            printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f,%d\n", N, T, r.slowdown,
+            printf("%.0f,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%s,%.3f,%d,%s,%s\n", N, T, r.slowdown,
                    r.slowdown_ci95, r.step_us, r.ci95_us, r.sync0_us, isfinite(closed) ? cf : "",
-                   secs, sat);
+                   secs, sat, isfinite(r.vs_no_noise) ? vn : "", isfinite(r.vs_no_noise) ? vc : "");
         json_t *row =
             json_pack("{s:f,s:i,s:f,s:o,s:f,s:o,s:f,s:f}", "ranks", N, "threads", T, "slowdown",
                       r.slowdown, "ci95", sat ? json_null() : json_real(r.slowdown_ci95), "step_us",
                       r.step_us, "step_ci95_us", sat ? json_null() : json_real(r.ci95_us),
                       "sync0_us", r.sync0_us, "seconds", secs);
         json_object_set_new(row, "closed_form", isfinite(closed) ? json_real(closed) : json_null());
+        json_object_set_new(row, "vs_no_noise",
+                            isfinite(r.vs_no_noise) ? json_real(r.vs_no_noise) : json_null());
+        json_object_set_new(row, "vs_no_noise_ci95",
+                            isfinite(r.vs_no_noise) && !sat ? json_real(r.vs_no_noise_ci95)
+                                                            : json_null());
         json_object_set_new(row, "saturated", json_boolean(sat));
         json_array_append_new(rows, row);
         if (sat)
@@ -597,6 +661,7 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
                       source, "threads", T, "sync", syncs[so->sync], "latency_us", so->latency,
                       "overhead_us", so->overhead, "steps", so->steps, "rows", rows);
         json_object_set_new(o, "noise_in_collective", json_boolean(nz->in_collective));
+        json_object_set_new(o, "loggp_from", so->loggp ? json_string(so->loggp) : json_null());
         put_json(o);
     } else {
         json_decref(rows);
@@ -606,23 +671,25 @@ static int simulate_main(place_sim_noise *nz, const simopts *so, double maxn, ui
     return rc;
 }
 
-/* --periodic: the exact periodic-noise slowdown (place_model_periodic_slowdowns) beside its
- * Monte Carlo, and the Poisson model with the same rate and length (random arrivals). */
+/* --periodic: the slowdown with each CPU's phase fixed for the run (the timeline walked,
+ * place_model_periodic_fixed) beside its limit as N grows (place_model_periodic_slowdowns)
+ * and the Poisson model with the same rate and length (random arrivals). */
 static int periodic_main(double w, double freq, double len, int group, const double *Ns, int nn,
                          int trials, uint64_t seed, const char *format)
 {
-    double ex[64];
+    double lim[64];
     place_error e;
     if (!(w > 0))
         return fail("--work 0: every step takes no time, and no slowdown is defined; expected "
                     "--work > 0");
-    if (place_model_periodic_slowdowns(w, freq, len, group, Ns, nn, ex, &e) < 0)
+    if (place_model_periodic_slowdowns(w, freq, len, group, Ns, nn, lim, &e) < 0)
         return fail(e.msg);
     place_lengths pl = {.kind = PLACE_LEN_FIXED, .len_us = len};
     place_delay_dist pd;
     int have_po =
         freq * w * 1e-6 <= 500 && place_poisson_delay(&pl, freq * w * 1e-6, &pd, NULL) == 0;
     int text = !strcmp(format, "text"), csv = !strcmp(format, "csv");
+    long budget = (long)trials * 1000; /* --trials 20000 (the default): 2e7 step times per N */
     if (text) {
         printf(
             "# periodic noise: %g us every %g us (%g Hz, %.3g%% of a CPU) on %g us of work; %s\n",
@@ -631,38 +698,37 @@ static int periodic_main(double w, double freq, double len, int group, const dou
                       : "every CPU its own phase");
         if (group > 1)
             printf("# phase group: %d threads\n", group);
-        printf("# slowdown = E[slowest of N] / one thread's pace alone (w / (1 - len / period));"
-               " phases uniform at the barrier's release (exact as N grows); Monte Carlo 95%%"
-               " interval; poisson: the same rate and length as random arrivals\n");
-        printf("%10s %14s %14s %12s %14s\n", "N", "exact", "monte_carlo", "ci95", "poisson");
+        printf("# slowdown = mean barrier step / one thread's pace alone (w / (1 - len / period));"
+               " fixed_phases: each CPU's phase fixed for the run, barrier steps walked on the "
+               "timeline (8 runs of fresh phases, 95%% interval); limit: phases uniform at every "
+               "release (exact as N grows); poisson: the same rate and length as random "
+               "arrivals\n");
+        printf("%10s %14s %12s %14s %14s\n", "N", "fixed_phases", "ci95", "limit", "poisson");
     } else if (csv) {
-        printf("n,exact,monte_carlo,ci95,poisson\n");
+        printf("n,fixed_phases,ci95,limit,poisson\n");
     }
     json_t *rows = json_array();
     for (int i = 0; i < nn; i++) {
-        double ci = NAN, mc = NAN;
+        double ci = NAN, fx = NAN;
         double g = ceil(Ns[i] / group);
-        if (g * trials <= 4e7) /* bound the phases drawn, as the other models do */
-            mc = place_model_periodic_monte_carlo(w, freq, len, group, Ns[i], trials,
-                                                  seed + (uint64_t)i, &ci);
-        else if (g * 10 <= 4e8)
-            mc = place_model_periodic_monte_carlo(w, freq, len, group, Ns[i],
-                                                  (int)fmax(10, 4e7 / g), seed + (uint64_t)i, &ci);
+        if (g * 8 * 20 <= 4e8) /* bound the step times walked, as the other models do */
+            fx = place_model_periodic_fixed(w, freq, len, group, Ns[i], budget, seed + (uint64_t)i,
+                                            &ci);
         double p = have_po ? place_model_poisson_slowdown(&pd, w, Ns[i]) : NAN;
         if (text) {
-            if (isfinite(mc))
-                printf("%10.0f %14.6f %14.6f %12.6f %14.6f\n", Ns[i], ex[i], mc, ci, p);
+            if (isfinite(fx))
+                printf("%10.0f %14.6f %12.6f %14.6f %14.6f\n", Ns[i], fx, ci, lim[i], p);
             else
-                printf("%10.0f %14.6f %14s %12s %14.6f\n", Ns[i], ex[i], "skipped", "-", p);
+                printf("%10.0f %14s %12s %14.6f %14.6f\n", Ns[i], "skipped", "-", lim[i], p);
         } else if (csv) {
-            if (isfinite(mc))
-                printf("%.0f,%.9g,%.9g,%.9g,%.9g\n", Ns[i], ex[i], mc, ci, p);
+            if (isfinite(fx))
+                printf("%.0f,%.9g,%.9g,%.9g,%.9g\n", Ns[i], fx, ci, lim[i], p);
             else
-                printf("%.0f,%.9g,,,%.9g\n", Ns[i], ex[i], p);
+                printf("%.0f,,,%.9g,%.9g\n", Ns[i], lim[i], p);
         }
-        json_t *r = json_pack("{s:f,s:f}", "n", Ns[i], "exact", ex[i]);
-        json_object_set_new(r, "monte_carlo",
-                            isfinite(mc) ? json_real(mc) : json_string("skipped"));
+        json_t *r = json_pack("{s:f,s:f}", "n", Ns[i], "limit", lim[i]);
+        json_object_set_new(r, "fixed_phases",
+                            isfinite(fx) ? json_real(fx) : json_string("skipped"));
         json_object_set_new(r, "ci95", isfinite(ci) ? json_real(ci) : json_string("skipped"));
         json_object_set_new(r, "poisson", isfinite(p) ? json_real(p) : json_string("unavailable"));
         json_array_append_new(rows, r);
@@ -713,6 +779,7 @@ static int parse_options(int argc, char **argv, mopts *o)
                                        {"sync", required_argument, 0, 'y'},
                                        {"latency-us", required_argument, 0, 'l'},
                                        {"overhead-us", required_argument, 0, 'o'},
+                                       {"loggp", required_argument, 0, 'O'},
                                        {"steps", required_argument, 0, 'k'},
                                        {"shared", required_argument, 0, 'F'},
                                        {"max-seconds", required_argument, 0, 'M'},
@@ -809,10 +876,13 @@ static int parse_options(int argc, char **argv, mopts *o)
             break;
         case 'l':
             rc = place_parse_double("--latency-us", optarg, 0, 1e9, &o->so.latency, &e);
+            o->so.lo_given = 1;
             break;
         case 'o':
             rc = place_parse_double("--overhead-us", optarg, 0, 1e9, &o->so.overhead, &e);
+            o->so.lo_given = 1;
             break;
+        case 'O': o->so.loggp = optarg; break;
         case 'k': rc = place_parse_int("--steps", optarg, 10, 100000000, &o->so.steps, &e); break;
         case 'M':
             rc = place_parse_double("--max-seconds", optarg, 1, 1e7, &o->so.max_seconds, &e);
@@ -861,10 +931,38 @@ static int parse_options(int argc, char **argv, mopts *o)
         return fail("unexpected argument; see placemodel --help");
     if (o->kind == 't' && !o->simulate)
         return fail("--trace replays recorded steps in a simulation; expected --simulate with it");
-    if (o->in_coll && !(o->simulate && (o->kind == 'p' || o->kind == 'c')))
+    if (o->so.loggp && o->so.lo_given)
+        return fail("--loggp gives the latency and the overhead (measured); drop --latency-us "
+                    "and --overhead-us, or --loggp");
+    if (o->so.loggp && !o->simulate)
+        return fail("--loggp: the measured message costs go into a simulation; expected "
+                    "--simulate with it");
+    if (o->so.loggp) {
+        char msg[400];
+        if (load_loggp(o->so.loggp, &o->so.latency, &o->so.overhead, msg, sizeof msg) < 0)
+            return fail(msg);
+    }
+    if (o->in_coll && !(o->simulate && (o->kind == 'p' || o->kind == 'c' || o->kind == 'q')))
         return fail("--noise-in-collective needs a detour stream in a simulation; expected "
-                    "--simulate with --poisson or --jitter");
+                    "--simulate with --poisson, --jitter or --periodic");
     return -1;
+}
+
+/* --simulate --periodic: a CPU's timer, which hits whatever the CPU does (the work and the
+ * collective's messages), phases fixed for the run. */
+static void periodic_source(const mopts *o, place_sim_noise *nz, char *src, size_t n)
+{
+    nz->kind = PLACE_SIMN_PERIODIC;
+    nz->rate_hz = o->rate;
+    nz->tick_len_us = o->L;
+    nz->phase_group = o->phase_group;
+    nz->in_collective = 1;
+    snprintf(src, n,
+             "periodic noise, %g us every %g us on every CPU (phases fixed for the run, %s), in "
+             "the work and in the collective, on %g us of work",
+             o->L, 1e6 / o->rate,
+             o->phase_group > 1 ? "shared by groups of --phase-group CPUs" : "each CPU its own",
+             o->w);
 }
 
 /* --simulate: the noise source (exponential, Poisson, a jitter file's detours or a step
@@ -873,11 +971,9 @@ static int simulate_mode(mopts *o)
 {
     place_error e;
     if (o->kind == 'b')
-        return fail("--simulate takes --exp, --poisson, --jitter or --trace; --detour is the "
-                    "hit-probability model, a chance and not a noise source");
-    if (o->kind == 'q')
-        return fail("--simulate takes --exp, --poisson, --jitter or --trace; --periodic is "
-                    "computed exactly, without a simulation");
+        return fail(
+            "--simulate takes --exp, --poisson, --jitter, --periodic or --trace; --detour is the "
+            "hit-probability model, a chance and not a noise source");
     if (!o->maxn_given)
         o->maxn = 1048576;
     if (o->maxn > 16777216)
@@ -886,7 +982,9 @@ static int simulate_mode(mopts *o)
     char src[512], err[400];
     double *tr = NULL, *dets = NULL;
     place_detour_pool dpool = {0};
-    if (o->kind == 'a') {
+    if (o->kind == 'q') {
+        periodic_source(o, &nz, src, sizeof src);
+    } else if (o->kind == 'a') {
         nz.kind = PLACE_SIMN_EXP;
         nz.mu_us = o->mu;
         snprintf(src, sizeof src, "exponential delays of mean %g us on %g us of work", o->mu, o->w);

@@ -28,7 +28,8 @@
 # of every thread during the time loop, and the machine's other load.
 # -> OUTDIR/corunner.csv, OUTDIR/corunner.md
 #   GRID (default 128x128x128), STEPS (600), REPS (5), CORUN_LOAD (50), WAIT (passive),
-#   LOADS ("quiet corunner whole daemon job2"), PROFILE_S (2)
+#   LOADS ("quiet corunner whole daemon job2"), PROFILE_S (2); REPORT_ONLY=1 writes
+#   corunner.md again from OUTDIR/corunner.csv without running anything
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
@@ -48,7 +49,7 @@ command -v stress-ng >/dev/null || { echo "corunner: stress-ng is not installed 
 [ "$cores" -ge 2 ] || { echo "corunner: needs at least 2 CPUs, this machine has $cores" >&2; exit 1; }
 
 csv=$out/corunner.csv
-echo "load,binding,rep,ranks,threads,seconds,step_us,job_slowdown,migrations,switches,other_cpus,reserved,predicted_us" > "$csv"
+[ -n "${REPORT_ONLY:-}" ] || echo "load,binding,rep,ranks,threads,seconds,step_us,job_slowdown,migrations,switches,other_cpus,reserved,predicted_us" > "$csv"
 cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 
 run_one() { # load binding rep
@@ -113,6 +114,7 @@ PY
 }
 
 t0=$(date +%s)
+if [ -z "${REPORT_ONLY:-}" ]; then
 for rep in $(seq 1 "$reps"); do
   for L in $loads; do
     for B in pinned unpinned default reserve auto; do
@@ -123,6 +125,7 @@ for rep in $(seq 1 "$reps"); do
   run_one quiet oversub-unpinned "$rep"
 done
 echo "corunner: $(( $(wc -l < "$csv") - 1 )) runs in $(( $(date +%s) - t0 )) s -> $csv" >&2
+fi
 
 python3 - "$csv" "$load" "$last" "$wait_policy" > "$out/corunner.md" <<'PY'
 import csv, sys
@@ -160,18 +163,33 @@ for L in names:
 def m(L, B, k):
     v = vals([r for r in rows if r["load"] == L and r["binding"] == B], k)
     return sum(v) / len(v) if v else float("nan")
-p = m("corunner", "pinned", "step_us")
+from stats import mean_half
+def rel(L, B, ref="pinned"):
+    """B's time per step against ref's in load L: a ratio where the 95% intervals are
+    apart, else inconclusive."""
+    (ma, ha), (mb, hb) = (mean_half(vals([r for r in rows if r["load"] == L and r["binding"] == x],
+                                         "step_us")) for x in (B, ref))
+    if not (ma == ma and mb == mb):
+        return "unavailable"
+    if abs(ma - mb) <= ha + hb:
+        return "a time per step not resolved from %s's (the intervals overlap: inconclusive)" % ref
+    return "%.3fx %s's time per step" % (ma / mb, ref)
 print()
-print("With the co-runner, unpinned threads migrated %.0f times per run (pinned %.0f) and took %.3fx "
-      "pinned's time per step; the launcher's default binding %.3fx; leaving the co-runner's core "
-      "(reserve, one thread fewer) %.3fx. Quiet, unpinned took %.3fx pinned's time." % (
-      m("corunner", "unpinned", "migrations"), m("corunner", "pinned", "migrations"),
-      m("corunner", "unpinned", "step_us") / p, m("corunner", "default", "step_us") / p,
-      m("corunner", "reserve", "step_us") / p,
-      m("quiet", "unpinned", "step_us") / m("quiet", "pinned", "step_us")))
+if any(r["load"] == "corunner" for r in rows):
+    print("With the co-runner, unpinned threads migrated %.0f times per run (pinned %.0f) and took %s; "
+          "the launcher's default binding %s; leaving the co-runner's core (reserve, one thread fewer) "
+          "%s." % (m("corunner", "unpinned", "migrations"), m("corunner", "pinned", "migrations"),
+                   rel("corunner", "unpinned"), rel("corunner", "default"), rel("corunner", "reserve")))
+if any(r["load"] == "quiet" for r in rows):
+    print("Quiet, unpinned took %s." % rel("quiet", "unpinned"))
+    busy = m("quiet", "pinned", "other_cpus")
+    if busy > 0.5:
+        print()
+        print("**The machine was busy**: during the quiet runs other work took %.2f CPUs on average "
+              "(more than half a CPU besides fdtd3d's threads); every figure above includes it, and "
+              "'quiet' was not." % busy)
 # auto against the best fixed choice of each load (pinned, unpinned, reserve): the best by
 # mean, and whether auto's mean lies in its 95% interval or the two intervals overlap
-from stats import mean_half
 lines = []
 for L in names:
     a = vals([r for r in rows if r["load"] == L and r["binding"] == "auto"], "step_us")

@@ -8,7 +8,8 @@
 # the same noise, given the application's quiet steps (measured first, noise off).
 # -> OUTDIR/runs.csv (every run), OUTDIR/noise-qemu.md (the table: auto's choice against the
 #    best measured, and whether it is within 5%), OUTDIR/profile.{json,txt}, auto-plan.json
-#   REPS (3), GRID (48x48x48), STEPS (60), NOISE_LOAD (60)
+#   REPS (3), GRID (48x48x48), STEPS (60), NOISE_LOAD (60); REPORT_ONLY=1 writes the table
+#   again from OUTDIR/runs.csv
 # Needs qemu-system-x86 and busybox-static (scripts/setup.sh installs them); about 15 min.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,11 +23,11 @@ command -v stress-ng >/dev/null || { echo "noise-qemu: stress-ng missing (script
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 t0=$(date +%s)
-QN_TCG_THREAD=multi QN_APPEND="numa_balancing=disable transparent_hugepage=never" \
+[ -n "${REPORT_ONLY:-}" ] || QN_TCG_THREAD=multi QN_APPEND="numa_balancing=disable transparent_hugepage=never" \
   NOISE_LOAD=${NOISE_LOAD:-60} "$root/tests/qemu/qemu-numa-run.sh" -n 2 -c 4 -m 2048 -t 3000 -w "$out" -- \
   "$root/tests/qemu/guest-noise.sh" "$bin" "$out" "$reps" "$grid" "$steps" > "$out/guest.log" 2>&1 ||
   { tail -20 "$out/guest.log"; echo "noise-qemu: the guest run failed ($out/guest.log)" >&2; exit 1; }
-echo "noise-qemu: $(( $(wc -l < "$out/runs.csv") - 1 )) runs in $(( $(date +%s) - t0 )) s -> $out/runs.csv" >&2
+[ -n "${REPORT_ONLY:-}" ] || echo "noise-qemu: $(( $(wc -l < "$out/runs.csv") - 1 )) runs in $(( $(date +%s) - t0 )) s -> $out/runs.csv" >&2
 python3 - "$out/runs.csv" "${NOISE_LOAD:-60}" "$grid" "$steps" > "$out/noise-qemu.md" <<'PY'
 import csv, sys
 from stats import mean_half
@@ -66,10 +67,15 @@ if auto:
     a = auto[0]
     same = (False, a[1])
     am = means[same] if same in means else means[a]
+    bm_, bh = mean_half([float(r["step_us"]) for r in groups[best]])
+    ah = mean_half([float(r["step_us"]) for r in groups[same]])[1] if same in groups else float("nan")
     print()
-    print("Best measured: %s (%.0f us). auto left %s; that choice measured %.0f us, %.1f%% from the "
-          "best: %s." % ("PU " + ",".join(best[1].split()) if best[1] else "none", fixed[best],
-          "PU " + ",".join(a[1].split()) if a[1] else "nothing", am,
-          100 * (am / fixed[best] - 1), "within 5%" if am <= 1.05 * fixed[best] else "NOT within 5%"))
+    print("Best measured: %s (%.0f ± %.0f us). auto left %s; that choice measured %.0f ± %.0f us, "
+          "%.1f%% from the best: %s; %s." % (
+          "PU " + ",".join(best[1].split()) if best[1] else "none", fixed[best], bh,
+          "PU " + ",".join(a[1].split()) if a[1] else "nothing", am, ah,
+          100 * (am / fixed[best] - 1), "within 5%" if am <= 1.05 * fixed[best] else "NOT within 5%",
+          "the two intervals overlap: the repetitions do not resolve which is faster"
+          if abs(am - fixed[best]) <= ah + bh else "the intervals are apart"))
 PY
 cat "$out/noise-qemu.md"

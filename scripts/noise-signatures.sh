@@ -15,7 +15,7 @@
 #   nominal length against no noise (CAL_REPS, default 3, at 2000 us steps), its cost per
 #   wake-up beyond LEN is taken out of LEN, and the target overhead is raised (said) where
 #   the wake-ups alone would pass FRACTION: OUTDIR/calibration.csv.
-#   Beside them the exact periodic model (placemodel --periodic: each CPU its own phase, or
+#   Beside them the periodic model's limit as N grows (placemodel --periodic: each CPU its own phase, or
 #   one per node for sync) and the Poisson model with the same rate, both with the measured
 #   length per wake-up (LEN plus its cost).
 # -> OUTDIR/signatures.csv (every run), OUTDIR/simulated.csv, OUTDIR/signatures.md,
@@ -138,7 +138,7 @@ for w in $works_sim; do
       pcol=("$bin/placemodel" --poisson "$fq:$leff" --work "$w" --max-n $((maxn * n_max)) --trials 2000 --format csv)
       grp=1; [ "$ph" = sync ] && grp=$n_max
       per=$("$bin/placemodel" --periodic "$fq:$leff" --work "$w" --phase-group "$grp" \
-            --max-n $((maxn * n_max)) --trials 10 --format csv | tail -1 | cut -d, -f2)
+            --max-n $((maxn * n_max)) --trials 10 --format csv | tail -1 | cut -d, -f4)
     fi
     "$bin/placemodel" --simulate --trace "$pooled" --threads "$n_max" --max-n "$maxn" --steps 100 --format csv |
       python3 -c 'import csv, subprocess, sys
@@ -173,7 +173,7 @@ for r in rows:
 works = sorted({float(r["work_us"]) for r in rows})
 big = max(int(r["ranks"]) for r in sim)
 cal = {float(r["freq_hz"]): r for r in csv.DictReader(open(os.path.join(out, "calibration.csv")))}
-print("| noise (measured per wake-up) | step (us) | N=1 share of the CPU taken (measured) | N=1 noise cost (us) | N=%d slowdown | N=%d barrier-to-barrier cost (us) | replayed ranks x %d (the last, or where it saturates) | periodic model (exact), %d threads | Poisson model, same rate and length |" % (T, T, T, maxn * T))
+print("| noise (measured per wake-up) | step (us) | N=1 share of the CPU taken (measured) | N=1 noise cost (us) | N=%d slowdown | N=%d barrier-to-barrier cost (us) | replayed ranks x %d (the last, or where it saturates) | periodic model (the limit as N grows), %d threads | Poisson model, same rate and length |" % (T, T, T, maxn * T))
 print("|---|---|---|---|---|---|---|---|---|")
 plot = {}
 for sg in sigs:

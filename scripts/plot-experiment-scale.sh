@@ -4,12 +4,14 @@
 # all cores (EXPDIR/traces, every repetition pooled) are replayed by placemodel --simulate
 # for ranks of that many threads (each rank a node of this machine: its threads' correlation
 # as recorded, nodes independent) through a dissemination barrier without latency, and, to
-# show what the network adds, with LATENCY_US (default 1.5) and OVERHEAD_US (default 0.5)
-# per message. Beside them the measured points (mean and 95% interval over repetitions) and
+# show what the network adds, with the L and o loggp measured (EXPDIR/loggp.json: mpirun
+# -np 2 placerun -t 1 -- loggp -o; the main job makes it), else LATENCY_US (default 1.5)
+# and OVERHEAD_US (default 0.5) per message, named on the plot. Beside them the measured points (mean and 95% interval over repetitions) and
 # the closed forms for the injected noise alone ((a) or (b), independent threads). A replay
 # stops where it saturates (more ranks than recorded steps): that point is marked. With a
 # jitter probe of this machine (EXPDIR/jitter.json: placerun --jitter -o), its detours with a
-# GPD tail capped at CAP_US (default 10000, an assumption) are carried on past that point
+# GPD tail capped at CAP_US (default: twice the longest detour the probe measured, at least
+# 10000 us; an assumption) are carried on past that point
 # (placemodel --simulate --jitter --tail gpd) on the no-injection panel, the cap named.
 #   -> EXPDIR/scale.csv, EXPDIR/scale.png, EXPDIR/scale.md
 set -euo pipefail
@@ -18,7 +20,14 @@ export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: in
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=$(cd "${1:-$root/results/experiment}" && pwd)
 maxn=${MAX_RANKS:-1048576}
-lat=${LATENCY_US:-1.5} ovh=${OVERHEAD_US:-0.5} cap=${CAP_US:-10000}
+lat=${LATENCY_US:-1.5} ovh=${OVERHEAD_US:-0.5} cap=${CAP_US:-10000} lo_src=assumed
+if [ -s "$out/loggp.json" ] && [ -z "${LATENCY_US:-}${OVERHEAD_US:-}" ]; then
+  read -r lat ovh < <(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("%.3f %.3f" % (d["L_us"]["mean"], d["o_us"]["mean"]))' "$out/loggp.json")
+  lo_src="measured by loggp"
+fi
 T=$(python3 -c 'import csv,sys; print(max(int(r["threads"]) for r in csv.DictReader(open(sys.argv[1])) if r["ranks"] == "1"))' "$out/experiment.csv")
 noises=$(python3 -c 'import csv,sys; print(" ".join(sorted({r["inject"] for r in csv.DictReader(open(sys.argv[1]))})))' "$out/experiment.csv")
 echo "noise,latency_us,ranks,threads,slowdown,ci95" > "$out/scale.csv"
@@ -38,6 +47,16 @@ for nz in $noises; do
 done
 # the machine's own detours, with a fitted tail up to the cap, at the no-injection runs' work
 rm -f "$out/scale-tail.dat" "$out/scale-tail.txt"
+if [ -s "$out/jitter.json" ] && [ -z "${CAP_US:-}" ]; then
+  # the cap above every detour measured: twice the longest, at least 10 ms (a busy machine's
+  # detour longer than 10 ms would otherwise lose the tail curve)
+  cap=$(python3 -c '
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+ths = d.get("threads") or [t for r in d.get("ranks", []) for t in r.get("threads", [])]
+m = max([float(t.get("len_max_us") or 0) for t in ths] + [0])
+print(max(10000, int(math.ceil(2 * m / 1000.0)) * 1000))' "$out/jitter.json" 2>/dev/null || echo 10000)
+fi
 if [ -s "$out/jitter.json" ]; then
   w=$(python3 -c 'import csv,sys; w=[float(r["work_us"]) for r in csv.DictReader(open(sys.argv[1])) if r["ranks"]=="1" and r["inject"]=="none" and r["threads"]==sys.argv[2]]; print("%.2f" % (sum(w)/len(w)) if w else "")' "$out/experiment.csv" "$T")
   if [ -n "$w" ] && "$bin/placemodel" --simulate --jitter "$out/jitter.json" --tail gpd --cap-us "$cap" \
@@ -49,16 +68,16 @@ if [ -s "$out/jitter.json" ]; then
     echo "plot-experiment-scale: no tail curve: $(tail -1 "$out/scale-tail.err")" >&2
   fi
 fi
-python3 - "$out" "$T" "$bin" "$lat" "$ovh" "$cap" "$maxn" <<'PY'
+python3 - "$out" "$T" "$bin" "$lat" "$ovh" "$cap" "$maxn" "$lo_src" <<'PY'
 import csv, math, os, subprocess, sys
 out, T, bin_, lat, ovh, cap = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
-maxn = int(sys.argv[7])
+maxn, lo_src = int(sys.argv[7]), sys.argv[8]
 exp = list(csv.DictReader(open(os.path.join(out, "experiment.csv"))))
 sim = list(csv.DictReader(open(os.path.join(out, "scale.csv"))))
 from stats import mean_half
 noises = sorted({r["inject"] for r in exp})
-md = ["| noise | measured N = %d (95%%) | replayed to ranks x %d (the last, or where it saturates), no latency | with L = %s us, o = %s us | closed form at %s threads |"
-      % (T, T, lat, ovh, maxn * T),
+md = ["| noise | measured N = %d (95%%) | replayed to ranks x %d (the last, or where it saturates), no latency | with L = %s us, o = %s us (%s) | closed form at %s threads |"
+      % (T, T, lat, ovh, lo_src, maxn * T),
       "|---|---|---|---|---|"]
 for nz in noises:
     tag = nz.replace(":", "_")
@@ -131,7 +150,7 @@ n=$(wc -w < scale-noises.txt)
     fi
     line="plot 'scale-sim-$t-nolat.dat' u 1:(\$2-\$3):(\$2+\$3) w filledcurves fs transparent solid 0.2 lc 1 notitle,"
     line="$line 'scale-sim-$t-nolat.dat' u 1:2 w l lw 2 lc 1 t 'simulated, no latency',"
-    line="$line 'scale-sim-$t-lat.dat' u 1:2 w l lw 2 lc 3 t 'simulated, L $lat us, o $ovh us',"
+    line="$line 'scale-sim-$t-lat.dat' u 1:2 w l lw 2 lc 3 t 'simulated, L $lat us, o $ovh us ($lo_src)',"
     line="$line 'scale-meas-$t.dat' u 1:2:3 w yerrorbars pt 7 ps 1 lc 2 t 'measured, pinned',"
     [ -s "scale-closed-$t.dat" ] && line="$line 'scale-closed-$t.dat' u 1:2 w l dt 2 lw 2 lc 7 t 'closed form, injected noise only',"
     [ "$t" = none ] && [ -s scale-tail.dat ] && line="$line 'scale-tail.dat' u 1:2 w l dt 4 lw 2 lc 4 t 'jitter probe, GPD tail capped at $cap us (the cap sets it)',"

@@ -31,6 +31,9 @@ cat "$out/experiment/summary.md"
 echo
 echo "== the same runs carried to a million threads (placemodel --simulate)"
 "$pr" --jitter 10 -t "$(nproc)" -o "$out/experiment/jitter.json" >/dev/null
+# this machine's message costs (LogGP's L and o, two pinned ranks) for the simulated network
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  mpirun -np 2 --bind-to none "$pr" -t 1 -- "${PLACE_BUILD_DIR:-$root/build}/bin/loggp" -o "$out/experiment/loggp.json"
 "$root/scripts/plot-experiment-scale.sh" "$out/experiment" | grep -v '^plot:'
 echo
 echo "== pinning on a node that is not idle: a co-runner, the launcher's default, a reserved core"

@@ -11,17 +11,24 @@
 #            rate and lengths, a fraction shared as the probe's chance-corrected coincidence)
 #   measure  noisebench --threads NCPU --work W (fixed work) under the source, in a
 #            separate run
-# for each WORK (default "200 2000" us), REPS times (default 5, alternating). The table
-# gives the prediction and the measurement, each mean ± its 95% interval over the
-# repetitions, and whether the intervals overlap.  -> OUTDIR/real-noise.csv, real-noise.md
+# for each WORK (default "200 2000" us), REPS times (default 10, alternating). The test,
+# stated before the run: the prediction is equivalent to the measurement within MARGIN
+# (default 0.02 in slowdown, 2 points) by two one-sided t-tests on the repetitions' paired
+# differences (prediction - measurement) at alpha 0.05 (TOST: the 90% interval of the mean
+# difference inside +-MARGIN). The table gives the prediction and the measurement (mean ±
+# 95% interval), the mean difference with its 90% interval, the TOST p-value and the
+# verdict: equivalent, or not shown (the interval reaches past the margin: a model off by
+# more, or too few repetitions to tell).  -> OUTDIR/real-noise.csv, real-noise.md
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$root/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"  # stats.py: intervals
 bin=${PLACE_BUILD_DIR:-$root/build}/bin
 out=${1:-$root/results/real-noise}
-reps=${REPS:-5} works=${WORKS:-200 2000} jitter_s=${JITTER_S:-10}
+reps=${REPS:-10} works=${WORKS:-200 2000} jitter_s=${JITTER_S:-10} margin=${MARGIN:-0.02}
 load=${LOAD:-5} slice=${SLICE:-2}
 n=$(( $(nproc) < 2 ? 1 : 2 ))
+python3 -c 'import sys; m = float(sys.argv[1]); assert 0 < m < 1' "$margin" 2>/dev/null ||
+  { echo "validate-real-noise: MARGIN '$margin': expected a slowdown difference between 0 and 1 (0.02)" >&2; exit 2; }
 for v in "$reps" "$jitter_s" "$load" "$slice" $works; do
   case $v in ''|*[!0-9]*) echo "validate-real-noise: '$v': expected whole numbers (REPS, JITTER_S, LOAD, SLICE, WORKS)" >&2; exit 2;; esac
 done
@@ -63,13 +70,15 @@ PY
   done
   echo "validate-real-noise: repetition $rep of $reps done" >&2
 done
-python3 - "$csv" "$n" > "$out/real-noise.md" <<'PY'
+python3 - "$csv" "$n" "$margin" > "$out/real-noise.md" <<'PY'
 import csv, sys
-from stats import mean_half
+from stats import mean_half, tost
 rows = list(csv.DictReader(open(sys.argv[1])))
-n = int(sys.argv[2])
-print("| source | work (us) | probe: detours/s per CPU | predicted N = %d (probe -> model) | measured N = %d (noisebench) | intervals overlap |" % (n, n))
-print("|---|---|---|---|---|---|")
+n, margin = int(sys.argv[2]), float(sys.argv[3])
+print("| source | work (us) | reps | probe: detours/s per CPU | predicted N = %d (probe -> model) | "
+      "measured N = %d (noisebench) | predicted - measured (90%% interval) | TOST p (margin ±%g) | "
+      "equivalent within ±%g |" % (n, n, margin, margin))
+print("|---|---|---|---|---|---|---|---|---|")
 for src in ("none", "corunner"):
     for w in sorted({int(r["work_us"]) for r in rows}):
         rs = [r for r in rows if r["source"] == src and int(r["work_us"]) == w]
@@ -78,7 +87,14 @@ for src in ("none", "corunner"):
         pm_, ph = mean_half([r["predicted"] for r in rs])
         mm, mh = mean_half([r["measured"] for r in rs])
         rm, rh = mean_half([r["probe_rate_hz"] for r in rs])
-        print("| %s | %d | %.0f ± %.0f | %.4f ± %.4f | %.4f ± %.4f | %s |" % (
-            src, w, rm, rh, pm_, ph, mm, mh, "yes" if abs(pm_ - mm) <= ph + mh else "no"))
+        t = tost([float(r["predicted"]) - float(r["measured"]) for r in rs], margin)
+        if t is None:
+            diff, p, eq = "-", "-", "too few repetitions"
+        else:
+            diff = "%+.4f [%+.4f, %+.4f]" % (t["mean"], t["lo"], t["hi"])
+            p = "%.3g" % t["p"]
+            eq = "yes" if t["equivalent"] else "not shown"
+        print("| %s | %d | %d | %.0f ± %.0f | %.4f ± %.4f | %.4f ± %.4f | %s | %s | %s |" % (
+            src, w, len(rs), rm, rh, pm_, ph, mm, mh, diff, p, eq))
 PY
 cat "$out/real-noise.md"

@@ -96,6 +96,17 @@ static void table(cmd *c, int nc, int n, int ref)
                c[ref].label);
 }
 
+/* This node's noise profile, measured once (0.5 s) into the bench's directory. */
+static char *measure_profile(const char *pr, const char *base)
+{
+    static char prof[PATH_MAX + 64];
+    snprintf(prof, sizeof prof, "%s/noise.json", base);
+    char measure[2 * PATH_MAX + 256];
+    snprintf(measure, sizeof measure, "'%s' --profile-node 0.5 -o '%s' >/dev/null", pr, prof);
+    CHECK(system(measure) == 0);
+    return prof;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -159,11 +170,7 @@ int main(int argc, char **argv)
                     1,
                     NULL,
                     NULL};
-    static char prof[PATH_MAX + 64];
-    snprintf(prof, sizeof prof, "%s/noise.json", base);
-    char measure[2 * PATH_MAX];
-    snprintf(measure, sizeof measure, "'%s' --profile-node 0.5 -o '%s' >/dev/null", pr, prof);
-    CHECK(system(measure) == 0);
+    char *prof = measure_profile(pr, base);
     int with_prof = nc;
     c[nc++] =
         (cmd){"placerun -t 1 --avoid-noisy --noise-profile F (warm)",
@@ -171,12 +178,12 @@ int main(int argc, char **argv)
               0,
               NULL,
               NULL};
-    c[nc++] =
-        (cmd){"placerun --reserve-cores auto --noise-profile F (warm)",
-              {pr, "--reserve-cores", "auto", "--noise-profile", prof, "--", "/bin/true", NULL},
-              0,
-              NULL,
-              NULL};
+    c[nc++] = (cmd){"placerun -t 1 --reserve-cores auto --noise-profile F (warm)",
+                    {pr, "-t", "1", "--reserve-cores", "auto", "--noise-profile", prof, "--",
+                     "/bin/true", NULL},
+                    0,
+                    NULL,
+                    NULL};
     for (int k = 0; k < nc; k++)
         CHECK((c[k].t = malloc(sizeof(double) * (size_t)n)));
     for (int i = 0; i < 5; i++) /* the page cache, the topology cache */

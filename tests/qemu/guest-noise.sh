@@ -26,8 +26,14 @@ one() {
   local phase=$1 choice=$2 reserved=$3 pred=$4
   shift 4
   for ((r = 1; r <= reps; r++)); do
-    "$bin/placerun" "$@" -- "$bin/fdtd3d" --grid "$grid" --steps "$steps" --report /tmp/r.json \
-      > /tmp/run.log 2>&1 || { cat /tmp/run.log; fail "run $phase $choice"; }
+    # a run that hangs (software emulation has stalled a vCPU here) is killed and run again
+    local tries=0
+    until timeout 300 "$bin/placerun" "$@" -- "$bin/fdtd3d" --grid "$grid" --steps "$steps" \
+      --report /tmp/r.json > /tmp/run.log 2>&1; do
+      tries=$((tries + 1))
+      echo "guest: run $phase $choice $r failed or hung (try $tries): $(tail -1 /tmp/run.log)"
+      [ $tries -lt 2 ] || fail "run $phase $choice"
+    done
     python3 - "$phase" "$choice" "$reserved" "$r" "$pred" >> "$csv" <<'PY'
 import json, sys
 d = json.load(open("/tmp/r.json"))
@@ -52,12 +58,11 @@ sleep 1
 "$bin/placerun" --profile-node 2 -o "$out/profile.json" | tee "$out/profile.txt" || fail "profile"
 "$bin/placerun" --plan --noise-profile "$out/profile.json" --reserve-cores auto --step-us "$stepus" \
   --format json > "$out/auto-plan.json" || fail "auto plan"
-read -r ares apred <<<"$(python3 -c '
+IFS='|' read -r ares apred <<<"$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))["noise"]
-print(" ".join(map(str, d["reserved_pus"])) or "-", "%.1f" % d["predicted_step_us_by_reserved_cores"][d["reserved_cores"]])
+print(" ".join(map(str, d["reserved_pus"])) + "|" + "%.1f" % d["predicted_step_us_by_reserved_cores"][d["reserved_cores"]])
 ' "$out/auto-plan.json")"
-[ "$ares" = "-" ] && ares=""
 echo "guest: auto leaves [${ares}], predicts $apred us"
 # the model's step for one choice: the plan on the cores left (--allowed), the quiet step
 # of that many cores fewer, as auto predicts it with nothing more reserved

@@ -222,6 +222,84 @@ static void test_collective_costs(void **s)
     assert_int_equal(place_simulate(&ne, 4, 1, 200, PLACE_SYNC_HALO, -1, 0, 5, &h, &e), -1);
 }
 
+/* A late receiver in the allreduce pays one o for its message, as LogP charges it (o at the
+ * sender, L in flight, o at the receiver once both are there), not an o of its own first.
+ * Two ranks of one thread replay a trace whose steps are 100 or 130 us at random, o = 10,
+ * L = 0: the mean step is 157.5 us by a replica of these semantics written apart (Python,
+ * 3 x 10^6 steps: 157.49 to 157.51), 160.0 with the receiver's extra o. */
+static void test_allreduce_logp_cost(void **s)
+{
+    (void)s;
+    /* noise-free and equal: up and down a tree of depth 1, o + L + o each way */
+    place_sim_noise nz = {.kind = PLACE_SIMN_EXP, .w_us = 100, .mu_us = 0};
+    place_sim_result r;
+    assert_int_equal(place_simulate(&nz, 2, 1, 20, PLACE_SYNC_ALLREDUCE, 0, 10, 1, &r, NULL), 0);
+    assert_true(fabs(r.sync0_us - 40) < 1e-9);
+    assert_true(fabs(r.vs_no_noise - 1) < 1e-9 && fabs(r.noise_free_us - 140) < 1e-9);
+    double tr[4] = {100, 100, 130, 130};
+    place_sim_noise t = {.kind = PLACE_SIMN_TRACE, .trace = tr, .trace_rows = 2, .trace_cols = 2};
+    assert_int_equal(place_simulate(&t, 2, 1, 200000, PLACE_SYNC_ALLREDUCE, 0, 10, 3, &r, NULL), 0);
+    print_message("allreduce of 2, steps of 100 or 130 us: mean step %.3f +- %.3f us (LogP: 157.5; "
+                  "with the receiver's extra o: 160.0)\n",
+                  r.step_us, r.ci95_us);
+    assert_true(fabs(r.step_us - 157.5) <= 3.29 / 1.96 * r.ci95_us + 0.05);
+    assert_true(!isfinite(r.vs_no_noise)); /* a trace's noise-free step is unknown */
+}
+
+/* Periodic noise, phases fixed for the run: a rank alone keeps one thread's pace
+ * (w / (1 - LEN/P): vs_no_noise 1 / (1 - 2.5%), slowdown 1); through a barrier without
+ * message costs and with the ticks in the work only, N ranks of one thread are the fixed-phase
+ * timeline (place_model_periodic_fixed); with the ticks in the collective too it costs more;
+ * aligned ticks (phase group 0) cost a node's threads nothing extra. */
+static void test_periodic_fixed_phases(void **s)
+{
+    (void)s;
+    place_sim_noise nz = {.kind = PLACE_SIMN_PERIODIC,
+                          .w_us = 200,
+                          .rate_hz = 10,
+                          .tick_len_us = 2500,
+                          .phase_group = 1};
+    place_sim_result r;
+    place_error e;
+    assert_int_equal(place_simulate(&nz, 1, 1, 20000, PLACE_SYNC_NONE, 0, 0, 1, &r, &e), 0);
+    print_message("periodic, alone: vs_no_noise %.4f (1/(1-0.025) = %.4f), slowdown %.4f\n",
+                  r.vs_no_noise, 1 / 0.975, r.slowdown);
+    assert_true(fabs(r.vs_no_noise - 1 / 0.975) < 0.02 && fabs(r.slowdown - 1) < 0.02);
+    const long Ns[] = {2, 64, 1024};
+    for (int i = 0; i < 3; i++) {
+        double ci,
+            fx = place_model_periodic_fixed(200, 10, 2500, 1, (double)Ns[i], 4000000, 5 + i, &ci);
+        /* the simulator's steps are one run's phases: several seeds for its spread */
+        double m = 0, m2 = 0;
+        int K = 8;
+        for (int k = 0; k < K; k++) {
+            assert_int_equal(
+                place_simulate(&nz, Ns[i], 1, 500, PLACE_SYNC_BARRIER, 0, 0, 100 + k, &r, &e), 0);
+            m += r.slowdown / K;
+            m2 += r.slowdown * r.slowdown / K;
+        }
+        double sci = 2.365 * sqrt(fmax(0, (m2 - m * m) * K / (K - 1)) / K);
+        print_message("periodic barrier, %ld ranks: simulated %.4f +- %.4f, fixed-phase "
+                      "timeline %.4f +- %.4f\n",
+                      Ns[i], m, sci, fx, ci);
+        assert_true(fabs(m - fx) <= 1.7 * sqrt(sci * sci + ci * ci) + 2e-3 * fx);
+    }
+    place_sim_result a, b;
+    nz.in_collective = 1;
+    assert_int_equal(place_simulate(&nz, 256, 1, 200, PLACE_SYNC_BARRIER, 1, 1, 9, &a, &e), 0);
+    nz.in_collective = 0;
+    assert_int_equal(place_simulate(&nz, 256, 1, 200, PLACE_SYNC_BARRIER, 1, 1, 9, &b, &e), 0);
+    print_message("256 ranks, o = L = 1: ticks in the collective %.4f, in the work only %.4f\n",
+                  a.vs_no_noise, b.vs_no_noise);
+    assert_true(a.step_us >= b.step_us);
+    nz.phase_group = 0; /* every CPU's tick at once: the slowest is anyone */
+    assert_int_equal(place_simulate(&nz, 256, 4, 2000, PLACE_SYNC_BARRIER, 0, 0, 9, &r, &e), 0);
+    assert_true(fabs(r.slowdown - 1) < 0.02);
+    nz.tick_len_us = 1e6; /* longer than the period */
+    assert_int_equal(place_simulate(&nz, 4, 1, 20, PLACE_SYNC_BARRIER, 0, 0, 9, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "shorter than the period"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +309,8 @@ int main(void)
         cmocka_unit_test(test_collective_costs),
         cmocka_unit_test(test_noise_in_the_collective),
         cmocka_unit_test(test_shared_detours_own_lengths),
+        cmocka_unit_test(test_allreduce_logp_cost),
+        cmocka_unit_test(test_periodic_fixed_phases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,30 +47,35 @@ PLACE_API int place_model_migrate(double remaining_s, double sigma, double cost_
 PLACE_API int place_model_migrate_barrier(double steps, const double *t_now, const double *t_after,
                                           int n, double cost_s, double *gain_s);
 
-/* ---- Periodic noise, exactly -------------------------------------------------------------
+/* ---- Periodic noise -------------------------------------------------------------------
  * A timer on every CPU takes it for len_us every period P = 1e6 / freq_hz us (len < P), at
- * the CPU's own phase, or at one phase shared by a group of `group` CPUs (a node whose
- * ticks are aligned; groups independent). A thread needs w us of work; phi, the time from
- * the step's start to its CPU's next tick, is uniform on [0, P) at a barrier's release (the
- * release is set by the slowest thread and says nothing of the other CPUs' phases: exact as
- * N grows). A tick running at the start takes b = max(0, phi - (P - len)) first; then
- * K = max(0, ceil((b + w - phi) / (P - len))) ticks fall into the work, and the step takes
- * T(phi) = b + w + K len. slowdown(N) = E[max of the N / group groups' T] / (w / (1 - len /
- * P)), the pace of one thread alone, running back to back (it never starts inside a tick:
- * slowdown(1) = 1). */
+ * the CPU's own phase, fixed for the whole run, or at one phase shared by a group of
+ * `group` CPUs (a node whose ticks are aligned; groups independent). A thread needs w us
+ * of work; phi, the time from the step's start to its CPU's next tick: a tick running at
+ * the start takes b = max(0, phi - (P - len)) first; then K = max(0, ceil((b + w - phi) /
+ * (P - len))) ticks fall into the work, and the step takes T(phi) = b + w + K len. A tick
+ * that lands while a thread waits at the barrier delays it only if it outlasts the wait
+ * (the next step starts inside it: b). */
 PLACE_API double place_periodic_step(double w, double period_us, double len_us, double phi_us);
 
-/* The nn slowdowns at thread counts Ns: E[max] over the sorted T of 2^20 phases evenly
- * spaced (their empirical max, as in (c)). -1 with err for len >= P or w <= 0 or group < 1. */
+/* The limit as N grows: at every barrier's release the CPUs' phases relative to it taken
+ * as uniform and independent of the step before (the release is set by the slowest of
+ * many, and says ever less of the other CPUs' phases). slowdown(N) = E[max of the N /
+ * group groups' T] / (w / (1 - len / P)), one thread's pace alone (slowdown(1) = 1): the nn
+ * slowdowns at thread counts Ns from the sorted T of 2^20 phases evenly spaced. Below
+ * about a thousand threads the fixed phases matter and place_model_periodic_fixed is the
+ * model. -1 with err for len >= P or w <= 0 or group < 1. */
 PLACE_API int place_model_periodic_slowdowns(double w, double freq_hz, double len_us, int group,
                                              const double *Ns, int nn, double *out,
                                              place_error *err);
 
-/* The same by Monte Carlo, from uniform phases drawn for N / group groups per trial (an
- * independent route to the integral); the 95% half-width in *ci. */
-PLACE_API double place_model_periodic_monte_carlo(double w, double freq_hz, double len_us,
-                                                  int group, double N, int trials, uint64_t seed,
-                                                  double *ci);
+/* The slowdown with each CPU's phase fixed for the run, at any N: barrier steps walked on
+ * the timeline (thread i's step from the release t is T(phase_i - t mod P), the next
+ * release the slowest's end), the mean step over 8 runs of fresh phases (after a tenth of
+ * each run's steps), over the pace alone; about `budget` step times in all (steps per run
+ * 20 to 4,000). The 95% half-width over the runs in *ci. NAN for bad arguments. */
+PLACE_API double place_model_periodic_fixed(double w, double freq_hz, double len_us, int group,
+                                            double N, long budget, uint64_t seed, double *ci);
 
 /* ---- Detours in time: the Poisson model ------------------------------------------------
  * Detours arrive as a Poisson process of rate R per second while a thread works w us,
@@ -181,8 +186,13 @@ typedef enum place_simn_kind {
     PLACE_SIMN_EXP = 0, /* each thread w_us + Exp(mu_us) */
     PLACE_SIMN_POISSON, /* each thread w_us + Poisson detours (rate_hz, len); a fraction
                                `shared` of the detour rate hits all threads of a rank at once */
-    PLACE_SIMN_TRACE    /* recorded steps: trace_rows x trace_cols thread times (us); a
+    PLACE_SIMN_TRACE,   /* recorded steps: trace_rows x trace_cols thread times (us); a
                                rank replays a uniformly drawn row, its first T columns */
+    PLACE_SIMN_PERIODIC /* a timer tick of tick_len_us every 1e6 / rate_hz us on every CPU
+                               (rank r's thread t on CPU r T + t) at a phase fixed for the
+                               run: CPUs in groups of phase_group share one (0: one phase for
+                               all, aligned ticks; 1: each its own); a tick that lands while
+                               a rank waits costs what outlasts the wait */
 } place_simn_kind;
 
 typedef struct place_sim_noise {
@@ -192,16 +202,24 @@ typedef struct place_sim_noise {
     place_lengths len;
     const double *trace;
     int trace_rows, trace_cols;
-    int in_collective; /* POISSON: the detours (rate_hz, len) also hit the thread that
-                               handles the collective's messages (simulate.c) */
+    int in_collective;  /* POISSON, PERIODIC: the detours (rate_hz, len) or ticks also hit
+                               the thread that handles the collective's messages (its CPU is
+                               the rank's first thread's; simulate.c) */
+    double tick_len_us; /* PERIODIC */
+    int phase_group;    /* PERIODIC */
 } place_sim_noise;
 
 typedef struct place_sim_result {
     double step_us, ci95_us;        /* mean step time, 95% interval (10 batch means, Student t) */
     double base_us;                 /* one thread's mean step time */
     double sync0_us;                /* the collective's cost without noise */
-    double slowdown, slowdown_ci95; /* step_us / (base_us + sync0_us) */
-    int steps;                      /* steps simulated (a multiple of 10) */
+    double slowdown, slowdown_ci95; /* step_us / (base_us + sync0_us): the cost beyond one
+                                       thread's mean noise (a decomposition) */
+    double noise_free_us;           /* w + sync0_us: the step without any noise (NAN for a
+                                       trace, whose noise-free step is not known) */
+    double vs_no_noise, vs_no_noise_ci95; /* step_us / noise_free_us: noise everywhere
+                                             against none at all */
+    int steps;                            /* steps simulated (a multiple of 10) */
 } place_sim_result;
 
 PLACE_API int place_simulate(const place_sim_noise *nz, long ranks, int threads, int steps,

@@ -412,7 +412,7 @@ static void take_devices(place_noise_profile *p, const irqsnap *i1)
 
 /* The threads of others that ran on each PU during the window, the busiest first. */
 static void take_others(place_noise_profile *p, const tasksnap *t0, const tasksnap *t1,
-                        double hz_clk)
+                        double hz_clk, double window_s)
 {
     int npus = p->npus;
     /* other threads that ran on each PU during the window */
@@ -422,9 +422,12 @@ static void take_others(place_noise_profile *p, const tasksnap *t0, const tasksn
         for (int b = 0; b < t0->n && before < 0; b++)
             if (t0->t[b].tid == x->tid && t0->t[b].pid == x->pid)
                 before = t0->t[b].ticks;
-        if (before < 0 || x->ticks <= before || hz_clk <= 0 || p->seconds <= 0)
+        if (before < 0 || x->ticks <= before || hz_clk <= 0 || window_s <= 0)
             continue;
-        double frac = (x->ticks - before) / hz_clk / p->seconds;
+        /* over the snapshots' own window (the probe's start-up included); one thread takes
+         * at most its CPU (clock ticks are coarse) */
+        double frac = (x->ticks - before) / hz_clk / window_s;
+        frac = frac > 1 ? 1 : frac;
         for (int i = 0; i < npus; i++) {
             place_noise_pu *e = &p->pus[i];
             if (e->pu != x->cpu)
@@ -490,11 +493,14 @@ int place_noise_profile_measure(place_noise_profile *p, const int *pus, int npus
     irqsnap i0, i1;
     tasksnap t0, t1;
     int have_irq = irqsnap_read(&i0) == 0;
+    struct timespec ts0, ts1;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
     tasks_read(&t0);
     place_jitter_result r;
     int rc = place_jitter_run(pus, npus, o, &r, err);
     have_irq &= irqsnap_read(&i1) == 0;
     tasks_read(&t1);
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
     if (rc < 0)
         goto out;
     p->tick_found = r.tick.found;
@@ -525,7 +531,8 @@ int place_noise_profile_measure(place_noise_profile *p, const int *pus, int npus
         take_interrupts(p, &i0, &i1);
         take_devices(p, &i1);
     }
-    take_others(p, &t0, &t1, hz_clk);
+    take_others(p, &t0, &t1, hz_clk,
+                (double)(ts1.tv_sec - ts0.tv_sec) + 1e-9 * (double)(ts1.tv_nsec - ts0.tv_nsec));
     /* the reasons, against the median CPU's interrupt rate */
     double *ir = malloc(sizeof(double) * (size_t)npus);
     double med = 0;

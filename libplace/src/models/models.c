@@ -423,30 +423,47 @@ int place_model_periodic_slowdowns(double w, double freq_hz, double len_us, int 
     return 0;
 }
 
-double place_model_periodic_monte_carlo(double w, double freq_hz, double len_us, int group,
-                                        double N, int trials, uint64_t seed, double *ci)
+double place_model_periodic_fixed(double w, double freq_hz, double len_us, int group, double N,
+                                  long budget, uint64_t seed, double *ci)
 {
     *ci = NAN;
-    if (periodic_check(w, freq_hz, len_us, group, NULL) < 0 || trials < 2)
+    if (periodic_check(w, freq_hz, len_us, group, NULL) < 0 || !(N >= 1) || budget < 1000)
         return NAN;
     long g = (long)ceil(N / group);
-    if (g <= 1) {
-        *ci = 0;
-        return 1;
-    }
-    double P = 1e6 / freq_hz, base = w / (1 - len_us / P), s = 0, s2 = 0;
+    double P = 1e6 / freq_hz, base = w / (1 - len_us / P);
+    /* runs of fresh phases; steps per run from the budget of step times (at least 20,
+     * at most 4,000: the release's phase wanders over the period within a few hundred) */
+    int runs = 8;
+    long steps = budget / ((long)runs * g);
+    steps = steps < 20 ? 20 : steps > 4000 ? 4000 : steps;
+    long warm = steps / 10 > 2 ? steps / 10 : 2;
+    double *ph = malloc(sizeof(double) * (size_t)g);
+    if (!ph)
+        return NAN;
     place_rng r;
     place_rng_seed(&r, seed);
-    for (int k = 0; k < trials; k++) {
-        double mx = 0;
-        for (long i = 0; i < g; i++) {
-            double v = place_periodic_step(w, P, len_us, place_rng_uniform(&r) * P);
-            mx = v > mx ? v : mx;
+    double s = 0, s2 = 0;
+    for (int run = 0; run < runs; run++) {
+        for (long i = 0; i < g; i++)
+            ph[i] = place_rng_uniform(&r) * P;
+        double at = 0, sum = 0; /* the release, modulo the period */
+        for (long k = 0; k < warm + steps; k++) {
+            double mx = 0;
+            for (long i = 0; i < g; i++) {
+                double phi = fmod(ph[i] - at + P, P); /* to the CPU's next tick */
+                double v = place_periodic_step(w, P, len_us, phi >= P ? 0 : phi);
+                mx = v > mx ? v : mx;
+            }
+            at = fmod(at + mx, P);
+            if (k >= warm)
+                sum += mx;
         }
-        s += mx / base;
-        s2 += (mx / base) * (mx / base);
+        double m = sum / steps / base;
+        s += m;
+        s2 += m * m;
     }
-    double m = s / trials, var = (s2 - trials * m * m) / (trials - 1);
-    *ci = 1.96 * sqrt(var > 0 ? var / trials : 0);
+    free(ph);
+    double m = s / runs, var = (s2 - runs * m * m) / (runs - 1);
+    *ci = 2.365 * sqrt(var > 0 ? var / runs : 0); /* Student's t, 7 degrees of freedom */
     return m;
 }

@@ -76,6 +76,60 @@ typedef struct group {
     double *cdf;        /* cumulative, on d's grid */
 } group;
 
+#define DELAY_POINTS 1000 /* the delay grid's points: the planner predicts many plans */
+
+/* The compound Poisson delay of lambda detours (mean) with the PU's 64 measured lengths,
+ * by Panjer's recursion on a grid of at most DELAY_POINTS points up to its mean plus ten
+ * standard deviations and the longest length (the step a fiftieth of the mean length,
+ * coarser where that needs more points); each length on its nearest grid point. The rest
+ * beyond in d->tail. 0, or -1 out of memory. */
+static int pu_delay(const place_noise_pu *e, double lambda, place_delay_dist *d)
+{
+    memset(d, 0, sizeof *d);
+    double m1 = 0, m2 = 0, lmax = 0;
+    for (int i = 0; i < e->nlengths; i++) {
+        double x = e->lengths_us[i];
+        m1 += x / e->nlengths;
+        m2 += x * x / e->nlengths;
+        lmax = x > lmax ? x : lmax;
+    }
+    double top = lambda * m1 + 10 * sqrt(lambda * m2) + lmax;
+    double h = m1 / 50 > top / DELAY_POINTS ? m1 / 50 : top / DELAY_POINTS;
+    if (!(h > 0))
+        return 0; /* lengths of 0: no delay */
+    int M = (int)ceil(lmax / h) + 1;
+    double *f = calloc((size_t)M + 1, sizeof(double));
+    double *g = malloc(sizeof(double) * (DELAY_POINTS + (size_t)M + 2));
+    if (!f || !g) {
+        free(f);
+        free(g);
+        return -1;
+    }
+    for (int i = 0; i < e->nlengths; i++) {
+        int j = (int)lround(e->lengths_us[i] / h);
+        f[j < M ? j : M] += 1.0 / e->nlengths;
+    }
+    int nmax = DELAY_POINTS + M + 1, n = 1;
+    g[0] = exp(-lambda * (1 - f[0]));
+    double mass = g[0], mean = 0;
+    while (n < nmax && 1 - mass > 1e-12) {
+        double s = 0;
+        for (int j = 1; j <= (n < M ? n : M); j++)
+            s += j * f[j] * g[n - j];
+        g[n] = lambda / n * s;
+        mass += g[n];
+        mean += n * h * g[n];
+        n++;
+    }
+    free(f);
+    d->h_us = h;
+    d->n = n;
+    d->pmf = g;
+    d->mean_us = mean;
+    d->tail = 1 - mass > 0 ? 1 - mass : 0;
+    return 0;
+}
+
 /* F(x) = P(D <= x) of group g, 0 below 0. */
 static double cdf_at(const group *g, double x)
 {
@@ -123,9 +177,8 @@ int place_noise_step_predict(const place_noise_profile *p, const int *pu_os, con
             continue;
         if (lambda > 500)
             lambda = 500; /* a PU that detours 500 times a step is as bad as the model goes */
-        place_lengths L = {.kind = PLACE_LEN_EMPIRICAL, .x = e->lengths_us, .m = e->nlengths};
-        if (place_poisson_delay(&L, lambda, &g[k].d, err) < 0) {
-            rc = -1;
+        if (pu_delay(e, lambda, &g[k].d) < 0) {
+            rc = place_error_set(err, PLACE_ENOMEM, "out of memory");
             break;
         }
         g[k].cdf = malloc(sizeof(double) * (size_t)g[k].d.n);

@@ -25,9 +25,18 @@
  * and through it every rank the message is forwarded to, as in LogGOPSim (Hoefler et al.,
  * SC10). Each collective starts the rank's arrivals afresh (Poisson: memoryless).
  *
+ * Periodic noise (timer ticks, Ferreira et al. SC08; Hoefler et al. SC10): every CPU has a
+ * tick of LEN every period at a phase fixed for the whole run (its own, or its group's); a
+ * thread's work from time t ends where its CPU's ticks let it (place_periodic_step), and
+ * with the noise in the collective the rank's first CPU handles the messages through the
+ * same ticks: a tick running when the work starts is waited out, one during it stretches it.
+ *
  * The mean step time comes from batch means (10 batches of the steps) with a Student-t
- * 95% interval; the slowdown divides it by one thread's mean time plus the collective's
- * cost without noise (one step with equal times).
+ * 95% interval. vs_no_noise divides it by the step without any noise (the work plus the
+ * collective's cost without noise, one step with equal times): noise everywhere against
+ * none. slowdown divides it by one thread's mean time (its noise included) plus that
+ * collective cost: what the noise costs beyond each thread's own mean, a decomposition.
+ * The allreduce charges LogP's costs: per message o at the sender, L, o at the receiver.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -91,9 +100,21 @@ static double rank_time(const place_sim_noise *nz, int T, const double *rowmax, 
 typedef struct comm_noise {
     const place_sim_noise *nz;
     place_rng *r;
-    double *busy; /* the rank's CPU is taken until then */
-    double *next; /* its next detour's arrival */
+    double *busy;        /* the rank's CPU is taken until then */
+    double *next;        /* its next detour's arrival */
+    const double *phase; /* PERIODIC: each phase group's phase */
+    int T;               /* threads per rank */
+    long group;          /* CPUs per phase group (0: one for all) */
 } comm_noise;
+
+/* PERIODIC: the end of d us of work that CPU c starts at time t, through its ticks. */
+static double tick_work(const comm_noise *c, long cpu_i, double t, double d)
+{
+    double P = 1e6 / c->nz->rate_hz;
+    double ph = c->phase[c->group ? cpu_i / c->group : 0];
+    double phi = fmod(ph - fmod(t, P) + 2 * P, P); /* to its next tick */
+    return t + place_periodic_step(d, P, c->nz->tick_len_us, phi);
+}
 
 /* Rank i does d us of message handling from time t: when the work ends. */
 static double cpu(comm_noise *c, long i, double t, double d)
@@ -101,6 +122,10 @@ static double cpu(comm_noise *c, long i, double t, double d)
     if (!c)
         return t + d;
     const place_sim_noise *nz = c->nz;
+    if (nz->kind == PLACE_SIMN_PERIODIC) {
+        double start = t > c->busy[i] ? t : c->busy[i];
+        return c->busy[i] = tick_work(c, i * c->T, start, d);
+    }
     double start = t > c->busy[i] ? t : c->busy[i];
     while (c->next[i] <= start) { /* arrived first: takes the CPU from its arrival, or after
                                       the detour before it */
@@ -116,6 +141,26 @@ static double cpu(comm_noise *c, long i, double t, double d)
     }
     c->busy[i] = end;
     return end;
+}
+
+/* Every rank's work of one step from its own time: the slowest of its threads, each through
+ * its CPU's ticks (periodic) or drawn from the model or the trace. */
+static void compute_step(comm_noise *c, long ranks, int T, double *t, const double *rowmax)
+{
+    const place_sim_noise *nz = c->nz;
+    if (nz->kind != PLACE_SIMN_PERIODIC) {
+        for (long i = 0; i < ranks; i++)
+            t[i] += rank_time(nz, T, rowmax, c->r);
+        return;
+    }
+    for (long i = 0; i < ranks; i++) {
+        double end = t[i];
+        for (int k = 0; k < T; k++) {
+            double e = tick_work(c, i * T + k, t[i], nz->w_us);
+            end = e > end ? e : end;
+        }
+        t[i] = end;
+    }
 }
 
 /* 3D torus dimensions of n (as near a cube as its factors allow). */
@@ -139,10 +184,11 @@ static void sync_step(place_sync sync, long n, double *t, double *u, double L, d
 {
     if (n == 1 || sync == PLACE_SYNC_NONE)
         return;
-    if (c) /* the ranks' arrivals start afresh */
+    if (c) /* the ranks' arrivals start afresh (ticks: they keep their phases) */
         for (long i = 0; i < n; i++) {
             c->busy[i] = t[i];
-            c->next[i] = t[i] + exp_draw(c->r, 1e6 / c->nz->rate_hz);
+            if (c->nz->kind != PLACE_SIMN_PERIODIC)
+                c->next[i] = t[i] + exp_draw(c->r, 1e6 / c->nz->rate_hz);
         }
     if (sync == PLACE_SYNC_BARRIER) {
         for (long k = 1; k < n; k <<= 1) {
@@ -156,15 +202,17 @@ static void sync_step(place_sync sync, long n, double *t, double *u, double L, d
         }
     } else if (sync == PLACE_SYNC_ALLREDUCE) {
         long k;
+        /* LogP: o at the sender, L in flight, o at the receiver once the message is there
+         * and the receiver is ready (it sends nothing that round) */
         for (k = 1; k < n; k <<= 1) /* reduce: i with bit k set sends to i - k */
             for (long i = k; i < n; i += 2 * k) {
-                double s = cpu(c, i, t[i], o), a = cpu(c, i - k, t[i - k], o);
+                double s = cpu(c, i, t[i], o), a = t[i - k];
                 t[i] = s;
                 t[i - k] = cpu(c, i - k, a > s + L ? a : s + L, o);
             }
         for (k >>= 1; k >= 1; k >>= 1) /* broadcast back down the same tree */
             for (long i = k; i < n; i += 2 * k) {
-                double s = cpu(c, i - k, t[i - k], o), a = cpu(c, i, t[i], o);
+                double s = cpu(c, i - k, t[i - k], o), a = t[i];
                 t[i - k] = s;
                 t[i] = cpu(c, i, a > s + L ? a : s + L, o);
             }
@@ -189,10 +237,10 @@ static void sync_step(place_sync sync, long n, double *t, double *u, double L, d
     }
 }
 
-int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, place_sync sync,
-                   double L, double o, uint64_t seed, place_sim_result *res, place_error *err)
+/* The simulation's arguments checked: 0, or -1 with err. */
+static int sim_check(const place_sim_noise *nz, long ranks, int T, int steps, double L, double o,
+                     place_error *err)
 {
-    memset(res, 0, sizeof *res);
     if (ranks < 1 || ranks > (1L << 24) || T < 1 || T > 4096 || steps < 10)
         return place_error_set(err, PLACE_EINVAL,
                                "%ld ranks x %d threads, %d steps; expected 1 to "
@@ -208,24 +256,59 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
                                "a trace of %d steps x %d threads cannot give %d "
                                "threads per rank; expected at least as many threads recorded",
                                nz->trace_rows, nz->trace_cols, T);
-    if (nz->in_collective && !(nz->kind == PLACE_SIMN_POISSON && nz->rate_hz > 0))
+    if (nz->kind == PLACE_SIMN_PERIODIC &&
+        !(nz->rate_hz > 0 && nz->tick_len_us >= 0 && nz->tick_len_us < 1e6 / nz->rate_hz &&
+          nz->phase_group >= 0 && isfinite(nz->w_us) && nz->w_us > 0))
         return place_error_set(err, PLACE_EINVAL,
-                               "noise in the collective needs a detour stream "
-                               "(Poisson detours at a positive rate: --poisson or --jitter)");
+                               "periodic noise of %g us every %g us, phases in groups of %d; "
+                               "expected a length shorter than the period, work > 0 and a "
+                               "group of 0 (all aligned) or more CPUs",
+                               nz->tick_len_us, nz->rate_hz > 0 ? 1e6 / nz->rate_hz : 0.0,
+                               nz->phase_group);
+    if (nz->in_collective &&
+        !((nz->kind == PLACE_SIMN_POISSON || nz->kind == PLACE_SIMN_PERIODIC) && nz->rate_hz > 0))
+        return place_error_set(err, PLACE_EINVAL,
+                               "noise in the collective needs a detour stream or ticks "
+                               "(Poisson detours at a positive rate: --poisson or --jitter; "
+                               "--periodic)");
+    if (nz->kind == PLACE_SIMN_PERIODIC && (double)ranks * T > (double)(1L << 26))
+        return place_error_set(err, PLACE_EINVAL,
+                               "%ld ranks x %d threads with periodic noise: a phase per CPU "
+                               "for at most 2^26 CPUs",
+                               ranks, T);
+    return 0;
+}
+
+int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, place_sync sync,
+                   double L, double o, uint64_t seed, place_sim_result *res, place_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (sim_check(nz, ranks, T, steps, L, o, err) < 0)
+        return -1;
     double *t = malloc(sizeof(double) * (size_t)ranks), *u = malloc(sizeof(double) * (size_t)ranks);
-    double *rowmax = NULL, *busy = NULL, *next = NULL;
+    double *rowmax = NULL, *busy = NULL, *next = NULL, *phase = NULL;
+    long ncpu = ranks * (long)T, group = 0, nphase = 1;
+    if (nz->kind == PLACE_SIMN_PERIODIC) {
+        group = nz->phase_group;
+        nphase = group ? (ncpu + group - 1) / group : 1;
+        phase = malloc(sizeof(double) * (size_t)nphase);
+        if (!phase) {
+            free(t), free(u);
+            return place_error_set(err, PLACE_ENOMEM, "out of memory for %ld phases", nphase);
+        }
+    }
     if (nz->in_collective) {
         busy = malloc(sizeof(double) * (size_t)ranks);
         next = malloc(sizeof(double) * (size_t)ranks);
         if (!busy || !next) {
-            free(t), free(u), free(busy), free(next);
+            free(t), free(u), free(busy), free(next), free(phase);
             return place_error_set(err, PLACE_ENOMEM, "out of memory for %ld ranks", ranks);
         }
     }
     if (nz->kind == PLACE_SIMN_TRACE)
         rowmax = malloc(sizeof(double) * (size_t)nz->trace_rows);
     if (!t || !u || (nz->kind == PLACE_SIMN_TRACE && !rowmax)) {
-        free(t), free(u), free(rowmax), free(busy), free(next);
+        free(t), free(u), free(rowmax), free(busy), free(next), free(phase);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for %ld ranks", ranks);
     }
     double base;
@@ -233,6 +316,8 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
         base = nz->w_us + nz->mu_us;
     } else if (nz->kind == PLACE_SIMN_POISSON) {
         base = nz->w_us + nz->rate_hz * nz->w_us * 1e-6 * place_lengths_mean(&nz->len);
+    } else if (nz->kind == PLACE_SIMN_PERIODIC) { /* one thread's pace alone */
+        base = nz->w_us / (1 - nz->tick_len_us * nz->rate_hz * 1e-6);
     } else {
         double s = 0;
         for (int i = 0; i < nz->trace_rows; i++) {
@@ -256,15 +341,16 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
         sync0 = t[i] > sync0 ? t[i] : sync0;
     place_rng r;
     place_rng_seed(&r, seed);
-    comm_noise cn = {nz, &r, busy, next};
+    for (long g = 0; g < (phase ? nphase : 0); g++) /* fixed for the run */
+        phase[g] = place_rng_uniform(&r) * 1e6 / nz->rate_hz;
+    comm_noise cn = {nz, &r, busy, next, phase, T, group};
     memset(t, 0, sizeof(double) * (size_t)ranks);
     enum { B = 10 };
     double bm[B], last = 0;
     int per = steps / B;
     for (int b = 0; b < B; b++) {
         for (int s = 0; s < per; s++) {
-            for (long i = 0; i < ranks; i++)
-                t[i] += rank_time(nz, T, rowmax, &r);
+            compute_step(&cn, ranks, T, t, rowmax);
             sync_step(sync, ranks, t, u, L, o, dims, nz->in_collective ? &cn : NULL);
         }
         double now = 0;
@@ -289,7 +375,10 @@ int place_simulate(const place_sim_noise *nz, long ranks, int T, int steps, plac
     res->base_us = base;
     res->slowdown = mean / (base + sync0);
     res->slowdown_ci95 = res->ci95_us / (base + sync0);
+    res->noise_free_us = nz->kind == PLACE_SIMN_TRACE ? NAN : nz->w_us + sync0;
+    res->vs_no_noise = mean / res->noise_free_us;
+    res->vs_no_noise_ci95 = res->ci95_us / res->noise_free_us;
     res->steps = per * B;
-    free(t), free(u), free(rowmax), free(busy), free(next);
+    free(t), free(u), free(rowmax), free(busy), free(next), free(phase);
     return 0;
 }
