@@ -198,15 +198,16 @@ int main(int argc, char **argv)
         if (nl)
             *nl = '\0';
         const char *cpus = getenv(place_env_name(PLACE_ENV_CPUSET));
-        json_t *o = json_pack(
-            "{s:s,s:s,s:i,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:i}", "schema", "place-loggp/1",
-            "mpi", lib, "reps", reps, "iters", iters, "bytes_small", SMALL, "rtt_us",
-            param(v[0], reps), "o_s_us", param(v[1], reps), "o_r_us", param(v[2], reps), "L_us",
-            param(v[3], reps), "G_us_per_byte", param(v[4], reps), "o_us", param(v[5], reps),
-            "rank0_cpus", cpus ? cpus : "unknown (not under placerun)", "L_clamped_to_0",
-            l_clamped);
+        json_t *o =
+            json_pack("{s:s,s:s,s:i,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:i}", "schema",
+                      "place-loggp/1", "mpi", lib, "reps", reps, "iters", iters, "bytes_small",
+                      SMALL, "rtt_us", param(v[0], reps), "o_s_us", param(v[1], reps), "o_r_us",
+                      param(v[2], reps), "L_us", param(v[3], reps), "G_us_per_byte",
+                      param(v[4], reps), "o_us", param(v[5], reps), "rank0_cpus",
+                      cpus ? cpus : "unknown (not under placerun)", "L_clamped_to_0", l_clamped);
         FILE *f = out ? w.f : stdout;
-        int bad = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF;
+        int bad =
+            json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF;
         json_decref(o);
         if (out && (bad || place_wfile_commit(&w, &e) < 0)) {
             fprintf(stderr, "loggp: %s\n", bad ? "writing the JSON failed" : e.msg);
