@@ -26,6 +26,7 @@ enum {
     OPT_ALLOWED,
     OPT_KINDS,
     OPT_VERSION,
+    OPT_LIST,
     OPT_GRID,
     OPT_PERIODIC,
     OPT_LINEAR,
@@ -172,6 +173,8 @@ void placerun_usage(FILE *f)
         "                       ~/.config/place/placerun.conf, $PLACE_CONFIG (docs/configs.md)\n"
         "  -h, --help           this help\n"
         "  --version            print the version\n"
+        "  --list WHAT          the names an option takes, one a line: formats (--format),\n"
+        "                       policies (--policy) or noise (the injected noise kinds)\n"
         "\n"
         "Text output names OS indices as P# and logical indices as L#.\n",
         f);
@@ -213,6 +216,7 @@ static const struct option longopts[] = {{"plan", no_argument, 0, OPT_PLAN},
                                          {"output", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, OPT_VERSION},
+                                         {"list", required_argument, 0, OPT_LIST},
                                          {"config", required_argument, 0, OPT_CONFIG},
                                          {"gpus", required_argument, 0, OPT_GPUS},
                                          {"gpus-per-rank", required_argument, 0, OPT_GPR},
@@ -742,6 +746,14 @@ static int apply_options(options *o, int argc, char **argv, place_error *e)
         case 'o': o->output = optarg; break;
         case 'h': o->help = 1; return 0; /* main prints it: parsing never exits */
         case OPT_VERSION: o->version = 1; return 0;
+        case OPT_LIST:
+            if (strcmp(optarg, "formats") && strcmp(optarg, "policies") && strcmp(optarg, "noise"))
+                return place_error_set(e, PLACE_EINVAL,
+                                       "--list '%.40s': unknown; expected formats, policies or "
+                                       "noise",
+                                       optarg);
+            o->list = optarg;
+            return 0;
         case OPT_CONFIG: break; /* applied before the command line */
         case OPT_HOSTS: o->hosts = optarg; break;
         case OPT_HOSTFILE: o->hostfile = optarg; break;
@@ -785,7 +797,7 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
         return -1;
     if (load_configs(o, argc, argv, e) < 0 || apply_options(o, argc, argv, e) < 0)
         return -1;
-    if (o->help || o->version)
+    if (o->help || o->version || o->list)
         return 0;
     o->app_argc = argc - optind;
     o->app_argv = argv + optind;

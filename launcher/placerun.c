@@ -41,6 +41,18 @@ int main(int argc, char **argv)
         printf("placerun (place) %s\n", PLACE_VERSION);
         return flushed(0);
     }
+    if (o.list) { /* the names the options take, from the tables that define them */
+        if (!strcmp(o.list, "formats"))
+            for (int i = 0; i < placerun_nformats; i++)
+                puts(placerun_formats[i].name);
+        else if (!strcmp(o.list, "policies"))
+            for (int p = 0; p < PLACE_POLICY_COUNT; p++)
+                puts(place_policy_name((place_policy)p));
+        else
+            for (int k = 0; k < PLACE_NOISE_COUNT; k++)
+                puts(place_noise_name((place_noise_kind)k));
+        return flushed(0);
+    }
     if (placerun_load_noise(&o, &e) < 0)
         return placerun_fail(&e, 2);
     if (o.noise_note[0] && !o.profile_node)

@@ -14,6 +14,7 @@ typedef struct options {
     int force_env;
     int best_effort;
     int help, version; /* --help, --version: print and exit 0 (in main) */
+    const char *list;  /* --list formats|policies|noise: the names, one a line (in main) */
     const char *topology;
     const char *allowed;
     const char *format;   /* a row of placerun_formats (export.c) */

@@ -16,6 +16,7 @@ identical, and the notes that differ; it exits 0 and prints counts. The ranks pa
 "the same plan" means; notes may grow.
 """
 import concurrent.futures
+import functools
 import json
 import os
 import re
@@ -45,6 +46,14 @@ def run(pr, args):
     return r.returncode, r.stdout if r.returncode == 0 else r.stderr.strip()
 
 
+@functools.lru_cache(maxsize=None)
+def policies(pr):
+    """The policies the binary has (placerun --list policies): a new one is in the corpus
+    without an edit here."""
+    out = subprocess.run([pr, "--list", "policies"], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
 def requests(pr, spec):
     rc, out = run(pr, ["--topology", spec])
     if rc:
@@ -62,7 +71,7 @@ def requests(pr, spec):
             continue
         share = max(1, cores // R)
         for T in sorted({0, 1, 2, share}):
-            for pol in ("numa", "compact", "spread"):
+            for pol in policies(pr):
                 if pol != "numa" and T not in (0, 1):
                     continue
                 a = ["-n", str(R), "--policy", pol] + (["-t", str(T)] if T else [])

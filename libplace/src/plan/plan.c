@@ -56,7 +56,7 @@ int place_policy_parse(const char *what, const char *s, place_policy *out, place
             return 0;
         }
     }
-    /* "numa, compact (or close) or spread (or scatter)" */
+    /* every policy of the table with its first alias, "A, B (or b) or C (or c)" */
     char names[256] = "";
     size_t at = 0;
     for (int i = 0; i < PLACE_POLICY_COUNT && at < sizeof names; i++) {
