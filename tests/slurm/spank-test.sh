@@ -110,6 +110,39 @@ out=$(OMP_NUM_THREADS=2 timeout 60 srun -n 1 -c 2 --place=threads=1 sh -c 'echo 
 [ "$out" = "1 1" ] || fail "--place threads=1 over OMP_NUM_THREADS=2: '$out'"
 echo "ok: the user's OMP_NUM_THREADS over the site default, --place threads= over both"
 
+# a site's noise profile in plugstack.conf (made at boot; here under a co-runner that wants
+# all of the last CPU): --place=reserve-cores=auto with steps that gain nothing from a
+# second core leaves that CPU, as placerun does with the same profile; a profile of another
+# boot is said in the log and not used
+"$here/stop.sh" "$base"
+if command -v stress-ng >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  last=$(( $(nproc) - 1 ))
+  stress-ng --cpu 1 --cpu-load 100 --taskset "$last" --timeout 60s --quiet & co=$!
+  sleep 0.5
+  "$bin/placerun" --profile-node 2 -o "$base/noise.json" > /dev/null || fail "--profile-node"
+  kill $co 2>/dev/null; wait $co 2>/dev/null
+  want=$("$bin/placerun" --plan --noise-profile "$base/noise.json" --reserve-cores auto --step-us 1000,1000 \
+    --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ranks"][0]["cpuset"])')
+  start "noise-profile=$base/noise.json"
+  out=$(timeout 60 srun -n 1 -c "$(nproc)" --place=reserve-cores=auto,step-us=1000/1000 sh -c 'echo "$PLACE_CPUSET"' 2> np.err)
+  [ -n "$want" ] && [ "$out" = "$want" ] && [[ ",$out," != *",$last,"* ]] ||
+    { cat np.err; fail "--place=reserve-cores=auto with the site's profile: '$out', placerun's plan '$want'"; }
+  echo "ok: the plugin's reserve-cores=auto with the site's noise profile leaves CPU $last as placerun does ($out)"
+  "$here/stop.sh" "$base"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["key"]=d["key"].replace("boot=","boot=0"); json.dump(d,open(sys.argv[2],"w"))' \
+    "$base/noise.json" "$base/stale.json"
+  start "noise-profile=$base/stale.json"
+  out=$(timeout 60 srun -n 1 -c "$(nproc)" --place=reserve-cores=auto,step-us=1000/1000 sh -c 'echo "$PLACE_CPUSET"' 2> np.err)
+  plain=$("$bin/placerun" --plan --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ranks"][0]["cpuset"])')
+  [ "$out" = "$plain" ] || fail "a stale site profile was used: '$out', the plan without one '$plain'"
+  grep -rq "was measured in another state of this node" "$base"/log/ np.err ||
+    fail "a stale site profile: not said in the logs"
+  echo "ok: a site profile of another boot is said and not used ($out)"
+  "$here/stop.sh" "$base"
+else
+  echo "skipped: the noise profile step needs stress-ng and 2 CPUs"
+fi
+
 # a bad plugstack.conf argument: the plugin does not load; being required, the node's
 # slurmd does not start (no step can run unplaced), and its log says why
 "$here/stop.sh" "$base"

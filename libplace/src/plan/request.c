@@ -47,7 +47,8 @@ int place_request_key(const char *key, unsigned where)
     return k && (k->where & where);
 }
 
-/* step-us: US, or US,US1,...: the step, then the step with 1, 2, ... cores fewer. */
+/* step-us: US, or US,US1,...: the step, then the step with 1, 2, ... cores fewer ('/'
+ * separates them too: the SPANK plugin's --place separates its items with commas). */
 static int parse_steps(place_request *req, const char *label, const char *value, int lo, int hi,
                        place_error *err)
 {
@@ -55,12 +56,12 @@ static int parse_steps(place_request *req, const char *label, const char *value,
     int n = 0;
     char item[64];
     for (const char *at = value ? value : "";;) {
-        size_t len = strcspn(at, ",");
+        size_t len = strcspn(at, ",/");
         if (n == 9 || len == 0 || len >= sizeof item)
             return place_error_set(err, PLACE_EINVAL,
                                    "%s '%.60s': expected the step in microseconds, then, "
                                    "optionally, the steps with 1, 2, ... (at most 8) cores fewer: "
-                                   "US[,US1,...]",
+                                   "US[,US1,...] (or US/US1/...)",
                                    label, value ? value : "");
         memcpy(item, at, len);
         item[len] = '\0';
