@@ -15,7 +15,7 @@
  * the steps predicts the second half's excess (mean of slowest minus average).
  *
  *   noisebench --threads N --steps S --work US
- *              [--inject none|exp:MEAN_US|detour:P:LEN_US|poisson:RATE_HZ:LEN_US]
+ *              [--inject NOISE (a kind of placerun --list noise)]
  *              [--pus LIST | --unpinned] [--corunner FRACTION[@PU]] [--seed S]
  *              [--trace FILE.csv] [--noise-thread FREQ_HZ:LEN_US[:sync|unsync]]
  * One JSON object on stdout; --trace writes every recorded step's thread times (the step
@@ -376,19 +376,18 @@ static int choose_pus(nbopts *o, cpu_set_t *allowed)
 /* The run: the co-runner and the noise threads started, the workers through their steps,
  * all stopped; the machine's load around it. Returns -1 to go on, else the exit status
  * (said; the trace's temporary dropped). */
-static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_sysload_snap *l1,
-               int *load_ok)
+static int run(const nbopts *o, place_sysload_snap *l0, place_sysload_snap *l1, int *load_ok)
 {
     place_error e;
-    pid_t cpid = o->corun ? corunner_start(o->cfrac, o->cpu_c) : 0;
-    if (cpid < 0) {
-        if (o->trace)
-            place_wfile_fini(wf);
-        return die("cannot start the co-runner");
-    }
+    int rc = -1; /* an exit code for main, or -1 to go on */
     pthread_t nth[256];
     noise_arg na[256];
     int nnoise = 0;
+    pid_t cpid = o->corun ? corunner_start(o->cfrac, o->cpu_c) : 0;
+    if (cpid < 0) {
+        rc = die("cannot start the co-runner");
+        goto out;
+    }
     if (nt_freq > 0) { /* one timer-driven noise thread per worker PU, at SCHED_FIFO */
         double t0 = now_us() + 2000, period = 1e6 / nt_freq;
         uint64_t ph = seed * 2654435761u + 99;
@@ -409,19 +408,14 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
                 (noise_arg){pus[t], t0, nt_sync ? 0 : ((double)(ph >> 11) * 0x1.0p-53) * period};
             int prc = pthread_create(&nth[nnoise], &at, noise_thread, &na[nnoise]);
             if (prc) {
-                nt_stop = 1;
-                for (int q = 0; q < nnoise; q++)
-                    pthread_join(nth[q], NULL);
-                if (cpid > 0)
-                    kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
-                if (o->trace)
-                    place_wfile_fini(wf);
+                pthread_attr_destroy(&at);
                 fprintf(stderr,
                         "noisebench: --noise-thread: cannot start a SCHED_FIFO thread (%s); "
                         "timer-driven noise needs the right to real-time priority (root or "
                         "CAP_SYS_NICE)\n",
                         strerror(prc));
-                return 2;
+                rc = 2;
+                goto out;
             }
             nnoise++;
         }
@@ -438,20 +432,15 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
     for (int t = 0; t < started; t++)
         pthread_join(th[t], NULL);
     if (started < N) {
-        nt_stop = 1;
-        for (int q = 0; q < nnoise; q++)
-            pthread_join(nth[q], NULL);
-        if (cpid > 0)
-            kill(cpid, SIGKILL), waitpid(cpid, NULL, 0);
-        if (o->trace)
-            place_wfile_fini(wf);
         fprintf(stderr,
                 "noisebench: --threads %d: thread %d of %d cannot start (%s); expected "
                 "room for %d threads (ulimit -v, -u and the memory limit)\n",
                 N, started, N, strerror(prc), N);
-        return 2;
+        rc = 2;
+        goto out;
     }
     *load_ok = *load_ok && place_sysload_read(l1, &e) == 0;
+out: /* the one exit: the noise threads stopped, the co-runner gone */
     nt_stop = 1;
     for (int q = 0; q < nnoise; q++)
         pthread_join(nth[q], NULL);
@@ -459,7 +448,7 @@ static int run(const nbopts *o, place_wfile *wf, place_sysload_snap *l0, place_s
         kill(cpid, SIGKILL);
         waitpid(cpid, NULL, 0);
     }
-    return -1;
+    return rc;
 }
 
 /* The models of the injected noise and those fitted on the measured steps (t: k steps x N
@@ -596,13 +585,16 @@ int main(int argc, char **argv)
         return rc;
     place_error e;
     int ring = S < 100000 ? S : 100000;
+    int traced = 0; /* the trace's file is open (and dropped at the exit unless committed) */
     place_wfile wf; /* opened before the run: a path that cannot be written stops it first */
-    if (o.trace && place_wfile_open(&wf, "--trace", o.trace, &e) < 0)
-        return die(e.msg);
+    if (o.trace) {
+        if (place_wfile_open(&wf, "--trace", o.trace, &e) < 0)
+            return die(e.msg);
+        traced = 1;
+    }
     if (place_steprec_create(&rec, N, ring, PLACE_STEPREC_COUNTERS, &e)) {
-        if (o.trace)
-            place_wfile_fini(&wf); /* nothing half-done left behind */
-        return die(e.msg);
+        rc = die(e.msg);
+        goto out;
     }
     /* calibrate once, on the first thread's PU */
     cpu_set_t saved = allowed;
@@ -612,15 +604,19 @@ int main(int argc, char **argv)
     sched_setaffinity(0, sizeof saved, &saved);
     place_sysload_snap l0, l1;
     int load_ok = 0;
-    if ((rc = run(&o, &wf, &l0, &l1, &load_ok)) >= 0)
-        return rc;
-    if (o.trace) {
-        if (place_steprec_write_csv(rec, wf.f, &e) < 0 || place_wfile_commit(&wf, &e) < 0) {
-            place_wfile_fini(&wf);
-            return die(e.msg);
-        }
+    if ((rc = run(&o, &l0, &l1, &load_ok)) >= 0)
+        goto out;
+    if (traced && (place_steprec_write_csv(rec, wf.f, &e) < 0 || place_wfile_commit(&wf, &e) < 0)) {
+        rc = die(e.msg);
+        goto out;
     }
     report(&o, ring, load_ok, &l0, &l1);
-    place_steprec_free(rec);
-    return 0;
+    rc = 0;
+out: /* the one exit: what is still held released, a trace not committed dropped (nothing
+        half-done left behind) */
+    if (traced && rc != 0)
+        place_wfile_fini(&wf);
+    if (rec)
+        place_steprec_free(rec);
+    return rc;
 }

@@ -60,7 +60,7 @@ static int picture(const options *o, const place_plan *plan, place_error *e)
     const place_request *r = place_plan_resolved(plan);
     int first, count;
     place_plan_node_range(plan, 0, &first, &count);
-    char **argv = calloc((size_t)(2 * count + 16), sizeof(char *));
+    char **argv = calloc((size_t)2 * count + 16, sizeof(char *));
     char(*leg)[256] = calloc((size_t)count + 2, sizeof *leg);
     int ac = 0;
     if (!argv || !leg) {
@@ -213,7 +213,7 @@ int placerun_plan_job(const options *o, const place_request *req, unsigned flags
     flags |= o->devices ? PLACE_TOPO_DEVICES : 0;
     if (place_topo_load(topo, o->topology, flags, e) < 0)
         return -1;
-    if (o->allowed && place_topo_restrict(*topo, o->allowed, e) < 0)
+    if (o->allowed && place_topo_restrict_as(*topo, "--allowed", o->allowed, e) < 0)
         goto fail;
     /* GPUs a batch system left to this step (Slurm's variables), as a rank would see them */
     place_gpu_scope scope = {0};

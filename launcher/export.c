@@ -626,13 +626,21 @@ static int fmt_per_rank(const options *o, const place_plan *p, const place_decom
     return write_per_rank(o, p, hosts, f, e);
 }
 
+// one row a line: a new row re-lays no other
+// clang-format off
 const placerun_format placerun_formats[] = {
-    {"text", 0, 0, 0, fmt_text},    {"json", 0, 0, 0, fmt_json},
-    {"map", 1, 0, 0, fmt_map},      {"png", 1, 1, 0, NULL},
-    {"svg", 1, 1, 0, NULL},         {"rankfile", 1, 0, 1, fmt_rankfile},
-    {"slurm", 1, 0, 0, fmt_slurm},  {"likwid", 1, 0, 1, fmt_per_rank},
-    {"omp", 1, 0, 1, fmt_per_rank}, {"env", 1, 0, 1, write_env},
+    {"text", 0, 0, 0, fmt_text},
+    {"json", 0, 0, 0, fmt_json},
+    {"map", 1, 0, 0, fmt_map},
+    {"png", 1, 1, 0, NULL},
+    {"svg", 1, 1, 0, NULL},
+    {"rankfile", 1, 0, 1, fmt_rankfile},
+    {"slurm", 1, 0, 0, fmt_slurm},
+    {"likwid", 1, 0, 1, fmt_per_rank},
+    {"omp", 1, 0, 1, fmt_per_rank},
+    {"env", 1, 0, 1, write_env},
 };
+// clang-format on
 const int placerun_nformats = (int)(sizeof placerun_formats / sizeof placerun_formats[0]);
 
 const placerun_format *placerun_format_named(const char *name)

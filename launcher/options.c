@@ -181,54 +181,59 @@ void placerun_usage(FILE *f)
 }
 
 /* placerun's long options (getopt_long's table; the scan below reads it too) */
-static const struct option longopts[] = {{"plan", no_argument, 0, OPT_PLAN},
-                                         {"topology", required_argument, 0, OPT_TOPOLOGY},
-                                         {"np", required_argument, 0, 'n'},
-                                         {"nodes", required_argument, 0, 'N'},
-                                         {"ranks-per-node", required_argument, 0, OPT_RPN},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"policy", required_argument, 0, OPT_POLICY},
-                                         {"smt", required_argument, 0, OPT_SMT},
-                                         {"reserve-cores", required_argument, 0, OPT_RESERVE},
-                                         {"cpu-kinds", required_argument, 0, OPT_KINDS},
-                                         {"allowed", required_argument, 0, OPT_ALLOWED},
-                                         {"oversubscribe", no_argument, 0, OPT_OVERSUB},
-                                         {"format", required_argument, 0, OPT_FORMAT},
-                                         {"grid", required_argument, 0, OPT_GRID},
-                                         {"periodic", required_argument, 0, OPT_PERIODIC},
-                                         {"linear-mapping", no_argument, 0, OPT_LINEAR},
-                                         {"membind", required_argument, 0, OPT_MEMBIND},
-                                         {"force-env", no_argument, 0, OPT_FORCE_ENV},
-                                         {"report", no_argument, 0, OPT_REPORT},
-                                         {"check", no_argument, 0, OPT_CHECK},
-                                         {"monitor", required_argument, 0, OPT_MONITOR},
-                                         {"pin-threads", no_argument, 0, OPT_PIN_THREADS},
-                                         {"launcher-args", required_argument, 0, OPT_LAUNCHER_ARGS},
-                                         {"pin-skip", required_argument, 0, OPT_PIN_SKIP},
-                                         {"launcher", required_argument, 0, OPT_LAUNCHER},
-                                         {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
-                                         {"jitter", no_argument, 0, OPT_JITTER},
-                                         {"jitter-mode", required_argument, 0, OPT_JITTER_MODE},
-                                         {"quantum", required_argument, 0, OPT_QUANTUM},
-                                         {"threshold", required_argument, 0, OPT_THRESHOLD},
-                                         {"sched-idle", no_argument, 0, OPT_SCHED_IDLE},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"output", required_argument, 0, 'o'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {"version", no_argument, 0, OPT_VERSION},
-                                         {"list", required_argument, 0, OPT_LIST},
-                                         {"config", required_argument, 0, OPT_CONFIG},
-                                         {"gpus", required_argument, 0, OPT_GPUS},
-                                         {"gpus-per-rank", required_argument, 0, OPT_GPR},
-                                         {"gpu-bind", required_argument, 0, OPT_GPU_BIND},
-                                         {"nics", required_argument, 0, OPT_NICS},
-                                         {"hosts", required_argument, 0, OPT_HOSTS},
-                                         {"hostfile", required_argument, 0, OPT_HOSTFILE},
-                                         {"profile-node", no_argument, 0, OPT_PROFILE_NODE},
-                                         {"noise-profile", required_argument, 0, OPT_NOISE_PROFILE},
-                                         {"avoid-noisy", no_argument, 0, OPT_AVOID_NOISY},
-                                         {"step-us", required_argument, 0, OPT_STEP_US},
-                                         {0, 0, 0, 0}};
+// one row a line: a new row re-lays no other
+// clang-format off
+static const struct option longopts[] = {
+    {"plan", no_argument, 0, OPT_PLAN},
+    {"topology", required_argument, 0, OPT_TOPOLOGY},
+    {"np", required_argument, 0, 'n'},
+    {"nodes", required_argument, 0, 'N'},
+    {"ranks-per-node", required_argument, 0, OPT_RPN},
+    {"threads", required_argument, 0, 't'},
+    {"policy", required_argument, 0, OPT_POLICY},
+    {"smt", required_argument, 0, OPT_SMT},
+    {"reserve-cores", required_argument, 0, OPT_RESERVE},
+    {"cpu-kinds", required_argument, 0, OPT_KINDS},
+    {"allowed", required_argument, 0, OPT_ALLOWED},
+    {"oversubscribe", no_argument, 0, OPT_OVERSUB},
+    {"format", required_argument, 0, OPT_FORMAT},
+    {"grid", required_argument, 0, OPT_GRID},
+    {"periodic", required_argument, 0, OPT_PERIODIC},
+    {"linear-mapping", no_argument, 0, OPT_LINEAR},
+    {"membind", required_argument, 0, OPT_MEMBIND},
+    {"force-env", no_argument, 0, OPT_FORCE_ENV},
+    {"report", no_argument, 0, OPT_REPORT},
+    {"check", no_argument, 0, OPT_CHECK},
+    {"monitor", required_argument, 0, OPT_MONITOR},
+    {"pin-threads", no_argument, 0, OPT_PIN_THREADS},
+    {"launcher-args", required_argument, 0, OPT_LAUNCHER_ARGS},
+    {"pin-skip", required_argument, 0, OPT_PIN_SKIP},
+    {"launcher", required_argument, 0, OPT_LAUNCHER},
+    {"best-effort", no_argument, 0, OPT_BEST_EFFORT},
+    {"jitter", no_argument, 0, OPT_JITTER},
+    {"jitter-mode", required_argument, 0, OPT_JITTER_MODE},
+    {"quantum", required_argument, 0, OPT_QUANTUM},
+    {"threshold", required_argument, 0, OPT_THRESHOLD},
+    {"sched-idle", no_argument, 0, OPT_SCHED_IDLE},
+    {"verbose", no_argument, 0, 'v'},
+    {"output", required_argument, 0, 'o'},
+    {"help", no_argument, 0, 'h'},
+    {"version", no_argument, 0, OPT_VERSION},
+    {"list", required_argument, 0, OPT_LIST},
+    {"config", required_argument, 0, OPT_CONFIG},
+    {"gpus", required_argument, 0, OPT_GPUS},
+    {"gpus-per-rank", required_argument, 0, OPT_GPR},
+    {"gpu-bind", required_argument, 0, OPT_GPU_BIND},
+    {"nics", required_argument, 0, OPT_NICS},
+    {"hosts", required_argument, 0, OPT_HOSTS},
+    {"hostfile", required_argument, 0, OPT_HOSTFILE},
+    {"profile-node", no_argument, 0, OPT_PROFILE_NODE},
+    {"noise-profile", required_argument, 0, OPT_NOISE_PROFILE},
+    {"avoid-noisy", no_argument, 0, OPT_AVOID_NOISY},
+    {"step-us", required_argument, 0, OPT_STEP_US},
+    {0, 0, 0, 0},
+};
+// clang-format on
 
 /* Other launchers' spellings: accepted where the meaning is place's own ("-np" is
  * mpirun's -n, which getopt_long cannot take as a two-letter single-dash option), else a
@@ -255,7 +260,7 @@ static const struct {
      "--cpu-bind for a plan)"},
     {"--distribution", NULL,
      "placerun lays ranks out in blocks per node (-N, --ranks-per-node) "
-     "and over NUMA nodes by --policy numa|compact|spread"},
+     "and over NUMA nodes by --policy (placerun --list policies)"},
     {"--cpus-per-task", NULL,
      "placerun calls it -t/--threads: threads per rank, each on its "
      "own PU"},
@@ -404,8 +409,19 @@ static int one_of(const char *opt, const char *v, const char *const *valid, cons
 static int apply_options(options *o, int argc, char **argv, place_error *e);
 
 /* a profile's keys: the request's (place_request_key, PLACE_KEY_PROFILE) and these */
-static const char *const config_keys[] = {"topology", "allowed",       "oversubscribe", "membind",
-                                          "launcher", "noise-profile", "avoid-noisy",   NULL};
+// one row a line: a new row re-lays no other
+// clang-format off
+static const char *const config_keys[] = {
+    "topology",
+    "allowed",
+    "oversubscribe",
+    "membind",
+    "launcher",
+    "noise-profile",
+    "avoid-noisy",
+    NULL,
+};
+// clang-format on
 
 typedef struct config_ctx {
     options *o;
@@ -867,11 +883,25 @@ int placerun_parse_args(int argc, char **argv, options *o, place_error *e)
 
 /* placerun's names for the request's fields, in libplace's messages and notes (the flag
  * names live here, not in the library). */
+// one row a line: a new row re-lays no other
+// clang-format off
 static const place_spelling flags = {
-    "-n",          "-N",        "--ranks-per-node", "-t",
-    "--policy",    "--smt",     "--reserve-cores",  "--oversubscribe",
-    "--cpu-kinds", "--allowed", "--gpus-per-rank",  "--gpu-bind",
-    "--nics",      "--gpus"};
+    "-n",
+    "-N",
+    "--ranks-per-node",
+    "-t",
+    "--policy",
+    "--smt",
+    "--reserve-cores",
+    "--oversubscribe",
+    "--cpu-kinds",
+    "--allowed",
+    "--gpus-per-rank",
+    "--gpu-bind",
+    "--nics",
+    "--gpus",
+};
+// clang-format on
 
 void placerun_options_init(options *o)
 {

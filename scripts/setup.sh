@@ -15,8 +15,8 @@ PKGS=(
   libslurm-dev likwid
   # the sanitizer build and the fuzz harnesses (scripts/test-sanitize.sh)
   clang libclang-rt-14-dev libomp-dev
-  # the C files' layout (.clang-format; unit.format)
-  clang-format
+  # the C files' layout (.clang-format; unit.format) and the lint (.clang-tidy; lint.clang_tidy)
+  clang-format clang-tidy
   # test groups: network-namespace hosts, a real Slurm, the multi-NUMA QEMU guest
   iproute2 slurm-wlm munge qemu-system-x86 busybox-static xz-utils
   # experiments: load for the jitter profile, plots

@@ -146,20 +146,25 @@ static int apply_string(const char *s, place_error *e)
     return 0;
 }
 
-static const place_spelling names = {"srun -n",
-                                     "srun -N",
-                                     "srun --ntasks-per-node",
-                                     "--place threads",
-                                     "--place policy",
-                                     "--place smt",
-                                     "--place reserve-cores",
-                                     "more CPUs from Slurm (srun -c)",
-                                     "--place cpu-kinds",
-                                     "the step's CPUs",
-                                     "--place gpus-per-rank",
-                                     "--place gpu-bind",
-                                     "--place nics",
-                                     "--place gpus"};
+// one row a line: a new row re-lays no other
+// clang-format off
+static const place_spelling names = {
+    "srun -n",
+    "srun -N",
+    "srun --ntasks-per-node",
+    "--place threads",
+    "--place policy",
+    "--place smt",
+    "--place reserve-cores",
+    "more CPUs from Slurm (srun -c)",
+    "--place cpu-kinds",
+    "the step's CPUs",
+    "--place gpus-per-rank",
+    "--place gpu-bind",
+    "--place nics",
+    "--place gpus",
+};
+// clang-format on
 
 static int option_cb(int val, const char *optarg, int remote)
 {
@@ -421,7 +426,7 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     const char *vals[3] = {nt, places, "close"};
     const char *sk[3], *sv[3];
     int ns = 0;
-    char *old = malloc(128 * 1024); /* the kernel's limit for one environment string */
+    char *old = malloc((size_t)128 * 1024); /* the kernel's limit for one environment string */
     if (!old) {
         place_error_set(&e, PLACE_ENOMEM, "out of memory");
         goto out;

@@ -14,7 +14,7 @@ void usage(void)
         "usage: fdtd3d --grid NXxNYxNZ --steps N [--dx M] [--courant S] [--source I,J,K]\n"
         "              [--source-type pulse|sine --freq HZ] [--probe I,J,K]... [--probe-out FILE.csv]\n"
         "              [--report FILE.json] [--precision single|double]\n"
-        "              [--inject exp:MEAN_US|detour:P:LEN_US] [--energy-out FILE.csv --energy-every K]\n"
+        "              [--inject NOISE] [--energy-out FILE.csv --energy-every K]\n"
         "              [--trace-out FILE.csv]\n"
         "              [--checkpoint-every N] [--checkpoint-dir D] [--restart D]\n"
         "A 3D FDTD (Yee) solver, vacuum, PEC walls, MPI + OpenMP, placed by libplace.\n"
@@ -31,7 +31,8 @@ void usage(void)
         "  --report FILE     JSON report: speed, barrier-step statistics, counters,\n"
         "                    page locality, the models' predicted slowdowns\n"
         "  --precision       single (default) or double\n"
-        "  --inject          per thread and step: exp:MEAN_US exponential delay, or\n"
+        "  --inject NOISE    per thread and step (the kinds: placerun --list noise, but those\n"
+        "                    that need a window of work): exp:MEAN_US exponential delay,\n"
         "                    detour:P:LEN_US a detour of LEN_US with probability P\n"
         "  --energy-out FILE total field energy every --energy-every steps (CSV)\n"
         "  --trace-out FILE  rank 0's per-step thread times (the step recorder's CSV, the last\n"
@@ -153,12 +154,13 @@ void parse_args(int argc, char **argv, opts *o)
         case 'i': {
             /* a kind that needs a fixed work window (poisson) is not for a field update */
             int k = place_noise_kind_of(optarg);
+            char ours[160], windowed[160]; /* the kinds, from libplace's table */
+            place_noise_forms(ours, sizeof ours, 1);
+            place_noise_forms(windowed, sizeof windowed, 2);
             if (k < 0 || place_noise_needs_window((place_noise_kind)k))
-                rc = place_error_set(
-                    &e, PLACE_EINVAL,
-                    "--inject '%.40s': expected none, exp:MEAN_US "
-                    "or detour:P:LEN_US (noisebench also takes poisson:RATE_HZ:LEN_US)",
-                    optarg);
+                rc = place_error_set(&e, PLACE_EINVAL,
+                                     "--inject '%.40s': expected %s (noisebench also takes %s)",
+                                     optarg, ours, windowed);
             else
                 rc = place_noise_parse("--inject", optarg, &o->noise, &e);
             break;

@@ -37,6 +37,7 @@ typedef struct ck_header {
     int32_t src[3], sine;
     uint32_t payload_crc, header_crc;
 } ck_header;
+_Static_assert(sizeof(ck_header) == 144, "ck_header has no padding: it is compared byte for byte");
 
 static int64_t s_prev = -1;   /* this rank's last complete checkpoint, to delete later */
 static uint32_t s_expect_crc; /* from the manifest, for ck_restart_read */
@@ -668,6 +669,8 @@ int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *ste
                 "placerun --grid",
                 dir, run->rank, h.lo[0], h.hi[0], h.lo[1], h.hi[1], h.lo[2], h.hi[2], run->lo[0],
                 run->hi[0], run->lo[1], run->hi[1], run->lo[2], run->hi[2]);
+        /* the whole header bit for bit (its doubles too: the same options exactly) */
+        // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c)
         else if (memcmp(&h, &want, sizeof h) || h.payload_crc != s_expect_crc)
             rc = fail(
                 err, errn,
@@ -678,7 +681,7 @@ int ck_restart_check(const char *dir, const ck_run *run, int steps, int64_t *ste
                       "--restart '%.300s': %s is %lld bytes, expected %llu: truncated or padded; "
                       "refusing it",
                       dir, base, (long long)sb.st_size,
-                      (unsigned long long)(sizeof h + 6 * h.array_bytes));
+                      (unsigned long long)sizeof h + 6 * (unsigned long long)h.array_bytes);
     }
     if (fd >= 0)
         close(fd);

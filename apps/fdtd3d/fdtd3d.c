@@ -126,7 +126,7 @@ static void restore_rows(const opts *o, result *res, const ckpt *ck, int nen)
         return;
     int same_p = in && o->nprobes && in->nprobes == o->nprobes;
     for (int p = 0; same_p && p < o->nprobes; p++)
-        same_p = !memcmp(in->probe + 3 * p, o->probe[p], sizeof o->probe[p]);
+        same_p = !memcmp(in->probe + (size_t)3 * p, o->probe[p], sizeof o->probe[p]);
     if (same_p && in->step == ck->start) { /* kept for the next checkpoints too */
         memcpy(res->probe, in->probe_rows,
                sizeof(double) * 6 * (size_t)o->nprobes * (size_t)in->step);

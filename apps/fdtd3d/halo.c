@@ -51,10 +51,11 @@ void decompose(const opts *o, geom *g, int nb[6])
 void check_memory(const opts *o, const geom *g)
 {
     double elem = o->dbl ? 8 : 4, fields = 6.0 * g->sx * g->sy * g->sz * elem, mine = fields;
-    if (rank == 0) /* probes, energy samples, the gathered step times of the report */
-        mine += (double)o->steps * 6 * o->nprobes * 8 +
-                (o->energy_out ? (o->steps / o->energy_every + 1) * 8.0 : 0) +
+    if (rank == 0) { /* probes, energy samples, the gathered step times of the report */
+        int energy_rows = o->energy_out ? o->steps / o->energy_every + 1 : 0;
+        mine += (double)o->steps * 6 * o->nprobes * 8 + energy_rows * 8.0 +
                 (o->report ? (double)o->ring * omp_get_max_threads() * nranks * 8 : 0);
+    }
     double most;
     MPI_Allreduce(&mine, &most, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     char why[200];
@@ -104,7 +105,8 @@ void exchange_h(const halo *h, void *hx, void *hy, void *hz)
     for (int d = 0; d < 3; d++)
         for (int c = 0; c < 2; c++)
             MPI_Sendrecv(tang[d][c], 1, h->hi_own[d], h->nb[2 * d + 1], 10 + d, tang[d][c], 1,
-                         h->lo_ghost[d], h->nb[2 * d], 10 + d, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                         h->lo_ghost[d], h->nb[(size_t)2 * d], 10 + d, MPI_COMM_WORLD,
+                         MPI_STATUS_IGNORE);
 }
 
 /* After E: the lower owned plane goes down, the upper ghost comes from above. */
@@ -113,7 +115,7 @@ void exchange_e(const halo *h, void *ex, void *ey, void *ez)
     void *tang[3][2] = {{ey, ez}, {ex, ez}, {ex, ey}};
     for (int d = 0; d < 3; d++)
         for (int c = 0; c < 2; c++)
-            MPI_Sendrecv(tang[d][c], 1, h->lo_own[d], h->nb[2 * d], 20 + d, tang[d][c], 1,
+            MPI_Sendrecv(tang[d][c], 1, h->lo_own[d], h->nb[(size_t)2 * d], 20 + d, tang[d][c], 1,
                          h->hi_ghost[d], h->nb[2 * d + 1], 20 + d, MPI_COMM_WORLD,
                          MPI_STATUS_IGNORE);
 }

@@ -76,7 +76,7 @@ static int resolved(const char *path, char *out, size_t n)
     size_t rl = strlen(real), bl = strlen(base);
     if (rl + bl + 2 > n)
         return -1;
-    memcpy(out, real, rl);
+    memcpy(out, real, rl); // NOLINT(bugprone-not-null-terminated-result): base's copy ends it
     out[rl] = '/';
     memcpy(out + rl + 1, base, bl + 1);
     return 0;
@@ -297,10 +297,10 @@ void write_report(const opts *o, const result *r, const geom *g, const ckpt *ck,
     /* the job's migrations and switches (every rank's threads), unavailable if any rank's are */
     double jmig = 0, jsw = 0;
     for (int k = 0; k < nranks; k++) {
-        json_array_append_new(ranks,
-                              json_pack("{s:i,s:f,s:f,s:f,s:f}", "rank", k, "mean_max_us",
-                                        all[6 * k], "mean_mean_us", all[6 * k + 1], "slowdown",
-                                        all[6 * k + 2], "page_local_fraction", all[6 * k + 3]));
+        json_array_append_new(ranks, json_pack("{s:i,s:f,s:f,s:f,s:f}", "rank", k, "mean_max_us",
+                                               all[(size_t)6 * k], "mean_mean_us",
+                                               all[(size_t)6 * k + 1], "slowdown", all[6 * k + 2],
+                                               "page_local_fraction", all[6 * k + 3]));
         jmig = jmig < 0 || all[6 * k + 4] < 0 ? -1 : jmig + all[6 * k + 4];
         jsw = jsw < 0 || all[6 * k + 5] < 0 ? -1 : jsw + all[6 * k + 5];
     }

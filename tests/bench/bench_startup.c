@@ -4,6 +4,8 @@
  * so that machine noise hits all alike; medians and the 10%-90% range per command, and
  * each one's difference from `taskset -c 0 /bin/true`. The commands:
  *   /bin/true; taskset -c 0 /bin/true; hwloc-bind core:0 -- /bin/true (when installed);
+ *   placerun --version (what loading placerun and libplace costs: PAPI and libsde are
+ *   loaded only by a measurement);
  *   placerun -t 1 -- /bin/true with a warm topology cache, a cold one (removed before
  *   each run: discovery, then the cache written), and with the cache off; the same with
  *   device discovery (--nics auto), warm and cold; with this node's noise profile (measured
@@ -107,6 +109,34 @@ static char *measure_profile(const char *pr, const char *base)
     return prof;
 }
 
+/* Planning on a described GPU node, with and without device discovery. */
+static void described_node(char *pr, const char *xml, int n)
+{
+    char topo[4200];
+    snprintf(topo, sizeof topo, "%.4096s", xml);
+    cmd g[2] = {{"placerun --plan -n 16 (no devices)",
+                 {pr, "--plan", "--topology", topo, "-n", "16", NULL},
+                 0,
+                 NULL,
+                 NULL},
+                {"placerun --plan --gpus auto (16 GPUs, 2 NICs)",
+                 {pr, "--plan", "--topology", topo, "--gpus", "auto", NULL},
+                 0,
+                 NULL,
+                 NULL}};
+    for (int k = 0; k < 2; k++)
+        CHECK((g[k].t = malloc(sizeof(double) * (size_t)n)));
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++)
+            g[k].t[i] = run(&g[k]);
+    printf("  described node %s:\n", topo);
+    table(g, 2, n, 0);
+    printf("  devices add %.3f ms (ratio %.3f)\n", g[1].t[n / 2] - g[0].t[n / 2],
+           g[1].t[n / 2] / g[0].t[n / 2]);
+    free(g[0].t);
+    free(g[1].t);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -144,6 +174,8 @@ int main(int argc, char **argv)
                         0,
                         NULL,
                         NULL};
+    int version = nc;
+    c[nc++] = (cmd){"placerun --version", {pr, "--version", NULL}, 0, NULL, NULL};
     int warm = nc;
     c[nc++] = (cmd){"placerun -t 1 -- /bin/true (cache warm)",
                     {pr, "-t", "1", "--", "/bin/true", NULL},
@@ -194,34 +226,15 @@ int main(int argc, char **argv)
             c[k].t[i] = run(&c[k]);
     printf("bench_startup: %d rounds, each command once per round (medians, 10%%-90%%)\n", n);
     table(c, nc, n, ref);
+    printf("  placerun --version: ratio %.3f to '/bin/true' (medians)\n",
+           c[version].t[n / 2] / c[0].t[n / 2]);
+    printf("  %s: ratio %.3f to '%s' (medians; the aim: at most 2)\n", c[warm].label,
+           c[warm].t[n / 2] / c[ref].t[n / 2], c[ref].label);
     for (int k = with_prof; k < nc; k++)
         printf("  %s: ratio %.3f to '%s' (medians)\n", c[k].label, c[k].t[n / 2] / c[warm].t[n / 2],
                c[warm].label);
-    if (argc > 3) {
-        char topo[4200];
-        snprintf(topo, sizeof topo, "%.4096s", argv[3]);
-        cmd g[2] = {{"placerun --plan -n 16 (no devices)",
-                     {pr, "--plan", "--topology", topo, "-n", "16", NULL},
-                     0,
-                     NULL,
-                     NULL},
-                    {"placerun --plan --gpus auto (16 GPUs, 2 NICs)",
-                     {pr, "--plan", "--topology", topo, "--gpus", "auto", NULL},
-                     0,
-                     NULL,
-                     NULL}};
-        for (int k = 0; k < 2; k++)
-            CHECK((g[k].t = malloc(sizeof(double) * (size_t)n)));
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < 2; k++)
-                g[k].t[i] = run(&g[k]);
-        printf("  described node %s:\n", topo);
-        table(g, 2, n, 0);
-        printf("  devices add %.3f ms (ratio %.3f)\n", g[1].t[n / 2] - g[0].t[n / 2],
-               g[1].t[n / 2] / g[0].t[n / 2]);
-        free(g[0].t);
-        free(g[1].t);
-    }
+    if (argc > 3)
+        described_node(pr, argv[3], n);
     for (int k = 0; k < nc; k++)
         free(c[k].t);
     char rm[128];

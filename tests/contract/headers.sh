@@ -39,5 +39,19 @@ if cyc:
     print("FAIL: include cycle through", ", ".join(sorted(cyc)))
     sys.exit(1)
 PY
-[ $bad = 0 ] && echo "ok: $(ls "$inc"/place/*.h | wc -l) headers under place/ compile alone, no include cycle, every declaration exported"
+# the names of API version 100: declared (deprecated) by place.h, and gone with
+# PLACE_NO_DEPRECATED, while the rest of the API stays
+printf '#include "place.h"\nint main(void) { return (int)place_harmonic(1.0) + place_api_version(); }\n' >"$tmp/d.c"
+if ! $cc -std=c11 -fsyntax-only -Wall -Werror -Wno-deprecated-declarations -I"$inc" "$tmp/d.c" 2>"$tmp/err"; then
+  echo "FAIL: place.h does not declare the deprecated place_harmonic:"; head -3 "$tmp/err"; bad=1
+fi
+if $cc -std=c11 -fsyntax-only -Werror=implicit-function-declaration -DPLACE_NO_DEPRECATED \
+  -I"$inc" "$tmp/d.c" 2>/dev/null; then
+  echo "FAIL: with PLACE_NO_DEPRECATED, place.h still declares place_harmonic"; bad=1
+fi
+printf '#define PLACE_NO_DEPRECATED\n#include "place.h"\nint main(void) { return place_api_version(); }\n' >"$tmp/n.c"
+if ! $cc -std=c11 -fsyntax-only -Wall -Werror -I"$inc" "$tmp/n.c" 2>"$tmp/err"; then
+  echo "FAIL: place.h with PLACE_NO_DEPRECATED does not compile:"; head -3 "$tmp/err"; bad=1
+fi
+[ $bad = 0 ] && echo "ok: $(ls "$inc"/place/*.h | wc -l) headers under place/ compile alone, no include cycle, every declaration exported; the deprecated names declared, and hidden by PLACE_NO_DEPRECATED"
 exit $bad

@@ -329,13 +329,12 @@ static void test_noise_specifications_parse_strictly(void **s)
         assert_int_equal(place_noise_parse("--inject", bad[i], &n, &e), -1);
         assert_non_null(strstr(e.msg, "--inject"));
     }
-    /* every kind's row: its name, the spelling it is known by, its window */
+    /* every kind's row: its name, the example it gives (which parses), its window */
     for (int k = 0; k < PLACE_NOISE_COUNT; k++) {
-        char spec[64];
-        snprintf(spec, sizeof spec, "%s%s", place_noise_name((place_noise_kind)k),
-                 k == PLACE_NOISE_NONE  ? ""
-                 : k == PLACE_NOISE_EXP ? ":7"
-                                        : ":0.5:9");
+        const char *spec = place_noise_example((place_noise_kind)k);
+        assert_int_equal(strncmp(spec, place_noise_name((place_noise_kind)k),
+                                 strlen(place_noise_name((place_noise_kind)k))),
+                         0);
         assert_int_equal(place_noise_kind_of(spec), k);
         assert_int_equal(place_noise_parse("--inject", spec, &n, &e), 0);
         assert_int_equal(n.kind, k);

@@ -42,8 +42,6 @@ PLACE_API int place_dims_choose(const int64_t n[3], int P, int dims[3], place_er
 
 /* Splits n cells over p parts: part i is [lo, hi). */
 PLACE_API void place_decomp_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi);
-PLACE_API void place_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi)
-    PLACE_DEPRECATED("place_decomp_split");
 
 typedef struct place_decomp place_decomp;
 

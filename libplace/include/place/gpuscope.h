@@ -34,7 +34,6 @@ PLACE_API int place_gpu_scope_from_env(place_gpu_scope *s, const place_topo *t, 
  * computation; the plan copies them). */
 PLACE_API void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req);
 PLACE_API void place_gpu_scope_fini(place_gpu_scope *s);
-PLACE_API void place_gpu_scope_free(place_gpu_scope *s) PLACE_DEPRECATED("place_gpu_scope_fini");
 
 #ifdef __cplusplus
 }

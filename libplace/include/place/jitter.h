@@ -33,10 +33,7 @@ PLACE_API void place_jitter_opts_init(place_jitter_opts *o);
  * place_jitter_fwq_calibrate returns the iterations whose best time (of 5 tries, refined up to
  * 20 rounds) is within 10% of quantum_us on the calling thread's CPU. */
 PLACE_API void place_jitter_fwq_work(long iters);
-PLACE_API void place_fwq_work(long iters) PLACE_DEPRECATED("place_jitter_fwq_work");
 PLACE_API long place_jitter_fwq_calibrate(double quantum_us);
-PLACE_API long place_fwq_calibrate(double quantum_us)
-    PLACE_DEPRECATED("place_jitter_fwq_calibrate");
 
 typedef struct place_jitter_thread {
     int pu;
@@ -84,7 +81,6 @@ typedef struct place_jitter_result {
 PLACE_API int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o,
                                place_jitter_result *r, place_error *err);
 PLACE_API void place_jitter_fini(place_jitter_result *r);
-PLACE_API void place_jitter_free(place_jitter_result *r) PLACE_DEPRECATED("place_jitter_fini");
 PLACE_API int place_jitter_write_json(const place_jitter_result *r, FILE *f, place_error *err);
 
 #ifdef __cplusplus

@@ -38,7 +38,6 @@ typedef struct place_array {
  * until written). Fails with PLACE_ENOMEM naming the size. */
 PLACE_API int place_array_alloc(place_array *a, size_t bytes, unsigned flags, place_error *err);
 PLACE_API void place_array_fini(place_array *a);
-PLACE_API void place_array_free(place_array *a) PLACE_DEPRECATED("place_array_fini");
 
 /* Bytes of the array backed by transparent huge pages now (its own mapping's line of
  * /proc/self/smaps; a guard page keeps arrays from sharing one), or
@@ -60,13 +59,10 @@ PLACE_API int place_partition_static(place_partition *p, size_t nitems, size_t i
 /* Checks that a partition covers [0, bytes) exactly, in order, with existing nodes. */
 PLACE_API int place_partition_check(const place_partition *p, size_t bytes, place_error *err);
 PLACE_API void place_partition_fini(place_partition *p);
-PLACE_API void place_partition_free(place_partition *p) PLACE_DEPRECATED("place_partition_fini");
 
 /* First touch of part t by the calling thread (call it from thread t of the parallel
  * region that will compute on the part): writes a zero into every page of the part. */
 PLACE_API void place_array_touch_part(const place_array *a, const place_partition *p, int t);
-PLACE_API void place_touch_part(const place_array *a, const place_partition *p, int t)
-    PLACE_DEPRECATED("place_array_touch_part");
 
 /* Binds every part to its owner's node (mbind MPOL_BIND, moving pages already present),
  * for data that cannot be first-touched by its owners. */
@@ -91,7 +87,6 @@ typedef struct place_locality {
 PLACE_API int place_locality_query(const place_array *a, const place_partition *p,
                                    place_locality *l, place_error *err);
 PLACE_API void place_locality_fini(place_locality *l);
-PLACE_API void place_locality_free(place_locality *l) PLACE_DEPRECATED("place_locality_fini");
 
 typedef struct place_migration {
     int64_t misplaced; /* touched pages not on their owner's node */

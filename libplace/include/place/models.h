@@ -13,7 +13,6 @@ extern "C" {
 
 /* H_N = 1 + 1/2 + ... + 1/N (exact sum up to 10^6 terms, asymptotic beyond). */
 PLACE_API double place_model_harmonic(double N);
-PLACE_API double place_harmonic(double N) PLACE_DEPRECATED("place_model_harmonic");
 
 /* (a) i.i.d. exponential delays of mean mu on work w per step:
  *     E[max] = w + mu H_N, E[mean] = w + mu, slowdown = (w + mu H_N) / (w + mu). */
@@ -117,7 +116,6 @@ typedef struct place_delay_dist {
 PLACE_API int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist *d,
                                   place_error *err);
 PLACE_API void place_delay_dist_fini(place_delay_dist *d);
-PLACE_API void place_delay_dist_free(place_delay_dist *d) PLACE_DEPRECATED("place_delay_dist_fini");
 
 /* E[max of N i.i.d. delays of distribution d] = h sum_j (1 - F(j)^N). */
 PLACE_API double place_delay_emax(const place_delay_dist *d, double N);

@@ -3,6 +3,7 @@
 #ifndef PLACE_NOISE_H
 #define PLACE_NOISE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "place/api.h"
 #include "place/error.h"
@@ -37,7 +38,13 @@ PLACE_API int place_noise_parse(const char *what, const char *s, place_noise *n,
  * needs window_us (the step's work: poisson), which a caller without a fixed window of
  * work refuses. */
 PLACE_API const char *place_noise_name(place_noise_kind k);
+/* A spelling of the kind that parses ("exp:50"), as messages give it for an example. */
+PLACE_API const char *place_noise_example(place_noise_kind k);
 PLACE_API int place_noise_needs_window(place_noise_kind k);
+/* The kinds' spellings as a message lists them, from the table that defines them ("none,
+ * exp:MEAN_US, detour:P:LEN_US or poisson:RATE_HZ:LEN_US"): which 0 every kind, 1 those
+ * without a window, 2 those that need one. Returns the length, or -1 if it did not fit. */
+PLACE_API int place_noise_forms(char *buf, size_t n, int which);
 /* The kind a spelling names ("exp:..." is exp, "none" none), -1 if none: its numbers are
  * place_noise_parse's to check. */
 PLACE_API int place_noise_kind_of(const char *s);

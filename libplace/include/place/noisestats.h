@@ -72,8 +72,6 @@ typedef struct place_detour_pool {
 PLACE_API int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed,
                                       place_detour_pool *p, place_error *err);
 PLACE_API void place_detour_pool_fini(place_detour_pool *p);
-PLACE_API void place_detour_pool_free(place_detour_pool *p)
-    PLACE_DEPRECATED("place_detour_pool_fini");
 
 /* The fit's checks in one line (no newline): "threshold stable: xi above U1 us X [lo, hi],
  * ...", or "threshold unstable: ..." naming the refit that misses; and, when the likelihood

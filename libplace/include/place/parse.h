@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include "place/error.h"
 
+/* The largest OS PU index a CPU list (--allowed) may name (Linux's own limit, NR_CPUS,
+ * is at most 8192 on common kernels). */
+#define PLACE_MAX_PU_INDEX 65535
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -9,7 +9,8 @@
  *
  * A rank's assignment has one type, place_assignment, which owns its memory (no
  * fixed-size buffers): from a plan (what placerun applies), from the plan file (what a
- * solver reads), or from the environment.
+ * solver reads), or from the environment. The variables' names are place/envnames.h's; a
+ * job's plan as a launcher computes it is place/jobplan.h's.
  */
 #ifndef PLACE_RUNENV_H
 #define PLACE_RUNENV_H
@@ -19,68 +20,15 @@
 #include "place/api.h"
 #include "place/error.h"
 #include "place/decomp.h"
+#include "place/envnames.h"
 #include "place/launch.h"
 #include "place/plan.h"
 #include "place/gpuscope.h"
+#include "place/privdir.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Every PLACE_* variable. The first group is what placerun exports to the application;
- * the second what placerun, its monitor and libplace read from the user. */
-typedef enum place_env_var {
-    PLACE_ENV_RANK = 0,            /* global rank */
-    PLACE_ENV_SIZE,                /* ranks in the job */
-    PLACE_ENV_LOCAL_RANK,          /* rank on its node */
-    PLACE_ENV_LOCAL_SIZE,          /* ranks on the node */
-    PLACE_ENV_NODE,                /* node index, -1 if unknown */
-    PLACE_ENV_LAUNCHER,            /* openmpi, mpich, ..., slurm, none */
-    PLACE_ENV_CPUSET,              /* the rank's PUs, a CPU list of OS indices */
-    PLACE_ENV_NUMA,                /* its NUMA nodes, OS indices, comma-separated */
-    PLACE_ENV_THREAD_PUS,          /* thread t's PU, comma-separated, t = 0.. */
-    PLACE_ENV_NTHREADS,            /* threads planned */
-    PLACE_ENV_PLAN,                /* the node's plan file (place-plan/1 JSON) */
-    PLACE_ENV_DIMS,                /* with --grid: process grid px,py,pz */
-    PLACE_ENV_COORDS,              /* with --grid: this rank's coords */
-    PLACE_ENV_BOX,                 /* with --grid: lo:hi,lo:hi,lo:hi (hi exclusive) */
-    PLACE_ENV_OMP_SET,             /* the OMP_* placerun set, NAME=VALUE;...: a nested placerun
-                                 tells them from the user's */
-    PLACE_ENV_GPUS,                /* with GPUs: the rank's GPUs, PCI bus ids (PCI/SUB for a
-                                 sub-device), comma-separated, in the order the runtime
-                                 numbers them (device 0 first); "" for none */
-    PLACE_ENV_NICS,                /* with NICs: the rank's NICs' names, comma-separated */
-    PLACE_ENV_MONITOR_OUT,         /* --monitor: the monitor's output file */
-    PLACE_ENV_MONITOR_PID,         /* --monitor: the pid to sample (exec keeps it) */
-    PLACE_ENV_MONITOR_INTERVAL_US, /* user: the monitor's sampling interval */
-    PLACE_ENV_PIN_THREADS,         /* --pin-threads: PID:auto or PID:0xMASK (the threads the
-                                 program creates pinned in order; libplacepin) */
-    PLACE_ENV_NOISY_PUS,           /* with a noise profile: the rank's PUs it calls noisy ("" none;
-                                 the monitor says when a compute thread ran there) */
-    PLACE_ENV_HELPER_PUS,          /* --avoid-noisy: the PUs for helper threads (the monitor's
-                                 sampler, --pin-threads' helpers): the rank's noisiest */
-    PLACE_ENV_PLAN_DIR,            /* user: where placerun writes plan files */
-    PLACE_ENV_CONFIG,              /* user: placerun's profile (like --config) */
-    PLACE_ENV_PAPI_EVENTS,         /* user: PAPI event names for the counters */
-    PLACE_ENV_TOPO_CACHE,          /* user: "off" turns the topology cache off (default on) */
-    PLACE_ENV_COUNT
-} place_env_var;
-
-/* The variable's name ("PLACE_RANK"), and its value in the environment or NULL. */
-PLACE_API const char *place_env_name(place_env_var v);
-/* Who sets it and whether a rank's reader checks it: PLACE_ENV_FROM_PLACERUN (placerun or
- * the SPANK plugin exports it for the rank) or PLACE_ENV_FROM_USER (the user sets it for
- * place to read), and PLACE_ENV_CHECKED (the node's plan file holds it too, and
- * place_assignment_from_env refuses a value the file contradicts: a PLACE_SIZE above the
- * file's ranks is a job larger than the node, not a contradiction). 0 for no variable. */
-#define PLACE_ENV_FROM_PLACERUN 1u
-#define PLACE_ENV_FROM_USER 2u
-#define PLACE_ENV_CHECKED 4u
-PLACE_API unsigned place_env_flags(place_env_var v);
-PLACE_API const char *place_env_get(place_env_var v);
-
-/* Whether this process runs under placerun (PLACE_RANK is set). */
-PLACE_API int place_env_placed(void);
 
 /* ---- a rank's assignment ----------------------------------------------------------- */
 
@@ -119,7 +67,6 @@ PLACE_API int place_assignment_load(place_assignment *a, const char *path, int r
 PLACE_API int place_assignment_from_env(place_assignment *a, place_error *err);
 
 PLACE_API void place_assignment_fini(place_assignment *a);
-PLACE_API void place_assignment_free(place_assignment *a) PLACE_DEPRECATED("place_assignment_fini");
 
 /* ---- writing the contract (placerun, plugins) ----------------------------------------- */
 
@@ -166,13 +113,11 @@ PLACE_API int place_env_export_noise(const char *noisy, const char *helpers, pla
  * this user's and closed to others), BASE being PLACE_PLAN_DIR, else TMPDIR, else /tmp
  * (absolute). When another user made that name first: refused under PLACE_PLAN_DIR, else
  * a directory only this user can make ($XDG_RUNTIME_DIR/place, or BASE/place-UID.XXXXXX
- * with a random name, found again by later runs), which place_private_dir_note says once. Plan files there older than a day are removed. With a
- * decomposition the file carries the grid and every rank's box. */
+ * with a random name, found again by later runs), which place_private_dir_note
+ * (place/privdir.h, included here) says once. Plan files there older than a day are
+ * removed. With a decomposition the file carries the grid and every rank's box. */
 PLACE_API int place_planfile_write(const place_launch *l, const place_plan *p, int node,
                                    const place_decomp *d, char **path, place_error *err);
-/* Why this process uses a directory other than BASE/place-UID and which, when it made that
- * directory (its first use): the line to say, returned once per process, else NULL. */
-PLACE_API const char *place_private_dir_note(void);
 
 /* The GPUs a batch system left to the step: place/gpuscope.h (included here). */
 
@@ -182,39 +127,6 @@ PLACE_API const char *place_private_dir_note(void);
  * "NAME=VALUE" strings in *env (n in *n; free with place_env_list_free). */
 PLACE_API int place_plan_rank_env(const place_plan *p, int rank, char ***env, int *n,
                                   place_error *err);
-PLACE_API void place_env_list_free(char **env, int n);
-
-/* ---- a job's plan as a launcher computes it --------------------------------------------
- * Every rank of a node computes the same plan from the local topology (the cgroup's
- * allowed PUs, not the rank's current binding); a single process (launcher "none") plans
- * inside its own binding, as placerun --plan does. When ranks sit on nodes in equal blocks
- * (rank / local_size is the node, as mpirun --map-by slot and srun -m block give), that
- * is the job's plan, and a grid is decomposed over it; otherwise it is the node's plan
- * for local_size ranks, and no grid can be decomposed. */
-typedef struct place_jobplan {
-    place_topo *topo;
-    place_plan *plan; /* the job's (blocks) or the node's */
-    int blocks;
-    place_decomp *d; /* with a grid */
-} place_jobplan;
-
-/* `topology` and `allowed` as placerun's --topology and --allowed (NULL: native, all);
- * req's ranks, nodes and ranks_per_node are replaced by the launcher's; grid NULL for
- * none. */
-PLACE_API int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *topology,
-                                    const char *allowed, const place_request *req,
-                                    const int64_t *grid, unsigned decomp_flags, place_error *err);
-
-/* The launcher's rank's assignment in the job plan. */
-PLACE_API int place_jobplan_assignment(const place_jobplan *jp, const place_launch *l,
-                                       place_assignment *a, place_error *err);
-
-/* Writes the node's plan file (place_planfile_write) for the launcher's node. */
-PLACE_API int place_jobplan_write(const place_jobplan *jp, const place_launch *l, char **path,
-                                  place_error *err);
-
-PLACE_API void place_jobplan_fini(place_jobplan *jp);
-PLACE_API void place_jobplan_free(place_jobplan *jp) PLACE_DEPRECATED("place_jobplan_fini");
 
 #ifdef __cplusplus
 }

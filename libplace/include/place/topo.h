@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include "place/api.h"
 #include "place/error.h"
+#include "place/parse.h" /* PLACE_MAX_PU_INDEX */
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,10 +48,6 @@ enum {
 /* The largest topology XML file read (bytes): lstopo writes a few MB for the largest node. */
 #define PLACE_XML_MAX_BYTES (64 << 20)
 
-/* The largest OS PU index a CPU list (--allowed) may name (Linux's own limit, NR_CPUS,
- * is at most 8192 on common kernels). */
-#define PLACE_MAX_PU_INDEX 65535
-
 /* The native topology is cached as hwloc XML in the user's private directory
  * (PLACE_PLAN_DIR, else TMPDIR, else /tmp: place-UID/, 0700, owner checked), one file per
  * key: hwloc's version, the boot id, the online CPUs and NUMA nodes, the cgroup and its
@@ -72,8 +69,12 @@ PLACE_API int place_topo_load(place_topo **out, const char *spec, unsigned flags
 /* Frees a topology; NULL is allowed. */
 PLACE_API void place_topo_free(place_topo *t);
 
-/* Restricts the usable PUs to `cpulist` (hwloc list syntax of OS indices, "0-3,8"), as
- * a cgroup or `taskset` would. Fails if the list is malformed or leaves no usable PU. */
+/* Restricts the usable PUs to `cpulist` (hwloc list syntax of OS indices, "0-3,8", or
+ * hwloc locations like numa:0 and package:1.core:0-3), as a cgroup or `taskset` would.
+ * Fails if the list is malformed or leaves no usable PU; messages name the input `what`
+ * (the caller's name for it, "--allowed"), or "place_topo_restrict". */
+PLACE_API int place_topo_restrict_as(place_topo *t, const char *what, const char *cpulist,
+                                     place_error *err);
 PLACE_API int place_topo_restrict(place_topo *t, const char *cpulist, place_error *err);
 
 /* A summary of the machine. Counts are of objects in the topology; `usable_*` count

@@ -56,7 +56,6 @@ PLACE_API int place_wfile_commit(place_wfile *w, place_error *err);
 
 /* Removes the temporary and releases the wfile; the target is unchanged. */
 PLACE_API void place_wfile_fini(place_wfile *w);
-PLACE_API void place_wfile_free(place_wfile *w) PLACE_DEPRECATED("place_wfile_fini");
 
 #ifdef __cplusplus
 }

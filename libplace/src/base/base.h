@@ -8,8 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "place/error.h"
-#include "place/plan.h"
-#include "place/topo.h"
+#include "place/parse.h"
 
 /* Duplicates a string or returns NULL; the callers check. */
 char *place_strdup(const char *s);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/base.h"
-#include "place/runenv.h"
+#include "place/envnames.h"
 
 /* One row per variable: its name, who sets it, and whether place_assignment_from_env
  * checks it against the node's plan file (unit.test_runenv checks the flags against what

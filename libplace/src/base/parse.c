@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "place/parse.h"
-#include "place/topo.h"
 #include "base/base.h"
 
 /* Messages quote at most this many characters of the user's text: hostile input of a

@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "base/base.h"
-#include "place/runenv.h"
+#include "place/envnames.h"
+#include "place/privdir.h"
 
 /* Whether `path` is a private directory of this user: opened without following links, a
  * directory, owned by this user, closed to everyone else. 0, or -1 with the reason. */

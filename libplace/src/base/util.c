@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/base.h"
-#include "place.h"
+#include "place/api.h"
 
 int place_device_name_ok(const char *s)
 {

@@ -321,4 +321,3 @@ void place_wfile_fini(place_wfile *w)
     memset(w, 0, sizeof *w);
     w->dirfd = -1;
 }
-void place_wfile_free(place_wfile *w) __attribute__((alias("place_wfile_fini")));

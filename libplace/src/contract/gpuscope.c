@@ -19,7 +19,6 @@ void place_gpu_scope_fini(place_gpu_scope *s)
     free(s->from);
     memset(s, 0, sizeof *s);
 }
-void place_gpu_scope_free(place_gpu_scope *s) __attribute__((alias("place_gpu_scope_fini")));
 
 void place_gpu_scope_apply(const place_gpu_scope *s, place_request *req)
 {

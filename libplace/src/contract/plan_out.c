@@ -30,8 +30,8 @@ static void grid_text(const place_decomp *d, FILE *f)
             "per step (both directions): %.1f%% inside NUMA nodes, %.1f%% between NUMA nodes, "
             "%.1f%% between nodes\n",
             (long long)n[0], (long long)n[1], (long long)n[2], dims[0], dims[1], dims[2],
-            place_decomp_mapping(d), (long long)(2 * faces), 100.0 * lv[0] / tot,
-            100.0 * lv[1] / tot, 100.0 * lv[2] / tot);
+            place_decomp_mapping(d), 2 * (long long)faces, 100.0 * lv[0] / tot, 100.0 * lv[1] / tot,
+            100.0 * lv[2] / tot);
     for (int i = 0; i < place_decomp_nnotes(d); i++)
         fprintf(f, "# note: %s\n", place_decomp_note(d, i));
 }
@@ -205,7 +205,7 @@ static void map_pu(const place_topo *t, const int *own, int maxpu, hwloc_obj_t p
     char c = 'x';
     int i = (int)pu->os_index;
     if (hwloc_bitmap_isset(t->usable, pu->os_index) && i <= maxpu)
-        c = own[i] == -1 ? '.' : own[i] == -2 ? '*' : own[i] < 62 ? map_chars[own[i]] : '+';
+        c = (char)(own[i] == -1 ? '.' : own[i] == -2 ? '*' : own[i] < 62 ? map_chars[own[i]] : '+');
     if (*len + 2 >= *cap) {
         *cap *= 2;
         char *b = realloc(*buf, *cap);

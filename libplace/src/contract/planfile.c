@@ -195,7 +195,7 @@ static void sweep_stale(const char *dir)
             continue;
         int json = !strcmp(nm + l - 5, ".json"), lock = !strcmp(nm + l - 5, ".lock");
         if ((!json && !lock) || fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISREG(st.st_mode) || now - st.st_mtime <= 24 * 3600)
+            !S_ISREG(st.st_mode) || now - st.st_mtime <= (time_t)24 * 3600)
             continue;
         char other[NAME_MAX + 1];
         snprintf(other, sizeof other, "%.*s%s", (int)(l - 5), nm, json ? ".lock" : ".json");
@@ -212,7 +212,7 @@ static void sweep_stale(const char *dir)
             struct stat js;
             const char *jn = json ? nm : other, *ln = json ? other : nm;
             if (fstatat(dfd, jn, &js, AT_SYMLINK_NOFOLLOW) != 0 ||
-                (S_ISREG(js.st_mode) && now - js.st_mtime > 24 * 3600)) {
+                (S_ISREG(js.st_mode) && now - js.st_mtime > (time_t)24 * 3600)) {
                 unlinkat(dfd, jn, 0);
                 unlinkat(dfd, ln, 0);
             }

@@ -273,9 +273,9 @@ static json_t *grid_json(const place_decomp *d, const int64_t n[3])
     place_decomp_dims(d, dims);
     place_decomp_halo_levels(d, lv);
     return json_pack("{s:o,s:o,s:I,s:{s:I,s:I,s:I},s:s}", "global", i64_triple(n), "dims",
-                     int_array(dims, 3), "halo_cells", (json_int_t)(2 * place_halo_faces(n, dims)),
-                     "halo_cells_by_link", "numa", (json_int_t)(2 * lv[0]), "node",
-                     (json_int_t)(2 * lv[1]), "network", (json_int_t)(2 * lv[2]), "mapping",
+                     int_array(dims, 3), "halo_cells", 2 * (json_int_t)place_halo_faces(n, dims),
+                     "halo_cells_by_link", "numa", 2 * (json_int_t)lv[0], "node",
+                     2 * (json_int_t)lv[1], "network", 2 * (json_int_t)lv[2], "mapping",
                      place_decomp_mapping(d));
 }
 
@@ -356,7 +356,6 @@ void place_assignment_fini(place_assignment *a)
     place_env_list_free(a->devenv, a->ndevenv);
     memset(a, 0, sizeof *a);
 }
-void place_assignment_free(place_assignment *a) __attribute__((alias("place_assignment_fini")));
 
 int contract_assignment_alloc(place_assignment *a, int nnuma, int nthreads, place_error *err)
 {
@@ -496,7 +495,7 @@ static int check_tiling(const place_assignment *a, json_t *ranks, const char *pa
                       "process grid";
                 break;
             }
-            long long *pl = &lo[ax * dmax + c[ax]], *ph = &hi[ax * dmax + c[ax]];
+            long long *pl = &lo[(size_t)ax * dmax + c[ax]], *ph = &hi[(size_t)ax * dmax + c[ax]];
             if (*pl >= 0 && (*pl != l[ax] || *ph != h[ax]))
                 why = "two ranks at one coordinate of an axis have different extents there";
             *pl = l[ax];

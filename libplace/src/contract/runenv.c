@@ -163,7 +163,7 @@ int place_env_omp_by_placerun(const char *name, const char *value)
     return 0;
 }
 
-#define ENV_STRING_MAX (32 * 4096) /* the kernel's MAX_ARG_STRLEN on 4 KiB pages */
+#define ENV_STRING_MAX 131072 /* 32 x 4 KiB: the kernel's MAX_ARG_STRLEN on 4 KiB pages */
 
 int place_env_fits(const place_assignment *a, place_error *err)
 {

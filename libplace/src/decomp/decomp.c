@@ -81,8 +81,6 @@ void place_decomp_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi)
     *lo = i * q + (i < r ? i : r);
     *hi = *lo + q + (i < r);
 }
-void place_split(int64_t n, int p, int i, int64_t *lo, int64_t *hi)
-    __attribute__((alias("place_decomp_split")));
 
 static __int128 max_box(const int64_t n[3], const int dims[3])
 {

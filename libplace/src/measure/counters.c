@@ -26,11 +26,9 @@
 #include <unistd.h>
 #include "base/base.h"
 #include "place/counters.h"
-#include "place/runenv.h"
+#include "place/envnames.h"
 #include "place/measure.h"
-#ifdef PLACE_HAVE_PAPI
-#include <papi.h>
-#endif
+#include "measure/measure_private.h"
 
 static const char *ctr_names[PLACE_NCTR] = {"migrations",         "involuntary_switches",
                                             "voluntary_switches", "minor_faults",
@@ -158,10 +156,13 @@ static int64_t read_perf(place_counters *c, place_ctr k)
 }
 
 #ifdef PLACE_HAVE_PAPI
+static const place_papi_lib *papi_fn; /* PAPI, once loaded (papi_ready) */
+
 static int64_t read_papi(place_counters *c, place_ctr k)
 {
     long long v[PLACE_NCTR];
-    if (c->papi_set == PAPI_NULL || c->papi_index[k] < 0 || PAPI_read(c->papi_set, v) != PAPI_OK)
+    if (c->papi_set == PAPI_NULL || c->papi_index[k] < 0 || !papi_fn ||
+        papi_fn->read(c->papi_set, v) != PAPI_OK)
         return PLACE_UNAVAILABLE;
     return v[c->papi_index[k]] - c->papi_base[k];
 }
@@ -237,17 +238,19 @@ static char papi_reason[160];
 
 static void papi_init_once(void)
 {
-    int state = 0;
-    int v = PAPI_library_init(PAPI_VER_CURRENT);
-    if (v != PAPI_VER_CURRENT && v != PAPI_OK) {
-        snprintf(papi_reason, sizeof papi_reason, "PAPI_library_init failed: %s", PAPI_strerror(v));
+    int state = 0, v = 0;
+    const place_papi_lib *P = place_papi_lib_get(papi_reason, sizeof papi_reason);
+    if (!P)
+        state = -1; /* the library itself is not there: the reason says which file */
+    else if ((v = P->library_init(PAPI_VER_CURRENT)) != PAPI_VER_CURRENT && v != PAPI_OK) {
+        snprintf(papi_reason, sizeof papi_reason, "PAPI_library_init failed: %s", P->error_text(v));
         state = -1;
-    } else if (PAPI_thread_init((unsigned long (*)(void))pthread_self) != PAPI_OK) {
+    } else if (P->thread_init((unsigned long (*)(void))pthread_self) != PAPI_OK) {
         snprintf(papi_reason, sizeof papi_reason, "PAPI_thread_init failed");
         state = -1;
     } else {
-        int cid = PAPI_get_component_index("perf_event");
-        const PAPI_component_info_t *ci = cid >= 0 ? PAPI_get_component_info(cid) : NULL;
+        int cid = P->get_component_index("perf_event");
+        const PAPI_component_info_t *ci = cid >= 0 ? P->get_component_info(cid) : NULL;
         if (!ci)
             snprintf(papi_reason, sizeof papi_reason, "PAPI has no perf_event component"),
                 state = -1;
@@ -258,6 +261,7 @@ static void papi_init_once(void)
         else
             state = 1;
     }
+    papi_fn = state > 0 ? P : NULL;
     papi_state = state;
 }
 
@@ -290,17 +294,17 @@ int place_counters_open(place_counters **out, place_error *err)
     c->papi_set = PAPI_NULL;
     for (int k = 0; k < PLACE_NCTR; k++)
         c->papi_index[k] = -1;
-    if (papi_ready(NULL, 0) && PAPI_create_eventset(&c->papi_set) == PAPI_OK) {
+    if (papi_ready(NULL, 0) && papi_fn->create_eventset(&c->papi_set) == PAPI_OK) {
         int n = 0;
         for (int k = 0; k < PLACE_NCTR; k++) {
             char name[128];
             papi_event_name((place_ctr)k, name, sizeof name);
-            if (*name && PAPI_add_named_event(c->papi_set, name) == PAPI_OK)
+            if (*name && papi_fn->add_named_event(c->papi_set, name) == PAPI_OK)
                 c->papi_index[k] = n++;
         }
-        if (n == 0 || PAPI_start(c->papi_set) != PAPI_OK) {
-            PAPI_cleanup_eventset(c->papi_set);
-            PAPI_destroy_eventset(&c->papi_set);
+        if (n == 0 || papi_fn->start(c->papi_set) != PAPI_OK) {
+            papi_fn->cleanup_eventset(c->papi_set);
+            papi_fn->destroy_eventset(&c->papi_set);
             c->papi_set = PAPI_NULL;
         } else {
             for (int k = 0; k < PLACE_NCTR; k++)
@@ -326,11 +330,11 @@ void place_counters_free(place_counters *c)
     if (c->schedstat_fd >= 0)
         close(c->schedstat_fd);
 #ifdef PLACE_HAVE_PAPI
-    if (c->papi_set != PAPI_NULL) {
+    if (c->papi_set != PAPI_NULL && papi_fn) {
         long long v[PLACE_NCTR];
-        PAPI_stop(c->papi_set, v);
-        PAPI_cleanup_eventset(c->papi_set);
-        PAPI_destroy_eventset(&c->papi_set);
+        papi_fn->stop(c->papi_set, v);
+        papi_fn->cleanup_eventset(c->papi_set);
+        papi_fn->destroy_eventset(&c->papi_set);
     }
 #endif
     free(c);

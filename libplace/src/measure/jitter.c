@@ -55,7 +55,6 @@ void place_jitter_fwq_work(long iters)
         x = x * 1.0000001 + 1e-9;
     sink = x;
 }
-void place_fwq_work(long iters) __attribute__((alias("place_jitter_fwq_work")));
 #define work place_jitter_fwq_work
 
 long place_jitter_fwq_calibrate(double quantum_us)
@@ -78,7 +77,6 @@ long place_jitter_fwq_calibrate(double quantum_us)
     }
     return iters;
 }
-long place_fwq_calibrate(double quantum_us) __attribute__((alias("place_jitter_fwq_calibrate")));
 
 typedef struct worker {
     const place_jitter_opts *o;
@@ -283,7 +281,6 @@ void place_jitter_fini(place_jitter_result *r)
     free(r->t);
     r->t = NULL;
 }
-void place_jitter_free(place_jitter_result *r) __attribute__((alias("place_jitter_fini")));
 
 int place_jitter_run(const int *pus, int npus, const place_jitter_opts *o, place_jitter_result *res,
                      place_error *err)

@@ -56,7 +56,7 @@ void place_sde_set(int thread, int64_t migrations, int64_t wait_ns, int64_t deto
 {
     if (!published || thread < 0 || thread >= published)
         return;
-    long long *v = &values[thread * 4];
+    long long *v = &values[(size_t)thread * 4];
     if (migrations >= 0)
         v[0] = migrations;
     if (wait_ns >= 0)

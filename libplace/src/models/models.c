@@ -21,7 +21,9 @@
 #include <string.h>
 #include "base/base.h"
 #include "place/parse.h"
-#include "place/measure.h"
+#include "place/models.h"
+#include "place/noise.h"
+#include "place/noisestats.h"
 
 double place_model_harmonic(double N)
 {
@@ -37,7 +39,6 @@ double place_model_harmonic(double N)
     return log(N) + 0.57721566490153286 + 0.5 / N - 1.0 / (12 * N * N) +
            1.0 / (120 * N * N * N * N);
 }
-double place_harmonic(double N) __attribute__((alias("place_model_harmonic")));
 
 double place_model_exp_slowdown(double w, double mu, double N)
 {
@@ -234,6 +235,8 @@ static int models_poisson(const place_noise *n, double w, double N, const char *
     return m;
 }
 
+// one row a line: a new row re-lays no other
+// clang-format off
 static const struct noise_row {
     const char *name;
     int nnum;           /* numbers after the name, ':'-separated */
@@ -247,40 +250,16 @@ static const struct noise_row {
     int (*models)(const place_noise *n, double w, double N, const char **k, double *v, int max);
 } noise_rows[PLACE_NOISE_COUNT] = {
     [PLACE_NOISE_NONE] = {"none", 0, {NULL}, {0}, {0}, {0}, "none", 0, NULL, NULL, NULL},
-    [PLACE_NOISE_EXP] = {"exp",
-                         1,
-                         {"MEAN_US"},
-                         {0},
-                         {1e9},
-                         {offsetof(place_noise, mean_us)},
-                         "exp:50",
-                         0,
-                         draw_exp,
-                         mean_exp,
-                         models_exp},
-    [PLACE_NOISE_DETOUR] = {"detour",
-                            2,
-                            {"P", "LEN_US"},
-                            {0, 0},
-                            {1, 1e9},
+    [PLACE_NOISE_EXP] = {"exp", 1, {"MEAN_US"}, {0}, {1e9}, {offsetof(place_noise, mean_us)},
+                         "exp:50", 0, draw_exp, mean_exp, models_exp},
+    [PLACE_NOISE_DETOUR] = {"detour", 2, {"P", "LEN_US"}, {0, 0}, {1, 1e9},
                             {offsetof(place_noise, p), offsetof(place_noise, len_us)},
-                            "detour:0.01:500",
-                            0,
-                            draw_detour,
-                            mean_detour,
-                            models_detour},
-    [PLACE_NOISE_POISSON] = {"poisson",
-                             2,
-                             {"RATE_HZ", "LEN_US"},
-                             {1e-6, 0},
-                             {1e7, 1e9},
+                            "detour:0.01:500", 0, draw_detour, mean_detour, models_detour},
+    [PLACE_NOISE_POISSON] = {"poisson", 2, {"RATE_HZ", "LEN_US"}, {1e-6, 0}, {1e7, 1e9},
                              {offsetof(place_noise, rate_hz), offsetof(place_noise, len_us)},
-                             "poisson:1000:30",
-                             1,
-                             draw_poisson,
-                             mean_poisson,
-                             models_poisson},
+                             "poisson:1000:30", 1, draw_poisson, mean_poisson, models_poisson},
 };
+// clang-format on
 
 int place_noise_parse(const char *what, const char *s, place_noise *n, place_error *err)
 {
@@ -317,28 +296,45 @@ int place_noise_parse(const char *what, const char *s, place_noise *n, place_err
     }
     /* "none, exp:MEAN_US, detour:P:LEN_US or poisson:RATE_HZ:LEN_US (e.g. exp:50, ...)" */
     char forms[256] = "", examples[160] = "";
-    size_t fa = 0, ea = 0;
-    for (int k = 0; k < PLACE_NOISE_COUNT; k++) {
-        const struct noise_row *r = &noise_rows[k];
-        fa += (size_t)snprintf(forms + fa, sizeof forms - fa, "%s%s%s%s%s%s",
-                               k == 0                       ? ""
-                               : k == PLACE_NOISE_COUNT - 1 ? " or "
-                                                            : ", ",
-                               r->name, r->nnum > 0 ? ":" : "", r->nnum > 0 ? r->num[0] : "",
-                               r->nnum > 1 ? ":" : "", r->nnum > 1 ? r->num[1] : "");
-        if (r->nnum)
+    size_t ea = 0;
+    place_noise_forms(forms, sizeof forms, 0);
+    for (int k = 0; k < PLACE_NOISE_COUNT && ea < sizeof examples; k++)
+        if (noise_rows[k].nnum)
             ea += (size_t)snprintf(examples + ea, sizeof examples - ea, "%s%s", ea ? ", " : "",
-                                   r->example);
-        if (fa >= sizeof forms || ea >= sizeof examples)
-            break;
-    }
+                                   noise_rows[k].example);
     return place_error_set(err, PLACE_EINVAL, "%s '%.40s': expected %s (e.g. %s)", what, s ? s : "",
                            forms, examples);
+}
+
+int place_noise_forms(char *buf, size_t n, int which)
+{
+    int kinds[PLACE_NOISE_COUNT], nk = 0;
+    for (int k = 0; k < PLACE_NOISE_COUNT; k++)
+        if (which == 0 || (which == 1) == !noise_rows[k].needs_window)
+            kinds[nk++] = k;
+    size_t at = 0;
+    if (n)
+        buf[0] = '\0';
+    for (int i = 0; i < nk && at < n; i++) {
+        const struct noise_row *r = &noise_rows[kinds[i]];
+        at += (size_t)snprintf(buf + at, n - at, "%s%s%s%s%s%s",
+                               i == 0        ? ""
+                               : i == nk - 1 ? " or "
+                                             : ", ",
+                               r->name, r->nnum > 0 ? ":" : "", r->nnum > 0 ? r->num[0] : "",
+                               r->nnum > 1 ? ":" : "", r->nnum > 1 ? r->num[1] : "");
+    }
+    return at < n ? (int)at : -1;
 }
 
 const char *place_noise_name(place_noise_kind k)
 {
     return (unsigned)k < PLACE_NOISE_COUNT ? noise_rows[k].name : "none";
+}
+
+const char *place_noise_example(place_noise_kind k)
+{
+    return (unsigned)k < PLACE_NOISE_COUNT ? noise_rows[k].example : "none";
 }
 
 int place_noise_kind_of(const char *s)

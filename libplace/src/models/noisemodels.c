@@ -222,7 +222,6 @@ void place_delay_dist_fini(place_delay_dist *d)
         d->pmf = NULL;
     }
 }
-void place_delay_dist_free(place_delay_dist *d) __attribute__((alias("place_delay_dist_fini")));
 
 int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist *d,
                         place_error *err)

@@ -326,7 +326,6 @@ void place_detour_pool_fini(place_detour_pool *p)
     free(p->top);
     memset(p, 0, sizeof *p);
 }
-void place_detour_pool_free(place_detour_pool *p) __attribute__((alias("place_detour_pool_fini")));
 
 int place_detour_pool_build(const place_detour_keep *k, int nk, uint64_t seed, place_detour_pool *p,
                             place_error *err)

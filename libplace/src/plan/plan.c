@@ -22,67 +22,6 @@
 #include <string.h>
 #include "plan/plan_private.h"
 
-/* ---- request ---------------------------------------------------------------- */
-
-void place_request_init(place_request *req)
-{
-    memset(req, 0, sizeof *req);
-    req->policy = PLACE_POLICY_NUMA;
-    req->kinds = PLACE_KINDS_AUTO;
-}
-
-static const char *const kinds_names[PLACE_KINDS_COUNT] = {
-    [PLACE_KINDS_AUTO] = "auto", [PLACE_KINDS_ALL] = "all", [PLACE_KINDS_BEST] = "best"};
-
-const char *place_policy_name(place_policy p)
-{
-    return (p >= 0 && p < PLACE_POLICY_COUNT) ? plan_policies[p].name : "?";
-}
-
-const char *place_kinds_name(place_kinds k)
-{
-    return (k >= 0 && k < PLACE_KINDS_COUNT) ? kinds_names[k] : "?";
-}
-
-int place_policy_parse(const char *what, const char *s, place_policy *out, place_error *err)
-{
-    /* the names, then those users know from OMP_PROC_BIND and KMP_AFFINITY (same meaning) */
-    for (int i = 0; s && i < PLACE_POLICY_COUNT; i++) {
-        int hit = !strcmp(s, plan_policies[i].name);
-        for (int k = 0; !hit && plan_policies[i].aliases[k]; k++)
-            hit = !strcmp(s, plan_policies[i].aliases[k]);
-        if (hit) {
-            *out = (place_policy)i;
-            return 0;
-        }
-    }
-    /* every policy of the table with its first alias, "A, B (or b) or C (or c)" */
-    char names[256] = "";
-    size_t at = 0;
-    for (int i = 0; i < PLACE_POLICY_COUNT && at < sizeof names; i++) {
-        const char *alias = plan_policies[i].aliases[0];
-        at += (size_t)snprintf(names + at, sizeof names - at, "%s%s%s%s%s",
-                               i == 0                        ? ""
-                               : i == PLACE_POLICY_COUNT - 1 ? " or "
-                                                             : ", ",
-                               plan_policies[i].name, alias ? " (or " : "", alias ? alias : "",
-                               alias ? ")" : "");
-    }
-    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", what, s ? s : "",
-                           names);
-}
-
-int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_error *err)
-{
-    for (int i = 0; i < PLACE_KINDS_COUNT; i++)
-        if (s && !strcmp(s, kinds_names[i])) {
-            *out = (place_kinds)i;
-            return 0;
-        }
-    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected auto, all or best",
-                           what, s ? s : "");
-}
-
 /* ---- building a node plan from ranges -------------------------------------- */
 
 /* --oversubscribe when nothing else fits: thread g of the node (g = rank*T + t) runs on
@@ -141,7 +80,7 @@ static int node_plan_cpus(place_plan *p, int R, nodeplan *np, place_error *err);
 
 static int node_plan(place_plan *p, int R, nodeplan *np, place_error *err)
 {
-    int rc = plan_dev_node(p, R, np, err);
+    int rc = plan_gpus_node(p, R, np, err);
     if (rc == 0)
         rc = node_plan_cpus(p, R, np, err) < 0 ? -1 : 1;
     return rc < 0 ? -1 : plan_dev_assign(p, np, err);

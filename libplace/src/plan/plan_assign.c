@@ -95,7 +95,7 @@ static int assign_linear(attempt *a, int q)
         a->out[i].first = i * q;
         a->out[i].n = q;
         a->group[i] = -1;
-        if (a->u[i * q].domain != a->u[i * q + q - 1].domain)
+        if (a->u[(size_t)i * q].domain != a->u[(size_t)i * q + q - 1].domain)
             a->straddled = 1;
     }
     a->idle = a->nu - q * a->R;
@@ -361,7 +361,7 @@ static int assign_fewest_straddlers(attempt *a, dominfo *d, int nd, int need)
     for (int i = 0; i < nd; i++) { /* the ranks that fit inside a domain */
         int c = d[i].n / need;
         for (int j = 0; j < c && rank < R; j++, rank++) {
-            memcpy(perm + at, a->u + d[i].first + j * need, sizeof(unit) * (size_t)need);
+            memcpy(perm + at, a->u + d[i].first + (size_t)j * need, sizeof(unit) * (size_t)need);
             a->out[rank].first = at;
             a->out[rank].n = need;
             a->group[rank] = i;
@@ -563,7 +563,7 @@ static int assign_balanced(attempt *a)
                 }
             }
         }
-    int ok = feas[R];
+    int ok = feas[R] != 0;
     for (int j = 0, i = 0; ok && j < R; j++) {
         int rr = R - j, target = (n - i + rr - 1) / rr, best = -1, slots = 0;
         for (int m = 1; m <= T && i + m <= n; m++) {
@@ -609,11 +609,14 @@ static int rule_compact(attempt *a, int *smt_in_use)
     return ok;
 }
 
+// one row a line: a new row re-lays no other
+// clang-format off
 const plan_policy plan_policies[PLACE_POLICY_COUNT] = {
     [PLACE_POLICY_NUMA] = {"numa", {NULL}, rule_numa, 0, 1},
     [PLACE_POLICY_COMPACT] = {"compact", {"close", NULL}, rule_compact, 1, 0},
     [PLACE_POLICY_SPREAD] = {"spread", {"scatter", "spread_numa", NULL}, rule_spread, 0, 0},
 };
+// clang-format on
 
 int plan_assign(attempt *a, int smt_in_use)
 {

@@ -8,12 +8,26 @@
 #include "plan/plan_private.h"
 
 /* The name of request field F in messages: the caller's spelling, else "request.F". */
+// one row a line: a new row re-lays no other
+// clang-format off
 const place_spelling plan_c_names = {
-    "request.ranks",  "request.nodes",        "request.ranks_per_node", "request.threads",
-    "request.policy", "request.smt",          "request.reserve_cores",  "request.oversubscribe",
-    "request.kinds",  "place_topo_restrict",  "request.gpus_per_rank",  "request.gpu_bind",
-    "request.nics",   "request.gpus_per_rank"};
-const char *plan_dev_name(const place_plan *p, int which)
+    "request.ranks",
+    "request.nodes",
+    "request.ranks_per_node",
+    "request.threads",
+    "request.policy",
+    "request.smt",
+    "request.reserve_cores",
+    "request.oversubscribe",
+    "request.kinds",
+    "place_topo_restrict",
+    "request.gpus_per_rank",
+    "request.gpu_bind",
+    "request.nics",
+    "request.gpus_per_rank",
+};
+// clang-format on
+const char *plan_field_name(const place_plan *p, int which)
 {
     switch (which) {
     case 0: return NAME(p, gpus);
@@ -24,7 +38,7 @@ const char *plan_dev_name(const place_plan *p, int which)
     }
 }
 
-const char *plan_gpus_asked(const place_plan *p, char *buf, size_t n)
+const char *plan_asked_gpus_text(const place_plan *p, char *buf, size_t n)
 {
     if (p->req.gpus_per_rank == PLACE_GPUS_AUTO)
         snprintf(buf, n, "%s auto", NAME(p, gpus_auto));
@@ -360,7 +374,7 @@ int plan_try_selection(place_plan *p, const int *sel, int nsel, int R, nodeplan 
     return result;
 }
 
-const char *plan_gpu_list_text(const place_plan *p, char *buf, size_t n)
+const char *plan_scope_gpus_text(const place_plan *p, char *buf, size_t n)
 {
     size_t at = 0;
     buf[0] = '\0';

@@ -15,60 +15,7 @@
 #include <string.h>
 #include "plan/plan_private.h"
 
-#define NAME_DEV(p, w) plan_dev_name((p), (w))
-
-int place_gpus_parse(const char *what, const char *s, int *gpus_per_rank, place_error *err)
-{
-    if (s && !strcmp(s, "auto"))
-        *gpus_per_rank = PLACE_GPUS_AUTO;
-    else if (s && !strcmp(s, "none"))
-        *gpus_per_rank = PLACE_GPUS_NONE;
-    else
-        return place_error_set(err, PLACE_EINVAL,
-                               "%s '%.40s': expected auto or none (a count per "
-                               "rank is --gpus-per-rank G)",
-                               what, s ? s : "");
-    return 0;
-}
-
-int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bind *out, const char **map,
-                         place_error *err)
-{
-    *map = NULL;
-    if (s && !strcmp(s, "closest"))
-        *out = PLACE_GPU_BIND_CLOSEST;
-    else if (s && !strcmp(s, "none"))
-        *out = PLACE_GPU_BIND_NONE;
-    else if (s && !strncmp(s, "map:", 4) && s[4]) {
-        *out = PLACE_GPU_BIND_MAP;
-        *map = s + 4;
-    } else
-        return place_error_set(err, PLACE_EINVAL,
-                               "%s '%.60s': expected closest, none or "
-                               "map:LIST (GPU indices as --plan lists them, e.g. map:0,1,2,3)",
-                               what, s ? s : "");
-    return 0;
-}
-
-int place_nics_parse(const char *what, const char *s, place_nics *out, const char **list,
-                     place_error *err)
-{
-    *list = NULL;
-    if (!s || !*s)
-        return place_error_set(err, PLACE_EINVAL,
-                               "%s '': expected auto, none or a list of NIC "
-                               "names (mlx5_0,cxi1), interfaces (ib0) or PCI bus ids",
-                               what);
-    if (!strcmp(s, "auto"))
-        *out = PLACE_NICS_AUTO;
-    else if (!strcmp(s, "none"))
-        *out = PLACE_NICS_NONE;
-    else {
-        *out = PLACE_NICS_LIST;
-        *list = s;
-    }
-    return 0;
-}
+#define NAME_DEV(p, w) plan_field_name((p), (w))
 
 void plan_dev_free(place_plan *p)
 {
@@ -146,7 +93,7 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         return place_error_set(err, PLACE_EINVAL, "%s or %s: not a known value", NAME_DEV(p, 1),
                                NAME_DEV(p, 2));
     char asked[80];
-    plan_gpus_asked(p, asked, sizeof asked);
+    plan_asked_gpus_text(p, asked, sizeof asked);
     if ((want_gpus || rq->nics != PLACE_NICS_NONE) && !t->devices_loaded)
         return place_error_set(err, PLACE_EINVAL,
                                "%s: the topology was loaded without its "
@@ -255,7 +202,7 @@ int plan_dev_prepare(place_plan *p, place_error *err)
         char buf[512];
         plan_note(p, "GPUs limited by %s: planning within %s",
                   rq->gpu_scope_from ? rq->gpu_scope_from : "the batch system",
-                  plan_gpu_list_text(p, buf, sizeof buf));
+                  plan_scope_gpus_text(p, buf, sizeof buf));
     }
     for (int g = 0; g < ng; g++) {
         const place_device_info *d = &t->dev[0][g].info;
@@ -371,7 +318,7 @@ int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err)
                                        "%s map:%.60s: '%s' is not a GPU of this "
                                        "step; expected indices among %s",
                                        NAME_DEV(p, 1), p->gpu_map_s, items[i],
-                                       plan_gpu_list_text(p, buf, sizeof buf));
+                                       plan_scope_gpus_text(p, buf, sizeof buf));
             }
             map[i] = (int)v;
         }

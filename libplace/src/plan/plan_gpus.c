@@ -26,7 +26,7 @@
 #include <string.h>
 #include "plan/plan_private.h"
 
-#define NAME_DEV(p, w) plan_dev_name((p), (w))
+#define NAME_DEV(p, w) plan_field_name((p), (w))
 
 typedef struct ggroup {
     hwloc_bitmap_t loc; /* the GPUs' locality */
@@ -304,10 +304,12 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
     memset(s, 0, sizeof *s);
     s->min_gpus = INT_MAX;
     s->min_share = p->res.threads ? 0 : INT_MAX;
-    int nd = t->ndom;
-    int *users = calloc((size_t)nd + 1, sizeof(int)),
-        *mark = malloc(sizeof(int) * ((size_t)nd + 1));
-    int *has = calloc((size_t)nd + 1, sizeof(int)), *pudom = NULL, maxpu = 0;
+    int nd = t->ndom, maxpu = 0, nth = 0;
+    for (int i = 0; i < nr; i++)
+        nth += r[i].nthreads;
+    int *off = malloc(sizeof(int) * ((size_t)nr + 1)),
+        *dom = malloc(sizeof(int) * ((size_t)nth + 1));
+    char *has = calloc((size_t)nd + 1, 1);
     char *held = calloc((size_t)t->ndev[0] + 1, 1), *coreused = calloc((size_t)t->ncores + 1, 1);
     hwloc_bitmap_t rs = hwloc_bitmap_alloc(), near = hwloc_bitmap_alloc();
     for (int i = 0; i < t->ncores; i++)
@@ -315,46 +317,27 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
             maxpu = t->pu_pool[t->cores[i].pu_first + q] > maxpu
                         ? t->pu_pool[t->cores[i].pu_first + q]
                         : maxpu;
-    int *pucore = malloc(sizeof(int) * ((size_t)maxpu + 1));
-    pudom = pucore;
+    int *pucore = malloc(sizeof(int) * ((size_t)maxpu + 1)), *pudom = pucore;
     int rc = -1;
-    if (!users || !mark || !has || !held || !coreused || !rs || !near || !pucore)
+    if (!off || !dom || !has || !held || !coreused || !rs || !near || !pucore)
         goto out;
     for (int i = 0; i < t->ncores; i++)
         for (int q = 0; q < t->cores[i].npu; q++)
             pucore[t->pu_pool[t->cores[i].pu_first + q]] = i;
     for (int i = 0; i < nsel; i++)
-        has[t->cores[sel[i]].domain] = domset ? domset[t->cores[sel[i]].domain] : 1;
-    for (int d = 0; d < nd; d++)
-        mark[d] = -1;
-    for (int i = 0; i < nr; i++)
+        if (!domset || domset[t->cores[sel[i]].domain])
+            has[t->cores[sel[i]].domain] = 1;
+    off[0] = 0;
+    for (int i = 0; i < nr; i++) { /* each rank's threads' domains, for the straddle rule */
+        off[i + 1] = off[i];
         for (int th = 0; th < r[i].nthreads; th++) {
-            int d = t->cores[pudom[r[i].pu_os[th]]].domain;
+            dom[off[i + 1]++] = t->cores[pudom[r[i].pu_os[th]]].domain;
             coreused[pudom[r[i].pu_os[th]]] = 1;
-            if (mark[d] != i) {
-                mark[d] = i;
-                users[d]++;
-            }
         }
-    for (int d = 0; d < nd; d++)
-        mark[d] = -1;
+    }
+    if ((s->straddle = plan_straddlers(dom, off, nr, has, nd, &s->spans)) < 0)
+        goto out;
     for (int i = 0; i < nr; i++) {
-        int lo = INT_MAX, hi = -1, n = 0, alone = 1;
-        for (int th = 0; th < r[i].nthreads; th++) {
-            int d = t->cores[pudom[r[i].pu_os[th]]].domain;
-            if (mark[d] == i)
-                continue;
-            mark[d] = i;
-            n++;
-            lo = d < lo ? d : lo;
-            hi = d > hi ? d : hi;
-            alone &= users[d] == 1;
-        }
-        int gap = 0;
-        for (int d = lo; n > 1 && d <= hi && !gap; d++)
-            gap = has[d] && mark[d] != i;
-        s->straddle += n > 1 && !(alone && !gap);
-        s->spans += n > 1;
         /* a rank's share is its cores (a core shared through SMT siblings counts once
          * for each rank on it): localities split into ranks per core and per PU compare */
         int ncores = 0;
@@ -390,8 +373,8 @@ static int score_ranks(const place_plan *p, const lrank *r, int nr, const int *s
         s->min_share = 0;
     rc = 0;
 out:
-    free(users);
-    free(mark);
+    free(off);
+    free(dom);
     free(has);
     free(held);
     free(coreused);
@@ -479,7 +462,7 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
         rc = place_error_set(err, PLACE_EINFEASIBLE,
                              "%s: no usable core is local to any GPU "
                              "of the node",
-                             plan_gpus_asked(p, asked, sizeof asked));
+                             plan_asked_gpus_text(p, asked, sizeof asked));
         goto out;
     }
     capsum = 0;
@@ -493,7 +476,7 @@ static int follow_rules(place_plan *p, int R, const int *sel, int nsel, nodeplan
         rc = place_error_set(err, PLACE_EINFEASIBLE,
                              "%d ranks x %d GPUs do not fit: the node "
                              "has %d GPUs (%s); use fewer ranks or a smaller %s",
-                             R, G, p->ngpu_scope, plan_gpu_list_text(p, buf, sizeof buf),
+                             R, G, p->ngpu_scope, plan_scope_gpus_text(p, buf, sizeof buf),
                              NAME_DEV(p, 0));
         goto out;
     }
@@ -838,8 +821,8 @@ static int run_rank(search *S, int j, int i, lrank *out)
     }
     int *sel = malloc(sizeof(int) * ((size_t)total + 1));
     int *pick = malloc(sizeof(int) * ((size_t)gpus + 1));
-    int *tg = calloc((size_t)(i - j + 2), sizeof(int));
-    int *part = calloc((size_t)(i - j + 2), sizeof(int));
+    int *tg = calloc((size_t)i - (size_t)j + 2, sizeof(int));
+    int *part = calloc((size_t)i - (size_t)j + 2, sizeof(int));
     if (!sel || !pick || !tg || !part) {
         free(sel);
         free(pick);
@@ -1107,7 +1090,7 @@ out:
 
 /* ---- the node plan --------------------------------------------------------------------- */
 
-int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
+int plan_gpus_node(place_plan *p, int R, nodeplan *np, place_error *err)
 {
     if (!p->follow)
         return 0;
@@ -1205,8 +1188,8 @@ int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err)
                         "rank's GPUs come from %d localities and its %d thread%s cannot "
                         "be next to each of them; use at least %d threads per rank, or "
                         "at most %d GPUs per rank",
-                        NAME_DEV(p, 0), G, plan_dev_name(p, 3), T, most, most == 1 ? "" : "s", need,
-                        T, T == 1 ? "" : "s", need, most);
+                        NAME_DEV(p, 0), G, plan_field_name(p, 3), T, most, most == 1 ? "" : "s",
+                        need, T, T == 1 ? "" : "s", need, most);
                 else
                     place_error_set(&rules_err, PLACE_EINFEASIBLE,
                                     "%s %d: no rank can hold %d GPUs with a thread next to each of "

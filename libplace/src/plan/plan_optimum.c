@@ -22,34 +22,30 @@
 
 /* ---- scoring a candidate ---------------------------------------------------------- */
 
-int plan_range_straddlers(const attempt *a, int nd)
+int plan_straddlers(const int *dom, const int *off, int nr, const char *has, int nd, int *spans)
 {
     int *users = calloc((size_t)nd + 1, sizeof(int));
     int *mark = malloc(sizeof(int) * ((size_t)nd + 1));
-    char *has = calloc((size_t)nd + 1, 1);
-    if (!users || !mark || !has) {
+    if (!users || !mark) {
         free(users);
         free(mark);
-        free(has);
         return -1;
     }
-    for (int i = 0; i < a->nu; i++)
-        has[a->u[i].domain] = 1;
     for (int d = 0; d < nd; d++)
         mark[d] = -1;
-    for (int i = 0; i < a->R; i++)
-        for (int u = a->out[i].first; u < a->out[i].first + a->out[i].n; u++)
-            if (mark[a->u[u].domain] != i) {
-                mark[a->u[u].domain] = i;
-                users[a->u[u].domain]++;
+    for (int i = 0; i < nr; i++)
+        for (int k = off[i]; k < off[i + 1]; k++)
+            if (mark[dom[k]] != i) {
+                mark[dom[k]] = i;
+                users[dom[k]]++;
             }
-    int straddlers = 0;
+    int straddlers = 0, spanning = 0;
     for (int d = 0; d < nd; d++)
         mark[d] = -1;
-    for (int i = 0; i < a->R; i++) {
+    for (int i = 0; i < nr; i++) {
         int lo = INT_MAX, hi = -1, n = 0, alone = 1;
-        for (int u = a->out[i].first; u < a->out[i].first + a->out[i].n; u++) {
-            int d = a->u[u].domain;
+        for (int k = off[i]; k < off[i + 1]; k++) {
+            int d = dom[k];
             if (mark[d] == i)
                 continue;
             mark[d] = i;
@@ -60,7 +56,8 @@ int plan_range_straddlers(const attempt *a, int nd)
         }
         if (n < 2)
             continue;
-        /* the only rank on them, and no domain with units between them left out */
+        spanning++;
+        /* the only rank on them, and no domain in play between them left out */
         int gap = 0;
         for (int d = lo; d <= hi && !gap; d++)
             gap = has[d] && mark[d] != i;
@@ -68,8 +65,35 @@ int plan_range_straddlers(const attempt *a, int nd)
     }
     free(users);
     free(mark);
-    free(has);
+    if (spans)
+        *spans = spanning;
     return straddlers;
+}
+
+int plan_range_straddlers(const attempt *a, int nd)
+{
+    size_t total = 0;
+    for (int i = 0; i < a->R; i++)
+        total += (size_t)a->out[i].n;
+    int *off = malloc(sizeof(int) * ((size_t)a->R + 1));
+    int *dom = malloc(sizeof(int) * (total + 1));
+    char *has = calloc((size_t)nd + 1, 1);
+    int rc = -1;
+    if (off && dom && has) {
+        for (int i = 0; i < a->nu; i++)
+            has[a->u[i].domain] = 1;
+        off[0] = 0;
+        for (int i = 0; i < a->R; i++) { /* a rank's units: out[i].first on, out[i].n of them */
+            off[i + 1] = off[i];
+            for (int u = a->out[i].first; u < a->out[i].first + a->out[i].n; u++)
+                dom[off[i + 1]++] = a->u[u].domain;
+        }
+        rc = plan_straddlers(dom, off, a->R, has, nd, NULL);
+    }
+    free(off);
+    free(dom);
+    free(has);
+    return rc;
 }
 
 /* ---- threads left to fill: the largest smallest share, then the fewest idle units ----- */

@@ -11,6 +11,7 @@
 #define PLACE_PLAN_PRIVATE_H
 
 #include "topo/topo_private.h"
+#include "place/plan.h"
 
 /* The ranks of node `node` of a plan: [*first, *first + *count), from the block layout
  * (no scan over ranks). Returns -1 with an error if the node is out of range. */
@@ -103,6 +104,13 @@ extern const plan_policy plan_policies[PLACE_POLICY_COUNT];
  * replace the attempt's ranges with an optimal plan when the rules' plan falls short:
  * 1 replaced, 0 kept, -1 out of memory. d describes the domains of a->base. */
 int plan_range_straddlers(const attempt *a, int nd);
+/* The straddle rule, written once (the numa policy's objective above, the GPU plans' score
+ * in plan_gpus.c): rank i's units or threads lie in domains dom[off[i]..off[i + 1]); it
+ * spans when they are in more than one, and straddles when it spans without being the only
+ * rank on a run of consecutive domains (each of its domains its own, and none of the domains
+ * in play, has[d] != 0 of nd, between its first and last left out). Returns the straddlers
+ * and the spanning ranks in *spans (when not NULL), or -1 out of memory. */
+int plan_straddlers(const int *dom, const int *off, int nr, const char *has, int nd, int *spans);
 int plan_optimum_fill(attempt *a, const dominfo *d, int nd);
 int plan_optimum_fixed(attempt *a, const dominfo *d, int nd, int straddlers);
 
@@ -166,20 +174,21 @@ int plan_fill_rank(const place_topo *t, lrank *r, const int *pus, const int *cor
 void plan_nodeplan_free(nodeplan *np);
 /* Names every rank of a node plan that spans several NUMA nodes, in a note. */
 void plan_span_notes(place_plan *p, const nodeplan *np);
-/* plan_gpus.c and plan_dev.c share: a rank's GPU list (replacing any), whether a GPU is in
- * the step's scope, and the scope's GPUs as text. */
+/* plan_gpus.c and plan_dev.c share: a rank's GPU list, replacing any (plan_gpus.c),
+ * whether a GPU is in the step's scope (plan_dev.c), and the scope's GPUs as text
+ * (plan_core.c). */
 int plan_set_gpus(lrank *r, const int *g, int n);
 int plan_gpu_in_scope(const place_plan *p, int g);
-const char *plan_gpu_list_text(const place_plan *p, char *buf, size_t n);
+const char *plan_scope_gpus_text(const place_plan *p, char *buf, size_t n);
 int plan_select_cores(const place_topo *t, const place_request *req, int kind, int *sel);
 
 /* plan_dev.c: GPUs and NICs. prepare checks the request's device fields and, when ranks
  * follow the GPUs and no rank count was given, sets one rank per GPU share (before the
- * layout is resolved); node builds a node plan whose ranks follow the GPUs (1 if it did,
- * 0 if ranks do not follow GPUs, -1 with an error); assign hands out mapped GPUs and NICs
- * over a node plan. */
+ * layout is resolved); assign hands out mapped GPUs and NICs over a node plan. plan_gpus.c:
+ * plan_gpus_node builds a node plan whose ranks follow the GPUs (1 if it did, 0 if ranks do
+ * not follow GPUs, -1 with an error). */
 int plan_dev_prepare(place_plan *p, place_error *err);
-int plan_dev_node(place_plan *p, int R, nodeplan *np, place_error *err);
+int plan_gpus_node(place_plan *p, int R, nodeplan *np, place_error *err);
 int plan_dev_assign(place_plan *p, nodeplan *np, place_error *err);
 void plan_dev_free(place_plan *p);
 /* The name of request field F in messages: the caller's spelling, else "request.F"
@@ -196,10 +205,10 @@ typedef struct piece {
  * few NUMA nodes as it can. The units are copied from src to perm at *at (advanced); pieces
  * used up leave the list. Returns the units it got (plan_optimum.c; plan_assign.c uses it too). */
 int plan_fill_straddler(piece *pc, int *np, int need, const unit *src, unit *perm, int *at);
-const char *plan_dev_name(const place_plan *p, int which); /* 0 gpus, 1 gpu_bind, 2 nics,
-                                                              3 threads, 4 gpus_auto */
-/* How the request asked for GPUs, in the caller's spelling: "--gpus auto" or
- * "--gpus-per-rank 2". */
-const char *plan_gpus_asked(const place_plan *p, char *buf, size_t n);
+/* plan_core.c, for plan_dev.c and plan_gpus.c: a device field's name in messages (which: 0
+ * gpus, 1 gpu_bind, 2 nics, 3 threads, 4 gpus_auto), and how the request asked for GPUs in
+ * the caller's spelling ("--gpus auto" or "--gpus-per-rank 2"). */
+const char *plan_field_name(const place_plan *p, int which);
+const char *plan_asked_gpus_text(const place_plan *p, char *buf, size_t n);
 
 #endif

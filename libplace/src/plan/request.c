@@ -1,13 +1,133 @@
 /* request.c (plan): a request's settings by key, the one parser placerun's command line,
  * its profiles and the SPANK plugin's --place share (a key is spelled here once, with its
- * bounds and its parser, and the front ends that take it). */
+ * bounds and its parser, and the front ends that take it), and the parsers of its values
+ * and their names: every request parser has its home here. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include "plan/plan_private.h"
 #include "place/parse.h"
 
+/* ---- the request's values: defaults, names and parsers ----------------------- */
+
+void place_request_init(place_request *req)
+{
+    memset(req, 0, sizeof *req);
+    req->policy = PLACE_POLICY_NUMA;
+    req->kinds = PLACE_KINDS_AUTO;
+}
+
+static const char *const kinds_names[PLACE_KINDS_COUNT] = {
+    [PLACE_KINDS_AUTO] = "auto", [PLACE_KINDS_ALL] = "all", [PLACE_KINDS_BEST] = "best"};
+
+const char *place_policy_name(place_policy p)
+{
+    return (p >= 0 && p < PLACE_POLICY_COUNT) ? plan_policies[p].name : "?";
+}
+
+const char *place_kinds_name(place_kinds k)
+{
+    return (k >= 0 && k < PLACE_KINDS_COUNT) ? kinds_names[k] : "?";
+}
+
+int place_policy_parse(const char *what, const char *s, place_policy *out, place_error *err)
+{
+    /* the names, then those users know from OMP_PROC_BIND and KMP_AFFINITY (same meaning) */
+    for (int i = 0; s && i < PLACE_POLICY_COUNT; i++) {
+        int hit = !strcmp(s, plan_policies[i].name);
+        for (int k = 0; !hit && plan_policies[i].aliases[k]; k++)
+            hit = !strcmp(s, plan_policies[i].aliases[k]);
+        if (hit) {
+            *out = (place_policy)i;
+            return 0;
+        }
+    }
+    /* every policy of the table with its first alias, "A, B (or b) or C (or c)" */
+    char names[256] = "";
+    size_t at = 0;
+    for (int i = 0; i < PLACE_POLICY_COUNT && at < sizeof names; i++) {
+        const char *alias = plan_policies[i].aliases[0];
+        at += (size_t)snprintf(names + at, sizeof names - at, "%s%s%s%s%s",
+                               i == 0                        ? ""
+                               : i == PLACE_POLICY_COUNT - 1 ? " or "
+                                                             : ", ",
+                               plan_policies[i].name, alias ? " (or " : "", alias ? alias : "",
+                               alias ? ")" : "");
+    }
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected %s", what, s ? s : "",
+                           names);
+}
+
+int place_kinds_parse(const char *what, const char *s, place_kinds *out, place_error *err)
+{
+    for (int i = 0; i < PLACE_KINDS_COUNT; i++)
+        if (s && !strcmp(s, kinds_names[i])) {
+            *out = (place_kinds)i;
+            return 0;
+        }
+    return place_error_set(err, PLACE_EINVAL, "%s '%.40s': unknown; expected auto, all or best",
+                           what, s ? s : "");
+}
+
+int place_gpus_parse(const char *what, const char *s, int *gpus_per_rank, place_error *err)
+{
+    if (s && !strcmp(s, "auto"))
+        *gpus_per_rank = PLACE_GPUS_AUTO;
+    else if (s && !strcmp(s, "none"))
+        *gpus_per_rank = PLACE_GPUS_NONE;
+    else
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '%.40s': expected auto or none (a count per "
+                               "rank is --gpus-per-rank G)",
+                               what, s ? s : "");
+    return 0;
+}
+
+int place_gpu_bind_parse(const char *what, const char *s, place_gpu_bind *out, const char **map,
+                         place_error *err)
+{
+    *map = NULL;
+    if (s && !strcmp(s, "closest"))
+        *out = PLACE_GPU_BIND_CLOSEST;
+    else if (s && !strcmp(s, "none"))
+        *out = PLACE_GPU_BIND_NONE;
+    else if (s && !strncmp(s, "map:", 4) && s[4]) {
+        *out = PLACE_GPU_BIND_MAP;
+        *map = s + 4;
+    } else
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '%.60s': expected closest, none or "
+                               "map:LIST (GPU indices as --plan lists them, e.g. map:0,1,2,3)",
+                               what, s ? s : "");
+    return 0;
+}
+
+int place_nics_parse(const char *what, const char *s, place_nics *out, const char **list,
+                     place_error *err)
+{
+    *list = NULL;
+    if (!s || !*s)
+        return place_error_set(err, PLACE_EINVAL,
+                               "%s '': expected auto, none or a list of NIC "
+                               "names (mlx5_0,cxi1), interfaces (ib0) or PCI bus ids",
+                               what);
+    if (!strcmp(s, "auto"))
+        *out = PLACE_NICS_AUTO;
+    else if (!strcmp(s, "none"))
+        *out = PLACE_NICS_NONE;
+    else {
+        *out = PLACE_NICS_LIST;
+        *list = s;
+    }
+    return 0;
+}
+
+/* ---- the keys ----------------------------------------------------------------- */
+
 enum { K_INT, K_POLICY, K_KINDS, K_GPUS, K_GPU_BIND, K_NICS, K_RESERVE, K_STEPS, K_BOOL };
 
+// a new row re-lays no other
+// clang-format off
 static const struct request_key {
     const char *key; /* placerun's long option without "--", a profile's or --place's key */
     unsigned where;  /* PLACE_KEY_* */
@@ -32,6 +152,7 @@ static const struct request_key {
     {"avoid-noisy", PLACE_KEY_PROFILE | PLACE_KEY_SPANK, K_BOOL,
      offsetof(place_request, avoid_noisy), 0, 1},
 };
+// clang-format on
 
 static const struct request_key *find(const char *key)
 {

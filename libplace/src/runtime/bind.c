@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "contract/contract_private.h"
-#include "place/launch.h"
+#include "place/bind.h"
 
 int place_bind_process(const place_topo *t, const char *cpulist, place_error *err)
 {

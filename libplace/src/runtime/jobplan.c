@@ -4,7 +4,7 @@
  * so that the two cannot disagree. */
 #include <string.h>
 #include "contract/contract_private.h"
-#include "place/runenv.h"
+#include "place/jobplan.h"
 
 void place_jobplan_fini(place_jobplan *jp)
 {
@@ -15,7 +15,6 @@ void place_jobplan_fini(place_jobplan *jp)
     place_topo_free(jp->topo);
     memset(jp, 0, sizeof *jp);
 }
-void place_jobplan_free(place_jobplan *jp) __attribute__((alias("place_jobplan_fini")));
 
 int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *topology,
                           const char *allowed, const place_request *req, const int64_t *grid,
@@ -33,7 +32,10 @@ int place_jobplan_compute(place_jobplan *jp, const place_launch *l, const char *
     place_gpu_scope scope = {0};
     if (place_topo_load(&jp->topo, topology, flags, err) < 0)
         goto fail;
-    if (allowed && place_topo_restrict(jp->topo, allowed, err) < 0)
+    /* messages name the PUs as the caller does (placerun's --allowed, the plugin's step) */
+    const char *what =
+        req->spelling && req->spelling->allowed ? req->spelling->allowed : "place_topo_restrict";
+    if (allowed && place_topo_restrict_as(jp->topo, what, allowed, err) < 0)
         goto fail;
     jp->blocks = l->node >= 0 && l->size % l->local_size == 0 &&
                  l->rank / l->local_size == l->node && l->rank % l->local_size == l->local_rank;

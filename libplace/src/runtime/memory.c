@@ -81,7 +81,6 @@ void place_array_fini(place_array *a)
     if (a)
         a->ptr = NULL;
 }
-void place_array_free(place_array *a) __attribute__((alias("place_array_fini")));
 
 long long place_array_huge_bytes(const place_array *a)
 {
@@ -141,7 +140,6 @@ void place_partition_fini(place_partition *p)
     p->owner = NULL;
     p->nparts = 0;
 }
-void place_partition_free(place_partition *p) __attribute__((alias("place_partition_fini")));
 
 int place_partition_check(const place_partition *p, size_t bytes, place_error *err)
 {
@@ -181,8 +179,6 @@ void place_array_touch_part(const place_array *a, const place_partition *p, int 
     for (size_t b = first; b < hi; b += a->page)
         c[b] = 0;
 }
-void place_touch_part(const place_array *a, const place_partition *p, int t)
-    __attribute__((alias("place_array_touch_part")));
 
 int place_bind_parts(const place_array *a, const place_partition *p, place_error *err)
 {
@@ -227,7 +223,6 @@ void place_locality_fini(place_locality *l)
     free(l->part_untouched);
     l->part_local = l->part_remote = l->part_untouched = NULL;
 }
-void place_locality_free(place_locality *l) __attribute__((alias("place_locality_fini")));
 
 int place_locality_query(const place_array *a, const place_partition *p, place_locality *l,
                          place_error *err)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "contract/contract_private.h"
+#include "place/bind.h"
+#include "place/jobplan.h"
 #include "place/runenv.h"
 #include "place/solver.h"
 
@@ -136,7 +138,7 @@ static void set_box(place_subdomain *s, const int64_t global[3], const int dims[
     s->ghost = ghost;
     for (int i = 0; i < 3; i++) {
         s->n[i] = b->hi[i] - b->lo[i];
-        s->alloc[i] = s->n[i] + 2 * ghost;
+        s->alloc[i] = s->n[i] + 2 * (int64_t)ghost;
     }
 }
 

@@ -64,7 +64,7 @@ static void shown(const char *s, char *out, size_t n)
 {
     size_t i = 0;
     for (; s && s[i] && i + 1 < n; i++)
-        out[i] = strchr(PLACE_DEVICE_NAME_CHARS, s[i]) ? s[i] : '?';
+        out[i] = (char)(strchr(PLACE_DEVICE_NAME_CHARS, s[i]) ? s[i] : '?');
     out[i] = '\0';
 }
 

@@ -7,6 +7,7 @@
 #define PLACE_TOPO_PRIVATE_H
 
 #include "base/base.h"
+#include "place/topo.h"
 
 typedef struct place_core {
     int core_l; /* logical index of the Core (of the PU if the topology has none) */
@@ -93,5 +94,14 @@ void place_topocache_save(hwloc_topology_t h, const char *key, const char *path)
 /* Finds GPUs and NICs in a loaded topology (I/O objects kept). 0, or -1 out of memory. */
 int place_devices_discover(place_topo *t, place_error *err);
 void place_devices_free(place_topo *t);
+
+/* The tables of a loaded topology (topo_derive.c): topo_derive builds them from hwloc's
+ * tree and the usable set (again after a restriction), topo_derived_free drops them;
+ * topo_read_kinds_and_distances reads the CPU kinds and the NUMA distances; and
+ * topo_structure_problem names what the tables cannot hold (NULL if nothing). */
+int topo_derive(place_topo *t, place_error *err);
+void topo_derived_free(place_topo *t);
+int topo_read_kinds_and_distances(place_topo *t, place_error *err);
+const char *topo_structure_problem(hwloc_topology_t h);
 
 #endif

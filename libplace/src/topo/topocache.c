@@ -23,8 +23,6 @@
 #include "topo/topo_private.h"
 #include "place/wfile.h"
 
-extern char **environ;
-
 /* The first line of a small file, "-" if it cannot be read. */
 static void line_of(const char *path, char *out, size_t n)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "contract/contract_private.h"
+#include "base/base.h"
 #include "place/parse.h"
 #include "place/launch.h"
 
@@ -21,6 +21,8 @@ typedef struct source {
     const char *only_with; /* the row counts only when this is set too */
 } source;
 
+// a new row re-lays no other
+// clang-format off
 static const source sources[] = {
     {"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
      "OMPI_COMM_WORLD_LOCAL_SIZE", NULL, NULL},
@@ -37,6 +39,7 @@ static const source sources[] = {
     {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID",
      "SLURM_STEP_ID"},
 };
+// clang-format on
 #define NSOURCES ((int)(sizeof sources / sizeof *sources))
 
 /* Reads an integer variable; returns 1 if set and valid, 0 if unset, -1 on garbage. */
