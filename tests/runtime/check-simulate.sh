@@ -15,18 +15,31 @@
 #     of freedom: 5.04): the run is the unit, so what changes from run to run (the
 #     calibrated work, the draws of the injected noise, the machine's own long steps)
 #     widens the interval instead of failing the check, as within-run errors did.
+#  Part 2 assumes what the replay assumes: the two threads' own delays are independent. A
+#  machine whose own detours hit many steps on both CPUs at once (a hypervisor stopping the
+#  whole guest: this VM at times, kappa 0.9 on half the steps) breaks that; then part 2 is
+#  skipped (77) with the measured coincidence, after part 1 has passed.
 set -eu
 bin=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 K=5
+"$bin/noisebench" --threads 2 --steps 2000 --work 200 --seed 7 > "$dir/quiet.json"
+coincident=$(python3 - "$dir/quiet.json" <<'PY'
+import json, sys
+sn = json.load(open(sys.argv[1])).get("step_noise") or {}
+k, p = sn.get("coincidence_kappa"), sn.get("hit_probability")
+# frequent (a tenth of the steps or more) and coincident (kappa 0.5 or more) own noise
+print("kappa %.2f on %.0f%% of steps" % (k, 100 * p) if isinstance(k, float) and k >= 0.5 and p >= 0.1 else "")
+PY
+)
 for inj in exp:40 detour:0.1:200; do
   for k in $(seq 1 $K); do
     "$bin/noisebench" --threads 2 --steps 2000 --work 200 --inject "$inj" --seed $((10 + k)) --trace "$dir/rec$k.csv" > /dev/null
     "$bin/noisebench" --threads 2 --steps 2000 --work 200 --inject "$inj" --seed $((100 + k)) > "$dir/two$k.json"
   done
   "$bin/placemodel" --simulate --trace "$dir/rec1.csv" --threads 1 --max-n 2 --steps 300000 --format json > "$dir/sim.json"
-  python3 - "$dir" "$inj" "$K" <<'PY'
+  python3 - "$dir" "$inj" "$K" "$coincident" <<'PY'
 import csv, json, math, sys
 d, inj, K = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
@@ -52,6 +65,8 @@ print("%s: the record's first thread predicts %.5f for 2 ranks; simulated %.5f (
       "error %.5f), the simulator's closed form %.5f" % (inj, p, row["slowdown"], mc_se, row["closed_form"]))
 assert abs(row["slowdown"] - p) <= 3.89 * mc_se, "the simulation is off its oracle"
 assert abs(row["closed_form"] - p) <= 1e-9 * p, "the closed form is off its oracle"
+if sys.argv[4]:
+    sys.exit(0)  # part 2 skipped: said below
 
 # 2. the model against measurement, over runs
 pred = [predicted(column(d + "/rec%d.csv" % k)) for k in range(1, K + 1)]
@@ -67,3 +82,7 @@ print("%s: measured N = 2 slowdown %.4f (runs %s), predicted from records %.4f (
 assert abs(mm - mp) <= tol, "the measured slowdown is off the prediction"
 PY
 done
+if [ -n "$coincident" ]; then
+  echo "SKIP: part 2 (the measured slowdown against the prediction): this machine's own delays coincide on its two CPUs ($coincident without injection), which the independent replay does not model; part 1 passed"
+  exit 77
+fi
