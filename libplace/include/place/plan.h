@@ -146,7 +146,8 @@ PLACE_API int place_request_set(place_request *req, const char *key, const char 
 /* Fills *req with the defaults: 1 rank, 1 node, auto threads, NUMA policy. */
 PLACE_API void place_request_init(place_request *req);
 
-/* Parses a policy or kinds name ("numa", "compact", "spread"; "auto", "all", "best").
+/* Parses a policy name or alias (the policies' table, plan/plan_assign.c; `placerun --list
+ * policies`) or a kinds name ("auto", "all", "best").
  * `what` names the input in messages. Returns 0, or -1 with an error naming the valid
  * values. */
 PLACE_API int place_policy_parse(const char *what, const char *s, place_policy *out,
