@@ -15,7 +15,10 @@ defined in a file of its layer; a file or private header includes a public heade
 own layer or of one it may use, never the umbrella place.h. Exit 0 and a summary, or 1 with
 every violation."""
 import re
-import collections, glob, os, subprocess, sys
+import glob, os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import callgraph  # noqa: E402
 
 table, objdir, srcdir = sys.argv[1], sys.argv[2], sys.argv[3]
 incdir = sys.argv[4] if len(sys.argv) > 4 else os.path.join(srcdir, "..", "include")
@@ -62,23 +65,7 @@ for o in glob.glob(os.path.join(objdir, "**", "*.c.o"), recursive=True):
         objs[f] = o
 for f in sorted(srcs - set(objs)):
     bad.append("no object for %s.c under %s (build first)" % (f, objdir))
-defs, und = {}, collections.defaultdict(set)
-for f, o in objs.items():
-    if f not in srcs:
-        continue
-    out = subprocess.run(["nm", o], capture_output=True, text=True, check=True).stdout
-    for line in out.splitlines():
-        p = line.split()
-        if len(p) == 3 and p[1] in "TDBRC":
-            defs[p[2]] = f
-        elif len(p) == 2 and p[0] == "U":
-            und[f].add(p[1])
-edges = collections.defaultdict(lambda: collections.defaultdict(set))
-for f, syms in und.items():
-    for s in syms:
-        g = defs.get(s)
-        if g and g != f:
-            edges[f][g].add(s)
+edges, defs = callgraph.arrows({f: o for f, o in objs.items() if f in srcs})
 for f in sorted(edges):
     for g in sorted(edges[f]):
         lf, lg = layer_of.get(f), layer_of.get(g)
@@ -86,31 +73,9 @@ for f in sorted(edges):
             bad.append("%s.c (%s) calls %s.c (%s), a layer %s may not use: %s" % (
                 f, lf, g, lg, lf, ", ".join(sorted(edges[f][g]))))
 # circles: strongly connected components of more than one file
-index, low, stack, on, comps, n = {}, {}, [], set(), [], [0]
-def strong(v):
-    index[v] = low[v] = n[0]; n[0] += 1; stack.append(v); on.add(v)
-    for w in edges[v]:
-        if w not in index:
-            strong(w); low[v] = min(low[v], low[w])
-        elif w in on:
-            low[v] = min(low[v], index[w])
-    if low[v] == index[v]:
-        c = []
-        while True:
-            w = stack.pop(); on.discard(w); c.append(w)
-            if w == v:
-                break
-        comps.append(c)
 sys.setrecursionlimit(10000)
-for v in sorted(srcs):
-    if v not in index:
-        strong(v)
-for c in comps:
-    if len(c) > 1:
-        cs = set(c)
-        arrows = ["%s -> %s (%s)" % (f, g, ", ".join(sorted(edges[f][g]))) for f in sorted(c)
-                  for g in sorted(edges[f]) if g in cs]
-        bad.append("a circle of %d files: %s" % (len(c), "; ".join(arrows)))
+for size, arrows in callgraph.circles(srcs, edges):
+    bad.append("a circle of %d files: %s" % (size, arrows))
 # private headers: one per folder at most, includes down the order only
 nhdr, npub = 0, [0]
 for p in glob.glob(os.path.join(srcdir, "*.h")):

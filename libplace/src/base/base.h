@@ -17,6 +17,11 @@ char *place_strdup(const char *s);
 int place_device_name_ok(const char *s);
 #define PLACE_DEVICE_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-"
 
+/* FNV-1a, 64 bits, of n bytes: the names of files keyed by a text (the topology cache, the
+ * noise profile, a single process's plan file) and the cache's checksum (against a file cut
+ * short or damaged, not a forger: the files live in this user's private directory). */
+unsigned long long place_fnv1a(const void *p, size_t n);
+
 /* Formats an hwloc bitmap as a list string; returns NULL on allocation failure. */
 char *place_bitmap_list(hwloc_const_bitmap_t b);
 

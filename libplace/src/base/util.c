@@ -24,6 +24,15 @@ char *place_strdup(const char *s)
     return d;
 }
 
+unsigned long long place_fnv1a(const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    unsigned long long h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 1099511628211ull;
+    return h;
+}
+
 char *place_bitmap_list(hwloc_const_bitmap_t b)
 {
     char *s = NULL;

@@ -255,10 +255,7 @@ int place_planfile_write(const place_launch *l, const place_plan *p, int node,
             free(buf);
             return -1;
         }
-        unsigned long long h = 1469598103934665603ull; /* FNV-1a, 64 bits */
-        for (size_t i = 0; i < blen; i++)
-            h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
-        snprintf(job, sizeof job, "single-%016llx", h);
+        snprintf(job, sizeof job, "single-%016llx", place_fnv1a(buf, blen));
     }
     size_t n = strlen(dir) + strlen(job) + strlen(host) + 64;
     char *name = malloc(n);

@@ -50,10 +50,7 @@ int place_noise_profile_path(char *buf, size_t n, place_error *err)
         return place_error_set(err, PLACE_ESYS, "cannot read this node's state (boot id, CPUs)");
     if (place_private_dir(dir, sizeof dir, err) < 0)
         return -1;
-    unsigned long long h = 1469598103934665603ull;
-    for (const char *c = key; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    int w = snprintf(buf, n, "%s/noise-%016llx.json", dir, h);
+    int w = snprintf(buf, n, "%s/noise-%016llx.json", dir, place_fnv1a(key, strlen(key)));
     return w > 0 && (size_t)w < n ? 0 : place_error_set(err, PLACE_EINVAL, "path too long");
 }
 

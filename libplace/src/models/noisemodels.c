@@ -16,6 +16,7 @@
 #include "base/base.h"
 #include "place/models.h"
 #include "place/noisestats.h"
+#include "models/models_private.h"
 
 #define GRID_MAX (1 << 18)
 #define LEN_BINS_MAX 4000
@@ -251,13 +252,21 @@ int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist 
         free(f);
         return place_error_set(err, PLACE_ENOMEM, "out of memory for the delay grid");
     }
+    /* at least the lengths' span of points, so that a distribution whose first steps are
+     * all empty is not cut */
+    models_panjer(f, M, h, lambda, g, cap, M, d);
+    return 0;
+}
+
+void models_panjer(double *f, int M, double h, double lambda, double *g, int cap, int min_n,
+                   place_delay_dist *d)
+{
     g[0] = exp(-lambda * (1 - f[0]));
     double mass = g[0], mean = 0;
     int n = 1;
     /* grow until the rest weighs less than 1e-12 (the sum of the masses carries rounding
-     * of about 1e-14, so a tighter bound would never stop) (and at least the lengths' span, so a
-     * distribution whose steps are all empty at the start is not cut) */
-    while (n < cap && (1 - mass > 1e-12 || n <= M)) {
+     * of about 1e-14, so a tighter bound would never stop) (and at least min_n points) */
+    while (n < cap && (1 - mass > 1e-12 || n <= min_n)) {
         double s = 0;
         int jmax = n < M ? n : M;
         for (int j = 1; j <= jmax; j++)
@@ -273,7 +282,6 @@ int place_poisson_delay(const place_lengths *L, double lambda, place_delay_dist 
     d->pmf = g;
     d->mean_us = mean;
     d->tail = 1 - mass > 0 ? 1 - mass : 0;
-    return 0;
 }
 
 double place_delay_emax(const place_delay_dist *d, double N)

@@ -6,6 +6,7 @@
 #include "base/base.h"
 #include "place/models.h"
 #include "place/noiseprof.h"
+#include "models/models_private.h"
 
 void place_noise_profile_fini(place_noise_profile *p)
 {
@@ -109,24 +110,8 @@ static int pu_delay(const place_noise_pu *e, double lambda, place_delay_dist *d)
         int j = (int)lround(e->lengths_us[i] / h);
         f[j < M ? j : M] += 1.0 / e->nlengths;
     }
-    int nmax = DELAY_POINTS + M + 1, n = 1;
-    g[0] = exp(-lambda * (1 - f[0]));
-    double mass = g[0], mean = 0;
-    while (n < nmax && 1 - mass > 1e-12) {
-        double s = 0;
-        for (int j = 1; j <= (n < M ? n : M); j++)
-            s += j * f[j] * g[n - j];
-        g[n] = lambda / n * s;
-        mass += g[n];
-        mean += n * h * g[n];
-        n++;
-    }
-    free(f);
-    d->h_us = h;
-    d->n = n;
-    d->pmf = g;
-    d->mean_us = mean;
-    d->tail = 1 - mass > 0 ? 1 - mass : 0;
+    /* at most DELAY_POINTS + M + 1 points, as many as the rest needs */
+    models_panjer(f, M, h, lambda, g, DELAY_POINTS + M + 1, 0, d);
     return 0;
 }
 

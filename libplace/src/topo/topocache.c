@@ -200,21 +200,8 @@ int place_topocache_path(const char *key, char *path, size_t n)
     char dir[PATH_MAX];
     if (place_private_dir(dir, sizeof dir, NULL) < 0)
         return -1;
-    unsigned long long h = 1469598103934665603ull;
-    for (const char *c = key; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    int w = snprintf(path, n, "%s/topo-%016llx.xml", dir, h);
+    int w = snprintf(path, n, "%s/topo-%016llx.xml", dir, place_fnv1a(key, strlen(key)));
     return w > 0 && (size_t)w < n ? 0 : -1;
-}
-
-/* FNV-1a, 64 bits: the cache's checksum (against a file cut short or damaged, not a
- * forger: the file lives in this user's private directory). */
-static unsigned long long fnv(const char *p, size_t n)
-{
-    unsigned long long h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
 }
 
 #define CACHE_MAGIC "place-topocache/1 "
@@ -272,7 +259,7 @@ char *place_topocache_read(const char *path, size_t *len, const char **why)
                 sum = strtoull(e1 + 1, &e2, 16);
             if (!e2 || e2 != nl || n != got - (size_t)(nl + 1 - buf) || n > PLACE_XML_MAX_BYTES)
                 *why = "cut short or grown";
-            else if (fnv(nl + 1, (size_t)n) != sum)
+            else if (place_fnv1a(nl + 1, (size_t)n) != sum)
                 *why = "damaged (checksum)";
             else if ((xml = malloc((size_t)n + 1))) {
                 memcpy(xml, nl + 1, (size_t)n);
@@ -299,7 +286,7 @@ void place_topocache_save(hwloc_topology_t h, const char *key, const char *path)
     size_t n = (size_t)len - 1;
     place_wfile w;
     if (place_wfile_open(&w, "the topology cache", path, NULL) == 0) {
-        if (fprintf(w.f, "%s%zu %llx\n", CACHE_MAGIC, n, fnv(xml, n)) > 0 &&
+        if (fprintf(w.f, "%s%zu %llx\n", CACHE_MAGIC, n, place_fnv1a(xml, n)) > 0 &&
             fwrite(xml, 1, n, w.f) == n)
             place_wfile_commit(&w, NULL);
         else
