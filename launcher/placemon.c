@@ -1078,8 +1078,15 @@ static void sampler_placement(void)
 {
     const char *hv = getenv("PLACE_HELPER_PUS");
     unsigned long long b[MAX_CPUS / 64];
-    if (!hv || !*hv || list_bits(hv, b) < 0)
+    if (!hv || !*hv)
         return;
+    if (list_bits(hv, b) < 0) {
+        fprintf(stderr,
+                "placemon: PLACE_HELPER_PUS '%.40s': not a list of PUs; the sampler keeps "
+                "the rank's PUs\n",
+                hv);
+        return;
+    }
     cpu_set_t cs, now;
     CPU_ZERO(&cs);
     if (sched_getaffinity(0, sizeof now, &now) != 0)
@@ -1125,8 +1132,11 @@ __attribute__((constructor)) static void placemon_start(void)
                 "reported without their planned PU\n",
                 pus);
     const char *nv = getenv("PLACE_NOISY_PUS");
-    if (nv)
-        M.have_noisy = list_bits(nv, M.noisy) == 0;
+    if (nv && !(M.have_noisy = list_bits(nv, M.noisy) == 0))
+        fprintf(stderr,
+                "placemon: PLACE_NOISY_PUS '%.40s': not a list of PUs; the report does not say "
+                "which threads ran on noisy PUs\n",
+                nv);
     M.recs = calloc(MAX_THREADS, sizeof *M.recs);
     struct stat me;
     if (stat("/proc/self/exe", &me) == 0) {

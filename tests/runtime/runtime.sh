@@ -35,6 +35,11 @@ monitor_output_checked)
       fail "--monitor $f: $(cat "$tmp/err")"
     [ ! -e "$tmp/ran" ] || fail "the program ran beside --monitor $f"
   done
+  # a PLACE_* value the monitor cannot parse is said, not silently dropped
+  PLACE_HELPER_PUS=y "$pr" -t 1 --monitor "$tmp/h.json" -- true 2>"$tmp/err" || fail "PLACE_HELPER_PUS=y: $(cat "$tmp/err")"
+  grep -q "^placemon: PLACE_HELPER_PUS 'y': not a list of PUs; the sampler keeps the rank's PUs$" "$tmp/err" ||
+    fail "a malformed PLACE_HELPER_PUS was not said: $(cat "$tmp/err")"
+  echo "ok: a malformed PLACE_HELPER_PUS is said"
   if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
     mkdir "$tmp/small"
     out=$(unshare -m --propagation private sh -c "mount -t tmpfs -o size=256k none '$tmp/small' &&

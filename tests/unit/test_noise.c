@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,7 +324,10 @@ static void test_profile_round_trip_and_refusals(void **s)
          "lengths_us missing"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        f = fopen(path, "w");
+        /* the test's own file (mkstemp), rewritten in place, never through a link */
+        fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW);
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
         fputs(bad[i].text, f);
         fclose(f);
         assert_int_equal(place_noise_profile_read(&b, path, &e), -1);
